@@ -1,0 +1,9 @@
+// Package static holds the CSS and images served under /static/, embedded.
+package static
+
+import "embed"
+
+// FS is the static files, rooted at this folder (css/..., img/...).
+//
+//go:embed css
+var FS embed.FS
