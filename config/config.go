@@ -1,0 +1,341 @@
+package config
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration. It is immutable after Load.
+type Config struct {
+	// Issuer is the public base URL, e.g. https://id.example.gov.vn; it is the
+	// OpenID Connect issuer identifier.
+	Issuer string `yaml:"issuer"`
+	// Listen is the address to serve on, e.g. ":8080".
+	Listen string `yaml:"listen"`
+	// DevMode enables the SMS developer inbox and relaxes the Secure cookie
+	// flag when the issuer is http://localhost. Never in production.
+	DevMode bool     `yaml:"dev_mode"`
+	TLS     TLS      `yaml:"tls"`
+	DB      Database `yaml:"database"`
+	Secrets Secrets  `yaml:"-"` // from the environment only
+	Session Session  `yaml:"session"`
+	Tokens  Tokens   `yaml:"tokens"`
+	Keys    Keys     `yaml:"keys"`
+	Argon2  Argon2   `yaml:"argon2"`
+	Lockout Lockout  `yaml:"lockout"`
+	Consent Consent  `yaml:"consent"`
+	Audit   Audit    `yaml:"audit"`
+	Log     Log      `yaml:"log"`
+}
+
+// TLS serves HTTPS directly when both files are set.
+type TLS struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+// Enabled reports whether the gateway terminates TLS itself.
+func (t TLS) Enabled() bool { return t.CertFile != "" && t.KeyFile != "" }
+
+// Database holds connection settings. URLs come from the environment
+// (DATABASE_URL, DATABASE_MIGRATE_URL) because they carry passwords.
+type Database struct {
+	URL        string `yaml:"-"`
+	MigrateURL string `yaml:"-"`
+	MaxConns   int32  `yaml:"max_conns"`
+}
+
+// Secrets are 32-byte keys, base64-encoded in the environment.
+type Secrets struct {
+	EncryptionKey []byte // encrypts TOTP secrets and signing keys at rest
+	PairwiseKey   []byte // derives pairwise subject identifiers
+	SecretPepper  []byte // keyed hash of client secrets
+	AuditKey      []byte // seed of the audit checkpoint signing key
+	SessionKey    []byte // keyed hashes of SMS codes and identifiers
+	AdminToken    string // bearer token of the admin API
+}
+
+// Session configures browser sessions.
+type Session struct {
+	Lifetime    Duration `yaml:"lifetime"`
+	IdleTimeout Duration `yaml:"idle_timeout"`
+}
+
+// Tokens configures token lifetimes.
+type Tokens struct {
+	AccessTTL  Duration `yaml:"access_ttl"`
+	RefreshTTL Duration `yaml:"refresh_ttl"`
+	IDTokenTTL Duration `yaml:"id_token_ttl"`
+	CodeTTL    Duration `yaml:"code_ttl"`
+}
+
+// Keys configures signing key rotation.
+type Keys struct {
+	// ActivationDelay is how long a new key is published before it signs.
+	ActivationDelay Duration `yaml:"activation_delay"`
+}
+
+// Argon2 holds the password hashing parameters.
+type Argon2 struct {
+	MemoryKiB   uint32 `yaml:"memory_kib"`
+	Iterations  uint32 `yaml:"iterations"`
+	Parallelism uint8  `yaml:"parallelism"`
+}
+
+// Lockout limits guessing of passwords and codes.
+type Lockout struct {
+	MaxPerAccount int      `yaml:"max_per_account"`
+	MaxPerAddress int      `yaml:"max_per_address"`
+	Window        Duration `yaml:"window"`
+}
+
+// Consent configures consent records.
+type Consent struct {
+	TTL Duration `yaml:"ttl"`
+}
+
+// Audit configures the usage history.
+type Audit struct {
+	RetentionYears     int      `yaml:"retention_years"`
+	CheckpointInterval Duration `yaml:"checkpoint_interval"`
+}
+
+// Log configures operational logging.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // json or text
+}
+
+// Duration is a time.Duration written as "15m" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (e.g. 15m, 12h)", n.Line, s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Default is the configuration used when no file is given.
+func Default() Config {
+	return Config{
+		Issuer:  "http://localhost:8080",
+		Listen:  ":8080",
+		DB:      Database{MaxConns: 64},
+		Session: Session{Lifetime: Duration(12 * time.Hour), IdleTimeout: Duration(30 * time.Minute)},
+		Tokens: Tokens{
+			AccessTTL: Duration(10 * time.Minute), RefreshTTL: Duration(30 * 24 * time.Hour),
+			IDTokenTTL: Duration(10 * time.Minute), CodeTTL: Duration(time.Minute),
+		},
+		Keys:    Keys{ActivationDelay: Duration(24 * time.Hour)},
+		Argon2:  Argon2{MemoryKiB: 64 * 1024, Iterations: 3, Parallelism: 2},
+		Lockout: Lockout{MaxPerAccount: 5, MaxPerAddress: 20, Window: Duration(15 * time.Minute)},
+		Consent: Consent{TTL: Duration(365 * 24 * time.Hour)},
+		Audit:   Audit{RetentionYears: 5, CheckpointInterval: Duration(time.Minute)},
+		Log:     Log{Level: "info", Format: "json"},
+	}
+}
+
+// Load reads the YAML file at path (none when empty) over the defaults, then
+// the environment, then validates. getenv is os.Getenv outside tests.
+func Load(path string, getenv func(string) string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("config: %w", err)
+		}
+		if err := Decode(bytes.NewReader(b), &cfg); err != nil {
+			return cfg, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	var errs []error
+	cfg.DB.URL = readEnv(getenv, "DATABASE_URL", &errs)
+	cfg.DB.MigrateURL = readEnv(getenv, "DATABASE_MIGRATE_URL", &errs)
+	if v := getenv("DINHDANH_ISSUER"); v != "" {
+		cfg.Issuer = v
+	}
+	if v := getenv("DINHDANH_LISTEN"); v != "" {
+		cfg.Listen = v
+	}
+	cfg.Secrets.EncryptionKey = readKey(getenv, "DINHDANH_ENCRYPTION_KEY", &errs)
+	cfg.Secrets.PairwiseKey = readKey(getenv, "DINHDANH_PAIRWISE_KEY", &errs)
+	cfg.Secrets.SecretPepper = readKey(getenv, "DINHDANH_SECRET_PEPPER", &errs)
+	cfg.Secrets.AuditKey = readKey(getenv, "DINHDANH_AUDIT_KEY", &errs)
+	cfg.Secrets.SessionKey = readKey(getenv, "DINHDANH_SESSION_KEY", &errs)
+	cfg.Secrets.AdminToken = readEnv(getenv, "DINHDANH_ADMIN_TOKEN", &errs)
+	if len(errs) > 0 {
+		return cfg, fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return cfg, nil
+}
+
+// Decode decodes YAML strictly into cfg: unknown keys are errors.
+func Decode(r io.Reader, cfg *Config) error {
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+func readEnv(getenv func(string) string, name string, errs *[]error) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	if f := getenv(name + "_FILE"); f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			*errs = append(*errs, fmt.Errorf("%s_FILE: %w", name, err))
+			return ""
+		}
+		return strings.TrimSpace(string(b))
+	}
+	return ""
+}
+
+func readKey(getenv func(string) string, name string, errs *[]error) []byte {
+	v := readEnv(getenv, name, errs)
+	if v == "" {
+		return nil
+	}
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		b, err = base64.RawURLEncoding.DecodeString(v)
+	}
+	if err != nil || len(b) != 32 {
+		*errs = append(*errs, fmt.Errorf("%s: must be 32 bytes, base64-encoded (openssl rand -base64 32)", name))
+		return nil
+	}
+	return b
+}
+
+// Validate reports every invalid or missing value together, naming the key.
+// requireDB is false for `dev`, which provisions its own database.
+func (c Config) Validate(requireDB bool) error {
+	var errs []error
+	add := func(key, msg string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(msg, args...)))
+	}
+	if u, err := url.Parse(c.Issuer); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		add("issuer", "must be an absolute http(s) URL, got %q", c.Issuer)
+	} else {
+		if u.Scheme == "http" && !isLocalhost(u.Hostname()) {
+			add("issuer", "must use https outside localhost, got %q", c.Issuer)
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			add("issuer", "must not have a query or fragment")
+		}
+	}
+	if c.Listen == "" {
+		add("listen", "is required, e.g. \":8080\"")
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		add("tls", "cert_file and key_file go together")
+	}
+	if requireDB && c.DB.URL == "" {
+		add("DATABASE_URL", "is required (the application role's connection URL)")
+	}
+	if c.DB.MaxConns < 1 {
+		add("database.max_conns", "must be at least 1")
+	}
+	if !c.DevMode {
+		for name, v := range map[string][]byte{
+			"DINHDANH_ENCRYPTION_KEY": c.Secrets.EncryptionKey, "DINHDANH_PAIRWISE_KEY": c.Secrets.PairwiseKey,
+			"DINHDANH_SECRET_PEPPER": c.Secrets.SecretPepper, "DINHDANH_AUDIT_KEY": c.Secrets.AuditKey,
+			"DINHDANH_SESSION_KEY": c.Secrets.SessionKey,
+		} {
+			if len(v) == 0 {
+				add(name, "is required outside dev mode (32 random bytes, base64)")
+			}
+		}
+	}
+	positive := map[string]Duration{
+		"session.lifetime": c.Session.Lifetime, "session.idle_timeout": c.Session.IdleTimeout,
+		"tokens.access_ttl": c.Tokens.AccessTTL, "tokens.refresh_ttl": c.Tokens.RefreshTTL,
+		"tokens.id_token_ttl": c.Tokens.IDTokenTTL, "tokens.code_ttl": c.Tokens.CodeTTL,
+		"lockout.window": c.Lockout.Window, "consent.ttl": c.Consent.TTL,
+		"audit.checkpoint_interval": c.Audit.CheckpointInterval,
+	}
+	for key, d := range positive {
+		if d <= 0 {
+			add(key, "must be a positive duration")
+		}
+	}
+	if c.Tokens.CodeTTL > Duration(10*time.Minute) {
+		add("tokens.code_ttl", "must be at most 10m (RFC 6749 §4.1.2)")
+	}
+	if c.Keys.ActivationDelay < 0 {
+		add("keys.activation_delay", "must not be negative")
+	}
+	if c.Argon2.MemoryKiB < 8*1024 {
+		add("argon2.memory_kib", "must be at least 8192")
+	}
+	if c.Argon2.Iterations < 1 {
+		add("argon2.iterations", "must be at least 1")
+	}
+	if c.Argon2.Parallelism < 1 {
+		add("argon2.parallelism", "must be at least 1")
+	}
+	if c.Lockout.MaxPerAccount < 1 {
+		add("lockout.max_per_account", "must be at least 1")
+	}
+	if c.Lockout.MaxPerAddress < c.Lockout.MaxPerAccount {
+		add("lockout.max_per_address", "must be at least lockout.max_per_account")
+	}
+	if c.Audit.RetentionYears < 5 {
+		add("audit.retention_years", "must be at least 5 (the law keeps each use for 5 years)")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "json", "text":
+	default:
+		add("log.format", "must be json or text, got %q", c.Log.Format)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("invalid configuration:\n  %w", joinLines(errs))
+	}
+	return nil
+}
+
+func isLocalhost(h string) bool {
+	return h == "localhost" || h == "127.0.0.1" || h == "::1" || strings.HasSuffix(h, ".localhost")
+}
+
+type lines []error
+
+func (l lines) Error() string {
+	s := make([]string, len(l))
+	for i, e := range l {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "\n  ")
+}
+
+func (l lines) Unwrap() []error { return l }
+
+func joinLines(errs []error) error { return lines(errs) }

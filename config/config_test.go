@@ -1,0 +1,67 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dinhdanh/dinhdanh/config"
+)
+
+const key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // 32 bytes
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func fullEnv() map[string]string {
+	return map[string]string{
+		"DATABASE_URL": "postgres://app@db/dinhdanh", "DINHDANH_ENCRYPTION_KEY": key, "DINHDANH_PAIRWISE_KEY": key,
+		"DINHDANH_SECRET_PEPPER": key, "DINHDANH_AUDIT_KEY": key, "DINHDANH_SESSION_KEY": key,
+	}
+}
+
+func write(t *testing.T, body string) string {
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+	return p
+}
+
+func TestExampleConfigIsValid(t *testing.T) {
+	cfg, err := config.Load("example.yaml", env(fullEnv()))
+	require.NoError(t, err)
+	require.NoError(t, cfg.Validate(true))
+	require.Equal(t, "https://id.example.gov.vn", cfg.Issuer)
+}
+
+func TestUnknownKeyIsAnError(t *testing.T) {
+	_, err := config.Load(write(t, "issuer: https://x.vn\nlisten: :1\nlistn: typo\n"), env(fullEnv()))
+	require.ErrorContains(t, err, "listn")
+}
+
+func TestValidateReportsEveryProblemTogether(t *testing.T) {
+	p := write(t, "issuer: http://id.example.vn\nlisten: \"\"\ntokens:\n  code_ttl: 1h\nargon2:\n  memory_kib: 10\nlog:\n  level: loud\n")
+	cfg, err := config.Load(p, env(map[string]string{}))
+	require.NoError(t, err)
+	err = cfg.Validate(true)
+	require.Error(t, err)
+	for _, want := range []string{"issuer: must use https", "listen:", "tokens.code_ttl", "argon2.memory_kib", "log.level", "DATABASE_URL", "DINHDANH_ENCRYPTION_KEY", "DINHDANH_AUDIT_KEY"} {
+		require.Contains(t, err.Error(), want)
+	}
+}
+
+func TestSecretsFromFilesAndBadKeys(t *testing.T) {
+	e := fullEnv()
+	delete(e, "DINHDANH_PAIRWISE_KEY")
+	e["DINHDANH_PAIRWISE_KEY_FILE"] = write(t, key+"\n")
+	e["DINHDANH_SECRET_PEPPER"] = "c2hvcnQ="
+	_, err := config.Load("", env(e))
+	require.ErrorContains(t, err, "DINHDANH_SECRET_PEPPER: must be 32 bytes")
+	require.False(t, strings.Contains(err.Error(), "PAIRWISE"), err.Error())
+}
+
+func TestBadDurationNamesTheLine(t *testing.T) {
+	_, err := config.Load(write(t, "session:\n  lifetime: forever\n"), env(fullEnv()))
+	require.ErrorContains(t, err, "line 2")
+}
