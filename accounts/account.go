@@ -1,7 +1,6 @@
 package accounts
 
 import (
-	"errors"
 	"time"
 )
 
@@ -15,6 +14,9 @@ const (
 	Level2 Level = 2 // plus fingerprints, verified in person at a police counter
 )
 
+// Valid reports whether l is one of the three levels.
+func (l Level) Valid() bool { return l >= Level0 && l <= Level2 }
+
 // Status of an account.
 type Status string
 
@@ -24,6 +26,9 @@ const (
 	Active  Status = "active"
 	Locked  Status = "locked"
 )
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool { return s == Pending || s == Active || s == Locked }
 
 // Account is an electronic identity account. Its login name is the 12-digit
 // personal identification number.
@@ -40,10 +45,44 @@ type Account struct {
 	UpdatedAt   time.Time
 }
 
-// Sentinel errors.
-var (
-	ErrNotFound       = errors.New("accounts: not found")
-	ErrAlreadyExists  = errors.New("accounts: already exists")
-	ErrLocked         = errors.New("accounts: account locked")
-	ErrBadCredentials = errors.New("accounts: wrong personal id number or password")
+// Factor is a second sign-in factor.
+type Factor string
+
+// Second factors, named as their amr values (RFC 8176 §2: "otp" for a
+// one-time password from an authenticator app, "sms" for a code sent by SMS).
+const (
+	FactorTOTP Factor = "otp"
+	FactorSMS  Factor = "sms"
 )
+
+// TOTPState is an account's authenticator enrolment as stored. Secret is
+// sealed with AES-256-GCM under the service's TOTP key with the account id as
+// additional data, so a row copied to another account does not decrypt.
+type TOTPState struct {
+	Secret    []byte // sealed; nil when not enrolled
+	Confirmed bool   // set once the holder proved the authenticator works
+	// LastStep is the last accepted time step (Unix time / period). A code
+	// for this step or an earlier one is refused: RFC 6238 §5.2 asks that a
+	// verifier not accept the same OTP twice.
+	LastStep int64
+}
+
+// Record is an account with its credentials, as the Store keeps it. It never
+// leaves the accounts packages.
+type Record struct {
+	Account
+	PasswordHash string // PHC string, see HashPassword; empty when none set
+	TOTP         TOTPState
+}
+
+// Factors lists the second factors the record can use, TOTP first.
+func (r Record) Factors() []Factor {
+	var out []Factor
+	if r.TOTP.Confirmed && len(r.TOTP.Secret) > 0 {
+		out = append(out, FactorTOTP)
+	}
+	if r.Phone != "" {
+		out = append(out, FactorSMS)
+	}
+	return out
+}

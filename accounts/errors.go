@@ -1,0 +1,68 @@
+package accounts
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound      = errors.New("accounts: not found")
+	ErrAlreadyExists = errors.New("accounts: already exists")
+	ErrLocked        = errors.New("accounts: account locked")
+	// ErrBadCredentials is the one answer to a wrong personal id number or
+	// password, whether or not the account exists.
+	ErrBadCredentials = errors.New("accounts: wrong personal id number or password")
+	// ErrNotActivated: the password was right but the account was never
+	// activated.
+	ErrNotActivated = errors.New("accounts: account not activated")
+	// ErrInvalidCode: a second-factor code is wrong.
+	ErrInvalidCode = errors.New("accounts: wrong code")
+	// ErrCodeReplayed: a TOTP code (or an earlier one) was already used.
+	ErrCodeReplayed = errors.New("accounts: code already used")
+	// ErrCodeExpired: no usable SMS code: none sent, expired, used, or burnt
+	// after too many wrong attempts.
+	ErrCodeExpired = errors.New("accounts: code expired")
+	// ErrFactorUnavailable: the account cannot use that second factor.
+	ErrFactorUnavailable = errors.New("accounts: second factor not available")
+	// ErrWeakPassword: a new password breaks the password rules.
+	ErrWeakPassword = errors.New("accounts: password too weak")
+	// ErrInvalid: input fails validation (level, status, phone number, age).
+	ErrInvalid = errors.New("accounts: invalid input")
+)
+
+// Scope is what a lockout applies to.
+type Scope string
+
+// Lockout scopes.
+const (
+	ScopeAccount      Scope = "account"       // wrong passwords, keyed by personal id number
+	ScopeSecondFactor Scope = "second_factor" // wrong codes, keyed by personal id number
+	ScopeIP           Scope = "ip"            // every wrong attempt, keyed by client address
+	ScopeSMS          Scope = "sms"           // SMS codes sent, keyed by account id
+)
+
+// LockoutError says that sign-in is refused for a while. Pages show
+// RetryAfter in minutes.
+type LockoutError struct {
+	Scope      Scope
+	RetryAfter time.Duration
+}
+
+func (e *LockoutError) Error() string {
+	return fmt.Sprintf("accounts: too many attempts (%s), retry after %s", e.Scope, e.RetryAfter.Round(time.Second))
+}
+
+// RetryMinutes is RetryAfter rounded up to whole minutes, at least 1.
+func (e *LockoutError) RetryMinutes() int {
+	m := int((e.RetryAfter + time.Minute - 1) / time.Minute)
+	return max(m, 1)
+}
+
+// AsLockout returns the lockout in err's chain, if any.
+func AsLockout(err error) (*LockoutError, bool) {
+	var le *LockoutError
+	ok := errors.As(err, &le)
+	return le, ok
+}

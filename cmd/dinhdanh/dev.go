@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/dinhdanh/dinhdanh/config"
+	"github.com/dinhdanh/dinhdanh/internal/pg"
+	"github.com/dinhdanh/dinhdanh/internal/schema"
+)
+
+// cmdDev runs the whole product on one machine: its own PostgreSQL cluster
+// under ./.data/postgres (unless DATABASE_URL is set), migrations, demo data,
+// generated secrets kept in ./.data, and the gateway on :8080.
+func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet("dev", flag.ContinueOnError)
+	dataDir := fset.String("data", ".data", "folder for the database and generated secrets")
+	path := fset.String("config", "", "YAML configuration file (optional)")
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*path, os.Getenv)
+	if err != nil {
+		return err
+	}
+	cfg.DevMode = true
+	if *path == "" {
+		cfg.Log.Format = "text"
+	}
+	// 0711: the unprivileged database user must traverse it (when run as
+	// root) but need not list it; the secrets file inside is 0600.
+	if err := os.MkdirAll(*dataDir, 0o711); err != nil {
+		return err
+	}
+	if err := os.Chmod(*dataDir, 0o711); err != nil {
+		return err
+	}
+	if err := devSecrets(filepath.Join(*dataDir, "dev-secrets.json"), &cfg.Secrets); err != nil {
+		return err
+	}
+	if err := cfg.Validate(false); err != nil {
+		return err
+	}
+	logger := newLogger(cfg, stderr)
+
+	appURL, ownerURL := cfg.DB.URL, cfg.DB.MigrateURL
+	if appURL == "" {
+		cluster, err := pg.StartCluster(ctx, pg.ClusterOptions{Dir: filepath.Join(*dataDir, "postgres"), Logger: logger})
+		if err != nil {
+			return err
+		}
+		defer cluster.Stop()
+		ownerURL, appURL, err = pg.Bootstrap(ctx, cluster.URL(cluster.Superuser, "postgres"), "dinhdanh", "")
+		if err != nil {
+			return err
+		}
+	} else if ownerURL == "" {
+		ownerURL = appURL
+	}
+	owner, err := pg.Open(ctx, ownerURL, 4)
+	if err != nil {
+		return err
+	}
+	done, err := pg.Migrate(ctx, owner, schema.Sources()...)
+	owner.Close()
+	if err != nil {
+		return err
+	}
+	logger.Info("migrations applied", "count", len(done))
+
+	pool, err := pg.Open(ctx, appURL, cfg.DB.MaxConns)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := loadDemo(ctx, cfg, pool, logger, stdout); err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	a, err := buildApp(ctx, cfg, pool, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	printBanner(stdout, cfg)
+	return serveHTTP(ctx, cfg, a.handler, logger)
+}
+
+// devSecrets fills missing secrets from a file it creates on first run, so
+// that sessions, TOTP secrets and signing keys survive a restart.
+func devSecrets(path string, s *config.Secrets) error {
+	stored := map[string]string{}
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(b, &stored); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return err
+	}
+	changed := false
+	key := func(name string, dst *[]byte) {
+		if len(*dst) != 0 {
+			return
+		}
+		if v, ok := stored[name]; ok {
+			if k, err := base64.StdEncoding.DecodeString(v); err == nil && len(k) == 32 {
+				*dst = k
+				return
+			}
+		}
+		k := make([]byte, 32)
+		_, _ = rand.Read(k)
+		stored[name] = base64.StdEncoding.EncodeToString(k)
+		*dst = k
+		changed = true
+	}
+	key("encryption_key", &s.EncryptionKey)
+	key("pairwise_key", &s.PairwiseKey)
+	key("secret_pepper", &s.SecretPepper)
+	key("audit_key", &s.AuditKey)
+	key("session_key", &s.SessionKey)
+	if s.AdminToken == "" {
+		if v, ok := stored["admin_token"]; ok {
+			s.AdminToken = v
+		} else {
+			k := make([]byte, 24)
+			_, _ = rand.Read(k)
+			s.AdminToken = base64.RawURLEncoding.EncodeToString(k)
+			stored["admin_token"] = s.AdminToken
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	out, _ := json.MarshalIndent(stored, "", "  ")
+	return os.WriteFile(path, out, 0o600)
+}
+
+func printBanner(w io.Writer, cfg config.Config) {
+	fmt.Fprintf(w, `
+dinhdanh is running (development mode)
+  sign in:        %[1]s/login
+  account page:   %[1]s/account
+  discovery:      %[1]s/.well-known/openid-configuration
+  SMS inbox:      %[1]s/dev/sms
+  health:         %[1]s/healthz   metrics: %[1]s/metrics
+%[2]s
+Press Ctrl-C to stop (the database stops with it; data stays in ./.data).
+`, cfg.Issuer, demoBanner)
+}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+
+	"github.com/dinhdanh/dinhdanh/internal/pg"
+	"github.com/dinhdanh/dinhdanh/internal/schema"
+)
+
+func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg, _, err := loadConfig(fs, args, true)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, stderr)
+	pool, err := pg.Open(ctx, cfg.DB.URL, cfg.DB.MaxConns)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	// Migrations are an explicit deploy step; never serve on an old schema.
+	if err := pg.CheckCurrent(ctx, pool, schema.Sources()...); err != nil {
+		return err
+	}
+	a, err := buildApp(ctx, cfg, pool, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return serveHTTP(ctx, cfg, a.handler, logger)
+}

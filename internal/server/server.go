@@ -1,0 +1,125 @@
+// Package server assembles the gateway's HTTP handler from feature handlers
+// built in cmd: global middleware (request id, access log and metrics,
+// security headers), browser routes with sessions and CSRF, API routes
+// without them, health and metrics endpoints, static files and error pages.
+package server
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/dinhdanh/dinhdanh/internal/httpx"
+	"github.com/dinhdanh/dinhdanh/internal/websession"
+	"github.com/dinhdanh/dinhdanh/static"
+	"github.com/dinhdanh/dinhdanh/templates"
+)
+
+// Mounter is a feature handler that mounts its routes.
+type Mounter interface {
+	Routes(r *mux.Router)
+}
+
+// Options are the server's parts.
+type Options struct {
+	Logger    *slog.Logger
+	Templates *templates.Set
+	Sessions  *scs.SessionManager
+	CSRF      *httpx.CSRF
+	Metrics   *prometheus.Registry
+	TLS       bool
+	// Ready reports whether the gateway can serve (database reachable,
+	// schema current).
+	Ready func(ctx context.Context) error
+	// Browser handlers get sessions and CSRF protection.
+	Browser []Mounter
+	// API handlers (OAuth 2.0 endpoints authenticated by client credentials
+	// or bearer tokens, discovery, JWKS) get neither.
+	API []Mounter
+}
+
+// New builds the handler.
+func New(o Options) http.Handler {
+	r := mux.NewRouter()
+	var httpMetrics *httpx.Metrics
+	if o.Metrics != nil {
+		httpMetrics = httpx.NewMetrics(o.Metrics)
+		r.Handle("/metrics", promhttp.HandlerFor(o.Metrics, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+	}
+	r.Use(httpx.RequestID, httpx.Observe(o.Logger, httpMetrics), httpx.SecurityHeaders(o.TLS))
+
+	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok\n"))
+	}).Methods(http.MethodGet)
+	r.HandleFunc("/readyz", func(w http.ResponseWriter, req *http.Request) {
+		ctx, cancel := context.WithTimeout(req.Context(), 2*time.Second)
+		defer cancel()
+		if o.Ready != nil {
+			if err := o.Ready(ctx); err != nil {
+				o.Logger.WarnContext(ctx, "not ready", "error", err, "request_id", httpx.RequestIDFrom(ctx))
+				http.Error(w, "not ready", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ready\n"))
+	}).Methods(http.MethodGet)
+	staticFS, _ := fs.Sub(static.FS, ".")
+	r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", cacheStatic(http.FileServerFS(staticFS))))
+
+	api := r.NewRoute().Subrouter()
+	for _, m := range o.API {
+		m.Routes(api)
+	}
+
+	browser := r.NewRoute().Subrouter()
+	browser.Use(o.Sessions.LoadAndSave, o.CSRF.Middleware, httpx.NoStore)
+	browser.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
+		if _, ok := websession.GetLogin(req.Context(), o.Sessions); ok {
+			http.Redirect(w, req, "/account", http.StatusSeeOther)
+			return
+		}
+		http.Redirect(w, req, "/login", http.StatusSeeOther)
+	}).Methods(http.MethodGet)
+	for _, m := range o.Browser {
+		m.Routes(browser)
+	}
+
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		lang := templates.Negotiate(req.URL.Query().Get("ui_locales"), req.Header.Get("Accept-Language"))
+		_ = o.Templates.Error(w, http.StatusNotFound, templates.ErrorPage{
+			Base:    templates.Base{Lang: lang, RequestID: httpx.RequestIDFrom(req.Context())},
+			Message: "error.not_found", LinkURL: "/", LinkText: "error.back",
+		})
+	})
+	// The NotFound handler bypasses mux middleware; wrap it so it still gets
+	// a request id and strict headers.
+	r.NotFoundHandler = httpx.RequestID(httpx.SecurityHeaders(o.TLS)(r.NotFoundHandler))
+	return r
+}
+
+// CSRFFailed renders the CSRF rejection page.
+func CSRFFailed(set *templates.Set) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		lang := templates.Negotiate(req.URL.Query().Get("ui_locales"), req.Header.Get("Accept-Language"))
+		_ = set.Error(w, http.StatusForbidden, templates.ErrorPage{
+			Base:    templates.Base{Lang: lang, RequestID: httpx.RequestIDFrom(req.Context())},
+			Message: "error.csrf", Code: "csrf",
+		})
+	})
+}
+
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		h.ServeHTTP(w, r)
+	})
+}
