@@ -44,7 +44,7 @@ type Person struct {
 	PassportNo  string    `json:"passport_no,omitempty"` // foreigners
 	// GuardianID is the personal id of the parent or guardian under whose
 	// account a child under 14 or a ward is registered.
-	GuardianID string `json:"guardian_id,omitempty"`
+	GuardianID string    `json:"guardian_id,omitempty"`
 	IssueDate  time.Time `json:"issue_date,omitempty"` // chip ID card issue date
 }
 
@@ -61,14 +61,14 @@ const (
 
 // Document is one document integrated into an account (level 2 only).
 type Document struct {
-	Kind       DocumentKind      `json:"kind"`
-	Number     string            `json:"number"`
-	HolderID   string            `json:"holder_id"`
-	IssuedOn   time.Time         `json:"issued_on,omitempty"`
-	ExpiresOn  *time.Time        `json:"expires_on,omitempty"`
-	Issuer     string            `json:"issuer,omitempty"`
-	Fields     map[string]string `json:"fields,omitempty"` // e.g. licence classes, plate number, vehicle make
-	Status     string            `json:"status,omitempty"` // valid, expired, retired
+	Kind      DocumentKind      `json:"kind"`
+	Number    string            `json:"number"`
+	HolderID  string            `json:"holder_id"`
+	IssuedOn  time.Time         `json:"issued_on,omitempty"`
+	ExpiresOn *time.Time        `json:"expires_on,omitempty"`
+	Issuer    string            `json:"issuer,omitempty"`
+	Fields    map[string]string `json:"fields,omitempty"` // e.g. licence classes, plate number, vehicle make
+	Status    string            `json:"status,omitempty"` // valid, expired, retired
 }
 
 // Dependent is a child under 14 or a ward registered under an account.

@@ -103,16 +103,16 @@ func (s *Set) Error(w http.ResponseWriter, status int, p ErrorPage) error {
 
 func init() {
 	Register(map[string][2]string{
-		"app.name":          {"Định danh điện tử", "Electronic identity"},
-		"app.tagline":       {"Cổng xác thực định danh điện tử quốc gia", "National electronic identity gateway"},
-		"app.lang_switch":   {"English", "Tiếng Việt"},
-		"app.request_id":    {"Mã yêu cầu", "Request id"},
-		"app.signout":       {"Đăng xuất", "Sign out"},
-		"app.account":       {"Tài khoản", "Account"},
-		"error.title":       {"Đã có lỗi xảy ra", "Something went wrong"},
-		"error.generic":     {"Không thể xử lý yêu cầu của bạn. Vui lòng thử lại sau.", "Your request could not be processed. Please try again later."},
-		"error.not_found":   {"Không tìm thấy trang.", "Page not found."},
-		"error.csrf":        {"Phiên biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.", "The form has expired or is invalid. Please reload the page and try again."},
-		"error.back":        {"Quay lại", "Go back"},
+		"app.name":        {"Định danh điện tử", "Electronic identity"},
+		"app.tagline":     {"Cổng xác thực định danh điện tử quốc gia", "National electronic identity gateway"},
+		"app.lang_switch": {"English", "Tiếng Việt"},
+		"app.request_id":  {"Mã yêu cầu", "Request id"},
+		"app.signout":     {"Đăng xuất", "Sign out"},
+		"app.account":     {"Tài khoản", "Account"},
+		"error.title":     {"Đã có lỗi xảy ra", "Something went wrong"},
+		"error.generic":   {"Không thể xử lý yêu cầu của bạn. Vui lòng thử lại sau.", "Your request could not be processed. Please try again later."},
+		"error.not_found": {"Không tìm thấy trang.", "Page not found."},
+		"error.csrf":      {"Phiên biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.", "The form has expired or is invalid. Please reload the page and try again."},
+		"error.back":      {"Quay lại", "Go back"},
 	})
 }
