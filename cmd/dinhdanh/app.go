@@ -7,73 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
-	"github.com/alexedwards/scs/v2"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-
 	"github.com/dinhdanh/dinhdanh/config"
-	"github.com/dinhdanh/dinhdanh/internal/httpx"
-	"github.com/dinhdanh/dinhdanh/internal/pg"
-	"github.com/dinhdanh/dinhdanh/internal/schema"
-	"github.com/dinhdanh/dinhdanh/internal/server"
-	"github.com/dinhdanh/dinhdanh/templates"
 )
-
-// app is the assembled gateway.
-type app struct {
-	handler http.Handler
-	closers []func()
-}
-
-func (a *app) Close() {
-	for i := len(a.closers) - 1; i >= 0; i-- {
-		a.closers[i]()
-	}
-}
-
-// buildApp wires every component from the configuration. It holds no logic
-// beyond construction.
-func buildApp(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger) (*app, error) {
-	a := &app{}
-	tmpl, err := templates.New()
-	if err != nil {
-		return nil, err
-	}
-	issuer, _ := url.Parse(cfg.Issuer)
-	sessions := scs.New()
-	store := pgxstore.NewWithCleanupInterval(pool, 10*time.Minute)
-	a.closers = append(a.closers, store.StopCleanup)
-	sessions.Store = store
-	sessions.Lifetime = cfg.Session.Lifetime.D()
-	sessions.IdleTimeout = cfg.Session.IdleTimeout.D()
-	sessions.Cookie.Name = "dinhdanh_session"
-	sessions.Cookie.HttpOnly = true
-	sessions.Cookie.SameSite = http.SameSiteLaxMode
-	// Secure cookies always, except a developer's plain-http localhost.
-	sessions.Cookie.Secure = !(cfg.DevMode && issuer.Scheme == "http")
-	csrf := &httpx.CSRF{Sessions: sessions, Failed: server.CSRFFailed(tmpl)}
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-
-	a.handler = server.New(server.Options{
-		Logger:    logger,
-		Templates: tmpl,
-		Sessions:  sessions,
-		CSRF:      csrf,
-		Metrics:   reg,
-		TLS:       cfg.TLS.Enabled(),
-		Ready: func(ctx context.Context) error {
-			return pg.CheckCurrent(ctx, pool, schema.Sources()...)
-		},
-	})
-	return a, nil
-}
 
 // serveHTTP serves until ctx ends, then shuts down gracefully.
 func serveHTTP(ctx context.Context, cfg config.Config, h http.Handler, logger *slog.Logger) error {

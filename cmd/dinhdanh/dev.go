@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 
 	"github.com/dinhdanh/dinhdanh/config"
+	"github.com/dinhdanh/dinhdanh/internal/gateway"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	"github.com/dinhdanh/dinhdanh/internal/schema"
 )
@@ -85,13 +86,13 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := loadDemo(ctx, cfg, pool, logger, stdout); err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
-	a, err := buildApp(ctx, cfg, pool, logger)
+	a, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, Logger: logger})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	printBanner(stdout, cfg)
-	return serveHTTP(ctx, cfg, a.handler, logger)
+	return serveHTTP(ctx, cfg, a.Handler, logger)
 }
 
 // devSecrets fills missing secrets from a file it creates on first run, so

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"io"
 
+	"github.com/dinhdanh/dinhdanh/internal/gateway"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	"github.com/dinhdanh/dinhdanh/internal/schema"
 )
@@ -25,10 +26,10 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := pg.CheckCurrent(ctx, pool, schema.Sources()...); err != nil {
 		return err
 	}
-	a, err := buildApp(ctx, cfg, pool, logger)
+	a, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, Logger: logger})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	return serveHTTP(ctx, cfg, a.handler, logger)
+	return serveHTTP(ctx, cfg, a.Handler, logger)
 }
