@@ -60,9 +60,16 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	}
 	issuer, _ := url.Parse(cfg.Issuer)
 	sessions := scs.New()
-	store := pgxstore.NewWithCleanupInterval(pool, 10*time.Minute)
-	g.closers = append(g.closers, store.StopCleanup)
-	sessions.Store = store
+	// pgxstore's own cleanup goroutine races on StopCleanup; expired sessions
+	// are deleted by the gateway's janitor instead.
+	sessions.Store = pgxstore.NewWithCleanupInterval(pool, 0)
+	jctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		janitor(jctx, pool, logger, 10*time.Minute)
+	}()
+	g.closers = append(g.closers, func() { stop(); <-done })
 	sessions.Lifetime = cfg.Session.Lifetime.D()
 	sessions.IdleTimeout = cfg.Session.IdleTimeout.D()
 	sessions.Cookie.Name = "dinhdanh_session"
@@ -87,4 +94,20 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		},
 	})
 	return g, nil
+}
+
+// janitor deletes expired browser sessions every interval.
+func janitor(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := pool.Exec(ctx, "DELETE FROM sessions WHERE expiry < now()"); err != nil && ctx.Err() == nil {
+				logger.Warn("session cleanup failed", "error", err)
+			}
+		}
+	}
 }

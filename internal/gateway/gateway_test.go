@@ -1,0 +1,75 @@
+package gateway_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dinhdanh/dinhdanh/config"
+	"github.com/dinhdanh/dinhdanh/internal/gateway"
+	"github.com/dinhdanh/dinhdanh/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func newGateway(t *testing.T) *httptest.Server {
+	t.Helper()
+	db := pgtest.New(t)
+	cfg := config.Default()
+	cfg.DevMode = true
+	g, err := gateway.New(t.Context(), gateway.Options{Config: cfg, Pool: db.App, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	t.Cleanup(g.Close)
+	srv := httptest.NewServer(g.Handler)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestShellEndpointsAndHeaders(t *testing.T) {
+	srv := newGateway(t)
+	cases := []struct {
+		path, accept string
+		status       int
+		body         string
+	}{
+		{"/healthz", "", 200, "ok"},
+		{"/readyz", "", 200, "ready"},
+		{"/metrics", "", 200, "go_goroutines"},
+		{"/static/css/site.css", "", 200, "--accent"},
+		{"/no-such-page", "", 404, "Không tìm thấy trang."},
+		{"/no-such-page?ui_locales=en", "", 404, "Page not found."},
+		{"/no-such-page", "en-US,en;q=0.8", 404, "Page not found."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
+			if tc.accept != "" {
+				req.Header.Set("Accept-Language", tc.accept)
+			}
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			require.Equal(t, tc.status, res.StatusCode)
+			require.Contains(t, string(b), tc.body)
+			require.Contains(t, res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'")
+			require.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"))
+			require.NotEmpty(t, res.Header.Get("X-Request-ID"))
+		})
+	}
+}
+
+func TestUnsafeRequestWithoutCSRFTokenIsRejected(t *testing.T) {
+	srv := newGateway(t)
+	res, err := http.Post(srv.URL+"/", "application/x-www-form-urlencoded", strings.NewReader("a=b"))
+	require.NoError(t, err)
+	defer res.Body.Close()
+	// "/" only serves GET; the CSRF check runs before method matching would
+	// answer, so an unknown form post is refused either way, never accepted.
+	require.NotEqual(t, http.StatusOK, res.StatusCode)
+}
