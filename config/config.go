@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -230,9 +231,16 @@ func readKey(getenv func(string) string, name string, errs *[]error) []byte {
 	return b
 }
 
+// Needs says what a command requires of the configuration.
+type Needs struct {
+	// DB: DATABASE_URL must be set (not for `dev`, which provisions its own).
+	DB bool
+	// Secrets: every key must be set (serving outside dev mode).
+	Secrets bool
+}
+
 // Validate reports every invalid or missing value together, naming the key.
-// requireDB is false for `dev`, which provisions its own database.
-func (c Config) Validate(requireDB bool) error {
+func (c Config) Validate(needs Needs) error {
 	var errs []error
 	add := func(key, msg string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(msg, args...)))
@@ -253,20 +261,23 @@ func (c Config) Validate(requireDB bool) error {
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		add("tls", "cert_file and key_file go together")
 	}
-	if requireDB && c.DB.URL == "" {
+	if needs.DB && c.DB.URL == "" {
 		add("DATABASE_URL", "is required (the application role's connection URL)")
 	}
 	if c.DB.MaxConns < 1 {
 		add("database.max_conns", "must be at least 1")
 	}
-	if !c.DevMode {
-		for name, v := range map[string][]byte{
-			"DINHDANH_ENCRYPTION_KEY": c.Secrets.EncryptionKey, "DINHDANH_PAIRWISE_KEY": c.Secrets.PairwiseKey,
-			"DINHDANH_SECRET_PEPPER": c.Secrets.SecretPepper, "DINHDANH_AUDIT_KEY": c.Secrets.AuditKey,
-			"DINHDANH_SESSION_KEY": c.Secrets.SessionKey,
+	if needs.Secrets && !c.DevMode {
+		for _, k := range []struct {
+			name string
+			v    []byte
+		}{
+			{"DINHDANH_ENCRYPTION_KEY", c.Secrets.EncryptionKey}, {"DINHDANH_PAIRWISE_KEY", c.Secrets.PairwiseKey},
+			{"DINHDANH_SECRET_PEPPER", c.Secrets.SecretPepper}, {"DINHDANH_AUDIT_KEY", c.Secrets.AuditKey},
+			{"DINHDANH_SESSION_KEY", c.Secrets.SessionKey},
 		} {
-			if len(v) == 0 {
-				add(name, "is required outside dev mode (32 random bytes, base64)")
+			if len(k.v) == 0 {
+				add(k.name, "is required outside dev mode (32 random bytes, base64)")
 			}
 		}
 	}
@@ -277,8 +288,13 @@ func (c Config) Validate(requireDB bool) error {
 		"lockout.window": c.Lockout.Window, "consent.ttl": c.Consent.TTL,
 		"audit.checkpoint_interval": c.Audit.CheckpointInterval,
 	}
-	for key, d := range positive {
-		if d <= 0 {
+	keys := make([]string, 0, len(positive))
+	for k := range positive {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		if positive[key] <= 0 {
 			add(key, "must be a positive duration")
 		}
 	}

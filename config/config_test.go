@@ -31,7 +31,7 @@ func write(t *testing.T, body string) string {
 func TestExampleConfigIsValid(t *testing.T) {
 	cfg, err := config.Load("example.yaml", env(fullEnv()))
 	require.NoError(t, err)
-	require.NoError(t, cfg.Validate(true))
+	require.NoError(t, cfg.Validate(config.Needs{DB: true, Secrets: true}))
 	require.Equal(t, "https://id.example.gov.vn", cfg.Issuer)
 }
 
@@ -44,7 +44,7 @@ func TestValidateReportsEveryProblemTogether(t *testing.T) {
 	p := write(t, "issuer: http://id.example.vn\nlisten: \"\"\ntokens:\n  code_ttl: 1h\nargon2:\n  memory_kib: 10\nlog:\n  level: loud\n")
 	cfg, err := config.Load(p, env(map[string]string{}))
 	require.NoError(t, err)
-	err = cfg.Validate(true)
+	err = cfg.Validate(config.Needs{DB: true, Secrets: true})
 	require.Error(t, err)
 	for _, want := range []string{"issuer: must use https", "listen:", "tokens.code_ttl", "argon2.memory_kib", "log.level", "DATABASE_URL", "DINHDANH_ENCRYPTION_KEY", "DINHDANH_AUDIT_KEY"} {
 		require.Contains(t, err.Error(), want)

@@ -48,7 +48,7 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := devSecrets(filepath.Join(*dataDir, "dev-secrets.json"), &cfg.Secrets); err != nil {
 		return err
 	}
-	if err := cfg.Validate(false); err != nil {
+	if err := cfg.Validate(config.Needs{}); err != nil {
 		return err
 	}
 	logger := newLogger(cfg, stderr)

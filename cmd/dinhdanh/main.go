@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // loadConfig parses -config and the environment and validates.
-func loadConfig(fs *flag.FlagSet, args []string, requireDB bool) (config.Config, []string, error) {
+func loadConfig(fs *flag.FlagSet, args []string, needs config.Needs) (config.Config, []string, error) {
 	path := fs.String("config", "", "YAML configuration file (see config/example.yaml)")
 	if err := fs.Parse(args); err != nil {
 		return config.Config{}, nil, err
@@ -75,7 +75,7 @@ func loadConfig(fs *flag.FlagSet, args []string, requireDB bool) (config.Config,
 	if err != nil {
 		return cfg, nil, err
 	}
-	if err := cfg.Validate(requireDB); err != nil {
+	if err := cfg.Validate(needs); err != nil {
 		return cfg, nil, err
 	}
 	return cfg, fs.Args(), nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/dinhdanh/dinhdanh/config"
 	"io"
 
 	"github.com/dinhdanh/dinhdanh/internal/pg"
@@ -13,7 +14,7 @@ import (
 
 func cmdMigrate(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	cfg, rest, err := loadConfig(fs, args, false)
+	cfg, rest, err := loadConfig(fs, args, config.Needs{})
 	if err != nil {
 		return err
 	}

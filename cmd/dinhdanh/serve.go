@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"github.com/dinhdanh/dinhdanh/config"
 	"io"
 
 	"github.com/dinhdanh/dinhdanh/internal/gateway"
@@ -12,7 +13,7 @@ import (
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	cfg, _, err := loadConfig(fs, args, true)
+	cfg, _, err := loadConfig(fs, args, config.Needs{DB: true, Secrets: true})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dinhdanh/dinhdanh/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func TestServeRefusesInvalidConfigNamingEveryKey(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bad.yaml")
+	require.NoError(t, os.WriteFile(p, []byte("issuer: ftp://x\nlisten: \"\"\nlockout:\n  max_per_account: 0\n"), 0o600))
+	for _, k := range []string{"DATABASE_URL", "DINHDANH_ENCRYPTION_KEY"} {
+		t.Setenv(k, "")
+	}
+	var out, errb bytes.Buffer
+	err := run(t.Context(), []string{"serve", "-config", p}, &out, &errb)
+	require.Error(t, err)
+	for _, want := range []string{"issuer:", "listen:", "lockout.max_per_account", "DATABASE_URL", "DINHDANH_ENCRYPTION_KEY"} {
+		require.Contains(t, err.Error(), want)
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	var out, errb bytes.Buffer
+	require.ErrorContains(t, run(t.Context(), []string{"frobnicate"}, &out, &errb), "unknown command")
+	require.Contains(t, errb.String(), "Usage:")
+}
+
+func TestMigrateUpAndStatus(t *testing.T) {
+	db := pgtest.New(t)
+	t.Setenv("DATABASE_MIGRATE_URL", db.OwnerURL)
+	var out, errb bytes.Buffer
+	require.NoError(t, run(t.Context(), []string{"migrate", "up"}, &out, &errb))
+	require.Contains(t, out.String(), "schema is up to date")
+	out.Reset()
+	require.NoError(t, run(t.Context(), []string{"migrate", "status"}, &out, &errb))
+	require.Contains(t, out.String(), "0 pending")
+}
+
+func TestServeRefusesOutdatedSchema(t *testing.T) {
+	db := pgtest.New(t)
+	_, err := db.Owner.Exec(t.Context(), "DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)")
+	require.NoError(t, err)
+	t.Setenv("DATABASE_URL", db.AppURL)
+	t.Setenv("DINHDANH_ISSUER", "http://localhost:0")
+	p := filepath.Join(t.TempDir(), "dev.yaml")
+	require.NoError(t, os.WriteFile(p, []byte("dev_mode: true\nlisten: 127.0.0.1:0\n"), 0o600))
+	var out, errb bytes.Buffer
+	err = run(t.Context(), []string{"serve", "-config", p}, &out, &errb)
+	require.ErrorContains(t, err, "dinhdanh migrate up")
+}
