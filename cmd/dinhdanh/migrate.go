@@ -5,8 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/dinhdanh/dinhdanh/config"
 	"io"
+
+	"github.com/dinhdanh/dinhdanh/config"
 
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	"github.com/dinhdanh/dinhdanh/internal/schema"

@@ -3,8 +3,9 @@ package main
 import (
 	"context"
 	"flag"
-	"github.com/dinhdanh/dinhdanh/config"
 	"io"
+
+	"github.com/dinhdanh/dinhdanh/config"
 
 	"github.com/dinhdanh/dinhdanh/internal/gateway"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
