@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dinhdanh/dinhdanh/attributes"
 )
@@ -58,7 +59,7 @@ func (p PersonalID) Province() string { return provinces[p.ProvinceCode] }
 // ASCII digits and a known province code. Every century-and-gender digit
 // is meaningful, so any digit there decodes to a year and gender.
 func ParsePersonalID(s string) (PersonalID, error) {
-	if len(s) != 12 {
+	if utf8.RuneCountInString(s) != 12 {
 		return PersonalID{}, ErrPersonalIDLength
 	}
 	for i := 0; i < len(s); i++ {
@@ -102,13 +103,14 @@ func CenturyGenderDigit(year int, gender attributes.Gender) (int, error) {
 }
 
 // ValidatePersonalID checks id's shape and that its century digit and year
-// agree with birth and its gender digit with gender. birth is read in UTC.
+// agree with birth and its gender digit with gender. birth is a date: its
+// calendar year is read in its own location.
 func ValidatePersonalID(id string, birth time.Time, gender attributes.Gender) error {
 	p, err := ParsePersonalID(id)
 	if err != nil {
 		return err
 	}
-	year := birth.UTC().Year()
+	year := birth.Year()
 	if _, err := CenturyGenderDigit(year, gender); err != nil {
 		return err
 	}

@@ -44,8 +44,10 @@ type Person struct {
 	PassportNo  string    `json:"passport_no,omitempty"` // foreigners
 	// GuardianID is the personal id of the parent or guardian under whose
 	// account a child under 14 or a ward is registered.
-	GuardianID string    `json:"guardian_id,omitempty"`
-	IssueDate  time.Time `json:"issue_date,omitempty"` // chip ID card issue date
+	GuardianID string `json:"guardian_id,omitempty"`
+	// GuardianRelation is "child" or "ward" when GuardianID is set.
+	GuardianRelation string    `json:"guardian_relation,omitempty"`
+	IssueDate        time.Time `json:"issue_date,omitempty"` // chip ID card issue date
 }
 
 // DocumentKind names an integrated document.

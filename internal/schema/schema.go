@@ -7,6 +7,10 @@ import (
 	"embed"
 	"io/fs"
 
+	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
+	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
+	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
+	consentpg "github.com/dinhdanh/dinhdanh/consent/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 )
 
@@ -25,5 +29,9 @@ func sub(f fs.FS, dir string) fs.FS {
 func Sources() []pg.Source {
 	return []pg.Source{
 		{Domain: "base", FS: sub(base, "migrations")},
+		{Domain: "accounts", FS: sub(accountspg.Migrations, "migrations")},
+		{Domain: "attributes", FS: sub(attributespg.Migrations, "migrations")},
+		{Domain: "biometrics", FS: sub(biometricspg.Migrations, "migrations")},
+		{Domain: "consent", FS: sub(consentpg.Migrations, "migrations")},
 	}
 }

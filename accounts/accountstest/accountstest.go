@@ -1,0 +1,241 @@
+package accountstest
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dinhdanh/dinhdanh/accounts"
+	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
+	"github.com/dinhdanh/dinhdanh/attributes"
+	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
+	"github.com/dinhdanh/dinhdanh/audit"
+)
+
+// Recorder is a spy audit.Recorder. Set Fail to make Record fail.
+type Recorder struct {
+	mu     sync.Mutex
+	events []audit.Event
+	Fail   error
+}
+
+// Record implements audit.Recorder.
+func (r *Recorder) Record(_ context.Context, e audit.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.Fail != nil {
+		return r.Fail
+	}
+	r.events = append(r.events, e)
+	return nil
+}
+
+// Events returns a copy of what was recorded.
+func (r *Recorder) Events() []audit.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.events)
+}
+
+// Types returns the recorded event types, with their reasons after a colon
+// when set ("signin.failed:bad_password").
+func (r *Recorder) Types() []string {
+	var out []string
+	for _, e := range r.Events() {
+		s := string(e.Type)
+		if e.Reason != "" {
+			s += ":" + e.Reason
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Reset forgets recorded events.
+func (r *Recorder) Reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = nil
+}
+
+// Clock is a settable clock.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Start is where test clocks start: a Monday morning in Hà Nội, 5 seconds
+// into a TOTP step.
+var Start = time.Date(2026, 11, 23, 2, 0, 5, 0, time.UTC)
+
+// NewClock returns a clock at Start.
+func NewClock() *Clock { return &Clock{now: Start} }
+
+// Now returns the current time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock on.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Sender captures messages instead of sending them.
+type Sender struct {
+	mu   sync.Mutex
+	msgs []accounts.DevMessage
+	Fail error
+}
+
+// Send implements accounts.Sender.
+func (s *Sender) Send(_ context.Context, phone, message string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Fail != nil {
+		return s.Fail
+	}
+	s.msgs = append(s.msgs, accounts.DevMessage{Phone: phone, Body: message})
+	return nil
+}
+
+// Count returns how many messages went out.
+func (s *Sender) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.msgs)
+}
+
+var sixDigits = regexp.MustCompile(`\b[0-9]{6}\b`)
+
+// LastCode returns the code in the last message sent to phone.
+func (s *Sender) LastCode(t testing.TB, phone string) string {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.msgs) - 1; i >= 0; i-- {
+		if s.msgs[i].Phone == phone {
+			code := sixDigits.FindString(s.msgs[i].Body)
+			require.NotEmpty(t, code, "no code in %q", s.msgs[i].Body)
+			return code
+		}
+	}
+	t.Fatalf("no message to %s", phone)
+	return ""
+}
+
+// CodeIn finds the 6-digit code in a message body.
+func CodeIn(body string) string { return sixDigits.FindString(body) }
+
+// Params are cheap argon2id parameters for tests.
+var Params = accounts.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// Env is an accounts Service on a test database with its test doubles.
+type Env struct {
+	Service  *accounts.Service
+	Store    *accountspg.Store
+	Registry *attributespg.Store
+	Audit    *Recorder
+	Clock    *Clock
+	Sender   *Sender
+	TOTPKey  []byte
+}
+
+// New builds an Env on pool (a pgtest database's App pool). sender
+// overrides the capturing Sender when not nil.
+func New(t testing.TB, pool *pgxpool.Pool, sender accounts.Sender) *Env {
+	t.Helper()
+	env := &Env{
+		Store: accountspg.NewStore(pool), Registry: attributespg.NewStore(pool),
+		Audit: &Recorder{}, Clock: NewClock(), Sender: &Sender{}, TOTPKey: make([]byte, 32),
+	}
+	for i := range env.TOTPKey {
+		env.TOTPKey[i] = byte(i)
+	}
+	if sender == nil {
+		sender = env.Sender
+	}
+	svc, err := accounts.New(accounts.Config{
+		Store: env.Store, Registry: env.Registry, Audit: env.Audit, Sender: sender,
+		Now: env.Clock.Now, Argon2Params: Params, TOTPKey: env.TOTPKey,
+		CodeKey: accounts.DeriveKey(env.TOTPKey, "test-sms"),
+	})
+	require.NoError(t, err)
+	env.Service = svc
+	return env
+}
+
+// Person is a valid population record with personal id number pid (its
+// year and gender are decoded from the number; born 17 May).
+func Person(t testing.TB, pid, name string) attributes.Person {
+	t.Helper()
+	p, err := accounts.ParsePersonalID(pid)
+	require.NoError(t, err)
+	return attributes.Person{
+		PersonalID: pid, FullName: name, BirthDate: time.Date(p.BirthYear, 5, 17, 0, 0, 0, 0, time.UTC),
+		Gender: p.Gender, Nationality: "VN",
+		Residence: attributes.Address{Street: "1 Tràng Tiền", Ward: "Tràng Tiền", District: "Hoàn Kiếm", Province: "Hà Nội", Country: "VN"},
+	}
+}
+
+// Citizen registers a population record and an active account with a
+// password and phone, and returns the account.
+func (e *Env) Citizen(t testing.TB, pid, password, phone string, level accounts.Level) accounts.Account {
+	t.Helper()
+	ctx := context.Background()
+	require.NoError(t, e.Registry.Write(ctx, []attributes.Person{Person(t, pid, "Nguyễn Văn An")}, nil))
+	a, err := e.Service.Create(ctx, accounts.NewAccount{
+		PersonalID: pid, Level: level, Status: accounts.Active, Phone: phone, Password: password,
+	}, accounts.Actor{Kind: audit.Officer, ID: "officer-1"})
+	require.NoError(t, err)
+	return a
+}
+
+// EnrolTOTP enrols and confirms an authenticator for the account and
+// returns its secret. The clock moves on one step so the confirming code is
+// not the one a test uses next.
+func (e *Env) EnrolTOTP(t testing.TB, accountID string) string {
+	t.Helper()
+	ctx := context.Background()
+	enr, err := e.Service.EnrollTOTP(ctx, accountID, accounts.Actor{Kind: audit.Citizen, ID: accountID})
+	require.NoError(t, err)
+	code, err := accounts.TOTPCode(enr.Secret, e.Clock.Now())
+	require.NoError(t, err)
+	require.NoError(t, e.Service.ConfirmTOTP(ctx, accountID, code, accounts.Actor{Kind: audit.Citizen, ID: accountID}))
+	e.Clock.Advance(30 * time.Second)
+	return enr.Secret
+}
+
+// WrongCode returns a 6-digit code different from every code given (so a
+// test's "wrong" code cannot be the right one by chance).
+func WrongCode(right ...string) string {
+	for _, c := range []string{"000000", "111111", "222222"} {
+		if !slices.Contains(right, c) {
+			return c
+		}
+	}
+	return "333333"
+}
+
+// TOTPWindow returns the codes of secret accepted at now (one step either
+// side).
+func TOTPWindow(t testing.TB, secret string, now time.Time) []string {
+	t.Helper()
+	var out []string
+	for _, d := range []time.Duration{-30 * time.Second, 0, 30 * time.Second} {
+		c, err := accounts.TOTPCode(secret, now.Add(d))
+		require.NoError(t, err)
+		out = append(out, c)
+	}
+	return out
+}

@@ -1,0 +1,12 @@
+// Package accounts owns electronic identity accounts: their lifecycle
+// (register, activate, lock, unlock), credentials (argon2id passwords, TOTP
+// secrets sealed with AES-256-GCM, SMS one-time codes stored as keyed
+// hashes), sign-in with a second factor, and lockouts of accounts and client
+// addresses after repeated failures. It also validates personal
+// identification numbers.
+//
+// It records every sign-in attempt and state change through audit.Recorder
+// and keeps its data behind Store (accounts/postgres). It speaks no HTTP
+// (accounts/web does), imports no database driver, and never touches
+// biometric data (package biometrics).
+package accounts

@@ -1,0 +1,194 @@
+package accounts
+
+import (
+	"context"
+	"net/netip"
+	"time"
+)
+
+// LockoutPolicy says how many failures lock what, and for how long.
+type LockoutPolicy struct {
+	// AccountFailures wrong passwords (or, separately, wrong second-factor
+	// codes) for one personal id number within Window lock it.
+	AccountFailures int
+	// IPFailures wrong attempts of any kind from one client address within
+	// Window block that address.
+	IPFailures int
+	Window     time.Duration
+	// LockFor is the first lockout; each further one doubles, up to MaxLock.
+	LockFor time.Duration
+	MaxLock time.Duration
+	// StrikeMemory: a key that stayed out of trouble this long after its
+	// last lockout starts again from LockFor.
+	StrikeMemory time.Duration
+	// SMSPerHour caps the SMS codes sent to one account per hour.
+	SMSPerHour int
+}
+
+// DefaultLockoutPolicy: 5 wrong passwords per account or 20 wrong attempts
+// per address in 15 minutes lock for 15 minutes, then 30, 60, … up to 24
+// hours; 5 SMS codes per account per hour.
+var DefaultLockoutPolicy = LockoutPolicy{
+	AccountFailures: 5,
+	IPFailures:      20,
+	Window:          15 * time.Minute,
+	LockFor:         15 * time.Minute,
+	MaxLock:         24 * time.Hour,
+	StrikeMemory:    24 * time.Hour,
+	SMSPerHour:      5,
+}
+
+func (p LockoutPolicy) withDefaults() LockoutPolicy {
+	d := DefaultLockoutPolicy
+	if p.AccountFailures > 0 {
+		d.AccountFailures = p.AccountFailures
+	}
+	if p.IPFailures > 0 {
+		d.IPFailures = p.IPFailures
+	}
+	if p.Window > 0 {
+		d.Window = p.Window
+	}
+	if p.LockFor > 0 {
+		d.LockFor = p.LockFor
+	}
+	if p.MaxLock > 0 {
+		d.MaxLock = p.MaxLock
+	}
+	if p.StrikeMemory > 0 {
+		d.StrikeMemory = p.StrikeMemory
+	}
+	if p.SMSPerHour > 0 {
+		d.SMSPerHour = p.SMSPerHour
+	}
+	return d
+}
+
+func (p LockoutPolicy) limit(s Scope) int {
+	if s == ScopeIP {
+		return p.IPFailures
+	}
+	return p.AccountFailures
+}
+
+func (p LockoutPolicy) window(s Scope) time.Duration {
+	if s == ScopeSMS {
+		return time.Hour
+	}
+	return p.Window
+}
+
+// fail counts one failure on t at now and reports whether t is locked
+// afterwards, and until when. The failure that reaches the limit locks. For
+// ScopeSMS the "failures" are codes sent: the limit-th code goes out and
+// the next one is refused until the hour is over.
+func (p LockoutPolicy) fail(t *Throttle, now time.Time) (until time.Time, locked bool) {
+	if now.Before(t.LockedUntil) {
+		return t.LockedUntil, true
+	}
+	if !t.LockedUntil.IsZero() && now.Sub(t.LockedUntil) > p.StrikeMemory {
+		t.Strikes = 0
+	}
+	if t.WindowStart.IsZero() || now.Sub(t.WindowStart) >= p.window(t.Scope) {
+		t.Failures, t.WindowStart = 0, now
+	}
+	t.Failures++
+	if t.Scope == ScopeSMS {
+		if t.Failures <= p.SMSPerHour {
+			return time.Time{}, false
+		}
+		t.Failures--
+		t.LockedUntil = t.WindowStart.Add(time.Hour)
+		return t.LockedUntil, true
+	}
+	if t.Failures < p.limit(t.Scope) {
+		return time.Time{}, false
+	}
+	d := p.LockFor
+	for i := 0; i < t.Strikes && d < p.MaxLock; i++ {
+		d *= 2
+	}
+	d = min(d, p.MaxLock)
+	t.Strikes++
+	t.Failures, t.WindowStart = 0, time.Time{}
+	t.LockedUntil = now.Add(d)
+	return t.LockedUntil, true
+}
+
+// ipKey is the throttle key for a client address: the address itself for
+// IPv4, its /64 for IPv6 (one subscriber usually holds a whole /64).
+func ipKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
+// lockedOut returns a LockoutError for the longest running lock among
+// keys, and the throttles found.
+func (s *Service) lockedOut(ctx context.Context, now time.Time, keys ...ThrottleKey) (*LockoutError, []Throttle, error) {
+	ts, err := s.store.Throttles(ctx, keys...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var worst *LockoutError
+	for _, t := range ts {
+		if now.Before(t.LockedUntil) {
+			d := t.LockedUntil.Sub(now)
+			if worst == nil || d > worst.RetryAfter {
+				worst = &LockoutError{Scope: t.Scope, RetryAfter: d}
+			}
+		}
+	}
+	return worst, ts, nil
+}
+
+// countFailure records one failure against each key and returns the
+// longest lockout it caused or found, if any.
+func (s *Service) countFailure(ctx context.Context, now time.Time, keys ...ThrottleKey) (*LockoutError, error) {
+	var worst *LockoutError
+	for _, k := range keys {
+		if k.Key == "" {
+			continue
+		}
+		var until time.Time
+		var locked bool
+		_, err := s.store.UpdateThrottle(ctx, k, func(t *Throttle) error {
+			until, locked = s.lockout.fail(t, now)
+			t.UpdatedAt = now
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if locked {
+			d := until.Sub(now)
+			if worst == nil || d > worst.RetryAfter {
+				worst = &LockoutError{Scope: k.Scope, RetryAfter: d}
+			}
+		}
+	}
+	return worst, nil
+}
+
+// clearFailures forgets the failures (not the strikes) counted against
+// key, if the throttles read before hold any.
+func (s *Service) clearFailures(ctx context.Context, now time.Time, key ThrottleKey, seen []Throttle) error {
+	for _, t := range seen {
+		if t.ThrottleKey != key || t.Failures == 0 {
+			continue
+		}
+		_, err := s.store.UpdateThrottle(ctx, key, func(t *Throttle) error {
+			t.Failures, t.WindowStart, t.UpdatedAt = 0, time.Time{}, now
+			return nil
+		})
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,829 @@
+package accounts
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/dinhdanh/dinhdanh/attributes"
+	"github.com/dinhdanh/dinhdanh/audit"
+)
+
+// Config is what a Service is built from.
+type Config struct {
+	Store Store
+	// Registry is the population registry: an account is only created for a
+	// person it knows, whose personal id number agrees with their record.
+	Registry attributes.Registry
+	// Audit records every sign-in attempt and state change; when it fails,
+	// the action fails.
+	Audit  audit.Recorder
+	Sender Sender
+	Logger *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Argon2Params for new password hashes; DefaultArgon2Params when zero.
+	// Hashes made with other parameters are rehashed at the next sign-in.
+	Argon2Params Argon2Params
+	// TOTPKey (32 bytes) seals TOTP secrets with AES-256-GCM.
+	TOTPKey []byte
+	// CodeKey (at least 32 bytes) keys the HMAC-SHA-256 of SMS codes.
+	CodeKey []byte
+	// Issuer labels TOTP enrolments in authenticator apps.
+	Issuer string
+	// Lockout policy; zero fields take DefaultLockoutPolicy's values.
+	Lockout LockoutPolicy
+	// SMSCodeTTL defaults to 5 minutes, SMSMaxAttempts (wrong guesses before
+	// a code is burnt) to 5.
+	SMSCodeTTL     time.Duration
+	SMSMaxAttempts int
+}
+
+// Service is the accounts capability: lifecycle, credentials and sign-in.
+type Service struct {
+	store       Store
+	registry    attributes.Registry
+	audit       audit.Recorder
+	sender      Sender
+	logger      *slog.Logger
+	now         func() time.Time
+	params      Argon2Params
+	totp        *totpCipher
+	codeKey     []byte
+	issuer      string
+	lockout     LockoutPolicy
+	smsTTL      time.Duration
+	smsAttempts int
+	dummyHash   string
+}
+
+// New checks cfg and builds a Service.
+func New(cfg Config) (*Service, error) {
+	var errs []error
+	if cfg.Store == nil {
+		errs = append(errs, errors.New("Store is required"))
+	}
+	if cfg.Audit == nil {
+		errs = append(errs, errors.New("Audit is required"))
+	}
+	if cfg.Sender == nil {
+		errs = append(errs, errors.New("Sender is required"))
+	}
+	if len(cfg.CodeKey) < 32 {
+		errs = append(errs, errors.New("CodeKey must have at least 32 bytes"))
+	}
+	tc, err := newTOTPCipher(cfg.TOTPKey)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("accounts: config: %w", errors.Join(errs...))
+	}
+	s := &Service{
+		store: cfg.Store, registry: cfg.Registry, audit: cfg.Audit, sender: cfg.Sender,
+		logger: cfg.Logger, now: cfg.Now, params: cfg.Argon2Params, totp: tc,
+		codeKey: cfg.CodeKey, issuer: cfg.Issuer, lockout: cfg.Lockout.withDefaults(),
+		smsTTL: cfg.SMSCodeTTL, smsAttempts: cfg.SMSMaxAttempts,
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.params == (Argon2Params{}) {
+		s.params = DefaultArgon2Params
+	}
+	if s.issuer == "" {
+		s.issuer = "Dinh danh dien tu"
+	}
+	if s.smsTTL <= 0 {
+		s.smsTTL = 5 * time.Minute
+	}
+	if s.smsAttempts <= 0 {
+		s.smsAttempts = 5
+	}
+	// A hash of a random password, verified when the personal id number is
+	// unknown so that such answers take as long as a wrong password.
+	var pw [16]byte
+	_, _ = rand.Read(pw[:])
+	if s.dummyHash, err = HashPassword(base64.RawURLEncoding.EncodeToString(pw[:]), s.params); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Service) clock() time.Time { return s.now().UTC() }
+
+// Actor is who performs a lifecycle action, and from where.
+type Actor struct {
+	Kind      audit.ActorKind
+	ID        string
+	IP        string
+	UserAgent string
+	RequestID string
+}
+
+func (s *Service) record(ctx context.Context, e audit.Event) error {
+	if e.Time.IsZero() {
+		e.Time = s.clock()
+	}
+	if err := s.audit.Record(ctx, e); err != nil {
+		return fmt.Errorf("accounts: audit %s: %w", e.Type, err)
+	}
+	return nil
+}
+
+func (a Actor) event(t audit.EventType, accountID string, o audit.Outcome) audit.Event {
+	return audit.Event{Type: t, ActorKind: a.Kind, ActorID: a.ID, AccountID: accountID, Outcome: o,
+		IP: a.IP, UserAgent: a.UserAgent, RequestID: a.RequestID}
+}
+
+// ---- lifecycle ----
+
+// NewAccount is what Create needs.
+type NewAccount struct {
+	PersonalID string
+	Level      Level
+	Status     Status // Pending when empty
+	Phone      string // E.164, optional
+	Email      string
+	Password   string // optional; set later with SetPassword
+}
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
+
+// ValidPhone reports whether phone is an E.164 number (ITU-T E.164 §6: at
+// most 15 digits, with the country code).
+func ValidPhone(phone string) bool { return e164.MatchString(phone) }
+
+// Create registers an account for a person of the population registry aged
+// 14 or more (younger children and wards are registered under a guardian's
+// account, Decree 69/2024 art. 11), after checking that the personal id
+// number agrees with the person's date of birth and gender.
+func (s *Service) Create(ctx context.Context, in NewAccount, by Actor) (Account, error) {
+	now := s.clock()
+	if _, err := ParsePersonalID(in.PersonalID); err != nil {
+		return Account{}, err
+	}
+	if s.registry == nil {
+		return Account{}, errors.New("accounts: create: no population registry configured")
+	}
+	person, err := s.registry.Person(ctx, in.PersonalID)
+	if errors.Is(err, attributes.ErrNotFound) {
+		return Account{}, fmt.Errorf("%w: no population record for this personal id number", ErrInvalid)
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("accounts: create: %w", err)
+	}
+	if err := ValidatePersonalID(in.PersonalID, person.BirthDate, person.Gender); err != nil {
+		return Account{}, err
+	}
+	if Age(person.BirthDate, now) < 14 {
+		return Account{}, fmt.Errorf("%w: under 14, register under a guardian's account", ErrInvalid)
+	}
+	rec, err := s.NewRecord(in, now)
+	if err != nil {
+		return Account{}, err
+	}
+	if err := s.store.Create(ctx, rec); err != nil {
+		return Account{}, fmt.Errorf("accounts: create: %w", err)
+	}
+	e := by.event(audit.AccountRegistered, rec.ID, audit.Success)
+	e.Detail = map[string]string{"level": fmt.Sprint(int(rec.Level)), "status": string(rec.Status)}
+	if err := s.record(ctx, e); err != nil {
+		return Account{}, err
+	}
+	return rec.Account, nil
+}
+
+// NewRecord checks in and builds the record Create would store, with a new
+// id and the password hashed. The importer uses it for bulk loads.
+func (s *Service) NewRecord(in NewAccount, now time.Time) (Record, error) {
+	if _, err := ParsePersonalID(in.PersonalID); err != nil {
+		return Record{}, err
+	}
+	if !in.Level.Valid() {
+		return Record{}, fmt.Errorf("%w: level %d", ErrInvalid, in.Level)
+	}
+	if in.Status == "" {
+		in.Status = Pending
+	}
+	if !in.Status.Valid() {
+		return Record{}, fmt.Errorf("%w: status %q", ErrInvalid, in.Status)
+	}
+	if in.Phone != "" && !ValidPhone(in.Phone) {
+		return Record{}, fmt.Errorf("%w: phone number must be E.164 (+84...)", ErrInvalid)
+	}
+	now = now.UTC()
+	rec := Record{Account: Account{
+		ID: uuid.NewString(), PersonalID: in.PersonalID, Level: in.Level, Status: in.Status,
+		Phone: in.Phone, Email: in.Email, CreatedAt: now, UpdatedAt: now,
+	}}
+	if in.Status == Active {
+		rec.ActivatedAt = &now
+	}
+	if in.Password != "" {
+		h, err := s.HashPassword(in.Password)
+		if err != nil {
+			return Record{}, err
+		}
+		rec.PasswordHash = h
+	}
+	return rec, nil
+}
+
+// HashPassword checks the password rules and hashes pw with the service's
+// parameters.
+func (s *Service) HashPassword(pw string) (string, error) {
+	if err := CheckPasswordRules(pw); err != nil {
+		return "", err
+	}
+	return HashPassword(pw, s.params)
+}
+
+// SealTOTPSecret normalises a base32 secret and seals it for accountID: for
+// importing known secrets (demo data).
+func (s *Service) SealTOTPSecret(accountID, secret string) ([]byte, error) {
+	secret, err := NormalizeTOTPSecret(secret)
+	if err != nil {
+		return nil, err
+	}
+	return s.totp.seal(accountID, secret)
+}
+
+// Age is the age in whole years at now of someone born on birth.
+func Age(birth, now time.Time) int {
+	birth, now = birth.UTC(), now.UTC()
+	age := now.Year() - birth.Year()
+	if now.Month() < birth.Month() || (now.Month() == birth.Month() && now.Day() < birth.Day()) {
+		age--
+	}
+	return age
+}
+
+// Get returns the account with id.
+func (s *Service) Get(ctx context.Context, id string) (Account, error) {
+	r, err := s.store.Get(ctx, id)
+	if err != nil {
+		return Account{}, fmt.Errorf("accounts: get: %w", err)
+	}
+	return r.Account, nil
+}
+
+// ByPersonalID returns the account whose login is pid.
+func (s *Service) ByPersonalID(ctx context.Context, pid string) (Account, error) {
+	r, err := s.store.ByPersonalID(ctx, pid)
+	if err != nil {
+		return Account{}, fmt.Errorf("accounts: by personal id: %w", err)
+	}
+	return r.Account, nil
+}
+
+// ErrAlreadyActive: the account was activated before.
+var ErrAlreadyActive = errors.New("accounts: account already activated")
+
+// update runs fn under the row lock, then records the event it returns.
+func (s *Service) update(ctx context.Context, id string, fn func(*Record) (audit.Event, error)) (Account, error) {
+	var e audit.Event
+	r, err := s.store.Update(ctx, id, func(r *Record) error {
+		var err error
+		e, err = fn(r)
+		r.UpdatedAt = s.clock()
+		return err
+	})
+	if err != nil {
+		return Account{}, err
+	}
+	if err := s.record(ctx, e); err != nil {
+		return Account{}, err
+	}
+	return r.Account, nil
+}
+
+// Activate turns a pending account active.
+func (s *Service) Activate(ctx context.Context, id string, by Actor) (Account, error) {
+	a, err := s.update(ctx, id, func(r *Record) (audit.Event, error) {
+		switch r.Status {
+		case Active:
+			return audit.Event{}, ErrAlreadyActive
+		case Locked:
+			return audit.Event{}, ErrLocked
+		}
+		now := s.clock()
+		r.Status, r.ActivatedAt = Active, &now
+		return by.event(audit.AccountActivated, r.ID, audit.Success), nil
+	})
+	if err != nil {
+		return Account{}, fmt.Errorf("accounts: activate: %w", err)
+	}
+	return a, nil
+}
+
+// Lock locks the account (Decree 69/2024 art. 15: at the holder's request,
+// on breach of the terms, when the ID card is revoked, on death). reason is
+// a short code such as "holder_request", "lost_phone", "card_revoked".
+func (s *Service) Lock(ctx context.Context, id, reason string, by Actor) (Account, error) {
+	a, err := s.update(ctx, id, func(r *Record) (audit.Event, error) {
+		r.Status, r.LockReason = Locked, reason
+		e := by.event(audit.AccountLocked, r.ID, audit.Success)
+		e.Reason = reason
+		return e, nil
+	})
+	if err != nil {
+		return Account{}, fmt.Errorf("accounts: lock: %w", err)
+	}
+	return a, nil
+}
+
+// Unlock returns a locked account to active (or pending, if it was never
+// activated).
+func (s *Service) Unlock(ctx context.Context, id string, by Actor) (Account, error) {
+	a, err := s.update(ctx, id, func(r *Record) (audit.Event, error) {
+		if r.Status != Locked {
+			return audit.Event{}, fmt.Errorf("%w: account is not locked", ErrInvalid)
+		}
+		r.Status, r.LockReason = Pending, ""
+		if r.ActivatedAt != nil {
+			r.Status = Active
+		}
+		return by.event(audit.AccountUnlocked, r.ID, audit.Success), nil
+	})
+	if err != nil {
+		return Account{}, fmt.Errorf("accounts: unlock: %w", err)
+	}
+	return a, nil
+}
+
+// SetPassword replaces the password.
+func (s *Service) SetPassword(ctx context.Context, id, password string, by Actor) error {
+	h, err := s.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	_, err = s.update(ctx, id, func(r *Record) (audit.Event, error) {
+		r.PasswordHash = h
+		return by.event(audit.PasswordChanged, r.ID, audit.Success), nil
+	})
+	if err != nil {
+		return fmt.Errorf("accounts: set password: %w", err)
+	}
+	return nil
+}
+
+// SetPhone sets the account's phone number; a number belongs to one account
+// only (ErrAlreadyExists).
+func (s *Service) SetPhone(ctx context.Context, id, phone string, by Actor) (Account, error) {
+	if !ValidPhone(phone) {
+		return Account{}, fmt.Errorf("%w: phone number must be E.164 (+84...)", ErrInvalid)
+	}
+	a, err := s.update(ctx, id, func(r *Record) (audit.Event, error) {
+		r.Phone = phone
+		return by.event(audit.PhoneChanged, r.ID, audit.Success), nil
+	})
+	if err != nil {
+		return Account{}, fmt.Errorf("accounts: set phone: %w", err)
+	}
+	return a, nil
+}
+
+// EnrollTOTP gives the account a new authenticator secret, unconfirmed until
+// ConfirmTOTP sees a code from it. The enrolment is returned once.
+func (s *Service) EnrollTOTP(ctx context.Context, id string, by Actor) (TOTPEnrolment, error) {
+	rec, err := s.store.Get(ctx, id)
+	if err != nil {
+		return TOTPEnrolment{}, fmt.Errorf("accounts: enrol TOTP: %w", err)
+	}
+	enr, err := generateTOTP(s.issuer, rec.PersonalID)
+	if err != nil {
+		return TOTPEnrolment{}, err
+	}
+	sealed, err := s.totp.seal(id, enr.Secret)
+	if err != nil {
+		return TOTPEnrolment{}, err
+	}
+	_, err = s.update(ctx, id, func(r *Record) (audit.Event, error) {
+		r.TOTP = TOTPState{Secret: sealed}
+		e := by.event(audit.FactorChanged, r.ID, audit.Success)
+		e.Detail = map[string]string{"factor": string(FactorTOTP), "change": "enrolment_started"}
+		return e, nil
+	})
+	if err != nil {
+		return TOTPEnrolment{}, fmt.Errorf("accounts: enrol TOTP: %w", err)
+	}
+	return enr, nil
+}
+
+// ConfirmTOTP activates the enrolled secret once code matches it.
+func (s *Service) ConfirmTOTP(ctx context.Context, id, code string, by Actor) error {
+	_, err := s.update(ctx, id, func(r *Record) (audit.Event, error) {
+		if len(r.TOTP.Secret) == 0 {
+			return audit.Event{}, ErrFactorUnavailable
+		}
+		secret, err := s.totp.open(r.ID, r.TOTP.Secret)
+		if err != nil {
+			return audit.Event{}, err
+		}
+		step, ok := matchTOTP(secret, strings.TrimSpace(code), s.clock())
+		if !ok {
+			return audit.Event{}, ErrInvalidCode
+		}
+		r.TOTP.Confirmed, r.TOTP.LastStep = true, step
+		e := by.event(audit.FactorChanged, r.ID, audit.Success)
+		e.Detail = map[string]string{"factor": string(FactorTOTP), "change": "enrolled"}
+		return e, nil
+	})
+	if err != nil {
+		return fmt.Errorf("accounts: confirm TOTP: %w", err)
+	}
+	return nil
+}
+
+// ---- sign-in ----
+
+// SignInRequest is a password step.
+type SignInRequest struct {
+	PersonalID string
+	Password   string
+	IP         string
+	UserAgent  string
+	RequestID  string
+}
+
+// SignIn is a sign-in whose password was verified, waiting for a second
+// factor.
+type SignIn struct {
+	Account Account
+	// Factors the account can use, TOTP first; empty when it has none.
+	Factors []Factor
+}
+
+func (r SignInRequest) event(t audit.EventType, accountID string, o audit.Outcome, reason string) audit.Event {
+	return audit.Event{Type: t, ActorKind: audit.Citizen, ActorID: accountID, AccountID: accountID,
+		Outcome: o, Reason: reason, IP: r.IP, UserAgent: r.UserAgent, RequestID: r.RequestID}
+}
+
+// SignIn verifies a personal id number and password.
+//
+// A wrong password and an unknown number get the same ErrBadCredentials, in
+// about the same time (an unknown number still verifies a dummy hash), and
+// count against the same throttles, so answers do not reveal which numbers
+// have accounts. After too many failures it returns a *LockoutError. Only
+// once the password is verified does a locked or never-activated account get
+// its own error (ErrLocked, ErrNotActivated).
+//
+// Audit events: SignInLockedOut when refused for a lockout; SignInFailed
+// with reason bad_password, unknown_account, account_locked or
+// not_activated; SignInSucceeded with reason password_ok when the password
+// step passed (the second factor follows).
+func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignIn, error) {
+	now := s.clock()
+	pid := strings.TrimSpace(req.PersonalID)
+	_, parseErr := ParsePersonalID(pid)
+	acctKey := ThrottleKey{Scope: ScopeAccount, Key: pid}
+	if parseErr != nil {
+		acctKey.Key = "" // not a login name: count against the address only
+	}
+	ipK := ThrottleKey{Scope: ScopeIP, Key: ipKey(req.IP)}
+	keys := []ThrottleKey{ipK}
+	if acctKey.Key != "" {
+		keys = append(keys, acctKey, ThrottleKey{Scope: ScopeSecondFactor, Key: pid})
+	}
+	lock, seen, err := s.lockedOut(ctx, now, keys...)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: sign in: %w", err)
+	}
+	if lock != nil {
+		e := req.event(audit.SignInLockedOut, "", audit.Denied, string(lock.Scope)+"_locked_out")
+		if err := s.record(ctx, e); err != nil {
+			return nil, err
+		}
+		return nil, lock
+	}
+
+	var rec Record
+	found := false
+	if parseErr == nil {
+		rec, err = s.store.ByPersonalID(ctx, pid)
+		switch {
+		case err == nil:
+			found = rec.PasswordHash != ""
+		case !errors.Is(err, ErrNotFound):
+			return nil, fmt.Errorf("accounts: sign in: %w", err)
+		}
+	}
+	hash := s.dummyHash
+	if found {
+		hash = rec.PasswordHash
+	}
+	ok, rehash, err := VerifyPassword(req.Password, hash, s.params)
+	if err != nil {
+		s.logger.ErrorContext(ctx, "stored password hash unreadable", "account_id", rec.ID, "error", err, "request_id", req.RequestID)
+		ok = false
+	}
+	if !found || !ok {
+		reason := "bad_password"
+		if !found {
+			reason, rec.ID = "unknown_account", ""
+		}
+		return nil, s.signInFailed(ctx, req, now, rec.ID, reason, acctKey, ipK)
+	}
+
+	if rehash {
+		if h, err := HashPassword(req.Password, s.params); err == nil {
+			if _, err := s.store.Update(ctx, rec.ID, func(r *Record) error { r.PasswordHash = h; return nil }); err != nil {
+				s.logger.WarnContext(ctx, "password rehash failed", "account_id", rec.ID, "error", err, "request_id", req.RequestID)
+			}
+		}
+	}
+	switch rec.Status {
+	case Locked:
+		if err := s.record(ctx, req.event(audit.SignInFailed, rec.ID, audit.Denied, "account_locked")); err != nil {
+			return nil, err
+		}
+		return nil, ErrLocked
+	case Pending:
+		if err := s.record(ctx, req.event(audit.SignInFailed, rec.ID, audit.Denied, "not_activated")); err != nil {
+			return nil, err
+		}
+		return nil, ErrNotActivated
+	}
+	if err := s.clearFailures(ctx, now, acctKey, seen); err != nil {
+		return nil, fmt.Errorf("accounts: sign in: %w", err)
+	}
+	e := req.event(audit.SignInSucceeded, rec.ID, audit.Success, "password_ok")
+	e.Detail = map[string]string{"step": "password"}
+	if err := s.record(ctx, e); err != nil {
+		return nil, err
+	}
+	return &SignIn{Account: rec.Account, Factors: rec.Factors()}, nil
+}
+
+func (s *Service) signInFailed(ctx context.Context, req SignInRequest, now time.Time, accountID, reason string, keys ...ThrottleKey) error {
+	lock, err := s.countFailure(ctx, now, keys...)
+	if err != nil {
+		return fmt.Errorf("accounts: sign in: %w", err)
+	}
+	if err := s.record(ctx, req.event(audit.SignInFailed, accountID, audit.Failure, reason)); err != nil {
+		return err
+	}
+	if lock != nil {
+		if err := s.record(ctx, req.event(audit.SignInLockedOut, accountID, audit.Denied, string(lock.Scope)+"_locked_out")); err != nil {
+			return err
+		}
+		return lock
+	}
+	return ErrBadCredentials
+}
+
+// SecondFactorRequest is a second-factor step of a sign-in whose password
+// step returned AccountID.
+type SecondFactorRequest struct {
+	AccountID string
+	Factor    Factor
+	Code      string
+	IP        string
+	UserAgent string
+	RequestID string
+}
+
+func (r SecondFactorRequest) event(t audit.EventType, o audit.Outcome, reason string) audit.Event {
+	return audit.Event{Type: t, ActorKind: audit.Citizen, ActorID: r.AccountID, AccountID: r.AccountID,
+		Outcome: o, Reason: reason, IP: r.IP, UserAgent: r.UserAgent, RequestID: r.RequestID,
+		Detail: map[string]string{"factor": string(r.Factor)}}
+}
+
+// VerifySecondFactor checks a TOTP or SMS code.
+//
+// A TOTP code is accepted for the current 30-second step or one either
+// side, and only for a step later than the last one accepted: the check
+// and the update of the last step happen under the account's row lock, so
+// two concurrent uses of one code cannot both pass (RFC 6238 §5.2). An SMS
+// code is single use, expires after 5 minutes and is burnt after 5 wrong
+// guesses. Wrong codes count against the account's second-factor throttle
+// and the client address.
+//
+// Errors: ErrInvalidCode, ErrCodeReplayed, ErrCodeExpired,
+// ErrFactorUnavailable, ErrLocked, ErrNotActivated, *LockoutError. Audit
+// events: SecondFactorOK, SecondFactorFailed (reasons bad_code,
+// replayed_code, expired_code, code_burnt), SignInLockedOut.
+func (s *Service) VerifySecondFactor(ctx context.Context, req SecondFactorRequest) (Account, error) {
+	now := s.clock()
+	rec, err := s.store.Get(ctx, req.AccountID)
+	if err != nil {
+		return Account{}, fmt.Errorf("accounts: second factor: %w", err)
+	}
+	switch rec.Status {
+	case Locked:
+		return Account{}, ErrLocked
+	case Pending:
+		return Account{}, ErrNotActivated
+	}
+	sfKey := ThrottleKey{Scope: ScopeSecondFactor, Key: rec.PersonalID}
+	ipK := ThrottleKey{Scope: ScopeIP, Key: ipKey(req.IP)}
+	lock, seen, err := s.lockedOut(ctx, now, sfKey, ipK)
+	if err != nil {
+		return Account{}, fmt.Errorf("accounts: second factor: %w", err)
+	}
+	if lock != nil {
+		if err := s.record(ctx, req.event(audit.SignInLockedOut, audit.Denied, string(lock.Scope)+"_locked_out")); err != nil {
+			return Account{}, err
+		}
+		return Account{}, lock
+	}
+	code := strings.TrimSpace(req.Code)
+
+	var verr error
+	var reason string
+	switch req.Factor {
+	case FactorTOTP:
+		verr, reason, err = s.checkTOTP(ctx, rec, code, now)
+	case FactorSMS:
+		verr, reason, err = s.checkSMS(ctx, rec, code, now)
+	default:
+		verr, reason = ErrFactorUnavailable, "factor_unavailable"
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("accounts: second factor: %w", err)
+	}
+	if verr != nil {
+		if errors.Is(verr, ErrFactorUnavailable) {
+			return Account{}, verr
+		}
+		lock, err := s.countFailure(ctx, now, sfKey, ipK)
+		if err != nil {
+			return Account{}, fmt.Errorf("accounts: second factor: %w", err)
+		}
+		if err := s.record(ctx, req.event(audit.SecondFactorFailed, audit.Failure, reason)); err != nil {
+			return Account{}, err
+		}
+		if lock != nil {
+			if err := s.record(ctx, req.event(audit.SignInLockedOut, audit.Denied, string(lock.Scope)+"_locked_out")); err != nil {
+				return Account{}, err
+			}
+			return Account{}, lock
+		}
+		return Account{}, verr
+	}
+	if err := s.clearFailures(ctx, now, sfKey, seen); err != nil {
+		return Account{}, fmt.Errorf("accounts: second factor: %w", err)
+	}
+	e := req.event(audit.SecondFactorOK, audit.Success, "")
+	e.ACR = fmt.Sprintf("urn:vn:eid:loa:%d", min(int(rec.Level), 2))
+	if err := s.record(ctx, e); err != nil {
+		return Account{}, err
+	}
+	return rec.Account, nil
+}
+
+// checkTOTP returns the verdict (verr, reason) or an operational error.
+func (s *Service) checkTOTP(ctx context.Context, rec Record, code string, now time.Time) (verr error, reason string, err error) {
+	if !rec.TOTP.Confirmed || len(rec.TOTP.Secret) == 0 {
+		return ErrFactorUnavailable, "factor_unavailable", nil
+	}
+	_, err = s.store.Update(ctx, rec.ID, func(r *Record) error {
+		// Re-read under the row lock: the step another request just
+		// accepted must be seen here.
+		secret, err := s.totp.open(r.ID, r.TOTP.Secret)
+		if err != nil {
+			return err
+		}
+		step, ok := matchTOTP(secret, code, now)
+		switch {
+		case !ok:
+			verr, reason = ErrInvalidCode, "bad_code"
+		case step <= r.TOTP.LastStep:
+			verr, reason = ErrCodeReplayed, "replayed_code"
+		default:
+			r.TOTP.LastStep = step
+			return nil
+		}
+		return verr
+	})
+	if verr != nil {
+		return verr, reason, nil
+	}
+	return nil, "", err
+}
+
+func (s *Service) checkSMS(ctx context.Context, rec Record, code string, now time.Time) (verr error, reason string, err error) {
+	err = s.store.UpdateSMSCode(ctx, rec.ID, func(c *SMSCode) error {
+		switch {
+		case !now.Before(c.ExpiresAt):
+			verr, reason = ErrCodeExpired, "expired_code"
+			c.Burnt = true
+		case hmac.Equal(c.Hash, codeHash(s.codeKey, c.ID, code)):
+			c.UsedAt = &now
+		default:
+			c.Attempts++
+			verr, reason = ErrInvalidCode, "bad_code"
+			if c.Attempts >= s.smsAttempts {
+				c.Burnt = true
+				verr, reason = ErrCodeExpired, "code_burnt"
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		return ErrCodeExpired, "expired_code", nil
+	}
+	return verr, reason, err
+}
+
+// SMSRequest asks for an SMS code for the sign-in of AccountID.
+type SMSRequest struct {
+	AccountID string
+	IP        string
+	UserAgent string
+	RequestID string
+}
+
+// SendSMSCode sends a new 6-digit code to the account's phone (retiring any
+// earlier one) and returns the masked number it went to. At most
+// SMSPerHour codes go to one account per hour (*LockoutError beyond).
+func (s *Service) SendSMSCode(ctx context.Context, req SMSRequest) (string, error) {
+	now := s.clock()
+	rec, err := s.store.Get(ctx, req.AccountID)
+	if err != nil {
+		return "", fmt.Errorf("accounts: send SMS code: %w", err)
+	}
+	switch {
+	case rec.Status == Locked:
+		return "", ErrLocked
+	case rec.Status == Pending:
+		return "", ErrNotActivated
+	case rec.Phone == "":
+		return "", ErrFactorUnavailable
+	}
+	ev := audit.Event{Type: audit.OTPSent, ActorKind: audit.Citizen, ActorID: rec.ID, AccountID: rec.ID,
+		IP: req.IP, UserAgent: req.UserAgent, RequestID: req.RequestID, Detail: map[string]string{"channel": "sms"}}
+	// The send itself counts as the "failure" of the SMS throttle: its
+	// window is one hour and its limit SMSPerHour.
+	if lock, err := s.countFailure(ctx, now, ThrottleKey{Scope: ScopeSMS, Key: rec.ID}); err != nil {
+		return "", fmt.Errorf("accounts: send SMS code: %w", err)
+	} else if lock != nil {
+		ev.Outcome, ev.Reason = audit.Denied, "sms_rate_limited"
+		if err := s.record(ctx, ev); err != nil {
+			return "", err
+		}
+		return "", lock
+	}
+	code, err := newSMSCode()
+	if err != nil {
+		return "", err
+	}
+	c := SMSCode{ID: uuid.NewString(), AccountID: rec.ID, CreatedAt: now, ExpiresAt: now.Add(s.smsTTL)}
+	c.Hash = codeHash(s.codeKey, c.ID, code)
+	if err := s.store.CreateSMSCode(ctx, c); err != nil {
+		return "", fmt.Errorf("accounts: send SMS code: %w", err)
+	}
+	if err := s.sender.Send(ctx, rec.Phone, smsMessage(code, s.smsTTL)); err != nil {
+		ev.Outcome, ev.Reason = audit.Failure, "send_failed"
+		_ = s.record(ctx, ev)
+		return "", fmt.Errorf("accounts: send SMS code: %w", err)
+	}
+	ev.Outcome = audit.Success
+	if err := s.record(ctx, ev); err != nil {
+		return "", err
+	}
+	return MaskPhone(rec.Phone), nil
+}
+
+// SignedOut records that the holder signed out of a browser session.
+func (s *Service) SignedOut(ctx context.Context, accountID string, by Actor) error {
+	return s.record(ctx, by.event(audit.SignedOut, accountID, audit.Success))
+}
+
+// DeriveKey derives a purpose-bound 32-byte key from a root secret with
+// HMAC-SHA-256, for deployments that keep one root secret.
+func DeriveKey(root []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, root)
+	m.Write([]byte("dinhdanh/" + purpose))
+	return m.Sum(nil)
+}
+
+// Purge deletes SMS codes that expired a day ago or more and throttles left
+// alone for the lockout policy's StrikeMemory. Run it periodically (any
+// replica; it is idempotent).
+func (s *Service) Purge(ctx context.Context) (int64, error) {
+	now := s.clock()
+	before := now.Add(-s.lockout.StrikeMemory)
+	if day := now.Add(-24 * time.Hour); day.Before(before) {
+		before = day
+	}
+	n, err := s.store.Purge(ctx, before)
+	if err != nil {
+		return 0, fmt.Errorf("accounts: purge: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,429 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/gorilla/mux"
+
+	"github.com/dinhdanh/dinhdanh/accounts"
+	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/internal/httpx"
+	"github.com/dinhdanh/dinhdanh/internal/websession"
+	"github.com/dinhdanh/dinhdanh/templates"
+)
+
+// Paths served.
+const (
+	PathLogin   = "/login"
+	PathVerify  = "/login/verify"
+	PathSendSMS = "/login/sms"
+	// PathSignOut ends the browser session. (/logout is the OpenID Connect
+	// RP-initiated logout endpoint of oidc/web.)
+	PathSignOut = "/signout"
+	PathDevSMS  = "/dev/sms"
+	// DefaultReturnTo is where a sign-in without return_to ends.
+	DefaultReturnTo = "/account"
+)
+
+// pendingTTL bounds the time between the password and the second factor.
+const pendingTTL = 10 * time.Minute
+
+// Handler serves the sign-in pages.
+type Handler struct {
+	Accounts  *accounts.Service
+	Templates *templates.Set
+	Sessions  *scs.SessionManager
+	CSRF      *httpx.CSRF
+	Logger    *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// DevMode mounts the SMS inbox at /dev/sms, reading Inbox. Never in
+	// production.
+	DevMode bool
+	Inbox   accounts.DevInbox
+}
+
+// Routes mounts the pages on r (a router that runs sessions and CSRF).
+func (h *Handler) Routes(r *mux.Router) {
+	r.Handle(PathLogin, httpx.NoStore(http.HandlerFunc(h.showLogin))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(PathLogin, httpx.NoStore(http.HandlerFunc(h.postLogin))).Methods(http.MethodPost)
+	r.Handle(PathVerify, httpx.NoStore(http.HandlerFunc(h.showVerify))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(PathVerify, httpx.NoStore(http.HandlerFunc(h.postVerify))).Methods(http.MethodPost)
+	r.Handle(PathSendSMS, httpx.NoStore(http.HandlerFunc(h.sendSMS))).Methods(http.MethodPost)
+	r.Handle(PathSignOut, httpx.NoStore(http.HandlerFunc(h.signOut))).Methods(http.MethodPost)
+	if h.DevMode && h.Inbox != nil {
+		r.Handle(PathDevSMS, httpx.NoStore(http.HandlerFunc(h.devSMS))).Methods(http.MethodGet)
+	}
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger != nil {
+		return h.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// lang picks the page language: an explicit ui_locales (query or form)
+// wins and is remembered for the rest of the flow; then the language
+// remembered; then Accept-Language.
+func (h *Handler) lang(r *http.Request) templates.Lang {
+	ctx := r.Context()
+	ui := r.URL.Query().Get("ui_locales")
+	if ui == "" && r.Method == http.MethodPost {
+		ui = r.PostFormValue("ui_locales")
+	}
+	if ui != "" {
+		l := templates.Negotiate(ui, r.Header.Get("Accept-Language"))
+		if h.Sessions.GetString(ctx, keyLang) != string(l) {
+			h.Sessions.Put(ctx, keyLang, string(l))
+		}
+		return l
+	}
+	if l := h.Sessions.GetString(ctx, keyLang); l == string(templates.VI) || l == string(templates.EN) {
+		return templates.Lang(l)
+	}
+	return templates.Negotiate("", r.Header.Get("Accept-Language"))
+}
+
+func (h *Handler) base(r *http.Request, lang templates.Lang) templates.Base {
+	return templates.Base{Lang: lang, CSRFToken: h.CSRF.Token(r.Context()), RequestID: httpx.RequestIDFrom(r.Context())}
+}
+
+// SafeReturnTo reports whether s may be redirected to after sign-in: a
+// relative path beginning with exactly one "/" (no scheme, no host, no
+// "//" or "/\" that browsers read as another host), without control
+// characters or backslashes.
+func SafeReturnTo(s string) bool {
+	if s == "" || len(s) > 4096 || s[0] != '/' {
+		return false
+	}
+	if len(s) > 1 && (s[1] == '/' || s[1] == '\\') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f || s[i] == '\\' {
+			return false
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") {
+		return false
+	}
+	return true
+}
+
+func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, lang templates.Lang, msg string, err error) {
+	ctx := r.Context()
+	h.logger().ErrorContext(ctx, msg, "error", err, "request_id", httpx.RequestIDFrom(ctx))
+	_ = h.Templates.Error(w, http.StatusInternalServerError, templates.ErrorPage{
+		Base: h.base(r, lang), Message: "error.generic", LinkURL: PathLogin, LinkText: "error.back",
+	})
+}
+
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, err error) {
+	if err != nil {
+		h.logger().ErrorContext(r.Context(), "render sign-in page", "error", err, "request_id", httpx.RequestIDFrom(r.Context()))
+	}
+}
+
+// ---- step 1: personal id number and password ----
+
+func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	lang := h.lang(r)
+	if rt := r.URL.Query().Get("return_to"); rt != "" {
+		if SafeReturnTo(rt) {
+			h.Sessions.Put(ctx, keyReturnTo, rt)
+		} else {
+			h.logger().WarnContext(ctx, "unsafe return_to ignored", "request_id", httpx.RequestIDFrom(ctx))
+			h.Sessions.Remove(ctx, keyReturnTo)
+		}
+	}
+	p := templates.SignInPage{Base: h.base(r, lang)}
+	if r.URL.Query().Get("signed_out") == "1" {
+		p.Notice = "signin.signed_out"
+	}
+	if r.URL.Query().Get("expired") == "1" {
+		p.Error = "signin.expired"
+	}
+	h.render(w, r, h.Templates.SignIn(w, http.StatusOK, p))
+}
+
+func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	lang := h.lang(r)
+	pid := strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("personal_id")), " ", "")
+	si, err := h.Accounts.SignIn(ctx, accounts.SignInRequest{
+		PersonalID: pid, Password: r.PostFormValue("password"),
+		IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(ctx),
+	})
+	page := templates.SignInPage{Base: h.base(r, lang), PersonalID: pid}
+	if err != nil {
+		status := http.StatusUnauthorized
+		if le, ok := accounts.AsLockout(err); ok {
+			status, page.Error, page.RetryMinutes = http.StatusTooManyRequests, "signin.locked_out", le.RetryMinutes()
+			if page.RetryMinutes == 1 {
+				page.Error = "signin.locked_out_one"
+			}
+			w.Header().Set("Retry-After", retryAfter(le))
+		} else {
+			switch {
+			case errors.Is(err, accounts.ErrBadCredentials):
+				page.Error = "signin.bad_credentials"
+			case errors.Is(err, accounts.ErrLocked):
+				status, page.Error = http.StatusForbidden, "signin.account_locked"
+			case errors.Is(err, accounts.ErrNotActivated):
+				status, page.Error = http.StatusForbidden, "signin.not_activated"
+			default:
+				h.serverError(w, r, lang, "sign-in failed", err)
+				return
+			}
+		}
+		h.render(w, r, h.Templates.SignIn(w, status, page))
+		return
+	}
+	if len(si.Factors) == 0 {
+		page.Error = "signin.no_factor"
+		h.render(w, r, h.Templates.SignIn(w, http.StatusForbidden, page))
+		return
+	}
+	// A new privilege level: a new session token (session fixation).
+	if err := h.Sessions.RenewToken(ctx); err != nil {
+		h.serverError(w, r, lang, "renew session token", err)
+		return
+	}
+	putPending(ctx, h.Sessions, pendingSignIn{
+		AccountID: si.Account.ID, Level: int(si.Account.Level), Factors: si.Factors,
+		PasswordAt: h.now(), Method: si.Factors[0],
+	})
+	http.Redirect(w, r, PathVerify, http.StatusSeeOther)
+}
+
+// retryAfter is the Retry-After header value (RFC 9110 §10.2.3): whole
+// seconds, rounded up.
+func retryAfter(le *accounts.LockoutError) string {
+	return strconv.Itoa(max(1, int((le.RetryAfter+time.Second-1)/time.Second)))
+}
+
+// ---- step 2: second factor ----
+
+// pending returns the sign-in waiting for a second factor, or sends the
+// browser back to the first step.
+func (h *Handler) pending(w http.ResponseWriter, r *http.Request) (pendingSignIn, bool) {
+	p, ok := getPending(r.Context(), h.Sessions)
+	if ok && h.now().Sub(p.PasswordAt) <= pendingTTL {
+		return p, true
+	}
+	h.Sessions.Remove(r.Context(), keyPending)
+	http.Redirect(w, r, PathLogin+"?expired=1", http.StatusSeeOther)
+	return pendingSignIn{}, false
+}
+
+func (h *Handler) factorPage(r *http.Request, lang templates.Lang, p pendingSignIn) templates.SecondFactorPage {
+	return templates.SecondFactorPage{
+		Base: h.base(r, lang), TOTP: p.has(accounts.FactorTOTP), SMS: p.has(accounts.FactorSMS),
+		Method: string(p.Method), SMSSentTo: p.SMSSentTo,
+	}
+}
+
+func (h *Handler) showVerify(w http.ResponseWriter, r *http.Request) {
+	lang := h.lang(r)
+	p, ok := h.pending(w, r)
+	if !ok {
+		return
+	}
+	if m := accounts.Factor(r.URL.Query().Get("method")); m != "" && p.has(m) && m != p.Method {
+		p.Method = m
+		putPending(r.Context(), h.Sessions, p)
+	}
+	h.render(w, r, h.Templates.SecondFactor(w, http.StatusOK, h.factorPage(r, lang, p)))
+}
+
+func (h *Handler) sendSMS(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	lang := h.lang(r)
+	p, ok := h.pending(w, r)
+	if !ok {
+		return
+	}
+	if !p.has(accounts.FactorSMS) {
+		http.Redirect(w, r, PathVerify, http.StatusSeeOther)
+		return
+	}
+	p.Method = accounts.FactorSMS
+	masked, err := h.Accounts.SendSMSCode(ctx, accounts.SMSRequest{
+		AccountID: p.AccountID, IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(ctx),
+	})
+	if err != nil {
+		le, isLock := accounts.AsLockout(err)
+		switch {
+		case isLock:
+			page := h.factorPage(r, lang, p)
+			page.Error, page.RetryMinutes = "signin.factor.sms_limit", le.RetryMinutes()
+			w.Header().Set("Retry-After", retryAfter(le))
+			putPending(ctx, h.Sessions, p)
+			h.render(w, r, h.Templates.SecondFactor(w, http.StatusTooManyRequests, page))
+		case h.endedAccount(w, r, lang, err):
+		default:
+			h.serverError(w, r, lang, "send SMS code", err)
+		}
+		return
+	}
+	p.SMSSentTo = masked
+	putPending(ctx, h.Sessions, p)
+	http.Redirect(w, r, PathVerify, http.StatusSeeOther)
+}
+
+// endedAccount handles an account locked (or otherwise unusable) between
+// the steps: the pending sign-in ends and the first page says why.
+func (h *Handler) endedAccount(w http.ResponseWriter, r *http.Request, lang templates.Lang, err error) bool {
+	var key string
+	switch {
+	case errors.Is(err, accounts.ErrLocked):
+		key = "signin.account_locked"
+	case errors.Is(err, accounts.ErrNotActivated):
+		key = "signin.not_activated"
+	case errors.Is(err, accounts.ErrNotFound):
+		key = "signin.expired"
+	default:
+		return false
+	}
+	h.Sessions.Remove(r.Context(), keyPending)
+	h.render(w, r, h.Templates.SignIn(w, http.StatusForbidden, templates.SignInPage{Base: h.base(r, lang), Error: key}))
+	return true
+}
+
+func (h *Handler) postVerify(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	lang := h.lang(r)
+	p, ok := h.pending(w, r)
+	if !ok {
+		return
+	}
+	method := accounts.Factor(r.PostFormValue("method"))
+	if !p.has(method) {
+		method = p.Method
+	}
+	p.Method = method
+	acct, err := h.Accounts.VerifySecondFactor(ctx, accounts.SecondFactorRequest{
+		AccountID: p.AccountID, Factor: method, Code: strings.ReplaceAll(r.PostFormValue("code"), " ", ""),
+		IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(ctx),
+	})
+	if err != nil {
+		if h.endedAccount(w, r, lang, err) {
+			return
+		}
+		page := h.factorPage(r, lang, p)
+		status := http.StatusUnauthorized
+		switch le, isLock := accounts.AsLockout(err); {
+		case isLock:
+			// Locked out: the pending sign-in ends; the password step will
+			// say the same until the lock runs out.
+			h.Sessions.Remove(ctx, keyPending)
+			w.Header().Set("Retry-After", retryAfter(le))
+			lp := templates.SignInPage{Base: h.base(r, lang), Error: "signin.locked_out", RetryMinutes: le.RetryMinutes()}
+			if lp.RetryMinutes == 1 {
+				lp.Error = "signin.locked_out_one"
+			}
+			h.render(w, r, h.Templates.SignIn(w, http.StatusTooManyRequests, lp))
+			return
+		case errors.Is(err, accounts.ErrInvalidCode):
+			page.Error = "signin.factor.bad_code"
+		case errors.Is(err, accounts.ErrCodeReplayed):
+			page.Error = "signin.factor.replayed"
+		case errors.Is(err, accounts.ErrCodeExpired):
+			page.Error = "signin.factor.code_expired"
+			if method == accounts.FactorSMS {
+				p.SMSSentTo = "" // offer to send a new code
+				page.SMSSentTo = ""
+			}
+		case errors.Is(err, accounts.ErrFactorUnavailable):
+			status, page.Error = http.StatusBadRequest, "signin.no_factor"
+		default:
+			h.serverError(w, r, lang, "verify second factor", err)
+			return
+		}
+		putPending(ctx, h.Sessions, p)
+		h.render(w, r, h.Templates.SecondFactor(w, status, page))
+		return
+	}
+
+	if err := h.Sessions.RenewToken(ctx); err != nil {
+		h.serverError(w, r, lang, "renew session token", err)
+		return
+	}
+	var sid [16]byte
+	_, _ = rand.Read(sid[:])
+	websession.PutLogin(ctx, h.Sessions, websession.Login{
+		AccountID: acct.ID, Level: int(acct.Level), Strength: 2,
+		AMR: []string{"pwd", string(method)}, AuthTime: h.now(), SID: base64.RawURLEncoding.EncodeToString(sid[:]),
+	})
+	h.Sessions.Remove(ctx, keyPending)
+	to := h.Sessions.PopString(ctx, keyReturnTo)
+	if !SafeReturnTo(to) {
+		to = DefaultReturnTo
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// ---- sign-out ----
+
+func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	lang := h.lang(r)
+	if l, ok := websession.GetLogin(ctx, h.Sessions); ok {
+		err := h.Accounts.SignedOut(ctx, l.AccountID, accounts.Actor{
+			Kind: audit.Citizen, ID: l.AccountID, IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(ctx),
+		})
+		if err != nil {
+			// Signing out goes ahead: keeping a session open because the
+			// audit log is down would be worse.
+			h.logger().ErrorContext(ctx, "audit sign-out", "error", err, "request_id", httpx.RequestIDFrom(ctx))
+		}
+	}
+	if err := h.Sessions.Destroy(ctx); err != nil {
+		h.serverError(w, r, lang, "destroy session", err)
+		return
+	}
+	http.Redirect(w, r, PathLogin+"?signed_out=1&ui_locales="+string(lang), http.StatusSeeOther)
+}
+
+// ---- development SMS inbox ----
+
+func (h *Handler) devSMS(w http.ResponseWriter, r *http.Request) {
+	lang := h.lang(r)
+	var (
+		msgs []accounts.DevMessage
+		err  error
+	)
+	if phone := r.URL.Query().Get("phone"); phone != "" {
+		msgs, err = h.Inbox.Messages(r.Context(), phone)
+	} else {
+		msgs, err = h.Inbox.All(r.Context())
+	}
+	if err != nil {
+		h.serverError(w, r, lang, "read dev SMS inbox", err)
+		return
+	}
+	p := templates.DevSMSPage{Base: h.base(r, lang)}
+	for _, m := range msgs {
+		p.Messages = append(p.Messages, templates.DevSMS{Phone: m.Phone, Body: m.Body, SentAt: m.SentAt.UTC().Format("2006-01-02 15:04:05")})
+	}
+	h.render(w, r, h.Templates.DevSMS(w, http.StatusOK, p))
+}

@@ -1,0 +1,319 @@
+package attributes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Scope names a relying party may ask for (MISSION "Fixed names"). openid and
+// offline_access carry no claims of their own.
+const (
+	ScopeOpenID              = "openid"
+	ScopeProfile             = "profile"
+	ScopePersonalID          = "personal_id"
+	ScopeAddress             = "address"
+	ScopePhone               = "phone"
+	ScopeEmail               = "email"
+	ScopeDrivingLicence      = "documents.driving_licence"
+	ScopeVehicleRegistration = "documents.vehicle_registration"
+	ScopeHealthInsurance     = "documents.health_insurance"
+	ScopeSocialInsurance     = "documents.social_insurance"
+	ScopeDependents          = "dependents"
+	ScopeOfflineAccess       = "offline_access"
+)
+
+// Claim names released by this gateway. OIDC Core §5.1 names where one
+// exists; personal_id_number and the document claims are ours.
+const (
+	ClaimName                = "name"
+	ClaimBirthdate           = "birthdate"
+	ClaimGender              = "gender"
+	ClaimNationality         = "nationality"
+	ClaimPersonalIDNumber    = "personal_id_number"
+	ClaimAddress             = "address"
+	ClaimPhoneNumber         = "phone_number"
+	ClaimPhoneNumberVerified = "phone_number_verified"
+	ClaimEmail               = "email"
+	ClaimDrivingLicence      = "driving_licence"
+	ClaimVehicleRegistration = "vehicle_registration"
+	ClaimHealthInsurance     = "health_insurance"
+	ClaimSocialInsurance     = "social_insurance"
+	ClaimDependents          = "dependents"
+)
+
+// ClaimPolicy says which scope releases a claim and the assurance level
+// (acr) the sign-in must have reached for it.
+type ClaimPolicy struct {
+	Claim    string
+	Scope    string
+	MinLevel int
+}
+
+// policy is the whole release policy. There is deliberately no entry that
+// could carry a portrait or a fingerprint: those are not attributes.
+var policy = []ClaimPolicy{
+	{ClaimName, ScopeProfile, 1},
+	{ClaimBirthdate, ScopeProfile, 1},
+	{ClaimGender, ScopeProfile, 1},
+	{ClaimNationality, ScopeProfile, 1},
+	{ClaimPersonalIDNumber, ScopePersonalID, 1},
+	{ClaimAddress, ScopeAddress, 1},
+	{ClaimPhoneNumber, ScopePhone, 1},
+	{ClaimPhoneNumberVerified, ScopePhone, 1},
+	{ClaimEmail, ScopeEmail, 1},
+	{ClaimDrivingLicence, ScopeDrivingLicence, 2},
+	{ClaimVehicleRegistration, ScopeVehicleRegistration, 2},
+	{ClaimHealthInsurance, ScopeHealthInsurance, 2},
+	{ClaimSocialInsurance, ScopeSocialInsurance, 2},
+	{ClaimDependents, ScopeDependents, 1},
+}
+
+var (
+	byClaim = map[string]ClaimPolicy{}
+	scopes  = map[string]int{ScopeOpenID: 1, ScopeOfflineAccess: 1}
+)
+
+func init() {
+	for _, p := range policy {
+		byClaim[p.Claim] = p
+		if p.MinLevel > scopes[p.Scope] {
+			scopes[p.Scope] = p.MinLevel
+		}
+	}
+}
+
+// Scopes returns every scope the gateway knows, sorted.
+func Scopes() []string {
+	out := make([]string, 0, len(scopes))
+	for s := range scopes {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// KnownScope reports whether scope is one of Scopes().
+func KnownScope(scope string) bool { _, ok := scopes[scope]; return ok }
+
+// CitizenScope reports whether scope concerns a citizen (everything but
+// none): machine clients using client credentials may ask for none of them.
+func CitizenScope(scope string) bool { return KnownScope(scope) }
+
+// ScopeLevel is the assurance level a scope needs (1 or 2); 0 when unknown.
+func ScopeLevel(scope string) int { return scopes[scope] }
+
+// Claims returns every releasable claim name, sorted.
+func Claims() []string {
+	out := make([]string, 0, len(policy))
+	for _, p := range policy {
+		out = append(out, p.Claim)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Policy returns the policy of claim, if it is releasable at all.
+func Policy(claim string) (ClaimPolicy, bool) {
+	p, ok := byClaim[claim]
+	return p, ok
+}
+
+// ClaimsForScopes lists the claims the given scopes release (OIDC Core §5.4),
+// sorted and without duplicates.
+func ClaimsForScopes(scopeList []string) []string {
+	want := map[string]bool{}
+	for _, s := range scopeList {
+		want[s] = true
+	}
+	var out []string
+	for _, p := range policy {
+		if want[p.Scope] {
+			out = append(out, p.Claim)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Release reads the named claims of the person with personalID from the
+// registries. level is the assurance level of the sign-in (acr); claims that
+// need more are withheld, as are unknown names. It returns the values and
+// the names actually released (sorted). It reads only the population and
+// document registries: it has no way to reach biometric data.
+func Release(ctx context.Context, reg Registry, docs DocumentSource, personalID string, level int, names []string) (map[string]any, []string, error) {
+	out := map[string]any{}
+	want := map[string]bool{}
+	var kinds []DocumentKind
+	needPerson := false
+	for _, n := range names {
+		p, ok := byClaim[n]
+		if !ok || p.MinLevel > level || want[n] {
+			continue
+		}
+		want[n] = true
+		switch n {
+		case ClaimDrivingLicence:
+			kinds = append(kinds, DrivingLicence)
+		case ClaimVehicleRegistration:
+			kinds = append(kinds, VehicleRegistration)
+		case ClaimHealthInsurance:
+			kinds = append(kinds, HealthInsurance)
+		case ClaimSocialInsurance:
+			kinds = append(kinds, SocialInsurance)
+		case ClaimDependents:
+		default:
+			needPerson = true
+		}
+	}
+	if len(want) == 0 {
+		return out, nil, nil
+	}
+	if needPerson {
+		person, err := reg.Person(ctx, personalID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("attributes: release: read person: %w", err)
+		}
+		personClaims(person, want, out)
+	}
+	if want[ClaimDependents] {
+		deps, err := reg.Dependents(ctx, personalID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, nil, fmt.Errorf("attributes: release: read dependents: %w", err)
+		}
+		list := make([]map[string]any, 0, len(deps))
+		for _, d := range deps {
+			list = append(list, map[string]any{
+				"name":      d.FullName,
+				"birthdate": date(d.BirthDate),
+				"gender":    string(d.Gender),
+				"relation":  d.Relation,
+			})
+		}
+		out[ClaimDependents] = list
+	}
+	if len(kinds) > 0 {
+		found, err := docs.Documents(ctx, personalID, kinds...)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, nil, fmt.Errorf("attributes: release: read documents: %w", err)
+		}
+		byKind := map[DocumentKind][]map[string]any{}
+		for _, d := range found {
+			byKind[d.Kind] = append(byKind[d.Kind], documentClaim(d))
+		}
+		for _, k := range kinds {
+			list := byKind[k]
+			if list == nil {
+				list = []map[string]any{}
+			}
+			out[string(k)] = list
+		}
+	}
+	released := make([]string, 0, len(out))
+	for n := range out {
+		released = append(released, n)
+	}
+	sort.Strings(released)
+	return out, released, nil
+}
+
+func personClaims(p Person, want map[string]bool, out map[string]any) {
+	set := func(name string, v any, ok bool) {
+		if want[name] && ok {
+			out[name] = v
+		}
+	}
+	set(ClaimName, p.FullName, p.FullName != "")
+	set(ClaimBirthdate, date(p.BirthDate), !p.BirthDate.IsZero())
+	set(ClaimGender, string(p.Gender), p.Gender != "")
+	set(ClaimNationality, p.Nationality, p.Nationality != "")
+	set(ClaimPersonalIDNumber, p.PersonalID, p.PersonalID != "")
+	set(ClaimAddress, addressClaim(p.Residence), p.Residence != (Address{}))
+	set(ClaimPhoneNumber, p.Phone, p.Phone != "")
+	set(ClaimPhoneNumberVerified, true, p.Phone != "")
+	set(ClaimEmail, p.Email, p.Email != "")
+}
+
+// addressClaim renders OIDC Core §5.1.1's address claim.
+func addressClaim(a Address) map[string]any {
+	var parts []string
+	for _, s := range []string{a.Street, a.Ward, a.District, a.Province} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	m := map[string]any{"formatted": strings.Join(parts, ", ")}
+	if a.Street != "" {
+		m["street_address"] = a.Street
+	}
+	if loc := strings.Join(nonEmpty(a.Ward, a.District), ", "); loc != "" {
+		m["locality"] = loc
+	}
+	if a.Province != "" {
+		m["region"] = a.Province
+	}
+	if a.Country != "" {
+		m["country"] = a.Country
+	}
+	return m
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// biometricField reports document fields that must never leave the gateway,
+// whatever an importer put there.
+func biometricField(k string) bool {
+	k = strings.ToLower(k)
+	for _, bad := range []string{"portrait", "photo", "face", "finger", "biometric", "image"} {
+		if strings.Contains(k, bad) {
+			return true
+		}
+	}
+	return false
+}
+
+func documentClaim(d Document) map[string]any {
+	m := map[string]any{"number": d.Number}
+	if !d.IssuedOn.IsZero() {
+		m["issued_on"] = date(d.IssuedOn)
+	}
+	if d.ExpiresOn != nil {
+		m["expires_on"] = date(*d.ExpiresOn)
+	}
+	if d.Issuer != "" {
+		m["issuer"] = d.Issuer
+	}
+	if d.Status != "" {
+		m["status"] = d.Status
+	}
+	if len(d.Fields) > 0 {
+		f := map[string]string{}
+		for k, v := range d.Fields {
+			if !biometricField(k) {
+				f[k] = v
+			}
+		}
+		if len(f) > 0 {
+			m["fields"] = f
+		}
+	}
+	return m
+}
+
+func date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02")
+}

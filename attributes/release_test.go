@@ -1,0 +1,72 @@
+package attributes_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dinhdanh/dinhdanh/attributes"
+)
+
+type fakeRegistry struct{}
+
+func (fakeRegistry) Person(_ context.Context, id string) (attributes.Person, error) {
+	if id != "001090000001" {
+		return attributes.Person{}, attributes.ErrNotFound
+	}
+	return attributes.Person{PersonalID: id, FullName: "Trần Thị Bình", BirthDate: time.Date(1990, 1, 2, 0, 0, 0, 0, time.UTC),
+		Gender: attributes.Female, Nationality: "VN", Phone: "+84901234567",
+		Residence: attributes.Address{Street: "1 Tràng Tiền", Ward: "Tràng Tiền", District: "Hoàn Kiếm", Province: "Hà Nội", Country: "VN"}}, nil
+}
+
+func (fakeRegistry) Dependents(context.Context, string) ([]attributes.Dependent, error) {
+	return []attributes.Dependent{{PersonalID: "001218000001", FullName: "Con", Relation: "child"}}, nil
+}
+
+func (fakeRegistry) Documents(_ context.Context, holder string, kinds ...attributes.DocumentKind) ([]attributes.Document, error) {
+	return []attributes.Document{{Kind: attributes.DrivingLicence, Number: "DL1", HolderID: holder,
+		Fields: map[string]string{"class": "B2", "Portrait_JPEG": "BIOMETRIC-SENTINEL-x", "finger_1": "BIOMETRIC-SENTINEL-y"}}}, nil
+}
+
+func TestClaimsForScopes(t *testing.T) {
+	assert.Equal(t, []string{"birthdate", "gender", "name", "nationality"}, attributes.ClaimsForScopes([]string{"openid", "profile"}))
+	assert.Equal(t, []string{"personal_id_number"}, attributes.ClaimsForScopes([]string{"personal_id"}))
+	assert.Empty(t, attributes.ClaimsForScopes([]string{"portrait", "offline_access"}))
+	assert.Equal(t, 2, attributes.ScopeLevel("documents.driving_licence"))
+	assert.Equal(t, 1, attributes.ScopeLevel("profile"))
+	for _, c := range attributes.Claims() {
+		for _, bad := range []string{"portrait", "finger", "picture", "biometric", "photo"} {
+			assert.NotContains(t, c, bad)
+		}
+	}
+}
+
+func TestRelease(t *testing.T) {
+	ctx := context.Background()
+	reg := fakeRegistry{}
+	all := attributes.Claims()
+	vals, names, err := attributes.Release(ctx, reg, reg, "001090000001", 1, append(all, "portrait", "fingerprint"))
+	require.NoError(t, err)
+	assert.Equal(t, "Trần Thị Bình", vals["name"])
+	assert.Equal(t, "1990-01-02", vals["birthdate"])
+	assert.Equal(t, true, vals["phone_number_verified"])
+	assert.Equal(t, "1 Tràng Tiền, Tràng Tiền, Hoàn Kiếm, Hà Nội", vals["address"].(map[string]any)["formatted"])
+	assert.Nil(t, vals["driving_licence"], "documents need level 2")
+	assert.NotContains(t, names, "portrait")
+	assert.NotContains(t, names, "driving_licence")
+
+	vals, _, err = attributes.Release(ctx, reg, reg, "001090000001", 2, []string{"driving_licence", "health_insurance"})
+	require.NoError(t, err)
+	dl := vals["driving_licence"].([]map[string]any)
+	require.Len(t, dl, 1)
+	assert.Equal(t, map[string]string{"class": "B2"}, dl[0]["fields"], "biometric-looking fields never leave")
+	assert.Equal(t, []map[string]any{}, vals["health_insurance"])
+	assert.NotContains(t, fmt.Sprint(vals), "SENTINEL")
+
+	_, _, err = attributes.Release(ctx, reg, reg, "999", 1, []string{"name"})
+	require.ErrorIs(t, err, attributes.ErrNotFound)
+}

@@ -1,0 +1,3 @@
+// Package storetest is the conformance suite every biometrics.Store must
+// pass.
+package storetest

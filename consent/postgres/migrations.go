@@ -1,0 +1,9 @@
+package postgres
+
+import "embed"
+
+// Migrations are the consent tables, for the migration runner (registered in
+// internal/schema).
+//
+//go:embed migrations/*.sql
+var Migrations embed.FS

@@ -1,0 +1,140 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/gorilla/mux"
+
+	"github.com/dinhdanh/dinhdanh/attributes"
+	"github.com/dinhdanh/dinhdanh/consent"
+	"github.com/dinhdanh/dinhdanh/templates"
+)
+
+// ownDataScopes are the scopes whose data the account page shows: every
+// scope that releases attributes.
+func ownDataScopes() []string {
+	return slices.DeleteFunc(attributes.Scopes(), func(s string) bool {
+		return len(attributes.ClaimsForScopes([]string{s})) == 0
+	})
+}
+
+func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	login, ok := h.login(w, r, "/account")
+	if !ok {
+		return
+	}
+	l := lang(r, "")
+	page := templates.AccountPage{Base: h.base(r, l)}
+	switch r.URL.Query().Get("done") {
+	case "revoked":
+		page.Notice = "account.revoked_notice"
+	}
+	grants, err := h.Consent.Connections(ctx, login.AccountID)
+	if err != nil {
+		h.errorPage(w, r, l, http.StatusInternalServerError, "error.generic", "", fmt.Errorf("list connections: %w", err))
+		return
+	}
+	now := h.Consent.Now()
+	for _, g := range grants {
+		c, err := h.Clients.Client(ctx, g.ClientID)
+		if err != nil {
+			// A client deleted since still shows, by its id.
+			h.logger().WarnContext(ctx, "load client for account page", "client_id", g.ClientID, "error", err)
+			c = consent.Client{ID: g.ClientID, Name: g.ClientID}
+		}
+		status := g.Status(now)
+		svc := templates.AccountService{
+			ClientID: g.ClientID, Name: localized(c.Name, c.NameEN, l), LogoURI: c.LogoURI, Kind: kindKey(c.Kind),
+			Since: formatTime(g.GrantedAt, l), LastUsed: formatTime(g.LastUsedAt, l), Expires: formatTime(g.ExpiresAt, l),
+			Revoked: formatTime(g.RevokedAt, l), Status: "account.status." + string(status),
+			CanRevoke:  status != consent.StatusRevoked,
+			RevokeURL:  "/account/services/" + url.PathEscape(g.ClientID) + "/revoke",
+			ReceiptURL: "/account/services/" + url.PathEscape(g.ClientID) + "/receipt",
+		}
+		for _, claim := range g.Claims {
+			if !biometric(claim) {
+				svc.Claims = append(svc.Claims, "consent.claim."+claim)
+			}
+		}
+		page.Services = append(page.Services, svc)
+	}
+	items, err := h.Preview.Preview(ctx, login.AccountID, ownDataScopes(), nil)
+	if err != nil {
+		h.errorPage(w, r, l, http.StatusInternalServerError, "error.generic", "", fmt.Errorf("preview own data: %w", err))
+		return
+	}
+	for _, it := range items {
+		if biometric(it.Claim) {
+			continue
+		}
+		page.Data = append(page.Data, templates.ConsentItem{Claim: it.Claim, Label: labelKey(it), Value: it.Value})
+	}
+	if err := h.Templates.Account(w, http.StatusOK, page); err != nil {
+		h.logger().ErrorContext(ctx, "render account", "error", err)
+	}
+}
+
+func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	login, ok := h.login(w, r, "/account")
+	if !ok {
+		return
+	}
+	l := lang(r, "")
+	if !h.csrfOK(r) {
+		h.errorPage(w, r, l, http.StatusForbidden, "error.csrf", "csrf", nil)
+		return
+	}
+	clientID := mux.Vars(r)["client"]
+	err := h.Consent.Revoke(ctx, login.AccountID, clientID, actor(r, login.AccountID))
+	switch {
+	case errors.Is(err, consent.ErrNotFound):
+		h.errorPage(w, r, l, http.StatusNotFound, "account.error.not_found", "", nil)
+		return
+	case err != nil:
+		h.errorPage(w, r, l, http.StatusInternalServerError, "error.generic", "", fmt.Errorf("revoke %s: %w", clientID, err))
+		return
+	}
+	http.Redirect(w, r, "/account?"+url.Values{"done": {"revoked"}, "ui_locales": {string(l)}}.Encode()+"#service-"+url.PathEscape(clientID), http.StatusSeeOther)
+}
+
+func (h *Handler) receipt(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	login, ok := h.login(w, r, "/account")
+	if !ok {
+		return
+	}
+	l := lang(r, "")
+	clientID := mux.Vars(r)["client"]
+	if _, err := h.Consent.Current(ctx, login.AccountID, clientID); errors.Is(err, consent.ErrNotFound) {
+		h.errorPage(w, r, l, http.StatusNotFound, "account.error.not_found", "", nil)
+		return
+	}
+	c, err := h.Clients.Client(ctx, clientID)
+	if err != nil {
+		h.logger().WarnContext(ctx, "load client for receipt", "client_id", clientID, "error", err)
+		c = consent.Client{ID: clientID, Name: clientID}
+	}
+	sub, err := h.Subjects.Subject(ctx, login.AccountID, clientID)
+	if err != nil {
+		h.errorPage(w, r, l, http.StatusInternalServerError, "error.generic", "", fmt.Errorf("receipt subject: %w", err))
+		return
+	}
+	jws, rec, err := h.Consent.Receipt(ctx, consent.ReceiptRequest{AccountID: login.AccountID, Client: c, Subject: sub, By: actor(r, login.AccountID)})
+	switch {
+	case errors.Is(err, consent.ErrNotFound):
+		h.errorPage(w, r, l, http.StatusNotFound, "account.error.not_found", "", nil)
+		return
+	case err != nil:
+		h.errorPage(w, r, l, http.StatusInternalServerError, "error.generic", "", fmt.Errorf("receipt for %s: %w", clientID, err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/jwt")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="consent-receipt-%s.jwt"`, rec.ID))
+	_, _ = w.Write([]byte(jws))
+}

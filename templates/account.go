@@ -1,0 +1,67 @@
+package templates
+
+import "net/http"
+
+// AccountService is one relying party the citizen is connected to.
+type AccountService struct {
+	ClientID string
+	// Name is already in the page language; Kind and Status are message keys.
+	Name    string
+	LogoURI string
+	Kind    string
+	// Claims are message keys of the attributes the service may read.
+	Claims []string
+	// Since, LastUsed, Expires and Revoked are formatted dates; LastUsed and
+	// Revoked are empty when there is none.
+	Since, LastUsed, Expires, Revoked string
+	Status                            string
+	CanRevoke                         bool
+	RevokeURL, ReceiptURL             string
+}
+
+// AccountPage is the citizen's own page: connected services and the data
+// services would receive.
+type AccountPage struct {
+	Base
+	Services []AccountService
+	// Data is the citizen's own data as services would receive it (never
+	// biometrics).
+	Data []ConsentItem
+	// Notice and Error are message keys (may be empty).
+	Notice string
+	Error  string
+}
+
+// Account renders the account page.
+func (s *Set) Account(w http.ResponseWriter, status int, p AccountPage) error {
+	if p.Title == "" {
+		p.Title = "account.title"
+	}
+	return s.render(w, status, "account", p)
+}
+
+func init() {
+	Register(map[string][2]string{
+		"account.title":            {"Tài khoản của bạn", "Your account"},
+		"account.services":         {"Dịch vụ đã kết nối", "Connected services"},
+		"account.services_none":    {"Bạn chưa cho phép dịch vụ nào đọc thông tin của bạn.", "You have not allowed any service to read your information."},
+		"account.may_read":         {"Được đọc", "May read"},
+		"account.may_read_nothing": {"Chỉ xác nhận danh tính khi đăng nhập", "Only confirming your identity at sign-in"},
+		"account.since":            {"Đồng ý từ", "Allowed since"},
+		"account.last_used":        {"Lần sử dụng gần nhất", "Last used"},
+		"account.never_used":       {"Chưa sử dụng", "Not used yet"},
+		"account.expires":          {"Hết hạn", "Expires"},
+		"account.revoked_at":       {"Đã rút lại lúc", "Withdrawn on"},
+		"account.status.active":    {"Đang hiệu lực", "Active"},
+		"account.status.expired":   {"Đã hết hạn", "Expired"},
+		"account.status.revoked":   {"Đã rút lại", "Withdrawn"},
+		"account.revoke":           {"Rút lại sự đồng ý", "Withdraw consent"},
+		"account.revoke_hint":      {"Dịch vụ sẽ mất quyền truy cập ngay lập tức.", "The service loses access at once."},
+		"account.receipt":          {"Tải biên nhận đồng ý", "Download consent receipt"},
+		"account.revoked_notice":   {"Đã rút lại sự đồng ý. Dịch vụ không còn đọc được thông tin của bạn.", "Consent withdrawn. The service can no longer read your information."},
+		"account.data":             {"Thông tin của bạn", "Your information"},
+		"account.data_hint":        {"Đây là thông tin mà dịch vụ sẽ nhận được nếu bạn đồng ý chia sẻ.", "This is the information a service receives if you agree to share it."},
+		"account.biometrics_never": {"Ảnh chân dung và vân tay là thông tin sinh trắc học: không bao giờ được hiển thị, tải xuống hay chia sẻ.", "Your portrait and fingerprints are biometric data: never shown, downloaded or shared."},
+		"account.error.not_found":  {"Không tìm thấy sự đồng ý với dịch vụ này.", "No consent to this service was found."},
+	})
+}
