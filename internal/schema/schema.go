@@ -12,6 +12,7 @@ import (
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
 	consentpg "github.com/dinhdanh/dinhdanh/consent/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
+	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 )
 
 //go:embed migrations/*.sql
@@ -33,5 +34,6 @@ func Sources() []pg.Source {
 		{Domain: "attributes", FS: sub(attributespg.Migrations, "migrations")},
 		{Domain: "biometrics", FS: sub(biometricspg.Migrations, "migrations")},
 		{Domain: "consent", FS: sub(consentpg.Migrations, "migrations")},
+		{Domain: "oidc", FS: sub(oidcpg.Migrations, "migrations")},
 	}
 }

@@ -1,0 +1,180 @@
+package oidc
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dinhdanh/dinhdanh/attributes"
+)
+
+// acr values (MISSION "Fixed names"). Level 2 satisfies a request for 1.
+const (
+	ACRLevel1 = "urn:vn:eid:loa:1"
+	ACRLevel2 = "urn:vn:eid:loa:2"
+)
+
+// ACRValue is the acr of a level; "" for anything but 1 and 2.
+func ACRValue(level int) string {
+	switch level {
+	case 1:
+		return ACRLevel1
+	case 2:
+		return ACRLevel2
+	}
+	return ""
+}
+
+// ACRLevel parses an acr value.
+func ACRLevel(v string) (int, bool) {
+	switch v {
+	case ACRLevel1:
+		return 1, true
+	case ACRLevel2:
+		return 2, true
+	}
+	return 0, false
+}
+
+// ClaimRequest is one entry of the claims request parameter (OIDC Core
+// §5.5.1). Value and Values are kept raw: only acr's are interpreted.
+type ClaimRequest struct {
+	Essential bool            `json:"essential,omitempty"`
+	Value     json.RawMessage `json:"value,omitempty"`
+	Values    json.RawMessage `json:"values,omitempty"`
+}
+
+// ClaimsRequest is the claims request parameter (OIDC Core §5.5).
+type ClaimsRequest struct {
+	Userinfo map[string]*ClaimRequest `json:"userinfo,omitempty"`
+	IDToken  map[string]*ClaimRequest `json:"id_token,omitempty"`
+}
+
+// ParseClaimsRequest decodes the claims parameter; empty is no request.
+func ParseClaimsRequest(s string) (ClaimsRequest, error) {
+	var cr ClaimsRequest
+	if strings.TrimSpace(s) == "" {
+		return cr, nil
+	}
+	if err := json.Unmarshal([]byte(s), &cr); err != nil {
+		return ClaimsRequest{}, fmt.Errorf("claims parameter is not a JSON object: %w", err)
+	}
+	return cr, nil
+}
+
+// acrRequest returns the acr levels an entry accepts.
+func (r *ClaimRequest) acrLevels() (levels []int, any bool) {
+	if r == nil {
+		return nil, true
+	}
+	var vals []string
+	var one string
+	if len(r.Value) > 0 && json.Unmarshal(r.Value, &one) == nil {
+		vals = append(vals, one)
+	}
+	var many []string
+	if len(r.Values) > 0 && json.Unmarshal(r.Values, &many) == nil {
+		vals = append(vals, many...)
+	}
+	if len(vals) == 0 {
+		return nil, true
+	}
+	for _, v := range vals {
+		if l, ok := ACRLevel(v); ok {
+			levels = append(levels, l)
+		}
+	}
+	return levels, false
+}
+
+// Requirement is the assurance level an authorization request needs.
+type Requirement struct {
+	// Level is what the sign-in must reach (1 or 2).
+	Level int
+	// Unsatisfiable is set when an essential acr names no level we know.
+	Unsatisfiable bool
+}
+
+// Require computes the level a request needs: the lowest level acr_values
+// or an essential acr claim accept (OIDC Core §3.1.2.1, §5.5.1.1), raised to
+// the client's minimum and to what the requested scopes and claims need.
+func Require(c *Client, acrValues string, cr ClaimsRequest, scopes []string, claims []string) Requirement {
+	req := Requirement{Level: 1}
+	var asked []int
+	for _, v := range strings.Fields(acrValues) {
+		if l, ok := ACRLevel(v); ok {
+			asked = append(asked, l)
+		}
+	}
+	if e, ok := cr.IDToken["acr"]; ok && e != nil {
+		levels, any := e.acrLevels()
+		switch {
+		case any:
+		case len(levels) > 0:
+			asked = levels
+		case e.Essential:
+			req.Unsatisfiable = true
+		}
+	}
+	if len(asked) > 0 {
+		req.Level = slices.Min(asked)
+	}
+	req.Level = max(req.Level, c.MinLevel)
+	for _, s := range scopes {
+		req.Level = max(req.Level, attributes.ScopeLevel(s))
+	}
+	for _, n := range claims {
+		if p, ok := attributes.Policy(n); ok {
+			req.Level = max(req.Level, p.MinLevel)
+		}
+	}
+	return req
+}
+
+// GrantClaims returns the claim names for userinfo and the ID token: those
+// of the granted scopes, plus individually requested claims (claims request)
+// whose scope the client may use. Unknown names are ignored (§5.5).
+func GrantClaims(c *Client, scopes []string, cr ClaimsRequest) (userinfo, idToken []string) {
+	allowed := func(name string) bool {
+		p, ok := attributes.Policy(name)
+		return ok && slices.Contains(c.Scopes, p.Scope)
+	}
+	set := map[string]bool{}
+	for _, n := range attributes.ClaimsForScopes(scopes) {
+		set[n] = true
+	}
+	for n := range cr.Userinfo {
+		if allowed(n) {
+			set[n] = true
+		}
+	}
+	for n := range cr.IDToken {
+		if allowed(n) {
+			idToken = append(idToken, n)
+		}
+	}
+	for n := range set {
+		userinfo = append(userinfo, n)
+	}
+	slices.Sort(userinfo)
+	slices.Sort(idToken)
+	return userinfo, idToken
+}
+
+// RequestedClaims lists the claim names a claims request names individually
+// that GrantClaims would honour, for the consent decision.
+func RequestedClaims(c *Client, cr ClaimsRequest) []string {
+	_, id := GrantClaims(c, nil, cr)
+	ui, _ := GrantClaims(c, nil, ClaimsRequest{Userinfo: cr.Userinfo})
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range append(ui, id...) {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

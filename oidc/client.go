@@ -1,0 +1,353 @@
+package oidc
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	josev3 "github.com/go-jose/go-jose/v3"
+	"github.com/ory/fosite"
+
+	"github.com/dinhdanh/dinhdanh/attributes"
+)
+
+// Kind of relying party.
+type Kind string
+
+// Relying-party kinds.
+const (
+	KindPublicService Kind = "public_service"
+	KindBank          Kind = "bank"
+	KindOther         Kind = "other"
+)
+
+// SubjectType is how sub is computed for a client (OIDC Core §8).
+type SubjectType string
+
+// Subject types.
+const (
+	SubjectPairwise SubjectType = "pairwise"
+	SubjectPublic   SubjectType = "public"
+)
+
+// Token endpoint authentication methods (OIDC Core §9) this server supports.
+const (
+	AuthClientSecretBasic = "client_secret_basic"
+	AuthClientSecretPost  = "client_secret_post"
+	AuthPrivateKeyJWT     = "private_key_jwt"
+	AuthNone              = "none"
+)
+
+// Grant types this server supports.
+const (
+	GrantAuthorizationCode = "authorization_code"
+	GrantRefreshToken      = "refresh_token"
+	GrantClientCredentials = "client_credentials"
+)
+
+// Signing algorithms for ID tokens.
+const (
+	ES256 = "ES256"
+	RS256 = "RS256"
+)
+
+// Text is a message in Vietnamese and English.
+type Text struct {
+	VI string `json:"vi"`
+	EN string `json:"en,omitempty"`
+}
+
+// Client is a registered relying party. It implements fosite.Client and
+// fosite.OpenIDConnectClient.
+type Client struct {
+	ID             string `json:"client_id"`
+	Name           Text   `json:"name"`
+	LogoURL        string `json:"logo_uri,omitempty"`
+	Purpose        Text   `json:"purpose"`
+	PurposeVersion int    `json:"purpose_version"`
+	Kind           Kind   `json:"kind"`
+	// RedirectURIs are compared exactly (RFC 6749 §3.1.2.3, OAuth 2.1).
+	RedirectURIs           []string `json:"redirect_uris,omitempty"`
+	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris,omitempty"`
+	BackchannelLogoutURI   string   `json:"backchannel_logout_uri,omitempty"`
+	GrantTypes             []string `json:"grant_types"`
+	Scopes                 []string `json:"scopes"`
+	// MinLevel is enforced even when the client asks for less (a bank: 2).
+	MinLevel                    int             `json:"min_level"`
+	TokenEndpointAuthMethod     string          `json:"token_endpoint_auth_method"`
+	TokenEndpointAuthSigningAlg string          `json:"token_endpoint_auth_signing_alg,omitempty"`
+	JWKS                        json.RawMessage `json:"jwks,omitempty"`
+	JWKSURI                     string          `json:"jwks_uri,omitempty"`
+	IDTokenSignedResponseAlg    string          `json:"id_token_signed_response_alg,omitempty"`
+	SubjectType                 SubjectType     `json:"subject_type"`
+	SectorIdentifier            string          `json:"sector_identifier,omitempty"`
+	RequirePAR                  bool            `json:"require_pushed_authorization_requests"`
+	Disabled                    bool            `json:"disabled"`
+	CreatedAt                   time.Time       `json:"created_at"`
+	UpdatedAt                   time.Time       `json:"updated_at"`
+
+	// SecretHash is HMAC-SHA-256(pepper, secret); never serialised.
+	SecretHash []byte `json:"-"`
+}
+
+var _ fosite.OpenIDConnectClient = (*Client)(nil)
+var _ fosite.Client = (*Client)(nil)
+
+// GetID implements fosite.Client.
+func (c *Client) GetID() string { return c.ID }
+
+// GetHashedSecret implements fosite.Client.
+func (c *Client) GetHashedSecret() []byte { return c.SecretHash }
+
+// GetRedirectURIs implements fosite.Client.
+func (c *Client) GetRedirectURIs() []string { return c.RedirectURIs }
+
+// GetGrantTypes implements fosite.Client.
+func (c *Client) GetGrantTypes() fosite.Arguments { return c.GrantTypes }
+
+// GetResponseTypes implements fosite.Client: only the code flow.
+func (c *Client) GetResponseTypes() fosite.Arguments {
+	if c.Machine() {
+		return nil
+	}
+	return fosite.Arguments{"code"}
+}
+
+// GetScopes implements fosite.Client.
+func (c *Client) GetScopes() fosite.Arguments { return c.Scopes }
+
+// IsPublic implements fosite.Client.
+func (c *Client) IsPublic() bool { return c.TokenEndpointAuthMethod == AuthNone }
+
+// GetAudience implements fosite.Client.
+func (c *Client) GetAudience() fosite.Arguments { return nil }
+
+// GetRequestURIs implements fosite.OpenIDConnectClient: request objects by
+// reference are not supported (PAR is).
+func (c *Client) GetRequestURIs() []string { return nil }
+
+// GetJSONWebKeys implements fosite.OpenIDConnectClient (go-jose v3 types, as
+// fosite wants them).
+func (c *Client) GetJSONWebKeys() *josev3.JSONWebKeySet {
+	if len(c.JWKS) == 0 {
+		return nil
+	}
+	var set josev3.JSONWebKeySet
+	if err := json.Unmarshal(c.JWKS, &set); err != nil {
+		return nil
+	}
+	return &set
+}
+
+// GetJSONWebKeysURI implements fosite.OpenIDConnectClient.
+func (c *Client) GetJSONWebKeysURI() string { return c.JWKSURI }
+
+// GetRequestObjectSigningAlgorithm implements fosite.OpenIDConnectClient.
+func (c *Client) GetRequestObjectSigningAlgorithm() string { return "" }
+
+// GetTokenEndpointAuthMethod implements fosite.OpenIDConnectClient.
+func (c *Client) GetTokenEndpointAuthMethod() string { return c.TokenEndpointAuthMethod }
+
+// GetTokenEndpointAuthSigningAlgorithm implements fosite.OpenIDConnectClient.
+func (c *Client) GetTokenEndpointAuthSigningAlgorithm() string {
+	if c.TokenEndpointAuthSigningAlg == "" {
+		return RS256
+	}
+	return c.TokenEndpointAuthSigningAlg
+}
+
+// Machine reports a client that only uses client credentials: it never
+// receives citizen data.
+func (c *Client) Machine() bool {
+	return len(c.GrantTypes) > 0 && !slices.Contains(c.GrantTypes, GrantAuthorizationCode)
+}
+
+// IDTokenAlg is the algorithm of this client's ID tokens (ES256 by default).
+func (c *Client) IDTokenAlg() string {
+	if c.IDTokenSignedResponseAlg == "" {
+		return ES256
+	}
+	return c.IDTokenSignedResponseAlg
+}
+
+// Sector is the pairwise sector identifier (OIDC Core §8.1): the registered
+// one, else the host of the redirect URIs.
+func (c *Client) Sector() string {
+	if c.SectorIdentifier != "" {
+		return c.SectorIdentifier
+	}
+	if len(c.RedirectURIs) > 0 {
+		if u, err := url.Parse(c.RedirectURIs[0]); err == nil {
+			return u.Host
+		}
+	}
+	return c.ID
+}
+
+// DisplayName is the client's name in lang ("vi" or "en").
+func (c *Client) DisplayName(lang string) string {
+	if lang == "en" && c.Name.EN != "" {
+		return c.Name.EN
+	}
+	return c.Name.VI
+}
+
+// Normalize fills defaults: pairwise subjects, ES256, the code grant, a
+// minimum level of 1 (2 for banks), client_secret_basic.
+func (c *Client) Normalize() {
+	if c.SubjectType == "" {
+		c.SubjectType = SubjectPairwise
+	}
+	if c.Kind == "" {
+		c.Kind = KindOther
+	}
+	if len(c.GrantTypes) == 0 {
+		c.GrantTypes = []string{GrantAuthorizationCode, GrantRefreshToken}
+	}
+	if c.TokenEndpointAuthMethod == "" {
+		c.TokenEndpointAuthMethod = AuthClientSecretBasic
+	}
+	if c.MinLevel == 0 {
+		c.MinLevel = 1
+		if c.Kind == KindBank {
+			c.MinLevel = 2
+		}
+	}
+	if c.PurposeVersion == 0 {
+		c.PurposeVersion = 1
+	}
+	if !c.Machine() && !slices.Contains(c.Scopes, attributes.ScopeOpenID) {
+		c.Scopes = append([]string{attributes.ScopeOpenID}, c.Scopes...)
+	}
+}
+
+// Validate reports every problem with the registration at once.
+func (c *Client) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.ID == "" {
+		bad("client_id is empty")
+	}
+	if c.Name.VI == "" {
+		bad("name (vi) is empty")
+	}
+	switch c.Kind {
+	case KindPublicService, KindBank, KindOther:
+	default:
+		bad("kind %q is not one of public_service, bank, other", c.Kind)
+	}
+	if c.Kind == KindBank && c.MinLevel < 2 {
+		bad("a bank needs min_level 2")
+	}
+	if c.MinLevel < 1 || c.MinLevel > 2 {
+		bad("min_level must be 1 or 2")
+	}
+	for _, g := range c.GrantTypes {
+		switch g {
+		case GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials:
+		default:
+			bad("grant type %q is not supported", g)
+		}
+	}
+	machine := c.Machine()
+	if machine && slices.Contains(c.GrantTypes, GrantRefreshToken) {
+		bad("refresh_token needs authorization_code")
+	}
+	for _, s := range c.Scopes {
+		switch {
+		case machine && attributes.CitizenScope(s):
+			bad("machine client may not have citizen scope %q", s)
+		case !machine && !attributes.KnownScope(s):
+			bad("scope %q is not known", s)
+		}
+	}
+	switch c.TokenEndpointAuthMethod {
+	case AuthClientSecretBasic, AuthClientSecretPost:
+	case AuthPrivateKeyJWT:
+		if len(c.JWKS) == 0 && c.JWKSURI == "" {
+			bad("private_key_jwt needs jwks or jwks_uri")
+		}
+		if len(c.JWKS) > 0 && c.GetJSONWebKeys() == nil {
+			bad("jwks is not a JSON Web Key Set")
+		}
+		switch c.GetTokenEndpointAuthSigningAlgorithm() {
+		case RS256, ES256, "PS256":
+		default:
+			bad("token_endpoint_auth_signing_alg %q is not supported", c.TokenEndpointAuthSigningAlg)
+		}
+	case AuthNone:
+		if machine {
+			bad("a machine client must authenticate")
+		}
+	default:
+		bad("token_endpoint_auth_method %q is not supported", c.TokenEndpointAuthMethod)
+	}
+	if c.JWKSURI != "" && !httpsURL(c.JWKSURI) {
+		bad("jwks_uri must be https")
+	}
+	switch c.IDTokenAlg() {
+	case ES256, RS256:
+	default:
+		bad("id_token_signed_response_alg %q is not supported", c.IDTokenSignedResponseAlg)
+	}
+	switch c.SubjectType {
+	case SubjectPairwise, SubjectPublic:
+	default:
+		bad("subject_type %q is not pairwise or public", c.SubjectType)
+	}
+	if !machine && len(c.RedirectURIs) == 0 {
+		bad("redirect_uris is empty")
+	}
+	hosts := map[string]bool{}
+	for _, u := range c.RedirectURIs {
+		if err := validRedirect(u); err != nil {
+			bad("redirect_uri %q: %v", u, err)
+		} else {
+			pu, _ := url.Parse(u)
+			hosts[pu.Host] = true
+		}
+	}
+	if c.SubjectType == SubjectPairwise && c.SectorIdentifier == "" && len(hosts) > 1 {
+		bad("redirect_uris span several hosts: register a sector_identifier")
+	}
+	for _, u := range c.PostLogoutRedirectURIs {
+		if err := validRedirect(u); err != nil {
+			bad("post_logout_redirect_uri %q: %v", u, err)
+		}
+	}
+	if c.BackchannelLogoutURI != "" && !httpsURL(c.BackchannelLogoutURI) {
+		bad("backchannel_logout_uri must be https")
+	}
+	if c.LogoURL != "" && !httpsURL(c.LogoURL) {
+		bad("logo_uri must be https")
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %w", ErrInvalidClient, errors.Join(errs...))
+	}
+	return nil
+}
+
+func httpsURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "https" && u.Host != ""
+}
+
+func validRedirect(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return errors.New("not an absolute URL")
+	}
+	if u.Fragment != "" || strings.Contains(s, "#") {
+		return errors.New("has a fragment")
+	}
+	host := u.Hostname()
+	loopback := host == "localhost" || host == "127.0.0.1" || host == "::1"
+	if u.Scheme != "https" && !(u.Scheme == "http" && loopback) {
+		return errors.New("must be https (http only for loopback)")
+	}
+	return nil
+}

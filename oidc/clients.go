@@ -1,0 +1,137 @@
+package oidc
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/dinhdanh/dinhdanh/audit"
+)
+
+// Clients is the relying-party registry service used by the admin API and
+// the CLI (dinhdanh client create|list|show|update|disable).
+type Clients struct {
+	Store  ClientStore
+	Hasher *SecretHasher
+	Audit  audit.Recorder // may be nil in tools that have none
+	Now    func() time.Time
+}
+
+func (s *Clients) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Clients) record(ctx context.Context, actor, clientID, reason string) error {
+	if s.Audit == nil {
+		return nil
+	}
+	return s.Audit.Record(ctx, audit.Event{
+		Type: audit.ClientChanged, ActorKind: audit.Operator, ActorID: actor,
+		ClientID: clientID, Outcome: audit.Success, Reason: reason,
+	})
+}
+
+// Create registers c. An empty ID gets a random one. Confidential clients
+// (client_secret_basic/post) get a secret, returned once and stored only
+// as its keyed hash.
+func (s *Clients) Create(ctx context.Context, actor string, c Client) (Client, string, error) {
+	if c.ID == "" {
+		var b [12]byte
+		_, _ = rand.Read(b[:])
+		c.ID = hex.EncodeToString(b[:])
+	}
+	c.Normalize()
+	if err := c.Validate(); err != nil {
+		return Client{}, "", err
+	}
+	var secret string
+	c.SecretHash = nil
+	if c.TokenEndpointAuthMethod == AuthClientSecretBasic || c.TokenEndpointAuthMethod == AuthClientSecretPost {
+		secret = NewSecret()
+		c.SecretHash, _ = s.Hasher.Hash(ctx, []byte(secret))
+	}
+	c.CreatedAt = s.now()
+	c.UpdatedAt = c.CreatedAt
+	if err := s.Store.CreateClient(ctx, c); err != nil {
+		return Client{}, "", fmt.Errorf("oidc: create client %q: %w", c.ID, err)
+	}
+	if err := s.record(ctx, actor, c.ID, "created"); err != nil {
+		return Client{}, "", err
+	}
+	c.SecretHash = nil
+	return c, secret, nil
+}
+
+// Get returns a client (disabled ones included).
+func (s *Clients) Get(ctx context.Context, id string) (Client, error) {
+	c, err := s.Store.LoadClient(ctx, id)
+	c.SecretHash = nil
+	return c, err
+}
+
+// List returns every client.
+func (s *Clients) List(ctx context.Context) ([]Client, error) {
+	cs, err := s.Store.ListClients(ctx)
+	for i := range cs {
+		cs[i].SecretHash = nil
+	}
+	return cs, err
+}
+
+// Update applies fn to the client and validates the result. The id, secret
+// and creation time cannot change here; a changed purpose text bumps its
+// version (consent given to an older text is then stale).
+func (s *Clients) Update(ctx context.Context, actor, id string, fn func(*Client) error) (Client, error) {
+	c, err := s.Store.UpdateClient(ctx, id, func(c *Client) error {
+		before := *c
+		if err := fn(c); err != nil {
+			return err
+		}
+		c.ID, c.SecretHash, c.CreatedAt = before.ID, before.SecretHash, before.CreatedAt
+		if c.Purpose != before.Purpose && c.PurposeVersion <= before.PurposeVersion {
+			c.PurposeVersion = before.PurposeVersion + 1
+		}
+		c.Normalize()
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		c.UpdatedAt = s.now()
+		return nil
+	})
+	if err != nil {
+		return Client{}, err
+	}
+	if err := s.record(ctx, actor, id, "updated"); err != nil {
+		return Client{}, err
+	}
+	c.SecretHash = nil
+	return c, nil
+}
+
+// Disable stops a client: its tokens stop working and it can get no more.
+func (s *Clients) Disable(ctx context.Context, actor, id string) (Client, error) {
+	return s.Update(ctx, actor, id, func(c *Client) error { c.Disabled = true; return nil })
+}
+
+// RotateSecret replaces a confidential client's secret and returns the new
+// one, once.
+func (s *Clients) RotateSecret(ctx context.Context, actor, id string) (string, error) {
+	secret := NewSecret()
+	_, err := s.Store.UpdateClient(ctx, id, func(c *Client) error {
+		if c.TokenEndpointAuthMethod != AuthClientSecretBasic && c.TokenEndpointAuthMethod != AuthClientSecretPost {
+			return fmt.Errorf("%w: client %q does not use a secret", ErrInvalidClient, id)
+		}
+		c.SecretHash, _ = s.Hasher.Hash(ctx, []byte(secret))
+		c.UpdatedAt = s.now()
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return secret, s.record(ctx, actor, id, "secret_rotated")
+}

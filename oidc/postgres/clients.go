@@ -1,0 +1,124 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dinhdanh/dinhdanh/oidc"
+)
+
+func decodeClient(data, secretHash []byte, disabled bool) (oidc.Client, error) {
+	var c oidc.Client
+	if err := json.Unmarshal(data, &c); err != nil {
+		return oidc.Client{}, fmt.Errorf("oidc/postgres: decode client: %w", err)
+	}
+	c.SecretHash = secretHash
+	c.Disabled = disabled
+	return c, nil
+}
+
+func (s *Store) loadClient(ctx context.Context, id string) (oidc.Client, error) {
+	var data, hash []byte
+	var disabled bool
+	err := s.q(ctx).QueryRow(ctx, `SELECT data, secret_hash, disabled FROM oidc_clients WHERE id = $1`, id).
+		Scan(&data, &hash, &disabled)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return oidc.Client{}, oidc.ErrNotFound
+	}
+	if err != nil {
+		return oidc.Client{}, fmt.Errorf("oidc/postgres: load client: %w", err)
+	}
+	return decodeClient(data, hash, disabled)
+}
+
+// CreateClient implements oidc.ClientStore.
+func (s *Store) CreateClient(ctx context.Context, c oidc.Client) error {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	_, err = s.q(ctx).Exec(ctx, `INSERT INTO oidc_clients (id, data, secret_hash, disabled, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, c.ID, data, c.SecretHash, c.Disabled, c.CreatedAt.UTC(), c.UpdatedAt.UTC())
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return oidc.ErrAlreadyExists
+	}
+	if err != nil {
+		return fmt.Errorf("oidc/postgres: create client: %w", err)
+	}
+	return nil
+}
+
+// LoadClient implements oidc.ClientStore.
+func (s *Store) LoadClient(ctx context.Context, id string) (oidc.Client, error) {
+	return s.loadClient(ctx, id)
+}
+
+// ListClients implements oidc.ClientStore.
+func (s *Store) ListClients(ctx context.Context) ([]oidc.Client, error) {
+	rows, err := s.q(ctx).Query(ctx, `SELECT data, secret_hash, disabled FROM oidc_clients ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("oidc/postgres: list clients: %w", err)
+	}
+	defer rows.Close()
+	out := []oidc.Client{}
+	for rows.Next() {
+		var data, hash []byte
+		var disabled bool
+		if err := rows.Scan(&data, &hash, &disabled); err != nil {
+			return nil, err
+		}
+		c, err := decodeClient(data, hash, disabled)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// UpdateClient implements oidc.ClientStore: fn runs on the row locked FOR
+// UPDATE, inside one transaction.
+func (s *Store) UpdateClient(ctx context.Context, id string, fn func(*oidc.Client) error) (oidc.Client, error) {
+	var out oidc.Client
+	err := s.inTx(ctx, func(ctx context.Context) error {
+		var data, hash []byte
+		var disabled bool
+		err := s.q(ctx).QueryRow(ctx, `SELECT data, secret_hash, disabled FROM oidc_clients WHERE id = $1 FOR UPDATE`, id).
+			Scan(&data, &hash, &disabled)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return oidc.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		c, err := decodeClient(data, hash, disabled)
+		if err != nil {
+			return err
+		}
+		if err := fn(&c); err != nil {
+			return err
+		}
+		c.ID = id
+		data, err = json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		_, err = s.q(ctx).Exec(ctx, `UPDATE oidc_clients SET data = $2, secret_hash = $3, disabled = $4, updated_at = $5 WHERE id = $1`,
+			id, data, c.SecretHash, c.Disabled, c.UpdatedAt.UTC())
+		out = c
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, oidc.ErrNotFound) || errors.Is(err, oidc.ErrInvalidClient) {
+			return oidc.Client{}, err
+		}
+		return oidc.Client{}, fmt.Errorf("oidc/postgres: update client %q: %w", id, err)
+	}
+	return out, nil
+}

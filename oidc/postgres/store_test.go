@@ -1,0 +1,18 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/dinhdanh/dinhdanh/internal/pgtest"
+	"github.com/dinhdanh/dinhdanh/oidc"
+	"github.com/dinhdanh/dinhdanh/oidc/postgres"
+	"github.com/dinhdanh/dinhdanh/oidc/storetest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store {
+		return postgres.NewStore(pgtest.New(t).App, oidc.NewFositeSession)
+	})
+}

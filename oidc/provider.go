@@ -1,0 +1,298 @@
+package oidc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ory/fosite"
+	"github.com/ory/fosite/compose"
+	"github.com/ory/fosite/handler/openid"
+
+	"github.com/dinhdanh/dinhdanh/accounts"
+	"github.com/dinhdanh/dinhdanh/attributes"
+	"github.com/dinhdanh/dinhdanh/audit"
+)
+
+// Endpoint paths, relative to the issuer.
+const (
+	PathDiscovery  = "/.well-known/openid-configuration"
+	PathJWKS       = "/jwks.json"
+	PathAuthorize  = "/authorize"
+	PathToken      = "/token"
+	PathUserinfo   = "/userinfo"
+	PathIntrospect = "/introspect"
+	PathRevoke     = "/revoke"
+	PathLogout     = "/logout"
+	PathPAR        = "/par"
+)
+
+// PARPrefix is the request_uri prefix of pushed requests (RFC 9126 §2.2).
+const PARPrefix = "urn:ietf:params:oauth:request_uri:"
+
+// Config builds a Provider. Every secret comes from configuration, never
+// generated here, so that all replicas agree.
+type Config struct {
+	// Issuer is the https URL of the gateway, without a trailing slash.
+	Issuer string
+	Store  Store
+	Keys   *Keys
+	// SecretPepper keys the client-secret hash (≥32 bytes).
+	Hasher *SecretHasher
+	// TokenSecret keys fosite's HMAC tokens and codes (≥32 bytes). Only
+	// signatures of tokens are stored.
+	TokenSecret []byte
+	// PairwiseKey keys pairwise subjects (≥32 bytes). Changing it changes
+	// every citizen's sub at every pairwise client.
+	PairwiseKey []byte
+	Accounts    Accounts
+	Registry    attributes.Registry
+	Documents   attributes.DocumentSource
+	Consent     ConsentDecider // AutoConsent when nil
+	Audit       audit.Recorder
+
+	AccessTokenLifespan   time.Duration // default 10m
+	RefreshTokenLifespan  time.Duration // default 30 days
+	IDTokenLifespan       time.Duration // default 10m
+	AuthorizeCodeLifespan time.Duration // default 1m
+	PARLifespan           time.Duration // default 90s
+	Logger                *slog.Logger
+}
+
+// Provider is the composed OpenID Connect provider.
+type Provider struct {
+	OAuth2       fosite.OAuth2Provider
+	FositeConfig *fosite.Config
+	Fosite       *fosite.Fosite
+	Store        Store
+	Keys         *Keys
+	Subjects     *Subjects
+	Accounts     Accounts
+	Registry     attributes.Registry
+	Documents    attributes.DocumentSource
+	Consent      ConsentDecider
+	Audit        audit.Recorder
+	Logger       *slog.Logger
+	Issuer       string
+
+	discovery []byte
+}
+
+// NewProvider composes fosite with our store, hasher and signer.
+func NewProvider(cfg Config) (*Provider, error) {
+	var errs []error
+	if !strings.HasPrefix(cfg.Issuer, "https://") && !strings.HasPrefix(cfg.Issuer, "http://") || strings.HasSuffix(cfg.Issuer, "/") {
+		errs = append(errs, errors.New("issuer must be an http(s) URL without a trailing slash"))
+	}
+	if len(cfg.TokenSecret) < 32 {
+		errs = append(errs, errors.New("token secret must be at least 32 bytes"))
+	}
+	if len(cfg.PairwiseKey) < 32 {
+		errs = append(errs, errors.New("pairwise key must be at least 32 bytes"))
+	}
+	if cfg.Store == nil || cfg.Keys == nil || cfg.Hasher == nil || cfg.Accounts == nil || cfg.Registry == nil || cfg.Documents == nil || cfg.Audit == nil {
+		errs = append(errs, errors.New("store, keys, hasher, accounts, registry, documents and audit are required"))
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("oidc: %w", errors.Join(errs...))
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&cfg.AccessTokenLifespan, 10*time.Minute)
+	def(&cfg.RefreshTokenLifespan, 30*24*time.Hour)
+	def(&cfg.IDTokenLifespan, 10*time.Minute)
+	def(&cfg.AuthorizeCodeLifespan, time.Minute)
+	def(&cfg.PARLifespan, 90*time.Second)
+	if cfg.Consent == nil {
+		cfg.Consent = AutoConsent{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	fc := &fosite.Config{
+		AccessTokenLifespan:   cfg.AccessTokenLifespan,
+		RefreshTokenLifespan:  cfg.RefreshTokenLifespan,
+		AuthorizeCodeLifespan: cfg.AuthorizeCodeLifespan,
+		IDTokenLifespan:       cfg.IDTokenLifespan,
+		IDTokenIssuer:         cfg.Issuer,
+		AccessTokenIssuer:     cfg.Issuer,
+		TokenURL:              cfg.Issuer + PathToken,
+		ScopeStrategy:         fosite.ExactScopeStrategy,
+		// RFC 9700 §2.1.1 and the issue: S256 for every client, never plain.
+		EnforcePKCE:                     true,
+		EnablePKCEPlainChallengeMethod:  false,
+		GlobalSecret:                    cfg.TokenSecret,
+		ClientSecretsHasher:             cfg.Hasher,
+		RefreshTokenScopes:              []string{attributes.ScopeOfflineAccess},
+		AllowedPromptValues:             []string{"login", "none", "consent"},
+		PushedAuthorizeRequestURIPrefix: PARPrefix,
+		PushedAuthorizeContextLifespan:  cfg.PARLifespan,
+		MinParameterEntropy:             8,
+		SendDebugMessagesToClients:      false,
+	}
+	signer := &Signer{Keys: cfg.Keys}
+	strategy := &compose.CommonStrategy{
+		CoreStrategy:               compose.NewOAuth2HMACStrategy(fc),
+		OpenIDConnectTokenStrategy: &openid.DefaultStrategy{Signer: signer, Config: fc},
+		Signer:                     signer,
+	}
+	provider := compose.Compose(fc, cfg.Store, strategy,
+		compose.OAuth2AuthorizeExplicitFactory,
+		compose.OAuth2ClientCredentialsGrantFactory,
+		compose.OAuth2RefreshTokenGrantFactory,
+		compose.OpenIDConnectExplicitFactory,
+		compose.OpenIDConnectRefreshFactory,
+		compose.OAuth2TokenIntrospectionFactory,
+		compose.OAuth2TokenRevocationFactory,
+		compose.OAuth2PKCEFactory,
+		compose.PushedAuthorizeHandlerFactory,
+	)
+	p := &Provider{
+		OAuth2: provider, FositeConfig: fc, Fosite: provider.(*fosite.Fosite), Store: cfg.Store, Keys: cfg.Keys,
+		Subjects: NewSubjects(cfg.PairwiseKey), Accounts: cfg.Accounts,
+		Registry: cfg.Registry, Documents: cfg.Documents, Consent: cfg.Consent,
+		Audit: cfg.Audit, Logger: cfg.Logger, Issuer: cfg.Issuer,
+	}
+	p.discovery = p.renderDiscovery()
+	return p, nil
+}
+
+// Discovery returns the pre-rendered discovery document (OIDC Discovery §3).
+// It lists only what this provider implements.
+func (p *Provider) Discovery() []byte { return p.discovery }
+
+func (p *Provider) renderDiscovery() []byte {
+	claims := append([]string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "at_hash"}, attributes.Claims()...)
+	doc := map[string]any{
+		"issuer":                                           p.Issuer,
+		"authorization_endpoint":                           p.Issuer + PathAuthorize,
+		"token_endpoint":                                   p.Issuer + PathToken,
+		"userinfo_endpoint":                                p.Issuer + PathUserinfo,
+		"jwks_uri":                                         p.Issuer + PathJWKS,
+		"introspection_endpoint":                           p.Issuer + PathIntrospect,
+		"revocation_endpoint":                              p.Issuer + PathRevoke,
+		"end_session_endpoint":                             p.Issuer + PathLogout,
+		"pushed_authorization_request_endpoint":            p.Issuer + PathPAR,
+		"require_pushed_authorization_requests":            false,
+		"scopes_supported":                                 attributes.Scopes(),
+		"response_types_supported":                         []string{"code"},
+		"response_modes_supported":                         []string{"query"},
+		"grant_types_supported":                            []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials},
+		"acr_values_supported":                             []string{ACRLevel1, ACRLevel2},
+		"subject_types_supported":                          []string{string(SubjectPairwise), string(SubjectPublic)},
+		"id_token_signing_alg_values_supported":            []string{ES256, RS256},
+		"token_endpoint_auth_methods_supported":            []string{AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT, AuthNone},
+		"token_endpoint_auth_signing_alg_values_supported": []string{RS256, ES256, "PS256"},
+		"introspection_endpoint_auth_methods_supported":    []string{AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT},
+		"revocation_endpoint_auth_methods_supported":       []string{AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT, AuthNone},
+		"code_challenge_methods_supported":                 []string{"S256"},
+		"claims_supported":                                 claims,
+		"claim_types_supported":                            []string{"normal"},
+		"claims_parameter_supported":                       true,
+		"request_parameter_supported":                      false,
+		"request_uri_parameter_supported":                  false,
+		"prompt_values_supported":                          []string{"none", "login", "consent"},
+		"ui_locales_supported":                             []string{"vi", "en"},
+		"claims_locales_supported":                         []string{"vi"},
+		"frontchannel_logout_supported":                    false,
+		"backchannel_logout_supported":                     false,
+		"userinfo_signing_alg_values_supported":            []string{},
+		"display_values_supported":                         []string{"page"},
+	}
+	delete(doc, "userinfo_signing_alg_values_supported") // JSON userinfo only
+	b, _ := json.MarshalIndent(doc, "", "  ")
+	return b
+}
+
+// SignIn is a completed browser sign-in, as the web layer read it from the
+// session.
+type SignIn struct {
+	AccountID    string
+	AccountLevel int
+	Strength     int
+	AMR          []string
+	AuthTime     time.Time
+	SID          string
+}
+
+// Level is the acr level of the sign-in: min(account level, strength).
+func (s SignIn) Level() int { return max(0, min(s.AccountLevel, s.Strength)) }
+
+// NewGrantSession builds the session stored with a new authorization code.
+// requestedAt is when the authorization request was first seen (before any
+// sign-in it caused), which fosite's prompt/max_age checks compare with
+// auth_time.
+func (p *Provider) NewGrantSession(c *Client, in SignIn, requestedAt time.Time, userinfo, idToken []string) *Session {
+	s := NewSession()
+	sub := p.Subjects.For(c, in.AccountID)
+	s.Subject = sub
+	s.Username = ""
+	s.AccountID = in.AccountID
+	s.Level = in.Level()
+	s.UserinfoClaims = slices.Clone(userinfo)
+	s.IDTokenClaimNames = slices.Clone(idToken)
+	s.PurposeVersion = c.PurposeVersion
+	s.Claims.Subject = sub
+	s.Claims.Issuer = p.Issuer
+	s.Claims.AuthTime = in.AuthTime.UTC().Truncate(time.Second)
+	s.Claims.RequestedAt = requestedAt.UTC()
+	s.Claims.AuthenticationContextClassReference = ACRValue(s.Level)
+	s.Claims.AuthenticationMethodsReferences = slices.Clone(in.AMR)
+	if in.SID != "" {
+		s.Claims.Extra["sid"] = in.SID
+	}
+	s.Headers.Extra[idTokenAlgHint] = c.IDTokenAlg()
+	return s
+}
+
+// Errors of claim release.
+var (
+	ErrAccountLocked   = errors.New("oidc: account locked")
+	ErrAccountNotFound = errors.New("oidc: account not found")
+)
+
+// Account loads an account and refuses locked or missing ones.
+func (p *Provider) Account(ctx context.Context, id string) (accounts.Account, error) {
+	a, err := p.Accounts.Get(ctx, id)
+	if errors.Is(err, accounts.ErrNotFound) {
+		return accounts.Account{}, ErrAccountNotFound
+	}
+	if err != nil {
+		return accounts.Account{}, fmt.Errorf("oidc: load account: %w", err)
+	}
+	if a.Status == accounts.Locked {
+		return a, ErrAccountLocked
+	}
+	return a, nil
+}
+
+// Release reads the values of the named claims for the account at the
+// session's level. It reads the population and document registries only.
+func (p *Provider) Release(ctx context.Context, a accounts.Account, level int, names []string) (map[string]any, []string, error) {
+	if len(names) == 0 {
+		return map[string]any{}, nil, nil
+	}
+	return attributes.Release(ctx, p.Registry, p.Documents, a.PersonalID, min(level, int(a.Level)), names)
+}
+
+// Record writes an audit event; a failure must fail the action.
+func (p *Provider) Record(ctx context.Context, e audit.Event) error {
+	if err := p.Audit.Record(ctx, e); err != nil {
+		return fmt.Errorf("oidc: audit: %w", err)
+	}
+	return nil
+}
+
+// ClientOf returns the *Client behind a fosite client.
+func ClientOf(c fosite.Client) (*Client, bool) {
+	cl, ok := c.(*Client)
+	return cl, ok
+}

@@ -1,0 +1,145 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/dinhdanh/dinhdanh/oidc"
+)
+
+const adminPrefix = "/admin/api/"
+
+// adminRoutes mounts the relying-party admin API: bearer token from config,
+// compared in constant time.
+func (h *Handler) adminRoutes(r *mux.Router) {
+	s := r.PathPrefix("/admin/api/clients").Subrouter()
+	s.Use(h.adminAuth)
+	s.HandleFunc("", h.adminList).Methods(http.MethodGet)
+	s.HandleFunc("", h.adminCreate).Methods(http.MethodPost)
+	s.HandleFunc("/{id}", h.adminGet).Methods(http.MethodGet)
+	s.HandleFunc("/{id}", h.adminUpdate).Methods(http.MethodPut, http.MethodPatch)
+	s.HandleFunc("/{id}/disable", h.adminDisable).Methods(http.MethodPost)
+	s.HandleFunc("/{id}/secret", h.adminRotateSecret).Methods(http.MethodPost)
+}
+
+const adminActor = "admin-api"
+
+func (h *Handler) adminAuth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || !equalSecret(tok, h.AdminToken) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="admin"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized"})
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (h *Handler) adminError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, oidc.ErrNotFound):
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found"})
+	case errors.Is(err, oidc.ErrAlreadyExists):
+		writeJSON(w, http.StatusConflict, map[string]string{"error": "already_exists"})
+	case errors.Is(err, oidc.ErrInvalidClient):
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_client_metadata", "error_description": err.Error()})
+	default:
+		h.logger().ErrorContext(r.Context(), "admin api", "error", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
+	}
+}
+
+func (h *Handler) adminList(w http.ResponseWriter, r *http.Request) {
+	cs, err := h.Clients.List(r.Context())
+	if err != nil {
+		h.adminError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cs)
+}
+
+func (h *Handler) adminGet(w http.ResponseWriter, r *http.Request) {
+	c, err := h.Clients.Get(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		h.adminError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func decodeClient(r *http.Request, c *oidc.Client) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return errors.Join(oidc.ErrInvalidClient, err)
+	}
+	return nil
+}
+
+// adminCreate registers a client; the response carries client_secret once.
+func (h *Handler) adminCreate(w http.ResponseWriter, r *http.Request) {
+	var in oidc.Client
+	if err := decodeClient(r, &in); err != nil {
+		h.adminError(w, r, err)
+		return
+	}
+	c, secret, err := h.Clients.Create(r.Context(), adminActor, in)
+	if err != nil {
+		h.adminError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, struct {
+		oidc.Client
+		Secret string `json:"client_secret,omitempty"`
+	}{c, secret})
+}
+
+// adminUpdate applies a JSON merge of the body onto the client.
+func (h *Handler) adminUpdate(w http.ResponseWriter, r *http.Request) {
+	var patch json.RawMessage
+	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20)).Decode(&patch); err != nil {
+		h.adminError(w, r, errors.Join(oidc.ErrInvalidClient, err))
+		return
+	}
+	c, err := h.Clients.Update(r.Context(), adminActor, mux.Vars(r)["id"], func(c *oidc.Client) error {
+		if err := json.Unmarshal(patch, c); err != nil {
+			return errors.Join(oidc.ErrInvalidClient, err)
+		}
+		return nil
+	})
+	if err != nil {
+		h.adminError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (h *Handler) adminDisable(w http.ResponseWriter, r *http.Request) {
+	c, err := h.Clients.Disable(r.Context(), adminActor, mux.Vars(r)["id"])
+	if err != nil {
+		h.adminError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (h *Handler) adminRotateSecret(w http.ResponseWriter, r *http.Request) {
+	secret, err := h.Clients.RotateSecret(r.Context(), adminActor, mux.Vars(r)["id"])
+	if err != nil {
+		h.adminError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"client_secret": secret})
+}

@@ -1,0 +1,75 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestAdminAPI(t *testing.T) {
+	e := newEnv(t)
+	call := func(method, path, token string, body any) (int, map[string]any, []byte) {
+		var buf bytes.Buffer
+		if body != nil {
+			require.NoError(t, json.NewEncoder(&buf).Encode(body))
+		}
+		req, _ := http.NewRequest(method, e.srv.URL+path, &buf)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp := must(e.srv.Client().Do(req))
+		defer resp.Body.Close()
+		raw := new(bytes.Buffer)
+		_, _ = raw.ReadFrom(resp.Body)
+		var m map[string]any
+		_ = json.Unmarshal(raw.Bytes(), &m)
+		return resp.StatusCode, m, raw.Bytes()
+	}
+	st, _, _ := call(http.MethodGet, "/admin/api/clients", "", nil)
+	assert.Equal(t, http.StatusUnauthorized, st)
+	st, _, _ = call(http.MethodGet, "/admin/api/clients", "wrong", nil)
+	assert.Equal(t, http.StatusUnauthorized, st)
+
+	st, created, raw := call(http.MethodPost, "/admin/api/clients", adminToken, map[string]any{
+		"name": map[string]string{"vi": "Ngân hàng A", "en": "Bank A"}, "kind": "bank",
+		"redirect_uris": []string{"https://bank.example/cb"}, "scopes": []string{"openid", "personal_id"},
+		"purpose": map[string]string{"vi": "Mở tài khoản", "en": "Open an account"},
+	})
+	require.Equal(t, http.StatusCreated, st, string(raw))
+	id := created["client_id"].(string)
+	secret := created["client_secret"].(string)
+	assert.Len(t, secret, 43, "32 random bytes, base64url")
+	assert.EqualValues(t, 2, created["min_level"], "banks need level 2")
+	assert.Equal(t, "pairwise", created["subject_type"])
+
+	st, got, raw := call(http.MethodGet, "/admin/api/clients/"+id, adminToken, nil)
+	require.Equal(t, http.StatusOK, st)
+	assert.NotContains(t, string(raw), secret, "the secret is shown once")
+	assert.Nil(t, got["client_secret"])
+
+	st, upd, raw := call(http.MethodPatch, "/admin/api/clients/"+id, adminToken, map[string]any{"purpose": map[string]string{"vi": "Mở tài khoản mới"}})
+	require.Equal(t, http.StatusOK, st, string(raw))
+	assert.EqualValues(t, 2, upd["purpose_version"], "a new purpose text is a new version")
+	st, _, _ = call(http.MethodPatch, "/admin/api/clients/"+id, adminToken, map[string]any{"min_level": 1})
+	assert.Equal(t, http.StatusBadRequest, st, "a bank keeps level 2")
+	st, _, _ = call(http.MethodPost, "/admin/api/clients", adminToken, map[string]any{"name": map[string]string{"vi": "x"}, "redirect_uris": []string{"http://evil.example/cb"}})
+	assert.Equal(t, http.StatusBadRequest, st, "https redirect URIs only")
+
+	st, dis, _ := call(http.MethodPost, "/admin/api/clients/"+id+"/disable", adminToken, nil)
+	require.Equal(t, http.StatusOK, st)
+	assert.Equal(t, true, dis["disabled"])
+	st, _, _ = call(http.MethodGet, "/admin/api/clients/nobody", adminToken, nil)
+	assert.Equal(t, http.StatusNotFound, st)
+
+	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/admin/api/clients", nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp := must(e.srv.Client().Do(req))
+	var list []map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+	resp.Body.Close()
+	assert.Len(t, list, 1)
+}
