@@ -1,4 +1,15 @@
 // Package audit owns the usage history: typed events, the batched,
-// hash-chained writer with signed checkpoints, verification and retention.
-// Every other capability records through Recorder. It speaks no HTTP.
+// hash-chained writer (Log) with signed checkpoints, verification that names
+// the first tampered event, retention rules, the citizen's history query
+// types and its CSV/JSON export. Every other capability records through
+// Recorder.
+//
+// The chain: every event gets the next sequence number and hash =
+// SHA-256(previous hash ‖ AppendCanonical(event)). Checkpoints sign
+// (sequence number, hash) with a dedicated Ed25519 audit key, so even a
+// database superuser cannot rewrite history without the verifier (or a third
+// party holding exported checkpoints) noticing.
+//
+// It speaks no HTTP and imports no database driver: storage is the Store,
+// ChainSource and HistoryReader interfaces, implemented by audit/postgres.
 package audit

@@ -148,7 +148,7 @@ func Default() Config {
 			IDTokenTTL: Duration(10 * time.Minute), CodeTTL: Duration(time.Minute),
 		},
 		Keys:    Keys{ActivationDelay: Duration(24 * time.Hour)},
-		Argon2:  Argon2{MemoryKiB: 64 * 1024, Iterations: 3, Parallelism: 2},
+		Argon2:  Argon2{MemoryKiB: 19 * 1024, Iterations: 2, Parallelism: 1},
 		Lockout: Lockout{MaxPerAccount: 5, MaxPerAddress: 20, Window: Duration(15 * time.Minute)},
 		Consent: Consent{TTL: Duration(365 * 24 * time.Hour)},
 		Audit:   Audit{RetentionYears: 5, CheckpointInterval: Duration(time.Minute)},

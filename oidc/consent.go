@@ -2,7 +2,9 @@ package oidc
 
 import (
 	"context"
+	"net/url"
 	"slices"
+	"time"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 )
@@ -16,22 +18,31 @@ type Accounts interface {
 type ConsentRequest struct {
 	AccountID string
 	Client    *Client
-	// Scopes are the requested scopes the client may use; Claims the claims
-	// requested individually through the claims parameter.
+	// Scopes are the requested scopes the client may use.
 	Scopes []string
+	// Claims are every claim name the request would release: those the
+	// scopes imply under the release policy plus those requested one by one
+	// through the claims parameter.
 	Claims []string
 	// Prompt is set for prompt=consent: the relying party wants the citizen
 	// asked again even if consent was given before.
 	Prompt bool
+	// PromptNone is set for prompt=none: the citizen cannot be asked
+	// (OpenID Connect Core §3.1.2.1).
+	PromptNone bool
 }
 
 // ConsentDecision is the outcome. When NeedsPrompt is set, the web layer
-// sends the browser to the consent screen (which records the decision and
-// returns to /authorize) or, for prompt=none, answers consent_required.
+// parks the request as a consent challenge and sends the browser to the
+// consent screen or, for prompt=none, answers consent_required.
 type ConsentDecision struct {
+	// Scopes and Claims are what may be released without asking; only
+	// claims listed in Claims are released, whatever the scopes imply.
 	Scopes      []string
 	Claims      []string
 	NeedsPrompt bool
+	// Reason says why the citizen must be asked (for the screen).
+	Reason string
 }
 
 // ConsentDecider decides what to grant without asking, or that the citizen
@@ -40,14 +51,77 @@ type ConsentDecider interface {
 	Decide(ctx context.Context, r ConsentRequest) (ConsentDecision, error)
 }
 
+// ConsentEvents is what a ConsentDecider may also implement to follow the
+// use of consents: the web layer calls it, best effort, after the store
+// work of a request is done (never while holding a store connection).
+type ConsentEvents interface {
+	// ConsentUsed: clientID was issued or refreshed a token for accountID,
+	// or read its userinfo.
+	ConsentUsed(ctx context.Context, accountID, clientID string) error
+	// SignedOut: the citizen ended the sign-in session sid at the gateway,
+	// so relying parties are told (back-channel logout).
+	SignedOut(ctx context.Context, accountID, sid string) error
+}
+
 // AutoConsent grants whatever was requested and allowed, as a first-party
-// provider would. Until the consent screens land (a later issue) it also
-// treats prompt=consent as granted: there is no screen to show. Replace it
-// with the consent package's decider, which returns NeedsPrompt when no
-// current grant covers the request.
+// provider would, and never asks. It is for tests and first-party
+// deployments only: a gateway serving third parties uses the consent
+// service's decider (package oidc/consentlink).
 type AutoConsent struct{}
 
 // Decide implements ConsentDecider.
 func (AutoConsent) Decide(_ context.Context, r ConsentRequest) (ConsentDecision, error) {
 	return ConsentDecision{Scopes: slices.Clone(r.Scopes), Claims: slices.Clone(r.Claims)}, nil
+}
+
+// ChallengeLifespan is how long a parked authorization request waits for
+// the citizen's answer on the consent screen.
+const ChallengeLifespan = 10 * time.Minute
+
+// Challenge is an authorization request parked while the citizen is asked
+// for consent. It holds what is needed to resume the request (its validated
+// parameters and the sign-in that satisfied it), never attribute values.
+type Challenge struct {
+	// ID is random and unguessable; it is the challenge parameter of the
+	// consent screen.
+	ID        string
+	AccountID string
+	ClientID  string
+	// Form holds the authorization request's parameters, a pushed request
+	// already resolved (request_uri removed).
+	Form url.Values
+	// SignIn and RequestedAt are those the request was accepted with.
+	SignIn      SignIn
+	RequestedAt time.Time
+	// Scopes requested; Claims requested one by one (claims parameter);
+	// Essential the claims marked essential there.
+	Scopes    []string
+	Claims    []string
+	Essential []string
+	ACR       string
+	UILocales string
+	Reason    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// ChallengeStore keeps consent challenges. A challenge is answered once:
+// Begin marks it answered (so two submissions of one screen cannot both
+// record a consent) and Take removes it.
+type ChallengeStore interface {
+	// CreateChallenge stores c. If parRequestURI is not empty the pushed
+	// request is deleted in the same transaction (it is now the
+	// challenge's); ErrNotFound if it was already used.
+	CreateChallenge(ctx context.Context, c Challenge, parRequestURI string) error
+	// GetChallenge returns an unanswered challenge that has not expired at
+	// now; ErrNotFound otherwise.
+	GetChallenge(ctx context.Context, id string, now time.Time) (Challenge, error)
+	// BeginChallenge marks the challenge answered and returns it;
+	// ErrNotFound if it is unknown, expired or already answered.
+	BeginChallenge(ctx context.Context, id string, now time.Time) (Challenge, error)
+	// TakeChallenge deletes the challenge and returns it; ErrNotFound if it
+	// is unknown, expired or already taken.
+	TakeChallenge(ctx context.Context, id string, now time.Time) (Challenge, error)
+	// DeleteExpiredChallenges removes challenges that expired before t.
+	DeleteExpiredChallenges(ctx context.Context, t time.Time) (int64, error)
 }

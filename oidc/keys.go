@@ -322,14 +322,25 @@ func (k *Keys) byKID(kid string) (*signingKey, bool) {
 	return nil, false
 }
 
-// Sign signs claims as a compact JWS with the current key for alg, kid set.
+// Sign signs claims as a compact JWS with the current key for alg, kid set
+// and typ JWT.
 func (k *Keys) Sign(alg string, claims any) (string, error) {
+	return k.SignType(alg, "JWT", claims)
+}
+
+// SignType is Sign with another typ header, for explicitly typed JWTs (RFC
+// 8725 §3.11): logout tokens (logout+jwt), consent receipts. The key is the
+// one ID tokens use, so the JWKS verifies them.
+func (k *Keys) SignType(alg, typ string, claims any) (string, error) {
+	if typ == "" {
+		return "", errors.New("oidc: typ is required")
+	}
 	sk, err := k.current(alg)
 	if err != nil {
 		return "", err
 	}
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(alg), Key: sk.priv},
-		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", sk.kid))
+		(&jose.SignerOptions{}).WithType(jose.ContentType(typ)).WithHeader("kid", sk.kid))
 	if err != nil {
 		return "", err
 	}

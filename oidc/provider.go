@@ -55,6 +55,10 @@ type Config struct {
 	Documents   attributes.DocumentSource
 	Consent     ConsentDecider // AutoConsent when nil
 	Audit       audit.Recorder
+	// BackchannelLogout says relying parties are notified through OpenID
+	// Connect Back-Channel Logout 1.0 (with sid): set it once the consent
+	// service has a logout notifier, so discovery says so.
+	BackchannelLogout bool
 
 	AccessTokenLifespan   time.Duration // default 10m
 	RefreshTokenLifespan  time.Duration // default 30 days
@@ -80,7 +84,8 @@ type Provider struct {
 	Logger       *slog.Logger
 	Issuer       string
 
-	discovery []byte
+	backchannel bool
+	discovery   []byte
 }
 
 // NewProvider composes fosite with our store, hasher and signer.
@@ -159,7 +164,7 @@ func NewProvider(cfg Config) (*Provider, error) {
 		OAuth2: provider, FositeConfig: fc, Fosite: provider.(*fosite.Fosite), Store: cfg.Store, Keys: cfg.Keys,
 		Subjects: NewSubjects(cfg.PairwiseKey), Accounts: cfg.Accounts,
 		Registry: cfg.Registry, Documents: cfg.Documents, Consent: cfg.Consent,
-		Audit: cfg.Audit, Logger: cfg.Logger, Issuer: cfg.Issuer,
+		Audit: cfg.Audit, Logger: cfg.Logger, Issuer: cfg.Issuer, backchannel: cfg.BackchannelLogout,
 	}
 	p.discovery = p.renderDiscovery()
 	return p, nil
@@ -203,9 +208,14 @@ func (p *Provider) renderDiscovery() []byte {
 		"ui_locales_supported":                             []string{"vi", "en"},
 		"claims_locales_supported":                         []string{"vi"},
 		"frontchannel_logout_supported":                    false,
-		"backchannel_logout_supported":                     false,
+		"backchannel_logout_supported":                     p.backchannel,
 		"userinfo_signing_alg_values_supported":            []string{},
 		"display_values_supported":                         []string{"page"},
+	}
+	if p.backchannel {
+		// Logout tokens carry sid when a sign-in session ended (and sub
+		// otherwise), the sid of the ID tokens (Back-Channel Logout 1.0 §2.1).
+		doc["backchannel_logout_session_supported"] = true
 	}
 	delete(doc, "userinfo_signing_alg_values_supported") // JSON userinfo only
 	b, _ := json.MarshalIndent(doc, "", "  ")
@@ -289,6 +299,31 @@ func (p *Provider) Record(ctx context.Context, e audit.Event) error {
 		return fmt.Errorf("oidc: audit: %w", err)
 	}
 	return nil
+}
+
+// ConsentUsed tells the consent decider, if it follows usage
+// (ConsentEvents), that clientID used accountID's consent. Best effort: a
+// failure is logged, the response already given stands.
+func (p *Provider) ConsentUsed(ctx context.Context, accountID, clientID string) {
+	ev, ok := p.Consent.(ConsentEvents)
+	if !ok || accountID == "" {
+		return
+	}
+	if err := ev.ConsentUsed(ctx, accountID, clientID); err != nil {
+		p.Logger.WarnContext(ctx, "mark consent used", "client_id", clientID, "error", err)
+	}
+}
+
+// SignedOut tells the consent decider, if it follows sessions
+// (ConsentEvents), that a sign-in session ended. Best effort.
+func (p *Provider) SignedOut(ctx context.Context, accountID, sid string) {
+	ev, ok := p.Consent.(ConsentEvents)
+	if !ok || accountID == "" {
+		return
+	}
+	if err := ev.SignedOut(ctx, accountID, sid); err != nil {
+		p.Logger.ErrorContext(ctx, "queue back-channel logout", "error", err)
+	}
 }
 
 // ClientOf returns the *Client behind a fosite client.

@@ -35,8 +35,13 @@ type Store interface {
 	// RevokeAccount deletes every token, code and grant issued for the
 	// account (on lock). It returns how many were removed.
 	RevokeAccount(ctx context.Context, accountID string) (int64, error)
-	// DeleteExpired removes codes, tokens, PAR requests and assertion ids
-	// that expired before t.
+	// RevokeClientTokens deletes every code, access and refresh token issued
+	// to clientID for accountID (consent revoked), at once: a token exchange
+	// or refresh running concurrently either finishes first and its tokens
+	// are deleted too, or fails. It returns how many were removed.
+	RevokeClientTokens(ctx context.Context, accountID, clientID string) (int64, error)
+	// DeleteExpired removes codes, tokens, PAR requests, assertion ids and
+	// consent challenges that expired before t.
 	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
 }
 

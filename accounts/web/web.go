@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -50,6 +51,9 @@ type Handler struct {
 	// production.
 	DevMode bool
 	Inbox   accounts.DevInbox
+	// SignedOut, when set, is told of every sign-out so that relying parties
+	// with a back-channel logout URI hear of it (OIDC Back-Channel Logout).
+	SignedOut func(ctx context.Context, accountID, sid string)
 }
 
 // Routes mounts the pages on r (a router that runs sessions and CSRF).
@@ -395,6 +399,9 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
 			// Signing out goes ahead: keeping a session open because the
 			// audit log is down would be worse.
 			h.logger().ErrorContext(ctx, "audit sign-out", "error", err, "request_id", httpx.RequestIDFrom(ctx))
+		}
+		if h.SignedOut != nil {
+			h.SignedOut(ctx, l.AccountID, l.SID)
 		}
 	}
 	if err := h.Sessions.Destroy(ctx); err != nil {

@@ -11,8 +11,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"net/http"
 	"path/filepath"
+	"time"
 
+	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/internal/gateway"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
@@ -26,6 +29,7 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fset := flag.NewFlagSet("dev", flag.ContinueOnError)
 	dataDir := fset.String("data", ".data", "folder for the database and generated secrets")
 	path := fset.String("config", "", "YAML configuration file (optional)")
+	rpListen := fset.String("demo-rp", ":8081", "address of the demo relying party")
 	if err := fset.Parse(args); err != nil {
 		return err
 	}
@@ -83,15 +87,28 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer pool.Close()
-	if err := loadDemo(ctx, cfg, pool, logger, stdout); err != nil {
-		return fmt.Errorf("demo data: %w", err)
+	rec, closeAudit, err := openAudit(ctx, cfg, pool, logger)
+	if err != nil {
+		return err
 	}
-	a, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, Logger: logger})
+	defer closeAudit()
+	a, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, Logger: logger, Audit: rec})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	printBanner(stdout, cfg)
+	rp, err := loadDemo(ctx, cfg, pool, a, logger, "http://localhost"+*rpListen)
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	rpSrv := &http.Server{Addr: *rpListen, Handler: rp, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := rpSrv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Warn("demo relying party stopped", "error", err)
+		}
+	}()
+	defer rpSrv.Close()
+	printBanner(stdout, cfg, "http://localhost"+*rpListen)
 	return serveHTTP(ctx, cfg, a.Handler, logger)
 }
 
@@ -148,9 +165,10 @@ func devSecrets(path string, s *config.Secrets) error {
 	return os.WriteFile(path, out, 0o600)
 }
 
-func printBanner(w io.Writer, cfg config.Config) {
+func printBanner(w io.Writer, cfg config.Config, rp string) {
 	fmt.Fprintf(w, `
 dinhdanh is running (development mode)
+  demo service:   %[3]s   (a relying party: "Đăng nhập bằng VNeID")
   sign in:        %[1]s/login
   account page:   %[1]s/account
   discovery:      %[1]s/.well-known/openid-configuration
@@ -158,5 +176,5 @@ dinhdanh is running (development mode)
   health:         %[1]s/healthz   metrics: %[1]s/metrics
 %[2]s
 Press Ctrl-C to stop (the database stops with it; data stays in ./.data).
-`, cfg.Issuer, demoBanner)
+`, cfg.Issuer, importer.DemoBanner(), rp)
 }

@@ -3,9 +3,97 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/dinhdanh/dinhdanh/attributes/importer"
+	"github.com/dinhdanh/dinhdanh/config"
+	"github.com/dinhdanh/dinhdanh/internal/gateway"
+	"github.com/dinhdanh/dinhdanh/internal/pg"
 )
 
+// cmdImport loads population records (and any documents and account parts)
+// from a CSV or JSON-lines file. Every bad line is reported with its number
+// and then nothing is written.
 func cmdImport(ctx context.Context, args []string, stdout io.Writer) error {
-	return errors.New("import: not wired yet")
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	dataDir := fs.String("data", ".data", "without DATABASE_URL: the `dinhdanh dev` folder whose database to use")
+	cfg, rest, err := loadConfig(fs, args, config.Needs{})
+	if err != nil {
+		return err
+	}
+	if len(rest) != 2 || rest[0] != "population" {
+		return errors.New("usage: dinhdanh import [-config FILE] population FILE.csv|FILE.jsonl")
+	}
+	format, err := importer.FormatOf(rest[1])
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(rest[1])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	pool, cleanup, err := openForTool(ctx, &cfg, *dataDir, logger)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	rec, closeAudit, err := openAudit(ctx, cfg, pool, logger)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
+	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, Logger: logger, Audit: rec})
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	rep, err := importer.Import(ctx, importer.Target{Pool: pool, Accounts: g.Accounts, Audit: rec, Logger: logger}, f, format)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %d people, %d documents, %d accounts\n", rep.People, rep.Documents, rep.Accounts)
+	return nil
+}
+
+// openForTool connects an operator command: DATABASE_URL when set,
+// otherwise the `dinhdanh dev` cluster under dataDir (started for the
+// command if it is not running) with the dev secrets.
+func openForTool(ctx context.Context, cfg *config.Config, dataDir string, logger *slog.Logger) (*pgxpool.Pool, func(), error) {
+	if cfg.DB.URL != "" {
+		if err := cfg.Validate(config.Needs{DB: true, Secrets: true}); err != nil {
+			return nil, nil, err
+		}
+		pool, err := pg.Open(ctx, cfg.DB.URL, 8)
+		return pool, func() { pool.Close() }, err
+	}
+	cfg.DevMode = true
+	if err := devSecrets(filepath.Join(dataDir, "dev-secrets.json"), &cfg.Secrets); err != nil {
+		return nil, nil, err
+	}
+	dir := filepath.Join(dataDir, "postgres")
+	c, running := pg.Running(dir)
+	stop := func() {}
+	if !running {
+		var err error
+		if c, err = pg.StartCluster(ctx, pg.ClusterOptions{Dir: dir, Logger: logger}); err != nil {
+			return nil, nil, fmt.Errorf("no DATABASE_URL and no dev database: %w", err)
+		}
+		stop = c.Stop
+	}
+	pool, err := pg.Open(ctx, c.URL(pg.AppRole, "dinhdanh"), 8)
+	if err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("dev database (run `make run` once first): %w", err)
+	}
+	return pool, func() { pool.Close(); stop() }, nil
 }

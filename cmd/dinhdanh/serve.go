@@ -28,7 +28,12 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := pg.CheckCurrent(ctx, pool, schema.Sources()...); err != nil {
 		return err
 	}
-	a, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, Logger: logger})
+	rec, closeAudit, err := openAudit(ctx, cfg, pool, logger)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
+	a, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, Logger: logger, Audit: rec})
 	if err != nil {
 		return err
 	}

@@ -153,9 +153,23 @@ func (h *Handler) answerConsent(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, l, http.StatusInternalServerError, "error.generic", "", err)
 		return
 	}
+	action := r.PostFormValue("action")
+	if action != "refuse" && action != "approve" {
+		h.renderConsent(w, r, lang(r, p.UILocales), id, p, items, "consent.error.action", http.StatusBadRequest)
+		return
+	}
+	// One answer per screen: a second submission (double click, replay)
+	// records nothing.
+	switch err := h.Challenges.Begin(ctx, id); {
+	case errors.Is(err, ErrUnknownChallenge):
+		h.errorPage(w, r, l, http.StatusBadRequest, "consent.error.challenge", "invalid_request", nil)
+		return
+	case err != nil:
+		h.errorPage(w, r, l, http.StatusInternalServerError, "error.generic", "", fmt.Errorf("begin challenge: %w", err))
+		return
+	}
 	var o Outcome
-	switch r.PostFormValue("action") {
-	case "refuse":
+	if action == "refuse" {
 		var claims []string
 		for _, it := range items {
 			claims = append(claims, it.Claim)
@@ -164,7 +178,7 @@ func (h *Handler) answerConsent(w http.ResponseWriter, r *http.Request) {
 			AccountID: p.AccountID, ClientID: p.Client.ID, Scopes: p.Scopes, Claims: claims,
 			PurposeVersion: p.Client.PurposeVersion, ACR: p.ACR, By: actor(r, login.AccountID),
 		})
-	case "approve":
+	} else {
 		o = approve(p, items, r.PostForm["claim"])
 		var declined []string
 		for _, it := range items {
@@ -176,9 +190,6 @@ func (h *Handler) answerConsent(w http.ResponseWriter, r *http.Request) {
 			AccountID: p.AccountID, ClientID: p.Client.ID, Scopes: o.Scopes, Claims: o.Claims, Declined: declined,
 			PurposeVersion: p.Client.PurposeVersion, ACR: p.ACR, By: actor(r, login.AccountID),
 		})
-	default:
-		h.renderConsent(w, r, lang(r, p.UILocales), id, p, items, "consent.error.action", http.StatusBadRequest)
-		return
 	}
 	if err != nil {
 		h.errorPage(w, r, l, http.StatusInternalServerError, "error.generic", "", fmt.Errorf("record consent answer: %w", err))

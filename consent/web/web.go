@@ -54,13 +54,16 @@ type Outcome struct {
 	Claims []string
 }
 
-// Challenges is the authorize handler's store of pending requests. Complete
-// answers the request and returns where to send the browser: back to the
-// relying party with a code, or with access_denied when not approved
-// (RFC 6749 §4.1.2.1). Both return ErrUnknownChallenge for unknown, expired
-// or completed challenges.
+// Challenges is the authorize handler's store of pending requests. Begin
+// marks a challenge answered before the answer is recorded, so that two
+// submissions of one screen record one consent. Complete answers the request
+// and returns where to send the browser: back to the relying party with a
+// code, or with access_denied when not approved (RFC 6749 §4.1.2.1). All
+// return ErrUnknownChallenge for unknown, expired or completed challenges
+// (Get and Begin also for answered ones).
 type Challenges interface {
 	Get(ctx context.Context, id string) (Pending, error)
+	Begin(ctx context.Context, id string) error
 	Complete(ctx context.Context, id string, o Outcome) (redirectURL string, err error)
 }
 

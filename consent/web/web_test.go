@@ -91,6 +91,7 @@ func (s signer) Sign(_ context.Context, claims map[string]any, typ string) (stri
 type challenges struct {
 	mu        sync.Mutex
 	pending   map[string]web.Pending
+	begun     map[string]bool
 	completed map[string]web.Outcome
 }
 
@@ -102,6 +103,16 @@ func (c *challenges) Get(_ context.Context, id string) (web.Pending, error) {
 		return web.Pending{}, fmt.Errorf("challenge %s: %w", id, web.ErrUnknownChallenge)
 	}
 	return p, nil
+}
+
+func (c *challenges) Begin(_ context.Context, id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.pending[id]; !ok || c.begun[id] {
+		return fmt.Errorf("challenge %s: %w", id, web.ErrUnknownChallenge)
+	}
+	c.begun[id] = true
+	return nil
 }
 
 func (c *challenges) Complete(_ context.Context, id string, o web.Outcome) (string, error) {
@@ -179,7 +190,7 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 	f := &fixture{
 		store: postgres.NewStore(pgtest.New(t).App), audit: &recorder{}, tokens: &tokens{}, key: key,
-		challenges: &challenges{pending: map[string]web.Pending{}, completed: map[string]web.Outcome{}},
+		challenges: &challenges{pending: map[string]web.Pending{}, begun: map[string]bool{}, completed: map[string]web.Outcome{}},
 	}
 	f.svc, err = consent.NewService(consent.Config{
 		Store: f.store, Audit: f.audit, Tokens: f.tokens, Signer: signer{key},

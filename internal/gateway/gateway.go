@@ -5,9 +5,14 @@ package gateway
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -16,22 +21,49 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/dinhdanh/dinhdanh/accounts"
+	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
+	accountsweb "github.com/dinhdanh/dinhdanh/accounts/web"
+	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
+	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/config"
+	"github.com/dinhdanh/dinhdanh/consent"
+	"github.com/dinhdanh/dinhdanh/consent/backchannel"
+	consentpg "github.com/dinhdanh/dinhdanh/consent/postgres"
+	consentweb "github.com/dinhdanh/dinhdanh/consent/web"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	"github.com/dinhdanh/dinhdanh/internal/schema"
 	"github.com/dinhdanh/dinhdanh/internal/server"
+	"github.com/dinhdanh/dinhdanh/oidc"
+	"github.com/dinhdanh/dinhdanh/oidc/consentlink"
+	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
+	oidcweb "github.com/dinhdanh/dinhdanh/oidc/web"
 	"github.com/dinhdanh/dinhdanh/templates"
 )
 
-// Gateway is the assembled product.
+// Gateway is the assembled product. The services are exported for the
+// commands that operate on them (demo data, imports, client registry, keys).
 type Gateway struct {
-	Handler http.Handler
+	Handler   http.Handler
+	Accounts  *accounts.Service
+	Registry  *attributespg.Store
+	Clients   *oidc.Clients
+	Keys      *oidc.Keys
+	OIDCStore *oidcpg.Store
+	Provider  *oidc.Provider
+	Consent   *consent.Service
+	Audit     audit.Recorder
+
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 	closers []func()
 }
 
-// Close stops background work, newest first.
+// Close stops background work, then the parts, newest first.
 func (g *Gateway) Close() {
+	g.cancel()
+	g.wg.Wait()
 	for i := len(g.closers) - 1; i >= 0; i-- {
 		g.closers[i]()
 	}
@@ -43,8 +75,21 @@ type Options struct {
 	// Pool connects as the application role.
 	Pool   *pgxpool.Pool
 	Logger *slog.Logger
+	// Audit records every use of an account; required.
+	Audit audit.Recorder
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// SMS sends one-time codes; in dev mode (and when nil) codes go to the
+	// log and the developer inbox.
+	SMS accounts.Sender
+}
+
+// DeriveKey derives a purpose-specific 32-byte key from a configured root
+// key, so one secret in the environment never serves two purposes.
+func DeriveKey(root []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, root)
+	m.Write([]byte("dinhdanh/" + purpose))
+	return m.Sum(nil)
 }
 
 // New wires every component. It holds no logic beyond construction.
@@ -53,23 +98,29 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	g := &Gateway{}
+	if o.Audit == nil {
+		return nil, errors.New("gateway: an audit recorder is required")
+	}
+	secrets := cfg.Secrets
+	if len(secrets.EncryptionKey) != 32 || len(secrets.PairwiseKey) != 32 || len(secrets.SecretPepper) != 32 || len(secrets.SessionKey) != 32 {
+		return nil, errors.New("gateway: encryption, pairwise, pepper and session keys must be 32 bytes each")
+	}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	g := &Gateway{cancel: cancel, Audit: o.Audit}
+	fail := func(err error) (*Gateway, error) {
+		g.Close()
+		return nil, err
+	}
+
 	tmpl, err := templates.New()
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	issuer, _ := url.Parse(cfg.Issuer)
 	sessions := scs.New()
 	// pgxstore's own cleanup goroutine races on StopCleanup; expired sessions
-	// are deleted by the gateway's janitor instead.
+	// are deleted by the gateway's maintenance loop instead.
 	sessions.Store = pgxstore.NewWithCleanupInterval(pool, 0)
-	jctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		janitor(jctx, pool, logger, 10*time.Minute)
-	}()
-	g.closers = append(g.closers, func() { stop(); <-done })
 	sessions.Lifetime = cfg.Session.Lifetime.D()
 	sessions.IdleTimeout = cfg.Session.IdleTimeout.D()
 	sessions.Cookie.Name = "dinhdanh_session"
@@ -77,10 +128,104 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	sessions.Cookie.SameSite = http.SameSiteLaxMode
 	// Secure cookies always, except a developer's plain-http localhost.
 	sessions.Cookie.Secure = !(cfg.DevMode && issuer.Scheme == "http")
-	csrf := &httpx.CSRF{Sessions: sessions, Failed: server.CSRFFailed(tmpl)}
 
+	// Citizens and registries.
+	g.Registry = attributespg.NewStore(pool)
+	inbox := accountspg.NewInbox(pool)
+	sender := o.SMS
+	if sender == nil || cfg.DevMode {
+		sender = &accounts.LogSender{Logger: logger, Inbox: inbox, Now: o.Now}
+	}
+	g.Accounts, err = accounts.New(accounts.Config{
+		Store: accountspg.NewStore(pool), Registry: g.Registry, Audit: o.Audit, Sender: sender,
+		Logger: logger, Now: o.Now,
+		Argon2Params: accounts.Argon2Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Iterations, Threads: cfg.Argon2.Parallelism, SaltLen: 16, KeyLen: 32},
+		TOTPKey:      accounts.DeriveKey(secrets.EncryptionKey, "totp"),
+		CodeKey:      accounts.DeriveKey(secrets.SessionKey, "sms-code"),
+		Issuer:       "Định danh điện tử",
+		Lockout: accounts.LockoutPolicy{
+			AccountFailures: cfg.Lockout.MaxPerAccount, IPFailures: cfg.Lockout.MaxPerAddress, Window: cfg.Lockout.Window.D(),
+		},
+	})
+	if err != nil {
+		return fail(err)
+	}
+
+	// The OpenID Connect provider.
+	g.OIDCStore = oidcpg.NewStore(pool, oidc.NewFositeSession)
+	g.Keys, err = oidc.NewKeys(ctx, oidc.KeysConfig{
+		Store: g.OIDCStore, EncryptionKey: DeriveKey(secrets.EncryptionKey, "signing-keys"),
+		SignDelay: cfg.Keys.ActivationDelay.D(), Retention: cfg.Tokens.IDTokenTTL.D() + time.Hour,
+		RSABits: 3072, Now: o.Now, Logger: logger,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	hasher, err := oidc.NewSecretHasher(secrets.SecretPepper)
+	if err != nil {
+		return fail(err)
+	}
+	link, err := consentlink.New(consentlink.Config{
+		Store: g.OIDCStore, Clients: g.OIDCStore, Keys: g.Keys, PairwiseKey: secrets.PairwiseKey,
+		Accounts: g.Accounts, Registry: g.Registry, Documents: g.Registry, Logger: logger,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	logoutSender, err := backchannel.New(backchannel.Config{
+		Queue: consentpg.NewDeliveries(pool), Clients: link.BackchannelClients(), Subjects: link.Subjects(),
+		Signer: link.Signer(), Issuer: cfg.Issuer, Logger: logger, Now: o.Now,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	g.Consent, err = consent.NewService(consent.Config{
+		Store: consentpg.NewStore(pool), Audit: o.Audit, Tokens: link.TokenRevoker(), Logout: logoutSender,
+		Signer: link.Signer(), Issuer: cfg.Issuer, Now: o.Now, TTL: cfg.Consent.TTL.D(),
+	})
+	if err != nil {
+		return fail(err)
+	}
+	// The consent service needs the provider's token revoker and signer; the
+	// provider's consent decider needs the service.
+	link.SetConsent(g.Consent)
+	g.Provider, err = oidc.NewProvider(oidc.Config{
+		Issuer: cfg.Issuer, Store: g.OIDCStore, Keys: g.Keys, Hasher: hasher,
+		TokenSecret: DeriveKey(secrets.SessionKey, "fosite-tokens"), PairwiseKey: secrets.PairwiseKey,
+		Accounts: g.Accounts, Registry: g.Registry, Documents: g.Registry, Audit: o.Audit,
+		Consent: link.Decider(), BackchannelLogout: true,
+		AccessTokenLifespan: cfg.Tokens.AccessTTL.D(), RefreshTokenLifespan: cfg.Tokens.RefreshTTL.D(),
+		IDTokenLifespan: cfg.Tokens.IDTokenTTL.D(), AuthorizeCodeLifespan: cfg.Tokens.CodeTTL.D(),
+		PARLifespan: 10 * time.Minute, Logger: logger,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	g.Clients = &oidc.Clients{Store: g.OIDCStore, Hasher: hasher, Audit: o.Audit, Now: o.Now}
+
+	csrf := &httpx.CSRF{Sessions: sessions, Failed: server.CSRFFailed(tmpl), Skip: oidcweb.CSRFExempt}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	signin := &accountsweb.Handler{
+		Accounts: g.Accounts, Templates: tmpl, Sessions: sessions, CSRF: csrf, Logger: logger, Now: o.Now,
+		DevMode: cfg.DevMode, Inbox: inbox,
+		SignedOut: func(ctx context.Context, accountID, sid string) {
+			if err := g.Consent.EndSessions(ctx, accountID, sid, consent.LogoutSignedOut); err != nil {
+				logger.WarnContext(ctx, "back-channel logout after sign-out", "error", err)
+			}
+		},
+	}
+	provider := &oidcweb.Handler{
+		Provider: g.Provider, Clients: g.Clients, Sessions: sessions, Templates: tmpl, Logger: logger,
+		AdminToken: secrets.AdminToken, LoginPath: accountsweb.PathLogin, Now: o.Now,
+		Challenges: g.OIDCStore,
+	}
+	consentPages := &consentweb.Handler{
+		Consent: g.Consent, Challenges: link.Challenges(provider), Preview: link.ValuePreview(),
+		Clients: link.WebClients(), Subjects: link.Subjects(), Templates: tmpl, Sessions: sessions,
+		CSRF: csrf, Logger: logger, LoginPath: accountsweb.PathLogin,
+	}
 
 	g.Handler = server.New(server.Options{
 		Logger:    logger,
@@ -92,22 +237,83 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Ready: func(ctx context.Context) error {
 			return pg.CheckCurrent(ctx, pool, schema.Sources()...)
 		},
+		Browser: []server.Mounter{signin, provider, consentPages},
+	})
+
+	g.background(bg, "keys", func(ctx context.Context) { g.Keys.Run(ctx, 30*time.Second) })
+	g.background(bg, "backchannel-logout", func(ctx context.Context) { _ = logoutSender.Run(ctx) })
+	g.background(bg, "maintenance", func(ctx context.Context) {
+		every(ctx, 10*time.Minute, func(ctx context.Context) {
+			g.maintain(ctx, pool, logger, o.Now)
+		})
 	})
 	return g, nil
 }
 
-// janitor deletes expired browser sessions every interval.
-func janitor(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger, every time.Duration) {
-	t := time.NewTicker(every)
+func (g *Gateway) background(ctx context.Context, name string, fn func(context.Context)) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		fn(ctx)
+	}()
+}
+
+// maintain runs the periodic clean-ups; every replica may run them, they
+// are idempotent.
+func (g *Gateway) maintain(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger, now func() time.Time) {
+	jobs := []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"sessions", func(ctx context.Context) error {
+			_, err := pool.Exec(ctx, "DELETE FROM sessions WHERE expiry < now()")
+			return err
+		}},
+		{"one-time codes", func(ctx context.Context) error { _, err := g.Accounts.Purge(ctx); return err }},
+		{"expired tokens", func(ctx context.Context) error { _, err := g.OIDCStore.DeleteExpired(ctx, now()); return err }},
+		{"retired keys", func(ctx context.Context) error { _, err := g.Keys.Prune(ctx); return err }},
+	}
+	for _, j := range jobs {
+		if err := j.run(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("maintenance job failed", "job", j.name, "error", err)
+		}
+	}
+}
+
+// every runs fn now and then every interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, fn func(context.Context)) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
+		fn(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := pool.Exec(ctx, "DELETE FROM sessions WHERE expiry < now()"); err != nil && ctx.Err() == nil {
-				logger.Warn("session cleanup failed", "error", err)
-			}
 		}
 	}
+}
+
+// RegisterDemoClient (dev mode) registers or refreshes the demo relying
+// party and returns its client secret.
+func (g *Gateway) RegisterDemoClient(ctx context.Context, id, redirectURI string) (string, error) {
+	if _, err := g.Clients.Get(ctx, id); err == nil {
+		return g.Clients.RotateSecret(ctx, "dev", id)
+	}
+	_, secret, err := g.Clients.Create(ctx, "dev", oidc.Client{
+		ID:                      id,
+		Name:                    oidc.Text{VI: "Cổng dịch vụ công (minh hoạ)", EN: "Public service portal (demo)"},
+		Purpose:                 oidc.Text{VI: "Xác thực công dân để giải quyết thủ tục hành chính trực tuyến.", EN: "Identify citizens to handle administrative procedures online."},
+		PurposeVersion:          1,
+		Kind:                    oidc.KindPublicService,
+		RedirectURIs:            []string{redirectURI},
+		Scopes:                  []string{"openid", "profile", "personal_id", "address", "phone", "offline_access"},
+		MinLevel:                1,
+		TokenEndpointAuthMethod: oidc.AuthClientSecretBasic,
+		SubjectType:             oidc.SubjectPairwise,
+	})
+	if err != nil {
+		return "", fmt.Errorf("gateway: register demo client: %w", err)
+	}
+	return secret, nil
 }

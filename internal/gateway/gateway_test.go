@@ -1,6 +1,8 @@
 package gateway_test
 
 import (
+	"context"
+	"crypto/rand"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dinhdanh/dinhdanh/audit"
+	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/internal/gateway"
 	"github.com/dinhdanh/dinhdanh/internal/pgtest"
@@ -22,7 +26,16 @@ func newGateway(t *testing.T) *httptest.Server {
 	db := pgtest.New(t)
 	cfg := config.Default()
 	cfg.DevMode = true
-	g, err := gateway.New(t.Context(), gateway.Options{Config: cfg, Pool: db.App, Logger: slog.New(slog.DiscardHandler)})
+	for _, k := range []*[]byte{&cfg.Secrets.EncryptionKey, &cfg.Secrets.PairwiseKey, &cfg.Secrets.SecretPepper, &cfg.Secrets.AuditKey, &cfg.Secrets.SessionKey} {
+		*k = make([]byte, 32)
+		_, _ = rand.Read(*k)
+	}
+	key, err := audit.GenerateKey()
+	require.NoError(t, err)
+	log, err := audit.NewLog(auditpg.NewStore(db.App, nil), key, audit.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = log.Close(context.Background()) })
+	g, err := gateway.New(t.Context(), gateway.Options{Config: cfg, Pool: db.App, Logger: slog.New(slog.DiscardHandler), Audit: log})
 	require.NoError(t, err)
 	t.Cleanup(g.Close)
 	srv := httptest.NewServer(g.Handler)

@@ -342,3 +342,25 @@ func tail(b []byte) string {
 	}
 	return string(b)
 }
+
+// Running returns the cluster already serving from dir (started by another
+// process, such as a running `dinhdanh dev`), if there is one.
+func Running(dir string) (*Cluster, bool) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, false
+	}
+	if target, err := os.Readlink(abs); err == nil {
+		abs = target
+	}
+	b, err := os.ReadFile(filepath.Join(abs, "postmaster.pid"))
+	if err != nil {
+		return nil, false
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	pid, _ := strconv.Atoi(strings.TrimSpace(first))
+	if pid <= 0 || syscall.Kill(pid, 0) != nil {
+		return nil, false
+	}
+	return &Cluster{Dir: abs, SocketDir: abs, Port: 5432, Superuser: "postgres", done: make(chan struct{}), logger: slog.New(slog.DiscardHandler)}, true
+}

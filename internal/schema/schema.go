@@ -9,6 +9,7 @@ import (
 
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
+	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
 	consentpg "github.com/dinhdanh/dinhdanh/consent/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
@@ -30,6 +31,7 @@ func sub(f fs.FS, dir string) fs.FS {
 func Sources() []pg.Source {
 	return []pg.Source{
 		{Domain: "base", FS: sub(base, "migrations")},
+		{Domain: "audit", FS: sub(auditpg.Migrations, "migrations")},
 		{Domain: "accounts", FS: sub(accountspg.Migrations, "migrations")},
 		{Domain: "attributes", FS: sub(attributespg.Migrations, "migrations")},
 		{Domain: "biometrics", FS: sub(biometricspg.Migrations, "migrations")},

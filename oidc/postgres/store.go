@@ -589,7 +589,7 @@ func (s *Store) RevokeAccount(ctx context.Context, accountID string) (int64, err
 	return tag.RowsAffected(), nil
 }
 
-// DeleteExpired implements oidc.Store.
+// DeleteExpired implements oidc.Store; expired consent challenges go too.
 func (s *Store) DeleteExpired(ctx context.Context, t time.Time) (int64, error) {
 	var n int64
 	err := s.inTx(ctx, func(ctx context.Context) error {
@@ -599,6 +599,11 @@ func (s *Store) DeleteExpired(ctx context.Context, t time.Time) (int64, error) {
 		}
 		n = tag.RowsAffected()
 		tag, err = s.q(ctx).Exec(ctx, `DELETE FROM oidc_assertion_jtis WHERE expires_at < $1`, t.UTC())
+		if err != nil {
+			return err
+		}
+		n += tag.RowsAffected()
+		tag, err = s.q(ctx).Exec(ctx, `DELETE FROM oidc_consent_challenges WHERE expires_at < $1`, t.UTC())
 		n += tag.RowsAffected()
 		return err
 	})

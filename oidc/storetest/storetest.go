@@ -27,6 +27,7 @@ type Store interface {
 	oidc.Store
 	oidc.ClientStore
 	oidc.KeyStore
+	oidc.ChallengeStore
 }
 
 // Run runs the suite; newStore must return a fresh, empty store.
@@ -46,6 +47,8 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"Transactions", testTransactions},
 		{"DisabledClientKillsTokens", testDisabledClient},
 		{"RevokeAccountAndExpiry", testRevokeAccount},
+		{"RevokeClientTokens", testRevokeClientTokens},
+		{"ConsentChallenges", testChallenges},
 		{"Keys", testKeys},
 	}
 	for _, tc := range tests {
@@ -429,4 +432,107 @@ func testKeys(t *testing.T, s Store) {
 	if errors.Is(err, context.Canceled) {
 		t.Fatal(err)
 	}
+}
+
+func testRevokeClientTokens(t *testing.T, s Store) {
+	ctx := t.Context()
+	c1, c2 := newClient(t, s, "rp-1"), newClient(t, s, "rp-2")
+	require.NoError(t, s.CreateAccessTokenSession(ctx, "at-a1", newRequest(c1, "acct-a")))
+	require.NoError(t, s.CreateRefreshTokenSession(ctx, "rt-a1", "at-a1", newRequest(c1, "acct-a")))
+	require.NoError(t, s.CreateAuthorizeCodeSession(ctx, "code-a1", newRequest(c1, "acct-a")))
+	require.NoError(t, s.CreateAccessTokenSession(ctx, "at-a2", newRequest(c2, "acct-a")))
+	require.NoError(t, s.CreateAccessTokenSession(ctx, "at-b1", newRequest(c1, "acct-b")))
+	n, err := s.RevokeClientTokens(ctx, "acct-a", "rp-1")
+	require.NoError(t, err)
+	require.EqualValues(t, 3, n)
+	_, err = s.GetAccessTokenSession(ctx, "at-a1", oidc.NewSession())
+	require.ErrorIs(t, err, fosite.ErrNotFound)
+	_, err = s.GetRefreshTokenSession(ctx, "rt-a1", oidc.NewSession())
+	require.ErrorIs(t, err, fosite.ErrNotFound)
+	_, err = s.GetAuthorizeCodeSession(ctx, "code-a1", oidc.NewSession())
+	require.ErrorIs(t, err, fosite.ErrNotFound)
+	_, err = s.GetAccessTokenSession(ctx, "at-a2", oidc.NewSession())
+	require.NoError(t, err, "another client's tokens stay")
+	_, err = s.GetAccessTokenSession(ctx, "at-b1", oidc.NewSession())
+	require.NoError(t, err, "another citizen's tokens stay")
+	n, err = s.RevokeClientTokens(ctx, "acct-a", "rp-1")
+	require.NoError(t, err, "revoking twice is fine")
+	require.Zero(t, n)
+}
+
+func testChallenges(t *testing.T, s Store) {
+	ctx := t.Context()
+	c := newClient(t, s, "rp")
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	loc := time.FixedZone("ICT", 7*3600)
+	ch := oidc.Challenge{
+		ID: "ch-1", AccountID: "acct-a", ClientID: c.ID,
+		Form:        url.Values{"scope": {"openid profile"}, "request_uri": {"urn:x"}, "client_secret": {"never-stored"}},
+		SignIn:      oidc.SignIn{AccountID: "acct-a", AccountLevel: 2, Strength: 2, AMR: []string{"pwd", "otp"}, AuthTime: now.In(loc), SID: "sid-1"},
+		RequestedAt: now.Add(-time.Minute), Scopes: []string{"openid", "profile"}, Claims: []string{"name"},
+		Essential: []string{"name"}, ACR: oidc.ACRLevel2, UILocales: "en", Reason: "first",
+		CreatedAt: now, ExpiresAt: now.Add(oidc.ChallengeLifespan),
+	}
+	require.NoError(t, s.CreateChallenge(ctx, ch, ""))
+	require.ErrorIs(t, s.CreateChallenge(ctx, ch, ""), oidc.ErrAlreadyExists)
+
+	got, err := s.GetChallenge(ctx, "ch-1", now)
+	require.NoError(t, err)
+	assert.Equal(t, "acct-a", got.AccountID)
+	assert.Equal(t, "openid profile", got.Form.Get("scope"))
+	assert.Empty(t, got.Form.Get("request_uri"), "a pushed request is resolved")
+	assert.Empty(t, got.Form.Get("client_secret"), "secrets are not stored")
+	assert.Equal(t, "acct-a", got.SignIn.AccountID)
+	assert.Equal(t, 2, got.SignIn.Level())
+	assert.True(t, ch.SignIn.AuthTime.Equal(got.SignIn.AuthTime))
+	assert.Equal(t, time.UTC, got.SignIn.AuthTime.Location())
+	assert.True(t, ch.RequestedAt.Equal(got.RequestedAt))
+	assert.Equal(t, []string{"name"}, got.Essential)
+	assert.Equal(t, "first", got.Reason)
+
+	_, err = s.GetChallenge(ctx, "ch-1", ch.ExpiresAt)
+	require.ErrorIs(t, err, oidc.ErrNotFound, "expired")
+	_, err = s.GetChallenge(ctx, "nope", now)
+	require.ErrorIs(t, err, oidc.ErrNotFound)
+
+	// Answered once, even concurrently.
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.BeginChallenge(ctx, "ch-1", now); err == nil {
+				wins.Add(1)
+			} else {
+				assert.ErrorIs(t, err, oidc.ErrNotFound)
+			}
+		}()
+	}
+	wg.Wait()
+	require.EqualValues(t, 1, wins.Load())
+	_, err = s.GetChallenge(ctx, "ch-1", now)
+	require.ErrorIs(t, err, oidc.ErrNotFound, "answered")
+	got, err = s.TakeChallenge(ctx, "ch-1", now)
+	require.NoError(t, err)
+	assert.Equal(t, c.ID, got.ClientID)
+	_, err = s.TakeChallenge(ctx, "ch-1", now)
+	require.ErrorIs(t, err, oidc.ErrNotFound, "taken once")
+
+	// Parking a pushed request consumes it.
+	par := newRequest(c, "")
+	par.Session.SetExpiresAt(fosite.PushedAuthorizeRequestContext, time.Now().Add(time.Minute))
+	require.NoError(t, s.CreatePARSession(ctx, "urn:par-1", par))
+	ch.ID = "ch-2"
+	require.NoError(t, s.CreateChallenge(ctx, ch, "urn:par-1"))
+	_, err = s.GetPARSession(ctx, "urn:par-1")
+	require.ErrorIs(t, err, fosite.ErrNotFound)
+	ch.ID = "ch-3"
+	require.ErrorIs(t, s.CreateChallenge(ctx, ch, "urn:par-1"), oidc.ErrNotFound, "a pushed request parks once")
+	_, err = s.GetChallenge(ctx, "ch-3", now)
+	require.ErrorIs(t, err, oidc.ErrNotFound, "nothing stored when the pushed request was gone")
+
+	n, err := s.DeleteExpiredChallenges(ctx, ch.ExpiresAt.Add(time.Second))
+	require.NoError(t, err)
+	require.EqualValues(t, 1, n)
 }

@@ -193,9 +193,14 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	h.Sessions.Remove(ctx, keyAuthn)
 
 	// Consent.
+	parURI := ""
+	if usedPAR {
+		parURI = r.Form.Get("request_uri")
+	}
 	decision, err := p.Consent.Decide(ctx, oidc.ConsentRequest{
 		AccountID: login.AccountID, Client: client, Scopes: ar.GetRequestedScopes(),
-		Claims: requestedClaims, Prompt: slices.Contains(prompts, "consent"),
+		Claims: releasable(ar.GetRequestedScopes(), requestedClaims),
+		Prompt: slices.Contains(prompts, "consent"), PromptNone: promptNone,
 	})
 	switch {
 	case errors.Is(err, oidc.ErrConsentRefused):
@@ -206,56 +211,96 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 		h.logger().ErrorContext(ctx, "consent decision", "error", err, "request_id", httpx.RequestIDFrom(ctx))
 		h.authorizeError(w, r, ar, fosite.ErrServerError)
 		return
-	case decision.NeedsPrompt && (promptNone || h.ConsentPath == ""):
+	case decision.NeedsPrompt && (promptNone || h.Challenges == nil):
+		// OpenID Connect Core §3.1.2.6.
 		h.authorizeError(w, r, ar, fosite.ErrConsentRequired)
 		return
 	case decision.NeedsPrompt:
-		http.Redirect(w, r, h.ConsentPath+"?return_to="+url.QueryEscape(h.authorizeURL(r)), http.StatusFound)
+		h.park(w, r, ar, oidc.Challenge{
+			AccountID: login.AccountID, ClientID: client.ID, SignIn: signIn, RequestedAt: requestedAt,
+			Scopes: ar.GetRequestedScopes(), Claims: requestedClaims, Essential: essentialClaims(client, cr),
+			ACR: oidc.ACRValue(need.Level), UILocales: form.Get("ui_locales"), Reason: decision.Reason,
+		}, parURI)
 		return
 	}
-	if !slices.Contains(decision.Scopes, attributes.ScopeOpenID) {
-		h.authorizeError(w, r, ar, fosite.ErrAccessDenied.WithHint("The openid scope was not granted."))
+	resp, err := h.issueCode(ctx, ar, client, signIn, requestedAt, cr, decision.Scopes, decision.Claims, parURI)
+	if err != nil {
+		h.authorizeError(w, r, ar, err)
 		return
 	}
-	for _, s := range decision.Scopes {
+	p.OAuth2.WriteAuthorizeResponse(ctx, w, ar, resp)
+}
+
+// releasable lists every claim a request could release: those its scopes
+// imply and those requested one by one.
+func releasable(scopes, claims []string) []string {
+	out := append(attributes.ClaimsForScopes(scopes), claims...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// essentialClaims lists the claims the claims parameter marks essential
+// (OIDC Core §5.5.1) among those the client may receive.
+func essentialClaims(c *oidc.Client, cr oidc.ClaimsRequest) []string {
+	allowed := oidc.RequestedClaims(c, cr)
+	var out []string
+	for _, m := range []map[string]*oidc.ClaimRequest{cr.IDToken, cr.Userinfo} {
+		for n, e := range m {
+			if e != nil && e.Essential && slices.Contains(allowed, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// issueCode grants the approved scopes and claims and issues the code, in
+// one transaction that also consumes the pushed request, if any. It releases
+// only claims listed in claims, whatever the scopes would imply: a voluntary
+// claim the citizen unticked stays out of the ID token, userinfo and every
+// refresh, since the session stores the claim names.
+func (h *Handler) issueCode(ctx context.Context, ar fosite.AuthorizeRequester, client *oidc.Client, signIn oidc.SignIn,
+	requestedAt time.Time, cr oidc.ClaimsRequest, scopes, claims []string, parURI string) (fosite.AuthorizeResponder, error) {
+	p := h.Provider
+	if !slices.Contains(scopes, attributes.ScopeOpenID) {
+		return nil, fosite.ErrAccessDenied.WithHint("The openid scope was not granted.")
+	}
+	for _, s := range scopes {
+		if !ar.GetRequestedScopes().Has(s) {
+			continue
+		}
 		if s == attributes.ScopeOfflineAccess && !slices.Contains(client.GrantTypes, oidc.GrantRefreshToken) {
 			continue
 		}
 		ar.GrantScope(s)
 	}
 	userinfo, idToken := oidc.GrantClaims(client, ar.GetGrantedScopes(), cr)
-	scopeClaims := attributes.ClaimsForScopes(ar.GetGrantedScopes())
 	keep := func(names []string) []string {
-		return slices.DeleteFunc(names, func(n string) bool {
-			return !slices.Contains(scopeClaims, n) && !slices.Contains(decision.Claims, n)
-		})
+		return slices.DeleteFunc(names, func(n string) bool { return !slices.Contains(claims, n) })
 	}
 	session := p.NewGrantSession(client, signIn, requestedAt, keep(userinfo), keep(idToken))
 
-	// Phase 2: issue the code atomically (and consume the pushed request).
-	tctx, err = p.Store.BeginTX(ctx)
+	// Issue the code atomically (and consume the pushed request).
+	tctx, err := p.Store.BeginTX(ctx)
 	if err != nil {
-		h.authorizeError(w, r, ar, fosite.ErrServerError)
-		return
+		return nil, fosite.ErrServerError.WithWrap(err)
 	}
-	if usedPAR {
-		if err := p.Store.DeletePARSession(tctx, r.Form.Get("request_uri")); err != nil {
+	if parURI != "" {
+		if err := p.Store.DeletePARSession(tctx, parURI); err != nil {
 			_ = p.Store.Rollback(tctx)
-			h.authorizeError(w, r, ar, fosite.ErrInvalidRequestURI.WithHint("The pushed request was already used."))
-			return
+			return nil, fosite.ErrInvalidRequestURI.WithHint("The pushed request was already used.")
 		}
 	}
 	resp, err := p.OAuth2.NewAuthorizeResponse(tctx, ar, session)
 	if err != nil {
 		_ = p.Store.Rollback(tctx)
-		h.authorizeError(w, r, ar, err)
-		return
+		return nil, err
 	}
 	if err := p.Store.Commit(tctx); err != nil {
-		h.authorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
-		return
+		return nil, fosite.ErrServerError.WithWrap(err)
 	}
-	p.OAuth2.WriteAuthorizeResponse(ctx, w, ar, resp)
+	return resp, nil
 }
 
 type oidcAccount struct{ level int }

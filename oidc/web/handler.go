@@ -38,8 +38,12 @@ type Handler struct {
 	// LoginPath is the sign-in page (default /login); it is called with
 	// return_to, ui_locales and, for step-up, acr_values.
 	LoginPath string
-	// ConsentPath is the consent screen; empty until it exists, in which case
-	// a decision that needs the citizen ends with consent_required.
+	// Challenges parks authorization requests while the citizen answers the
+	// consent screen; without it a decision that needs the citizen ends with
+	// consent_required.
+	Challenges oidc.ChallengeStore
+	// ConsentPath is the consent screen (default /consent); it is called
+	// with challenge.
 	ConsentPath string
 	Now         func() time.Time
 }

@@ -122,6 +122,8 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		if err := p.Record(ctx, h.event(ctx, r, e)); err != nil {
 			h.logger().ErrorContext(ctx, "audit logout", "error", err)
 		}
+		// Back-Channel Logout 1.0: relying parties of this session are told.
+		p.SignedOut(ctx, login.AccountID, login.SID)
 	}
 	if postURI != "" {
 		u, _ := url.Parse(postURI)

@@ -131,6 +131,9 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 		p.OAuth2.WriteAccessError(ctx, w, ar, fosite.ErrServerError)
 		return
 	}
+	if sess != nil {
+		p.ConsentUsed(ctx, sess.AccountID, client.ID)
+	}
 	p.OAuth2.WriteAccessResponse(ctx, w, ar, resp)
 }
 
@@ -220,6 +223,7 @@ func (h *Handler) userinfo(w http.ResponseWriter, r *http.Request) {
 		bearerError(w, http.StatusInternalServerError, "server_error", "request id "+httpx.RequestIDFrom(ctx))
 		return
 	}
+	p.ConsentUsed(ctx, sess.AccountID, clientID)
 	vals["sub"] = sess.Subject
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(vals)
