@@ -17,6 +17,7 @@ import (
 
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
+	"github.com/gorilla/mux"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -26,6 +27,8 @@ import (
 	accountsweb "github.com/dinhdanh/dinhdanh/accounts/web"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/audit"
+	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
+	auditweb "github.com/dinhdanh/dinhdanh/audit/web"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/consent"
 	"github.com/dinhdanh/dinhdanh/consent/backchannel"
@@ -35,6 +38,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	"github.com/dinhdanh/dinhdanh/internal/schema"
 	"github.com/dinhdanh/dinhdanh/internal/server"
+	"github.com/dinhdanh/dinhdanh/internal/websession"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	"github.com/dinhdanh/dinhdanh/oidc/consentlink"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
@@ -221,6 +225,13 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		AdminToken: secrets.AdminToken, LoginPath: accountsweb.PathLogin, Now: o.Now,
 		Challenges: g.OIDCStore,
 	}
+	history := &auditweb.Handler{
+		History: auditpg.NewStore(pool, nil), SignInURL: accountsweb.PathLogin + "?return_to=/account/history", Logger: logger,
+		AccountID: func(r *http.Request) (string, bool) {
+			l, ok := websession.GetLogin(r.Context(), sessions)
+			return l.AccountID, ok
+		},
+	}
 	consentPages := &consentweb.Handler{
 		Consent: g.Consent, Challenges: link.Challenges(provider), Preview: link.ValuePreview(),
 		Clients: link.WebClients(), Subjects: link.Subjects(), Templates: tmpl, Sessions: sessions,
@@ -237,7 +248,8 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Ready: func(ctx context.Context) error {
 			return pg.CheckCurrent(ctx, pool, schema.Sources()...)
 		},
-		Browser: []server.Mounter{signin, provider, consentPages},
+		Browser:           []server.Mounter{signin, provider, consentPages, history},
+		BrowserMiddleware: []mux.MiddlewareFunc{g.endLockedSignIns(sessions, logger)},
 	})
 
 	g.background(bg, "keys", func(ctx context.Context) { g.Keys.Run(ctx, 30*time.Second) })
@@ -292,6 +304,60 @@ func every(ctx context.Context, interval time.Duration, fn func(context.Context)
 		case <-t.C:
 		}
 	}
+}
+
+// endLockedSignIns ends the browser sign-in of an account that was locked
+// after it signed in: a lock must end every session at once (Decree 59
+// art. 19). Tokens are revoked by LockAccount; this covers the browser.
+func (g *Gateway) endLockedSignIns(sessions *scs.SessionManager, logger *slog.Logger) mux.MiddlewareFunc {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if l, ok := websession.GetLogin(r.Context(), sessions); ok {
+				a, err := g.Accounts.Get(r.Context(), l.AccountID)
+				if err != nil && !errors.Is(err, accounts.ErrNotFound) {
+					logger.ErrorContext(r.Context(), "check account status", "error", err, "request_id", httpx.RequestIDFrom(r.Context()))
+					http.Error(w, "temporarily unavailable, request id "+httpx.RequestIDFrom(r.Context()), http.StatusServiceUnavailable)
+					return
+				}
+				if err != nil || a.Status == accounts.Locked {
+					_ = sessions.Destroy(r.Context())
+					http.Redirect(w, r, accountsweb.PathLogin, http.StatusSeeOther)
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// LockAccount locks a citizen's account and ends everything it holds at
+// once: tokens and grants at every relying party, back-channel logout to
+// those that registered for it, and (through endLockedSignIns) browser
+// sign-ins. by names the officer, operator or citizen who asked.
+func (g *Gateway) LockAccount(ctx context.Context, personalID, reason string, by accounts.Actor) (accounts.Account, error) {
+	a, err := g.Accounts.ByPersonalID(ctx, personalID)
+	if err != nil {
+		return accounts.Account{}, err
+	}
+	if a, err = g.Accounts.Lock(ctx, a.ID, reason, by); err != nil {
+		return accounts.Account{}, err
+	}
+	if _, err := g.OIDCStore.RevokeAccount(ctx, a.ID); err != nil {
+		return a, fmt.Errorf("gateway: revoke tokens of locked account: %w", err)
+	}
+	if err := g.Consent.EndSessions(ctx, a.ID, "", consent.LogoutAccountLocked); err != nil {
+		return a, fmt.Errorf("gateway: back-channel logout of locked account: %w", err)
+	}
+	return a, nil
+}
+
+// UnlockAccount unlocks an account (at the commune police or in the app).
+func (g *Gateway) UnlockAccount(ctx context.Context, personalID string, by accounts.Actor) (accounts.Account, error) {
+	a, err := g.Accounts.ByPersonalID(ctx, personalID)
+	if err != nil {
+		return accounts.Account{}, err
+	}
+	return g.Accounts.Unlock(ctx, a.ID, by)
 }
 
 // RegisterDemoClient (dev mode) registers or refreshes the demo relying

@@ -40,6 +40,9 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// Browser handlers get sessions and CSRF protection.
 	Browser []Mounter
+	// BrowserMiddleware runs on browser routes after sessions are loaded
+	// (e.g. ending the sign-in of an account locked meanwhile).
+	BrowserMiddleware []mux.MiddlewareFunc
 	// API handlers (OAuth 2.0 endpoints authenticated by client credentials
 	// or bearer tokens, discovery, JWKS) get neither.
 	API []Mounter
@@ -82,6 +85,7 @@ func New(o Options) http.Handler {
 
 	browser := r.NewRoute().Subrouter()
 	browser.Use(o.Sessions.LoadAndSave, o.CSRF.Middleware, httpx.NoStore)
+	browser.Use(o.BrowserMiddleware...)
 	browser.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		if _, ok := websession.GetLogin(req.Context(), o.Sessions); ok {
 			http.Redirect(w, req, "/account", http.StatusSeeOther)
