@@ -43,6 +43,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/attributes"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/audit"
+	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	"github.com/dinhdanh/dinhdanh/internal/schema"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
@@ -62,6 +63,8 @@ func main() {
 		duration     = flag.Duration("d", 3*time.Second, "duration of each timed row")
 		codes        = flag.Int("codes", 600, "authorization codes (and so refresh tokens) per concurrency level")
 		poolSize     = flag.Int("pool", 16, "PostgreSQL pool size: requests queue for a connection instead of thrashing the server")
+		withAudit    = flag.Bool("audit", true, "record every issuance in the real audit trail (batched hash chain); false: a counting no-op")
+		durable      = flag.Bool("durable", true, "PostgreSQL with fsync on, as in production (false: fsync off, as in tests)")
 	)
 	flag.Parse()
 	var cs []int
@@ -78,9 +81,9 @@ func main() {
 		peer(ctx, strings.TrimSuffix(*issuer, "/"), *clientID, *clientSecret, *scope, cs, *duration)
 		return
 	}
-	g, stop := startGateway(ctx, int32(*poolSize))
+	g, stop := startGateway(ctx, int32(*poolSize), *withAudit, *durable)
 	defer stop()
-	fmt.Printf("in-process gateway on throwaway PostgreSQL, pool %d connections\n\n", *poolSize)
+	fmt.Printf("in-process gateway on throwaway PostgreSQL (fsync %v), pool %d connections, audit trail %v\n\n", *durable, *poolSize, *withAudit)
 	var rows []row
 	for _, c := range cs {
 		rows = append(rows, g.run(ctx, c, *duration, *codes)...)
@@ -248,14 +251,23 @@ func must[T any](v T, err error) T {
 	return v
 }
 
-func startGateway(ctx context.Context, poolSize int32) (*gateway, func()) {
+func startGateway(ctx context.Context, poolSize int32, withAudit, durable bool) (*gateway, func()) {
 	dir := must(os.MkdirTemp("", "dinhdanh-bench-"))
-	cluster := must(pg.StartCluster(ctx, pg.ClusterOptions{Dir: dir + "/data", Fast: true}))
+	cluster := must(pg.StartCluster(ctx, pg.ClusterOptions{Dir: dir + "/data", Fast: !durable}))
 	owner, app := must2(pg.Bootstrap(ctx, cluster.URL(cluster.Superuser, "postgres"), "dinhdanh_bench", "bench"))
 	ownerPool := must(pg.Open(ctx, owner, 2))
 	must(pg.Migrate(ctx, ownerPool, schema.Sources()...))
 	ownerPool.Close()
 	pool := must(pg.Open(ctx, app, poolSize))
+
+	var rec audit.Recorder = &nopAudit{}
+	closeAudit := func() {}
+	if withAudit {
+		key := must(audit.GenerateKey())
+		l := must(audit.NewLog(auditpg.NewStore(pool, nil), key, audit.Options{}))
+		rec = l
+		closeAudit = func() { _ = l.Close(context.Background()) }
+	}
 
 	store := oidcpg.NewStore(pool, oidc.NewFositeSession)
 	keys := must(oidc.NewKeys(ctx, oidc.KeysConfig{Store: store, EncryptionKey: []byte("0123456789abcdef0123456789abcdef"),
@@ -283,7 +295,7 @@ func startGateway(ctx context.Context, poolSize int32) (*gateway, func()) {
 	srv := httptest.NewServer(sm.LoadAndSave(r))
 	p := must(oidc.NewProvider(oidc.Config{Issuer: srv.URL, Store: store, Keys: keys, Hasher: hasher,
 		TokenSecret: []byte("bench-token-secret-bench-0123456"), PairwiseKey: []byte("bench-pairwise-key-bench-0123456"),
-		Accounts: accountsAdapter{acc}, Registry: people, Documents: people, Audit: &nopAudit{},
+		Accounts: accountsAdapter{acc}, Registry: people, Documents: people, Audit: rec,
 		AuthorizeCodeLifespan: 30 * time.Minute, AccessTokenLifespan: time.Hour}))
 	clients := &oidc.Clients{Store: store, Hasher: hasher}
 	h := &web.Handler{Provider: p, Clients: clients, Sessions: sm, Templates: must(templates.New())}
@@ -308,6 +320,7 @@ func startGateway(ctx context.Context, poolSize int32) (*gateway, func()) {
 	}
 	return g, func() {
 		srv.Close()
+		closeAudit()
 		pool.Close()
 		cluster.Stop()
 		_ = os.RemoveAll(dir)
