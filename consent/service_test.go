@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/audit/audittest"
 	"github.com/dinhdanh/dinhdanh/consent"
 	"github.com/dinhdanh/dinhdanh/consent/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/pgtest"
@@ -37,31 +38,7 @@ func (c *clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-type recorder struct {
-	mu     sync.Mutex
-	events []audit.Event
-	fail   error
-}
-
-func (r *recorder) Record(_ context.Context, e audit.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.fail != nil {
-		return r.fail
-	}
-	r.events = append(r.events, e)
-	return nil
-}
-
-func (r *recorder) types() []audit.EventType {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []audit.EventType
-	for _, e := range r.events {
-		out = append(out, e.Type)
-	}
-	return out
-}
+type recorder = audittest.Spy
 
 type tokens struct{ revoked []string }
 
@@ -287,8 +264,8 @@ func TestGrantAuditsAndExpires(t *testing.T) {
 			require.Equal(t, []string{"openid", "profile"}, g.Scopes)
 			require.Equal(t, []string{"nationality"}, g.Declined, "an approved claim is not also declined")
 
-			require.Len(t, f.audit.events, 1)
-			e := f.audit.events[0]
+			require.Len(t, f.audit.Events(), 1)
+			e := f.audit.Events()[0]
 			require.Equal(t, audit.ConsentGranted, e.Type)
 			require.Equal(t, audit.Citizen, e.ActorKind)
 			require.Equal(t, "acc-1", e.ActorID)
@@ -306,7 +283,7 @@ func TestGrantAuditsAndExpires(t *testing.T) {
 
 func TestGrantFailsWhenAuditFails(t *testing.T) {
 	f := newFixture(t, 0)
-	f.audit.fail = errors.New("audit down")
+	f.audit.SetFail(errors.New("audit down"))
 	_, err := f.svc.Grant(t.Context(), consent.Approval{AccountID: "acc-1", ClientID: "dvc", Scopes: []string{"openid"}})
 	require.ErrorContains(t, err, "audit down")
 	_, err = f.store.Current(t.Context(), "acc-1", "dvc")
@@ -319,15 +296,15 @@ func TestRefuseIsAuditedAndKeepsConsent(t *testing.T) {
 	require.NoError(t, f.svc.Refuse(t.Context(), consent.Refusal{
 		AccountID: "acc-1", ClientID: "dvc", Scopes: []string{"openid", "phone"}, Claims: []string{"phone_number"}, PurposeVersion: "1",
 	}))
-	require.Equal(t, []audit.EventType{audit.ConsentGranted, audit.ConsentRefused}, f.audit.types())
-	e := f.audit.events[1]
+	require.Equal(t, []audit.EventType{audit.ConsentGranted, audit.ConsentRefused}, f.audit.Types())
+	e := f.audit.Events()[1]
 	require.Equal(t, audit.Denied, e.Outcome)
 	require.Equal(t, []string{"phone_number"}, e.Claims)
 	after, err := f.store.Current(t.Context(), "acc-1", "dvc")
 	require.NoError(t, err)
 	require.Equal(t, before, after)
 
-	f.audit.fail = errors.New("audit down")
+	f.audit.SetFail(errors.New("audit down"))
 	require.Error(t, f.svc.Refuse(t.Context(), consent.Refusal{AccountID: "acc-1", ClientID: "dvc"}))
 }
 
@@ -343,15 +320,15 @@ func TestRevoke(t *testing.T) {
 	require.Equal(t, consent.Actor{Kind: audit.Citizen, ID: "acc-1"}, g.RevokedBy)
 	require.Equal(t, []string{"acc-1/dvc"}, f.tokens.revoked)
 	require.Equal(t, []consent.Logout{{AccountID: "acc-1", ClientID: "dvc", Reason: consent.LogoutConsentRevoked}}, f.logout.sent)
-	require.Equal(t, []audit.EventType{audit.ConsentGranted, audit.ConsentRevoked}, f.audit.types())
-	require.Equal(t, []string{"name"}, f.audit.events[1].Claims)
+	require.Equal(t, []audit.EventType{audit.ConsentGranted, audit.ConsentRevoked}, f.audit.Types())
+	require.Equal(t, []string{"name"}, f.audit.Events()[1].Claims)
 
 	// Repeating ends the tokens again (a retry after a failed token step)
 	// but appends, audits and notifies nothing more.
 	require.NoError(t, f.svc.Revoke(t.Context(), "acc-1", "dvc", consent.Actor{}))
 	require.Len(t, f.tokens.revoked, 2)
 	require.Len(t, f.logout.sent, 1)
-	require.Len(t, f.audit.events, 2)
+	require.Len(t, f.audit.Events(), 2)
 	hist, err := f.store.History(t.Context(), "acc-1", "dvc")
 	require.NoError(t, err)
 	require.Len(t, hist, 2)
@@ -363,20 +340,20 @@ func TestRevoke(t *testing.T) {
 	g, err = f.store.Current(t.Context(), "acc-1", "dvc")
 	require.NoError(t, err)
 	require.Equal(t, consent.Actor{Kind: audit.Officer, ID: "officer-9"}, g.RevokedBy)
-	require.Equal(t, audit.Officer, f.audit.events[len(f.audit.events)-1].ActorKind)
+	require.Equal(t, audit.Officer, f.audit.Events()[len(f.audit.Events())-1].ActorKind)
 }
 
 func TestRevokeNothingGranted(t *testing.T) {
 	f := newFixture(t, 0)
 	require.ErrorIs(t, f.svc.Revoke(t.Context(), "acc-1", "dvc", consent.Actor{}), consent.ErrNotFound)
 	require.Empty(t, f.tokens.revoked)
-	require.Empty(t, f.audit.events)
+	require.Empty(t, f.audit.Events())
 }
 
 func TestRevokeFailsWhenAuditFails(t *testing.T) {
 	f := newFixture(t, 0)
 	f.grant(t, []string{"openid"}, nil, nil, "1")
-	f.audit.fail = errors.New("audit down")
+	f.audit.SetFail(errors.New("audit down"))
 	require.ErrorContains(t, f.svc.Revoke(t.Context(), "acc-1", "dvc", consent.Actor{}), "audit down")
 	g, err := f.store.Current(t.Context(), "acc-1", "dvc")
 	require.NoError(t, err)
@@ -449,8 +426,8 @@ func TestReceiptVerifiesAgainstPublicKey(t *testing.T) {
 	require.NoError(t, err)
 	require.NotContains(t, string(raw), "acc-1")
 
-	require.Equal(t, []audit.EventType{audit.ConsentGranted, audit.ReceiptDownloaded}, f.audit.types())
-	require.Equal(t, "receipt-1", f.audit.events[1].Detail["receipt_id"])
+	require.Equal(t, []audit.EventType{audit.ConsentGranted, audit.ReceiptDownloaded}, f.audit.Types())
+	require.Equal(t, "receipt-1", f.audit.Events()[1].Detail["receipt_id"])
 }
 
 func TestReceiptOfRevokedConsentAndNotFound(t *testing.T) {
@@ -469,7 +446,7 @@ func TestReceiptOfRevokedConsentAndNotFound(t *testing.T) {
 	require.Empty(t, r.Purpose.Text, "the current purpose text is not the one granted")
 	require.Equal(t, "3", r.Purpose.Version)
 
-	f.audit.fail = errors.New("audit down")
+	f.audit.SetFail(errors.New("audit down"))
 	_, _, err = f.svc.Receipt(t.Context(), consent.ReceiptRequest{AccountID: "acc-1", Client: client, Subject: "s"})
 	require.Error(t, err, "no receipt without its audit event")
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/audit/audittest"
 	"github.com/dinhdanh/dinhdanh/consent"
 	"github.com/dinhdanh/dinhdanh/consent/postgres"
 	"github.com/dinhdanh/dinhdanh/consent/web"
@@ -43,27 +44,7 @@ var t0 = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC) // 09:00 in Hà Nội
 // reach a page.
 const biometricSentinel = "BIOMETRIC-SENTINEL-PORTRAIT"
 
-type recorder struct {
-	mu     sync.Mutex
-	events []audit.Event
-}
-
-func (r *recorder) Record(_ context.Context, e audit.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-	return nil
-}
-
-func (r *recorder) types() []audit.EventType {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []audit.EventType
-	for _, e := range r.events {
-		out = append(out, e.Type)
-	}
-	return out
-}
+type recorder = audittest.Spy
 
 type tokens struct {
 	mu      sync.Mutex
@@ -458,8 +439,8 @@ func TestApproveGrantsOnlyWhatWasTicked(t *testing.T) {
 			} else {
 				require.Equal(t, tc.wantDeclined, g.Declined)
 			}
-			require.Equal(t, []audit.EventType{audit.ConsentGranted}, f.audit.types())
-			require.Equal(t, "urn:vn:eid:loa:2", f.audit.events[0].ACR)
+			require.Equal(t, []audit.EventType{audit.ConsentGranted}, f.audit.Types())
+			require.Equal(t, "urn:vn:eid:loa:2", f.audit.Events()[0].ACR)
 
 			// The same request next time needs no screen, and releases
 			// only what was approved.
@@ -489,7 +470,7 @@ func TestRefuse(t *testing.T) {
 	require.Equal(t, web.Outcome{Approved: false}, o)
 	_, err := f.store.Current(t.Context(), "acc-1", "dvc")
 	require.ErrorIs(t, err, consent.ErrNotFound, "nothing granted")
-	require.Equal(t, []audit.EventType{audit.ConsentRefused}, f.audit.types())
+	require.Equal(t, []audit.EventType{audit.ConsentRefused}, f.audit.Types())
 
 	// The challenge is used up.
 	p = do(t, b, http.MethodPost, f.srv.URL+"/consent",
@@ -540,7 +521,7 @@ func TestCSRFRejected(t *testing.T) {
 			g, err := f.store.Current(t.Context(), "acc-1", "dvc")
 			require.NoError(t, err)
 			require.Equal(t, consent.StatusActive, g.Status(t0), "not revoked")
-			require.Equal(t, []audit.EventType{audit.ConsentGranted}, f.audit.types())
+			require.Equal(t, []audit.EventType{audit.ConsentGranted}, f.audit.Types())
 		})
 	}
 }
@@ -612,7 +593,7 @@ func TestRevokeFromAccountPage(t *testing.T) {
 	require.Equal(t, consent.StatusRevoked, g.Status(t0))
 	require.Equal(t, consent.Actor{Kind: audit.Citizen, ID: "acc-1"}, g.RevokedBy)
 	require.Equal(t, []string{"acc-1/dvc"}, f.tokens.revoked, "its tokens stop working")
-	require.Equal(t, []audit.EventType{audit.ConsentGranted, audit.ConsentRevoked}, f.audit.types())
+	require.Equal(t, []audit.EventType{audit.ConsentGranted, audit.ConsentRevoked}, f.audit.Types())
 
 	page := do(t, b, http.MethodGet, f.srv.URL+"/account?done=revoked", nil, nil)
 	require.Contains(t, page.body, "Đã rút lại sự đồng ý.")
@@ -644,9 +625,9 @@ func TestReceiptDownload(t *testing.T) {
 	require.Equal(t, consent.Purpose{Version: "2", Text: dvc.Purpose, TextEN: dvc.PurposeEN}, r.Purpose)
 	require.Equal(t, consent.StatusActive, r.Status)
 	require.NotContains(t, p.body, "acc-1")
-	require.Equal(t, []audit.EventType{audit.ConsentGranted, audit.ReceiptDownloaded}, f.audit.types())
+	require.Equal(t, []audit.EventType{audit.ConsentGranted, audit.ReceiptDownloaded}, f.audit.Types())
 
 	p = do(t, b, http.MethodGet, f.srv.URL+"/account/services/bank/receipt", nil, nil)
 	require.Equal(t, http.StatusNotFound, p.status)
-	require.Len(t, f.audit.types(), 2, "no receipt, no event")
+	require.Len(t, f.audit.Types(), 2, "no receipt, no event")
 }

@@ -28,7 +28,7 @@ import (
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
-	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/audit/audittest"
 	"github.com/dinhdanh/dinhdanh/biometrics"
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
 	"github.com/dinhdanh/dinhdanh/consent"
@@ -48,29 +48,7 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // spy is the audit recorder of the tests.
-type spy struct {
-	mu     sync.Mutex
-	events []audit.Event
-}
-
-func (s *spy) Record(_ context.Context, e audit.Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.events = append(s.events, e)
-	return nil
-}
-
-func (s *spy) Of(t audit.EventType) []audit.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []audit.Event
-	for _, e := range s.events {
-		if e.Type == t {
-			out = append(out, e)
-		}
-	}
-	return out
-}
+type spy = audittest.Spy
 
 type accountsAdapter struct{ s *accountspg.Store }
 

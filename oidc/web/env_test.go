@@ -30,7 +30,7 @@ import (
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
-	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/audit/audittest"
 	"github.com/dinhdanh/dinhdanh/biometrics"
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
@@ -63,33 +63,7 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // spy is the audit recorder of the tests.
-type spy struct {
-	mu     sync.Mutex
-	events []audit.Event
-	fail   atomic.Bool
-}
-
-func (s *spy) Record(_ context.Context, e audit.Event) error {
-	if s.fail.Load() {
-		return errors.New("audit store down")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.events = append(s.events, e)
-	return nil
-}
-
-func (s *spy) Of(t audit.EventType) []audit.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []audit.Event
-	for _, e := range s.events {
-		if e.Type == t {
-			out = append(out, e)
-		}
-	}
-	return out
-}
+type spy = audittest.Spy
 
 // consentSwitch lets a test make consent need the (future) screen.
 type consentSwitch struct {

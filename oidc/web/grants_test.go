@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -382,15 +383,15 @@ func TestAuditFailureFailsIssuance(t *testing.T) {
 	verifier := oauth2.GenerateVerifier()
 	resp, body := e.visit(b, r.authURL(verifier, "nonce-0123456789"))
 	code := callback(t, resp, body).Get("code")
-	e.audit.fail.Store(true)
+	e.audit.SetFail(errors.New("audit store down"))
 	_, err := r.conf.Exchange(r.ctx, code, oauth2.VerifierOption(verifier))
 	var re *oauth2.RetrieveError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, "server_error", re.ErrorCode)
 
-	e.audit.fail.Store(false)
+	e.audit.SetFail(nil)
 	f := r.login(b)
-	e.audit.fail.Store(true)
+	e.audit.SetFail(errors.New("audit store down"))
 	st, _, _ := r.userinfo(f.token.AccessToken)
 	assert.Equal(t, http.StatusInternalServerError, st, "no unaudited attribute release")
 }
