@@ -16,31 +16,22 @@ import (
 	"github.com/dinhdanh/dinhdanh/attributes"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/audit/audittest"
 )
 
-// Recorder is a spy audit.Recorder. Set Fail to make Record fail.
+// Recorder is the spy audit.Recorder with the accounts tests' view of it.
+// Set Fail to make Record fail.
 type Recorder struct {
-	mu     sync.Mutex
-	events []audit.Event
-	Fail   error
+	audittest.Spy
+	Fail error
 }
 
 // Record implements audit.Recorder.
-func (r *Recorder) Record(_ context.Context, e audit.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+func (r *Recorder) Record(ctx context.Context, e audit.Event) error {
 	if r.Fail != nil {
 		return r.Fail
 	}
-	r.events = append(r.events, e)
-	return nil
-}
-
-// Events returns a copy of what was recorded.
-func (r *Recorder) Events() []audit.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.events)
+	return r.Spy.Record(ctx, e)
 }
 
 // Types returns the recorded event types, with their reasons after a colon
@@ -55,13 +46,6 @@ func (r *Recorder) Types() []string {
 		out = append(out, s)
 	}
 	return out
-}
-
-// Reset forgets recorded events.
-func (r *Recorder) Reset() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = nil
 }
 
 // Clock is a settable clock.

@@ -44,6 +44,13 @@ func (s *Spy) Events() []audit.Event {
 	return slices.Clone(s.events)
 }
 
+// Reset forgets the recorded events.
+func (s *Spy) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events = nil
+}
+
 // Types returns the recorded event types, oldest first.
 func (s *Spy) Types() []audit.EventType {
 	var out []audit.EventType
