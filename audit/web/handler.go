@@ -1,98 +1,187 @@
 package web
 
 import (
-	"embed"
+	"context"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/internal/httpx"
+	"github.com/dinhdanh/dinhdanh/templates"
 )
 
-//go:embed templates/*.html
-var files embed.FS
-
-var page = template.Must(template.New("history.html").Funcs(template.FuncMap{
-	"label": label,
-	"join":  func(s []string) string { return strings.Join(s, ", ") },
-	"local": func(t time.Time) string { return t.In(vietnam).Format("02/01/2006 15:04:05") },
-}).ParseFS(files, "templates/history.html"))
+// Paths.
+const (
+	PathHistory     = "/account/history"
+	PathHistoryCSV  = "/account/history.csv"
+	PathHistoryJSON = "/account/history.json"
+	// PathAdminHistory is the officer lookup. It lies under /admin/api/,
+	// which the gateway's CSRF protection exempts (bearer-authenticated).
+	PathAdminHistory = "/admin/api/history"
+)
 
 // vietnam is Indochina Time: the citizen reads local times; storage is UTC.
 var vietnam = time.FixedZone("ICT", 7*3600)
 
-// Handler serves the signed-in citizen's usage history.
+// Handler serves the signed-in citizen's usage history and, when AdminToken
+// is set, the officers' audited lookup of a citizen's history.
 type Handler struct {
 	// History reads the history (postgres.Store).
 	History audit.HistoryReader
 	// AccountID returns the signed-in citizen's account id, if any.
 	AccountID func(*http.Request) (string, bool)
-	// SignInURL is where visitors who are not signed in are sent (303);
-	// empty answers 401.
+	// SignInURL is where visitors who are not signed in are sent (303) with
+	// return_to set; empty answers 401.
 	SignInURL string
+	// Templates renders the page (required for the HTML page).
+	Templates *templates.Set
+	// ClientNames returns the display names of relying parties in lang, by
+	// client id; ids it does not know are left out. Optional: without it
+	// the page shows client ids.
+	ClientNames func(ctx context.Context, lang templates.Lang, ids []string) map[string]string
+
+	// AdminToken is the bearer token of the officer lookup; empty disables
+	// it (the route is not mounted).
+	AdminToken string
+	// Accounts resolves a personal identification number to its account
+	// (*accounts.Service); needed by the officer lookup.
+	Accounts Accounts
+	// Audit records every officer lookup before any data is returned;
+	// needed by the officer lookup.
+	Audit audit.Recorder
+
 	// Logger receives errors (details never reach the page).
 	Logger *slog.Logger
 }
 
-// Routes mounts the history page and its downloads.
+// Routes mounts the history page, its downloads and, when AdminToken is
+// set, the officer lookup.
 func (h *Handler) Routes(r *mux.Router) {
-	r.HandleFunc("/account/history", h.show).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/account/history.csv", h.export(exportCSV)).Methods(http.MethodGet)
-	r.HandleFunc("/account/history.json", h.export(exportJSON)).Methods(http.MethodGet)
-}
-
-type view struct {
-	Entries  []audit.Entry
-	ClientID string
-	Type     string
-	Types    []typeOption
-	Next     string // URL of the next (older) page, if any
-	Query    string // current filters, for the download links
-}
-
-type typeOption struct {
-	Value, Label string
-	Selected     bool
+	r.HandleFunc(PathHistory, h.show).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc(PathHistoryCSV, h.export(exportCSV)).Methods(http.MethodGet)
+	r.HandleFunc(PathHistoryJSON, h.export(exportJSON)).Methods(http.MethodGet)
+	if h.AdminToken != "" {
+		r.Handle(PathAdminHistory, h.adminAuth(http.HandlerFunc(h.officerLookup))).Methods(http.MethodGet)
+	}
 }
 
 func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
+	lang := h.lang(r)
 	account, ok := h.signedIn(w, r)
 	if !ok {
 		return
 	}
 	f, err := filterFrom(r)
 	if err != nil {
-		http.Error(w, "Yêu cầu không hợp lệ (invalid request)", http.StatusBadRequest)
+		h.errorPage(w, r, lang, http.StatusBadRequest, "history.error.filter", "invalid_request")
 		return
 	}
 	p, err := h.History.History(r.Context(), account, f)
 	if err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, lang, err)
 		return
 	}
-	v := view{Entries: p.Entries, ClientID: f.ClientID, Query: filterQuery(f).Encode()}
-	if len(f.Types) == 1 {
-		v.Type = string(f.Types[0])
+	// Links keep an explicit language choice; the filter form always sends it.
+	keepLang := ""
+	if r.URL.Query().Get("ui_locales") != "" {
+		keepLang = string(lang)
 	}
-	for _, t := range typeOrder {
-		v.Types = append(v.Types, typeOption{Value: string(t), Label: label(t), Selected: string(t) == v.Type})
+	names := h.clientNames(r.Context(), lang, f.ClientID, p.Entries)
+
+	page := templates.HistoryPage{
+		Base:      templates.Base{Lang: lang, RequestID: httpx.RequestIDFrom(r.Context()), SignedIn: true},
+		ClientID:  f.ClientID,
+		Filtered:  f.ClientID != "" || len(f.Types) > 0,
+		Continued: !f.Before.IsZero(),
+		NewestURL: pageURL(PathHistory, f, audit.Cursor{}, keepLang),
+		CSVURL:    pageURL(PathHistoryCSV, f, audit.Cursor{}, ""),
+		JSONURL:   pageURL(PathHistoryJSON, f, audit.Cursor{}, ""),
+	}
+	if f.ClientID != "" {
+		page.ServiceName = f.ClientID
+		if n := names[f.ClientID]; n != "" {
+			page.ServiceName = n
+		}
 	}
 	if !p.Next.IsZero() {
-		q := filterQuery(f)
-		q.Set("before", p.Next.String())
-		v.Next = "/account/history?" + q.Encode()
+		page.NextURL = pageURL(PathHistory, f, p.Next, keepLang)
+	}
+	selected := ""
+	if len(f.Types) == 1 {
+		selected = string(f.Types[0])
+	}
+	for _, t := range typeOrder {
+		page.Types = append(page.Types, templates.HistoryOption{Value: string(t), Label: typeLabel(lang, t), Selected: string(t) == selected})
+	}
+	for _, e := range p.Entries {
+		page.Entries = append(page.Entries, h.entry(lang, e, names, keepLang))
+	}
+
+	if h.Templates == nil {
+		h.fail(w, r, lang, fmt.Errorf("audit/web: no templates"))
+		return
 	}
 	noStore(w)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := page.Execute(w, v); err != nil {
+	if err := h.Templates.History(w, http.StatusOK, page); err != nil {
 		h.log().ErrorContext(r.Context(), "render history page", "err", err)
 	}
+}
+
+// entry is one row of the page: labels in the page language, names of
+// attributes and never their values.
+func (h *Handler) entry(lang templates.Lang, e audit.Entry, names map[string]string, keepLang string) templates.HistoryEntry {
+	row := templates.HistoryEntry{
+		Time:     e.Time.In(vietnam).Format("02/01/2006 15:04:05"),
+		DateTime: e.Time.UTC().Format(time.RFC3339),
+		Type:     typeLabel(lang, e.Type), TypeCode: string(e.Type),
+		Outcome: outcomeLabel(lang, e.Outcome), OutcomeCode: string(e.Outcome),
+		IP: e.IP,
+	}
+	if e.ClientID != "" {
+		row.ClientID, row.Service = e.ClientID, e.ClientID
+		if n := names[e.ClientID]; n != "" {
+			row.Service = n
+		}
+		row.ServiceURL = pageURL(PathHistory, audit.Filter{ClientID: e.ClientID}, audit.Cursor{}, keepLang)
+	}
+	for _, c := range e.Claims {
+		row.Claims = append(row.Claims, claimLabel(lang, c))
+	}
+	switch e.ActorKind {
+	case audit.Officer:
+		row.Actor = templates.T(lang, "history.by_officer", e.ActorID)
+	case audit.Operator:
+		row.Actor = templates.T(lang, "history.by_operator", e.ActorID)
+	}
+	return row
+}
+
+// clientNames looks up the display names of the services on the page (and
+// of the service filtered by), once per page.
+func (h *Handler) clientNames(ctx context.Context, lang templates.Lang, filter string, entries []audit.Entry) map[string]string {
+	if h.ClientNames == nil {
+		return nil
+	}
+	var ids []string
+	if filter != "" {
+		ids = append(ids, filter)
+	}
+	for _, e := range entries {
+		if e.ClientID != "" && !slices.Contains(ids, e.ClientID) {
+			ids = append(ids, e.ClientID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return h.ClientNames(ctx, lang, ids)
 }
 
 type exporter struct {
@@ -109,31 +198,39 @@ var (
 	}}
 )
 
+// export downloads the whole filtered history (from the newest entry).
 func (h *Handler) export(x exporter) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		lang := h.lang(r)
 		account, ok := h.signedIn(w, r)
 		if !ok {
 			return
 		}
 		f, err := filterFrom(r)
 		if err != nil {
-			http.Error(w, "Yêu cầu không hợp lệ (invalid request)", http.StatusBadRequest)
+			h.errorPage(w, r, lang, http.StatusBadRequest, "history.error.filter", "invalid_request")
 			return
 		}
-		f.Before, f.Limit = audit.Cursor{}, audit.MaxPageSize
-		// Read the first page before committing to a 200, so that a
-		// database failure still gets a proper error status.
-		if _, err := h.History.History(r.Context(), account, audit.Filter{ClientID: f.ClientID, Types: f.Types, Limit: 1}); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		noStore(w)
-		w.Header().Set("Content-Type", x.contentType)
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="lich-su-su-dung.%s"`, x.ext))
-		if err := x.write(w, r, h, account, f); err != nil {
-			// Headers are gone; the truncated download is the signal.
-			h.log().ErrorContext(r.Context(), "export history", "err", err)
-		}
+		f.Before = audit.Cursor{}
+		h.download(w, r, x, account, f, func(err error) { h.fail(w, r, lang, err) })
+	}
+}
+
+// download streams the history of account from f.Before on.
+func (h *Handler) download(w http.ResponseWriter, r *http.Request, x exporter, account string, f audit.Filter, fail func(error)) {
+	f.Limit = audit.MaxPageSize
+	// Read the first page before committing to a 200, so that a database
+	// failure still gets a proper error status.
+	if _, err := h.History.History(r.Context(), account, audit.Filter{ClientID: f.ClientID, Types: f.Types, Before: f.Before, Limit: 1}); err != nil {
+		fail(err)
+		return
+	}
+	noStore(w)
+	w.Header().Set("Content-Type", x.contentType)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="lich-su-su-dung.%s"`, x.ext))
+	if err := x.write(w, r, h, account, f); err != nil {
+		// Headers are gone; the truncated download is the signal.
+		h.log().ErrorContext(r.Context(), "export history", "err", err, "request_id", httpx.RequestIDFrom(r.Context()))
 	}
 }
 
@@ -142,17 +239,43 @@ func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request) (string, bool
 	if ok && account != "" {
 		return account, true
 	}
-	if h.SignInURL != "" {
-		http.Redirect(w, r, h.SignInURL+"?"+url.Values{"return_to": {r.URL.RequestURI()}}.Encode(), http.StatusSeeOther)
-	} else {
+	if h.SignInURL == "" {
 		http.Error(w, "Vui lòng đăng nhập (sign in first)", http.StatusUnauthorized)
+		return "", false
 	}
+	u, err := url.Parse(h.SignInURL)
+	if err != nil {
+		u = &url.URL{Path: h.SignInURL}
+	}
+	q := u.Query()
+	q.Set("return_to", r.URL.RequestURI())
+	u.RawQuery = q.Encode()
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
 	return "", false
 }
 
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	h.log().ErrorContext(r.Context(), "history", "err", err)
-	http.Error(w, "Đã có lỗi xảy ra, vui lòng thử lại sau (something went wrong, try again later)", http.StatusInternalServerError)
+func (h *Handler) lang(r *http.Request) templates.Lang {
+	return templates.Negotiate(r.URL.Query().Get("ui_locales"), r.Header.Get("Accept-Language"))
+}
+
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, lang templates.Lang, status int, message, code string) {
+	noStore(w)
+	if h.Templates == nil {
+		http.Error(w, templates.T(lang, message), status)
+		return
+	}
+	err := h.Templates.Error(w, status, templates.ErrorPage{
+		Base:    templates.Base{Lang: lang, RequestID: httpx.RequestIDFrom(r.Context()), SignedIn: true},
+		Message: message, Code: code, LinkURL: PathHistory, LinkText: "error.back",
+	})
+	if err != nil {
+		h.log().ErrorContext(r.Context(), "render history error page", "err", err)
+	}
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, lang templates.Lang, err error) {
+	h.log().ErrorContext(r.Context(), "history", "err", err, "request_id", httpx.RequestIDFrom(r.Context()))
+	h.errorPage(w, r, lang, http.StatusInternalServerError, "error.generic", "")
 }
 
 func (h *Handler) log() *slog.Logger {
@@ -175,7 +298,7 @@ func filterFrom(r *http.Request) (audit.Filter, error) {
 		if t == "" {
 			continue
 		}
-		if _, ok := labels[audit.EventType(t)]; !ok {
+		if !knownTypes[audit.EventType(t)] {
 			return f, fmt.Errorf("unknown event type %q", t)
 		}
 		f.Types = append(f.Types, audit.EventType(t))
@@ -185,7 +308,9 @@ func filterFrom(r *http.Request) (audit.Filter, error) {
 	return f, err
 }
 
-func filterQuery(f audit.Filter) url.Values {
+// pageURL is path with the filters, the cursor and the language (each only
+// when set).
+func pageURL(path string, f audit.Filter, before audit.Cursor, lang string) string {
 	q := url.Values{}
 	if f.ClientID != "" {
 		q.Set("client", f.ClientID)
@@ -193,5 +318,14 @@ func filterQuery(f audit.Filter) url.Values {
 	for _, t := range f.Types {
 		q.Add("type", string(t))
 	}
-	return q
+	if !before.IsZero() {
+		q.Set("before", before.String())
+	}
+	if lang != "" {
+		q.Set("ui_locales", lang)
+	}
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
 }

@@ -1,8 +1,13 @@
 package web
 
-import "github.com/dinhdanh/dinhdanh/audit"
+import (
+	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/templates"
+)
 
-// typeOrder is the order of the type filter's options.
+// typeOrder is the order of the activity filter's options; the filter
+// accepts only these types. Their labels are the messages
+// "history.type.<type>" (templates/history.go), in Vietnamese and English.
 var typeOrder = []audit.EventType{
 	audit.SignInSucceeded, audit.SignInFailed, audit.SecondFactorOK, audit.SecondFactorFailed,
 	audit.SignInLockedOut, audit.SignedOut, audit.OTPSent, audit.TokenIssued, audit.TokenRefreshed,
@@ -13,47 +18,38 @@ var typeOrder = []audit.EventType{
 	audit.OfficerAction, audit.OperatorAction, audit.RetentionApplied, audit.ClientChanged, audit.KeyRotated,
 }
 
-// labels describe event types to the citizen, in Vietnamese.
-var labels = map[audit.EventType]string{
-	audit.SignInSucceeded:    "Đăng nhập thành công",
-	audit.SignInFailed:       "Đăng nhập không thành công",
-	audit.SecondFactorOK:     "Xác thực bước hai thành công",
-	audit.SecondFactorFailed: "Xác thực bước hai không thành công",
-	audit.SignInLockedOut:    "Tạm khóa đăng nhập do nhập sai nhiều lần",
-	audit.SignedOut:          "Đăng xuất",
-	audit.OTPSent:            "Gửi mã OTP",
-	audit.TokenIssued:        "Cấp quyền truy cập cho dịch vụ",
-	audit.TokenRefreshed:     "Gia hạn quyền truy cập",
-	audit.TokenRevoked:       "Thu hồi quyền truy cập",
-	audit.RefreshReuse:       "Phát hiện dùng lại mã gia hạn",
-	audit.UserinfoRead:       "Dịch vụ đọc thông tin",
-	audit.Introspected:       "Dịch vụ kiểm tra mã truy cập",
-	audit.AuthorizeDenied:    "Từ chối yêu cầu của dịch vụ",
-	audit.ConsentGranted:     "Đồng ý chia sẻ thông tin",
-	audit.ConsentRefused:     "Từ chối chia sẻ thông tin",
-	audit.ConsentRevoked:     "Rút lại sự đồng ý",
-	audit.ReceiptDownloaded:  "Tải biên nhận đồng ý",
-	audit.AccountRegistered:  "Đăng ký tài khoản",
-	audit.AccountActivated:   "Kích hoạt tài khoản",
-	audit.AccountLocked:      "Khóa tài khoản",
-	audit.AccountUnlocked:    "Mở khóa tài khoản",
-	audit.PasswordChanged:    "Đổi mật khẩu",
-	audit.PhoneChanged:       "Đổi số điện thoại",
-	audit.DeviceChanged:      "Đổi thiết bị",
-	audit.FactorChanged:      "Thay đổi phương thức xác thực",
-	audit.HistoryViewed:      "Cán bộ xem lịch sử sử dụng",
-	audit.OfficerAction:      "Thao tác của cán bộ",
-	audit.OperatorAction:     "Thao tác của quản trị viên",
-	audit.RetentionApplied:   "Xóa lịch sử quá hạn lưu trữ",
-	audit.ClientChanged:      "Thay đổi dịch vụ kết nối",
-	audit.KeyRotated:         "Thay khóa ký",
+var knownTypes = func() map[audit.EventType]bool {
+	m := make(map[audit.EventType]bool, len(typeOrder))
+	for _, t := range typeOrder {
+		m[t] = true
+	}
+	return m
+}()
+
+// message translates key, or returns fallback when there is no such message
+// (a newer event type or outcome shows its code rather than a message key).
+func message(lang templates.Lang, key, fallback string) string {
+	if !templates.HasMessage(key) {
+		return fallback
+	}
+	return templates.T(lang, key)
 }
 
-// label names an event type for the citizen; unknown (newer) types show
-// their code.
-func label(t audit.EventType) string {
-	if l, ok := labels[t]; ok {
-		return l
+// typeLabel names an event type for the citizen.
+func typeLabel(lang templates.Lang, t audit.EventType) string {
+	return message(lang, "history.type."+string(t), string(t))
+}
+
+// outcomeLabel names an outcome for the citizen.
+func outcomeLabel(lang templates.Lang, o audit.Outcome) string {
+	if o == "" {
+		return ""
 	}
-	return string(t)
+	return message(lang, "history.outcome."+string(o), string(o))
+}
+
+// claimLabel names a released attribute (never its value), with the labels
+// of the consent screen.
+func claimLabel(lang templates.Lang, claim string) string {
+	return message(lang, "consent.claim."+claim, claim)
 }

@@ -226,11 +226,27 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Challenges: g.OIDCStore,
 	}
 	history := &auditweb.Handler{
-		History: auditpg.NewStore(pool, nil), SignInURL: accountsweb.PathLogin + "?return_to=/account/history", Logger: logger,
+		History: auditpg.NewStore(pool, nil), SignInURL: accountsweb.PathLogin, Logger: logger,
 		AccountID: func(r *http.Request) (string, bool) {
 			l, ok := websession.GetLogin(r.Context(), sessions)
 			return l.AccountID, ok
 		},
+		Templates: tmpl,
+		ClientNames: func(ctx context.Context, lang templates.Lang, ids []string) map[string]string {
+			names := make(map[string]string, len(ids))
+			for _, id := range ids {
+				if c, err := g.Clients.Get(ctx, id); err == nil {
+					names[id] = c.Name.VI
+					if lang == templates.EN && c.Name.EN != "" {
+						names[id] = c.Name.EN
+					}
+				}
+			}
+			return names
+		},
+		// Officers' lookups: /admin/api/history, CSRF-exempt like the rest
+		// of /admin/api/ (oidcweb.CSRFExempt).
+		AdminToken: secrets.AdminToken, Accounts: g.Accounts, Audit: o.Audit,
 	}
 	consentPages := &consentweb.Handler{
 		Consent: g.Consent, Challenges: link.Challenges(provider), Preview: link.ValuePreview(),

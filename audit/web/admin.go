@@ -1,0 +1,187 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/dinhdanh/dinhdanh/accounts"
+	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/internal/httpx"
+)
+
+// Accounts resolves a citizen's personal identification number
+// (*accounts.Service implements it). A number without an account is an
+// error wrapping accounts.ErrNotFound.
+type Accounts interface {
+	ByPersonalID(ctx context.Context, pid string) (accounts.Account, error)
+}
+
+// OfficerHeader names the officer on whose behalf the lookup is made. The
+// bearer token identifies the back-office system; the officer is whom the
+// citizen sees in their history.
+const OfficerHeader = "X-Officer-ID"
+
+// officerPage is the JSON answer of the officer lookup: one page, newest
+// first; pass Next as before= for the following one.
+type officerPage struct {
+	AccountID string        `json:"account_id"`
+	Entries   []audit.Entry `json:"entries"`
+	Next      string        `json:"next,omitempty"`
+}
+
+// adminAuth checks the bearer token in constant time.
+func (h *Handler) adminAuth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		noStore(w)
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || h.AdminToken == "" || !equalSecret(tok, h.AdminToken) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="admin"`)
+			writeJSON(w, http.StatusUnauthorized, apiError{Error: "unauthorized"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// officerLookup serves GET /admin/api/history?personal_id=&client=&type=
+// &before=&limit=&format=json|csv for the officer named by X-Officer-ID.
+// json (the default) is one page with the cursor of the next; csv is the
+// whole history from before= on. The lookup is recorded in the citizen's
+// own history (history.viewed_by_officer) before anything is read; when
+// that record cannot be written, the lookup fails and returns nothing.
+func (h *Handler) officerLookup(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	officer := strings.TrimSpace(r.Header.Get(OfficerHeader))
+	if !validOfficerID(officer) {
+		writeJSON(w, http.StatusBadRequest, apiError{"invalid_request", "the " + OfficerHeader + " header must name the officer (letters, digits and . _ - @ :, at most 128)"})
+		return
+	}
+	q := r.URL.Query()
+	pid := strings.TrimSpace(q.Get("personal_id"))
+	if _, err := accounts.ParsePersonalID(pid); err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{"invalid_request", "personal_id must be a 12-digit personal identification number"})
+		return
+	}
+	format := q.Get("format")
+	switch format {
+	case "":
+		format = "json"
+	case "json", "csv":
+	default:
+		writeJSON(w, http.StatusBadRequest, apiError{"invalid_request", "format must be json or csv"})
+		return
+	}
+	f, err := filterFrom(r)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{"invalid_request", "unknown type or malformed before"})
+		return
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > audit.MaxPageSize {
+			writeJSON(w, http.StatusBadRequest, apiError{"invalid_request", "limit must be 1 to " + strconv.Itoa(audit.MaxPageSize)})
+			return
+		}
+		f.Limit = n
+	}
+	if h.Accounts == nil || h.Audit == nil {
+		h.log().ErrorContext(ctx, "officer history lookup: Accounts and Audit are required")
+		writeJSON(w, http.StatusInternalServerError, apiError{Error: "server_error"})
+		return
+	}
+
+	acc, err := h.Accounts.ByPersonalID(ctx, pid)
+	if errors.Is(err, accounts.ErrNotFound) {
+		writeJSON(w, http.StatusNotFound, apiError{Error: "not_found"})
+		return
+	}
+	if err != nil {
+		h.apiFail(w, r, "resolve personal id", err)
+		return
+	}
+
+	detail := map[string]string{"format": format}
+	if f.ClientID != "" {
+		detail["client_filter"] = f.ClientID
+	}
+	if len(f.Types) > 0 {
+		types := make([]string, len(f.Types))
+		for i, t := range f.Types {
+			types[i] = string(t)
+		}
+		detail["type_filter"] = strings.Join(types, " ")
+	}
+	if !f.Before.IsZero() {
+		detail["before"] = f.Before.String()
+	}
+	if err := h.Audit.Record(ctx, audit.Event{
+		Type: audit.HistoryViewed, ActorKind: audit.Officer, ActorID: officer, AccountID: acc.ID,
+		Outcome: audit.Success, IP: httpx.ClientIP(r), UserAgent: r.UserAgent(),
+		RequestID: httpx.RequestIDFrom(ctx), Detail: detail,
+	}); err != nil {
+		h.apiFail(w, r, "record officer history lookup", err)
+		return
+	}
+
+	if format == "csv" {
+		h.download(w, r, exportCSV, acc.ID, f, func(err error) { h.apiFail(w, r, "officer history lookup", err) })
+		return
+	}
+	p, err := h.History.History(ctx, acc.ID, f)
+	if err != nil {
+		h.apiFail(w, r, "officer history lookup", err)
+		return
+	}
+	out := officerPage{AccountID: acc.ID, Entries: p.Entries, Next: p.Next.String()}
+	if out.Entries == nil {
+		out.Entries = []audit.Entry{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type apiError struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+}
+
+func (h *Handler) apiFail(w http.ResponseWriter, r *http.Request, what string, err error) {
+	h.log().ErrorContext(r.Context(), what, "err", err, "request_id", httpx.RequestIDFrom(r.Context()))
+	writeJSON(w, http.StatusInternalServerError, apiError{Error: "server_error"})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// validOfficerID accepts a short identifier: ASCII letters, digits and
+// . _ - @ : (it is shown to the citizen and kept in the audit trail).
+func validOfficerID(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("._-@:", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// equalSecret compares in constant time, whatever the lengths.
+func equalSecret(a, b string) bool {
+	x := sha256.Sum256([]byte(a))
+	y := sha256.Sum256([]byte(b))
+	return subtle.ConstantTimeCompare(x[:], y[:]) == 1
+}
