@@ -10,8 +10,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -81,6 +81,11 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	logger.Info("migrations applied", "count", len(done))
+	stopAudit, err := startAuditMaintenance(ctx, cfg, ownerURL, logger)
+	if err != nil {
+		return err
+	}
+	defer stopAudit()
 
 	pool, err := pg.Open(ctx, appURL, cfg.DB.MaxConns)
 	if err != nil {

@@ -4,6 +4,10 @@
 //	dinhdanh serve   -config FILE      serve (refuses an outdated schema)
 //	dinhdanh migrate -config FILE up|status
 //	dinhdanh import  population FILE   load the population registry (CSV or JSON lines)
+//	dinhdanh client  create|list|show|update|enable|disable|rotate-secret
+//	dinhdanh keys    rotate|list
+//	dinhdanh audit   verify|export-checkpoints|retain|public-key
+//	dinhdanh account lock|unlock|show PERSONAL_ID
 package main
 
 import (
@@ -28,6 +32,20 @@ Usage:
   dinhdanh serve   -config FILE                 run the gateway
   dinhdanh migrate -config FILE up|status       apply or list database migrations
   dinhdanh import  -config FILE population FILE load population records (CSV or JSON lines)
+
+Operator commands (DATABASE_URL, or the dev database under ./.data):
+  dinhdanh client create -name-vi NAME -redirect-uri URI [flags]
+                                                register a relying party; prints its secret once
+  dinhdanh client list|show ID|update ID [flags]|enable ID|disable ID|rotate-secret ID
+  dinhdanh keys rotate|list                     ID token signing keys
+  dinhdanh audit verify [-from SEQ] [-to SEQ] [-checkpoints FILE]
+                                                check the usage history's hash chain
+  dinhdanh audit export-checkpoints [-o FILE]   signed checkpoints for third parties
+  dinhdanh audit retain                         partitions ahead, drop events past 5 years
+                                                (DATABASE_MIGRATE_URL; serve runs it daily)
+  dinhdanh audit public-key                     the audit key's public half (PEM)
+  dinhdanh account lock PERSONAL_ID -reason TEXT | unlock PERSONAL_ID | show PERSONAL_ID
+Changes are audited with -actor NAME (default $USER); most commands take -json.
 
 Secrets and database URLs come from the environment; see config/example.yaml.
 `
@@ -56,6 +74,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdMigrate(ctx, rest, stdout)
 	case "import":
 		return cmdImport(ctx, rest, stdout)
+	case "client":
+		return cmdClient(ctx, rest, stdout, stderr)
+	case "keys":
+		return cmdKeys(ctx, rest, stdout, stderr)
+	case "audit":
+		return cmdAudit(ctx, rest, stdout, stderr)
+	case "account":
+		return cmdAccount(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

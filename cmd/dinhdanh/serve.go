@@ -28,6 +28,16 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := pg.CheckCurrent(ctx, pool, schema.Sources()...); err != nil {
 		return err
 	}
+	// Audit partitions ahead and retention need the owner role.
+	if cfg.DB.MigrateURL != "" {
+		stopAudit, err := startAuditMaintenance(ctx, cfg, cfg.DB.MigrateURL, logger)
+		if err != nil {
+			return err
+		}
+		defer stopAudit()
+	} else {
+		logger.Info("audit retention not scheduled: DATABASE_MIGRATE_URL is not set; run `dinhdanh audit retain` daily")
+	}
 	rec, closeAudit, err := openAudit(ctx, cfg, pool, logger)
 	if err != nil {
 		return err
