@@ -74,9 +74,15 @@ func (rp *RP) setup(ctx context.Context) (*oidc.Provider, *oauth2.Config, error)
 		}
 		rp.provider = p
 	}
+	// The client is registered for client_secret_basic. Left to auto-detect,
+	// x/oauth2 retries a refused request with client_secret_post and reports
+	// that retry's invalid_client instead of the real error (invalid_grant
+	// after the citizen withdrew consent).
+	endpoint := rp.provider.Endpoint()
+	endpoint.AuthStyle = oauth2.AuthStyleInHeader
 	return rp.provider, &oauth2.Config{
 		ClientID: rp.cfg.ClientID, ClientSecret: rp.cfg.ClientSecret,
-		RedirectURL: rp.cfg.RedirectURL, Endpoint: rp.provider.Endpoint(), Scopes: rp.cfg.Scopes,
+		RedirectURL: rp.cfg.RedirectURL, Endpoint: endpoint, Scopes: rp.cfg.Scopes,
 	}, nil
 }
 
