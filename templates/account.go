@@ -43,6 +43,7 @@ func (s *Set) Account(w http.ResponseWriter, status int, p AccountPage) error {
 func init() {
 	Register(map[string][2]string{
 		"account.title":            {"Tài khoản của bạn", "Your account"},
+		"account.history_link":     {"Lịch sử sử dụng tài khoản (5 năm gần nhất)", "Usage history of your account (last 5 years)"},
 		"account.services":         {"Dịch vụ đã kết nối", "Connected services"},
 		"account.services_none":    {"Bạn chưa cho phép dịch vụ nào đọc thông tin của bạn.", "You have not allowed any service to read your information."},
 		"account.may_read":         {"Được đọc", "May read"},

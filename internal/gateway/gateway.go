@@ -255,12 +255,13 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	}
 
 	g.Handler = server.New(server.Options{
-		Logger:    logger,
-		Templates: tmpl,
-		Sessions:  sessions,
-		CSRF:      csrf,
-		Metrics:   reg,
-		TLS:       cfg.TLS.Enabled(),
+		Logger:        logger,
+		Templates:     tmpl,
+		Sessions:      sessions,
+		CSRF:          csrf,
+		Metrics:       reg,
+		TLS:           cfg.TLS.Enabled(),
+		SecureCookies: sessions.Cookie.Secure,
 		Ready: func(ctx context.Context) error {
 			return pg.CheckCurrent(ctx, pool, schema.Sources()...)
 		},

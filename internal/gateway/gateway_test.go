@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -85,4 +86,24 @@ func TestUnsafeRequestWithoutCSRFTokenIsRejected(t *testing.T) {
 	// "/" only serves GET; the CSRF check runs before method matching would
 	// answer, so an unknown form post is refused either way, never accepted.
 	require.NotEqual(t, http.StatusOK, res.StatusCode)
+}
+
+func TestChosenLanguageIsKeptForTheVisit(t *testing.T) {
+	srv := newGateway(t)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	get := func(path string) string {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		req.Header.Set("Accept-Language", "vi-VN,vi;q=0.9")
+		res, err := c.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	require.Contains(t, get("/no-such-page"), "Không tìm thấy trang.")
+	require.Contains(t, get("/no-such-page?ui_locales=en"), "Page not found.")
+	require.Contains(t, get("/no-such-page"), "Page not found.", "English stays chosen without ui_locales")
+	require.Contains(t, get("/no-such-page?ui_locales=vi"), "Không tìm thấy trang.")
+	require.Contains(t, get("/no-such-page"), "Không tìm thấy trang.")
 }

@@ -40,6 +40,8 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// Browser handlers get sessions and CSRF protection.
 	Browser []Mounter
+	// SecureCookies marks the language cookie Secure (as the session cookie).
+	SecureCookies bool
 	// BrowserMiddleware runs on browser routes after sessions are loaded
 	// (e.g. ending the sign-in of an account locked meanwhile).
 	BrowserMiddleware []mux.MiddlewareFunc
@@ -56,7 +58,7 @@ func New(o Options) http.Handler {
 		httpMetrics = httpx.NewMetrics(o.Metrics)
 		r.Handle("/metrics", promhttp.HandlerFor(o.Metrics, promhttp.HandlerOpts{})).Methods(http.MethodGet)
 	}
-	r.Use(httpx.RequestID, httpx.Observe(o.Logger, httpMetrics), httpx.SecurityHeaders(o.TLS))
+	r.Use(httpx.RequestID, httpx.Observe(o.Logger, httpMetrics), httpx.SecurityHeaders(o.TLS), rememberLanguage(o.SecureCookies))
 
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -106,7 +108,7 @@ func New(o Options) http.Handler {
 	})
 	// The NotFound handler bypasses mux middleware; wrap it so it still gets
 	// a request id and strict headers.
-	r.NotFoundHandler = httpx.RequestID(httpx.SecurityHeaders(o.TLS)(r.NotFoundHandler))
+	r.NotFoundHandler = httpx.RequestID(httpx.SecurityHeaders(o.TLS)(rememberLanguage(o.SecureCookies)(r.NotFoundHandler)))
 	return r
 }
 
@@ -119,6 +121,29 @@ func CSRFFailed(set *templates.Set) http.Handler {
 			Message: "error.csrf", Code: "csrf",
 		})
 	})
+}
+
+const langCookie = "dinhdanh_lang"
+
+// rememberLanguage keeps a language chosen with ui_locales (the pages'
+// language switch, or a relying party's request) for the rest of the visit:
+// later requests without ui_locales are answered in it, whatever the
+// browser's Accept-Language says.
+func rememberLanguage(secure bool) mux.MiddlewareFunc {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if ui := r.URL.Query().Get("ui_locales"); ui != "" {
+				lang := templates.Negotiate(ui, "")
+				if c, err := r.Cookie(langCookie); err != nil || c.Value != string(lang) {
+					http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(lang), Path: "/", MaxAge: 365 * 24 * 3600,
+						HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
+				}
+			} else if c, err := r.Cookie(langCookie); err == nil && (c.Value == string(templates.VI) || c.Value == string(templates.EN)) {
+				r.Header.Set("Accept-Language", c.Value)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 func cacheStatic(h http.Handler) http.Handler {
