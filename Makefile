@@ -17,5 +17,11 @@ build:
 bench: ## load benchmarks (print figures; never assert)
 	$(GO) run ./bench/cmd/loadbench
 
-fuzz: ## run every fuzz target for a short while
-	$(GO) test ./accounts -run '^$$' -fuzz FuzzParsePersonalID -fuzztime 30s
+FUZZTIME ?= 30s
+fuzz: ## run every fuzz target for FUZZTIME each (seeds run in `make test` too)
+	$(GO) test ./accounts -run '^$$' -fuzz FuzzParsePersonalID -fuzztime $(FUZZTIME)
+	$(GO) test ./attributes/importer -run '^$$' -fuzz FuzzReadAndCheck -fuzztime $(FUZZTIME)
+	$(GO) test ./oidc -run '^$$' -fuzz FuzzClaimsRequest -fuzztime $(FUZZTIME)
+	$(GO) test ./audit -run '^$$' -fuzz FuzzParseCursor -fuzztime $(FUZZTIME)
+	$(GO) test ./audit -run '^$$' -fuzz FuzzReadCheckpoints -fuzztime $(FUZZTIME)
+	$(GO) test ./oidc/web -run '^$$' -fuzz FuzzNoBiometricLeak -fuzztime $(FUZZTIME)
