@@ -4,8 +4,8 @@ export GOFLAGS ?= -buildvcs=false
 
 .PHONY: run test build bench fuzz lint vet
 
-run: ## start the gateway with its own PostgreSQL under ./.data and demo data
-	$(GO) run ./cmd/dinhdanh dev
+run: build ## start the gateway with its own PostgreSQL under ./.data and demo data
+	exec ./bin/dinhdanh dev
 
 test: ## every test, race detector on, against real PostgreSQL
 	$(GO) vet ./...
