@@ -3,7 +3,6 @@ package consentlink_test
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -21,8 +20,6 @@ import (
 	"github.com/dinhdanh/dinhdanh/oidc"
 )
 
-func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
-
 // idTokenClaims asks for name and nationality in the ID token too.
 const idTokenClaims = `{"id_token":{"name":null,"nationality":null}}`
 
@@ -31,9 +28,9 @@ var profileTicked = []string{"name", "birthdate", "gender", "personal_id_number"
 func TestConsentScreenThenSkipThenWidened(t *testing.T) {
 	e := newEnv(t)
 	alice := e.citizen()
-	reg := e.client(oidc.Client{Scopes: []string{"openid", "profile", "personal_id", "email", "offline_access"}})
+	reg := e.Register(oidc.Client{Scopes: []string{"openid", "profile", "personal_id", "email", "offline_access"}})
 	r := e.rp(reg, "openid", "profile", "personal_id", "offline_access")
-	b := e.browser()
+	b := e.Browser()
 
 	// First sign-in: the screen, with the citizen's own values.
 	a := r.start(b, oauth2.SetAuthURLParam("claims", idTokenClaims))
@@ -45,26 +42,26 @@ func TestConsentScreenThenSkipThenWidened(t *testing.T) {
 	f := r.finish(a, r.answer(b, a, "approve", profileTicked...))
 
 	// The unticked voluntary claim is released nowhere.
-	assert.Equal(t, "Nguyễn Văn An", f.claims["name"])
-	assert.NotContains(t, f.claims, "nationality", "unticked claim not in the ID token")
-	status, ui := r.userinfo(f.token.AccessToken)
+	assert.Equal(t, "Nguyễn Văn An", f.Claims["name"])
+	assert.NotContains(t, f.Claims, "nationality", "unticked claim not in the ID token")
+	status, ui, _ := r.Userinfo(f.Token.AccessToken)
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "Nguyễn Văn An", ui["name"])
 	assert.Equal(t, alice.PersonalID, ui["personal_id_number"])
 	assert.NotContains(t, ui, "nationality", "unticked claim not in userinfo")
 	assert.NotContains(t, ui, "email", "email scope not requested")
 	// Nor on refresh.
-	require.NotEmpty(t, f.token.RefreshToken)
-	tok, err := r.refresh(f.token.RefreshToken)
+	require.NotEmpty(t, f.Token.RefreshToken)
+	tok, err := r.Refresh(f.Token.RefreshToken)
 	require.NoError(t, err)
-	rf := r.verify(tok, "")
-	assert.Equal(t, "Nguyễn Văn An", rf.claims["name"])
-	assert.NotContains(t, rf.claims, "nationality", "unticked claim not in a refreshed ID token")
-	_, ui = r.userinfo(tok.AccessToken)
+	rf := r.Verify(tok, "")
+	assert.Equal(t, "Nguyễn Văn An", rf.Claims["name"])
+	assert.NotContains(t, rf.Claims, "nationality", "unticked claim not in a refreshed ID token")
+	_, ui, _ = r.Userinfo(tok.AccessToken)
 	assert.NotContains(t, ui, "nationality")
 
 	// Recorded once, audited, and marked used by the token and userinfo.
-	granted := e.audit.Of(audit.ConsentGranted)
+	granted := e.Audit.Of(audit.ConsentGranted)
 	require.Len(t, granted, 1)
 	assert.Equal(t, alice.AccountID, granted[0].AccountID)
 	assert.NotContains(t, granted[0].Claims, "nationality")
@@ -77,9 +74,9 @@ func TestConsentScreenThenSkipThenWidened(t *testing.T) {
 	a = r.start(b, oauth2.SetAuthURLParam("claims", idTokenClaims))
 	require.False(t, a.onScreen(), "covered by the consent in force")
 	f2 := r.finish(a, a.last)
-	assert.Equal(t, f.sub, f2.sub)
-	assert.NotContains(t, f2.claims, "nationality", "the declined claim stays declined")
-	require.Len(t, e.audit.Of(audit.ConsentGranted), 1)
+	assert.Equal(t, f.Sub, f2.Sub)
+	assert.NotContains(t, f2.Claims, "nationality", "the declined claim stays declined")
+	require.Len(t, e.Audit.Of(audit.ConsentGranted), 1)
 
 	// Widened scopes: the screen again, saying why.
 	wide := e.rp(reg, "openid", "profile", "personal_id", "email")
@@ -91,19 +88,19 @@ func TestConsentScreenThenSkipThenWidened(t *testing.T) {
 	assert.Equal(t, "consent_required", callback(t, n.last).Get("error"))
 	// Approving the widened request releases email too.
 	f3 := wide.finish(a, wide.answer(b, a, "approve", "name", "email"))
-	_, ui = wide.userinfo(f3.token.AccessToken)
+	_, ui, _ = wide.Userinfo(f3.Token.AccessToken)
 	assert.NotEmpty(t, ui["email"])
 	assert.NotContains(t, ui, "birthdate", "unticked this time")
 
-	assert.NotContains(t, e.seenString(), biometrics.PortraitSentinel(alice.PersonalID), "biometric data left the gateway")
+	assert.NotContains(t, string(e.Seen()), biometrics.PortraitSentinel(alice.PersonalID), "biometric data left the gateway")
 }
 
 func TestRefusalAndPromptNone(t *testing.T) {
 	e := newEnv(t)
 	e.citizen()
-	reg := e.client(oidc.Client{Scopes: []string{"openid", "profile"}})
+	reg := e.Register(oidc.Client{Scopes: []string{"openid", "profile"}})
 	r := e.rp(reg, "openid", "profile")
-	b := e.browser()
+	b := e.Browser()
 
 	// prompt=none without any consent: consent_required once signed in.
 	a := r.start(b) // signs in, stops at the screen
@@ -116,44 +113,44 @@ func TestRefusalAndPromptNone(t *testing.T) {
 	q = callback(t, r.answer(b, a, "refuse"))
 	assert.Equal(t, "access_denied", q.Get("error"))
 	assert.Empty(t, q.Get("code"))
-	require.Len(t, e.audit.Of(audit.ConsentRefused), 1)
-	_, err := e.consent.Current(t.Context(), e.loginAs.Load().AccountID, reg.ID)
+	require.Len(t, e.Audit.Of(audit.ConsentRefused), 1)
+	_, err := e.consent.Current(t.Context(), e.SignedIn().AccountID, reg.ID)
 	assert.ErrorIs(t, err, consent.ErrNotFound, "a refusal stores no consent")
 
 	// The challenge is single use.
 	again := r.answer(b, a, "approve", "name")
 	assert.Equal(t, http.StatusBadRequest, again.resp.StatusCode)
-	assert.Empty(t, e.audit.Of(audit.ConsentGranted))
+	assert.Empty(t, e.Audit.Of(audit.ConsentGranted))
 }
 
 func TestDoubleSubmitRecordsOneConsent(t *testing.T) {
 	e := newEnv(t)
 	e.citizen()
-	reg := e.client(oidc.Client{Scopes: []string{"openid", "profile"}})
+	reg := e.Register(oidc.Client{Scopes: []string{"openid", "profile"}})
 	r := e.rp(reg, "openid", "profile")
-	b := e.browser()
+	b := e.Browser()
 	a := r.start(b)
 	first := r.answer(b, a, "approve", "name")
 	second := r.answer(b, a, "approve", "name")
 	assert.Empty(t, callback(t, first).Get("error"))
 	assert.Equal(t, http.StatusBadRequest, second.resp.StatusCode)
-	assert.Len(t, e.audit.Of(audit.ConsentGranted), 1)
+	assert.Len(t, e.Audit.Of(audit.ConsentGranted), 1)
 }
 
 func TestOtherCitizenCannotAnswer(t *testing.T) {
 	e := newEnv(t)
 	e.citizen()
-	reg := e.client(oidc.Client{Scopes: []string{"openid", "profile"}})
+	reg := e.Register(oidc.Client{Scopes: []string{"openid", "profile"}})
 	r := e.rp(reg, "openid", "profile")
-	a := r.start(e.browser())
+	a := r.start(e.Browser())
 	require.True(t, a.onScreen())
 	id := field(t, challengeRe, a.last.body)
 
 	// Another citizen, in another browser, with the challenge id.
 	e.citizen()
-	other := e.browser()
-	e.do(other, http.MethodGet, e.srv.URL+"/login?return_to=/account", nil)
-	p := e.do(other, http.MethodGet, e.srv.URL+"/consent?challenge="+url.QueryEscape(id), nil)
+	other := e.Browser()
+	e.do(other, http.MethodGet, e.Server.URL+"/login?return_to=/account", nil)
+	p := e.do(other, http.MethodGet, e.Server.URL+"/consent?challenge="+url.QueryEscape(id), nil)
 	assert.Equal(t, http.StatusForbidden, p.resp.StatusCode)
 	assert.NotContains(t, p.body, "Nguyễn Văn An")
 }
@@ -161,38 +158,38 @@ func TestOtherCitizenCannotAnswer(t *testing.T) {
 func TestRevocationEndsTokensAtOnce(t *testing.T) {
 	e := newEnv(t)
 	alice := e.citizen()
-	reg := e.client(oidc.Client{Scopes: []string{"openid", "profile", "offline_access"},
+	reg := e.Register(oidc.Client{Scopes: []string{"openid", "profile", "offline_access"},
 		BackchannelLogoutURI: "https://rp.example/backchannel"})
 	r := e.rp(reg, "openid", "profile", "offline_access")
-	b := e.browser()
+	b := e.Browser()
 	a := r.start(b)
 	f := r.finish(a, r.answer(b, a, "approve", "name"))
-	require.Equal(t, true, r.introspect(f.token.AccessToken)["active"])
-	require.Equal(t, true, r.introspect(f.token.RefreshToken)["active"])
+	require.Equal(t, true, r.Introspect(f.Token.AccessToken)["active"])
+	require.Equal(t, true, r.Introspect(f.Token.RefreshToken)["active"])
 
 	// The receipt verifies against the published JWKS, names the sub of
 	// the ID tokens and the claims granted, typed consent-receipt+jwt.
-	p := e.do(b, http.MethodGet, e.srv.URL+"/account/services/"+reg.ID+"/receipt", nil)
+	p := e.do(b, http.MethodGet, e.Server.URL+"/account/services/"+reg.ID+"/receipt", nil)
 	require.Equal(t, http.StatusOK, p.resp.StatusCode, p.body)
 	var receipt map[string]any
 	verifyJWS(t, e, p.body, consent.ReceiptType, &receipt)
-	assert.Equal(t, f.sub, receipt["sub"])
-	assert.Equal(t, e.srv.URL, receipt["iss"])
+	assert.Equal(t, f.Sub, receipt["sub"])
+	assert.Equal(t, e.Server.URL, receipt["iss"])
 	assert.Equal(t, []any{"name"}, receipt["claims"])
 	assert.NotContains(t, p.body, alice.AccountID)
 
 	// Revoke from the account page (CSRF token from the page).
-	acct := e.do(b, http.MethodGet, e.srv.URL+"/account", nil)
+	acct := e.do(b, http.MethodGet, e.Server.URL+"/account", nil)
 	require.Equal(t, http.StatusOK, acct.resp.StatusCode)
-	rev := e.do(b, http.MethodPost, e.srv.URL+"/account/services/"+reg.ID+"/revoke",
+	rev := e.do(b, http.MethodPost, e.Server.URL+"/account/services/"+reg.ID+"/revoke",
 		url.Values{"csrf_token": {field(t, csrfRe, acct.body)}})
 	require.Equal(t, http.StatusOK, rev.resp.StatusCode, rev.body)
 
-	assert.Equal(t, false, r.introspect(f.token.AccessToken)["active"], "access token inactive at once")
-	assert.Equal(t, false, r.introspect(f.token.RefreshToken)["active"], "refresh token inactive at once")
-	status, _ := r.userinfo(f.token.AccessToken)
+	assert.Equal(t, false, r.Introspect(f.Token.AccessToken)["active"], "access token inactive at once")
+	assert.Equal(t, false, r.Introspect(f.Token.RefreshToken)["active"], "refresh token inactive at once")
+	status, _, _ := r.Userinfo(f.Token.AccessToken)
 	assert.Equal(t, http.StatusUnauthorized, status)
-	_, err := r.refresh(f.token.RefreshToken)
+	_, err := r.Refresh(f.Token.RefreshToken)
 	var re *oauth2.RetrieveError
 	require.True(t, errors.As(err, &re), "refresh must fail: %v", err)
 	assert.Equal(t, "invalid_grant", re.ErrorCode)
@@ -203,7 +200,7 @@ func TestRevocationEndsTokensAtOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ds, 1)
 	assert.Equal(t, consent.LogoutConsentRevoked, ds[0].Reason)
-	tok, err := e.link.Sign(t.Context(), map[string]any{"iss": e.srv.URL, "sub": f.sub}, "logout+jwt")
+	tok, err := e.link.Sign(t.Context(), map[string]any{"iss": e.Server.URL, "sub": f.Sub}, "logout+jwt")
 	require.NoError(t, err)
 	verifyJWS(t, e, tok, "logout+jwt", &map[string]any{})
 
@@ -215,7 +212,7 @@ func TestRevocationEndsTokensAtOnce(t *testing.T) {
 
 func TestDiscoveryAnnouncesBackchannelLogout(t *testing.T) {
 	e := newEnv(t)
-	p := e.do(e.srv.Client(), http.MethodGet, e.srv.URL+"/.well-known/openid-configuration", nil)
+	p := e.do(e.Server.Client(), http.MethodGet, e.Server.URL+"/.well-known/openid-configuration", nil)
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal([]byte(p.body), &doc))
 	assert.Equal(t, true, doc["backchannel_logout_supported"])
@@ -225,7 +222,7 @@ func TestDiscoveryAnnouncesBackchannelLogout(t *testing.T) {
 // verifyJWS checks a compact JWS against the JWKS with go-jose v4.
 func verifyJWS(t *testing.T, e *env, token, typ string, out any) {
 	t.Helper()
-	p := e.do(e.srv.Client(), http.MethodGet, e.srv.URL+"/jwks.json", nil)
+	p := e.do(e.Server.Client(), http.MethodGet, e.Server.URL+"/jwks.json", nil)
 	var set jose.JSONWebKeySet
 	require.NoError(t, json.Unmarshal([]byte(p.body), &set))
 	parsed, err := jwt.ParseSigned(strings.TrimSpace(token), []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
@@ -241,33 +238,33 @@ func verifyJWS(t *testing.T, e *env, token, typ string, out any) {
 func TestPushedRequestThroughConsent(t *testing.T) {
 	e := newEnv(t)
 	e.citizen()
-	reg := e.client(oidc.Client{Scopes: []string{"openid", "profile"}, RequirePAR: true})
+	reg := e.Register(oidc.Client{Scopes: []string{"openid", "profile"}, RequirePAR: true})
 	r := e.rp(reg, "openid", "profile")
-	b := e.browser()
+	b := e.Browser()
 	verifier := oauth2.GenerateVerifier()
 	form := url.Values{
 		"response_type": {"code"}, "client_id": {reg.ID}, "redirect_uri": {reg.RedirectURIs[0]},
 		"scope": {"openid profile"}, "state": {"state-0123456789"}, "nonce": {"nonce-0123456789"},
 		"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"},
 	}
-	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/par", strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest(http.MethodPost, e.Server.URL+"/par", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(url.QueryEscape(reg.ID), url.QueryEscape(reg.Secret))
-	resp, err := e.srv.Client().Do(req)
+	resp, err := e.Server.Client().Do(req)
 	require.NoError(t, err)
 	var pushed struct {
 		RequestURI string `json:"request_uri"`
 	}
-	require.NoError(t, jsonDecode(resp.Body, &pushed))
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&pushed))
 	resp.Body.Close()
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 
-	authURL := e.srv.URL + "/authorize?" + url.Values{"client_id": {reg.ID}, "request_uri": {pushed.RequestURI}}.Encode()
+	authURL := e.Server.URL + "/authorize?" + url.Values{"client_id": {reg.ID}, "request_uri": {pushed.RequestURI}}.Encode()
 	a := attempt{verifier: verifier, nonce: "nonce-0123456789", last: e.do(b, http.MethodGet, authURL, nil)}
 	require.True(t, a.onScreen(), "pushed request shows the screen: %s", a.last.body)
 	f := r.finish(a, r.answer(b, a, "approve", "name"))
-	assert.Equal(t, "nonce-0123456789", f.claims["nonce"])
-	_, ui := r.userinfo(f.token.AccessToken)
+	assert.Equal(t, "nonce-0123456789", f.Claims["nonce"])
+	_, ui, _ := r.Userinfo(f.Token.AccessToken)
 	assert.Equal(t, "Nguyễn Văn An", ui["name"])
 	assert.NotContains(t, ui, "birthdate")
 

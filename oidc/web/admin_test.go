@@ -17,11 +17,11 @@ func TestAdminAPI(t *testing.T) {
 		if body != nil {
 			require.NoError(t, json.NewEncoder(&buf).Encode(body))
 		}
-		req, _ := http.NewRequest(method, e.srv.URL+path, &buf)
+		req, _ := http.NewRequest(method, e.Server.URL+path, &buf)
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
-		resp := must(e.srv.Client().Do(req))
+		resp := must(e.Server.Client().Do(req))
 		defer resp.Body.Close()
 		raw := new(bytes.Buffer)
 		_, _ = raw.ReadFrom(resp.Body)
@@ -65,9 +65,9 @@ func TestAdminAPI(t *testing.T) {
 	st, _, _ = call(http.MethodGet, "/admin/api/clients/nobody", adminToken, nil)
 	assert.Equal(t, http.StatusNotFound, st)
 
-	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/admin/api/clients", nil)
+	req, _ := http.NewRequest(http.MethodGet, e.Server.URL+"/admin/api/clients", nil)
 	req.Header.Set("Authorization", "Bearer "+adminToken)
-	resp := must(e.srv.Client().Do(req))
+	resp := must(e.Server.Client().Do(req))
 	var list []map[string]any
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
 	resp.Body.Close()

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -26,78 +27,78 @@ func TestErrorCodes(t *testing.T) {
 	e := newEnv(t)
 	l1 := e.citizen(1)
 	e.signInAs(l1, 1)
-	reg := e.client(oidc.Client{Scopes: []string{"openid", "profile", "offline_access"}})
-	r := e.rp(reg, "openid", "profile")
-	b := e.browser()
+	reg := e.Register(oidc.Client{Scopes: []string{"openid", "profile", "offline_access"}})
+	r := e.RP(reg, "openid", "profile")
+	b := e.Browser()
 	authErr := func(u string) string {
 		t.Helper()
-		resp, body := e.visit(b, u)
+		resp, body := e.Visit(b, u)
 		return callback(t, resp, body).Get("error")
 	}
 	v := oauth2.GenerateVerifier()
 
 	t.Run("invalid_request", func(t *testing.T) {
-		noPKCE := r.conf.AuthCodeURL("state-0123456789", oauth2.SetAuthURLParam("nonce", "nonce-0123456789"))
+		noPKCE := r.Conf.AuthCodeURL("state-0123456789", oauth2.SetAuthURLParam("nonce", "nonce-0123456789"))
 		assert.Equal(t, "invalid_request", authErr(noPKCE), "PKCE is required")
-		plain := r.conf.AuthCodeURL("state-0123456789", oauth2.SetAuthURLParam("code_challenge", v),
+		plain := r.Conf.AuthCodeURL("state-0123456789", oauth2.SetAuthURLParam("code_challenge", v),
 			oauth2.SetAuthURLParam("code_challenge_method", "plain"))
 		assert.Equal(t, "invalid_request", authErr(plain), "plain is refused")
-		assert.Equal(t, "invalid_request", authErr(r.authURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("claims", "{not json"))))
+		assert.Equal(t, "invalid_request", authErr(r.AuthURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("claims", "{not json"))))
 	})
 	t.Run("invalid_client", func(t *testing.T) {
 		bad := *r
-		bad.conf.ClientSecret = "wrong"
-		_, err := bad.conf.Exchange(r.ctx, "whatever", oauth2.VerifierOption(v))
+		bad.Conf.ClientSecret = "wrong"
+		_, err := bad.Conf.Exchange(r.Ctx, "whatever", oauth2.VerifierOption(v))
 		var re *oauth2.RetrieveError
 		require.ErrorAs(t, err, &re)
 		assert.Equal(t, "invalid_client", re.ErrorCode)
 		assert.Equal(t, http.StatusUnauthorized, re.Response.StatusCode)
 	})
 	t.Run("invalid_grant", func(t *testing.T) {
-		resp, body := e.visit(b, r.authURL(v, "nonce-0123456789"))
+		resp, body := e.Visit(b, r.AuthURL(v, "nonce-0123456789"))
 		code := callback(t, resp, body).Get("code")
-		_, err := r.conf.Exchange(r.ctx, code, oauth2.VerifierOption(oauth2.GenerateVerifier()))
+		_, err := r.Conf.Exchange(r.Ctx, code, oauth2.VerifierOption(oauth2.GenerateVerifier()))
 		var re *oauth2.RetrieveError
 		require.ErrorAs(t, err, &re)
 		assert.Equal(t, "invalid_grant", re.ErrorCode, "wrong code_verifier")
-		_, err = r.conf.Exchange(r.ctx, "not-a-code", oauth2.VerifierOption(v))
+		_, err = r.Conf.Exchange(r.Ctx, "not-a-code", oauth2.VerifierOption(v))
 		require.ErrorAs(t, err, &re)
 		assert.Equal(t, "invalid_grant", re.ErrorCode)
-		resp, body = e.visit(b, r.authURL(v, "nonce-0123456789"))
+		resp, body = e.Visit(b, r.AuthURL(v, "nonce-0123456789"))
 		code = callback(t, resp, body).Get("code")
-		_, err = r.conf.Exchange(r.ctx, code, oauth2.VerifierOption(v))
+		_, err = r.Conf.Exchange(r.Ctx, code, oauth2.VerifierOption(v))
 		require.NoError(t, err)
-		_, err = r.conf.Exchange(r.ctx, code, oauth2.VerifierOption(v))
+		_, err = r.Conf.Exchange(r.Ctx, code, oauth2.VerifierOption(v))
 		require.ErrorAs(t, err, &re)
 		assert.Equal(t, "invalid_grant", re.ErrorCode, "a code is redeemed once")
 	})
 	t.Run("invalid_scope", func(t *testing.T) {
-		assert.Equal(t, "invalid_scope", authErr(r.authURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("scope", "openid email"))))
-		assert.Equal(t, "invalid_scope", authErr(r.authURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("scope", "openid portrait"))))
-		assert.Equal(t, "invalid_scope", authErr(r.authURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("scope", "profile"))), "openid is required")
+		assert.Equal(t, "invalid_scope", authErr(r.AuthURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("scope", "openid email"))))
+		assert.Equal(t, "invalid_scope", authErr(r.AuthURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("scope", "openid portrait"))))
+		assert.Equal(t, "invalid_scope", authErr(r.AuthURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("scope", "profile"))), "openid is required")
 	})
 	t.Run("unauthorized_client", func(t *testing.T) {
-		_, tok, _ := r.post("/token", url.Values{"grant_type": {"client_credentials"}})
+		_, tok, _ := r.Post("/token", url.Values{"grant_type": {"client_credentials"}})
 		assert.Equal(t, "unauthorized_client", tok["error"])
 	})
 	t.Run("access_denied", func(t *testing.T) {
 		e.consent.refuse.Store(true)
 		defer e.consent.refuse.Store(false)
-		assert.Equal(t, "access_denied", authErr(r.authURL(v, "nonce-0123456789")))
+		assert.Equal(t, "access_denied", authErr(r.AuthURL(v, "nonce-0123456789")))
 	})
 	t.Run("login_required", func(t *testing.T) {
-		fresh := e.browser()
-		resp, body := e.visit(fresh, r.authURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("prompt", "none")))
+		fresh := e.Browser()
+		resp, body := e.Visit(fresh, r.AuthURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("prompt", "none")))
 		assert.Equal(t, "login_required", callback(t, resp, body).Get("error"))
 	})
 	t.Run("consent_required", func(t *testing.T) {
 		e.consent.needsPrompt.Store(true)
 		defer e.consent.needsPrompt.Store(false)
-		assert.Equal(t, "consent_required", authErr(r.authURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("prompt", "none"))))
+		assert.Equal(t, "consent_required", authErr(r.AuthURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("prompt", "none"))))
 	})
 	t.Run("unmet_authentication_requirements", func(t *testing.T) {
-		bank := e.rp(e.client(oidc.Client{Kind: oidc.KindBank, Scopes: []string{"openid"}}))
-		resp, body := e.visit(b, bank.authURL(v, "nonce-0123456789"))
+		bank := e.RP(e.Register(oidc.Client{Kind: oidc.KindBank, Scopes: []string{"openid"}}))
+		resp, body := e.Visit(b, bank.AuthURL(v, "nonce-0123456789"))
 		require.Equal(t, http.StatusForbidden, resp.StatusCode, "a page for the citizen")
 		assert.Contains(t, body, "mức độ 2")
 		assert.Contains(t, body, "công an")
@@ -108,24 +109,24 @@ func TestErrorCodes(t *testing.T) {
 		assert.Equal(t, "unmet_authentication_requirements", u.Query().Get("error"))
 		// Asking for level 2 by acr_values, or through an essential acr, or
 		// through a level 2 scope, gives the same answer.
-		resp, _ = e.visit(b, r.authURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("acr_values", oidc.ACRLevel2)))
+		resp, _ = e.Visit(b, r.AuthURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("acr_values", oidc.ACRLevel2)))
 		assert.Equal(t, http.StatusForbidden, resp.StatusCode)
-		resp, body = e.visit(b, r.authURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("claims", `{"id_token":{"acr":{"essential":true,"value":"urn:example:unknown"}}}`)))
+		resp, body = e.Visit(b, r.AuthURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("claims", `{"id_token":{"acr":{"essential":true,"value":"urn:example:unknown"}}}`)))
 		assert.Equal(t, "unmet_authentication_requirements", callback(t, resp, body).Get("error"))
 		// English page on request.
-		resp, body = e.visit(b, bank.authURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("ui_locales", "en")))
+		resp, body = e.Visit(b, bank.AuthURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("ui_locales", "en")))
 		assert.Contains(t, body, "police office")
 	})
 	t.Run("unverified redirect_uri gets a page, not a redirect", func(t *testing.T) {
-		u := strings.Replace(r.authURL(v, "nonce-0123456789"), url.QueryEscape("https://rp.example/cb"), url.QueryEscape("https://evil.example/cb"), 1)
-		resp, body := e.visit(b, u)
+		u := strings.Replace(r.AuthURL(v, "nonce-0123456789"), url.QueryEscape("https://rp.example/cb"), url.QueryEscape("https://evil.example/cb"), 1)
+		resp, body := e.Visit(b, u)
 		assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 		assert.Contains(t, body, "Đã có lỗi xảy ra")
 		assert.Contains(t, body, "invalid_request")
-		resp, body = e.visit(b, u+"&ui_locales=en")
+		resp, body = e.Visit(b, u+"&ui_locales=en")
 		assert.Contains(t, body, "Something went wrong")
-		unknown := strings.Replace(r.authURL(v, "nonce-0123456789"), "client_id="+reg.ID, "client_id=nobody", 1)
-		resp, body = e.visit(b, unknown)
+		unknown := strings.Replace(r.AuthURL(v, "nonce-0123456789"), "client_id="+reg.ID, "client_id=nobody", 1)
+		resp, body = e.Visit(b, unknown)
 		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 		assert.Contains(t, body, "invalid_client")
 	})
@@ -135,59 +136,59 @@ func TestAssuranceStepUpMaxAgeAndPromptLogin(t *testing.T) {
 	e := newEnv(t)
 	c := e.citizen(2)
 	e.signInAs(c, 1) // password only
-	reg := e.client(oidc.Client{Scopes: []string{"openid", "documents.health_insurance"}})
-	r := e.rp(reg)
-	b := e.browser()
-	f := r.login(b)
-	assert.Equal(t, oidc.ACRLevel1, f.claims["acr"])
+	reg := e.Register(oidc.Client{Scopes: []string{"openid", "documents.health_insurance"}})
+	r := e.RP(reg)
+	b := e.Browser()
+	f := r.Login(b)
+	assert.Equal(t, oidc.ACRLevel1, f.Claims["acr"])
 
 	// Level 2 asked: back to sign-in for the second factor.
 	e.signInAs(c, 2)
-	n := e.logins.Load()
-	f = r.login(b, oauth2.SetAuthURLParam("acr_values", oidc.ACRLevel2+" "+oidc.ACRLevel1))
-	assert.Equal(t, n, e.logins.Load(), "acr_values lists level 1 too: no step-up needed")
-	f = r.login(b, oauth2.SetAuthURLParam("acr_values", oidc.ACRLevel2))
-	assert.Equal(t, n+1, e.logins.Load())
-	assert.Equal(t, oidc.ACRLevel2, f.claims["acr"])
-	assert.Equal(t, []any{"pwd", "otp"}, f.claims["amr"])
+	n := e.Logins()
+	f = r.Login(b, oauth2.SetAuthURLParam("acr_values", oidc.ACRLevel2+" "+oidc.ACRLevel1))
+	assert.Equal(t, n, e.Logins(), "acr_values lists level 1 too: no step-up needed")
+	f = r.Login(b, oauth2.SetAuthURLParam("acr_values", oidc.ACRLevel2))
+	assert.Equal(t, n+1, e.Logins())
+	assert.Equal(t, oidc.ACRLevel2, f.Claims["acr"])
+	assert.Equal(t, []any{"pwd", "otp"}, f.Claims["amr"])
 
 	// A level 2 scope raises the requirement, and an essential acr is met.
 	e.signInAs(c, 1)
-	e.visit(b, e.srv.URL+"/login?return_to=/") // weak session again
+	e.Visit(b, e.Server.URL+"/login?return_to=/") // weak session again
 	e.signInAs(c, 2)
-	n = e.logins.Load()
-	f = r.login(b, oauth2.SetAuthURLParam("scope", "openid documents.health_insurance"),
+	n = e.Logins()
+	f = r.Login(b, oauth2.SetAuthURLParam("scope", "openid documents.health_insurance"),
 		oauth2.SetAuthURLParam("claims", `{"id_token":{"acr":{"essential":true,"values":["`+oidc.ACRLevel2+`"]}}}`))
-	assert.Equal(t, n+1, e.logins.Load())
-	assert.Equal(t, oidc.ACRLevel2, f.claims["acr"])
-	_, ui, _ := r.userinfo(f.token.AccessToken)
+	assert.Equal(t, n+1, e.Logins())
+	assert.Equal(t, oidc.ACRLevel2, f.Claims["acr"])
+	_, ui, _ := r.Userinfo(f.Token.AccessToken)
 	assert.NotNil(t, ui["health_insurance"])
 
 	// max_age: an old sign-in is renewed.
 	old := websession.Login{AccountID: c.AccountID, Level: 2, Strength: 2, AMR: []string{"pwd", "otp"}, AuthTime: time.Now().Add(-time.Hour)}
-	e.loginAs.Store(&old)
-	e.visit(b, e.srv.URL+"/login?return_to=/")
+	e.SignIn(old)
+	e.Visit(b, e.Server.URL+"/login?return_to=/")
 	e.signInAs(c, 2)
-	n = e.logins.Load()
-	f = r.login(b, oauth2.SetAuthURLParam("max_age", "600"))
-	assert.Equal(t, n+1, e.logins.Load())
-	authTime := time.Unix(int64(f.claims["auth_time"].(float64)), 0)
+	n = e.Logins()
+	f = r.Login(b, oauth2.SetAuthURLParam("max_age", "600"))
+	assert.Equal(t, n+1, e.Logins())
+	authTime := time.Unix(int64(f.Claims["auth_time"].(float64)), 0)
 	assert.WithinDuration(t, time.Now(), authTime, time.Minute)
 
 	// prompt=login forces exactly one fresh sign-in, without looping.
-	n = e.logins.Load()
-	f = r.login(b, oauth2.SetAuthURLParam("prompt", "login"))
-	assert.Equal(t, n+1, e.logins.Load())
+	n = e.Logins()
+	f = r.Login(b, oauth2.SetAuthURLParam("prompt", "login"))
+	assert.Equal(t, n+1, e.Logins())
 
 	// prompt=none with a too-weak session: login_required.
 	e.signInAs(c, 1)
-	e.visit(b, e.srv.URL+"/login?return_to=/")
-	resp, body := e.visit(b, r.authURL(oauth2.GenerateVerifier(), "nonce-0123456789",
+	e.Visit(b, e.Server.URL+"/login?return_to=/")
+	resp, body := e.Visit(b, r.AuthURL(oauth2.GenerateVerifier(), "nonce-0123456789",
 		oauth2.SetAuthURLParam("prompt", "none"), oauth2.SetAuthURLParam("acr_values", oidc.ACRLevel2)))
 	assert.Equal(t, "login_required", callback(t, resp, body).Get("error"))
 
 	// A sign-in page that never delivers the second factor ends the request.
-	resp, body = e.visit(b, r.authURL(oauth2.GenerateVerifier(), "nonce-0123456789", oauth2.SetAuthURLParam("acr_values", oidc.ACRLevel2)))
+	resp, body = e.Visit(b, r.AuthURL(oauth2.GenerateVerifier(), "nonce-0123456789", oauth2.SetAuthURLParam("acr_values", oidc.ACRLevel2)))
 	assert.Equal(t, "unmet_authentication_requirements", callback(t, resp, body).Get("error"))
 }
 
@@ -204,7 +205,7 @@ func biometricProbe(t testing.TB, e *env, r *rp, b *http.Client, scopes []string
 	if claims != "" {
 		opts = append(opts, oauth2.SetAuthURLParam("claims", claims))
 	}
-	resp, body := e.visit(b, r.authURL(verifier, "nonce-0123456789", opts...))
+	resp, body := e.Visit(b, r.AuthURL(verifier, "nonce-0123456789", opts...))
 	if resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusSeeOther {
 		return // an error page: its bytes are in the tap
 	}
@@ -213,21 +214,21 @@ func biometricProbe(t testing.TB, e *env, r *rp, b *http.Client, scopes []string
 	if code == "" {
 		return
 	}
-	tok, err := r.conf.Exchange(r.ctx, code, oauth2.VerifierOption(verifier))
+	tok, err := r.Conf.Exchange(r.Ctx, code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		return
 	}
-	r.userinfo(tok.AccessToken)
-	r.post("/introspect", url.Values{"token": {tok.AccessToken}})
+	r.Userinfo(tok.AccessToken)
+	r.Post("/introspect", url.Values{"token": {tok.AccessToken}})
 	if tok.RefreshToken != "" {
-		r.post("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}})
+		r.Post("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}})
 	}
 	_ = body
 }
 
 func assertNoBiometrics(t testing.TB, e *env) {
 	t.Helper()
-	seen := e.seenBytes()
+	seen := e.Seen()
 	require.NotEmpty(t, seen)
 	// Tokens are base64url: decode every JWS payload we saw as well.
 	require.False(t, bytes.Contains(seen, []byte(biometrics.SentinelPrefix)), "a biometric sentinel left the gateway")
@@ -235,7 +236,7 @@ func assertNoBiometrics(t testing.TB, e *env) {
 		parts := bytes.Split(field, []byte("."))
 		if len(parts) == 3 {
 			payload := make([]byte, len(parts[1]))
-			n, err := base64RawURL.Decode(payload, parts[1])
+			n, err := base64.RawURLEncoding.Decode(payload, parts[1])
 			if err == nil {
 				require.False(t, bytes.Contains(payload[:n], []byte(biometrics.SentinelPrefix)), "a biometric sentinel inside a token")
 			}
@@ -268,9 +269,9 @@ func TestNoBiometricLeak(t *testing.T) {
 	e := newEnv(t)
 	c := e.citizen(2)
 	e.signInAs(c, 2)
-	reg := e.client(oidc.Client{Scopes: allScopes})
-	r := e.rp(reg)
-	b := e.browser()
+	reg := e.Register(oidc.Client{Scopes: allScopes})
+	r := e.RP(reg)
+	b := e.Browser()
 	claimSets := []string{"",
 		`{"userinfo":{"portrait":null,"fingerprint":{"essential":true},"picture":null},"id_token":{"portrait":null,"biometrics":null}}`,
 		`{"id_token":{"name":null,"driving_licence":null,"dependents":null,"address":null},"userinfo":{"driving_licence":{"essential":true}}}`,
@@ -289,13 +290,13 @@ func TestNoBiometricLeak(t *testing.T) {
 		biometricProbe(t, e, r, b, scopes, claimSets[rnd.IntN(len(claimSets))], 2, c)
 	}
 	biometricProbe(t, e, r, b, []string{"openid", "portrait", "fingerprints"}, "", 2, c)
-	e.visit(b, e.srv.URL+"/.well-known/openid-configuration")
-	e.visit(b, e.srv.URL+"/jwks.json")
+	e.Visit(b, e.Server.URL+"/.well-known/openid-configuration")
+	e.Visit(b, e.Server.URL+"/jwks.json")
 	assertNoBiometrics(t, e)
 	// The probe did release documents: the sentinel in the document's
 	// "portrait" field was filtered, not absent.
-	assert.Contains(t, string(e.seenBytes()), `"driving_licence"`)
-	assert.Contains(t, string(e.seenBytes()), `"B2"`)
+	assert.Contains(t, string(e.Seen()), `"driving_licence"`)
+	assert.Contains(t, string(e.Seen()), `"B2"`)
 }
 
 func FuzzNoBiometricLeak(f *testing.F) {
@@ -306,10 +307,10 @@ func FuzzNoBiometricLeak(f *testing.F) {
 	e := newEnv(f)
 	c := e.citizen(2)
 	e.signInAs(c, 2)
-	r := e.rp(e.client(oidc.Client{Scopes: allScopes}))
-	b := e.browser()
+	r := e.RP(e.Register(oidc.Client{Scopes: allScopes}))
+	b := e.Browser()
 	f.Fuzz(func(t *testing.T, mask uint16, claims string) {
-		e.t = t // helpers must not touch f inside the target
+		e.T = t // helpers must not touch f inside the target
 		scopes := []string{"openid"}
 		for i, s := range attributes.Scopes() {
 			if mask&(1<<i) != 0 {
@@ -320,7 +321,7 @@ func FuzzNoBiometricLeak(f *testing.F) {
 			scopes = append(scopes, "portrait")
 		}
 		biometricProbe(t, e, r, b, scopes, claims, 2, c)
-		if bytes.Contains(e.seenBytes(), []byte(biometrics.SentinelPrefix)) {
+		if bytes.Contains(e.Seen(), []byte(biometrics.SentinelPrefix)) {
 			t.Fatalf("biometric sentinel leaked with scopes %v claims %q", scopes, claims)
 		}
 	})

@@ -110,6 +110,19 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 	resp, err := p.OAuth2.NewAccessResponse(tctx, ar)
 	if err != nil {
 		_ = p.Store.Rollback(tctx)
+		if grant == oidc.GrantRefreshToken && errors.Is(err, fosite.ErrSerializationFailure) {
+			// The refresh token was active when phase 1 read it but another
+			// request rotated (or revoked) it first: a reuse like any other
+			// (RFC 9700 §4.14.2). fosite's refresh handler answers
+			// invalid_request ("retry") and rolls back, and no storage error
+			// can make it answer otherwise, so the family is revoked here,
+			// outside the rolled-back transaction, and the answer is fosite's
+			// own for reuse (which tokenError audits).
+			h.revokeGrant(ctx, ar.GetID())
+			err = fosite.ErrInvalidGrant.WithWrap(fosite.ErrInactiveToken).
+				WithHint("The refresh token was already used.").
+				WithDebug("Concurrent refresh token reuse; all related tokens have been revoked.")
+		}
 		h.tokenError(ctx, w, r, ar, err)
 		return
 	}
