@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/hashicorp/go-retryablehttp"
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/compose"
 	"github.com/ory/fosite/handler/openid"
@@ -66,6 +68,12 @@ type Config struct {
 	AuthorizeCodeLifespan time.Duration // default 1m
 	PARLifespan           time.Duration // default 90s
 	Logger                *slog.Logger
+	// JWKSClient fetches private_key_jwt clients' jwks_uri; it should refuse
+	// non-public addresses (httpx.PublicOnlyClient). nil: a plain client.
+	JWKSClient *http.Client
+	// JWKSCacheTTL is how long a fetched jwks_uri is trusted (default 15m);
+	// an unknown kid is fetched again at once.
+	JWKSCacheTTL time.Duration
 }
 
 // Provider is the composed OpenID Connect provider.
@@ -143,6 +151,18 @@ func NewProvider(cfg Config) (*Provider, error) {
 		MinParameterEntropy:             8,
 		SendDebugMessagesToClients:      false,
 	}
+	if cfg.JWKSCacheTTL == 0 {
+		cfg.JWKSCacheTTL = 15 * time.Minute
+	}
+	jwksOpts := []func(*fosite.DefaultJWKSFetcherStrategy){fosite.JKWKSFetcherWithDefaultTTL(cfg.JWKSCacheTTL)}
+	if cfg.JWKSClient != nil {
+		rc := retryablehttp.NewClient()
+		rc.HTTPClient = cfg.JWKSClient
+		rc.RetryMax = 2
+		rc.Logger = nil
+		jwksOpts = append(jwksOpts, fosite.JWKSFetcherWithHTTPClient(rc))
+	}
+	fc.JWKSFetcherStrategy = fosite.NewDefaultJWKSFetcherStrategy(jwksOpts...)
 	signer := &Signer{Keys: cfg.Keys}
 	strategy := &compose.CommonStrategy{
 		CoreStrategy:               compose.NewOAuth2HMACStrategy(fc),

@@ -176,8 +176,15 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return fail(err)
 	}
+	// What relying parties register (jwks_uri, back-channel logout URIs) is
+	// fetched only from public addresses, except on a developer's machine
+	// where the demo services run on localhost.
+	outbound := httpx.PublicOnlyClient(10 * time.Second)
+	if cfg.DevMode {
+		outbound = &http.Client{Timeout: 10 * time.Second}
+	}
 	logoutSender, err := backchannel.New(backchannel.Config{
-		Queue: consentpg.NewDeliveries(pool), Clients: link.BackchannelClients(), Subjects: link.Subjects(),
+		HTTP: outbound, Queue: consentpg.NewDeliveries(pool), Clients: link.BackchannelClients(), Subjects: link.Subjects(),
 		Signer: link.Signer(), Issuer: cfg.Issuer, Logger: logger, Now: o.Now,
 	})
 	if err != nil {
@@ -200,7 +207,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Consent: link.Decider(), BackchannelLogout: true,
 		AccessTokenLifespan: cfg.Tokens.AccessTTL.D(), RefreshTokenLifespan: cfg.Tokens.RefreshTTL.D(),
 		IDTokenLifespan: cfg.Tokens.IDTokenTTL.D(), AuthorizeCodeLifespan: cfg.Tokens.CodeTTL.D(),
-		PARLifespan: 10 * time.Minute, Logger: logger,
+		PARLifespan: 10 * time.Minute, Logger: logger, JWKSClient: outbound,
 	})
 	if err != nil {
 		return fail(err)
