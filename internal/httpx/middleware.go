@@ -142,14 +142,15 @@ func Observe(logger *slog.Logger, m *Metrics) mux.MiddlewareFunc {
 }
 
 // SecurityHeaders sets strict headers on every response. The CSP allows only
-// same-origin resources, no inline script, and no framing. form-action is
+// same-origin resources (and https images: relying parties' logos on the
+// consent screen), no inline script, and no framing. form-action is
 // left out on purpose: browsers apply it to the redirect back to a relying
 // party after the consent form.
 func SecurityHeaders(tls bool) mux.MiddlewareFunc {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
-			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("X-Frame-Options", "DENY")
 			h.Set("Referrer-Policy", "no-referrer")
