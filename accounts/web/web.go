@@ -54,6 +54,8 @@ type Handler struct {
 	// SignedOut, when set, is told of every sign-out so that relying parties
 	// with a back-channel logout URI hear of it (OIDC Back-Channel Logout).
 	SignedOut func(ctx context.Context, accountID, sid string)
+	// LockAccount, when set, mounts the citizen's own lock page at /lock.
+	LockAccount LockFunc
 }
 
 // Routes mounts the pages on r (a router that runs sessions and CSRF).
@@ -64,6 +66,10 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle(PathVerify, httpx.NoStore(http.HandlerFunc(h.postVerify))).Methods(http.MethodPost)
 	r.Handle(PathSendSMS, httpx.NoStore(http.HandlerFunc(h.sendSMS))).Methods(http.MethodPost)
 	r.Handle(PathSignOut, httpx.NoStore(http.HandlerFunc(h.signOut))).Methods(http.MethodPost)
+	if h.LockAccount != nil {
+		r.Handle(PathLock, httpx.NoStore(http.HandlerFunc(h.showLock))).Methods(http.MethodGet, http.MethodHead)
+		r.Handle(PathLock, httpx.NoStore(http.HandlerFunc(h.postLock))).Methods(http.MethodPost)
+	}
 	if h.DevMode && h.Inbox != nil {
 		r.Handle(PathDevSMS, httpx.NoStore(http.HandlerFunc(h.devSMS))).Methods(http.MethodGet)
 	}

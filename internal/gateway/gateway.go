@@ -221,6 +221,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	signin := &accountsweb.Handler{
 		Accounts: g.Accounts, Templates: tmpl, Sessions: sessions, CSRF: csrf, Logger: logger, Now: o.Now,
 		DevMode: cfg.DevMode, Inbox: inbox,
+		LockAccount: g.lockAccountID,
 		SignedOut: func(ctx context.Context, accountID, sid string) {
 			if err := g.Consent.EndSessions(ctx, accountID, sid, consent.LogoutSignedOut); err != nil {
 				logger.WarnContext(ctx, "back-channel logout after sign-out", "error", err)
@@ -363,7 +364,18 @@ func (g *Gateway) LockAccount(ctx context.Context, personalID, reason string, by
 	if err != nil {
 		return accounts.Account{}, err
 	}
-	if a, err = g.Accounts.Lock(ctx, a.ID, reason, by); err != nil {
+	return g.lock(ctx, a.ID, reason, by)
+}
+
+// lockAccountID is LockAccount by account id (the citizen's own lock page).
+func (g *Gateway) lockAccountID(ctx context.Context, accountID, reason string, by accounts.Actor) error {
+	_, err := g.lock(ctx, accountID, reason, by)
+	return err
+}
+
+func (g *Gateway) lock(ctx context.Context, accountID, reason string, by accounts.Actor) (accounts.Account, error) {
+	a, err := g.Accounts.Lock(ctx, accountID, reason, by)
+	if err != nil {
 		return accounts.Account{}, err
 	}
 	if _, err := g.OIDCStore.RevokeAccount(ctx, a.ID); err != nil {

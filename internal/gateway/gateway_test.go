@@ -23,6 +23,11 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func newGateway(t *testing.T) *httptest.Server {
+	srv, _, _ := newGatewayWithParts(t)
+	return srv
+}
+
+func newGatewayWithParts(t *testing.T) (*httptest.Server, *gateway.Gateway, *pgtest.DB) {
 	t.Helper()
 	db := pgtest.New(t)
 	cfg := config.Default()
@@ -41,7 +46,7 @@ func newGateway(t *testing.T) *httptest.Server {
 	t.Cleanup(g.Close)
 	srv := httptest.NewServer(g.Handler)
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, g, db
 }
 
 func TestShellEndpointsAndHeaders(t *testing.T) {
