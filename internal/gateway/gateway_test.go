@@ -59,6 +59,8 @@ func TestShellEndpointsAndHeaders(t *testing.T) {
 		{"/healthz", "", 200, "ok"},
 		{"/readyz", "", 200, "ready"},
 		{"/metrics", "", 200, "go_goroutines"},
+		{"/metrics", "", 200, "dinhdanh_db_pool_acquired_conns"},
+		{"/metrics", "", 200, "dinhdanh_audit_events_total"},
 		{"/static/css/site.css", "", 200, "--accent"},
 		{"/no-such-page", "", 404, "Không tìm thấy trang."},
 		{"/no-such-page?ui_locales=en", "", 404, "Page not found."},
