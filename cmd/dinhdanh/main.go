@@ -45,6 +45,7 @@ Operator commands (DATABASE_URL, or the dev database under ./.data):
                                                 (DATABASE_MIGRATE_URL; serve runs it daily)
   dinhdanh audit public-key                     the audit key's public half (PEM)
   dinhdanh account lock PERSONAL_ID -reason TEXT | unlock PERSONAL_ID | show PERSONAL_ID
+  dinhdanh report activation                    registered vs activated accounts per province
 Changes are audited with -actor NAME (default $USER); most commands take -json.
 
 Secrets and database URLs come from the environment; see config/example.yaml.
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdAudit(ctx, rest, stdout, stderr)
 	case "account":
 		return cmdAccount(ctx, rest, stdout, stderr)
+	case "report":
+		return cmdReport(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
