@@ -16,6 +16,7 @@ build:
 
 bench: ## load benchmarks (print figures; never assert)
 	$(GO) run ./bench/cmd/loadbench
+	$(GO) run ./bench/cmd/signinbench
 
 FUZZTIME ?= 30s
 fuzz: ## run every fuzz target for FUZZTIME each (seeds run in `make test` too)
