@@ -293,8 +293,31 @@ func (s *Service) ByPersonalID(ctx context.Context, pid string) (Account, error)
 // ErrAlreadyActive: the account was activated before.
 var ErrAlreadyActive = errors.New("accounts: account already activated")
 
-// update runs fn under the row lock, then records the event it returns.
+// update runs fn under the row lock and records the event it returns
+// before the change commits: when the audit log cannot take the event, the
+// account stays as it was (no unaudited lock or password change, and a
+// failed lock can simply be asked for again). A write that fails after the
+// event was recorded (the database going away between the two) leaves an
+// event for a change that did not happen, the safer of the two errors.
 func (s *Service) update(ctx context.Context, id string, fn func(*Record) (audit.Event, error)) (Account, error) {
+	r, err := s.store.Update(ctx, id, func(r *Record) error {
+		e, err := fn(r)
+		if err != nil {
+			return err
+		}
+		r.UpdatedAt = s.clock()
+		return s.record(ctx, e)
+	})
+	if err != nil {
+		return Account{}, err
+	}
+	return r.Account, nil
+}
+
+// updateThenRecord is update for changes the write itself may refuse (a
+// unique phone number): the event is recorded after the commit, so that a
+// refused change is not reported as made.
+func (s *Service) updateThenRecord(ctx context.Context, id string, fn func(*Record) (audit.Event, error)) (Account, error) {
 	var e audit.Event
 	r, err := s.store.Update(ctx, id, func(r *Record) error {
 		var err error
@@ -387,7 +410,7 @@ func (s *Service) SetPhone(ctx context.Context, id, phone string, by Actor) (Acc
 	if !ValidPhone(phone) {
 		return Account{}, fmt.Errorf("%w: phone number must be E.164 (+84...)", ErrInvalid)
 	}
-	a, err := s.update(ctx, id, func(r *Record) (audit.Event, error) {
+	a, err := s.updateThenRecord(ctx, id, func(r *Record) (audit.Event, error) {
 		r.Phone = phone
 		return by.event(audit.PhoneChanged, r.ID, audit.Success), nil
 	})

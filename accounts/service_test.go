@@ -514,3 +514,34 @@ func TestLogSenderKeepsTheDevInbox(t *testing.T) {
 	require.Len(t, accountstest.CodeIn(msgs[0].Body), 6)
 	require.Equal(t, accountstest.Start, msgs[0].SentAt)
 }
+
+// TestAuditFailureLeavesTheAccountUnchanged: a lifecycle change whose audit
+// event cannot be written does not happen (before, the change committed and
+// only then the audit failed: an unaudited lock whose tokens were never
+// revoked, since the caller stopped at the error).
+func TestAuditFailureLeavesTheAccountUnchanged(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	ctx := t.Context()
+	a := env.Citizen(t, pid, password, phone, accounts.Level1)
+	env.Audit.Fail = errors.New("audit log unavailable")
+	by := accounts.Actor{Kind: "citizen", ID: a.ID}
+
+	_, err := env.Service.Lock(ctx, a.ID, "lost_phone", by)
+	require.ErrorContains(t, err, "audit log unavailable")
+	err = env.Service.SetPassword(ctx, a.ID, "một mật khẩu mới hoàn toàn", by)
+	require.ErrorContains(t, err, "audit log unavailable")
+
+	got, err := env.Service.Get(ctx, a.ID)
+	require.NoError(t, err)
+	require.Equal(t, accounts.Active, got.Status, "not locked")
+	env.Audit.Fail = nil
+	_, err = signIn(env, pid, password, ip)
+	require.NoError(t, err, "the old password still works")
+
+	_, err = env.Service.Lock(ctx, a.ID, "lost_phone", by)
+	require.NoError(t, err, "and the lock can be asked for again")
+	got, err = env.Service.Get(ctx, a.ID)
+	require.NoError(t, err)
+	require.Equal(t, accounts.Locked, got.Status)
+}

@@ -240,6 +240,10 @@ type Needs struct {
 }
 
 // Validate reports every invalid or missing value together, naming the key.
+// MinAdminTokenLen is the shortest admin API token accepted outside dev
+// mode: 32 characters, about 192 bits as base64 of random bytes.
+const MinAdminTokenLen = 32
+
 func (c Config) Validate(needs Needs) error {
 	var errs []error
 	add := func(key, msg string, args ...any) {
@@ -279,6 +283,11 @@ func (c Config) Validate(needs Needs) error {
 			if len(k.v) == 0 {
 				add(k.name, "is required outside dev mode (32 random bytes, base64)")
 			}
+		}
+		// The admin token alone unlocks the relying-party registry and
+		// officers' history lookups, and nothing throttles guesses at it.
+		if t := c.Secrets.AdminToken; t != "" && len(t) < MinAdminTokenLen {
+			add("DINHDANH_ADMIN_TOKEN", "must have at least %d characters (e.g. openssl rand -base64 32), got %d", MinAdminTokenLen, len(t))
 		}
 	}
 	positive := map[string]Duration{

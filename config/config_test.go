@@ -65,3 +65,23 @@ func TestBadDurationNamesTheLine(t *testing.T) {
 	_, err := config.Load(write(t, "session:\n  lifetime: forever\n"), env(fullEnv()))
 	require.ErrorContains(t, err, "line 2")
 }
+
+// TestShortAdminTokenRefused: the admin token alone opens the client
+// registry and officers' lookups, and guesses are not throttled.
+func TestShortAdminTokenRefused(t *testing.T) {
+	e := fullEnv()
+	e["DINHDANH_ADMIN_TOKEN"] = "admin"
+	cfg, err := config.Load("example.yaml", env(e))
+	require.NoError(t, err)
+	require.ErrorContains(t, cfg.Validate(config.Needs{DB: true, Secrets: true}), "DINHDANH_ADMIN_TOKEN")
+
+	e["DINHDANH_ADMIN_TOKEN"] = "kX3v9q2mJ7tYb1LwZr8nC4pHs6dFg0aQ"
+	cfg, err = config.Load("example.yaml", env(e))
+	require.NoError(t, err)
+	require.NoError(t, cfg.Validate(config.Needs{DB: true, Secrets: true}))
+
+	delete(e, "DINHDANH_ADMIN_TOKEN")
+	cfg, err = config.Load("example.yaml", env(e))
+	require.NoError(t, err)
+	require.NoError(t, cfg.Validate(config.Needs{DB: true, Secrets: true}), "no token: no admin API")
+}

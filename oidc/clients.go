@@ -57,14 +57,49 @@ func (s *Clients) Create(ctx context.Context, actor string, c Client) (Client, s
 	}
 	c.CreatedAt = s.now()
 	c.UpdatedAt = c.CreatedAt
-	if err := s.Store.CreateClient(ctx, c); err != nil {
-		return Client{}, "", fmt.Errorf("oidc: create client %q: %w", c.ID, err)
-	}
-	if err := s.record(ctx, actor, c.ID, "created"); err != nil {
+	// The audit event is recorded before the client commits: a client the
+	// audit log does not know of never exists, and one whose secret was
+	// never shown (the call failed) is not left behind.
+	err := s.inTx(ctx, func(ctx context.Context) error {
+		if err := s.Store.CreateClient(ctx, c); err != nil {
+			return fmt.Errorf("oidc: create client %q: %w", c.ID, err)
+		}
+		return s.record(ctx, actor, c.ID, "created")
+	})
+	if err != nil {
 		return Client{}, "", err
 	}
 	c.SecretHash = nil
 	return c, secret, nil
+}
+
+// txStore is a ClientStore that can run calls in one transaction (the
+// PostgreSQL store).
+type txStore interface {
+	BeginTX(ctx context.Context) (context.Context, error)
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+}
+
+// inTx runs fn in a transaction of the store when it has them, plainly
+// otherwise.
+func (s *Clients) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	ts, ok := s.Store.(txStore)
+	if !ok {
+		return fn(ctx)
+	}
+	tctx, err := ts.BeginTX(ctx)
+	if err != nil {
+		return fmt.Errorf("oidc: clients: %w", err)
+	}
+	if err := fn(tctx); err != nil {
+		_ = ts.Rollback(tctx)
+		return err
+	}
+	if err := ts.Commit(tctx); err != nil {
+		return fmt.Errorf("oidc: clients: %w", err)
+	}
+	return nil
 }
 
 // Get returns a client (disabled ones included).
@@ -101,12 +136,11 @@ func (s *Clients) Update(ctx context.Context, actor, id string, fn func(*Client)
 			return err
 		}
 		c.UpdatedAt = s.now()
-		return nil
+		// Audited before the change commits: an audit failure leaves the
+		// client as it was.
+		return s.record(ctx, actor, id, "updated")
 	})
 	if err != nil {
-		return Client{}, err
-	}
-	if err := s.record(ctx, actor, id, "updated"); err != nil {
 		return Client{}, err
 	}
 	c.SecretHash = nil
@@ -128,10 +162,13 @@ func (s *Clients) RotateSecret(ctx context.Context, actor, id string) (string, e
 		}
 		c.SecretHash, _ = s.Hasher.Hash(ctx, []byte(secret))
 		c.UpdatedAt = s.now()
-		return nil
+		// Audited before the new secret commits: if the audit fails the old
+		// secret keeps working, rather than being replaced by one nobody
+		// was shown.
+		return s.record(ctx, actor, id, "secret_rotated")
 	})
 	if err != nil {
 		return "", err
 	}
-	return secret, s.record(ctx, actor, id, "secret_rotated")
+	return secret, nil
 }

@@ -356,14 +356,32 @@ func (k *Keys) SignType(alg, typ string, claims any) (string, error) {
 }
 
 // Verify checks a JWS signed by one of our keys (published or not yet
-// pruned) and returns its payload. It does not check expiry.
+// pruned) and returns its payload. It does not check expiry, nor what kind
+// of token it is: ID tokens, logout tokens and consent receipts share the
+// keys, so a caller expecting one kind uses VerifyType.
 func (k *Keys) Verify(token string) ([]byte, error) {
+	return k.VerifyType(token, "")
+}
+
+// VerifyType is Verify for one kind of token: the typ header must be typ
+// (compared case-insensitively, "application/" prefix allowed, RFC 7515
+// §4.1.9). With typ "JWT" (ID tokens) a token without typ is accepted too;
+// explicitly typed tokens (logout+jwt, consent-receipt+jwt) never pass for
+// another kind (RFC 8725 §3.11). An empty typ checks no header.
+func (k *Keys) VerifyType(token, typ string) ([]byte, error) {
 	obj, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
 	if err != nil {
 		return nil, err
 	}
 	if len(obj.Signatures) != 1 {
 		return nil, errors.New("oidc: want exactly one signature")
+	}
+	if typ != "" {
+		got, _ := obj.Signatures[0].Protected.ExtraHeaders[jose.HeaderType].(string)
+		got = strings.TrimPrefix(strings.ToLower(got), "application/")
+		if got != strings.ToLower(typ) && !(got == "" && strings.EqualFold(typ, "JWT")) {
+			return nil, fmt.Errorf("oidc: token type %q, want %q", got, typ)
+		}
 	}
 	sk, ok := k.byKID(obj.Signatures[0].Header.KeyID)
 	if !ok {

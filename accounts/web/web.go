@@ -378,6 +378,9 @@ func (h *Handler) postVerify(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, lang, "renew session token", err)
 		return
 	}
+	// RenewToken keeps the data: the CSRF token of the signed-out session
+	// must not carry over into the signed-in one.
+	h.CSRF.Renew(ctx)
 	var sid [16]byte
 	_, _ = rand.Read(sid[:])
 	websession.PutLogin(ctx, h.Sessions, websession.Login{

@@ -538,3 +538,26 @@ func TestDevSMSInbox(t *testing.T) {
 	prod := newSite(t, false)
 	require.Equal(t, http.StatusNotFound, prod.browser(t).get("/dev/sms").status)
 }
+
+// TestCSRFTokenRenewedAtSignIn: RenewToken keeps the session's data, so the
+// CSRF token must be replaced explicitly. A token learnt before the sign-in
+// (a fixated session, a shared computer) forges nothing afterwards.
+func TestCSRFTokenRenewedAtSignIn(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, false)
+	b := s.browser(t)
+	form := b.get("/login")
+	before := csrfOf(t, form)
+	factor := b.post("/login", url.Values{"csrf_token": {before}, "personal_id": {pid}, "password": {password}})
+	require.Equal(t, "/login/verify", factor.url.Path)
+	done := b.code(factor, "otp", s.totp(t))
+	require.True(t, shownOf(t, done).SignedIn)
+
+	require.Equal(t, http.StatusForbidden, b.post("/signout", url.Values{"csrf_token": {before}}).status,
+		"the pre-sign-in token is dead")
+	require.True(t, shownOf(t, b.get("/account")).SignedIn)
+	after := csrfOf(t, b.get("/login"))
+	require.NotEqual(t, before, after)
+	out := b.post("/signout", url.Values{"csrf_token": {after}})
+	require.Equal(t, "/login", out.url.Path)
+}

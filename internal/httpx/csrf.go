@@ -15,6 +15,8 @@ const (
 	CSRFField  = "csrf_token"
 	CSRFHeader = "X-CSRF-Token"
 	csrfKey    = "csrf_token"
+	// MaxFormBytes caps the body of a browser form checked for its token.
+	MaxFormBytes = 64 << 10
 )
 
 // CSRF protects every unsafe request with a synchronizer token kept in the
@@ -40,6 +42,16 @@ func (c *CSRF) Token(ctx context.Context) string {
 	return tok
 }
 
+// Renew replaces the session's CSRF token. Call it whenever the session
+// changes privilege (a completed sign-in), together with the session
+// manager's RenewToken: RenewToken keeps the session's data, so without
+// this a token learnt before the sign-in (a fixated or shared session)
+// would still forge requests afterwards.
+func (c *CSRF) Renew(ctx context.Context) string {
+	c.Sessions.Remove(ctx, csrfKey)
+	return c.Token(ctx)
+}
+
 // Middleware rejects unsafe requests without the session's token. It must run
 // inside the session manager's LoadAndSave.
 func (c *CSRF) Middleware(next http.Handler) http.Handler {
@@ -55,7 +67,12 @@ func (c *CSRF) Middleware(next http.Handler) http.Handler {
 		}
 		want := c.Sessions.GetString(r.Context(), csrfKey)
 		got := r.Header.Get(CSRFHeader)
-		if got == "" {
+		if got == "" && want != "" {
+			// Every browser form is small and none uploads files: the body
+			// read to find the token is capped, so an unauthenticated
+			// request cannot make the server buffer a large (multipart)
+			// body before it is refused.
+			r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
 			got = r.PostFormValue(CSRFField)
 		}
 		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {

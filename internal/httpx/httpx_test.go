@@ -2,6 +2,7 @@ package httpx_test
 
 import (
 	"io"
+	mpart "mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -32,6 +33,7 @@ func TestCSRF(t *testing.T) {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
 
+	other0 := &http.Client{}
 	res, err := c.Get(srv.URL + "/form")
 	require.NoError(t, err)
 	b, _ := io.ReadAll(res.Body)
@@ -66,6 +68,34 @@ func TestCSRF(t *testing.T) {
 		})
 	}
 
+	// A multipart form carries the token too; a huge body is not read to
+	// find it.
+	multipart := func(token string, padding int) int {
+		var body strings.Builder
+		mw := mpart.NewWriter(&body)
+		_ = mw.WriteField("pad", strings.Repeat("x", padding))
+		_ = mw.WriteField(httpx.CSRFField, token)
+		_ = mw.Close()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/form", strings.NewReader(body.String()))
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		res, err := c.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	require.Equal(t, http.StatusOK, multipart(token, 10))
+	require.Equal(t, http.StatusForbidden, multipart("x"+token[1:], 10))
+	require.Equal(t, http.StatusForbidden, multipart(token, 2*httpx.MaxFormBytes))
+
+	// HEAD and OPTIONS are safe methods: never checked.
+	for _, m := range []string{http.MethodHead, http.MethodOptions} {
+		req, _ := http.NewRequest(m, srv.URL+"/form", nil)
+		res, err := other0.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		require.NotEqual(t, http.StatusForbidden, res.StatusCode, m)
+	}
+
 	// Another browser (no session) cannot reuse the token.
 	other := &http.Client{}
 	res, err = other.PostForm(srv.URL+"/form", url.Values{httpx.CSRFField: {token}})
@@ -89,4 +119,38 @@ func TestRequestIDKeepsWellFormedIncomingID(t *testing.T) {
 		require.Equal(t, tc.keep, seen == tc.in, tc.in)
 		require.NotEmpty(t, seen)
 	}
+}
+
+// TestCSRFRenew: a renewed token replaces the old one.
+func TestCSRFRenew(t *testing.T) {
+	sm := scs.New()
+	sm.Store = memstore.New()
+	csrf := &httpx.CSRF{Sessions: sm}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /form", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(csrf.Token(r.Context()))) })
+	mux.HandleFunc("GET /renew", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(csrf.Renew(r.Context()))) })
+	mux.HandleFunc("POST /form", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("accepted")) })
+	srv := httptest.NewServer(sm.LoadAndSave(csrf.Middleware(mux)))
+	defer srv.Close()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	get := func(path string) string {
+		res, err := c.Get(srv.URL + path)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	post := func(token string) int {
+		res, err := c.PostForm(srv.URL+"/form", url.Values{httpx.CSRFField: {token}})
+		require.NoError(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	old := get("/form")
+	renewed := get("/renew")
+	require.NotEqual(t, old, renewed)
+	require.Equal(t, renewed, get("/form"))
+	require.Equal(t, http.StatusForbidden, post(old))
+	require.Equal(t, http.StatusOK, post(renewed))
 }

@@ -64,6 +64,15 @@ func (h *Handler) logger() *slog.Logger {
 
 // Routes mounts the endpoints. The router must run inside the session
 // manager's LoadAndSave (for /authorize and /logout).
+//
+// CORS: only discovery and the JWKS (public, no credentials) allow any
+// origin. /token, /userinfo, /introspect, /revoke and /par send no CORS
+// headers and answer no preflight, on purpose: relying parties call them
+// from their servers, and a browser application uses a backend-for-frontend
+// (draft-ietf-oauth-browser-based-apps §6.1) rather than holding tokens
+// that release a citizen's personal identification number in JavaScript.
+// Public clients (token_endpoint_auth_method none, PKCE) are native apps,
+// which need no CORS.
 func (h *Handler) Routes(r *mux.Router) {
 	r.HandleFunc(oidc.PathDiscovery, h.discovery).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(oidc.PathJWKS, h.jwks).Methods(http.MethodGet, http.MethodHead)

@@ -53,13 +53,16 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	var claims hintClaims
 	hintOK := false
 	if hint != "" {
-		payload, err := p.Keys.Verify(hint) // expired hints are fine (§2)
+		// Expired hints are fine (§2). Only an ID token is one: consent
+		// receipts and logout tokens are signed with the same keys, and a
+		// receipt is in every citizen's hands.
+		payload, err := p.Keys.VerifyType(hint, "JWT")
 		if err != nil || json.Unmarshal(payload, &claims) != nil || claims.Iss != p.Issuer {
 			h.errorPage(w, r, http.StatusBadRequest, "oidc.error.logout", "invalid_request")
 			return
 		}
 		aud := claims.audience()
-		if clientID != "" && clientID != aud {
+		if aud == "" || clientID != "" && clientID != aud {
 			h.errorPage(w, r, http.StatusBadRequest, "oidc.error.logout", "invalid_request")
 			return
 		}
@@ -87,7 +90,11 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		confirmed = want != "" && equalSecret(want, r.PostForm.Get("logout_nonce"))
 		h.Sessions.Remove(ctx, keyLogoutNonce)
 	}
-	sameSession := hintOK && (claims.Sid == "" || claims.Sid == login.SID)
+	// Signing out without asking needs proof that the hint was issued for
+	// this very sign-in: its sid. A hint without one (or anyone else's ID
+	// token) proves nothing, and a link carrying it must not sign the
+	// citizen out behind their back (§2: the OP asks the End-User).
+	sameSession := hintOK && claims.Sid != "" && login.SID != "" && claims.Sid == login.SID
 	if signedIn && !sameSession && !confirmed {
 		var b [24]byte
 		_, _ = rand.Read(b[:])
