@@ -35,7 +35,15 @@ type Config struct {
 	Lockout Lockout  `yaml:"lockout"`
 	Consent Consent  `yaml:"consent"`
 	Audit   Audit    `yaml:"audit"`
+	SMS     SMS      `yaml:"sms"`
 	Log     Log      `yaml:"log"`
+}
+
+// SMS configures delivery of one-time codes. Outside dev mode a gateway URL
+// is required; its bearer token comes from DINHDANH_SMS_TOKEN.
+type SMS struct {
+	WebhookURL string `yaml:"webhook_url"`
+	Token      string `yaml:"-"`
 }
 
 // TLS serves HTTPS directly when both files are set.
@@ -184,6 +192,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	cfg.Secrets.AuditKey = readKey(getenv, "DINHDANH_AUDIT_KEY", &errs)
 	cfg.Secrets.SessionKey = readKey(getenv, "DINHDANH_SESSION_KEY", &errs)
 	cfg.Secrets.AdminToken = readEnv(getenv, "DINHDANH_ADMIN_TOKEN", &errs)
+	cfg.SMS.Token = readEnv(getenv, "DINHDANH_SMS_TOKEN", &errs)
 	if len(errs) > 0 {
 		return cfg, fmt.Errorf("config: %w", errors.Join(errs...))
 	}
@@ -237,6 +246,8 @@ type Needs struct {
 	DB bool
 	// Secrets: every key must be set (serving outside dev mode).
 	Secrets bool
+	// SMS: an SMS gateway must be configured (serving outside dev mode).
+	SMS bool
 }
 
 // Validate reports every invalid or missing value together, naming the key.
@@ -288,6 +299,11 @@ func (c Config) Validate(needs Needs) error {
 		// officers' history lookups, and nothing throttles guesses at it.
 		if t := c.Secrets.AdminToken; t != "" && len(t) < MinAdminTokenLen {
 			add("DINHDANH_ADMIN_TOKEN", "must have at least %d characters (e.g. openssl rand -base64 32), got %d", MinAdminTokenLen, len(t))
+		}
+	}
+	if needs.SMS && !c.DevMode {
+		if u, err := url.Parse(c.SMS.WebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			add("sms.webhook_url", "must be the https URL of the SMS gateway outside dev mode (one-time codes must reach citizens)")
 		}
 	}
 	positive := map[string]Duration{

@@ -31,7 +31,7 @@ func write(t *testing.T, body string) string {
 func TestExampleConfigIsValid(t *testing.T) {
 	cfg, err := config.Load("example.yaml", env(fullEnv()))
 	require.NoError(t, err)
-	require.NoError(t, cfg.Validate(config.Needs{DB: true, Secrets: true}))
+	require.NoError(t, cfg.Validate(config.Needs{DB: true, Secrets: true, SMS: true}))
 	require.Equal(t, "https://id.example.gov.vn", cfg.Issuer)
 }
 
@@ -44,9 +44,9 @@ func TestValidateReportsEveryProblemTogether(t *testing.T) {
 	p := write(t, "issuer: http://id.example.vn\nlisten: \"\"\ntokens:\n  code_ttl: 1h\nargon2:\n  memory_kib: 10\nlog:\n  level: loud\n")
 	cfg, err := config.Load(p, env(map[string]string{}))
 	require.NoError(t, err)
-	err = cfg.Validate(config.Needs{DB: true, Secrets: true})
+	err = cfg.Validate(config.Needs{DB: true, Secrets: true, SMS: true})
 	require.Error(t, err)
-	for _, want := range []string{"issuer: must use https", "listen:", "tokens.code_ttl", "argon2.memory_kib", "log.level", "DATABASE_URL", "DINHDANH_ENCRYPTION_KEY", "DINHDANH_AUDIT_KEY"} {
+	for _, want := range []string{"issuer: must use https", "listen:", "tokens.code_ttl", "argon2.memory_kib", "log.level", "DATABASE_URL", "DINHDANH_ENCRYPTION_KEY", "DINHDANH_AUDIT_KEY", "sms.webhook_url"} {
 		require.Contains(t, err.Error(), want)
 	}
 }
@@ -73,15 +73,15 @@ func TestShortAdminTokenRefused(t *testing.T) {
 	e["DINHDANH_ADMIN_TOKEN"] = "admin"
 	cfg, err := config.Load("example.yaml", env(e))
 	require.NoError(t, err)
-	require.ErrorContains(t, cfg.Validate(config.Needs{DB: true, Secrets: true}), "DINHDANH_ADMIN_TOKEN")
+	require.ErrorContains(t, cfg.Validate(config.Needs{DB: true, Secrets: true, SMS: true}), "DINHDANH_ADMIN_TOKEN")
 
 	e["DINHDANH_ADMIN_TOKEN"] = "kX3v9q2mJ7tYb1LwZr8nC4pHs6dFg0aQ"
 	cfg, err = config.Load("example.yaml", env(e))
 	require.NoError(t, err)
-	require.NoError(t, cfg.Validate(config.Needs{DB: true, Secrets: true}))
+	require.NoError(t, cfg.Validate(config.Needs{DB: true, Secrets: true, SMS: true}))
 
 	delete(e, "DINHDANH_ADMIN_TOKEN")
 	cfg, err = config.Load("example.yaml", env(e))
 	require.NoError(t, err)
-	require.NoError(t, cfg.Validate(config.Needs{DB: true, Secrets: true}), "no token: no admin API")
+	require.NoError(t, cfg.Validate(config.Needs{DB: true, Secrets: true, SMS: true}), "no token: no admin API")
 }

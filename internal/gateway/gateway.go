@@ -24,6 +24,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
+	"github.com/dinhdanh/dinhdanh/accounts/smsgateway"
 	accountsweb "github.com/dinhdanh/dinhdanh/accounts/web"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/audit"
@@ -88,6 +89,22 @@ type Options struct {
 	SMS accounts.Sender
 }
 
+// noSMS refuses to send: no SMS gateway is configured.
+type noSMS struct{}
+
+func (noSMS) Send(context.Context, string, string) error {
+	return errors.New("gateway: no SMS gateway configured (sms.webhook_url)")
+}
+
+// metricsToken guards /metrics with the admin token outside dev mode:
+// pool and audit figures are for operators only.
+func metricsToken(cfg config.Config) string {
+	if cfg.DevMode {
+		return ""
+	}
+	return cfg.Secrets.AdminToken
+}
+
 // DeriveKey derives a purpose-specific 32-byte key from a configured root
 // key, so one secret in the environment never serves two purposes.
 func DeriveKey(root []byte, purpose string) []byte {
@@ -136,9 +153,20 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	// Citizens and registries.
 	g.Registry = attributespg.NewStore(pool)
 	inbox := accountspg.NewInbox(pool)
-	sender := o.SMS
-	if sender == nil || cfg.DevMode {
+	// Dev mode keeps codes in the developer inbox (/dev/sms); otherwise they
+	// go to the SMS gateway and nowhere else, never into a table.
+	var sender accounts.Sender
+	switch {
+	case cfg.DevMode:
 		sender = &accounts.LogSender{Logger: logger, Inbox: inbox, Now: o.Now}
+	case o.SMS != nil:
+		sender = o.SMS
+	case cfg.SMS.WebhookURL != "":
+		sender = &smsgateway.Sender{URL: cfg.SMS.WebhookURL, Token: cfg.SMS.Token, HTTP: &http.Client{Timeout: 10 * time.Second}}
+	default:
+		// Operator commands never send codes; serve refuses to start
+		// without a gateway (config.Needs.SMS).
+		sender = noSMS{}
 	}
 	g.Accounts, err = accounts.New(accounts.Config{
 		Store: accountspg.NewStore(pool), Registry: g.Registry, Audit: o.Audit, Sender: sender,
@@ -264,12 +292,15 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	}
 
 	g.Handler = server.New(server.Options{
-		Logger:        logger,
-		Templates:     tmpl,
-		Sessions:      sessions,
-		CSRF:          csrf,
-		Metrics:       reg,
-		TLS:           cfg.TLS.Enabled(),
+		Logger:    logger,
+		Templates: tmpl,
+		Sessions:  sessions,
+		CSRF:      csrf,
+		Metrics:   reg,
+		// HSTS whenever citizens reach the gateway over https, also when a
+		// proxy in front of it terminates TLS.
+		TLS:           cfg.TLS.Enabled() || issuer.Scheme == "https",
+		MetricsToken:  metricsToken(cfg),
 		SecureCookies: sessions.Cookie.Secure,
 		Ready: func(ctx context.Context) error {
 			return pg.CheckCurrent(ctx, pool, schema.Sources()...)

@@ -27,11 +27,14 @@ func newGateway(t *testing.T) *httptest.Server {
 	return srv
 }
 
-func newGatewayWithParts(t *testing.T) (*httptest.Server, *gateway.Gateway, *pgtest.DB) {
+func newGatewayWithParts(t *testing.T, adjust ...func(*config.Config)) (*httptest.Server, *gateway.Gateway, *pgtest.DB) {
 	t.Helper()
 	db := pgtest.New(t)
 	cfg := config.Default()
 	cfg.DevMode = true
+	for _, f := range adjust {
+		f(&cfg)
+	}
 	for _, k := range []*[]byte{&cfg.Secrets.EncryptionKey, &cfg.Secrets.PairwiseKey, &cfg.Secrets.SecretPepper, &cfg.Secrets.AuditKey, &cfg.Secrets.SessionKey} {
 		*k = make([]byte, 32)
 		_, _ = rand.Read(*k)
@@ -113,4 +116,28 @@ func TestChosenLanguageIsKeptForTheVisit(t *testing.T) {
 	require.Contains(t, get("/no-such-page"), "Page not found.", "English stays chosen without ui_locales")
 	require.Contains(t, get("/no-such-page?ui_locales=vi"), "Không tìm thấy trang.")
 	require.Contains(t, get("/no-such-page"), "Không tìm thấy trang.")
+}
+
+func TestProductionModeGuardsMetricsAndSendsHSTS(t *testing.T) {
+	const token = "0123456789abcdef0123456789abcdef"
+	srv, _, _ := newGatewayWithParts(t, func(c *config.Config) {
+		c.DevMode = false
+		c.Issuer = "https://id.example.gov.vn"
+		c.Secrets.AdminToken = token
+		c.SMS.WebhookURL = "https://sms.example.gov.vn/send"
+	})
+	res, err := http.Get(srv.URL + "/metrics")
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	require.Contains(t, res.Header.Get("Strict-Transport-Security"), "max-age=")
+
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.Contains(t, string(b), "dinhdanh_audit_events_total")
 }

@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -34,7 +35,9 @@ type Options struct {
 	Sessions  *scs.SessionManager
 	CSRF      *httpx.CSRF
 	Metrics   *prometheus.Registry
-	TLS       bool
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	TLS          bool
 	// Ready reports whether the gateway can serve (database reachable,
 	// schema current).
 	Ready func(ctx context.Context) error
@@ -56,7 +59,7 @@ func New(o Options) http.Handler {
 	var httpMetrics *httpx.Metrics
 	if o.Metrics != nil {
 		httpMetrics = httpx.NewMetrics(o.Metrics)
-		r.Handle("/metrics", promhttp.HandlerFor(o.Metrics, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+		r.Handle("/metrics", bearer(o.MetricsToken, promhttp.HandlerFor(o.Metrics, promhttp.HandlerOpts{}))).Methods(http.MethodGet)
 	}
 	r.Use(httpx.RequestID, httpx.Observe(o.Logger, httpMetrics), httpx.SecurityHeaders(o.TLS), rememberLanguage(o.SecureCookies))
 
@@ -120,6 +123,22 @@ func CSRFFailed(set *templates.Set) http.Handler {
 			Base:    templates.Base{Lang: lang, RequestID: httpx.RequestIDFrom(req.Context())},
 			Message: "error.csrf", Code: "csrf",
 		})
+	})
+}
+
+// bearer requires "Authorization: Bearer token" when token is set.
+func bearer(token string, h http.Handler) http.Handler {
+	if token == "" {
+		return h
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
 }
 
