@@ -14,7 +14,7 @@ import (
 
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	cfg, _, err := loadConfig(fs, args, config.Needs{DB: true, Secrets: true})
+	cfg, _, err := loadConfig(fs, args, config.Needs{DB: true, Secrets: true, SMS: true})
 	if err != nil {
 		return err
 	}
