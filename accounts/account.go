@@ -73,6 +73,19 @@ type Record struct {
 	Account
 	PasswordHash string // PHC string, see HashPassword; empty when none set
 	TOTP         TOTPState
+	// PasscodeHash is the argon2id PHC string of the 6-digit passcode for
+	// in-app features, set at activation; empty when none.
+	PasscodeHash string
+	// SecurityAnswers are the two security questions chosen at activation,
+	// with argon2id hashes of their normalised answers; nil when none.
+	SecurityAnswers []SecurityAnswer
+}
+
+// SecurityAnswer is a security question (an id of SecurityQuestions) and the
+// argon2id PHC string of its answer, normalised by NormalizeAnswer.
+type SecurityAnswer struct {
+	Question string `json:"q"`
+	Hash     string `json:"h"`
 }
 
 // Factors lists the second factors the record can use, TOTP first.

@@ -40,7 +40,10 @@ const (
 	ScopeAccount      Scope = "account"       // wrong passwords, keyed by personal id number
 	ScopeSecondFactor Scope = "second_factor" // wrong codes, keyed by personal id number
 	ScopeIP           Scope = "ip"            // every wrong attempt, keyed by client address
-	ScopeSMS          Scope = "sms"           // SMS codes sent, keyed by account id
+	ScopeSMS          Scope = "sms"           // SMS codes sent, keyed by account id (or "phone:" and a number)
+	// ScopeSMSAddress counts SMS codes sent at the request of one client
+	// address (registration and activation, before anyone signed in).
+	ScopeSMSAddress Scope = "sms_ip"
 )
 
 // LockoutError says that sign-in is refused for a while. Pages show

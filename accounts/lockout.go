@@ -21,21 +21,27 @@ type LockoutPolicy struct {
 	// StrikeMemory: a key that stayed out of trouble this long after its
 	// last lockout starts again from LockFor.
 	StrikeMemory time.Duration
-	// SMSPerHour caps the SMS codes sent to one account per hour.
+	// SMSPerHour caps the SMS codes sent to one account (or, while
+	// registering, one phone number) per hour.
 	SMSPerHour int
+	// SMSPerAddressHour caps the registration and activation codes sent at
+	// the request of one client address per hour. It is higher than
+	// SMSPerHour: many subscribers share a mobile carrier's address.
+	SMSPerAddressHour int
 }
 
 // DefaultLockoutPolicy: 5 wrong passwords per account or 20 wrong attempts
 // per address in 15 minutes lock for 15 minutes, then 30, 60, … up to 24
 // hours; 5 SMS codes per account per hour.
 var DefaultLockoutPolicy = LockoutPolicy{
-	AccountFailures: 5,
-	IPFailures:      20,
-	Window:          15 * time.Minute,
-	LockFor:         15 * time.Minute,
-	MaxLock:         24 * time.Hour,
-	StrikeMemory:    24 * time.Hour,
-	SMSPerHour:      5,
+	AccountFailures:   5,
+	IPFailures:        20,
+	Window:            15 * time.Minute,
+	LockFor:           15 * time.Minute,
+	MaxLock:           24 * time.Hour,
+	StrikeMemory:      24 * time.Hour,
+	SMSPerHour:        5,
+	SMSPerAddressHour: 30,
 }
 
 func (p LockoutPolicy) withDefaults() LockoutPolicy {
@@ -61,6 +67,9 @@ func (p LockoutPolicy) withDefaults() LockoutPolicy {
 	if p.SMSPerHour > 0 {
 		d.SMSPerHour = p.SMSPerHour
 	}
+	if p.SMSPerAddressHour > 0 {
+		d.SMSPerAddressHour = p.SMSPerAddressHour
+	}
 	return d
 }
 
@@ -72,16 +81,27 @@ func (p LockoutPolicy) limit(s Scope) int {
 }
 
 func (p LockoutPolicy) window(s Scope) time.Duration {
-	if s == ScopeSMS {
+	if s == ScopeSMS || s == ScopeSMSAddress {
 		return time.Hour
 	}
 	return p.Window
 }
 
+// sends returns the hourly limit of a scope that counts codes sent.
+func (p LockoutPolicy) sends(s Scope) (int, bool) {
+	switch s {
+	case ScopeSMS:
+		return p.SMSPerHour, true
+	case ScopeSMSAddress:
+		return p.SMSPerAddressHour, true
+	}
+	return 0, false
+}
+
 // fail counts one failure on t at now and reports whether t is locked
 // afterwards, and until when. The failure that reaches the limit locks. For
-// ScopeSMS the "failures" are codes sent: the limit-th code goes out and
-// the next one is refused until the hour is over.
+// ScopeSMS and ScopeSMSAddress the "failures" are codes sent: the limit-th
+// code goes out and the next one is refused until the hour is over.
 func (p LockoutPolicy) fail(t *Throttle, now time.Time) (until time.Time, locked bool) {
 	if now.Before(t.LockedUntil) {
 		return t.LockedUntil, true
@@ -93,8 +113,8 @@ func (p LockoutPolicy) fail(t *Throttle, now time.Time) (until time.Time, locked
 		t.Failures, t.WindowStart = 0, now
 	}
 	t.Failures++
-	if t.Scope == ScopeSMS {
-		if t.Failures <= p.SMSPerHour {
+	if limit, ok := p.sends(t.Scope); ok {
+		if t.Failures <= limit {
 			return time.Time{}, false
 		}
 		t.Failures--

@@ -22,6 +22,9 @@ import (
 // Config is what a Service is built from.
 type Config struct {
 	Store Store
+	// Registrations keeps self-registrations in progress; when nil, Store is
+	// used if it implements RegistrationStore (accounts/postgres does).
+	Registrations RegistrationStore
 	// Registry is the population registry: an account is only created for a
 	// person it knows, whose personal id number agrees with their record.
 	Registry attributes.Registry
@@ -52,6 +55,7 @@ type Config struct {
 // Service is the accounts capability: lifecycle, credentials and sign-in.
 type Service struct {
 	store       Store
+	regs        RegistrationStore
 	registry    attributes.Registry
 	audit       audit.Recorder
 	sender      Sender
@@ -93,7 +97,10 @@ func New(cfg Config) (*Service, error) {
 		store: cfg.Store, registry: cfg.Registry, audit: cfg.Audit, sender: cfg.Sender,
 		logger: cfg.Logger, now: cfg.Now, params: cfg.Argon2Params, totp: tc,
 		codeKey: cfg.CodeKey, issuer: cfg.Issuer, lockout: cfg.Lockout.withDefaults(),
-		smsTTL: cfg.SMSCodeTTL, smsAttempts: cfg.SMSMaxAttempts,
+		smsTTL: cfg.SMSCodeTTL, smsAttempts: cfg.SMSMaxAttempts, regs: cfg.Registrations,
+	}
+	if rs, ok := cfg.Store.(RegistrationStore); ok && s.regs == nil {
+		s.regs = rs
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -835,9 +842,10 @@ func DeriveKey(root []byte, purpose string) []byte {
 	return m.Sum(nil)
 }
 
-// Purge deletes SMS codes that expired a day ago or more and throttles left
-// alone for the lockout policy's StrikeMemory. Run it periodically (any
-// replica; it is idempotent).
+// Purge deletes SMS codes that expired a day ago or more, throttles left
+// alone for the lockout policy's StrikeMemory, and self-registrations
+// started a day ago or more. Run it periodically (any replica; it is
+// idempotent).
 func (s *Service) Purge(ctx context.Context) (int64, error) {
 	now := s.clock()
 	before := now.Add(-s.lockout.StrikeMemory)
@@ -847,6 +855,13 @@ func (s *Service) Purge(ctx context.Context) (int64, error) {
 	n, err := s.store.Purge(ctx, before)
 	if err != nil {
 		return 0, fmt.Errorf("accounts: purge: %w", err)
+	}
+	if s.regs != nil {
+		m, err := s.regs.PurgeRegistrations(ctx, now.Add(-24*time.Hour))
+		if err != nil {
+			return n, fmt.Errorf("accounts: purge: %w", err)
+		}
+		n += m
 	}
 	return n, nil
 }

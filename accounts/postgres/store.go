@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -45,15 +46,24 @@ func translate(err error) error {
 }
 
 const accountColumns = `id::text, personal_id, level, status, coalesce(phone, ''), email, lock_reason,
-	password_hash, totp_secret, totp_confirmed, totp_last_step, created_at, activated_at, updated_at`
+	password_hash, totp_secret, totp_confirmed, totp_last_step, created_at, activated_at, updated_at,
+	passcode_hash, security_answers`
 
 func scanRecord(row pgx.Row) (accounts.Record, error) {
 	var r accounts.Record
 	var status string
+	var answers []byte
 	err := row.Scan(&r.ID, &r.PersonalID, &r.Level, &status, &r.Phone, &r.Email, &r.LockReason,
-		&r.PasswordHash, &r.TOTP.Secret, &r.TOTP.Confirmed, &r.TOTP.LastStep, &r.CreatedAt, &r.ActivatedAt, &r.UpdatedAt)
+		&r.PasswordHash, &r.TOTP.Secret, &r.TOTP.Confirmed, &r.TOTP.LastStep, &r.CreatedAt, &r.ActivatedAt, &r.UpdatedAt,
+		&r.PasscodeHash, &answers)
 	if err != nil {
 		return accounts.Record{}, translate(err)
+	}
+	if err := json.Unmarshal(answers, &r.SecurityAnswers); err != nil {
+		return accounts.Record{}, fmt.Errorf("security answers: %w", err)
+	}
+	if len(r.SecurityAnswers) == 0 {
+		r.SecurityAnswers = nil
 	}
 	r.Status = accounts.Status(status)
 	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
@@ -74,14 +84,26 @@ func nullable(s string) *string {
 // Create implements accounts.Store.
 func (s *Store) Create(ctx context.Context, r accounts.Record) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO accounts (id, personal_id, level, status, phone, email, lock_reason,
-		password_hash, totp_secret, totp_confirmed, totp_last_step, created_at, activated_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		password_hash, totp_secret, totp_confirmed, totp_last_step, created_at, activated_at, updated_at,
+		passcode_hash, security_answers)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		r.ID, r.PersonalID, int(r.Level), string(r.Status), nullable(r.Phone), r.Email, r.LockReason,
-		r.PasswordHash, r.TOTP.Secret, r.TOTP.Confirmed, r.TOTP.LastStep, r.CreatedAt.UTC(), utcPtr(r.ActivatedAt), r.UpdatedAt.UTC())
+		r.PasswordHash, r.TOTP.Secret, r.TOTP.Confirmed, r.TOTP.LastStep, r.CreatedAt.UTC(), utcPtr(r.ActivatedAt), r.UpdatedAt.UTC(),
+		r.PasscodeHash, answersJSON(r.SecurityAnswers))
 	if err != nil {
 		return fmt.Errorf("accounts/postgres: create: %w", translate(err))
 	}
 	return nil
+}
+
+// answersJSON is the security_answers column value: a JSON array, never
+// null.
+func answersJSON(a []accounts.SecurityAnswer) string {
+	if len(a) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(a) // strings only: cannot fail
+	return string(b)
 }
 
 func utcPtr(t *time.Time) *time.Time {
@@ -128,10 +150,12 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*accounts.Record)
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE accounts SET level = $2, status = $3, phone = $4, email = $5, lock_reason = $6,
-			password_hash = $7, totp_secret = $8, totp_confirmed = $9, totp_last_step = $10, activated_at = $11, updated_at = $12
+			password_hash = $7, totp_secret = $8, totp_confirmed = $9, totp_last_step = $10, activated_at = $11, updated_at = $12,
+			passcode_hash = $13, security_answers = $14
 			WHERE id = $1`,
 			id, int(r.Level), string(r.Status), nullable(r.Phone), r.Email, r.LockReason,
-			r.PasswordHash, r.TOTP.Secret, r.TOTP.Confirmed, r.TOTP.LastStep, utcPtr(r.ActivatedAt), r.UpdatedAt.UTC())
+			r.PasswordHash, r.TOTP.Secret, r.TOTP.Confirmed, r.TOTP.LastStep, utcPtr(r.ActivatedAt), r.UpdatedAt.UTC(),
+			r.PasscodeHash, answersJSON(r.SecurityAnswers))
 		if err != nil {
 			return translate(err)
 		}

@@ -74,6 +74,8 @@ func testRoundTrip(t *testing.T, s accounts.Store) {
 	r.ActivatedAt = &act
 	r.TOTP = accounts.TOTPState{Secret: []byte{1, 2, 3, 0, 255}, Confirmed: true, LastStep: 59_000_000}
 	r.LockReason = "holder_request"
+	r.PasscodeHash = "$argon2id$v=19$m=8,t=1,p=1$cGFzc2NvZGU$aGFzaGhhc2hoYXNoaGFzaA"
+	r.SecurityAnswers = []accounts.SecurityAnswer{{Question: "first_school", Hash: "$argon2id$a"}, {Question: "favourite_food", Hash: "$argon2id$b"}}
 	require.NoError(t, s.Create(ctx, r))
 
 	want := r
@@ -100,6 +102,23 @@ func testRoundTrip(t *testing.T, s accounts.Store) {
 	require.Equal(t, r2, got)
 	require.Nil(t, got.TOTP.Secret)
 	require.Empty(t, got.Factors())
+
+	// Activation secrets written by Update come back; clearing them too.
+	got, err = s.Update(ctx, r2.ID, func(r *accounts.Record) error {
+		r.PasscodeHash = "$argon2id$c"
+		r.SecurityAnswers = []accounts.SecurityAnswer{{Question: "first_teacher", Hash: "$argon2id$d"}}
+		return nil
+	})
+	require.NoError(t, err)
+	again, err := s.Get(ctx, r2.ID)
+	require.NoError(t, err)
+	require.Equal(t, got, again)
+	require.Equal(t, "$argon2id$c", again.PasscodeHash)
+	_, err = s.Update(ctx, r2.ID, func(r *accounts.Record) error { r.PasscodeHash, r.SecurityAnswers = "", nil; return nil })
+	require.NoError(t, err)
+	again, err = s.Get(ctx, r2.ID)
+	require.NoError(t, err)
+	require.Equal(t, r2, again)
 }
 
 func testNotFound(t *testing.T, s accounts.Store) {

@@ -66,6 +66,8 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle(PathVerify, httpx.NoStore(http.HandlerFunc(h.postVerify))).Methods(http.MethodPost)
 	r.Handle(PathSendSMS, httpx.NoStore(http.HandlerFunc(h.sendSMS))).Methods(http.MethodPost)
 	r.Handle(PathSignOut, httpx.NoStore(http.HandlerFunc(h.signOut))).Methods(http.MethodPost)
+	h.registrationRoutes(r)
+	h.activationRoutes(r)
 	if h.LockAccount != nil {
 		r.Handle(PathLock, httpx.NoStore(http.HandlerFunc(h.showLock))).Methods(http.MethodGet, http.MethodHead)
 		r.Handle(PathLock, httpx.NoStore(http.HandlerFunc(h.postLock))).Methods(http.MethodPost)

@@ -40,6 +40,7 @@ const (
 // gateway uses: sessions (scs on pgxstore) → CSRF → no-store → routes.
 type site struct {
 	srv      *httptest.Server
+	db       *pgtest.DB
 	env      *accountstest.Env
 	sessions *scs.SessionManager
 	inbox    *accountspg.Inbox
@@ -60,7 +61,7 @@ func newSite(t *testing.T, devMode bool) *site {
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = false // plain http test server
 	csrf := &httpx.CSRF{Sessions: sm}
-	s := &site{env: env, sessions: sm, inbox: accountspg.NewInbox(db.App)}
+	s := &site{env: env, db: db, sessions: sm, inbox: accountspg.NewInbox(db.App)}
 	h := &web.Handler{Accounts: env.Service, Templates: tmpl, Sessions: sm, CSRF: csrf, Now: env.Clock.Now, DevMode: devMode, Inbox: s.inbox}
 
 	r := mux.NewRouter()

@@ -102,7 +102,7 @@ func DemoBanner() string {
   level 2  %s  Nguyễn Văn An   TOTP secret %s, or SMS
   level 1  %s  Trần Thị Bình   SMS code (read it at /dev/sms)
   level 1  %s  Kim Min-jun     foreign resident, SMS code
-  pending  %s  Lê Văn Cường    not activated
+  pending  %s  Lê Văn Cường    not activated: activate at /activate with phone 0901000004
   locked   %s  Phạm Thị Dung   locked: lost phone
   generated citizens: password %s
 `, DemoPassword, DemoLevel2ID, DemoTOTPSecret, DemoLevel1ID, DemoForeignerID, DemoPendingID, DemoLockedID, GeneratedPassword)

@@ -16,6 +16,7 @@ var typeOrder = []audit.EventType{
 	audit.AccountRegistered, audit.AccountActivated, audit.AccountLocked, audit.AccountUnlocked,
 	audit.PasswordChanged, audit.PhoneChanged, audit.DeviceChanged, audit.FactorChanged, audit.HistoryViewed,
 	audit.OfficerAction, audit.OperatorAction, audit.RetentionApplied, audit.ClientChanged, audit.KeyRotated,
+	audit.CredentialIssued,
 }
 
 var knownTypes = func() map[audit.EventType]bool {

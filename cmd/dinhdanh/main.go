@@ -8,6 +8,7 @@
 //	dinhdanh keys    rotate|list
 //	dinhdanh audit   verify|export-checkpoints|retain|public-key
 //	dinhdanh account lock|unlock|show PERSONAL_ID
+//	dinhdanh enrol   level1|level2 PERSONAL_ID
 package main
 
 import (
@@ -46,6 +47,8 @@ Operator commands (DATABASE_URL, or the dev database under ./.data):
   dinhdanh audit public-key                     the audit key's public half (PEM)
   dinhdanh account lock PERSONAL_ID -reason TEXT | unlock PERSONAL_ID | show PERSONAL_ID
   dinhdanh report activation                    registered vs activated accounts per province
+  dinhdanh enrol level1|level2 PERSONAL_ID      raise the level after an officer's check (-actor OFFICER)
+  dinhdanh share verify -jwks FILE|URL TEXT     check a QR credential offline, as a verifier would
 Changes are audited with -actor NAME (default $USER); most commands take -json.
 
 Secrets and database URLs come from the environment; see config/example.yaml.
@@ -85,6 +88,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdAccount(ctx, rest, stdout, stderr)
 	case "report":
 		return cmdReport(ctx, rest, stdout, stderr)
+	case "enrol":
+		return cmdEnrol(ctx, rest, stdout, stderr)
+	case "share":
+		return cmdShare(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -44,6 +44,8 @@ import (
 	"github.com/dinhdanh/dinhdanh/oidc/consentlink"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 	oidcweb "github.com/dinhdanh/dinhdanh/oidc/web"
+	"github.com/dinhdanh/dinhdanh/sharing"
+	sharingweb "github.com/dinhdanh/dinhdanh/sharing/web"
 	"github.com/dinhdanh/dinhdanh/templates"
 )
 
@@ -291,6 +293,26 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		CSRF: csrf, Logger: logger, LoginPath: accountsweb.PathLogin,
 	}
 
+	// QR credentials, signed with the ID-token keys (oidc.Keys is a
+	// sharing.Signer) so that verifiers check them against /jwks.json.
+	shares, err := sharing.New(sharing.Config{
+		Signer: g.Keys, Registry: g.Registry, Documents: g.Registry, Audit: o.Audit, Issuer: cfg.Issuer, Now: o.Now,
+		Holders: sharing.HolderFunc(func(ctx context.Context, id string) (sharing.Holder, error) {
+			a, err := g.Accounts.Get(ctx, id)
+			if err != nil {
+				return sharing.Holder{}, err
+			}
+			return sharing.Holder{PersonalID: a.PersonalID, Level: int(a.Level), Active: a.Status == accounts.Active}, nil
+		}),
+	})
+	if err != nil {
+		return fail(err)
+	}
+	sharePages := &sharingweb.Handler{
+		Sharing: shares, JWKS: g.Keys.JWKS, Issuer: cfg.Issuer, Templates: tmpl, Sessions: sessions, CSRF: csrf,
+		Logger: logger, LoginPath: accountsweb.PathLogin, Now: o.Now,
+	}
+
 	g.Handler = server.New(server.Options{
 		Logger:    logger,
 		Templates: tmpl,
@@ -305,7 +327,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Ready: func(ctx context.Context) error {
 			return pg.CheckCurrent(ctx, pool, schema.Sources()...)
 		},
-		Browser:           []server.Mounter{signin, provider, consentPages, history},
+		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages},
 		BrowserMiddleware: []mux.MiddlewareFunc{g.endLockedSignIns(sessions, logger)},
 	})
 

@@ -65,6 +65,8 @@ func TestShellEndpointsAndHeaders(t *testing.T) {
 		{"/metrics", "", 200, "dinhdanh_db_pool_acquired_conns"},
 		{"/metrics", "", 200, "dinhdanh_audit_events_total"},
 		{"/static/css/site.css", "", 200, "--accent"},
+		{"/register", "", 200, "Đăng ký tài khoản định danh điện tử"},
+		{"/activate?ui_locales=en", "", 200, "Activate your account"},
 		{"/no-such-page", "", 404, "Không tìm thấy trang."},
 		{"/no-such-page?ui_locales=en", "", 404, "Page not found."},
 		{"/no-such-page", "en-US,en;q=0.8", 404, "Page not found."},
