@@ -349,26 +349,7 @@ func openOwnerForTool(ctx context.Context, cfg *config.Config, dataDir string, l
 	if cfg.DB.URL != "" {
 		return nil, nil, errors.New("DATABASE_MIGRATE_URL is required: audit maintenance creates and drops partitions as the schema owner role (dinhdanh_owner)")
 	}
-	cfg.DevMode = true
-	if err := devSecrets(filepath.Join(dataDir, "dev-secrets.json"), &cfg.Secrets); err != nil {
-		return nil, nil, err
-	}
-	dir := filepath.Join(dataDir, "postgres")
-	c, running := pg.Running(dir)
-	stop := func() {}
-	if !running {
-		var err error
-		if c, err = pg.StartCluster(ctx, pg.ClusterOptions{Dir: dir, Logger: logger}); err != nil {
-			return nil, nil, fmt.Errorf("no DATABASE_MIGRATE_URL and no dev database: %w", err)
-		}
-		stop = c.Stop
-	}
-	pool, err := pg.Open(ctx, c.URL(pg.OwnerRole, "dinhdanh"), 3)
-	if err != nil {
-		stop()
-		return nil, nil, fmt.Errorf("dev database (run `make run` once first): %w", err)
-	}
-	return pool, func() { pool.Close(); stop() }, nil
+	return openDevPool(ctx, cfg, dataDir, logger, pg.OwnerRole, "DATABASE_MIGRATE_URL")
 }
 
 // verifyJSON is the machine-readable verification report.

@@ -76,6 +76,13 @@ func openForTool(ctx context.Context, cfg *config.Config, dataDir string, logger
 		pool, err := pg.Open(ctx, cfg.DB.URL, 8)
 		return pool, func() { pool.Close() }, err
 	}
+	return openDevPool(ctx, cfg, dataDir, logger, pg.AppRole, "DATABASE_URL")
+}
+
+// openDevPool connects as role to the `dinhdanh dev` database under dataDir
+// with the dev secrets, starting its cluster for the command when it is not
+// running. missing names the variable that would have pointed elsewhere.
+func openDevPool(ctx context.Context, cfg *config.Config, dataDir string, logger *slog.Logger, role, missing string) (*pgxpool.Pool, func(), error) {
 	cfg.DevMode = true
 	if err := devSecrets(filepath.Join(dataDir, "dev-secrets.json"), &cfg.Secrets); err != nil {
 		return nil, nil, err
@@ -86,11 +93,11 @@ func openForTool(ctx context.Context, cfg *config.Config, dataDir string, logger
 	if !running {
 		var err error
 		if c, err = pg.StartCluster(ctx, pg.ClusterOptions{Dir: dir, Logger: logger}); err != nil {
-			return nil, nil, fmt.Errorf("no DATABASE_URL and no dev database: %w", err)
+			return nil, nil, fmt.Errorf("no %s and no dev database: %w", missing, err)
 		}
 		stop = c.Stop
 	}
-	pool, err := pg.Open(ctx, c.URL(pg.AppRole, "dinhdanh"), 8)
+	pool, err := pg.Open(ctx, c.URL(role, "dinhdanh"), 8)
 	if err != nil {
 		stop()
 		return nil, nil, fmt.Errorf("dev database (run `make run` once first): %w", err)
