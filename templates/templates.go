@@ -3,10 +3,12 @@ package templates
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
+	"path"
 	"strings"
 )
 
@@ -29,9 +31,14 @@ type Set struct {
 	pages map[string]*template.Template
 }
 
-// New parses every page against the shared layout.
+// partials are the files of {{define}}d fragments that pages share
+// ({{template "name" ...}}); they are parsed with the layout into every page
+// and are no pages themselves.
+const partials = "html/partials_*.html"
+
+// New parses every page against the shared layout and partials.
 func New() (*Set, error) {
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "html/layout.html")
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "html/layout.html", partials)
 	if err != nil {
 		return nil, fmt.Errorf("templates: parse layout: %w", err)
 	}
@@ -42,7 +49,7 @@ func New() (*Set, error) {
 	s := &Set{pages: map[string]*template.Template{}}
 	for _, n := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "html/"), ".html")
-		if name == "layout" {
+		if isPartial, _ := path.Match(partials, n); name == "layout" || isPartial {
 			continue
 		}
 		t, err := template.Must(layout.Clone()).ParseFS(files, n)
@@ -56,6 +63,22 @@ func New() (*Set, error) {
 
 var funcs = template.FuncMap{
 	"t": func(lang Lang, key string, args ...any) string { return T(lang, key, args...) },
+	// dict gives a partial several arguments:
+	// {{template "name" dict "Page" . "Flow" "register"}}.
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, errors.New("dict: a key without a value")
+		}
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
 	"other": func(lang Lang) Lang {
 		if lang == EN {
 			return VI

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -9,7 +8,6 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
-	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/templates"
 )
 
@@ -35,158 +33,88 @@ type pendingActivation struct {
 	StartedAt    time.Time `json:"started_at"`
 }
 
+func (p pendingActivation) begun() (time.Time, bool) { return p.StartedAt, p.AccountID != "" }
+func (p pendingActivation) codePassed() bool         { return p.Ticket != "" }
+func (p pendingActivation) maskedPhone() string      { return p.MaskedPhone }
+
+// activation is activation's pages and state.
+var activation = flow[pendingActivation, templates.ActivatePage]{
+	key: keyActivate, ttl: activateTTL, path: PathActivate, afterCode: PathActivateFinish,
+	first: templates.ActivateStart, code: templates.ActivateCode, expired: "activate.expired",
+	page: func(b templates.Base, step string) templates.ActivatePage {
+		return templates.ActivatePage{Base: b, Step: step}
+	},
+	render: (*templates.Set).Activate,
+	fields: func(p *templates.ActivatePage) pageFields {
+		return pageFields{&p.Error, &p.RetryMinutes, &p.Notice, &p.MaskedPhone}
+	},
+}
+
 func (h *Handler) activationRoutes(r *mux.Router) {
-	r.Handle(PathActivate, httpx.NoStore(http.HandlerFunc(h.showActivate))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle(PathActivate, httpx.NoStore(http.HandlerFunc(h.postActivate))).Methods(http.MethodPost)
-	r.Handle(PathActivateVerify, httpx.NoStore(http.HandlerFunc(h.showActivateVerify))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle(PathActivateVerify, httpx.NoStore(http.HandlerFunc(h.postActivateVerify))).Methods(http.MethodPost)
-	r.Handle(PathActivateFinish, httpx.NoStore(http.HandlerFunc(h.showActivateFinish))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle(PathActivateFinish, httpx.NoStore(http.HandlerFunc(h.postActivateFinish))).Methods(http.MethodPost)
-}
-
-func (h *Handler) pendingActivation(r *http.Request) (pendingActivation, bool) {
-	p, ok := getJSON[pendingActivation](r.Context(), h.Sessions, keyActivate)
-	if ok && p.AccountID != "" && h.now().Sub(p.StartedAt) <= activateTTL {
-		return p, true
-	}
-	h.Sessions.Remove(r.Context(), keyActivate)
-	return pendingActivation{}, false
-}
-
-func (h *Handler) activatePage(r *http.Request, lang templates.Lang, step string) templates.ActivatePage {
-	return templates.ActivatePage{Base: h.base(r, lang), Step: step}
-}
-
-// restartActivation ends the activation in progress and shows the first
-// step with errKey.
-func (h *Handler) restartActivation(w http.ResponseWriter, r *http.Request, lang templates.Lang, status int, errKey string, retry int) {
-	h.Sessions.Remove(r.Context(), keyActivate)
-	p := h.activatePage(r, lang, templates.ActivateStart)
-	p.Error, p.RetryMinutes = errKey, retry
-	h.render(w, r, h.Templates.Activate(w, status, p))
-}
-
-func (h *Handler) showActivate(w http.ResponseWriter, r *http.Request) {
-	lang := h.lang(r)
-	if r.URL.Query().Get("restart") != "" {
-		h.Sessions.Remove(r.Context(), keyActivate)
-	}
-	p := h.activatePage(r, lang, templates.ActivateStart)
-	if r.URL.Query().Get("expired") == "1" {
-		p.Error = "activate.expired"
-	}
-	h.render(w, r, h.Templates.Activate(w, http.StatusOK, p))
+	onboardingRoutes(r,
+		step{PathActivate, activation.showStart(h), h.postActivate},
+		step{PathActivateVerify, activation.showCode(h), h.postActivateVerify},
+		step{PathActivateFinish, h.showActivateFinish, h.postActivateFinish},
+	)
 }
 
 func (h *Handler) postActivate(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	lang := h.lang(r)
-	page := h.activatePage(r, lang, templates.ActivateStart)
+	page := activation.at(h, r, lang, templates.ActivateStart)
 	page.PersonalID = strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("personal_id")), " ", "")
 	page.Phone = strings.TrimSpace(r.PostFormValue("phone"))
-	show := func(status int, errKey string) {
-		page.Error = errKey
-		h.render(w, r, h.Templates.Activate(w, status, page))
-	}
-	started, err := h.Accounts.StartActivation(ctx, accounts.ActivationRequest{
+	started, err := h.Accounts.StartActivation(r.Context(), accounts.ActivationRequest{
 		PersonalID: page.PersonalID, Phone: page.Phone, Client: clientOf(r),
 	})
 	if err != nil {
-		if le, ok := accounts.AsLockout(err); ok {
-			page.RetryMinutes = le.RetryMinutes()
-			w.Header().Set("Retry-After", retryAfter(le))
-			key := "register.locked_out"
-			if le.Scope == accounts.ScopeSMS || le.Scope == accounts.ScopeSMSAddress {
-				key = "register.sms_limit"
-			}
-			show(http.StatusTooManyRequests, key)
-			return
-		}
-		switch {
-		case errors.Is(err, accounts.ErrInvalidPhone):
-			show(http.StatusBadRequest, "register.bad_phone")
-		case errors.Is(err, accounts.ErrActivationMismatch):
-			show(http.StatusBadRequest, "activate.mismatch")
-		case errors.Is(err, accounts.ErrNotIdentified):
-			show(http.StatusForbidden, "activate.not_identified")
-		case errors.Is(err, accounts.ErrAlreadyActive):
-			page.Notice = "activate.already_active"
-			h.render(w, r, h.Templates.Activate(w, http.StatusConflict, page))
-		case errors.Is(err, accounts.ErrLocked):
-			show(http.StatusForbidden, "signin.account_locked")
-		default:
-			h.serverError(w, r, lang, "start activation", err)
-		}
+		activation.failed(h, w, r, lang, page, err, activateAnswers)
 		return
 	}
-	if err := h.Sessions.RenewToken(ctx); err != nil {
-		h.serverError(w, r, lang, "renew session token", err)
-		return
-	}
-	putJSON(ctx, h.Sessions, keyActivate, pendingActivation{
+	activation.begin(h, w, r, lang, pendingActivation{
 		AccountID: started.AccountID, MaskedPhone: started.MaskedPhone, NeedPassword: started.NeedPassword, StartedAt: h.now(),
-	})
-	http.Redirect(w, r, PathActivateVerify, http.StatusSeeOther)
+	}, PathActivateVerify)
 }
 
-func (h *Handler) showActivateVerify(w http.ResponseWriter, r *http.Request) {
-	lang := h.lang(r)
-	p, ok := h.pendingActivation(r)
-	if !ok {
-		http.Redirect(w, r, PathActivate+"?expired=1", http.StatusSeeOther)
-		return
-	}
-	if p.Ticket != "" {
-		http.Redirect(w, r, PathActivateFinish, http.StatusSeeOther)
-		return
-	}
-	page := h.activatePage(r, lang, templates.ActivateCode)
-	page.MaskedPhone = p.MaskedPhone
-	h.render(w, r, h.Templates.Activate(w, http.StatusOK, page))
-}
+// activateAnswers answer the errors of StartActivation.
+var activateAnswers = answers{what: "start activation", lockout: lockoutHere, each: []answer{
+	{errs: []error{accounts.ErrInvalidPhone}, status: http.StatusBadRequest, key: "register.bad_phone"},
+	{errs: []error{accounts.ErrActivationMismatch}, status: http.StatusBadRequest, key: "activate.mismatch"},
+	{errs: []error{accounts.ErrNotIdentified}, status: http.StatusForbidden, key: "activate.not_identified"},
+	{errs: []error{accounts.ErrAlreadyActive}, status: http.StatusConflict, key: "activate.already_active", notice: true},
+	{errs: []error{accounts.ErrLocked}, status: http.StatusForbidden, key: "signin.account_locked"},
+}}
 
 func (h *Handler) postActivateVerify(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	lang := h.lang(r)
-	p, ok := h.pendingActivation(r)
+	// Unlike registration's, a code posted again after one passed is
+	// checked again (not sent on to the last step).
+	p, ok := activation.load(h, r)
 	if !ok {
-		http.Redirect(w, r, PathActivate+"?expired=1", http.StatusSeeOther)
+		activation.expire(w, r)
 		return
 	}
-	ticket, err := h.Accounts.VerifyActivationCode(ctx, accounts.ActivationCode{
+	ticket, err := h.Accounts.VerifyActivationCode(r.Context(), accounts.ActivationCode{
 		AccountID: p.AccountID, Code: strings.ReplaceAll(r.PostFormValue("code"), " ", ""), Client: clientOf(r),
 	})
 	if err != nil {
-		if le, ok := accounts.AsLockout(err); ok {
-			w.Header().Set("Retry-After", retryAfter(le))
-			h.restartActivation(w, r, lang, http.StatusTooManyRequests, "register.locked_out", le.RetryMinutes())
-			return
-		}
-		switch {
-		case errors.Is(err, accounts.ErrInvalidCode):
-			page := h.activatePage(r, lang, templates.ActivateCode)
-			page.MaskedPhone, page.Error = p.MaskedPhone, "register.bad_code"
-			h.render(w, r, h.Templates.Activate(w, http.StatusUnauthorized, page))
-		case errors.Is(err, accounts.ErrCodeExpired):
-			h.restartActivation(w, r, lang, http.StatusGone, "activate.code_expired", 0)
-		case errors.Is(err, accounts.ErrAlreadyActive):
-			h.restartActivation(w, r, lang, http.StatusConflict, "activate.already_active", 0)
-		case errors.Is(err, accounts.ErrLocked):
-			h.restartActivation(w, r, lang, http.StatusForbidden, "signin.account_locked", 0)
-		case errors.Is(err, accounts.ErrNotIdentified), errors.Is(err, accounts.ErrNotFound):
-			h.restartActivation(w, r, lang, http.StatusGone, "activate.expired", 0)
-		default:
-			h.serverError(w, r, lang, "verify activation code", err)
-		}
+		activation.failed(h, w, r, lang, activation.codePage(h, r, lang, p), err, activateCodeAnswers)
 		return
 	}
 	p.Ticket = ticket
-	putJSON(ctx, h.Sessions, keyActivate, p)
-	http.Redirect(w, r, PathActivateFinish, http.StatusSeeOther)
+	activation.advance(h, w, r, p, PathActivateFinish)
 }
 
+// activateCodeAnswers answer the errors of VerifyActivationCode.
+var activateCodeAnswers = answers{what: "verify activation code", lockout: lockoutRestart, each: []answer{
+	{errs: []error{accounts.ErrInvalidCode}, status: http.StatusUnauthorized, key: "register.bad_code"},
+	{errs: []error{accounts.ErrCodeExpired}, status: http.StatusGone, key: "activate.code_expired", restart: true},
+	{errs: []error{accounts.ErrAlreadyActive}, status: http.StatusConflict, key: "activate.already_active", restart: true},
+	{errs: []error{accounts.ErrLocked}, status: http.StatusForbidden, key: "signin.account_locked", restart: true},
+	{errs: []error{accounts.ErrNotIdentified, accounts.ErrNotFound}, status: http.StatusGone, key: "activate.expired", restart: true},
+}}
+
 func (h *Handler) finishPage(r *http.Request, lang templates.Lang, p pendingActivation) templates.ActivatePage {
-	page := h.activatePage(r, lang, templates.ActivateFinish)
+	page := activation.at(h, r, lang, templates.ActivateFinish)
 	page.NeedPassword, page.Questions = p.NeedPassword, accounts.SecurityQuestions
 	page.Q1, page.Q2 = accounts.SecurityQuestions[0], accounts.SecurityQuestions[1]
 	return page
@@ -194,65 +122,46 @@ func (h *Handler) finishPage(r *http.Request, lang templates.Lang, p pendingActi
 
 func (h *Handler) showActivateFinish(w http.ResponseWriter, r *http.Request) {
 	lang := h.lang(r)
-	p, ok := h.pendingActivation(r)
-	if !ok || p.Ticket == "" {
-		http.Redirect(w, r, PathActivate+"?expired=1", http.StatusSeeOther)
-		return
+	if p, ok := activation.pending(h, w, r, true); ok {
+		activation.show(h, w, r, http.StatusOK, h.finishPage(r, lang, p))
 	}
-	h.render(w, r, h.Templates.Activate(w, http.StatusOK, h.finishPage(r, lang, p)))
 }
 
 func (h *Handler) postActivateFinish(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	lang := h.lang(r)
-	p, ok := h.pendingActivation(r)
-	if !ok || p.Ticket == "" {
-		http.Redirect(w, r, PathActivate+"?expired=1", http.StatusSeeOther)
+	p, ok := activation.pending(h, w, r, true)
+	if !ok {
 		return
 	}
 	page := h.finishPage(r, lang, p)
 	page.Q1, page.Q2 = r.PostFormValue("q1"), r.PostFormValue("q2")
-	again := func(status int, errKey string) {
-		page.Error = errKey
-		h.render(w, r, h.Templates.Activate(w, status, page))
-	}
 	if p.NeedPassword && r.PostFormValue("password") != r.PostFormValue("password2") {
-		again(http.StatusBadRequest, "register.password_mismatch")
+		activation.fail(h, w, r, http.StatusBadRequest, page, "register.password_mismatch", 0)
 		return
 	}
 	if r.PostFormValue("passcode") != r.PostFormValue("passcode2") {
-		again(http.StatusBadRequest, "activate.passcode_mismatch")
+		activation.fail(h, w, r, http.StatusBadRequest, page, "activate.passcode_mismatch", 0)
 		return
 	}
-	_, err := h.Accounts.CompleteActivation(ctx, accounts.Activation{
+	_, err := h.Accounts.CompleteActivation(r.Context(), accounts.Activation{
 		AccountID: p.AccountID, Password: r.PostFormValue("password"), Passcode: r.PostFormValue("passcode"),
 		Answers: [2]accounts.Answer{{Question: page.Q1, Answer: r.PostFormValue("a1")}, {Question: page.Q2, Answer: r.PostFormValue("a2")}},
 		Ticket:  p.Ticket, Client: clientOf(r),
 	})
-	switch {
-	case err == nil:
-	case errors.Is(err, accounts.ErrWeakPassword):
-		again(http.StatusBadRequest, "register.weak_password")
-		return
-	case errors.Is(err, accounts.ErrWeakPasscode):
-		again(http.StatusBadRequest, "activate.weak_passcode")
-		return
-	case errors.Is(err, accounts.ErrSecurityQuestions):
-		again(http.StatusBadRequest, "activate.bad_questions")
-		return
-	case errors.Is(err, accounts.ErrActivationExpired):
-		h.restartActivation(w, r, lang, http.StatusGone, "activate.expired", 0)
-		return
-	case errors.Is(err, accounts.ErrAlreadyActive):
-		h.restartActivation(w, r, lang, http.StatusConflict, "activate.already_active", 0)
-		return
-	case errors.Is(err, accounts.ErrLocked):
-		h.restartActivation(w, r, lang, http.StatusForbidden, "signin.account_locked", 0)
-		return
-	default:
-		h.serverError(w, r, lang, "complete activation", err)
+	if err != nil {
+		activation.failed(h, w, r, lang, page, err, activateFinishAnswers)
 		return
 	}
-	h.Sessions.Remove(ctx, keyActivate)
-	h.render(w, r, h.Templates.Activate(w, http.StatusOK, h.activatePage(r, lang, templates.ActivateDone)))
+	activation.end(h, r)
+	activation.show(h, w, r, http.StatusOK, activation.at(h, r, lang, templates.ActivateDone))
 }
+
+// activateFinishAnswers answer the errors of CompleteActivation.
+var activateFinishAnswers = answers{what: "complete activation", each: []answer{
+	{errs: []error{accounts.ErrWeakPassword}, status: http.StatusBadRequest, key: "register.weak_password"},
+	{errs: []error{accounts.ErrWeakPasscode}, status: http.StatusBadRequest, key: "activate.weak_passcode"},
+	{errs: []error{accounts.ErrSecurityQuestions}, status: http.StatusBadRequest, key: "activate.bad_questions"},
+	{errs: []error{accounts.ErrActivationExpired}, status: http.StatusGone, key: "activate.expired", restart: true},
+	{errs: []error{accounts.ErrAlreadyActive}, status: http.StatusConflict, key: "activate.already_active", restart: true},
+	{errs: []error{accounts.ErrLocked}, status: http.StatusForbidden, key: "signin.account_locked", restart: true},
+}}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,23 @@ type pendingRegistration struct {
 	StartedAt   time.Time `json:"started_at"`
 }
 
+func (p pendingRegistration) begun() (time.Time, bool) { return p.StartedAt, p.ID != "" }
+func (p pendingRegistration) codePassed() bool         { return p.Confirmed }
+func (p pendingRegistration) maskedPhone() string      { return p.MaskedPhone }
+
+// registration is self-registration's pages and state.
+var registration = flow[pendingRegistration, templates.RegisterPage]{
+	key: keyRegister, ttl: registerTTL, path: PathRegister, afterCode: PathRegisterPassword,
+	first: templates.RegisterDetails, code: templates.RegisterCode, expired: "register.expired",
+	page: func(b templates.Base, step string) templates.RegisterPage {
+		return templates.RegisterPage{Base: b, Step: step}
+	},
+	render: (*templates.Set).Register,
+	fields: func(p *templates.RegisterPage) pageFields {
+		return pageFields{&p.Error, &p.RetryMinutes, &p.Notice, &p.MaskedPhone}
+	},
+}
+
 func getJSON[T any](ctx context.Context, sm *scs.SessionManager, key string) (T, bool) {
 	var v T
 	s := sm.GetString(ctx, key)
@@ -58,40 +76,246 @@ func putJSON(ctx context.Context, sm *scs.SessionManager, key string, v any) {
 }
 
 func (h *Handler) registrationRoutes(r *mux.Router) {
-	r.Handle(PathRegister, httpx.NoStore(http.HandlerFunc(h.showRegister))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle(PathRegister, httpx.NoStore(http.HandlerFunc(h.postRegister))).Methods(http.MethodPost)
-	r.Handle(PathRegisterVerify, httpx.NoStore(http.HandlerFunc(h.showRegisterVerify))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle(PathRegisterVerify, httpx.NoStore(http.HandlerFunc(h.postRegisterVerify))).Methods(http.MethodPost)
-	r.Handle(PathRegisterPassword, httpx.NoStore(http.HandlerFunc(h.showRegisterPassword))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle(PathRegisterPassword, httpx.NoStore(http.HandlerFunc(h.postRegisterPassword))).Methods(http.MethodPost)
+	onboardingRoutes(r,
+		step{PathRegister, registration.showStart(h), h.postRegister},
+		step{PathRegisterVerify, registration.showCode(h), h.postRegisterVerify},
+		step{PathRegisterPassword, h.showRegisterPassword, h.postRegisterPassword},
+	)
 }
 
 func clientOf(r *http.Request) accounts.Client {
 	return accounts.Client{IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(r.Context())}
 }
 
-// pendingRegistration returns the registration in progress, or nothing
-// when there is none or it is too old (and forgets it).
-func (h *Handler) pendingRegistration(r *http.Request) (pendingRegistration, bool) {
-	p, ok := getJSON[pendingRegistration](r.Context(), h.Sessions, keyRegister)
-	if ok && p.ID != "" && h.now().Sub(p.StartedAt) <= registerTTL {
-		return p, true
-	}
-	h.Sessions.Remove(r.Context(), keyRegister)
-	return pendingRegistration{}, false
+// ---- what registration and activation share ----
+
+// step is one page of a flow: GET and HEAD show it, POST submits it.
+type step struct {
+	path       string
+	show, post http.HandlerFunc
 }
 
-func (h *Handler) showRegister(w http.ResponseWriter, r *http.Request) {
-	lang := h.lang(r)
-	if r.URL.Query().Get("restart") != "" {
-		h.Sessions.Remove(r.Context(), keyRegister)
+// onboardingRoutes mounts the steps' pages, never cached.
+func onboardingRoutes(r *mux.Router, steps ...step) {
+	for _, s := range steps {
+		r.Handle(s.path, httpx.NoStore(s.show)).Methods(http.MethodGet, http.MethodHead)
+		r.Handle(s.path, httpx.NoStore(s.post)).Methods(http.MethodPost)
 	}
-	page := templates.RegisterPage{Base: h.base(r, lang), Step: templates.RegisterDetails}
-	if r.URL.Query().Get("expired") == "1" {
-		page.Error = "register.expired"
-	}
-	h.render(w, r, h.Templates.Register(w, http.StatusOK, page))
 }
+
+// flowState is a flow's state in the session.
+type flowState interface {
+	// begun says whether the state is set, and when its flow started.
+	begun() (at time.Time, ok bool)
+	// codePassed says whether the SMS code was right; maskedPhone is where
+	// it went.
+	codePassed() bool
+	maskedPhone() string
+}
+
+// flow is what registration and activation share: pages one after the
+// other (the first step, an SMS code, what comes after the code), whose
+// state S lives in the session (JSON, under key) for ttl from the flow's
+// start, and which are one template, P, at several steps. The first step's
+// page is at path and says expired when the flow ran out; the page after
+// the code's is at afterCode.
+type flow[S flowState, P any] struct {
+	key             string
+	ttl             time.Duration
+	path, afterCode string
+	first, code     string
+	expired         string
+	// page is a page at a step; render shows it; fields are what the flow
+	// sets on it.
+	page   func(templates.Base, string) P
+	render func(*templates.Set, http.ResponseWriter, int, P) error
+	fields func(*P) pageFields
+}
+
+// pageFields point to a page's fields that its flow sets: message keys
+// (an error, formatted with retryMinutes when > 0; a notice) and where the
+// code went.
+type pageFields struct {
+	err          *string
+	retryMinutes *int
+	notice       *string
+	maskedPhone  *string
+}
+
+// load returns the flow in progress, or nothing when there is none or it is
+// too old (and forgets it).
+func (f *flow[S, P]) load(h *Handler, r *http.Request) (S, bool) {
+	s, ok := getJSON[S](r.Context(), h.Sessions, f.key)
+	if at, set := s.begun(); ok && set && h.now().Sub(at) <= f.ttl {
+		return s, true
+	}
+	h.Sessions.Remove(r.Context(), f.key)
+	var none S
+	return none, false
+}
+
+// pending returns the flow in progress when its code passed or not, as
+// codePassed says; else it sends the browser to the step the flow is at.
+func (f *flow[S, P]) pending(h *Handler, w http.ResponseWriter, r *http.Request, codePassed bool) (S, bool) {
+	s, ok := f.load(h, r)
+	switch {
+	case !ok || (codePassed && !s.codePassed()):
+		f.expire(w, r)
+		return s, false
+	case !codePassed && s.codePassed():
+		http.Redirect(w, r, f.afterCode, http.StatusSeeOther)
+		return s, false
+	}
+	return s, true
+}
+
+// begin starts the flow with s, under a new session token (a new
+// privilege), and goes on to next.
+func (f *flow[S, P]) begin(h *Handler, w http.ResponseWriter, r *http.Request, lang templates.Lang, s S, next string) {
+	if err := h.Sessions.RenewToken(r.Context()); err != nil {
+		h.serverError(w, r, lang, "renew session token", err)
+		return
+	}
+	f.advance(h, w, r, s, next)
+}
+
+// advance saves s and goes on to next.
+func (f *flow[S, P]) advance(h *Handler, w http.ResponseWriter, r *http.Request, s S, next string) {
+	putJSON(r.Context(), h.Sessions, f.key, s)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// end forgets the flow.
+func (f *flow[S, P]) end(h *Handler, r *http.Request) { h.Sessions.Remove(r.Context(), f.key) }
+
+// expire sends the browser to the first step, which says the flow expired.
+func (f *flow[S, P]) expire(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, f.path+"?expired=1", http.StatusSeeOther)
+}
+
+// at is the page at a step.
+func (f *flow[S, P]) at(h *Handler, r *http.Request, lang templates.Lang, step string) P {
+	return f.page(h.base(r, lang), step)
+}
+
+func (f *flow[S, P]) show(h *Handler, w http.ResponseWriter, r *http.Request, status int, p P) {
+	h.render(w, r, f.render(h.Templates, w, status, p))
+}
+
+// fail shows p with the error errKey, formatted with retryMinutes when > 0.
+func (f *flow[S, P]) fail(h *Handler, w http.ResponseWriter, r *http.Request, status int, p P, errKey string, retryMinutes int) {
+	pf := f.fields(&p)
+	*pf.err, *pf.retryMinutes = errKey, retryMinutes
+	f.show(h, w, r, status, p)
+}
+
+// restart ends the flow and shows its first step with errKey.
+func (f *flow[S, P]) restart(h *Handler, w http.ResponseWriter, r *http.Request, lang templates.Lang, status int, errKey string, retryMinutes int) {
+	f.end(h, r)
+	f.fail(h, w, r, status, f.at(h, r, lang, f.first), errKey, retryMinutes)
+}
+
+// showStart serves the first step's page: ?restart=1 ends the flow in
+// progress, ?expired=1 says it ran out.
+func (f *flow[S, P]) showStart(h *Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		lang := h.lang(r)
+		if r.URL.Query().Get("restart") != "" {
+			f.end(h, r)
+		}
+		p := f.at(h, r, lang, f.first)
+		if r.URL.Query().Get("expired") == "1" {
+			*f.fields(&p).err = f.expired
+		}
+		f.show(h, w, r, http.StatusOK, p)
+	}
+}
+
+// codePage is the code step's page of the flow in progress, s.
+func (f *flow[S, P]) codePage(h *Handler, r *http.Request, lang templates.Lang, s S) P {
+	p := f.at(h, r, lang, f.code)
+	*f.fields(&p).maskedPhone = s.maskedPhone()
+	return p
+}
+
+// showCode serves the code step's page.
+func (f *flow[S, P]) showCode(h *Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		lang := h.lang(r)
+		if s, ok := f.pending(h, w, r, false); ok {
+			f.show(h, w, r, http.StatusOK, f.codePage(h, r, lang, s))
+		}
+	}
+}
+
+// answers are a step's answers to the errors of the service: the first
+// of each that matches, else a server error (what names the step in the
+// log). A lockout is answered as lockout says.
+type answers struct {
+	what    string
+	lockout lockoutAnswer
+	each    []answer
+}
+
+// lockoutAnswer is how a step answers a lockout.
+type lockoutAnswer int
+
+const (
+	// lockoutUnexpected: the step's service has no lockouts; a server
+	// error.
+	lockoutUnexpected lockoutAnswer = iota
+	// lockoutHere: the step's page again; the step sends a code, whose own
+	// limits have their own message.
+	lockoutHere
+	// lockoutRestart: the flow's first step again.
+	lockoutRestart
+)
+
+// answer is an answer to errors of the service: the step's page again with
+// a message (an error, or a notice), or the flow's first step with the
+// error.
+type answer struct {
+	errs    []error
+	status  int
+	key     string
+	notice  bool
+	restart bool
+}
+
+// failed answers err, an error of the service at the step whose page is p.
+func (f *flow[S, P]) failed(h *Handler, w http.ResponseWriter, r *http.Request, lang templates.Lang, p P, err error, as answers) {
+	if le, ok := accounts.AsLockout(err); ok && as.lockout != lockoutUnexpected {
+		w.Header().Set("Retry-After", retryAfter(le))
+		if as.lockout == lockoutRestart {
+			f.restart(h, w, r, lang, http.StatusTooManyRequests, "register.locked_out", le.RetryMinutes())
+			return
+		}
+		key := "register.locked_out"
+		if le.Scope == accounts.ScopeSMS || le.Scope == accounts.ScopeSMSAddress {
+			key = "register.sms_limit"
+		}
+		f.fail(h, w, r, http.StatusTooManyRequests, p, key, le.RetryMinutes())
+		return
+	}
+	for _, a := range as.each {
+		if !slices.ContainsFunc(a.errs, func(target error) bool { return errors.Is(err, target) }) {
+			continue
+		}
+		switch {
+		case a.restart:
+			f.restart(h, w, r, lang, a.status, a.key, 0)
+		case a.notice:
+			*f.fields(&p).notice = a.key
+			f.show(h, w, r, a.status, p)
+		default:
+			f.fail(h, w, r, a.status, p, a.key, 0)
+		}
+		return
+	}
+	h.serverError(w, r, lang, as.what, err)
+}
+
+// ---- registration's steps ----
 
 // parseBirthDate reads dd/mm/yyyy (as printed on the card), ddmmyyyy (as
 // in its QR code) or yyyy-mm-dd (a date input).
@@ -106,200 +330,118 @@ func parseBirthDate(s string) (time.Time, bool) {
 }
 
 func (h *Handler) postRegister(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	lang := h.lang(r)
-	page := templates.RegisterPage{
-		Base: h.base(r, lang), Step: templates.RegisterDetails,
-		PersonalID: strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("personal_id")), " ", ""),
-		FullName:   strings.Join(strings.Fields(r.PostFormValue("full_name")), " "),
-		BirthDate:  strings.TrimSpace(r.PostFormValue("birth_date")),
-		Gender:     r.PostFormValue("gender"),
-		Phone:      strings.TrimSpace(r.PostFormValue("phone")),
-	}
-	show := func(status int, errKey string) {
-		page.Error = errKey
-		h.render(w, r, h.Templates.Register(w, status, page))
-	}
+	page := registration.at(h, r, lang, templates.RegisterDetails)
+	page.PersonalID = strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("personal_id")), " ", "")
+	page.FullName = strings.Join(strings.Fields(r.PostFormValue("full_name")), " ")
+	page.BirthDate = strings.TrimSpace(r.PostFormValue("birth_date"))
+	page.Gender = r.PostFormValue("gender")
+	page.Phone = strings.TrimSpace(r.PostFormValue("phone"))
 	// The chip ID card's QR code fills the identity fields (MISSION
 	// "Level 1": scanning it fills the form).
 	if qr := strings.TrimSpace(r.PostFormValue("qr")); qr != "" {
 		q, err := cardreader.ParseQR(qr)
 		if err != nil {
-			show(http.StatusBadRequest, "register.qr_invalid")
+			registration.fail(h, w, r, http.StatusBadRequest, page, "register.qr_invalid", 0)
 			return
 		}
 		page.PersonalID, page.FullName, page.Gender = q.PersonalID, q.FullName, string(q.Gender)
 		page.BirthDate = q.BirthDate.Format("02/01/2006")
 		if page.Phone == "" || r.PostFormValue("action") == "qr" {
 			page.Notice = "register.qr_filled"
-			h.render(w, r, h.Templates.Register(w, http.StatusOK, page))
+			registration.show(h, w, r, http.StatusOK, page)
 			return
 		}
 	}
 	gender := attributes.Gender(page.Gender)
 	if page.PersonalID == "" || page.FullName == "" || page.BirthDate == "" || page.Phone == "" ||
 		(gender != attributes.Male && gender != attributes.Female) || len(page.FullName) > 200 {
-		show(http.StatusBadRequest, "register.missing")
+		registration.fail(h, w, r, http.StatusBadRequest, page, "register.missing", 0)
 		return
 	}
 	birth, ok := parseBirthDate(page.BirthDate)
 	if !ok {
-		show(http.StatusBadRequest, "register.bad_date")
+		registration.fail(h, w, r, http.StatusBadRequest, page, "register.bad_date", 0)
 		return
 	}
 	page.BirthDate = birth.Format("02/01/2006")
-	started, err := h.Accounts.StartRegistration(ctx, accounts.RegistrationRequest{
+	started, err := h.Accounts.StartRegistration(r.Context(), accounts.RegistrationRequest{
 		PersonalID: page.PersonalID, FullName: page.FullName, BirthDate: birth, Gender: gender, Phone: page.Phone,
 		Client: clientOf(r),
 	})
 	if err != nil {
-		if le, ok := accounts.AsLockout(err); ok {
-			page.RetryMinutes = le.RetryMinutes()
-			w.Header().Set("Retry-After", retryAfter(le))
-			key := "register.locked_out"
-			if le.Scope == accounts.ScopeSMS || le.Scope == accounts.ScopeSMSAddress {
-				key = "register.sms_limit"
-			}
-			show(http.StatusTooManyRequests, key)
-			return
-		}
-		switch {
-		case errors.Is(err, accounts.ErrInvalidPhone):
-			show(http.StatusBadRequest, "register.bad_phone")
-		case errors.Is(err, accounts.ErrPersonalIDLength), errors.Is(err, accounts.ErrPersonalIDDigits),
-			errors.Is(err, accounts.ErrPersonalIDProvince):
-			show(http.StatusBadRequest, "register.bad_pid")
-		case errors.Is(err, accounts.ErrPersonalIDYear), errors.Is(err, accounts.ErrPersonalIDGender),
-			errors.Is(err, accounts.ErrBirthYearRange):
-			show(http.StatusBadRequest, "register.pid_disagrees")
-		case errors.Is(err, accounts.ErrIdentityMismatch):
-			show(http.StatusBadRequest, "register.mismatch")
-		case errors.Is(err, accounts.ErrUnderage):
-			show(http.StatusForbidden, "register.under_14")
-		case errors.Is(err, accounts.ErrAlreadyRegistered):
-			show(http.StatusConflict, "register.already")
-		default:
-			h.serverError(w, r, lang, "start registration", err)
-		}
+		registration.failed(h, w, r, lang, page, err, registerAnswers)
 		return
 	}
-	if err := h.Sessions.RenewToken(ctx); err != nil {
-		h.serverError(w, r, lang, "renew session token", err)
-		return
-	}
-	putJSON(ctx, h.Sessions, keyRegister, pendingRegistration{ID: started.ID, MaskedPhone: started.MaskedPhone, StartedAt: h.now()})
-	http.Redirect(w, r, PathRegisterVerify, http.StatusSeeOther)
+	registration.begin(h, w, r, lang, pendingRegistration{ID: started.ID, MaskedPhone: started.MaskedPhone, StartedAt: h.now()}, PathRegisterVerify)
 }
 
-// restartRegistration ends the registration in progress and shows the first
-// step with errKey.
-func (h *Handler) restartRegistration(w http.ResponseWriter, r *http.Request, lang templates.Lang, status int, errKey string) {
-	h.Sessions.Remove(r.Context(), keyRegister)
-	h.render(w, r, h.Templates.Register(w, status, templates.RegisterPage{Base: h.base(r, lang), Step: templates.RegisterDetails, Error: errKey}))
-}
-
-func (h *Handler) showRegisterVerify(w http.ResponseWriter, r *http.Request) {
-	lang := h.lang(r)
-	p, ok := h.pendingRegistration(r)
-	if !ok {
-		http.Redirect(w, r, PathRegister+"?expired=1", http.StatusSeeOther)
-		return
-	}
-	if p.Confirmed {
-		http.Redirect(w, r, PathRegisterPassword, http.StatusSeeOther)
-		return
-	}
-	h.render(w, r, h.Templates.Register(w, http.StatusOK, templates.RegisterPage{Base: h.base(r, lang), Step: templates.RegisterCode, MaskedPhone: p.MaskedPhone}))
-}
+// registerAnswers answer the errors of StartRegistration.
+var registerAnswers = answers{what: "start registration", lockout: lockoutHere, each: []answer{
+	{errs: []error{accounts.ErrInvalidPhone}, status: http.StatusBadRequest, key: "register.bad_phone"},
+	{errs: []error{accounts.ErrPersonalIDLength, accounts.ErrPersonalIDDigits, accounts.ErrPersonalIDProvince}, status: http.StatusBadRequest, key: "register.bad_pid"},
+	{errs: []error{accounts.ErrPersonalIDYear, accounts.ErrPersonalIDGender, accounts.ErrBirthYearRange}, status: http.StatusBadRequest, key: "register.pid_disagrees"},
+	{errs: []error{accounts.ErrIdentityMismatch}, status: http.StatusBadRequest, key: "register.mismatch"},
+	{errs: []error{accounts.ErrUnderage}, status: http.StatusForbidden, key: "register.under_14"},
+	{errs: []error{accounts.ErrAlreadyRegistered}, status: http.StatusConflict, key: "register.already"},
+}}
 
 func (h *Handler) postRegisterVerify(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	lang := h.lang(r)
-	p, ok := h.pendingRegistration(r)
+	p, ok := registration.pending(h, w, r, false)
 	if !ok {
-		http.Redirect(w, r, PathRegister+"?expired=1", http.StatusSeeOther)
 		return
 	}
-	if p.Confirmed {
-		http.Redirect(w, r, PathRegisterPassword, http.StatusSeeOther)
-		return
-	}
-	err := h.Accounts.ConfirmRegistration(ctx, accounts.RegistrationCode{
+	err := h.Accounts.ConfirmRegistration(r.Context(), accounts.RegistrationCode{
 		ID: p.ID, Code: strings.ReplaceAll(r.PostFormValue("code"), " ", ""), Client: clientOf(r),
 	})
 	if err != nil {
-		if le, ok := accounts.AsLockout(err); ok {
-			w.Header().Set("Retry-After", retryAfter(le))
-			h.Sessions.Remove(ctx, keyRegister)
-			h.render(w, r, h.Templates.Register(w, http.StatusTooManyRequests, templates.RegisterPage{
-				Base: h.base(r, lang), Step: templates.RegisterDetails, Error: "register.locked_out", RetryMinutes: le.RetryMinutes(),
-			}))
-			return
-		}
-		switch {
-		case errors.Is(err, accounts.ErrInvalidCode):
-			h.render(w, r, h.Templates.Register(w, http.StatusUnauthorized, templates.RegisterPage{
-				Base: h.base(r, lang), Step: templates.RegisterCode, MaskedPhone: p.MaskedPhone, Error: "register.bad_code",
-			}))
-		case errors.Is(err, accounts.ErrCodeExpired), errors.Is(err, accounts.ErrRegistrationExpired):
-			h.restartRegistration(w, r, lang, http.StatusGone, "register.code_expired")
-		case errors.Is(err, accounts.ErrPhoneTaken):
-			h.restartRegistration(w, r, lang, http.StatusConflict, "register.phone_taken")
-		default:
-			h.serverError(w, r, lang, "confirm registration", err)
-		}
+		registration.failed(h, w, r, lang, registration.codePage(h, r, lang, p), err, registerCodeAnswers)
 		return
 	}
 	p.Confirmed = true
-	putJSON(ctx, h.Sessions, keyRegister, p)
-	http.Redirect(w, r, PathRegisterPassword, http.StatusSeeOther)
+	registration.advance(h, w, r, p, PathRegisterPassword)
 }
+
+// registerCodeAnswers answer the errors of ConfirmRegistration.
+var registerCodeAnswers = answers{what: "confirm registration", lockout: lockoutRestart, each: []answer{
+	{errs: []error{accounts.ErrInvalidCode}, status: http.StatusUnauthorized, key: "register.bad_code"},
+	{errs: []error{accounts.ErrCodeExpired, accounts.ErrRegistrationExpired}, status: http.StatusGone, key: "register.code_expired", restart: true},
+	{errs: []error{accounts.ErrPhoneTaken}, status: http.StatusConflict, key: "register.phone_taken", restart: true},
+}}
 
 func (h *Handler) showRegisterPassword(w http.ResponseWriter, r *http.Request) {
 	lang := h.lang(r)
-	p, ok := h.pendingRegistration(r)
-	if !ok || !p.Confirmed {
-		http.Redirect(w, r, PathRegister+"?expired=1", http.StatusSeeOther)
-		return
+	if _, ok := registration.pending(h, w, r, true); ok {
+		registration.show(h, w, r, http.StatusOK, registration.at(h, r, lang, templates.RegisterPassword))
 	}
-	h.render(w, r, h.Templates.Register(w, http.StatusOK, templates.RegisterPage{Base: h.base(r, lang), Step: templates.RegisterPassword}))
 }
 
 func (h *Handler) postRegisterPassword(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	lang := h.lang(r)
-	p, ok := h.pendingRegistration(r)
-	if !ok || !p.Confirmed {
-		http.Redirect(w, r, PathRegister+"?expired=1", http.StatusSeeOther)
+	p, ok := registration.pending(h, w, r, true)
+	if !ok {
 		return
 	}
-	again := func(status int, errKey string) {
-		h.render(w, r, h.Templates.Register(w, status, templates.RegisterPage{Base: h.base(r, lang), Step: templates.RegisterPassword, Error: errKey}))
-	}
+	page := registration.at(h, r, lang, templates.RegisterPassword)
 	pw := r.PostFormValue("password")
 	if pw != r.PostFormValue("password2") {
-		again(http.StatusBadRequest, "register.password_mismatch")
+		registration.fail(h, w, r, http.StatusBadRequest, page, "register.password_mismatch", 0)
 		return
 	}
-	_, err := h.Accounts.CompleteRegistration(ctx, accounts.RegistrationCompletion{ID: p.ID, Password: pw, Client: clientOf(r)})
-	switch {
-	case err == nil:
-	case errors.Is(err, accounts.ErrWeakPassword):
-		again(http.StatusBadRequest, "register.weak_password")
-		return
-	case errors.Is(err, accounts.ErrAlreadyRegistered):
-		h.restartRegistration(w, r, lang, http.StatusConflict, "register.already")
-		return
-	case errors.Is(err, accounts.ErrPhoneTaken):
-		h.restartRegistration(w, r, lang, http.StatusConflict, "register.phone_taken")
-		return
-	case errors.Is(err, accounts.ErrRegistrationExpired), errors.Is(err, accounts.ErrPhoneNotConfirmed):
-		h.restartRegistration(w, r, lang, http.StatusGone, "register.expired")
-		return
-	default:
-		h.serverError(w, r, lang, "complete registration", err)
+	_, err := h.Accounts.CompleteRegistration(r.Context(), accounts.RegistrationCompletion{ID: p.ID, Password: pw, Client: clientOf(r)})
+	if err != nil {
+		registration.failed(h, w, r, lang, page, err, registerPasswordAnswers)
 		return
 	}
-	h.Sessions.Remove(ctx, keyRegister)
-	h.render(w, r, h.Templates.Register(w, http.StatusOK, templates.RegisterPage{Base: h.base(r, lang), Step: templates.RegisterDone}))
+	registration.end(h, r)
+	registration.show(h, w, r, http.StatusOK, registration.at(h, r, lang, templates.RegisterDone))
 }
+
+// registerPasswordAnswers answer the errors of CompleteRegistration.
+var registerPasswordAnswers = answers{what: "complete registration", each: []answer{
+	{errs: []error{accounts.ErrWeakPassword}, status: http.StatusBadRequest, key: "register.weak_password"},
+	{errs: []error{accounts.ErrAlreadyRegistered}, status: http.StatusConflict, key: "register.already", restart: true},
+	{errs: []error{accounts.ErrPhoneTaken}, status: http.StatusConflict, key: "register.phone_taken", restart: true},
+	{errs: []error{accounts.ErrRegistrationExpired, accounts.ErrPhoneNotConfirmed}, status: http.StatusGone, key: "register.expired", restart: true},
+}}
