@@ -171,6 +171,16 @@ func init() {
 		"share.doc.status.valid":   {"còn hiệu lực", "valid"},
 		"share.doc.status.expired": {"hết hiệu lực", "expired"},
 		"share.doc.status.retired": {"đã thu hồi", "retired"},
+		// Labels of documents' own fields (their keys as the registries name them).
+		"share.doc.field.classes":             {"hạng", "classes"},
+		"share.doc.field.class":               {"hạng", "class"},
+		"share.doc.field.plate":               {"biển số", "plate"},
+		"share.doc.field.make":                {"nhãn hiệu", "make"},
+		"share.doc.field.model":               {"số loại", "model"},
+		"share.doc.field.colour":              {"màu sơn", "colour"},
+		"share.doc.field.registered_hospital": {"nơi đăng ký khám chữa bệnh", "registered hospital"},
+		"share.doc.field.chassis_number":      {"số khung", "chassis number"},
+		"share.doc.field.engine_number":       {"số máy", "engine number"},
 
 		"history.type.sharing.credential_issued": {"Tạo mã QR chia sẻ thông tin", "Sharing QR code created"},
 	})

@@ -427,11 +427,11 @@ func document(l templates.Lang, d map[string]any, msg func(key, fallback string)
 	switch f := d["fields"].(type) {
 	case map[string]any:
 		for k, v := range f {
-			fields = append(fields, fmt.Sprintf("%s: %v", k, v))
+			fields = append(fields, fmt.Sprintf("%s: %v", msg("share.doc.field."+k, k), v))
 		}
 	case map[string]string:
 		for k, v := range f {
-			fields = append(fields, k+": "+v)
+			fields = append(fields, msg("share.doc.field."+k, k)+": "+v)
 		}
 	}
 	slices.Sort(fields)
