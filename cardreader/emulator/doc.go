@@ -1,0 +1,17 @@
+// Package emulator is a software chip ID card (CCCD): a cardreader.Transport
+// that answers like an ICAO 9303 eMRTD with Basic Access Control and 3DES
+// secure messaging, holding EF.COM, DG1 (TD1 MRZ) and DG13 (Vietnamese
+// personal data) built by its own encoders for a synthetic person. It lets
+// the whole read path run end to end in tests without a reader or a card.
+//
+// It models the behaviour the reader must cope with: 6982 for files read
+// without secure messaging (and for DG3, which needs EAC), 6300 (or 6988,
+// configurable) for a wrong BAC key, 6988 and the end of the session for a
+// bad MAC, 6A82 for absent files, 6282 at the end of a file, 6700 when an
+// answer would not fit a short APDU, and an optional cap on the bytes
+// returned per READ BINARY.
+//
+// It must only ever hold synthetic test identities: never load a real
+// card's data into it. It holds no real biometrics; DG2 and DG3, when set,
+// are opaque placeholder bytes.
+package emulator
