@@ -73,7 +73,8 @@ type ActivationStarted struct {
 //
 // Codes are limited as for registration (SMSPerHour per account,
 // SMSPerAddressHour per client address). Audit: AccountActivated with
-// outcome failure or denied for each refusal, OTPSent.
+// outcome failure or denied for each refusal, SignInLockedOut when a
+// mismatch locks the address out, OTPSent.
 func (s *Service) StartActivation(ctx context.Context, req ActivationRequest) (ActivationStarted, error) {
 	now := s.clock()
 	pid := strings.TrimSpace(req.PersonalID)
@@ -140,17 +141,7 @@ func activationReason(err error) string {
 }
 
 func (s *Service) activationMismatch(ctx context.Context, c Client, now time.Time, ipK ThrottleKey, accountID, reason string) error {
-	lock, err := s.countFailure(ctx, now, ipK)
-	if err != nil {
-		return fmt.Errorf("accounts: start activation: %w", err)
-	}
-	if err := s.record(ctx, c.event(audit.AccountActivated, accountID, audit.Failure, reason)); err != nil {
-		return err
-	}
-	if lock != nil {
-		return lock
-	}
-	return ErrActivationMismatch
+	return s.failed(ctx, now, "start activation", c.event(audit.AccountActivated, accountID, audit.Failure, reason), ErrActivationMismatch, ipK)
 }
 
 // ActivationCode is the SMS step of activation.
@@ -234,20 +225,7 @@ func (s *Service) verifyActivationCode(ctx context.Context, req ActivationCode) 
 		return fmt.Errorf("accounts: verify activation code: %w", err)
 	}
 	if verr != nil {
-		lock, err := s.countFailure(ctx, now, sfKey, ipK)
-		if err != nil {
-			return fmt.Errorf("accounts: verify activation code: %w", err)
-		}
-		if err := s.record(ctx, ev(audit.SecondFactorFailed, audit.Failure, reason)); err != nil {
-			return err
-		}
-		if lock != nil {
-			if err := s.record(ctx, ev(audit.SignInLockedOut, audit.Denied, string(lock.Scope)+"_locked_out")); err != nil {
-				return err
-			}
-			return lock
-		}
-		return verr
+		return s.failed(ctx, now, "verify activation code", ev(audit.SecondFactorFailed, audit.Failure, reason), verr, sfKey, ipK)
 	}
 	if err := s.clearFailures(ctx, now, sfKey, seen); err != nil {
 		return fmt.Errorf("accounts: verify activation code: %w", err)

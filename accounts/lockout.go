@@ -2,8 +2,11 @@ package accounts
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"time"
+
+	"github.com/dinhdanh/dinhdanh/audit"
 )
 
 // LockoutPolicy says how many failures lock what, and for how long.
@@ -195,6 +198,29 @@ func (s *Service) countFailure(ctx context.Context, now time.Time, keys ...Throt
 		}
 	}
 	return worst, nil
+}
+
+// failed counts a failed attempt against keys and records fail. When that
+// locks a key, it also records the lockout (fail as SignInLockedOut, with
+// the scope as reason) and returns the *LockoutError; otherwise verdict. op
+// names the action in an operational error.
+func (s *Service) failed(ctx context.Context, now time.Time, op string, fail audit.Event, verdict error, keys ...ThrottleKey) error {
+	lock, err := s.countFailure(ctx, now, keys...)
+	if err != nil {
+		return fmt.Errorf("accounts: %s: %w", op, err)
+	}
+	if err := s.record(ctx, fail); err != nil {
+		return err
+	}
+	if lock == nil {
+		return verdict
+	}
+	e := fail
+	e.Type, e.Outcome, e.Reason = audit.SignInLockedOut, audit.Denied, string(lock.Scope)+"_locked_out"
+	if err := s.record(ctx, e); err != nil {
+		return err
+	}
+	return lock
 }
 
 // clearFailures forgets the failures (not the strikes) counted against

@@ -258,17 +258,7 @@ func (s *Service) StartRegistration(ctx context.Context, req RegistrationRequest
 
 // mismatch counts a failed identity check against the client address.
 func (s *Service) mismatch(ctx context.Context, c Client, now time.Time, ipK ThrottleKey, accountID, reason string) error {
-	lock, err := s.countFailure(ctx, now, ipK)
-	if err != nil {
-		return fmt.Errorf("accounts: registration: %w", err)
-	}
-	if err := s.record(ctx, c.event(audit.AccountRegistered, accountID, audit.Failure, reason)); err != nil {
-		return err
-	}
-	if lock != nil {
-		return lock
-	}
-	return ErrIdentityMismatch
+	return s.failed(ctx, now, "registration", c.event(audit.AccountRegistered, accountID, audit.Failure, reason), ErrIdentityMismatch, ipK)
 }
 
 // refuse records a refusal of type t and returns verdict.
@@ -395,22 +385,7 @@ func (s *Service) ConfirmRegistration(ctx context.Context, req RegistrationCode)
 		if errors.Is(verr, ErrRegistrationExpired) {
 			return verr
 		}
-		lock, err := s.countFailure(ctx, now, sfKey, ipK)
-		if err != nil {
-			return fmt.Errorf("accounts: confirm registration: %w", err)
-		}
-		if err := s.record(ctx, e); err != nil {
-			return err
-		}
-		if lock != nil {
-			le := req.event(audit.SignInLockedOut, "", audit.Denied, string(lock.Scope)+"_locked_out")
-			le.Detail = detail
-			if err := s.record(ctx, le); err != nil {
-				return err
-			}
-			return lock
-		}
-		return verr
+		return s.failed(ctx, now, "confirm registration", e, verr, sfKey, ipK)
 	}
 	e := req.event(audit.SecondFactorOK, "", audit.Success, "")
 	e.Detail = detail
@@ -462,7 +437,12 @@ func (s *Service) CompleteRegistration(ctx context.Context, req RegistrationComp
 			return err
 		}
 		rec.PasswordHash = hash
-		if err := s.store.Create(ctx, rec); err != nil {
+		e := req.event(audit.AccountRegistered, rec.ID, audit.Success, "")
+		e.Detail = map[string]string{"level": "0", "status": string(Pending), "channel": "web"}
+		// Recorded before the account's insert commits: an account whose
+		// creation cannot be audited is not created, and the registration
+		// stays open for another try.
+		if err := s.store.Create(ctx, rec, func() error { return s.record(ctx, e) }); err != nil {
 			if !errors.Is(err, ErrAlreadyExists) {
 				return err
 			}
@@ -484,11 +464,6 @@ func (s *Service) CompleteRegistration(ctx context.Context, req RegistrationComp
 		return Account{}, s.refuse(ctx, req.Client, "", audit.AccountRegistered, "phone_in_use", ErrPhoneTaken)
 	case err != nil:
 		return Account{}, fmt.Errorf("accounts: complete registration: %w", err)
-	}
-	e := req.event(audit.AccountRegistered, acct.ID, audit.Success, "")
-	e.Detail = map[string]string{"level": "0", "status": string(Pending), "channel": "web"}
-	if err := s.record(ctx, e); err != nil {
-		return Account{}, err
 	}
 	return acct, nil
 }

@@ -203,13 +203,12 @@ func (s *Service) Create(ctx context.Context, in NewAccount, by Actor) (Account,
 	if err != nil {
 		return Account{}, err
 	}
-	if err := s.store.Create(ctx, rec); err != nil {
-		return Account{}, fmt.Errorf("accounts: create: %w", err)
-	}
 	e := by.event(audit.AccountRegistered, rec.ID, audit.Success)
 	e.Detail = map[string]string{"level": fmt.Sprint(int(rec.Level)), "status": string(rec.Status)}
-	if err := s.record(ctx, e); err != nil {
-		return Account{}, err
+	// Recorded before the insert commits, as update does: an account whose
+	// creation cannot be audited is not created.
+	if err := s.store.Create(ctx, rec, func() error { return s.record(ctx, e) }); err != nil {
+		return Account{}, fmt.Errorf("accounts: create: %w", err)
 	}
 	return rec.Account, nil
 }
@@ -600,20 +599,7 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignIn, error
 }
 
 func (s *Service) signInFailed(ctx context.Context, req SignInRequest, now time.Time, accountID, reason string, keys ...ThrottleKey) error {
-	lock, err := s.countFailure(ctx, now, keys...)
-	if err != nil {
-		return fmt.Errorf("accounts: sign in: %w", err)
-	}
-	if err := s.record(ctx, req.event(audit.SignInFailed, accountID, audit.Failure, reason)); err != nil {
-		return err
-	}
-	if lock != nil {
-		if err := s.record(ctx, req.event(audit.SignInLockedOut, accountID, audit.Denied, string(lock.Scope)+"_locked_out")); err != nil {
-			return err
-		}
-		return lock
-	}
-	return ErrBadCredentials
+	return s.failed(ctx, now, "sign in", req.event(audit.SignInFailed, accountID, audit.Failure, reason), ErrBadCredentials, keys...)
 }
 
 // SecondFactorRequest is a second-factor step of a sign-in whose password
@@ -690,20 +676,7 @@ func (s *Service) VerifySecondFactor(ctx context.Context, req SecondFactorReques
 		if errors.Is(verr, ErrFactorUnavailable) {
 			return Account{}, verr
 		}
-		lock, err := s.countFailure(ctx, now, sfKey, ipK)
-		if err != nil {
-			return Account{}, fmt.Errorf("accounts: second factor: %w", err)
-		}
-		if err := s.record(ctx, req.event(audit.SecondFactorFailed, audit.Failure, reason)); err != nil {
-			return Account{}, err
-		}
-		if lock != nil {
-			if err := s.record(ctx, req.event(audit.SignInLockedOut, audit.Denied, string(lock.Scope)+"_locked_out")); err != nil {
-				return Account{}, err
-			}
-			return Account{}, lock
-		}
-		return Account{}, verr
+		return Account{}, s.failed(ctx, now, "second factor", req.event(audit.SecondFactorFailed, audit.Failure, reason), verr, sfKey, ipK)
 	}
 	if err := s.clearFailures(ctx, now, sfKey, seen); err != nil {
 		return Account{}, fmt.Errorf("accounts: second factor: %w", err)

@@ -545,3 +545,45 @@ func TestAuditFailureLeavesTheAccountUnchanged(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, accounts.Locked, got.Status)
 }
+
+// TestAuditFailureCreatesNoAccount: an account whose creation cannot be
+// audited is not created, by an officer or by self-registration, and the
+// same creation succeeds once the audit log is back.
+func TestAuditFailureCreatesNoAccount(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	ctx := t.Context()
+	const other = "001190000002"
+	person := accountstest.Person(t, other, "Bình")
+	require.NoError(t, env.Registry.Write(ctx, []attributes.Person{accountstest.Person(t, pid, "An"), person}, nil))
+	down := errors.New("audit log unavailable")
+
+	env.Audit.Fail = down
+	_, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: pid, Level: 1, Phone: phone}, officer)
+	require.ErrorIs(t, err, down)
+	_, err = env.Store.ByPersonalID(ctx, pid)
+	require.ErrorIs(t, err, accounts.ErrNotFound, "officer path: no unaudited account")
+	env.Audit.Fail = nil
+	a, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: pid, Level: 1, Phone: phone}, officer)
+	require.NoError(t, err)
+	require.Equal(t, []string{string(audit.AccountRegistered)}, env.Audit.Types())
+	require.Equal(t, a.ID, env.Audit.Events()[0].AccountID)
+
+	client := accounts.Client{IP: ip, RequestID: "req-reg"}
+	st, err := env.Service.StartRegistration(ctx, accounts.RegistrationRequest{
+		PersonalID: other, FullName: "Bình", BirthDate: person.BirthDate, Gender: person.Gender, Phone: "+84901234568", Client: client,
+	})
+	require.NoError(t, err)
+	require.NoError(t, env.Service.ConfirmRegistration(ctx, accounts.RegistrationCode{ID: st.ID, Code: env.Sender.LastCode(t, "+84901234568"), Client: client}))
+	env.Audit.Reset()
+	env.Audit.Fail = down
+	_, err = env.Service.CompleteRegistration(ctx, accounts.RegistrationCompletion{ID: st.ID, Password: password, Client: client})
+	require.ErrorIs(t, err, down)
+	_, err = env.Store.ByPersonalID(ctx, other)
+	require.ErrorIs(t, err, accounts.ErrNotFound, "registration path: no unaudited account")
+	env.Audit.Fail = nil
+	b, err := env.Service.CompleteRegistration(ctx, accounts.RegistrationCompletion{ID: st.ID, Password: password, Client: client})
+	require.NoError(t, err, "the registration stays open for another try")
+	require.Equal(t, []string{string(audit.AccountRegistered)}, env.Audit.Types())
+	require.Equal(t, b.ID, env.Audit.Events()[0].AccountID)
+}

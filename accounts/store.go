@@ -10,8 +10,11 @@ import (
 // ErrNotFound, a duplicate personal id number or phone is ErrAlreadyExists.
 // Every time they return is UTC.
 type Store interface {
-	// Create inserts a new account.
-	Create(ctx context.Context, r Record) error
+	// Create inserts a new account and then, when fn is not nil, calls fn
+	// in the same transaction: an error from fn rolls the insert back and is
+	// returned (wrapped). fn is not called when the insert is refused
+	// (ErrAlreadyExists), so it can record the creation as done.
+	Create(ctx context.Context, r Record, fn func() error) error
 	// Get returns the account with id.
 	Get(ctx context.Context, id string) (Record, error)
 	// ByPersonalID returns the account whose login is personalID.

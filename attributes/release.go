@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -137,6 +138,15 @@ func ClaimsForScopes(scopeList []string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// ClaimsFor lists every claim a request could release: those its scopes
+// imply and those requested one by one (claims parameter), sorted and
+// without duplicates. Unknown names are kept; Release drops them.
+func ClaimsFor(scopeList, claims []string) []string {
+	out := append(ClaimsForScopes(scopeList), claims...)
+	sort.Strings(out)
+	return slices.Compact(out)
 }
 
 // Release reads the named claims of the person with personalID from the

@@ -36,6 +36,8 @@ func TestClaimsForScopes(t *testing.T) {
 	assert.Equal(t, []string{"birthdate", "gender", "name", "nationality"}, attributes.ClaimsForScopes([]string{"openid", "profile"}))
 	assert.Equal(t, []string{"personal_id_number"}, attributes.ClaimsForScopes([]string{"personal_id"}))
 	assert.Empty(t, attributes.ClaimsForScopes([]string{"portrait", "offline_access"}))
+	assert.Equal(t, []string{"birthdate", "email", "gender", "name", "nationality"},
+		attributes.ClaimsFor([]string{"openid", "profile"}, []string{"email", "name"}), "scope claims and named ones, once each")
 	assert.Equal(t, 2, attributes.ScopeLevel("documents.driving_licence"))
 	assert.Equal(t, 1, attributes.ScopeLevel("profile"))
 	for _, c := range attributes.Claims() {

@@ -57,20 +57,15 @@ func tdes(key []byte) (cipher.Block, error) {
 // EncryptTDES encrypts data (a multiple of 8 bytes) with 2-key 3DES in CBC
 // mode with a zero IV (ICAO 9303-11 §9.8.6.1 for BAC).
 func EncryptTDES(key, data []byte) ([]byte, error) {
-	c, err := tdes(key)
-	if err != nil {
-		return nil, err
-	}
-	if len(data)%blockSize != 0 {
-		return nil, fmt.Errorf("cardreader: 3des input of %d bytes is not block aligned", len(data))
-	}
-	out := make([]byte, len(data))
-	cipher.NewCBCEncrypter(c, make([]byte, blockSize)).CryptBlocks(out, data)
-	return out, nil
+	return cbcTDES(key, data, cipher.NewCBCEncrypter)
 }
 
 // DecryptTDES reverses EncryptTDES.
 func DecryptTDES(key, data []byte) ([]byte, error) {
+	return cbcTDES(key, data, cipher.NewCBCDecrypter)
+}
+
+func cbcTDES(key, data []byte, mode func(cipher.Block, []byte) cipher.BlockMode) ([]byte, error) {
 	c, err := tdes(key)
 	if err != nil {
 		return nil, err
@@ -79,7 +74,7 @@ func DecryptTDES(key, data []byte) ([]byte, error) {
 		return nil, fmt.Errorf("cardreader: 3des input of %d bytes is not block aligned", len(data))
 	}
 	out := make([]byte, len(data))
-	cipher.NewCBCDecrypter(c, make([]byte, blockSize)).CryptBlocks(out, data)
+	mode(c, make([]byte, blockSize)).CryptBlocks(out, data)
 	return out, nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/audit/audittest"
 	"github.com/dinhdanh/dinhdanh/consent"
+	"github.com/dinhdanh/dinhdanh/consent/consenttest"
 	"github.com/dinhdanh/dinhdanh/consent/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/pgtest"
 )
@@ -26,26 +26,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type recorder = audittest.Spy
-
-type tokens struct{ revoked []string }
-
-func (k *tokens) RevokeClientTokens(_ context.Context, accountID, clientID string) error {
-	k.revoked = append(k.revoked, accountID+"/"+clientID)
-	return nil
-}
 
 type notifier struct{ sent []consent.Logout }
 
@@ -54,39 +35,27 @@ func (n *notifier) NotifyLogout(_ context.Context, l consent.Logout) error {
 	return nil
 }
 
-// signer signs with an ES256 key, as the OIDC key service does.
-type signer struct{ key *ecdsa.PrivateKey }
-
-func (s signer) Sign(_ context.Context, claims map[string]any, typ string) (string, error) {
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: s.key},
-		(&jose.SignerOptions{}).WithType(jose.ContentType(typ)).WithHeader("kid", "k1"))
-	if err != nil {
-		return "", err
-	}
-	return jwt.Signed(sig).Claims(claims).Serialize()
-}
-
 type fixture struct {
 	svc    *consent.Service
 	store  consent.Store
-	clock  *clock
+	clock  *consenttest.Clock
 	audit  *recorder
-	tokens *tokens
+	tokens *consenttest.Tokens
 	logout *notifier
 	key    *ecdsa.PrivateKey
 }
 
 func newFixture(t *testing.T, ttl time.Duration) *fixture {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
+	signer := consenttest.NewSigner(t)
 	f := &fixture{
-		store: postgres.NewStore(pgtest.New(t).App), clock: &clock{now: t0},
-		audit: &recorder{}, tokens: &tokens{}, logout: &notifier{}, key: key,
+		store: postgres.NewStore(pgtest.New(t).App), clock: consenttest.NewClock(t0),
+		audit: &recorder{}, tokens: &consenttest.Tokens{}, logout: &notifier{}, key: signer.Key,
 	}
 	ids := 0
+	var err error
 	f.svc, err = consent.NewService(consent.Config{
-		Store: f.store, Audit: f.audit, Tokens: f.tokens, Logout: f.logout, Signer: signer{key},
+		Store: f.store, Audit: f.audit, Tokens: f.tokens, Logout: f.logout, Signer: signer,
 		Issuer: "https://id.example.vn", TTL: ttl, Now: f.clock.Now,
 		NewID: func() string { ids++; return "receipt-" + string(rune('0'+ids)) },
 	})
@@ -318,7 +287,7 @@ func TestRevoke(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, t0.Add(time.Hour), g.RevokedAt)
 	require.Equal(t, consent.Actor{Kind: audit.Citizen, ID: "acc-1"}, g.RevokedBy)
-	require.Equal(t, []string{"acc-1/dvc"}, f.tokens.revoked)
+	require.Equal(t, []string{"acc-1/dvc"}, f.tokens.Revoked())
 	require.Equal(t, []consent.Logout{{AccountID: "acc-1", ClientID: "dvc", Reason: consent.LogoutConsentRevoked}}, f.logout.sent)
 	require.Equal(t, []audit.EventType{audit.ConsentGranted, audit.ConsentRevoked}, f.audit.Types())
 	require.Equal(t, []string{"name"}, f.audit.Events()[1].Claims)
@@ -326,7 +295,7 @@ func TestRevoke(t *testing.T) {
 	// Repeating ends the tokens again (a retry after a failed token step)
 	// but appends, audits and notifies nothing more.
 	require.NoError(t, f.svc.Revoke(t.Context(), "acc-1", "dvc", consent.Actor{}))
-	require.Len(t, f.tokens.revoked, 2)
+	require.Len(t, f.tokens.Revoked(), 2)
 	require.Len(t, f.logout.sent, 1)
 	require.Len(t, f.audit.Events(), 2)
 	hist, err := f.store.History(t.Context(), "acc-1", "dvc")
@@ -346,7 +315,7 @@ func TestRevoke(t *testing.T) {
 func TestRevokeNothingGranted(t *testing.T) {
 	f := newFixture(t, 0)
 	require.ErrorIs(t, f.svc.Revoke(t.Context(), "acc-1", "dvc", consent.Actor{}), consent.ErrNotFound)
-	require.Empty(t, f.tokens.revoked)
+	require.Empty(t, f.tokens.Revoked())
 	require.Empty(t, f.audit.Events())
 }
 
@@ -358,7 +327,7 @@ func TestRevokeFailsWhenAuditFails(t *testing.T) {
 	g, err := f.store.Current(t.Context(), "acc-1", "dvc")
 	require.NoError(t, err)
 	require.Equal(t, consent.StatusActive, g.Status(t0))
-	require.Empty(t, f.tokens.revoked)
+	require.Empty(t, f.tokens.Revoked())
 	require.Empty(t, f.logout.sent)
 }
 
@@ -456,13 +425,12 @@ func TestReceiptIssuedAtIsAnInteger(t *testing.T) {
 	claims, err := r.JWTClaims()
 	require.NoError(t, err)
 	require.Equal(t, t0.Unix(), claims["iat"])
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	jws, err := signer{key}.Sign(t.Context(), claims, consent.ReceiptType)
+	signer := consenttest.NewSigner(t)
+	jws, err := signer.Sign(t.Context(), claims, consent.ReceiptType)
 	require.NoError(t, err)
 	tok, err := jwt.ParseSigned(jws, []jose.SignatureAlgorithm{jose.ES256})
 	require.NoError(t, err)
 	var std jwt.Claims
-	require.NoError(t, tok.Claims(&key.PublicKey, &std))
+	require.NoError(t, tok.Claims(&signer.Key.PublicKey, &std))
 	require.Equal(t, t0, std.IssuedAt.Time().UTC())
 }

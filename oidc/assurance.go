@@ -165,16 +165,8 @@ func GrantClaims(c *Client, scopes []string, cr ClaimsRequest) (userinfo, idToke
 // RequestedClaims lists the claim names a claims request names individually
 // that GrantClaims would honour, for the consent decision.
 func RequestedClaims(c *Client, cr ClaimsRequest) []string {
-	_, id := GrantClaims(c, nil, cr)
-	ui, _ := GrantClaims(c, nil, ClaimsRequest{Userinfo: cr.Userinfo})
-	seen := map[string]bool{}
-	var out []string
-	for _, n := range append(ui, id...) {
-		if !seen[n] {
-			seen[n] = true
-			out = append(out, n)
-		}
-	}
+	ui, id := GrantClaims(c, nil, cr) // no scopes: only the named claims
+	out := append(ui, id...)
 	slices.Sort(out)
-	return out
+	return slices.Compact(out)
 }

@@ -441,22 +441,14 @@ func (s *Signer) fixed(sk *signingKey) *jwt.DefaultSigner {
 	return &jwt.DefaultSigner{GetPrivateKey: func(context.Context) (any, error) { return sk.priv, nil }}
 }
 
+// keyFor finds the key named by the token's kid; the signature is checked
+// by the caller.
 func (s *Signer) keyFor(token string) (*signingKey, error) {
-	head, _, ok := strings.Cut(token, ".")
-	if !ok {
+	obj, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
+	if err != nil || len(obj.Signatures) != 1 {
 		return nil, errors.New("oidc: malformed token")
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(head)
-	if err != nil {
-		return nil, errors.New("oidc: malformed token header")
-	}
-	var hdr struct {
-		KID string `json:"kid"`
-	}
-	if err := json.Unmarshal(raw, &hdr); err != nil {
-		return nil, errors.New("oidc: malformed token header")
-	}
-	sk, ok := s.Keys.byKID(hdr.KID)
+	sk, ok := s.Keys.byKID(obj.Signatures[0].Header.KeyID)
 	if !ok {
 		return nil, errors.New("oidc: unknown kid")
 	}

@@ -94,3 +94,8 @@ func TestKeysSealedAtRest(t *testing.T) {
 	_, err = oidc.NewKeys(t.Context(), oidc.KeysConfig{Store: store, EncryptionKey: kek[:16]})
 	require.Error(t, err)
 }
+
+func TestNewProviderRequiresAConsentDecider(t *testing.T) {
+	_, err := oidc.NewProvider(oidc.Config{Issuer: "https://id.example.gov.vn"})
+	require.ErrorContains(t, err, "consent decider is required")
+}

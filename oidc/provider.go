@@ -55,7 +55,7 @@ type Config struct {
 	Accounts    Accounts
 	Registry    attributes.Registry
 	Documents   attributes.DocumentSource
-	Consent     ConsentDecider // AutoConsent when nil
+	Consent     ConsentDecider // required; consentlink in the product
 	Audit       audit.Recorder
 	// BackchannelLogout says relying parties are notified through OpenID
 	// Connect Back-Channel Logout 1.0 (with sid): set it once the consent
@@ -111,6 +111,11 @@ func NewProvider(cfg Config) (*Provider, error) {
 	if cfg.Store == nil || cfg.Keys == nil || cfg.Hasher == nil || cfg.Accounts == nil || cfg.Registry == nil || cfg.Documents == nil || cfg.Audit == nil {
 		errs = append(errs, errors.New("store, keys, hasher, accounts, registry, documents and audit are required"))
 	}
+	// No silent default: a wiring mistake must not release claims without
+	// asking the citizen. AutoConsent is for tests and load benchmarks.
+	if cfg.Consent == nil {
+		errs = append(errs, errors.New("a consent decider is required (oidc.AutoConsent only for tests and benchmarks)"))
+	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("oidc: %w", errors.Join(errs...))
 	}
@@ -124,9 +129,6 @@ func NewProvider(cfg Config) (*Provider, error) {
 	def(&cfg.IDTokenLifespan, 10*time.Minute)
 	def(&cfg.AuthorizeCodeLifespan, time.Minute)
 	def(&cfg.PARLifespan, 90*time.Second)
-	if cfg.Consent == nil {
-		cfg.Consent = AutoConsent{}
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

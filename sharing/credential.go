@@ -64,16 +64,6 @@ func Shareable(level int) []string {
 	return out
 }
 
-// isShareable reports whether claim may be shared at all (at level 2).
-func isShareable(claim string) bool {
-	for _, c := range shareable {
-		if c == claim {
-			return true
-		}
-	}
-	return false
-}
-
 // ACR is the acr value of an assurance level (MISSION "Fixed names").
 func ACR(level int) string { return fmt.Sprintf("urn:vn:eid:loa:%d", min(max(level, 1), 2)) }
 

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/attributes"
@@ -200,7 +201,7 @@ func (s *Service) Issue(ctx context.Context, r Request) (Credential, error) {
 	}
 	for _, n := range names {
 		p, ok := attributes.Policy(n)
-		if !ok || !isShareable(n) || p.MinLevel > level {
+		if !ok || !slices.Contains(shareable, n) || p.MinLevel > level {
 			return Credential{}, fmt.Errorf("%w: %q at level %d", ErrNotShareable, n, level)
 		}
 	}
@@ -249,7 +250,9 @@ func (s *Service) Issue(ctx context.Context, r Request) (Credential, error) {
 	if err != nil {
 		return Credential{}, fmt.Errorf("sharing: sign: %w", err)
 	}
-	c.Token = jwt + "~" + joinTilde(disclosures)
+	// Each disclosure is followed by "~"; the trailing one says there is no
+	// key-binding JWT (RFC 9901 §4).
+	c.Token = jwt + "~" + strings.Join(disclosures, "~") + "~"
 	if len(c.Token) > s.cfg.MaxSize {
 		return Credential{}, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(c.Token), s.cfg.MaxSize)
 	}
@@ -267,19 +270,4 @@ func (s *Service) Issue(ctx context.Context, r Request) (Credential, error) {
 		return Credential{}, fmt.Errorf("sharing: audit: %w", err)
 	}
 	return c, nil
-}
-
-// joinTilde renders the disclosures part: each followed by "~" (the
-// trailing "~" says there is no key-binding JWT, RFC 9901 §4).
-func joinTilde(ds []string) string {
-	n := 0
-	for _, d := range ds {
-		n += len(d) + 1
-	}
-	b := make([]byte, 0, n)
-	for _, d := range ds {
-		b = append(b, d...)
-		b = append(b, '~')
-	}
-	return string(b)
 }

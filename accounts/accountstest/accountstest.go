@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinhdanh/dinhdanh/internal/testclock"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
@@ -49,31 +51,14 @@ func (r *Recorder) Types() []string {
 }
 
 // Clock is a settable clock.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type Clock = testclock.Clock
 
 // Start is where test clocks start: a Monday morning in Hà Nội, 5 seconds
 // into a TOTP step.
 var Start = time.Date(2026, 11, 23, 2, 0, 5, 0, time.UTC)
 
 // NewClock returns a clock at Start.
-func NewClock() *Clock { return &Clock{now: Start} }
-
-// Now returns the current time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock on.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func NewClock() *Clock { return testclock.New(Start) }
 
 // Sender captures messages instead of sending them.
 type Sender struct {

@@ -82,16 +82,25 @@ func nullable(s string) *string {
 }
 
 // Create implements accounts.Store.
-func (s *Store) Create(ctx context.Context, r accounts.Record) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO accounts (id, personal_id, level, status, phone, email, lock_reason,
-		password_hash, totp_secret, totp_confirmed, totp_last_step, created_at, activated_at, updated_at,
-		passcode_hash, security_answers)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-		r.ID, r.PersonalID, int(r.Level), string(r.Status), nullable(r.Phone), r.Email, r.LockReason,
-		r.PasswordHash, r.TOTP.Secret, r.TOTP.Confirmed, r.TOTP.LastStep, r.CreatedAt.UTC(), utcPtr(r.ActivatedAt), r.UpdatedAt.UTC(),
-		r.PasscodeHash, answersJSON(r.SecurityAnswers))
+func (s *Store) Create(ctx context.Context, r accounts.Record, fn func() error) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO accounts (id, personal_id, level, status, phone, email, lock_reason,
+			password_hash, totp_secret, totp_confirmed, totp_last_step, created_at, activated_at, updated_at,
+			passcode_hash, security_answers)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+			r.ID, r.PersonalID, int(r.Level), string(r.Status), nullable(r.Phone), r.Email, r.LockReason,
+			r.PasswordHash, r.TOTP.Secret, r.TOTP.Confirmed, r.TOTP.LastStep, r.CreatedAt.UTC(), utcPtr(r.ActivatedAt), r.UpdatedAt.UTC(),
+			r.PasscodeHash, answersJSON(r.SecurityAnswers))
+		if err != nil {
+			return translate(err)
+		}
+		if fn != nil {
+			return fn()
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("accounts/postgres: create: %w", translate(err))
+		return fmt.Errorf("accounts/postgres: create: %w", err)
 	}
 	return nil
 }

@@ -23,6 +23,7 @@ func Run(t *testing.T, newStore func(t *testing.T) accounts.Store) {
 		{"RoundTrip", testRoundTrip},
 		{"NotFound", testNotFound},
 		{"AlreadyExists", testAlreadyExists},
+		{"CreateRollsBackOnError", testCreateRollsBack},
 		{"UpdateRollsBackOnError", testUpdateRollsBack},
 		{"ConcurrentUpdatesSerialise", testConcurrentUpdates},
 		{"SMSCodes", testSMSCodes},
@@ -76,7 +77,7 @@ func testRoundTrip(t *testing.T, s accounts.Store) {
 	r.LockReason = "holder_request"
 	r.PasscodeHash = "$argon2id$v=19$m=8,t=1,p=1$cGFzc2NvZGU$aGFzaGhhc2hoYXNoaGFzaA"
 	r.SecurityAnswers = []accounts.SecurityAnswer{{Question: "first_school", Hash: "$argon2id$a"}, {Question: "favourite_food", Hash: "$argon2id$b"}}
-	require.NoError(t, s.Create(ctx, r))
+	require.NoError(t, s.Create(ctx, r, nil))
 
 	want := r
 	want.CreatedAt = base
@@ -96,7 +97,7 @@ func testRoundTrip(t *testing.T, s accounts.Store) {
 	// Optional fields empty.
 	r2 := Record()
 	r2.Phone, r2.Email, r2.PasswordHash, r2.ActivatedAt, r2.Status = "", "", "", nil, accounts.Pending
-	require.NoError(t, s.Create(ctx, r2))
+	require.NoError(t, s.Create(ctx, r2, nil))
 	got, err := s.Get(ctx, r2.ID)
 	require.NoError(t, err)
 	require.Equal(t, r2, got)
@@ -140,18 +141,18 @@ func testNotFound(t *testing.T, s accounts.Store) {
 func testAlreadyExists(t *testing.T, s accounts.Store) {
 	ctx := t.Context()
 	a := Record()
-	require.NoError(t, s.Create(ctx, a))
+	require.NoError(t, s.Create(ctx, a, nil))
 
 	samePID := Record()
 	samePID.PersonalID = a.PersonalID
-	require.ErrorIs(t, s.Create(ctx, samePID), accounts.ErrAlreadyExists)
+	require.ErrorIs(t, s.Create(ctx, samePID, nil), accounts.ErrAlreadyExists)
 
 	samePhone := Record()
 	samePhone.Phone = a.Phone
-	require.ErrorIs(t, s.Create(ctx, samePhone), accounts.ErrAlreadyExists)
+	require.ErrorIs(t, s.Create(ctx, samePhone, nil), accounts.ErrAlreadyExists)
 
 	b := Record()
-	require.NoError(t, s.Create(ctx, b))
+	require.NoError(t, s.Create(ctx, b, nil))
 	_, err := s.Update(ctx, b.ID, func(r *accounts.Record) error { r.Phone = a.Phone; return nil })
 	require.ErrorIs(t, err, accounts.ErrAlreadyExists)
 	got, err := s.Get(ctx, b.ID)
@@ -159,10 +160,32 @@ func testAlreadyExists(t *testing.T, s accounts.Store) {
 	require.Equal(t, b.Phone, got.Phone)
 }
 
+// testCreateRollsBack: Create's fn runs after the insert, only when the
+// insert is accepted, and its error undoes the insert.
+func testCreateRollsBack(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	r := Record()
+	boom := errors.New("boom")
+	require.ErrorIs(t, s.Create(ctx, r, func() error { return boom }), boom)
+	_, err := s.Get(ctx, r.ID)
+	require.ErrorIs(t, err, accounts.ErrNotFound)
+
+	calls := 0
+	require.NoError(t, s.Create(ctx, r, func() error { calls++; return nil }))
+	require.Equal(t, 1, calls)
+	_, err = s.Get(ctx, r.ID)
+	require.NoError(t, err)
+
+	dup := Record()
+	dup.PersonalID = r.PersonalID
+	require.ErrorIs(t, s.Create(ctx, dup, func() error { calls++; return nil }), accounts.ErrAlreadyExists)
+	require.Equal(t, 1, calls, "fn is not called for a refused insert")
+}
+
 func testUpdateRollsBack(t *testing.T, s accounts.Store) {
 	ctx := t.Context()
 	r := Record()
-	require.NoError(t, s.Create(ctx, r))
+	require.NoError(t, s.Create(ctx, r, nil))
 	boom := errors.New("boom")
 	_, err := s.Update(ctx, r.ID, func(r *accounts.Record) error {
 		r.Status, r.LockReason = accounts.Locked, "x"
@@ -195,7 +218,7 @@ func testUpdateRollsBack(t *testing.T, s accounts.Store) {
 func testConcurrentUpdates(t *testing.T, s accounts.Store) {
 	ctx := t.Context()
 	r := Record()
-	require.NoError(t, s.Create(ctx, r))
+	require.NoError(t, s.Create(ctx, r, nil))
 	replay := errors.New("replayed")
 	var ok atomic.Int64
 	var wg sync.WaitGroup
@@ -224,7 +247,7 @@ func testConcurrentUpdates(t *testing.T, s accounts.Store) {
 func testSMSCodes(t *testing.T, s accounts.Store) {
 	ctx := t.Context()
 	r := Record()
-	require.NoError(t, s.Create(ctx, r))
+	require.NoError(t, s.Create(ctx, r, nil))
 	first := accounts.SMSCode{ID: uuid.NewString(), AccountID: r.ID, Hash: []byte("h1"), CreatedAt: base, ExpiresAt: base.Add(5 * time.Minute)}
 	require.NoError(t, s.CreateSMSCode(ctx, first))
 	second := accounts.SMSCode{ID: uuid.NewString(), AccountID: r.ID, Hash: []byte("h2"), CreatedAt: base.Add(time.Minute), ExpiresAt: base.Add(6 * time.Minute)}
@@ -326,7 +349,7 @@ func testConcurrentThrottles(t *testing.T, s accounts.Store) {
 func testPurge(t *testing.T, s accounts.Store) {
 	ctx := t.Context()
 	r := Record()
-	require.NoError(t, s.Create(ctx, r))
+	require.NoError(t, s.Create(ctx, r, nil))
 	require.NoError(t, s.CreateSMSCode(ctx, accounts.SMSCode{ID: uuid.NewString(), AccountID: r.ID, Hash: []byte("h"), CreatedAt: base, ExpiresAt: base.Add(5 * time.Minute)}))
 	stale := accounts.ThrottleKey{Scope: accounts.ScopeIP, Key: "stale"}
 	locked := accounts.ThrottleKey{Scope: accounts.ScopeIP, Key: "locked"}

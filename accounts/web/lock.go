@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 
@@ -45,24 +44,15 @@ func (h *Handler) postLock(w http.ResponseWriter, r *http.Request) {
 		IP: actor.IP, UserAgent: actor.UserAgent, RequestID: actor.RequestID,
 	})
 	if err != nil {
-		status := http.StatusUnauthorized
-		if le, ok := accounts.AsLockout(err); ok {
-			status, page.Error, page.RetryMinutes = http.StatusTooManyRequests, "signin.locked_out", le.RetryMinutes()
-			w.Header().Set("Retry-After", retryAfter(le))
-		} else {
-			switch {
-			case errors.Is(err, accounts.ErrBadCredentials):
-				page.Error = "signin.bad_credentials"
-			case errors.Is(err, accounts.ErrLocked):
-				status, page.Error = http.StatusOK, "lock.already"
-			case errors.Is(err, accounts.ErrNotActivated):
-				status, page.Error = http.StatusOK, "lock.not_active"
-			default:
-				h.serverError(w, r, lang, "lock: check password", err)
-				return
-			}
+		ref, ok := passwordRefusal(w, err,
+			refusal{status: http.StatusOK, msg: "lock.already"},
+			refusal{status: http.StatusOK, msg: "lock.not_active"})
+		if !ok {
+			h.serverError(w, r, lang, "lock: check password", err)
+			return
 		}
-		h.render(w, r, h.Templates.Lock(w, status, page))
+		page.Error, page.RetryMinutes = ref.msg, ref.retryMinutes
+		h.render(w, r, h.Templates.Lock(w, ref.status, page))
 		return
 	}
 	actor.ID = si.Account.ID

@@ -187,27 +187,15 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 	})
 	page := templates.SignInPage{Base: h.base(r, lang), PersonalID: pid}
 	if err != nil {
-		status := http.StatusUnauthorized
-		if le, ok := accounts.AsLockout(err); ok {
-			status, page.Error, page.RetryMinutes = http.StatusTooManyRequests, "signin.locked_out", le.RetryMinutes()
-			if page.RetryMinutes == 1 {
-				page.Error = "signin.locked_out_one"
-			}
-			w.Header().Set("Retry-After", retryAfter(le))
-		} else {
-			switch {
-			case errors.Is(err, accounts.ErrBadCredentials):
-				page.Error = "signin.bad_credentials"
-			case errors.Is(err, accounts.ErrLocked):
-				status, page.Error = http.StatusForbidden, "signin.account_locked"
-			case errors.Is(err, accounts.ErrNotActivated):
-				status, page.Error = http.StatusForbidden, "signin.not_activated"
-			default:
-				h.serverError(w, r, lang, "sign-in failed", err)
-				return
-			}
+		ref, ok := passwordRefusal(w, err,
+			refusal{status: http.StatusForbidden, msg: "signin.account_locked"},
+			refusal{status: http.StatusForbidden, msg: "signin.not_activated"})
+		if !ok {
+			h.serverError(w, r, lang, "sign-in failed", err)
+			return
 		}
-		h.render(w, r, h.Templates.SignIn(w, status, page))
+		page.Error, page.RetryMinutes = ref.msg, ref.retryMinutes
+		h.render(w, r, h.Templates.SignIn(w, ref.status, page))
 		return
 	}
 	if len(si.Factors) == 0 {
@@ -225,6 +213,44 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 		PasswordAt: h.now(), Method: si.Factors[0],
 	})
 	http.Redirect(w, r, PathVerify, http.StatusSeeOther)
+}
+
+// refusal is how a page answers a refused password step: its status and
+// message key, with the minutes to wait after a lockout.
+type refusal struct {
+	status       int
+	msg          string
+	retryMinutes int
+}
+
+// passwordRefusal maps an error of accounts.SignIn to the answer of a page
+// that checks a password (sign-in, lock); a lockout also sets Retry-After.
+// locked and notActivated answer ErrLocked and ErrNotActivated, which each
+// page words its own way. ok is false for an operational error.
+func passwordRefusal(w http.ResponseWriter, err error, locked, notActivated refusal) (refusal, bool) {
+	if le, ok := accounts.AsLockout(err); ok {
+		return lockedOut(w, le), true
+	}
+	switch {
+	case errors.Is(err, accounts.ErrBadCredentials):
+		return refusal{status: http.StatusUnauthorized, msg: "signin.bad_credentials"}, true
+	case errors.Is(err, accounts.ErrLocked):
+		return locked, true
+	case errors.Is(err, accounts.ErrNotActivated):
+		return notActivated, true
+	}
+	return refusal{}, false
+}
+
+// lockedOut sets Retry-After and returns the sign-in page's answer to a
+// lockout.
+func lockedOut(w http.ResponseWriter, le *accounts.LockoutError) refusal {
+	w.Header().Set("Retry-After", retryAfter(le))
+	ref := refusal{status: http.StatusTooManyRequests, msg: "signin.locked_out", retryMinutes: le.RetryMinutes()}
+	if ref.retryMinutes == 1 {
+		ref.msg = "signin.locked_out_one"
+	}
+	return ref
 }
 
 // retryAfter is the Retry-After header value (RFC 9110 §10.2.3): whole
@@ -348,12 +374,9 @@ func (h *Handler) postVerify(w http.ResponseWriter, r *http.Request) {
 			// Locked out: the pending sign-in ends; the password step will
 			// say the same until the lock runs out.
 			h.Sessions.Remove(ctx, keyPending)
-			w.Header().Set("Retry-After", retryAfter(le))
-			lp := templates.SignInPage{Base: h.base(r, lang), Error: "signin.locked_out", RetryMinutes: le.RetryMinutes()}
-			if lp.RetryMinutes == 1 {
-				lp.Error = "signin.locked_out_one"
-			}
-			h.render(w, r, h.Templates.SignIn(w, http.StatusTooManyRequests, lp))
+			ref := lockedOut(w, le)
+			lp := templates.SignInPage{Base: h.base(r, lang), Error: ref.msg, RetryMinutes: ref.retryMinutes}
+			h.render(w, r, h.Templates.SignIn(w, ref.status, lp))
 			return
 		case errors.Is(err, accounts.ErrInvalidCode):
 			page.Error = "signin.factor.bad_code"

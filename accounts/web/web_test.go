@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -62,7 +63,11 @@ func newSite(t *testing.T, devMode bool) *site {
 	sm.Cookie.Secure = false // plain http test server
 	csrf := &httpx.CSRF{Sessions: sm}
 	s := &site{env: env, db: db, sessions: sm, inbox: accountspg.NewInbox(db.App)}
-	h := &web.Handler{Accounts: env.Service, Templates: tmpl, Sessions: sm, CSRF: csrf, Now: env.Clock.Now, DevMode: devMode, Inbox: s.inbox}
+	h := &web.Handler{Accounts: env.Service, Templates: tmpl, Sessions: sm, CSRF: csrf, Now: env.Clock.Now, DevMode: devMode, Inbox: s.inbox,
+		LockAccount: func(ctx context.Context, id, reason string, by accounts.Actor) error {
+			_, err := env.Service.Lock(ctx, id, reason, by)
+			return err
+		}}
 
 	r := mux.NewRouter()
 	r.Use(httpx.RequestID, testClientIP)

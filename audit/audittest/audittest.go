@@ -1,15 +1,42 @@
 // Package audittest has a spy audit.Recorder for tests of the packages that
-// record events. It is a test double of the Recorder interface, not of a
-// store: the real writer is tested in audit/postgres.
+// record events, and Tamper for tests that must find a log altered behind
+// the application's back. The spy is a test double of the Recorder
+// interface, not of a store: the real writer is tested in audit/postgres.
 package audittest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/audit"
 )
+
+// Tamper runs statements in one transaction on super, a superuser's
+// connection (pgtest.DB.Super), with the append-only triggers off
+// (session_replication_role = replica skips ordinary triggers): what an
+// attacker with the database's keys could do, and the chain must reveal.
+func Tamper(t testing.TB, super *pgx.Conn, stmts ...string) {
+	t.Helper()
+	ctx := t.Context()
+	err := pgx.BeginFunc(ctx, super, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL session_replication_role = replica"); err != nil {
+			return err
+		}
+		for _, s := range stmts {
+			if _, err := tx.Exec(ctx, s); err != nil {
+				return fmt.Errorf("%s: %w", s, err)
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+}
 
 // Spy records events in memory. SetFail makes Record fail, as a down audit
 // store would, so tests can check that the action fails with it.

@@ -27,7 +27,7 @@ func TestHistory(t *testing.T) {
 			mine = append(mine, ev)
 		}
 		require.NoError(t, e.log.Record(ctx, ev))
-		e.clock.Add(40 * time.Hour) // 60 events over three months: several partitions
+		e.clock.Advance(40 * time.Hour) // 60 events over three months: several partitions
 	}
 	slices.Reverse(mine)
 

@@ -3,14 +3,16 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/dinhdanh/dinhdanh/internal/testclock"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/audit/audittest"
 	"github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/pgtest"
 )
@@ -18,30 +20,9 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // clock is an injected clock tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type clock = testclock.Clock
 
-func newClock(t time.Time) *clock { return &clock{t: t.UTC()} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t.UTC()
-	c.mu.Unlock()
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock(t time.Time) *clock { return testclock.New(t.UTC()) }
 
 // env is one test's history: a fresh database, the store on the app role,
 // a key and a running Log.
@@ -101,30 +82,17 @@ func (e *env) recordN(t *testing.T, n int) {
 	t.Helper()
 	for i := 1; i <= n; i++ {
 		require.NoError(t, e.log.Record(t.Context(), signIn(fmt.Sprintf("acc-%d", i%3), "portal", i)))
-		e.clock.Add(time.Minute)
+		e.clock.Advance(time.Minute)
 	}
 	_, err := e.log.Checkpoint(t.Context())
 	require.NoError(t, err)
 }
 
 // tamper runs statements as the database superuser with the append-only
-// triggers off (session_replication_role = replica skips ordinary triggers).
+// triggers off.
 func tamper(t *testing.T, db *pgtest.DB, stmts ...string) {
 	t.Helper()
-	super := db.Super(t)
-	ctx := t.Context()
-	err := pgx.BeginFunc(ctx, super, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SET LOCAL session_replication_role = replica"); err != nil {
-			return err
-		}
-		for _, s := range stmts {
-			if _, err := tx.Exec(ctx, s); err != nil {
-				return fmt.Errorf("%s: %w", s, err)
-			}
-		}
-		return nil
-	})
-	require.NoError(t, err)
+	audittest.Tamper(t, db.Super(t), stmts...)
 }
 
 func count(t *testing.T, q interface {

@@ -38,7 +38,6 @@ type officerPage struct {
 // adminAuth checks the bearer token in constant time.
 func (h *Handler) adminAuth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		noStore(w)
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || h.AdminToken == "" || !equalSecret(tok, h.AdminToken) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="admin"`)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
+	"github.com/dinhdanh/dinhdanh/internal/webpage"
 	"github.com/dinhdanh/dinhdanh/templates"
 )
 
@@ -26,9 +27,6 @@ const (
 	// which the gateway's CSRF protection exempts (bearer-authenticated).
 	PathAdminHistory = "/admin/api/history"
 )
-
-// vietnam is Indochina Time: the citizen reads local times; storage is UTC.
-var vietnam = time.FixedZone("ICT", 7*3600)
 
 // Handler serves the signed-in citizen's usage history and, when AdminToken
 // is set, the officers' audited lookup of a citizen's history.
@@ -64,23 +62,17 @@ type Handler struct {
 // Routes mounts the history page, its downloads and, when AdminToken is
 // set, the officer lookup.
 func (h *Handler) Routes(r *mux.Router) {
-	r.HandleFunc(PathHistory, h.show).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc(PathHistoryCSV, h.export(exportCSV)).Methods(http.MethodGet)
-	r.HandleFunc(PathHistoryJSON, h.export(exportJSON)).Methods(http.MethodGet)
+	r.Handle(PathHistory, httpx.NoStore(http.HandlerFunc(h.show))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(PathHistoryCSV, httpx.NoStore(h.export(exportCSV))).Methods(http.MethodGet)
+	r.Handle(PathHistoryJSON, httpx.NoStore(h.export(exportJSON))).Methods(http.MethodGet)
 	if h.AdminToken != "" {
-		r.Handle(PathAdminHistory, h.adminAuth(http.HandlerFunc(h.officerLookup))).Methods(http.MethodGet)
+		r.Handle(PathAdminHistory, httpx.NoStore(h.adminAuth(http.HandlerFunc(h.officerLookup)))).Methods(http.MethodGet)
 	}
 }
 
 func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
-	lang := h.lang(r)
-	account, ok := h.signedIn(w, r)
+	lang, account, f, ok := h.request(w, r)
 	if !ok {
-		return
-	}
-	f, err := filterFrom(r)
-	if err != nil {
-		h.errorPage(w, r, lang, http.StatusBadRequest, "history.error.filter", "invalid_request")
 		return
 	}
 	p, err := h.History.History(r.Context(), account, f)
@@ -128,7 +120,6 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, lang, fmt.Errorf("audit/web: no templates"))
 		return
 	}
-	noStore(w)
 	if err := h.Templates.History(w, http.StatusOK, page); err != nil {
 		h.log().ErrorContext(r.Context(), "render history page", "err", err)
 	}
@@ -138,7 +129,7 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 // attributes and never their values.
 func (h *Handler) entry(lang templates.Lang, e audit.Entry, names map[string]string, keepLang string) templates.HistoryEntry {
 	row := templates.HistoryEntry{
-		Time:     e.Time.In(vietnam).Format("02/01/2006 15:04:05"),
+		Time:     e.Time.In(webpage.Vietnam).Format("02/01/2006 15:04:05"),
 		DateTime: e.Time.UTC().Format(time.RFC3339),
 		Type:     typeLabel(lang, e.Type), TypeCode: string(e.Type),
 		Outcome: outcomeLabel(lang, e.Outcome), OutcomeCode: string(e.Outcome),
@@ -201,14 +192,8 @@ var (
 // export downloads the whole filtered history (from the newest entry).
 func (h *Handler) export(x exporter) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		lang := h.lang(r)
-		account, ok := h.signedIn(w, r)
+		lang, account, f, ok := h.request(w, r)
 		if !ok {
-			return
-		}
-		f, err := filterFrom(r)
-		if err != nil {
-			h.errorPage(w, r, lang, http.StatusBadRequest, "history.error.filter", "invalid_request")
 			return
 		}
 		f.Before = audit.Cursor{}
@@ -225,13 +210,29 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, x exporter, a
 		fail(err)
 		return
 	}
-	noStore(w)
 	w.Header().Set("Content-Type", x.contentType)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="lich-su-su-dung.%s"`, x.ext))
 	if err := x.write(w, r, h, account, f); err != nil {
 		// Headers are gone; the truncated download is the signal.
 		h.log().ErrorContext(r.Context(), "export history", "err", err, "request_id", httpx.RequestIDFrom(r.Context()))
 	}
+}
+
+// request starts every citizen request: the page language, the signed-in
+// citizen (or a redirect to sign in) and the filter of the query (or a 400
+// page naming it). It reports false when it has answered.
+func (h *Handler) request(w http.ResponseWriter, r *http.Request) (templates.Lang, string, audit.Filter, bool) {
+	lang := webpage.Lang(r, "")
+	account, ok := h.signedIn(w, r)
+	if !ok {
+		return lang, "", audit.Filter{}, false
+	}
+	f, err := filterFrom(r)
+	if err != nil {
+		h.errorPage(w, r, lang, http.StatusBadRequest, "history.error.filter", "invalid_request")
+		return lang, "", audit.Filter{}, false
+	}
+	return lang, account, f, true
 }
 
 func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request) (string, bool) {
@@ -254,12 +255,7 @@ func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request) (string, bool
 	return "", false
 }
 
-func (h *Handler) lang(r *http.Request) templates.Lang {
-	return templates.Negotiate(r.URL.Query().Get("ui_locales"), r.Header.Get("Accept-Language"))
-}
-
 func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, lang templates.Lang, status int, message, code string) {
-	noStore(w)
 	if h.Templates == nil {
 		http.Error(w, templates.T(lang, message), status)
 		return
@@ -283,10 +279,6 @@ func (h *Handler) log() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return h.Logger
-}
-
-func noStore(w http.ResponseWriter) {
-	w.Header().Set("Cache-Control", "no-store")
 }
 
 // filterFrom reads ?client=&type=&before=. Unknown types are refused rather

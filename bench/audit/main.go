@@ -89,21 +89,18 @@ func run(ctx context.Context, c config) error {
 		}
 	}
 	db := fmt.Sprintf("dinhdanh_bench_%d", os.Getpid())
-	ownerURL, appURL, err := pg.Bootstrap(ctx, superURL, db, "dinhdanh-bench")
-	if err != nil {
-		return err
-	}
 	if !c.keep {
 		defer dropDatabase(superURL, db)
+	}
+	ownerURL, appURL, err := pg.Provision(ctx, superURL, db, "dinhdanh-bench", schema.Sources()...)
+	if err != nil {
+		return err
 	}
 	owner, err := pg.Open(ctx, ownerURL, 4)
 	if err != nil {
 		return err
 	}
 	defer owner.Close()
-	if _, err := pg.Migrate(ctx, owner, schema.Sources()...); err != nil {
-		return err
-	}
 	app, err := pg.Open(ctx, appURL, int32(min(c.concurrency, 32)))
 	if err != nil {
 		return err

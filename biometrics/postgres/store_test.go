@@ -23,8 +23,8 @@ func TestStoreConformance(t *testing.T) {
 		db := pgtest.New(t)
 		as := accountspg.NewStore(db.App)
 		a, b := storetest.Record(), storetest.Record()
-		require.NoError(t, as.Create(t.Context(), a))
-		require.NoError(t, as.Create(t.Context(), b))
+		require.NoError(t, as.Create(t.Context(), a, nil))
+		require.NoError(t, as.Create(t.Context(), b, nil))
 		return postgres.NewStore(db.App, nil), a.ID, b.ID
 	})
 }
@@ -36,7 +36,7 @@ func TestSeedDemoSentinels(t *testing.T) {
 	l2, l1, l0 := storetest.Record(), storetest.Record(), storetest.Record()
 	l1.Level, l0.Level = accounts.Level1, accounts.Level0
 	for _, r := range []accounts.Record{l2, l1, l0} {
-		require.NoError(t, as.Create(ctx, r))
+		require.NoError(t, as.Create(ctx, r, nil))
 	}
 	s := postgres.NewStore(db.App, accountstest.NewClock().Now)
 	n, err := s.SeedDemoSentinels(ctx)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,9 +11,7 @@ import (
 
 func TestAccountLockUnlock(t *testing.T) {
 	db := toolEnv(t)
-	p := filepath.Join(t.TempDir(), "people.jsonl")
-	require.NoError(t, os.WriteFile(p, importer.DemoFile(), 0o600))
-	require.Contains(t, dd(t, "import", "population", p), "imported")
+	importDemo(t)
 	pid := importer.DemoLevel2ID
 
 	require.Regexp(t, `status:\s+active`, dd(t, "account", "show", pid))

@@ -12,6 +12,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/audit"
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
+	"github.com/dinhdanh/dinhdanh/internal/gateway"
 )
 
 // auditKey is the checkpoint signing key, derived from DINHDANH_AUDIT_KEY.
@@ -42,4 +43,19 @@ func openAudit(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logge
 			logger.Warn("audit writer close", "error", err)
 		}
 	}, nil
+}
+
+// startGateway builds the gateway on pool with its audit writer. done stops
+// the gateway, then flushes and closes the audit writer.
+func startGateway(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger) (*gateway.Gateway, func(), error) {
+	rec, closeAudit, err := openAudit(ctx, cfg, pool, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, Logger: logger, Audit: rec})
+	if err != nil {
+		closeAudit()
+		return nil, nil, err
+	}
+	return g, func() { g.Close(); closeAudit() }, nil
 }

@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/dinhdanh/dinhdanh/audit/audittest"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/audit"
@@ -21,20 +22,7 @@ import (
 // off.
 func tamper(t *testing.T, db *pgtest.DB, stmts ...string) {
 	t.Helper()
-	super := db.Super(t)
-	ctx := t.Context()
-	err := pgx.BeginFunc(ctx, super, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SET LOCAL session_replication_role = replica"); err != nil {
-			return err
-		}
-		for _, s := range stmts {
-			if _, err := tx.Exec(ctx, s); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	require.NoError(t, err)
+	audittest.Tamper(t, db.Super(t), stmts...)
 }
 
 func TestAuditVerifyNamesTamperedEvent(t *testing.T) {

@@ -459,18 +459,12 @@ func openGateway(ctx context.Context, cfg *config.Config, dataDir string, stderr
 		cleanup()
 		return nil, nil, err
 	}
-	rec, closeAudit, err := openAudit(ctx, *cfg, pool, logger)
+	g, done, err := startGateway(ctx, *cfg, pool, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	g, err := gateway.New(ctx, gateway.Options{Config: *cfg, Pool: pool, Logger: logger, Audit: rec})
-	if err != nil {
-		closeAudit()
-		cleanup()
-		return nil, nil, err
-	}
-	return g, func() { g.Close(); closeAudit(); cleanup() }, nil
+	return g, func() { done(); cleanup() }, nil
 }
 
 // leadingArg takes a positional argument written before the flags

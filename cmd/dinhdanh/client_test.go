@@ -18,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/internal/gateway"
 	"github.com/dinhdanh/dinhdanh/internal/pgtest"
@@ -60,6 +61,15 @@ func countEvents(t *testing.T, db *pgtest.DB, where string, args ...any) int {
 	var n int
 	require.NoError(t, db.App.QueryRow(t.Context(), "SELECT count(*) FROM audit_events WHERE "+where, args...).Scan(&n))
 	return n
+}
+
+// importDemo loads the demo population through the import command, as an
+// operator would before the account, enrol and report commands.
+func importDemo(t *testing.T) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "people.jsonl")
+	require.NoError(t, os.WriteFile(p, importer.DemoFile(), 0o600))
+	require.Contains(t, dd(t, "import", "population", p), "imported")
 }
 
 var secretLine = regexp.MustCompile(`client_secret: (\S+)`)

@@ -17,7 +17,6 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	"github.com/dinhdanh/dinhdanh/config"
-	"github.com/dinhdanh/dinhdanh/internal/gateway"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	"github.com/dinhdanh/dinhdanh/internal/schema"
 )
@@ -92,17 +91,12 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer pool.Close()
-	rec, closeAudit, err := openAudit(ctx, cfg, pool, logger)
+	a, stopGateway, err := startGateway(ctx, cfg, pool, logger)
 	if err != nil {
 		return err
 	}
-	defer closeAudit()
-	a, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, Logger: logger, Audit: rec})
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	rp, err := loadDemo(ctx, cfg, pool, a, logger, "http://localhost"+*rpListen)
+	defer stopGateway()
+	rp, err := loadDemo(ctx, pool, a, logger, "http://localhost"+*rpListen)
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -12,9 +10,7 @@ import (
 
 func TestEnrol(t *testing.T) {
 	db := toolEnv(t)
-	p := filepath.Join(t.TempDir(), "people.jsonl")
-	require.NoError(t, os.WriteFile(p, importer.DemoFile(), 0o600))
-	require.Contains(t, dd(t, "import", "population", p), "imported")
+	importDemo(t)
 
 	// The level 1 demo citizen goes to level 2, under the officer's name.
 	out := dd(t, "enrol", "level2", importer.DemoLevel1ID, "-actor", "officer-kim")

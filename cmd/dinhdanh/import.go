@@ -16,12 +16,13 @@ import (
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/internal/gateway"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
+	"github.com/dinhdanh/dinhdanh/internal/schema"
 )
 
 // cmdImport loads population records (and any documents and account parts)
 // from a CSV or JSON-lines file. Every bad line is reported with its number
 // and then nothing is written.
-func cmdImport(ctx context.Context, args []string, stdout io.Writer) error {
+func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	dataDir := fs.String("data", ".data", "without DATABASE_URL: the `dinhdanh dev` folder whose database to use")
 	cfg, rest, err := loadConfig(fs, args, config.Needs{})
@@ -40,24 +41,29 @@ func cmdImport(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer f.Close()
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	pool, cleanup, err := openForTool(ctx, &cfg, *dataDir, logger)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	if err := pg.CheckCurrent(ctx, pool, schema.Sources()...); err != nil {
+		return err
+	}
 	rec, closeAudit, err := openAudit(ctx, cfg, pool, logger)
 	if err != nil {
 		return err
 	}
 	defer closeAudit()
-	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, Logger: logger, Audit: rec})
+	// Only the account service: the import hashes passwords and seals TOTP
+	// secrets as the gateway would, without starting key rotation or the
+	// other background work of a running gateway.
+	acc, err := gateway.NewAccounts(gateway.Options{Config: cfg, Pool: pool, Logger: logger, Audit: rec})
 	if err != nil {
 		return err
 	}
-	defer g.Close()
-	rep, err := importer.Import(ctx, importer.Target{Pool: pool, Accounts: g.Accounts, Audit: rec, Logger: logger}, f, format)
+	rep, err := importer.Import(ctx, importer.Target{Pool: pool, Accounts: acc, Audit: rec, Logger: logger}, f, format)
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "migrate":
 		return cmdMigrate(ctx, rest, stdout)
 	case "import":
-		return cmdImport(ctx, rest, stdout)
+		return cmdImport(ctx, rest, stdout, stderr)
 	case "client":
 		return cmdClient(ctx, rest, stdout, stderr)
 	case "keys":

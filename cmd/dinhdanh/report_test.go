@@ -2,20 +2,14 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/dinhdanh/dinhdanh/attributes/importer"
 )
 
 func TestReportActivation(t *testing.T) {
 	toolEnv(t)
-	p := filepath.Join(t.TempDir(), "people.jsonl")
-	require.NoError(t, os.WriteFile(p, importer.DemoFile(), 0o600))
-	require.Contains(t, dd(t, "import", "population", p), "imported")
+	importDemo(t)
 
 	out := dd(t, "report", "activation")
 	require.Contains(t, out, "Hà Nội")

@@ -2,16 +2,21 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
 
 	"github.com/dinhdanh/dinhdanh/config"
-
-	"github.com/dinhdanh/dinhdanh/internal/gateway"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	"github.com/dinhdanh/dinhdanh/internal/schema"
 )
 
+// cmdServe runs the gateway on a migrated database (see dinhdanh migrate).
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg, _, err := loadConfig(fs, args, config.Needs{DB: true, Secrets: true, SMS: true})
@@ -38,15 +43,52 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	} else {
 		logger.Info("audit retention not scheduled: DATABASE_MIGRATE_URL is not set; run `dinhdanh audit retain` daily")
 	}
-	rec, closeAudit, err := openAudit(ctx, cfg, pool, logger)
+	a, done, err := startGateway(ctx, cfg, pool, logger)
 	if err != nil {
 		return err
 	}
-	defer closeAudit()
-	a, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, Logger: logger, Audit: rec})
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	defer done()
 	return serveHTTP(ctx, cfg, a.Handler, logger)
+}
+
+// serveHTTP serves until ctx ends, then shuts down gracefully.
+func serveHTTP(ctx context.Context, cfg config.Config, h http.Handler, logger *slog.Logger) error {
+	srv := &http.Server{
+		Addr:              cfg.Listen,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.TLS.Enabled() {
+			errc <- srv.ServeTLS(ln, cfg.TLS.CertFile, cfg.TLS.KeyFile)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	logger.Info("serving", "listen", cfg.Listen, "issuer", cfg.Issuer)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }

@@ -3,8 +3,6 @@ package backchannel_test
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/consent"
 	"github.com/dinhdanh/dinhdanh/consent/backchannel"
+	"github.com/dinhdanh/dinhdanh/consent/consenttest"
 	"github.com/dinhdanh/dinhdanh/consent/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/pgtest"
 )
@@ -25,18 +24,6 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 type clients map[string]string
 
@@ -48,17 +35,6 @@ type subjects struct{}
 
 func (subjects) Subject(_ context.Context, accountID, clientID string) (string, error) {
 	return "pairwise-" + accountID + "-" + clientID, nil
-}
-
-type signer struct{ key *ecdsa.PrivateKey }
-
-func (s signer) Sign(_ context.Context, claims map[string]any, typ string) (string, error) {
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: s.key},
-		(&jose.SignerOptions{}).WithType(jose.ContentType(typ)).WithHeader("kid", "k1"))
-	if err != nil {
-		return "", err
-	}
-	return jwt.Signed(sig).Claims(claims).Serialize()
 }
 
 // rp is a relying party's back-channel logout endpoint answering with the
@@ -92,24 +68,24 @@ func (p *rp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type fixture struct {
 	sender *backchannel.Sender
 	queue  *postgres.Deliveries
-	clock  *clock
+	clock  *consenttest.Clock
 	key    *ecdsa.PrivateKey
 }
 
 func newFixture(t *testing.T, uris clients, tweak func(*backchannel.Config)) *fixture {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	f := &fixture{queue: postgres.NewDeliveries(pgtest.New(t).App), clock: &clock{now: t0}, key: key}
+	signer := consenttest.NewSigner(t)
+	f := &fixture{queue: postgres.NewDeliveries(pgtest.New(t).App), clock: consenttest.NewClock(t0), key: signer.Key}
 	n := 0
 	cfg := backchannel.Config{
-		Queue: f.queue, Clients: uris, Subjects: subjects{}, Signer: signer{key},
+		Queue: f.queue, Clients: uris, Subjects: subjects{}, Signer: signer,
 		Issuer: "https://id.example.vn", Now: f.clock.Now,
 		NewID: func() string { n++; return fmt.Sprintf("delivery-%d", n) },
 	}
 	if tweak != nil {
 		tweak(&cfg)
 	}
+	var err error
 	f.sender, err = backchannel.New(cfg)
 	require.NoError(t, err)
 	return f

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/consent"
+	"github.com/dinhdanh/dinhdanh/internal/websession"
 	"github.com/dinhdanh/dinhdanh/templates"
 )
 
@@ -22,13 +23,19 @@ func ownDataScopes() []string {
 	})
 }
 
+// accountLogin starts every account page: the signed-in citizen (or a
+// redirect to sign in and back to /account) and the page language.
+func (h *Handler) accountLogin(w http.ResponseWriter, r *http.Request) (websession.Login, templates.Lang, bool) {
+	login, ok := h.login(w, r, "/account")
+	return login, lang(r, ""), ok
+}
+
 func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	login, ok := h.login(w, r, "/account")
+	login, l, ok := h.accountLogin(w, r)
 	if !ok {
 		return
 	}
-	l := lang(r, "")
 	page := templates.AccountPage{Base: h.base(r, l)}
 	switch r.URL.Query().Get("done") {
 	case "revoked":
@@ -81,23 +88,17 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	login, ok := h.login(w, r, "/account")
+	login, l, ok := h.accountLogin(w, r)
 	if !ok {
 		return
 	}
-	l := lang(r, "")
 	if !h.csrfOK(r) {
 		h.errorPage(w, r, l, http.StatusForbidden, "error.csrf", "csrf", nil)
 		return
 	}
 	clientID := mux.Vars(r)["client"]
 	err := h.Consent.Revoke(ctx, login.AccountID, clientID, actor(r, login.AccountID))
-	switch {
-	case errors.Is(err, consent.ErrNotFound):
-		h.errorPage(w, r, l, http.StatusNotFound, "account.error.not_found", "", nil)
-		return
-	case err != nil:
-		h.errorPage(w, r, l, http.StatusInternalServerError, "error.generic", "", fmt.Errorf("revoke %s: %w", clientID, err))
+	if h.failed(w, r, l, err, "revoke "+clientID) {
 		return
 	}
 	http.Redirect(w, r, "/account?"+url.Values{"done": {"revoked"}, "ui_locales": {string(l)}}.Encode()+"#service-"+url.PathEscape(clientID), http.StatusSeeOther)
@@ -105,14 +106,14 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) receipt(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	login, ok := h.login(w, r, "/account")
+	login, l, ok := h.accountLogin(w, r)
 	if !ok {
 		return
 	}
-	l := lang(r, "")
 	clientID := mux.Vars(r)["client"]
-	if _, err := h.Consent.Current(ctx, login.AccountID, clientID); errors.Is(err, consent.ErrNotFound) {
-		h.errorPage(w, r, l, http.StatusNotFound, "account.error.not_found", "", nil)
+	// Unknown connections are refused before a pairwise subject is derived
+	// for them.
+	if _, err := h.Consent.Current(ctx, login.AccountID, clientID); h.failed(w, r, l, err, "receipt for "+clientID) {
 		return
 	}
 	c, err := h.Clients.Client(ctx, clientID)
@@ -126,15 +127,25 @@ func (h *Handler) receipt(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	jws, rec, err := h.Consent.Receipt(ctx, consent.ReceiptRequest{AccountID: login.AccountID, Client: c, Subject: sub, By: actor(r, login.AccountID)})
-	switch {
-	case errors.Is(err, consent.ErrNotFound):
-		h.errorPage(w, r, l, http.StatusNotFound, "account.error.not_found", "", nil)
-		return
-	case err != nil:
-		h.errorPage(w, r, l, http.StatusInternalServerError, "error.generic", "", fmt.Errorf("receipt for %s: %w", clientID, err))
+	if h.failed(w, r, l, err, "receipt for "+clientID) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/jwt")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="consent-receipt-%s.jwt"`, rec.ID))
 	_, _ = w.Write([]byte(jws))
+}
+
+// failed answers a failed operation on one of the citizen's connections: a
+// connection never granted is 404, anything else 500 (logged as what). It
+// reports whether err was not nil.
+func (h *Handler) failed(w http.ResponseWriter, r *http.Request, l templates.Lang, err error, what string) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, consent.ErrNotFound):
+		h.errorPage(w, r, l, http.StatusNotFound, "account.error.not_found", "", nil)
+	default:
+		h.errorPage(w, r, l, http.StatusInternalServerError, "error.generic", "", fmt.Errorf("%s: %w", what, err))
+	}
+	return true
 }

@@ -2,11 +2,9 @@ package web
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/consent"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
+	"github.com/dinhdanh/dinhdanh/internal/webpage"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
 	"github.com/dinhdanh/dinhdanh/templates"
 )
@@ -124,10 +123,6 @@ func (h *Handler) Routes(r *mux.Router) {
 // switch (a link to ?ui_locales=…) still finds it.
 const sessionChallenge = "consent_challenge"
 
-// vnTime is Vietnam's time zone (UTC+7, no daylight saving) for dates shown
-// to citizens; everything is stored in UTC.
-var vnTime = time.FixedZone("ICT", 7*3600)
-
 func (h *Handler) logger() *slog.Logger {
 	if h.Logger != nil {
 		return h.Logger
@@ -135,16 +130,9 @@ func (h *Handler) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-func lang(r *http.Request, fallback string) templates.Lang {
-	ui := r.URL.Query().Get("ui_locales")
-	if ui == "" && r.Method == http.MethodPost {
-		ui = r.PostFormValue("ui_locales")
-	}
-	if ui == "" {
-		ui = fallback
-	}
-	return templates.Negotiate(ui, r.Header.Get("Accept-Language"))
-}
+// lang is the page language; fallback is the authorization request's
+// ui_locales.
+func lang(r *http.Request, fallback string) templates.Lang { return webpage.Lang(r, fallback) }
 
 func (h *Handler) base(r *http.Request, l templates.Lang) templates.Base {
 	return templates.Base{Lang: l, CSRFToken: h.CSRF.Token(r.Context()), RequestID: httpx.RequestIDFrom(r.Context()), SignedIn: true}
@@ -153,32 +141,10 @@ func (h *Handler) base(r *http.Request, l templates.Lang) templates.Base {
 // login returns the signed-in citizen or sends the browser to sign in and
 // come back to returnTo.
 func (h *Handler) login(w http.ResponseWriter, r *http.Request, returnTo string) (websession.Login, bool) {
-	l, ok := websession.GetLogin(r.Context(), h.Sessions)
-	if ok {
-		return l, true
-	}
-	path := h.LoginPath
-	if path == "" {
-		path = "/login"
-	}
-	q := url.Values{"return_to": {returnTo}}
-	if ui := r.URL.Query().Get("ui_locales"); ui != "" {
-		q.Set("ui_locales", ui)
-	}
-	http.Redirect(w, r, path+"?"+q.Encode(), http.StatusSeeOther)
-	return websession.Login{}, false
+	return webpage.RequireLogin(w, r, h.Sessions, h.LoginPath, returnTo)
 }
 
-// csrfOK re-checks the form's CSRF token (the CSRF middleware checks it
-// first; this keeps the handler safe if mounted without it).
-func (h *Handler) csrfOK(r *http.Request) bool {
-	got := r.PostFormValue(httpx.CSRFField)
-	if got == "" {
-		got = r.Header.Get(httpx.CSRFHeader)
-	}
-	want := h.CSRF.Token(r.Context())
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
-}
+func (h *Handler) csrfOK(r *http.Request) bool { return webpage.CSRFOK(r, h.CSRF) }
 
 func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, l templates.Lang, status int, msg, code string, err error) {
 	ctx := r.Context()
@@ -227,9 +193,9 @@ func formatTime(t time.Time, l templates.Lang) string {
 		return ""
 	}
 	if l == templates.EN {
-		return t.In(vnTime).Format("2 Jan 2006, 15:04")
+		return t.In(webpage.Vietnam).Format("2 Jan 2006, 15:04")
 	}
-	return t.In(vnTime).Format("02/01/2006 15:04")
+	return t.In(webpage.Vietnam).Format("02/01/2006 15:04")
 }
 
 // claimsOf lists what a pending request would release: the claims its

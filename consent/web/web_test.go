@@ -3,8 +3,6 @@ package web_test
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,6 +26,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/audit/audittest"
 	"github.com/dinhdanh/dinhdanh/consent"
+	"github.com/dinhdanh/dinhdanh/consent/consenttest"
 	"github.com/dinhdanh/dinhdanh/consent/postgres"
 	"github.com/dinhdanh/dinhdanh/consent/web"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
@@ -45,29 +44,6 @@ var t0 = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC) // 09:00 in Hà Nội
 const biometricSentinel = "BIOMETRIC-SENTINEL-PORTRAIT"
 
 type recorder = audittest.Spy
-
-type tokens struct {
-	mu      sync.Mutex
-	revoked []string
-}
-
-func (k *tokens) RevokeClientTokens(_ context.Context, accountID, clientID string) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.revoked = append(k.revoked, accountID+"/"+clientID)
-	return nil
-}
-
-type signer struct{ key *ecdsa.PrivateKey }
-
-func (s signer) Sign(_ context.Context, claims map[string]any, typ string) (string, error) {
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: s.key},
-		(&jose.SignerOptions{}).WithType(jose.ContentType(typ)).WithHeader("kid", "k1"))
-	if err != nil {
-		return "", err
-	}
-	return jwt.Signed(sig).Claims(claims).Serialize()
-}
 
 type challenges struct {
 	mu        sync.Mutex
@@ -160,21 +136,21 @@ type fixture struct {
 	store      consent.Store
 	svc        *consent.Service
 	audit      *recorder
-	tokens     *tokens
+	tokens     *consenttest.Tokens
 	challenges *challenges
 	key        *ecdsa.PrivateKey
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
+	signer := consenttest.NewSigner(t)
 	f := &fixture{
-		store: postgres.NewStore(pgtest.New(t).App), audit: &recorder{}, tokens: &tokens{}, key: key,
+		store: postgres.NewStore(pgtest.New(t).App), audit: &recorder{}, tokens: &consenttest.Tokens{}, key: signer.Key,
 		challenges: &challenges{pending: map[string]web.Pending{}, begun: map[string]bool{}, completed: map[string]web.Outcome{}},
 	}
+	var err error
 	f.svc, err = consent.NewService(consent.Config{
-		Store: f.store, Audit: f.audit, Tokens: f.tokens, Signer: signer{key},
+		Store: f.store, Audit: f.audit, Tokens: f.tokens, Signer: signer,
 		Issuer: "https://id.example.vn", Now: func() time.Time { return t0 },
 	})
 	require.NoError(t, err)
@@ -592,7 +568,7 @@ func TestRevokeFromAccountPage(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, consent.StatusRevoked, g.Status(t0))
 	require.Equal(t, consent.Actor{Kind: audit.Citizen, ID: "acc-1"}, g.RevokedBy)
-	require.Equal(t, []string{"acc-1/dvc"}, f.tokens.revoked, "its tokens stop working")
+	require.Equal(t, []string{"acc-1/dvc"}, f.tokens.Revoked(), "its tokens stop working")
 	require.Equal(t, []audit.EventType{audit.ConsentGranted, audit.ConsentRevoked}, f.audit.Types())
 
 	page := do(t, b, http.MethodGet, f.srv.URL+"/account?done=revoked", nil, nil)

@@ -28,7 +28,6 @@ import (
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
-	"github.com/dinhdanh/dinhdanh/internal/demorp"
 	"github.com/dinhdanh/dinhdanh/internal/gateway"
 	"github.com/dinhdanh/dinhdanh/internal/pgtest"
 )
@@ -40,7 +39,7 @@ const (
 	testTimeout = 90 * time.Second
 	// demoClientID is the demo relying party's registration, as in
 	// `dinhdanh dev`.
-	demoClientID = "demo-portal"
+	demoClientID = gateway.DemoClientID
 	// Viewport of the browser window (and of the screenshots).
 	viewportWidth, viewportHeight = 1000, 900
 )
@@ -101,13 +100,8 @@ func newEnv(t *testing.T) *env {
 		Biometrics: biometricspg.NewStore(db.App, nil),
 	}, importer.DemoOptions{Generated: -1})
 	require.NoError(t, err)
-	secret, err := e.g.RegisterDemoClient(ctx, demoClientID, e.rpURL+"/callback")
+	rp, err := e.g.DemoRelyingParty(ctx, e.rpURL)
 	require.NoError(t, err)
-	rp := demorp.New(demorp.Config{
-		Name: "Cổng dịch vụ công (minh hoạ)", Issuer: e.gatewayURL,
-		ClientID: demoClientID, ClientSecret: secret, RedirectURL: e.rpURL + "/callback",
-		Scopes: []string{"openid", "profile", "personal_id", "address", "offline_access"},
-	})
 
 	serve(t, gwLn, e.g.Handler)
 	serve(t, rpLn, rp.Handler())

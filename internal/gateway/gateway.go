@@ -5,13 +5,12 @@ package gateway
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +34,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/consent/backchannel"
 	consentpg "github.com/dinhdanh/dinhdanh/consent/postgres"
 	consentweb "github.com/dinhdanh/dinhdanh/consent/web"
+	"github.com/dinhdanh/dinhdanh/internal/demorp"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	"github.com/dinhdanh/dinhdanh/internal/schema"
@@ -62,6 +62,7 @@ type Gateway struct {
 	Consent   *consent.Service
 	Audit     audit.Recorder
 
+	issuer  string
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	closers []func()
@@ -99,7 +100,8 @@ func (noSMS) Send(context.Context, string, string) error {
 }
 
 // metricsToken guards /metrics with the admin token outside dev mode:
-// pool and audit figures are for operators only.
+// pool and audit figures are for operators only. Without an admin token
+// /metrics is not served there at all.
 func metricsToken(cfg config.Config) string {
 	if cfg.DevMode {
 		return ""
@@ -107,12 +109,60 @@ func metricsToken(cfg config.Config) string {
 	return cfg.Secrets.AdminToken
 }
 
-// DeriveKey derives a purpose-specific 32-byte key from a configured root
-// key, so one secret in the environment never serves two purposes.
-func DeriveKey(root []byte, purpose string) []byte {
-	m := hmac.New(sha256.New, root)
-	m.Write([]byte("dinhdanh/" + purpose))
-	return m.Sum(nil)
+// checkSecrets refuses root keys of the wrong size before anything is
+// derived from them.
+func checkSecrets(s config.Secrets) error {
+	if len(s.EncryptionKey) != 32 || len(s.PairwiseKey) != 32 || len(s.SecretPepper) != 32 || len(s.SessionKey) != 32 {
+		return errors.New("gateway: encryption, pairwise, pepper and session keys must be 32 bytes each")
+	}
+	return nil
+}
+
+// NewAccounts builds the account service alone, with the same keys and
+// password parameters as New, for commands that need nothing else (the
+// population import hashes passwords and seals TOTP secrets). It starts no
+// background work.
+func NewAccounts(o Options) (*accounts.Service, error) {
+	if o.Audit == nil {
+		return nil, errors.New("gateway: an audit recorder is required")
+	}
+	if err := checkSecrets(o.Config.Secrets); err != nil {
+		return nil, err
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return newAccounts(o, attributespg.NewStore(o.Pool), accountspg.NewInbox(o.Pool))
+}
+
+func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbox) (*accounts.Service, error) {
+	cfg, secrets := o.Config, o.Config.Secrets
+	// Dev mode keeps codes in the developer inbox (/dev/sms); otherwise they
+	// go to the SMS gateway and nowhere else, never into a table.
+	var sender accounts.Sender
+	switch {
+	case cfg.DevMode:
+		sender = &accounts.LogSender{Logger: o.Logger, Inbox: inbox, Now: o.Now}
+	case o.SMS != nil:
+		sender = o.SMS
+	case cfg.SMS.WebhookURL != "":
+		sender = &smsgateway.Sender{URL: cfg.SMS.WebhookURL, Token: cfg.SMS.Token, HTTP: &http.Client{Timeout: 10 * time.Second}}
+	default:
+		// Operator commands never send codes; serve refuses to start
+		// without a gateway (config.Needs.SMS).
+		sender = noSMS{}
+	}
+	return accounts.New(accounts.Config{
+		Store: accountspg.NewStore(o.Pool), Registry: registry, Audit: o.Audit, Sender: sender,
+		Logger: o.Logger, Now: o.Now,
+		Argon2Params: accounts.Argon2Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Iterations, Threads: cfg.Argon2.Parallelism, SaltLen: 16, KeyLen: 32},
+		TOTPKey:      accounts.DeriveKey(secrets.EncryptionKey, "totp"),
+		CodeKey:      accounts.DeriveKey(secrets.SessionKey, "sms-code"),
+		Issuer:       "Định danh điện tử",
+		Lockout: accounts.LockoutPolicy{
+			AccountFailures: cfg.Lockout.MaxPerAccount, IPFailures: cfg.Lockout.MaxPerAddress, Window: cfg.Lockout.Window.D(),
+		},
+	})
 }
 
 // New wires every component. It holds no logic beyond construction.
@@ -125,11 +175,11 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		return nil, errors.New("gateway: an audit recorder is required")
 	}
 	secrets := cfg.Secrets
-	if len(secrets.EncryptionKey) != 32 || len(secrets.PairwiseKey) != 32 || len(secrets.SecretPepper) != 32 || len(secrets.SessionKey) != 32 {
-		return nil, errors.New("gateway: encryption, pairwise, pepper and session keys must be 32 bytes each")
+	if err := checkSecrets(secrets); err != nil {
+		return nil, err
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	g := &Gateway{cancel: cancel, Audit: o.Audit}
+	g := &Gateway{cancel: cancel, Audit: o.Audit, issuer: cfg.Issuer}
 	fail := func(err error) (*Gateway, error) {
 		g.Close()
 		return nil, err
@@ -155,32 +205,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	// Citizens and registries.
 	g.Registry = attributespg.NewStore(pool)
 	inbox := accountspg.NewInbox(pool)
-	// Dev mode keeps codes in the developer inbox (/dev/sms); otherwise they
-	// go to the SMS gateway and nowhere else, never into a table.
-	var sender accounts.Sender
-	switch {
-	case cfg.DevMode:
-		sender = &accounts.LogSender{Logger: logger, Inbox: inbox, Now: o.Now}
-	case o.SMS != nil:
-		sender = o.SMS
-	case cfg.SMS.WebhookURL != "":
-		sender = &smsgateway.Sender{URL: cfg.SMS.WebhookURL, Token: cfg.SMS.Token, HTTP: &http.Client{Timeout: 10 * time.Second}}
-	default:
-		// Operator commands never send codes; serve refuses to start
-		// without a gateway (config.Needs.SMS).
-		sender = noSMS{}
-	}
-	g.Accounts, err = accounts.New(accounts.Config{
-		Store: accountspg.NewStore(pool), Registry: g.Registry, Audit: o.Audit, Sender: sender,
-		Logger: logger, Now: o.Now,
-		Argon2Params: accounts.Argon2Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Iterations, Threads: cfg.Argon2.Parallelism, SaltLen: 16, KeyLen: 32},
-		TOTPKey:      accounts.DeriveKey(secrets.EncryptionKey, "totp"),
-		CodeKey:      accounts.DeriveKey(secrets.SessionKey, "sms-code"),
-		Issuer:       "Định danh điện tử",
-		Lockout: accounts.LockoutPolicy{
-			AccountFailures: cfg.Lockout.MaxPerAccount, IPFailures: cfg.Lockout.MaxPerAddress, Window: cfg.Lockout.Window.D(),
-		},
-	})
+	g.Accounts, err = newAccounts(o, g.Registry, inbox)
 	if err != nil {
 		return fail(err)
 	}
@@ -188,7 +213,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	// The OpenID Connect provider.
 	g.OIDCStore = oidcpg.NewStore(pool, oidc.NewFositeSession)
 	g.Keys, err = oidc.NewKeys(ctx, oidc.KeysConfig{
-		Store: g.OIDCStore, EncryptionKey: DeriveKey(secrets.EncryptionKey, "signing-keys"),
+		Store: g.OIDCStore, EncryptionKey: accounts.DeriveKey(secrets.EncryptionKey, "signing-keys"),
 		SignDelay: cfg.Keys.ActivationDelay.D(), Retention: cfg.Tokens.IDTokenTTL.D() + time.Hour,
 		RSABits: 3072, Now: o.Now, Logger: logger,
 	})
@@ -232,7 +257,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	link.SetConsent(g.Consent)
 	g.Provider, err = oidc.NewProvider(oidc.Config{
 		Issuer: cfg.Issuer, Store: g.OIDCStore, Keys: g.Keys, Hasher: hasher,
-		TokenSecret: DeriveKey(secrets.SessionKey, "fosite-tokens"), PairwiseKey: secrets.PairwiseKey,
+		TokenSecret: accounts.DeriveKey(secrets.SessionKey, "fosite-tokens"), PairwiseKey: secrets.PairwiseKey,
 		Accounts: g.Accounts, Registry: g.Registry, Documents: g.Registry, Audit: o.Audit,
 		Consent: link.Decider(), BackchannelLogout: true,
 		AccessTokenLifespan: cfg.Tokens.AccessTTL.D(), RefreshTokenLifespan: cfg.Tokens.RefreshTTL.D(),
@@ -323,6 +348,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		// proxy in front of it terminates TLS.
 		TLS:           cfg.TLS.Enabled() || issuer.Scheme == "https",
 		MetricsToken:  metricsToken(cfg),
+		PublicMetrics: cfg.DevMode,
 		SecureCookies: sessions.Cookie.Secure,
 		Ready: func(ctx context.Context) error {
 			return pg.CheckCurrent(ctx, pool, schema.Sources()...)
@@ -450,15 +476,33 @@ func (g *Gateway) UnlockAccount(ctx context.Context, personalID string, by accou
 	return g.Accounts.Unlock(ctx, a.ID, by)
 }
 
-// RegisterDemoClient (dev mode) registers or refreshes the demo relying
-// party and returns its client secret.
-func (g *Gateway) RegisterDemoClient(ctx context.Context, id, redirectURI string) (string, error) {
-	if _, err := g.Clients.Get(ctx, id); err == nil {
-		return g.Clients.RotateSecret(ctx, "dev", id)
+// DemoClientID is the demo relying party's registration: `dinhdanh dev`
+// and the browser tests run the same one.
+const DemoClientID = "demo-portal"
+
+// DemoRelyingParty (dev mode) registers the demo relying party served at
+// rpBase, or gives the existing registration a new secret, and returns the
+// relying party ready to serve.
+func (g *Gateway) DemoRelyingParty(ctx context.Context, rpBase string) (*demorp.RP, error) {
+	const name = "Cổng dịch vụ công (minh hoạ)"
+	redirect := strings.TrimSuffix(rpBase, "/") + "/callback"
+	secret, err := g.registerDemoClient(ctx, name, redirect)
+	if err != nil {
+		return nil, err
+	}
+	return demorp.New(demorp.Config{
+		Name: name, Issuer: g.issuer, ClientID: DemoClientID, ClientSecret: secret, RedirectURL: redirect,
+		Scopes: []string{"openid", "profile", "personal_id", "address", "offline_access"},
+	}), nil
+}
+
+func (g *Gateway) registerDemoClient(ctx context.Context, name, redirectURI string) (string, error) {
+	if _, err := g.Clients.Get(ctx, DemoClientID); err == nil {
+		return g.Clients.RotateSecret(ctx, "dev", DemoClientID)
 	}
 	_, secret, err := g.Clients.Create(ctx, "dev", oidc.Client{
-		ID:                      id,
-		Name:                    oidc.Text{VI: "Cổng dịch vụ công (minh hoạ)", EN: "Public service portal (demo)"},
+		ID:                      DemoClientID,
+		Name:                    oidc.Text{VI: name, EN: "Public service portal (demo)"},
 		Purpose:                 oidc.Text{VI: "Xác thực công dân để giải quyết thủ tục hành chính trực tuyến.", EN: "Identify citizens to handle administrative procedures online."},
 		PurposeVersion:          1,
 		Kind:                    oidc.KindPublicService,

@@ -3,11 +3,13 @@ package gateway_test
 import (
 	"context"
 	"crypto/rand"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -92,12 +94,47 @@ func TestShellEndpointsAndHeaders(t *testing.T) {
 
 func TestUnsafeRequestWithoutCSRFTokenIsRejected(t *testing.T) {
 	srv := newGateway(t)
-	res, err := http.Post(srv.URL+"/", "application/x-www-form-urlencoded", strings.NewReader("a=b"))
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	const csrfPage = "The form has expired or is invalid."
+	postLogin := func(token string) (int, string) {
+		t.Helper()
+		form := url.Values{"personal_id": {"001090000001"}, "password": {"wrong password"}, "ui_locales": {"en"}}
+		if token != "" {
+			form.Set("csrf_token", token)
+		}
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/login?ui_locales=en", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := c.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+
+	// A forged post from another site: no session, so no token at all.
+	status, body := postLogin("")
+	require.Equal(t, http.StatusForbidden, status)
+	require.Contains(t, body, csrfPage)
+
+	// With the sign-in form's session but a missing or wrong token.
+	res, err := c.Get(srv.URL + "/login?ui_locales=en")
 	require.NoError(t, err)
-	defer res.Body.Close()
-	// "/" only serves GET; the CSRF check runs before method matching would
-	// answer, so an unknown form post is refused either way, never accepted.
-	require.NotEqual(t, http.StatusOK, res.StatusCode)
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := csrfField.FindStringSubmatch(string(page))
+	require.NotNil(t, m, "the sign-in form carries a CSRF token")
+	token := html.UnescapeString(m[1])
+	for _, bad := range []string{"", token + "x"} {
+		status, body = postLogin(bad)
+		require.Equal(t, http.StatusForbidden, status, "token %q", bad)
+		require.Contains(t, body, csrfPage)
+	}
+
+	// The form's own token passes the check and reaches the sign-in handler.
+	status, body = postLogin(token)
+	require.NotEqual(t, http.StatusForbidden, status)
+	require.NotContains(t, body, csrfPage)
 }
 
 func TestChosenLanguageIsKeptForTheVisit(t *testing.T) {
@@ -142,4 +179,18 @@ func TestProductionModeGuardsMetricsAndSendsHSTS(t *testing.T) {
 	res.Body.Close()
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	require.Contains(t, string(b), "dinhdanh_audit_events_total")
+}
+
+func TestProductionModeWithoutAdminTokenDoesNotServeMetrics(t *testing.T) {
+	srv, _, _ := newGatewayWithParts(t, func(c *config.Config) {
+		c.DevMode = false
+		c.Issuer = "https://id.example.gov.vn"
+		c.SMS.WebhookURL = "https://sms.example.gov.vn/send"
+	})
+	res, err := http.Get(srv.URL + "/metrics")
+	require.NoError(t, err)
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.Equal(t, http.StatusNotFound, res.StatusCode)
+	require.NotContains(t, string(b), "dinhdanh_audit_events_total")
 }

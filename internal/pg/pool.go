@@ -99,6 +99,23 @@ func Bootstrap(ctx context.Context, superDSN, db, password string) (ownerDSN, ap
 	return ownerDSN, appDSN, nil
 }
 
+// Provision bootstraps db (see Bootstrap) and migrates it to sources as the
+// owner role: a ready database for test helpers and benchmarks.
+func Provision(ctx context.Context, superDSN, db, password string, sources ...Source) (ownerDSN, appDSN string, err error) {
+	if ownerDSN, appDSN, err = Bootstrap(ctx, superDSN, db, password); err != nil {
+		return "", "", err
+	}
+	owner, err := Open(ctx, ownerDSN, 2)
+	if err != nil {
+		return "", "", err
+	}
+	defer owner.Close()
+	if _, err := Migrate(ctx, owner, sources...); err != nil {
+		return "", "", err
+	}
+	return ownerDSN, appDSN, nil
+}
+
 // EnsureRole creates a login role unless it exists.
 func EnsureRole(ctx context.Context, conn *pgx.Conn, role, password string) error {
 	var exists bool

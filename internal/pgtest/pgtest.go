@@ -98,19 +98,8 @@ func setup() error {
 		superURL = c.URL(c.Superuser, "postgres")
 	}
 	template = "dinhdanh_tmpl_" + processID
-	ownerURL, _, err := pg.Bootstrap(ctx, superURL, template, rolePassword)
-	if err != nil {
-		return err
-	}
-	pool, err := pg.Open(ctx, ownerURL, 2)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	if _, err := pg.Migrate(ctx, pool, schema.Sources()...); err != nil {
-		return err
-	}
-	return nil
+	_, _, err := pg.Provision(ctx, superURL, template, rolePassword, schema.Sources()...)
+	return err
 }
 
 // New returns a fresh, migrated database for t, dropped when t ends.

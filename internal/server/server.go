@@ -36,8 +36,11 @@ type Options struct {
 	CSRF      *httpx.CSRF
 	Metrics   *prometheus.Registry
 	// MetricsToken, when set, is the bearer token /metrics requires.
-	MetricsToken string
-	TLS          bool
+	// Without it /metrics is served only when PublicMetrics is set (a
+	// developer's machine); otherwise it is not found.
+	MetricsToken  string
+	PublicMetrics bool
+	TLS           bool
 	// Ready reports whether the gateway can serve (database reachable,
 	// schema current).
 	Ready func(ctx context.Context) error
@@ -59,7 +62,9 @@ func New(o Options) http.Handler {
 	var httpMetrics *httpx.Metrics
 	if o.Metrics != nil {
 		httpMetrics = httpx.NewMetrics(o.Metrics)
-		r.Handle("/metrics", bearer(o.MetricsToken, promhttp.HandlerFor(o.Metrics, promhttp.HandlerOpts{}))).Methods(http.MethodGet)
+		if o.MetricsToken != "" || o.PublicMetrics {
+			r.Handle("/metrics", bearer(o.MetricsToken, promhttp.HandlerFor(o.Metrics, promhttp.HandlerOpts{}))).Methods(http.MethodGet)
+		}
 	}
 	r.Use(httpx.RequestID, httpx.Observe(o.Logger, httpMetrics), httpx.SecurityHeaders(o.TLS), rememberLanguage(o.SecureCookies))
 

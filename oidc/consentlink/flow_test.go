@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 
+	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/biometrics"
 	"github.com/dinhdanh/dinhdanh/consent"
@@ -121,6 +122,32 @@ func TestRefusalAndPromptNone(t *testing.T) {
 	again := r.answer(b, a, "approve", "name")
 	assert.Equal(t, http.StatusBadRequest, again.resp.StatusCode)
 	assert.Empty(t, e.Audit.Of(audit.ConsentGranted))
+}
+
+// TestLockedWhileOnScreen: an account locked while the citizen is on the
+// consent screen gets no code, and the denial is audited.
+func TestLockedWhileOnScreen(t *testing.T) {
+	e := newEnv(t)
+	e.citizen()
+	reg := e.Register(oidc.Client{Scopes: []string{"openid", "profile"}})
+	r := e.rp(reg, "openid", "profile")
+	b := e.Browser()
+	a := r.start(b)
+	require.True(t, a.onScreen())
+	accountID := e.SignedIn().AccountID
+	_, err := e.Accounts.Update(t.Context(), accountID, func(rec *accounts.Record) error {
+		rec.Status, rec.LockReason = accounts.Locked, "lost phone"
+		return nil
+	})
+	require.NoError(t, err)
+	q := callback(t, r.answer(b, a, "approve", "name"))
+	assert.Equal(t, "access_denied", q.Get("error"))
+	assert.Empty(t, q.Get("code"))
+	denied := e.Audit.Of(audit.AuthorizeDenied)
+	require.Len(t, denied, 1)
+	assert.Equal(t, "account_locked", denied[0].Reason)
+	assert.Equal(t, accountID, denied[0].AccountID)
+	assert.Equal(t, reg.ID, denied[0].ClientID)
 }
 
 func TestDoubleSubmitRecordsOneConsent(t *testing.T) {

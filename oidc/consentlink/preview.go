@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -22,9 +21,7 @@ func (l *Link) Preview(ctx context.Context, accountID string, scopes, claims []s
 	if err != nil {
 		return nil, fmt.Errorf("consentlink: preview: load account: %w", err)
 	}
-	names := append(attributes.ClaimsForScopes(scopes), claims...)
-	slices.Sort(names)
-	names = slices.Compact(names)
+	names := attributes.ClaimsFor(scopes, claims)
 	vals, _, err := attributes.Release(ctx, l.cfg.Registry, l.cfg.Documents, a.PersonalID, int(a.Level), names)
 	if errors.Is(err, attributes.ErrNotFound) {
 		return nil, nil

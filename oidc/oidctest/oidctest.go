@@ -281,7 +281,7 @@ func (e *Env) SeedCitizen(level int) Citizen {
 	require.NoError(t, e.People.Write(ctx, []attributes.Person{p}, nil))
 	require.NoError(t, e.Accounts.Create(ctx, accounts.Record{Account: accounts.Account{
 		ID: c.AccountID, PersonalID: pid, Level: accounts.Level(level), Status: accounts.Active,
-		Phone: p.Phone, Email: p.Email, CreatedAt: now, ActivatedAt: &now, UpdatedAt: now}}))
+		Phone: p.Phone, Email: p.Email, CreatedAt: now, ActivatedAt: &now, UpdatedAt: now}}, nil))
 	return c
 }
 

@@ -138,7 +138,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 		reason = "no_session"
 	}
 
-	var account oidcAccount
+	accountLevel := 0
 	if fresh {
 		a, err := p.Account(ctx, login.AccountID)
 		switch {
@@ -154,16 +154,16 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 			h.authorizeError(w, r, ar, fosite.ErrServerError)
 			return
 		default:
-			account = oidcAccount{level: int(a.Level)}
+			accountLevel = int(a.Level)
 		}
 	}
-	if fresh && account.level < need.Level {
+	if fresh && accountLevel < need.Level {
 		// The account itself is too weak: no sign-in can fix that here.
 		h.deny(ctx, r, client, login.AccountID, "unmet_authentication_requirements")
 		h.unmet(w, r, ar, client)
 		return
 	}
-	signIn := oidc.SignIn{AccountID: login.AccountID, AccountLevel: account.level, Strength: login.Strength,
+	signIn := oidc.SignIn{AccountID: login.AccountID, AccountLevel: accountLevel, Strength: login.Strength,
 		AMR: login.AMR, AuthTime: login.AuthTime, SID: login.SID}
 	if fresh && signIn.Level() < need.Level {
 		fresh, reason = false, "step_up"
@@ -199,7 +199,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	decision, err := p.Consent.Decide(ctx, oidc.ConsentRequest{
 		AccountID: login.AccountID, Client: client, Scopes: ar.GetRequestedScopes(),
-		Claims: releasable(ar.GetRequestedScopes(), requestedClaims),
+		Claims: attributes.ClaimsFor(ar.GetRequestedScopes(), requestedClaims),
 		Prompt: slices.Contains(prompts, "consent"), PromptNone: promptNone,
 	})
 	switch {
@@ -218,7 +218,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	case decision.NeedsPrompt:
 		h.park(w, r, ar, oidc.Challenge{
 			AccountID: login.AccountID, ClientID: client.ID, SignIn: signIn, RequestedAt: requestedAt,
-			Scopes: ar.GetRequestedScopes(), Claims: requestedClaims, Essential: essentialClaims(client, cr),
+			Scopes: ar.GetRequestedScopes(), Claims: requestedClaims, Essential: essentialClaims(cr, requestedClaims),
 			ACR: oidc.ACRValue(need.Level), UILocales: form.Get("ui_locales"), Reason: decision.Reason,
 		}, parURI)
 		return
@@ -231,18 +231,10 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	p.OAuth2.WriteAuthorizeResponse(ctx, w, ar, resp)
 }
 
-// releasable lists every claim a request could release: those its scopes
-// imply and those requested one by one.
-func releasable(scopes, claims []string) []string {
-	out := append(attributes.ClaimsForScopes(scopes), claims...)
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
 // essentialClaims lists the claims the claims parameter marks essential
-// (OIDC Core §5.5.1) among those the client may receive.
-func essentialClaims(c *oidc.Client, cr oidc.ClaimsRequest) []string {
-	allowed := oidc.RequestedClaims(c, cr)
+// (OIDC Core §5.5.1) among allowed, those the client may receive
+// (oidc.RequestedClaims).
+func essentialClaims(cr oidc.ClaimsRequest, allowed []string) []string {
 	var out []string
 	for _, m := range []map[string]*oidc.ClaimRequest{cr.IDToken, cr.Userinfo} {
 		for n, e := range m {
@@ -302,8 +294,6 @@ func (h *Handler) issueCode(ctx context.Context, ar fosite.AuthorizeRequester, c
 	}
 	return resp, nil
 }
-
-type oidcAccount struct{ level int }
 
 // authorizeURL is the relative URL of this authorization request, to come
 // back to after sign-in or consent.
@@ -383,13 +373,16 @@ func (h *Handler) unmet(w http.ResponseWriter, r *http.Request, ar fosite.Author
 }
 
 // deny records a refused authorization (best effort: nothing was issued).
+// r is nil when a parked request is resumed outside its HTTP request.
 func (h *Handler) deny(ctx context.Context, r *http.Request, c *oidc.Client, accountID, reason string) {
-	err := h.Provider.Record(ctx, audit.Event{
+	e := audit.Event{
 		Type: audit.AuthorizeDenied, ActorKind: audit.Citizen, ActorID: accountID, AccountID: accountID,
-		ClientID: c.ID, Outcome: audit.Denied, Reason: reason, IP: httpx.ClientIP(r),
-		UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(ctx),
-	})
-	if err != nil {
+		ClientID: c.ID, Outcome: audit.Denied, Reason: reason, RequestID: httpx.RequestIDFrom(ctx),
+	}
+	if r != nil {
+		e.IP, e.UserAgent = httpx.ClientIP(r), r.UserAgent()
+	}
+	if err := h.Provider.Record(ctx, e); err != nil {
 		h.logger().ErrorContext(ctx, "audit authorize denial", "error", err)
 	}
 }

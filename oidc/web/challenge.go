@@ -12,6 +12,7 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/oidc"
 )
@@ -129,6 +130,7 @@ func (h *Handler) CompleteChallenge(ctx context.Context, id string, approved boo
 	}
 	if _, err := p.Account(ctx, c.AccountID); err != nil {
 		if errors.Is(err, oidc.ErrAccountLocked) || errors.Is(err, oidc.ErrAccountNotFound) {
+			h.deny(ctx, nil, client, c.AccountID, "account_locked")
 			return h.errorRedirect(ctx, ar, fosite.ErrAccessDenied.WithHint("The account is locked."))
 		}
 		return "", err
@@ -138,7 +140,7 @@ func (h *Handler) CompleteChallenge(ctx context.Context, id string, approved boo
 		return h.errorRedirect(ctx, ar, fosite.ErrInvalidRequest.WithHint("The claims parameter is not valid JSON."))
 	}
 	// Nothing beyond what was asked, whatever the answer says.
-	all := releasable(c.Scopes, c.Claims)
+	all := attributes.ClaimsFor(c.Scopes, c.Claims)
 	scopes = slices.DeleteFunc(slices.Clone(scopes), func(s string) bool { return !slices.Contains(c.Scopes, s) })
 	claims = slices.DeleteFunc(slices.Clone(claims), func(n string) bool { return !slices.Contains(all, n) })
 	resp, err := h.issueCode(ctx, ar, client, c.SignIn, c.RequestedAt, cr, scopes, claims, "")

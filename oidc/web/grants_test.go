@@ -154,7 +154,10 @@ func TestIntrospectionAndRevocation(t *testing.T) {
 	assert.Equal(t, reg.ID, in["client_id"])
 	assert.Equal(t, oidc.ACRLevel2, in["acr"])
 	assert.Contains(t, in["scope"], "openid")
-	require.NotEmpty(t, e.Audit.Of(audit.Introspected))
+	introspected := e.Audit.Of(audit.Introspected)
+	require.Len(t, introspected, 1)
+	assert.Equal(t, reg.ID, introspected[0].ClientID)
+	assert.Equal(t, c.AccountID, introspected[0].AccountID)
 
 	// Another client learns nothing about this token.
 	other := e.RP(e.Register(oidc.Client{Scopes: []string{"openid"}}))
@@ -176,7 +179,10 @@ func TestIntrospectionAndRevocation(t *testing.T) {
 	assert.Equal(t, false, in["active"])
 	_, tok, _ := r.Post("/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {f.Token.RefreshToken}})
 	assert.Equal(t, "invalid_grant", tok["error"])
-	require.NotEmpty(t, e.Audit.Of(audit.TokenRevoked))
+	revoked := e.Audit.Of(audit.TokenRevoked)
+	require.Len(t, revoked, 1)
+	assert.Equal(t, reg.ID, revoked[0].ClientID)
+	assert.Len(t, e.Audit.Of(audit.Introspected), 1, "inactive answers are not audited as introspections")
 }
 
 func TestClientCredentials(t *testing.T) {
@@ -299,6 +305,16 @@ func TestPrivateKeyJWT(t *testing.T) {
 	// A fresh assertion with the same code still works (the code was not spent by failures).
 	status, tok = k.exchange(cd, v, k.assert(key, "bank-1"))
 	assert.Equal(t, http.StatusOK, status, "%v", tok)
+
+	// Revocation authenticated by assertion alone (no client_id) is
+	// audited under the client the assertion names.
+	resp := must(e.Server.Client().PostForm(e.Server.URL+oidc.PathRevoke, url.Values{"token": {tok["access_token"].(string)},
+		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {k.assert(key, "bank-1")}}))
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	revoked := e.Audit.Of(audit.TokenRevoked)
+	require.Len(t, revoked, 1)
+	assert.Equal(t, reg.ID, revoked[0].ClientID)
 }
 
 // TestPrivateKeyJWTWithJWKSURI: a bank publishes its keys at a jwks_uri
@@ -561,7 +577,11 @@ func TestLockedAccountGetsNothing(t *testing.T) {
 	assert.Equal(t, "invalid_grant", tok["error"])
 	resp, body := e.Visit(b, r.AuthURL(oauth2.GenerateVerifier(), "nonce-0123456789"))
 	assert.Equal(t, "access_denied", callback(t, resp, body).Get("error"))
-	require.NotEmpty(t, e.Audit.Of(audit.AuthorizeDenied))
+	denied := e.Audit.Of(audit.AuthorizeDenied)
+	require.Len(t, denied, 1)
+	assert.Equal(t, "account_locked", denied[0].Reason)
+	assert.Equal(t, c.AccountID, denied[0].AccountID)
+	assert.Equal(t, audit.Denied, denied[0].Outcome)
 }
 
 func TestAuditFailureFailsIssuance(t *testing.T) {

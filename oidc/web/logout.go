@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"slices"
 
+	"github.com/go-jose/go-jose/v4/jwt"
+
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
@@ -15,23 +17,11 @@ import (
 	"github.com/dinhdanh/dinhdanh/templates"
 )
 
+// hintClaims are the claims of an id_token_hint that logout reads; aud may
+// be a string or an array (jwt.Audience reads both).
 type hintClaims struct {
-	Iss string          `json:"iss"`
-	Sub string          `json:"sub"`
-	Aud json.RawMessage `json:"aud"`
-	Sid string          `json:"sid"`
-}
-
-func (c hintClaims) audience() string {
-	var one string
-	if json.Unmarshal(c.Aud, &one) == nil {
-		return one
-	}
-	var many []string
-	if json.Unmarshal(c.Aud, &many) == nil && len(many) > 0 {
-		return many[0]
-	}
-	return ""
+	jwt.Claims
+	SID string `json:"sid"`
 }
 
 // logout serves OpenID Connect RP-Initiated Logout 1.0. With an
@@ -57,11 +47,11 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		// receipts and logout tokens are signed with the same keys, and a
 		// receipt is in every citizen's hands.
 		payload, err := p.Keys.VerifyType(hint, "JWT")
-		if err != nil || json.Unmarshal(payload, &claims) != nil || claims.Iss != p.Issuer {
+		if err != nil || json.Unmarshal(payload, &claims) != nil || claims.Issuer != p.Issuer || len(claims.Audience) == 0 {
 			h.errorPage(w, r, http.StatusBadRequest, "oidc.error.logout", "invalid_request")
 			return
 		}
-		aud := claims.audience()
+		aud := claims.Audience[0]
 		if aud == "" || clientID != "" && clientID != aud {
 			h.errorPage(w, r, http.StatusBadRequest, "oidc.error.logout", "invalid_request")
 			return
@@ -94,7 +84,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	// this very sign-in: its sid. A hint without one (or anyone else's ID
 	// token) proves nothing, and a link carrying it must not sign the
 	// citizen out behind their back (§2: the OP asks the End-User).
-	sameSession := hintOK && claims.Sid != "" && login.SID != "" && claims.Sid == login.SID
+	sameSession := hintOK && claims.SID != "" && login.SID != "" && claims.SID == login.SID
 	if signedIn && !sameSession && !confirmed {
 		var b [24]byte
 		_, _ = rand.Read(b[:])

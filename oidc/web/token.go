@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
+	josejwt "github.com/go-jose/go-jose/v4/jwt"
 	"github.com/ory/fosite"
 
 	"github.com/dinhdanh/dinhdanh/attributes"
@@ -340,16 +343,34 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) {
 		err = fosite.ErrServerError.WithWrap(cerr)
 	}
 	if err == nil {
-		clientID, _, ok := r.BasicAuth()
-		if !ok {
-			clientID = r.PostForm.Get("client_id")
-		}
+		clientID := authenticatedClientID(r)
 		if aerr := p.Record(ctx, h.event(ctx, r, audit.Event{Type: audit.TokenRevoked, ActorKind: audit.Client,
 			ActorID: clientID, ClientID: clientID, Outcome: audit.Success})); aerr != nil {
 			h.logger().ErrorContext(ctx, "audit revocation", "error", aerr)
 		}
 	}
 	p.OAuth2.WriteRevocationResponse(ctx, w, err)
+}
+
+// authenticatedClientID is the client a request fosite has just
+// authenticated came from, read as fosite's client authentication reads it:
+// the sub of a client_assertion (RFC 7523 §3; its signature was checked),
+// else the form-encoded HTTP Basic user name (RFC 6749 §2.3.1), else
+// client_id.
+func authenticatedClientID(r *http.Request) string {
+	if a := r.PostForm.Get("client_assertion"); a != "" {
+		var c josejwt.Claims
+		tok, err := josejwt.ParseSigned(a, []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.PS256})
+		if err == nil && tok.UnsafeClaimsWithoutVerification(&c) == nil && c.Subject != "" {
+			return c.Subject
+		}
+	}
+	if id, _, ok := r.BasicAuth(); ok {
+		if s, err := url.QueryUnescape(id); err == nil {
+			return s
+		}
+	}
+	return r.PostForm.Get("client_id")
 }
 
 // par serves RFC 9126 pushed authorization requests.

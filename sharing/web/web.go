@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -21,6 +19,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
+	"github.com/dinhdanh/dinhdanh/internal/webpage"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
 	"github.com/dinhdanh/dinhdanh/sharing"
 	"github.com/dinhdanh/dinhdanh/templates"
@@ -58,9 +57,6 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle(PathVerify, httpx.NoStore(http.HandlerFunc(h.verify))).Methods(http.MethodPost)
 }
 
-// vnTime is Vietnam's time zone (UTC+7) for times shown to people.
-var vnTime = time.FixedZone("ICT", 7*3600)
-
 func (h *Handler) logger() *slog.Logger {
 	if h.Logger != nil {
 		return h.Logger
@@ -75,42 +71,15 @@ func (h *Handler) now() time.Time {
 	return time.Now()
 }
 
-func lang(r *http.Request) templates.Lang {
-	ui := r.URL.Query().Get("ui_locales")
-	if ui == "" && r.Method == http.MethodPost {
-		ui = r.PostFormValue("ui_locales")
-	}
-	return templates.Negotiate(ui, r.Header.Get("Accept-Language"))
-}
+func lang(r *http.Request) templates.Lang { return webpage.Lang(r, "") }
 
 // login returns the signed-in citizen or sends the browser to sign in and
 // come back.
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) (websession.Login, bool) {
-	if l, ok := websession.GetLogin(r.Context(), h.Sessions); ok {
-		return l, true
-	}
-	path := h.LoginPath
-	if path == "" {
-		path = "/login"
-	}
-	q := url.Values{"return_to": {PathShare}}
-	if ui := r.URL.Query().Get("ui_locales"); ui != "" {
-		q.Set("ui_locales", ui)
-	}
-	http.Redirect(w, r, path+"?"+q.Encode(), http.StatusSeeOther)
-	return websession.Login{}, false
+	return webpage.RequireLogin(w, r, h.Sessions, h.LoginPath, PathShare)
 }
 
-// csrfOK re-checks the form's token (the middleware checks it first; this
-// keeps the handler safe if mounted without it).
-func (h *Handler) csrfOK(r *http.Request) bool {
-	got := r.PostFormValue(httpx.CSRFField)
-	if got == "" {
-		got = r.Header.Get(httpx.CSRFHeader)
-	}
-	want := h.CSRF.Token(r.Context())
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
-}
+func (h *Handler) csrfOK(r *http.Request) bool { return webpage.CSRFOK(r, h.CSRF) }
 
 func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, l templates.Lang, status int, msg string, err error) {
 	ctx := r.Context()
@@ -345,9 +314,9 @@ func claimLabel(l templates.Lang, claim string) string {
 
 func formatTime(t time.Time, l templates.Lang) string {
 	if l == templates.EN {
-		return t.In(vnTime).Format("2 Jan 2006, 15:04:05 (UTC+7)")
+		return t.In(webpage.Vietnam).Format("2 Jan 2006, 15:04:05 (UTC+7)")
 	}
-	return t.In(vnTime).Format("15:04:05 02/01/2006 (UTC+7)")
+	return t.In(webpage.Vietnam).Format("15:04:05 02/01/2006 (UTC+7)")
 }
 
 // Display formats a disclosed value for a person to read: dates dd/mm/yyyy,

@@ -158,7 +158,7 @@ func (e *env) citizen(level int) (accountID string, p attributes.Person) {
 	accountID = uuid.NewString()
 	require.NoError(t, e.accounts.Create(ctx, accounts.Record{Account: accounts.Account{
 		ID: accountID, PersonalID: pid, Level: accounts.Level(level), Status: accounts.Active,
-		Phone: p.Phone, Email: p.Email, CreatedAt: now, ActivatedAt: &now, UpdatedAt: now}}))
+		Phone: p.Phone, Email: p.Email, CreatedAt: now, ActivatedAt: &now, UpdatedAt: now}}, nil))
 	_, err := e.bio.SeedDemoSentinels(ctx)
 	require.NoError(t, err)
 	return accountID, p

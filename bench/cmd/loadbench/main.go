@@ -254,10 +254,7 @@ func must[T any](v T, err error) T {
 func startGateway(ctx context.Context, poolSize int32, withAudit, durable bool) (*gateway, func()) {
 	dir := must(os.MkdirTemp("", "dinhdanh-bench-"))
 	cluster := must(pg.StartCluster(ctx, pg.ClusterOptions{Dir: dir + "/data", Fast: !durable}))
-	owner, app := must2(pg.Bootstrap(ctx, cluster.URL(cluster.Superuser, "postgres"), "dinhdanh_bench", "bench"))
-	ownerPool := must(pg.Open(ctx, owner, 2))
-	must(pg.Migrate(ctx, ownerPool, schema.Sources()...))
-	ownerPool.Close()
+	_, app := must2(pg.Provision(ctx, cluster.URL(cluster.Superuser, "postgres"), "dinhdanh_bench", "bench", schema.Sources()...))
 	pool := must(pg.Open(ctx, app, poolSize))
 
 	var rec audit.Recorder = &nopAudit{}
@@ -285,7 +282,7 @@ func startGateway(ctx context.Context, poolSize int32, withAudit, durable bool) 
 	}
 	accountID := uuid.NewString()
 	if err := acc.Create(ctx, accounts.Record{Account: accounts.Account{ID: accountID, PersonalID: pid, Level: 2,
-		Status: accounts.Active, CreatedAt: now, ActivatedAt: &now, UpdatedAt: now}}); err != nil {
+		Status: accounts.Active, CreatedAt: now, ActivatedAt: &now, UpdatedAt: now}}, nil); err != nil {
 		log.Fatal(err)
 	}
 
@@ -295,7 +292,7 @@ func startGateway(ctx context.Context, poolSize int32, withAudit, durable bool) 
 	srv := httptest.NewServer(sm.LoadAndSave(r))
 	p := must(oidc.NewProvider(oidc.Config{Issuer: srv.URL, Store: store, Keys: keys, Hasher: hasher,
 		TokenSecret: []byte("bench-token-secret-bench-0123456"), PairwiseKey: []byte("bench-pairwise-key-bench-0123456"),
-		Accounts: accountsAdapter{acc}, Registry: people, Documents: people, Audit: rec,
+		Accounts: accountsAdapter{acc}, Registry: people, Documents: people, Audit: rec, Consent: oidc.AutoConsent{},
 		AuthorizeCodeLifespan: 30 * time.Minute, AccessTokenLifespan: time.Hour}))
 	clients := &oidc.Clients{Store: store, Hasher: hasher}
 	h := &web.Handler{Provider: p, Clients: clients, Sessions: sm, Templates: must(templates.New())}
