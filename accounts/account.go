@@ -2,20 +2,9 @@ package accounts
 
 import (
 	"time"
+
+	"github.com/dinhdanh/dinhdanh/assurance"
 )
-
-// Level is an account's assurance level.
-type Level int
-
-// Levels (Decree 59/2022 and 69/2024).
-const (
-	Level0 Level = 0 // registered in the app only, not yet identified
-	Level1 Level = 1 // identity data + portrait, self-registered
-	Level2 Level = 2 // plus fingerprints, verified in person at a police counter
-)
-
-// Valid reports whether l is one of the three levels.
-func (l Level) Valid() bool { return l >= Level0 && l <= Level2 }
 
 // Status of an account.
 type Status string
@@ -35,7 +24,7 @@ func (s Status) Valid() bool { return s == Pending || s == Active || s == Locked
 type Account struct {
 	ID          string // opaque internal id (UUID); never shown to relying parties
 	PersonalID  string
-	Level       Level
+	Level       assurance.Level
 	Status      Status
 	Phone       string // E.164; one phone number per account
 	Email       string

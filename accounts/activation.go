@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/audit"
 )
 
@@ -122,7 +123,7 @@ func activatable(rec Record) error {
 		return ErrLocked
 	case rec.Status == Active:
 		return ErrAlreadyActive
-	case rec.Level < Level1:
+	case rec.Level < assurance.Level1:
 		return ErrNotIdentified
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/audit"
 )
 
@@ -19,7 +20,7 @@ var ErrLevel = errors.New("accounts: account level does not allow this enrolment
 // here. by names the officer (or the app's verification service, as
 // audit.System). A locked account is refused (ErrLocked).
 func (s *Service) EnrolLevel1(ctx context.Context, accountID string, by Actor) (Account, error) {
-	return s.enrol(ctx, accountID, Level1, by)
+	return s.enrol(ctx, accountID, assurance.Level1, by)
 }
 
 // EnrolLevel2 raises a level 1 account to level 2 after an officer, at a
@@ -32,10 +33,10 @@ func (s *Service) EnrolLevel1(ctx context.Context, accountID string, by Actor) (
 // Audit: OfficerAction with action "enrol_level2", the old and new level,
 // actor the officer.
 func (s *Service) EnrolLevel2(ctx context.Context, accountID string, by Actor) (Account, error) {
-	return s.enrol(ctx, accountID, Level2, by)
+	return s.enrol(ctx, accountID, assurance.Level2, by)
 }
 
-func (s *Service) enrol(ctx context.Context, accountID string, to Level, by Actor) (Account, error) {
+func (s *Service) enrol(ctx context.Context, accountID string, to assurance.Level, by Actor) (Account, error) {
 	if by.ID == "" {
 		return Account{}, fmt.Errorf("%w: the enrolling officer must be named", ErrInvalid)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/accounts/accountstest"
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
 )
@@ -62,7 +63,7 @@ func TestEnrolLevels(t *testing.T) {
 	env := newEnv(t)
 	ctx := t.Context()
 	require.NoError(t, env.Registry.Write(ctx, []attributes.Person{accountstest.Person(t, pid, "Nguyễn Văn An")}, nil))
-	a, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: pid, Level: accounts.Level0, Phone: phone}, officer)
+	a, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: pid, Level: assurance.None, Phone: phone}, officer)
 	require.NoError(t, err)
 	env.Audit.Reset()
 
@@ -73,10 +74,10 @@ func TestEnrolLevels(t *testing.T) {
 
 	got, err := env.Service.EnrolLevel1(ctx, a.ID, officer)
 	require.NoError(t, err)
-	require.Equal(t, accounts.Level1, got.Level)
+	require.Equal(t, assurance.Level1, got.Level)
 	got, err = env.Service.EnrolLevel2(ctx, a.ID, officer)
 	require.NoError(t, err)
-	require.Equal(t, accounts.Level2, got.Level)
+	require.Equal(t, assurance.Level2, got.Level)
 	_, err = env.Service.EnrolLevel2(ctx, a.ID, officer)
 	require.ErrorIs(t, err, accounts.ErrLevel)
 
@@ -89,7 +90,7 @@ func TestEnrolLevels(t *testing.T) {
 
 	// A locked account is not enrolled.
 	require.NoError(t, env.Registry.Write(ctx, []attributes.Person{accountstest.Person(t, "079185000001", "Trần Thị Bình")}, nil))
-	b, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: "079185000001", Level: accounts.Level1}, officer)
+	b, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: "079185000001", Level: assurance.Level1}, officer)
 	require.NoError(t, err)
 	_, err = env.Service.Lock(ctx, b.ID, "holder_request", officer)
 	require.NoError(t, err)
@@ -132,7 +133,7 @@ func TestRegistrationSteps(t *testing.T) {
 	require.NoError(t, env.Service.ConfirmRegistration(ctx, accounts.RegistrationCode{ID: st.ID, Code: env.Sender.LastCode(t, phone), Client: client}))
 	a, err := env.Service.CompleteRegistration(ctx, accounts.RegistrationCompletion{ID: st.ID, Password: password, Client: client})
 	require.NoError(t, err)
-	require.Equal(t, accounts.Level0, a.Level)
+	require.Equal(t, assurance.None, a.Level)
 	require.Equal(t, accounts.Pending, a.Status)
 	_, err = env.Service.CompleteRegistration(ctx, accounts.RegistrationCompletion{ID: st.ID, Password: password, Client: client})
 	require.ErrorIs(t, err, accounts.ErrRegistrationExpired)
@@ -150,7 +151,7 @@ func TestActivationTicket(t *testing.T) {
 	env := newEnv(t)
 	ctx := t.Context()
 	require.NoError(t, env.Registry.Write(ctx, []attributes.Person{accountstest.Person(t, pid, "Nguyễn Văn An")}, nil))
-	a, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: pid, Level: accounts.Level1, Phone: phone, Password: password}, officer)
+	a, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: pid, Level: assurance.Level1, Phone: phone, Password: password}, officer)
 	require.NoError(t, err)
 	client := accounts.Client{IP: ip}
 	st, err := env.Service.StartActivation(ctx, accounts.ActivationRequest{PersonalID: pid, Phone: phone, Client: client})

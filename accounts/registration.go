@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
 )
@@ -432,7 +433,7 @@ func (s *Service) CompleteRegistration(ctx context.Context, req RegistrationComp
 		case g.ConfirmedAt == nil:
 			return ErrPhoneNotConfirmed
 		}
-		rec, err := s.NewRecord(NewAccount{PersonalID: g.PersonalID, Level: Level0, Status: Pending, Phone: g.Phone}, now)
+		rec, err := s.NewRecord(NewAccount{PersonalID: g.PersonalID, Level: assurance.None, Status: Pending, Phone: g.Phone}, now)
 		if err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
 )
@@ -161,7 +162,7 @@ func (a Actor) event(t audit.EventType, accountID string, o audit.Outcome) audit
 // NewAccount is what Create needs.
 type NewAccount struct {
 	PersonalID string
-	Level      Level
+	Level      assurance.Level
 	Status     Status // Pending when empty
 	Phone      string // E.164, optional
 	Email      string
@@ -682,7 +683,7 @@ func (s *Service) VerifySecondFactor(ctx context.Context, req SecondFactorReques
 		return Account{}, fmt.Errorf("accounts: second factor: %w", err)
 	}
 	e := req.event(audit.SecondFactorOK, audit.Success, "")
-	e.ACR = fmt.Sprintf("urn:vn:eid:loa:%d", min(int(rec.Level), 2))
+	e.ACR = assurance.Of(rec.Level, assurance.Level2).ACR()
 	if err := s.record(ctx, e); err != nil {
 		return Account{}, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/accounts/accountstest"
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/internal/pgtest"
@@ -146,7 +147,7 @@ func TestLifecycle(t *testing.T) {
 func TestSignInWithTOTP(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	a := env.Citizen(t, pid, password, phone, accounts.Level2)
+	a := env.Citizen(t, pid, password, phone, assurance.Level2)
 	secret := env.EnrolTOTP(t, a.ID)
 	env.Audit.Reset()
 
@@ -202,7 +203,7 @@ func TestSignInWithTOTP(t *testing.T) {
 func TestConcurrentTOTPReuseAcceptsOne(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	a := env.Citizen(t, pid, password, phone, accounts.Level2)
+	a := env.Citizen(t, pid, password, phone, assurance.Level2)
 	secret := env.EnrolTOTP(t, a.ID)
 	code, err := accounts.TOTPCode(secret, env.Clock.Now())
 	require.NoError(t, err)
@@ -234,7 +235,7 @@ func TestSignInWithSMS(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	ctx := t.Context()
-	a := env.Citizen(t, pid, password, phone, accounts.Level1)
+	a := env.Citizen(t, pid, password, phone, assurance.Level1)
 	env.Audit.Reset()
 
 	si, err := signIn(env, pid, password, ip)
@@ -290,7 +291,7 @@ func TestSMSCodeBurntAfterFiveWrongGuesses(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	ctx := t.Context()
-	a := env.Citizen(t, pid, password, phone, accounts.Level1)
+	a := env.Citizen(t, pid, password, phone, assurance.Level1)
 	_, err := env.Service.SendSMSCode(ctx, accounts.SMSRequest{AccountID: a.ID, IP: ip})
 	require.NoError(t, err)
 	code := env.Sender.LastCode(t, phone)
@@ -319,7 +320,7 @@ func TestSMSRateLimit(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	ctx := t.Context()
-	a := env.Citizen(t, pid, password, phone, accounts.Level1)
+	a := env.Citizen(t, pid, password, phone, assurance.Level1)
 	for range 5 {
 		_, err := env.Service.SendSMSCode(ctx, accounts.SMSRequest{AccountID: a.ID})
 		require.NoError(t, err)
@@ -339,7 +340,7 @@ func TestSMSRateLimit(t *testing.T) {
 func TestWrongPasswordAndUnknownAccountLookAlike(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	env.Citizen(t, pid, password, phone, accounts.Level1)
+	env.Citizen(t, pid, password, phone, assurance.Level1)
 	env.Audit.Reset()
 
 	_, errWrong := signIn(env, pid, "mật khẩu sai", ip)
@@ -358,7 +359,7 @@ func TestLockedAndPendingAccountsOnlyAfterThePassword(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	ctx := t.Context()
-	a := env.Citizen(t, pid, password, phone, accounts.Level1)
+	a := env.Citizen(t, pid, password, phone, assurance.Level1)
 	_, err := env.Service.Lock(ctx, a.ID, "holder_request", officer)
 	require.NoError(t, err)
 
@@ -379,7 +380,7 @@ func TestLockedAndPendingAccountsOnlyAfterThePassword(t *testing.T) {
 func TestAccountLockoutGrows(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	env.Citizen(t, pid, password, phone, accounts.Level1)
+	env.Citizen(t, pid, password, phone, assurance.Level1)
 
 	for i := 1; i <= 4; i++ {
 		_, err := signIn(env, pid, "wrong password", ip)
@@ -423,7 +424,7 @@ func TestAccountLockoutGrows(t *testing.T) {
 func TestIPBlock(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	env.Citizen(t, pid, password, phone, accounts.Level1)
+	env.Citizen(t, pid, password, phone, assurance.Level1)
 	// 20 wrong attempts on 20 different numbers from one address.
 	var err error
 	for i := range 20 {
@@ -454,7 +455,7 @@ func TestIPBlock(t *testing.T) {
 func TestSecondFactorLockout(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	a := env.Citizen(t, pid, password, phone, accounts.Level2)
+	a := env.Citizen(t, pid, password, phone, assurance.Level2)
 	secret := env.EnrolTOTP(t, a.ID)
 	wrong := accountstest.WrongCode(accountstest.TOTPWindow(t, secret, env.Clock.Now())...)
 	var err error
@@ -474,7 +475,7 @@ func TestRehashOnSignIn(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	ctx := t.Context()
-	a := env.Citizen(t, pid, password, phone, accounts.Level1)
+	a := env.Citizen(t, pid, password, phone, assurance.Level1)
 	old := accountstest.Params
 	old.Memory = 32
 	h, err := accounts.HashPassword(password, old)
@@ -492,7 +493,7 @@ func TestRehashOnSignIn(t *testing.T) {
 func TestAuditFailureFailsTheAction(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
-	env.Citizen(t, pid, password, phone, accounts.Level1)
+	env.Citizen(t, pid, password, phone, assurance.Level1)
 	env.Audit.Fail = errors.New("audit log unavailable")
 	_, err := signIn(env, pid, password, ip)
 	require.ErrorContains(t, err, "audit log unavailable")
@@ -505,7 +506,7 @@ func TestLogSenderKeepsTheDevInbox(t *testing.T) {
 	db := pgtest.New(t)
 	inbox := accountsInbox(db)
 	env := accountstest.New(t, db.App, &accounts.LogSender{Inbox: inbox, Now: accountstest.NewClock().Now})
-	a := env.Citizen(t, pid, password, phone, accounts.Level1)
+	a := env.Citizen(t, pid, password, phone, assurance.Level1)
 	_, err := env.Service.SendSMSCode(t.Context(), accounts.SMSRequest{AccountID: a.ID})
 	require.NoError(t, err)
 	msgs, err := inbox.Messages(t.Context(), phone)
@@ -523,7 +524,7 @@ func TestAuditFailureLeavesTheAccountUnchanged(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	ctx := t.Context()
-	a := env.Citizen(t, pid, password, phone, accounts.Level1)
+	a := env.Citizen(t, pid, password, phone, assurance.Level1)
 	env.Audit.Fail = errors.New("audit log unavailable")
 	by := accounts.Actor{Kind: "citizen", ID: a.ID}
 

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/dinhdanh/dinhdanh/assurance"
 )
 
 // Scope names a relying party may ask for (MISSION "Fixed names"). openid and
@@ -51,31 +53,31 @@ const (
 type ClaimPolicy struct {
 	Claim    string
 	Scope    string
-	MinLevel int
+	MinLevel assurance.Level
 }
 
 // policy is the whole release policy. There is deliberately no entry that
 // could carry a portrait or a fingerprint: those are not attributes.
 var policy = []ClaimPolicy{
-	{ClaimName, ScopeProfile, 1},
-	{ClaimBirthdate, ScopeProfile, 1},
-	{ClaimGender, ScopeProfile, 1},
-	{ClaimNationality, ScopeProfile, 1},
-	{ClaimPersonalIDNumber, ScopePersonalID, 1},
-	{ClaimAddress, ScopeAddress, 1},
-	{ClaimPhoneNumber, ScopePhone, 1},
-	{ClaimPhoneNumberVerified, ScopePhone, 1},
-	{ClaimEmail, ScopeEmail, 1},
-	{ClaimDrivingLicence, ScopeDrivingLicence, 2},
-	{ClaimVehicleRegistration, ScopeVehicleRegistration, 2},
-	{ClaimHealthInsurance, ScopeHealthInsurance, 2},
-	{ClaimSocialInsurance, ScopeSocialInsurance, 2},
-	{ClaimDependents, ScopeDependents, 1},
+	{ClaimName, ScopeProfile, assurance.Level1},
+	{ClaimBirthdate, ScopeProfile, assurance.Level1},
+	{ClaimGender, ScopeProfile, assurance.Level1},
+	{ClaimNationality, ScopeProfile, assurance.Level1},
+	{ClaimPersonalIDNumber, ScopePersonalID, assurance.Level1},
+	{ClaimAddress, ScopeAddress, assurance.Level1},
+	{ClaimPhoneNumber, ScopePhone, assurance.Level1},
+	{ClaimPhoneNumberVerified, ScopePhone, assurance.Level1},
+	{ClaimEmail, ScopeEmail, assurance.Level1},
+	{ClaimDrivingLicence, ScopeDrivingLicence, assurance.Level2},
+	{ClaimVehicleRegistration, ScopeVehicleRegistration, assurance.Level2},
+	{ClaimHealthInsurance, ScopeHealthInsurance, assurance.Level2},
+	{ClaimSocialInsurance, ScopeSocialInsurance, assurance.Level2},
+	{ClaimDependents, ScopeDependents, assurance.Level1},
 }
 
 var (
 	byClaim = map[string]ClaimPolicy{}
-	scopes  = map[string]int{ScopeOpenID: 1, ScopeOfflineAccess: 1}
+	scopes  = map[string]assurance.Level{ScopeOpenID: assurance.Level1, ScopeOfflineAccess: assurance.Level1}
 )
 
 func init() {
@@ -105,7 +107,7 @@ func KnownScope(scope string) bool { _, ok := scopes[scope]; return ok }
 func CitizenScope(scope string) bool { return KnownScope(scope) }
 
 // ScopeLevel is the assurance level a scope needs (1 or 2); 0 when unknown.
-func ScopeLevel(scope string) int { return scopes[scope] }
+func ScopeLevel(scope string) assurance.Level { return scopes[scope] }
 
 // Claims returns every releasable claim name, sorted.
 func Claims() []string {
@@ -154,7 +156,7 @@ func ClaimsFor(scopeList, claims []string) []string {
 // need more are withheld, as are unknown names. It returns the values and
 // the names actually released (sorted). It reads only the population and
 // document registries: it has no way to reach biometric data.
-func Release(ctx context.Context, reg Registry, docs DocumentSource, personalID string, level int, names []string) (map[string]any, []string, error) {
+func Release(ctx context.Context, reg Registry, docs DocumentSource, personalID string, level assurance.Level, names []string) (map[string]any, []string, error) {
 	out := map[string]any{}
 	want := map[string]bool{}
 	var kinds []DocumentKind

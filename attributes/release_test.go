@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 )
 
@@ -38,8 +39,8 @@ func TestClaimsForScopes(t *testing.T) {
 	assert.Empty(t, attributes.ClaimsForScopes([]string{"portrait", "offline_access"}))
 	assert.Equal(t, []string{"birthdate", "email", "gender", "name", "nationality"},
 		attributes.ClaimsFor([]string{"openid", "profile"}, []string{"email", "name"}), "scope claims and named ones, once each")
-	assert.Equal(t, 2, attributes.ScopeLevel("documents.driving_licence"))
-	assert.Equal(t, 1, attributes.ScopeLevel("profile"))
+	assert.Equal(t, assurance.Level2, attributes.ScopeLevel("documents.driving_licence"))
+	assert.Equal(t, assurance.Level1, attributes.ScopeLevel("profile"))
 	for _, c := range attributes.Claims() {
 		for _, bad := range []string{"portrait", "finger", "picture", "biometric", "photo"} {
 			assert.NotContains(t, c, bad)

@@ -6,36 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 )
-
-// acr values (MISSION "Fixed names"). Level 2 satisfies a request for 1.
-const (
-	ACRLevel1 = "urn:vn:eid:loa:1"
-	ACRLevel2 = "urn:vn:eid:loa:2"
-)
-
-// ACRValue is the acr of a level; "" for anything but 1 and 2.
-func ACRValue(level int) string {
-	switch level {
-	case 1:
-		return ACRLevel1
-	case 2:
-		return ACRLevel2
-	}
-	return ""
-}
-
-// ACRLevel parses an acr value.
-func ACRLevel(v string) (int, bool) {
-	switch v {
-	case ACRLevel1:
-		return 1, true
-	case ACRLevel2:
-		return 2, true
-	}
-	return 0, false
-}
 
 // ClaimRequest is one entry of the claims request parameter (OIDC Core
 // §5.5.1). Value and Values are kept raw: only acr's are interpreted.
@@ -64,7 +37,7 @@ func ParseClaimsRequest(s string) (ClaimsRequest, error) {
 }
 
 // acrRequest returns the acr levels an entry accepts.
-func (r *ClaimRequest) acrLevels() (levels []int, any bool) {
+func (r *ClaimRequest) acrLevels() (levels []assurance.Level, any bool) {
 	if r == nil {
 		return nil, true
 	}
@@ -81,7 +54,7 @@ func (r *ClaimRequest) acrLevels() (levels []int, any bool) {
 		return nil, true
 	}
 	for _, v := range vals {
-		if l, ok := ACRLevel(v); ok {
+		if l, ok := assurance.ParseACR(v); ok {
 			levels = append(levels, l)
 		}
 	}
@@ -91,7 +64,7 @@ func (r *ClaimRequest) acrLevels() (levels []int, any bool) {
 // Requirement is the assurance level an authorization request needs.
 type Requirement struct {
 	// Level is what the sign-in must reach (1 or 2).
-	Level int
+	Level assurance.Level
 	// Unsatisfiable is set when an essential acr names no level we know.
 	Unsatisfiable bool
 }
@@ -100,10 +73,10 @@ type Requirement struct {
 // or an essential acr claim accept (OIDC Core §3.1.2.1, §5.5.1.1), raised to
 // the client's minimum and to what the requested scopes and claims need.
 func Require(c *Client, acrValues string, cr ClaimsRequest, scopes []string, claims []string) Requirement {
-	req := Requirement{Level: 1}
-	var asked []int
+	req := Requirement{Level: assurance.Level1}
+	var asked []assurance.Level
 	for _, v := range strings.Fields(acrValues) {
-		if l, ok := ACRLevel(v); ok {
+		if l, ok := assurance.ParseACR(v); ok {
 			asked = append(asked, l)
 		}
 	}

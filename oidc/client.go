@@ -12,6 +12,7 @@ import (
 	josev3 "github.com/go-jose/go-jose/v3"
 	"github.com/ory/fosite"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 )
 
@@ -77,7 +78,7 @@ type Client struct {
 	GrantTypes             []string `json:"grant_types"`
 	Scopes                 []string `json:"scopes"`
 	// MinLevel is enforced even when the client asks for less (a bank: 2).
-	MinLevel                    int             `json:"min_level"`
+	MinLevel                    assurance.Level `json:"min_level"`
 	TokenEndpointAuthMethod     string          `json:"token_endpoint_auth_method"`
 	TokenEndpointAuthSigningAlg string          `json:"token_endpoint_auth_signing_alg,omitempty"`
 	JWKS                        json.RawMessage `json:"jwks,omitempty"`

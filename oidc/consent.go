@@ -103,6 +103,16 @@ type Challenge struct {
 	Reason    string
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// Answer is the citizen's, once given (AnswerChallenge).
+	Answer *ChallengeAnswer
+}
+
+// ChallengeAnswer is the citizen's answer on the consent screen: approved or
+// not, and if approved exactly the scopes and claims approved.
+type ChallengeAnswer struct {
+	Approved bool     `json:"approved"`
+	Scopes   []string `json:"scopes,omitempty"`
+	Claims   []string `json:"claims,omitempty"`
 }
 
 // ChallengeStore keeps consent challenges. A challenge is answered once:
@@ -119,6 +129,9 @@ type ChallengeStore interface {
 	// BeginChallenge marks the challenge answered and returns it;
 	// ErrNotFound if it is unknown, expired or already answered.
 	BeginChallenge(ctx context.Context, id string, now time.Time) (Challenge, error)
+	// AnswerChallenge keeps the answer on a begun challenge that has none;
+	// ErrNotFound if it is unknown, expired, not begun or already answered.
+	AnswerChallenge(ctx context.Context, id string, a ChallengeAnswer, now time.Time) error
 	// TakeChallenge deletes the challenge and returns it; ErrNotFound if it
 	// is unknown, expired or already taken.
 	TakeChallenge(ctx context.Context, id string, now time.Time) (Challenge, error)

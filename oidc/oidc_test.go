@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/internal/pgtest"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
@@ -32,11 +33,11 @@ func TestRequire(t *testing.T) {
 	c := &oidc.Client{MinLevel: 1, Scopes: []string{"openid", "profile"}}
 	bank := &oidc.Client{MinLevel: 2}
 	none := oidc.ClaimsRequest{}
-	assert.Equal(t, 1, oidc.Require(c, "", none, []string{"openid"}, nil).Level)
-	assert.Equal(t, 2, oidc.Require(c, oidc.ACRLevel2, none, nil, nil).Level)
-	assert.Equal(t, 1, oidc.Require(c, oidc.ACRLevel2+" "+oidc.ACRLevel1, none, nil, nil).Level, "any listed level will do")
-	assert.Equal(t, 2, oidc.Require(bank, oidc.ACRLevel1, none, nil, nil).Level, "the client's minimum wins")
-	assert.Equal(t, 2, oidc.Require(c, "", none, []string{"documents.social_insurance"}, nil).Level)
+	assert.Equal(t, assurance.Level1, oidc.Require(c, "", none, []string{"openid"}, nil).Level)
+	assert.Equal(t, assurance.Level2, oidc.Require(c, assurance.ACR2, none, nil, nil).Level)
+	assert.Equal(t, assurance.Level1, oidc.Require(c, assurance.ACR2+" "+assurance.ACR1, none, nil, nil).Level, "any listed level will do")
+	assert.Equal(t, assurance.Level2, oidc.Require(bank, assurance.ACR1, none, nil, nil).Level, "the client's minimum wins")
+	assert.Equal(t, assurance.Level2, oidc.Require(c, "", none, []string{"documents.social_insurance"}, nil).Level)
 	cr, err := oidc.ParseClaimsRequest(`{"id_token":{"acr":{"essential":true,"values":["urn:other"]}}}`)
 	require.NoError(t, err)
 	assert.True(t, oidc.Require(c, "", cr, nil, nil).Unsatisfiable)

@@ -17,21 +17,25 @@ import (
 	"github.com/ory/fosite/handler/openid"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
 )
 
 // Endpoint paths, relative to the issuer.
 const (
-	PathDiscovery  = "/.well-known/openid-configuration"
-	PathJWKS       = "/jwks.json"
-	PathAuthorize  = "/authorize"
-	PathToken      = "/token"
-	PathUserinfo   = "/userinfo"
-	PathIntrospect = "/introspect"
-	PathRevoke     = "/revoke"
-	PathLogout     = "/logout"
-	PathPAR        = "/par"
+	PathDiscovery = "/.well-known/openid-configuration"
+	PathJWKS      = "/jwks.json"
+	PathAuthorize = "/authorize"
+	// PathAuthorizeResume is where the consent screen sends the browser
+	// back to the authorization flow (ResumeURL).
+	PathAuthorizeResume = "/authorize/resume"
+	PathToken           = "/token"
+	PathUserinfo        = "/userinfo"
+	PathIntrospect      = "/introspect"
+	PathRevoke          = "/revoke"
+	PathLogout          = "/logout"
+	PathPAR             = "/par"
 )
 
 // PARPrefix is the request_uri prefix of pushed requests (RFC 9126 §2.2).
@@ -55,8 +59,12 @@ type Config struct {
 	Accounts    Accounts
 	Registry    attributes.Registry
 	Documents   attributes.DocumentSource
-	Consent     ConsentDecider // required; consentlink in the product
-	Audit       audit.Recorder
+	Consent     ConsentDecider // required; the consent service's decider in the product
+	// Challenges parks authorization requests while the citizen answers the
+	// consent screen; without it a decision that needs the citizen ends with
+	// consent_required.
+	Challenges ChallengeStore
+	Audit      audit.Recorder
 	// BackchannelLogout says relying parties are notified through OpenID
 	// Connect Back-Channel Logout 1.0 (with sid): set it once the consent
 	// service has a logout notifier, so discovery says so.
@@ -74,6 +82,8 @@ type Config struct {
 	// JWKSCacheTTL is how long a fetched jwks_uri is trusted (default 15m);
 	// an unknown kid is fetched again at once.
 	JWKSCacheTTL time.Duration
+	// Now is the clock of authorization decisions; time.Now when nil.
+	Now func() time.Time
 }
 
 // Provider is the composed OpenID Connect provider.
@@ -94,7 +104,11 @@ type Provider struct {
 
 	backchannel bool
 	discovery   []byte
+	challenges  ChallengeStore
+	clock       func() time.Time
 }
+
+func (p *Provider) now() time.Time { return p.clock().UTC() }
 
 // NewProvider composes fosite with our store, hasher and signer.
 func NewProvider(cfg Config) (*Provider, error) {
@@ -132,6 +146,9 @@ func NewProvider(cfg Config) (*Provider, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	fc := &fosite.Config{
 		AccessTokenLifespan:   cfg.AccessTokenLifespan,
 		RefreshTokenLifespan:  cfg.RefreshTokenLifespan,
@@ -152,6 +169,7 @@ func NewProvider(cfg Config) (*Provider, error) {
 		PushedAuthorizeContextLifespan:  cfg.PARLifespan,
 		MinParameterEntropy:             8,
 		SendDebugMessagesToClients:      false,
+		FormPostHTMLTemplate:            formPostTemplate,
 	}
 	if cfg.JWKSCacheTTL == 0 {
 		cfg.JWKSCacheTTL = 15 * time.Minute
@@ -187,6 +205,7 @@ func NewProvider(cfg Config) (*Provider, error) {
 		Subjects: NewSubjects(cfg.PairwiseKey), Accounts: cfg.Accounts,
 		Registry: cfg.Registry, Documents: cfg.Documents, Consent: cfg.Consent,
 		Audit: cfg.Audit, Logger: cfg.Logger, Issuer: cfg.Issuer, backchannel: cfg.BackchannelLogout,
+		challenges: cfg.Challenges, clock: cfg.Now,
 	}
 	p.discovery = p.renderDiscovery()
 	return p, nil
@@ -213,7 +232,7 @@ func (p *Provider) renderDiscovery() []byte {
 		"response_types_supported":                         []string{"code"},
 		"response_modes_supported":                         []string{"query"},
 		"grant_types_supported":                            []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials},
-		"acr_values_supported":                             []string{ACRLevel1, ACRLevel2},
+		"acr_values_supported":                             assurance.Supported(),
 		"subject_types_supported":                          []string{string(SubjectPairwise), string(SubjectPublic)},
 		"id_token_signing_alg_values_supported":            []string{ES256, RS256},
 		"token_endpoint_auth_methods_supported":            []string{AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT, AuthNone},
@@ -248,15 +267,15 @@ func (p *Provider) renderDiscovery() []byte {
 // session.
 type SignIn struct {
 	AccountID    string
-	AccountLevel int
-	Strength     int
+	AccountLevel assurance.Level
+	Strength     assurance.Level
 	AMR          []string
 	AuthTime     time.Time
 	SID          string
 }
 
 // Level is the acr level of the sign-in: min(account level, strength).
-func (s SignIn) Level() int { return max(0, min(s.AccountLevel, s.Strength)) }
+func (s SignIn) Level() assurance.Level { return assurance.Of(s.AccountLevel, s.Strength) }
 
 // NewGrantSession builds the session stored with a new authorization code.
 // requestedAt is when the authorization request was first seen (before any
@@ -276,7 +295,7 @@ func (p *Provider) NewGrantSession(c *Client, in SignIn, requestedAt time.Time, 
 	s.Claims.Issuer = p.Issuer
 	s.Claims.AuthTime = in.AuthTime.UTC().Truncate(time.Second)
 	s.Claims.RequestedAt = requestedAt.UTC()
-	s.Claims.AuthenticationContextClassReference = ACRValue(s.Level)
+	s.Claims.AuthenticationContextClassReference = s.Level.ACR()
 	s.Claims.AuthenticationMethodsReferences = slices.Clone(in.AMR)
 	if in.SID != "" {
 		s.Claims.Extra["sid"] = in.SID
@@ -308,11 +327,11 @@ func (p *Provider) Account(ctx context.Context, id string) (accounts.Account, er
 
 // Release reads the values of the named claims for the account at the
 // session's level. It reads the population and document registries only.
-func (p *Provider) Release(ctx context.Context, a accounts.Account, level int, names []string) (map[string]any, []string, error) {
+func (p *Provider) Release(ctx context.Context, a accounts.Account, level assurance.Level, names []string) (map[string]any, []string, error) {
 	if len(names) == 0 {
 		return map[string]any{}, nil, nil
 	}
-	return attributes.Release(ctx, p.Registry, p.Documents, a.PersonalID, min(level, int(a.Level)), names)
+	return attributes.Release(ctx, p.Registry, p.Documents, a.PersonalID, min(level, a.Level), names)
 }
 
 // Record writes an audit event; a failure must fail the action.
@@ -346,6 +365,19 @@ func (p *Provider) SignedOut(ctx context.Context, accountID, sid string) {
 	if err := ev.SignedOut(ctx, accountID, sid); err != nil {
 		p.Logger.ErrorContext(ctx, "queue back-channel logout", "error", err)
 	}
+}
+
+// EndSignIn records that the citizen signed out at the gateway
+// (RP-initiated logout, with the relying party that asked) and tells the
+// relying parties of that sign-in session (Back-Channel Logout 1.0). Best
+// effort: the browser is signed out whatever happens here.
+func (p *Provider) EndSignIn(ctx context.Context, accountID, sid, clientID string, meta Meta) {
+	e := meta.stamp(audit.Event{Type: audit.SignedOut, ActorKind: audit.Citizen, ActorID: accountID,
+		AccountID: accountID, ClientID: clientID, Outcome: audit.Success, Reason: "rp_initiated"})
+	if err := p.Record(ctx, e); err != nil {
+		p.Logger.ErrorContext(ctx, "audit logout", "error", err)
+	}
+	p.SignedOut(ctx, accountID, sid)
 }
 
 // ClientOf returns the *Client behind a fosite client.

@@ -7,6 +7,8 @@ import (
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/handler/openid"
 	"github.com/ory/fosite/token/jwt"
+
+	"github.com/dinhdanh/dinhdanh/assurance"
 )
 
 // Session is what fosite stores with every code and token. It names the
@@ -16,7 +18,7 @@ type Session struct {
 	*openid.DefaultSession
 	AccountID string `json:"account_id,omitempty"`
 	// Level is the acr level reached (1 or 2).
-	Level int `json:"level,omitempty"`
+	Level assurance.Level `json:"level,omitempty"`
 	// UserinfoClaims are the claim names granted for userinfo; IDTokenClaims
 	// the ones the client asked to have in the ID token too (claims request).
 	UserinfoClaims    []string `json:"userinfo_claims,omitempty"`
@@ -65,7 +67,7 @@ func (s *Session) SID() string {
 }
 
 // ACR is the session's acr value.
-func (s *Session) ACR() string { return ACRValue(s.Level) }
+func (s *Session) ACR() string { return s.Level.ACR() }
 
 // AuthTime of the sign-in.
 func (s *Session) AuthTime() time.Time {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 )
 
@@ -54,7 +55,7 @@ var shareable = []string{
 
 // Shareable returns the attributes a sign-in of the given level may share,
 // in display order.
-func Shareable(level int) []string {
+func Shareable(level assurance.Level) []string {
 	var out []string
 	for _, c := range shareable {
 		if p, ok := attributes.Policy(c); ok && p.MinLevel <= level {
@@ -65,7 +66,7 @@ func Shareable(level int) []string {
 }
 
 // ACR is the acr value of an assurance level (MISSION "Fixed names").
-func ACR(level int) string { return fmt.Sprintf("urn:vn:eid:loa:%d", min(max(level, 1), 2)) }
+func ACR(level assurance.Level) string { return max(level, assurance.Level1).ACR() }
 
 // compact shortens a released value for a QR code without changing its
 // meaning: the address keeps formatted and country (members of the OIDC

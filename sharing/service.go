@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
 )
@@ -28,7 +29,7 @@ type Signer interface {
 type Holder struct {
 	PersonalID string
 	// Level is the account's level now (1 or 2).
-	Level int
+	Level assurance.Level
 	// Active is false for pending and locked accounts.
 	Active bool
 }
@@ -108,7 +109,7 @@ type Attribute struct {
 // Offer returns what the holder may share at level (the sign-in's level,
 // capped by the account's), with their values, in display order.
 // Attributes with no value in the registries are left out.
-func (s *Service) Offer(ctx context.Context, accountID string, level int) ([]Attribute, error) {
+func (s *Service) Offer(ctx context.Context, accountID string, level assurance.Level) ([]Attribute, error) {
 	h, level, err := s.holder(ctx, accountID, level)
 	if err != nil {
 		return nil, err
@@ -127,7 +128,7 @@ func (s *Service) Offer(ctx context.Context, accountID string, level int) ([]Att
 	return out, nil
 }
 
-func (s *Service) holder(ctx context.Context, accountID string, level int) (Holder, int, error) {
+func (s *Service) holder(ctx context.Context, accountID string, level assurance.Level) (Holder, assurance.Level, error) {
 	h, err := s.cfg.Holders.Holder(ctx, accountID)
 	if err != nil {
 		return Holder{}, 0, fmt.Errorf("sharing: load account: %w", err)
@@ -160,7 +161,7 @@ type Request struct {
 	AccountID string
 	// Level is the assurance level of the sign-in (websession.Login's
 	// ACRLevel); the account's current level caps it.
-	Level int
+	Level assurance.Level
 	// Claims are the attributes the citizen ticked.
 	Claims []string
 	// Challenge is the verifier's challenge code as typed, or empty.

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/audit/audittest"
@@ -134,7 +135,7 @@ func newFixture(t testing.TB, adjust ...func(*sharing.Config)) *fixture {
 
 var identity = []string{"name", "birthdate", "gender", "nationality", "personal_id_number", "address"}
 
-func (f *fixture) issue(t testing.TB, level int, claims []string, challenge string) sharing.Credential {
+func (f *fixture) issue(t testing.TB, level assurance.Level, claims []string, challenge string) sharing.Credential {
 	t.Helper()
 	c, err := f.svc.Issue(t.Context(), sharing.Request{AccountID: "acc-1", Level: level, Claims: claims, Challenge: challenge})
 	require.NoError(t, err)
@@ -348,7 +349,7 @@ func digestOf(d string) string {
 
 func TestIssueRefuses(t *testing.T) {
 	f := newFixture(t)
-	issue := func(level int, claims []string, challenge string) error {
+	issue := func(level assurance.Level, claims []string, challenge string) error {
 		_, err := f.svc.Issue(t.Context(), sharing.Request{AccountID: "acc-1", Level: level, Claims: claims, Challenge: challenge})
 		return err
 	}

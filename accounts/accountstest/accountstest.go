@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/internal/testclock"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -159,7 +160,7 @@ func Person(t testing.TB, pid, name string) attributes.Person {
 
 // Citizen registers a population record and an active account with a
 // password and phone, and returns the account.
-func (e *Env) Citizen(t testing.TB, pid, password, phone string, level accounts.Level) accounts.Account {
+func (e *Env) Citizen(t testing.TB, pid, password, phone string, level assurance.Level) accounts.Account {
 	t.Helper()
 	ctx := context.Background()
 	require.NoError(t, e.Registry.Write(ctx, []attributes.Person{Person(t, pid, "Nguyễn Văn An")}, nil))

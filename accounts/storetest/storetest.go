@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
+	"github.com/dinhdanh/dinhdanh/assurance"
 )
 
 // Run runs the suite; newStore returns a fresh, empty store for each subtest.
@@ -53,7 +54,7 @@ func Record() accounts.Record {
 		Account: accounts.Account{
 			ID:          uuid.NewString(),
 			PersonalID:  fmt.Sprintf("0010900%05d", n),
-			Level:       accounts.Level2,
+			Level:       assurance.Level2,
 			Status:      accounts.Active,
 			Phone:       fmt.Sprintf("+849%08d", n),
 			Email:       "holder@example.vn",
@@ -199,7 +200,7 @@ func testUpdateRollsBack(t *testing.T, s accounts.Store) {
 	// What fn changes is written back, except the immutable fields.
 	later := base.Add(time.Minute)
 	upd, err := s.Update(ctx, r.ID, func(x *accounts.Record) error {
-		x.Status, x.LockReason, x.Level, x.UpdatedAt = accounts.Locked, "lost_phone", accounts.Level1, later
+		x.Status, x.LockReason, x.Level, x.UpdatedAt = accounts.Locked, "lost_phone", assurance.Level1, later
 		x.TOTP = accounts.TOTPState{Secret: []byte("sealed"), LastStep: 7}
 		return nil
 	})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/accounts/accountstest"
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	"github.com/dinhdanh/dinhdanh/audit"
 )
@@ -40,7 +41,7 @@ func (s *site) demoPending(t *testing.T) accounts.Account {
 	a, err := s.env.Service.ByPersonalID(t.Context(), importer.DemoPendingID)
 	require.NoError(t, err)
 	require.Equal(t, accounts.Pending, a.Status)
-	require.Equal(t, accounts.Level1, a.Level)
+	require.Equal(t, assurance.Level1, a.Level)
 	require.Equal(t, pendingPhone, a.Phone)
 	s.env.Audit.Reset()
 	return a
@@ -131,7 +132,7 @@ func TestActivateDemoPendingAccountThenSignIn(t *testing.T) {
 	sh := shownOf(t, signedIn)
 	require.True(t, sh.SignedIn)
 	require.Equal(t, a.ID, sh.Login.AccountID)
-	require.Equal(t, 1, sh.Login.Level)
+	require.Equal(t, assurance.Level1, sh.Login.Level)
 
 	// And activation now says so.
 	again := b.activate(importer.DemoPendingID, pendingPhone)
@@ -221,7 +222,7 @@ func TestActivateWithoutPasswordInEnglish(t *testing.T) {
 	s := newSite(t, false)
 	s.people(t)
 	ctx := t.Context()
-	a, err := s.env.Service.Create(ctx, accounts.NewAccount{PersonalID: regPID, Level: accounts.Level1, Phone: regPhone},
+	a, err := s.env.Service.Create(ctx, accounts.NewAccount{PersonalID: regPID, Level: assurance.Level1, Phone: regPhone},
 		accounts.Actor{Kind: audit.Officer, ID: "officer-7"})
 	require.NoError(t, err)
 	b := s.browser(t)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/accounts/accountstest"
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 )
 
@@ -85,7 +86,7 @@ func TestRegisterInVietnamese(t *testing.T) {
 
 	a, err := s.env.Service.ByPersonalID(t.Context(), regPID)
 	require.NoError(t, err)
-	require.Equal(t, accounts.Level0, a.Level)
+	require.Equal(t, assurance.None, a.Level)
 	require.Equal(t, accounts.Pending, a.Status)
 	require.Equal(t, regPhone, a.Phone)
 	require.Equal(t, []string{"otp.sent", "signin.second_factor.succeeded", "account.registered"}, s.env.Audit.Types())

@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
@@ -409,7 +410,7 @@ func (h *Handler) postVerify(w http.ResponseWriter, r *http.Request) {
 	var sid [16]byte
 	_, _ = rand.Read(sid[:])
 	websession.PutLogin(ctx, h.Sessions, websession.Login{
-		AccountID: acct.ID, Level: int(acct.Level), Strength: 2,
+		AccountID: acct.ID, Level: acct.Level, Strength: assurance.Level2,
 		AMR: []string{"pwd", string(method)}, AuthTime: h.now(), SID: base64.RawURLEncoding.EncodeToString(sid[:]),
 	})
 	h.Sessions.Remove(ctx, keyPending)

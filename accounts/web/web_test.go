@@ -23,6 +23,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/accounts/accountstest"
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	"github.com/dinhdanh/dinhdanh/accounts/web"
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/internal/pgtest"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
@@ -85,7 +86,7 @@ func newSite(t *testing.T, devMode bool) *site {
 	s.srv = httptest.NewServer(r)
 	t.Cleanup(s.srv.Close)
 
-	s.account = env.Citizen(t, pid, password, phone, accounts.Level2)
+	s.account = env.Citizen(t, pid, password, phone, assurance.Level2)
 	s.secret = env.EnrolTOTP(t, s.account.ID)
 	env.Audit.Reset()
 	return s
@@ -235,7 +236,7 @@ func TestSignInWithTOTPInVietnamese(t *testing.T) {
 	require.Equal(t, returnTo, got.Path)
 	require.True(t, got.SignedIn)
 	require.Equal(t, s.account.ID, got.Login.AccountID)
-	require.Equal(t, 2, got.Login.Level)
+	require.Equal(t, assurance.Level2, got.Login.Level)
 	require.Equal(t, 2, got.Login.Strength)
 	require.Equal(t, []string{"pwd", "otp"}, got.Login.AMR)
 	require.Equal(t, s.env.Clock.Now(), got.Login.AuthTime)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/accounts/accountstest"
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	"github.com/dinhdanh/dinhdanh/audit"
@@ -75,7 +76,7 @@ func TestImportDemoFile(t *testing.T) {
 	// The demo credentials work: password, then the documented TOTP secret.
 	si, err := f.env.Service.SignIn(ctx, accounts.SignInRequest{PersonalID: importer.DemoLevel2ID, Password: importer.DemoPassword, IP: "192.0.2.1"})
 	require.NoError(t, err)
-	require.Equal(t, accounts.Level2, si.Account.Level)
+	require.Equal(t, assurance.Level2, si.Account.Level)
 	require.Equal(t, []accounts.Factor{accounts.FactorTOTP, accounts.FactorSMS}, si.Factors)
 	code, err := accounts.TOTPCode(importer.DemoTOTPSecret, f.env.Clock.Now())
 	require.NoError(t, err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 )
 
@@ -205,7 +206,7 @@ func checkDocument(d DocumentRecord, holder string, today time.Time) (attributes
 func checkAccount(a AccountRecord, p attributes.Person, age int) (*accountSeed, []error) {
 	var errs []error
 	add := func(f string, args ...any) { errs = append(errs, fmt.Errorf("account: "+f, args...)) }
-	seed := &accountSeed{in: accounts.NewAccount{PersonalID: p.PersonalID, Level: accounts.Level(a.Level), Email: p.Email},
+	seed := &accountSeed{in: accounts.NewAccount{PersonalID: p.PersonalID, Level: assurance.Level(a.Level), Email: p.Email},
 		password: a.Password, lockReason: a.LockReason}
 	if !seed.in.Level.Valid() {
 		add("level %d must be 0, 1 or 2", a.Level)

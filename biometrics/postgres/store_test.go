@@ -10,6 +10,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/accounts/accountstest"
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	"github.com/dinhdanh/dinhdanh/accounts/storetest"
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/biometrics"
 	"github.com/dinhdanh/dinhdanh/biometrics/postgres"
 	biostoretest "github.com/dinhdanh/dinhdanh/biometrics/storetest"
@@ -34,7 +35,7 @@ func TestSeedDemoSentinels(t *testing.T) {
 	ctx := t.Context()
 	as := accountspg.NewStore(db.App)
 	l2, l1, l0 := storetest.Record(), storetest.Record(), storetest.Record()
-	l1.Level, l0.Level = accounts.Level1, accounts.Level0
+	l1.Level, l0.Level = assurance.Level1, assurance.None
 	for _, r := range []accounts.Record{l2, l1, l0} {
 		require.NoError(t, as.Create(ctx, r, nil))
 	}

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/internal/gateway"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
@@ -271,7 +272,7 @@ func (f *clientFlags) apply(fs *flag.FlagSet, c *oidc.Client) error {
 		case "grant-types":
 			c.GrantTypes = words(f.grantTypes)
 		case "min-level":
-			c.MinLevel = f.minLevel
+			c.MinLevel = assurance.Level(f.minLevel)
 		case "auth":
 			c.TokenEndpointAuthMethod = f.auth
 		case "auth-alg":

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	"github.com/dinhdanh/dinhdanh/biometrics"
 	"github.com/dinhdanh/dinhdanh/oidc"
@@ -73,7 +74,7 @@ func TestSignInConsentRefreshAndRevoke(t *testing.T) {
 	assert.Equal(t, "signed in", b.text("#message"))
 	idToken := jsonOf(t, b.text("#claims"))
 	userinfo := jsonOf(t, b.text("#userinfo"))
-	assert.Equal(t, oidc.ACRLevel2, idToken["acr"])
+	assert.Equal(t, assurance.ACR2, idToken["acr"])
 	assert.Equal(t, []any{"pwd", "otp"}, idToken["amr"])
 	assert.Equal(t, e.gatewayURL, idToken["iss"])
 	assert.Contains(t, idToken["aud"], demoClientID)
@@ -118,7 +119,7 @@ func TestLevel1CitizenCannotReachLevel2(t *testing.T) {
 	b := newBrowser(t, "vi")
 
 	// ui_locales=en overrides the browser's Vietnamese for the whole flow.
-	b.open(e.rpURL+"/login?acr="+oidc.ACRLevel2+"&ui_locales=en", "#personal_id")
+	b.open(e.rpURL+"/login?acr="+assurance.ACR2+"&ui_locales=en", "#personal_id")
 	b.requireAt(e.gatewayURL + "/login?")
 	assert.Contains(t, b.html(), `<html lang="en">`)
 	assert.Equal(t, "Sign in", b.text("main h1"))

@@ -99,7 +99,10 @@ func (rp *RP) session(w http.ResponseWriter, r *http.Request) *session {
 	id := random()
 	s := &session{Created: time.Now()}
 	rp.sessions[id] = s
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	// SameSite=None: an answer by form post (response_mode=form_post) is a
+	// cross-site POST from the gateway, which carries no Lax cookie. Secure,
+	// which None needs, is honoured on http://localhost and 127.0.0.1 too.
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: id, Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode})
 	return s
 }
 
@@ -109,6 +112,8 @@ func (rp *RP) Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", rp.home)
 	mux.HandleFunc("GET /login", rp.login)
 	mux.HandleFunc("GET /callback", rp.callback)
+	// response_mode=form_post (OAuth 2.0 Form Post Response Mode §2).
+	mux.HandleFunc("POST /callback", rp.callback)
 	mux.HandleFunc("POST /refresh", rp.refresh)
 	return mux
 }
@@ -130,8 +135,13 @@ func (rp *RP) login(w http.ResponseWriter, r *http.Request) {
 	if acr := r.URL.Query().Get("acr"); acr != "" {
 		opts = append(opts, oauth2.SetAuthURLParam("acr_values", acr))
 	}
-	if l := r.URL.Query().Get("ui_locales"); l != "" {
-		opts = append(opts, oauth2.SetAuthURLParam("ui_locales", l))
+	// The login link may ask for a few request parameters, as a relying
+	// party's own pages would: the language, a silent check (prompt=none),
+	// the answer by form post.
+	for _, k := range []string{"ui_locales", "prompt", "response_mode"} {
+		if v := r.URL.Query().Get(k); v != "" {
+			opts = append(opts, oauth2.SetAuthURLParam(k, v))
+		}
 	}
 	http.Redirect(w, r, oc.AuthCodeURL(s.State, opts...), http.StatusFound)
 }
@@ -143,7 +153,11 @@ func (rp *RP) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := rp.session(w, r)
-	q := r.URL.Query()
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad callback", http.StatusBadRequest)
+		return
+	}
+	q := r.Form // the query, or the form_post body
 	s.Message, s.Error = "", ""
 	switch {
 	case s.State == "" || q.Get("state") != s.State:

@@ -224,7 +224,9 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return fail(err)
 	}
-	link, err := consentlink.New(consentlink.Config{
+	// The adapters between the provider and the consent service, one per
+	// direction, built in order (package consentlink).
+	forConsent, err := consentlink.NewProvider(consentlink.Config{
 		Store: g.OIDCStore, Clients: g.OIDCStore, Keys: g.Keys, PairwiseKey: secrets.PairwiseKey,
 		Accounts: g.Accounts, Registry: g.Registry, Documents: g.Registry, Logger: logger,
 	})
@@ -239,27 +241,28 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		outbound = &http.Client{Timeout: 10 * time.Second}
 	}
 	logoutSender, err := backchannel.New(backchannel.Config{
-		HTTP: outbound, Queue: consentpg.NewDeliveries(pool), Clients: link.BackchannelClients(), Subjects: link.Subjects(),
-		Signer: link.Signer(), Issuer: cfg.Issuer, Logger: logger, Now: o.Now,
+		HTTP: outbound, Queue: consentpg.NewDeliveries(pool), Clients: forConsent, Subjects: forConsent,
+		Signer: forConsent, Issuer: cfg.Issuer, Logger: logger, Now: o.Now,
 	})
 	if err != nil {
 		return fail(err)
 	}
 	g.Consent, err = consent.NewService(consent.Config{
-		Store: consentpg.NewStore(pool), Audit: o.Audit, Tokens: link.TokenRevoker(), Logout: logoutSender,
-		Signer: link.Signer(), Issuer: cfg.Issuer, Now: o.Now, TTL: cfg.Consent.TTL.D(),
+		Store: consentpg.NewStore(pool), Audit: o.Audit, Tokens: forConsent, Logout: logoutSender,
+		Signer: forConsent, Issuer: cfg.Issuer, Now: o.Now, TTL: cfg.Consent.TTL.D(),
 	})
 	if err != nil {
 		return fail(err)
 	}
-	// The consent service needs the provider's token revoker and signer; the
-	// provider's consent decider needs the service.
-	link.SetConsent(g.Consent)
+	decider, err := consentlink.NewDecider(g.Consent)
+	if err != nil {
+		return fail(err)
+	}
 	g.Provider, err = oidc.NewProvider(oidc.Config{
 		Issuer: cfg.Issuer, Store: g.OIDCStore, Keys: g.Keys, Hasher: hasher,
 		TokenSecret: accounts.DeriveKey(secrets.SessionKey, "fosite-tokens"), PairwiseKey: secrets.PairwiseKey,
 		Accounts: g.Accounts, Registry: g.Registry, Documents: g.Registry, Audit: o.Audit,
-		Consent: link.Decider(), BackchannelLogout: true,
+		Consent: decider, Challenges: g.OIDCStore, BackchannelLogout: true, Now: o.Now,
 		AccessTokenLifespan: cfg.Tokens.AccessTTL.D(), RefreshTokenLifespan: cfg.Tokens.RefreshTTL.D(),
 		IDTokenLifespan: cfg.Tokens.IDTokenTTL.D(), AuthorizeCodeLifespan: cfg.Tokens.CodeTTL.D(),
 		PARLifespan: 10 * time.Minute, Logger: logger, JWKSClient: outbound,
@@ -287,7 +290,6 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	provider := &oidcweb.Handler{
 		Provider: g.Provider, Clients: g.Clients, Sessions: sessions, Templates: tmpl, Logger: logger,
 		AdminToken: secrets.AdminToken, LoginPath: accountsweb.PathLogin, Now: o.Now,
-		Challenges: g.OIDCStore,
 	}
 	history := &auditweb.Handler{
 		History: auditpg.NewStore(pool, nil), SignInURL: accountsweb.PathLogin, Logger: logger,
@@ -312,9 +314,13 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		// of /admin/api/ (oidcweb.CSRFExempt).
 		AdminToken: secrets.AdminToken, Accounts: g.Accounts, Audit: o.Audit,
 	}
+	challenges, err := consentlink.NewChallenges(g.Provider, forConsent)
+	if err != nil {
+		return fail(err)
+	}
 	consentPages := &consentweb.Handler{
-		Consent: g.Consent, Challenges: link.Challenges(provider), Preview: link.ValuePreview(),
-		Clients: link.WebClients(), Subjects: link.Subjects(), Templates: tmpl, Sessions: sessions,
+		Consent: g.Consent, Challenges: challenges, Preview: forConsent,
+		Clients: forConsent, Subjects: forConsent, Templates: tmpl, Sessions: sessions,
 		CSRF: csrf, Logger: logger, LoginPath: accountsweb.PathLogin,
 	}
 
@@ -327,7 +333,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 			if err != nil {
 				return sharing.Holder{}, err
 			}
-			return sharing.Holder{PersonalID: a.PersonalID, Level: int(a.Level), Active: a.Status == accounts.Active}, nil
+			return sharing.Holder{PersonalID: a.PersonalID, Level: a.Level, Active: a.Status == accounts.Active}, nil
 		}),
 	})
 	if err != nil {

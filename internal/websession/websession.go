@@ -9,20 +9,22 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+
+	"github.com/dinhdanh/dinhdanh/assurance"
 )
 
 // Login is a completed sign-in of a citizen in this browser session.
 type Login struct {
-	AccountID string    `json:"account_id"`
-	Level     int       `json:"level"`    // the account's level when signing in (1 or 2)
-	Strength  int       `json:"strength"` // 1 after a password, 2 after password and second factor
-	AMR       []string  `json:"amr"`      // "pwd", "otp" (TOTP), "sms"
-	AuthTime  time.Time `json:"auth_time"`
-	SID       string    `json:"sid"` // session id used in ID tokens and logout
+	AccountID string          `json:"account_id"`
+	Level     assurance.Level `json:"level"`    // the account's level when signing in (1 or 2)
+	Strength  assurance.Level `json:"strength"` // 1 after a password, 2 after password and second factor
+	AMR       []string        `json:"amr"`      // "pwd", "otp" (TOTP), "sms"
+	AuthTime  time.Time       `json:"auth_time"`
+	SID       string          `json:"sid"` // session id used in ID tokens and logout
 }
 
 // ACRLevel is min(account level, sign-in strength).
-func (l Login) ACRLevel() int { return min(l.Level, l.Strength) }
+func (l Login) ACRLevel() assurance.Level { return assurance.Of(l.Level, l.Strength) }
 
 const keyLogin = "login"
 

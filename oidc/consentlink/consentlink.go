@@ -5,18 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/consent"
 	"github.com/dinhdanh/dinhdanh/consent/backchannel"
 	consentweb "github.com/dinhdanh/dinhdanh/consent/web"
 	"github.com/dinhdanh/dinhdanh/oidc"
-	oidcweb "github.com/dinhdanh/dinhdanh/oidc/web"
 )
 
-// Config builds a Link.
+// Config builds a Provider adapter.
 type Config struct {
 	// Store is the oidc token store (consent revocation ends tokens there).
 	Store oidc.Store
@@ -31,39 +30,33 @@ type Config struct {
 	Accounts    oidc.Accounts
 	Registry    attributes.Registry
 	Documents   attributes.DocumentSource
-	// Consent is the consent service. It needs this Link (TokenRevoker,
-	// Signer) to be built, so it may be left nil here and set with
-	// SetConsent before the server starts.
-	Consent *consent.Service
 	// SignAlg signs receipts and logout tokens; ES256 when empty.
 	SignAlg string
 	Logger  *slog.Logger
 }
 
-// Link is the bridge. Its methods implement the interfaces listed in the
-// package documentation; the typed accessors return it as each of them.
-type Link struct {
+// Provider is what the consent side needs of the OpenID Connect provider.
+type Provider struct {
 	cfg      Config
 	subjects *oidc.Subjects
-	consent  atomic.Pointer[consent.Service]
 }
 
-// Compile-time checks of every interface the Link implements.
+// Compile-time checks of the interfaces each adapter implements.
 var (
-	_ oidc.ConsentDecider     = (*Link)(nil)
-	_ oidc.ConsentEvents      = (*Link)(nil)
-	_ consent.TokenRevoker    = (*Link)(nil)
-	_ consent.Signer          = (*Link)(nil)
-	_ consentweb.ValuePreview = (*Link)(nil)
-	_ consentweb.Clients      = (*Link)(nil)
-	_ consentweb.Subjects     = (*Link)(nil)
-	_ backchannel.Clients     = (*Link)(nil)
-	_ backchannel.Subjects    = (*Link)(nil)
-	_ consentweb.Challenges   = (*challenges)(nil)
+	_ consent.TokenRevoker    = (*Provider)(nil)
+	_ consent.Signer          = (*Provider)(nil)
+	_ consentweb.ValuePreview = (*Provider)(nil)
+	_ consentweb.Clients      = (*Provider)(nil)
+	_ consentweb.Subjects     = (*Provider)(nil)
+	_ backchannel.Clients     = (*Provider)(nil)
+	_ backchannel.Subjects    = (*Provider)(nil)
+	_ oidc.ConsentDecider     = (*Decider)(nil)
+	_ oidc.ConsentEvents      = (*Decider)(nil)
+	_ consentweb.Challenges   = (*Challenges)(nil)
 )
 
-// New checks cfg and builds the link.
-func New(cfg Config) (*Link, error) {
+// NewProvider checks cfg and builds the consent side's adapter.
+func NewProvider(cfg Config) (*Provider, error) {
 	var missing []string
 	for name, ok := range map[string]bool{
 		"Store": cfg.Store != nil, "Clients": cfg.Clients != nil, "Keys": cfg.Keys != nil,
@@ -74,6 +67,7 @@ func New(cfg Config) (*Link, error) {
 		}
 	}
 	if len(missing) > 0 {
+		slices.Sort(missing)
 		return nil, fmt.Errorf("consentlink: missing %v", missing)
 	}
 	if len(cfg.PairwiseKey) < 32 {
@@ -85,101 +79,11 @@ func New(cfg Config) (*Link, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	l := &Link{cfg: cfg, subjects: oidc.NewSubjects(cfg.PairwiseKey)}
-	if cfg.Consent != nil {
-		l.consent.Store(cfg.Consent)
-	}
-	return l, nil
-}
-
-// SetConsent sets the consent service (once it is built with this Link as
-// its TokenRevoker and Signer).
-func (l *Link) SetConsent(s *consent.Service) { l.consent.Store(s) }
-
-func (l *Link) service() (*consent.Service, error) {
-	s := l.consent.Load()
-	if s == nil {
-		return nil, errors.New("consentlink: consent service not set")
-	}
-	return s, nil
-}
-
-// Decider returns the link as oidc's consent decider (for oidc.Config.Consent).
-func (l *Link) Decider() oidc.ConsentDecider { return l }
-
-// TokenRevoker returns the link as consent's token revoker.
-func (l *Link) TokenRevoker() consent.TokenRevoker { return l }
-
-// Signer returns the link as consent's (and backchannel's) signer.
-func (l *Link) Signer() consent.Signer { return l }
-
-// ValuePreview returns the link as consent/web's value preview.
-func (l *Link) ValuePreview() consentweb.ValuePreview { return l }
-
-// WebClients returns the link as consent/web's client registry.
-func (l *Link) WebClients() consentweb.Clients { return l }
-
-// BackchannelClients returns the link as backchannel's client registry.
-func (l *Link) BackchannelClients() backchannel.Clients { return l }
-
-// Subjects returns the link as the subject service of consent/web and
-// backchannel (the two interfaces are the same method).
-func (l *Link) Subjects() consentweb.Subjects { return l }
-
-// Decide implements oidc.ConsentDecider with consent.Service.Decide: the
-// purpose version is the client's current one; prompt=none that would need
-// the screen comes back as NeedsPrompt, which the authorize handler answers
-// with consent_required.
-func (l *Link) Decide(ctx context.Context, r oidc.ConsentRequest) (oidc.ConsentDecision, error) {
-	svc, err := l.service()
-	if err != nil {
-		return oidc.ConsentDecision{}, err
-	}
-	prompt := ""
-	switch {
-	case r.PromptNone:
-		prompt = "none"
-	case r.Prompt:
-		prompt = "consent"
-	}
-	d, err := svc.Decide(ctx, consent.Request{
-		AccountID: r.AccountID, ClientID: r.Client.ID, Scopes: r.Scopes, Claims: r.Claims,
-		PurposeVersion: strconv.Itoa(r.Client.PurposeVersion), Prompt: prompt,
-	})
-	if errors.Is(err, consent.ErrConsentRequired) {
-		return oidc.ConsentDecision{NeedsPrompt: true, Reason: string(d.Reason)}, nil
-	}
-	if err != nil {
-		return oidc.ConsentDecision{}, fmt.Errorf("consentlink: %w", err)
-	}
-	return oidc.ConsentDecision{Scopes: d.Scopes, Claims: d.Claims, NeedsPrompt: d.NeedsScreen, Reason: string(d.Reason)}, nil
-}
-
-// ConsentUsed implements oidc.ConsentEvents. A client without a recorded
-// consent (a first-party one under AutoConsent) is not an error.
-func (l *Link) ConsentUsed(ctx context.Context, accountID, clientID string) error {
-	svc, err := l.service()
-	if err != nil {
-		return err
-	}
-	if err := svc.TouchLastUsed(ctx, accountID, clientID); err != nil && !errors.Is(err, consent.ErrNotFound) {
-		return fmt.Errorf("consentlink: touch last use: %w", err)
-	}
-	return nil
-}
-
-// SignedOut implements oidc.ConsentEvents: back-channel logout of the
-// session's relying parties.
-func (l *Link) SignedOut(ctx context.Context, accountID, sid string) error {
-	svc, err := l.service()
-	if err != nil {
-		return err
-	}
-	return svc.EndSessions(ctx, accountID, sid, consent.LogoutSignedOut)
+	return &Provider{cfg: cfg, subjects: oidc.NewSubjects(cfg.PairwiseKey)}, nil
 }
 
 // RevokeClientTokens implements consent.TokenRevoker.
-func (l *Link) RevokeClientTokens(ctx context.Context, accountID, clientID string) error {
+func (l *Provider) RevokeClientTokens(ctx context.Context, accountID, clientID string) error {
 	n, err := l.cfg.Store.RevokeClientTokens(ctx, accountID, clientID)
 	if err != nil {
 		return fmt.Errorf("consentlink: %w", err)
@@ -189,11 +93,11 @@ func (l *Link) RevokeClientTokens(ctx context.Context, accountID, clientID strin
 }
 
 // Sign implements consent.Signer with the key ID tokens are signed with now.
-func (l *Link) Sign(_ context.Context, claims map[string]any, typ string) (string, error) {
+func (l *Provider) Sign(_ context.Context, claims map[string]any, typ string) (string, error) {
 	return l.cfg.Keys.SignType(l.cfg.SignAlg, typ, claims)
 }
 
-func (l *Link) client(ctx context.Context, id string) (oidc.Client, error) {
+func (l *Provider) client(ctx context.Context, id string) (oidc.Client, error) {
 	c, err := l.cfg.Clients.LoadClient(ctx, id)
 	if err != nil {
 		return oidc.Client{}, fmt.Errorf("consentlink: client %q: %w", id, err)
@@ -202,7 +106,7 @@ func (l *Link) client(ctx context.Context, id string) (oidc.Client, error) {
 }
 
 // Client implements consent/web.Clients.
-func (l *Link) Client(ctx context.Context, id string) (consent.Client, error) {
+func (l *Provider) Client(ctx context.Context, id string) (consent.Client, error) {
 	c, err := l.client(ctx, id)
 	if err != nil {
 		return consent.Client{}, err
@@ -218,7 +122,7 @@ func consentClient(c oidc.Client) consent.Client {
 }
 
 // BackchannelLogout implements backchannel.Clients.
-func (l *Link) BackchannelLogout(ctx context.Context, id string) (backchannel.Endpoint, error) {
+func (l *Provider) BackchannelLogout(ctx context.Context, id string) (backchannel.Endpoint, error) {
 	c, err := l.client(ctx, id)
 	if err != nil {
 		return backchannel.Endpoint{}, err
@@ -228,7 +132,7 @@ func (l *Link) BackchannelLogout(ctx context.Context, id string) (backchannel.En
 
 // Subject implements consent/web.Subjects and backchannel.Subjects: the sub
 // of the client's ID tokens (pairwise unless registered public).
-func (l *Link) Subject(ctx context.Context, accountID, clientID string) (string, error) {
+func (l *Provider) Subject(ctx context.Context, accountID, clientID string) (string, error) {
 	c, err := l.client(ctx, clientID)
 	if err != nil {
 		return "", err
@@ -236,29 +140,87 @@ func (l *Link) Subject(ctx context.Context, accountID, clientID string) (string,
 	return l.subjects.For(&c, accountID), nil
 }
 
-// Challenges returns consent/web's view of the parked authorization
-// requests of the provider's handler h.
-func (l *Link) Challenges(h *oidcweb.Handler) consentweb.Challenges { return &challenges{l: l, h: h} }
+// Decider is what the provider needs of the consent service.
+type Decider struct{ svc *consent.Service }
 
-type challenges struct {
-	l *Link
-	h *oidcweb.Handler
+// NewDecider builds the provider's consent decider on the consent service.
+func NewDecider(svc *consent.Service) (*Decider, error) {
+	if svc == nil {
+		return nil, errors.New("consentlink: a consent service is required")
+	}
+	return &Decider{svc: svc}, nil
+}
+
+// Decide implements oidc.ConsentDecider with consent.Service.Decide: the
+// purpose version is the client's current one; prompt=none that would need
+// the screen comes back as NeedsPrompt, which the provider answers with
+// consent_required.
+func (d *Decider) Decide(ctx context.Context, r oidc.ConsentRequest) (oidc.ConsentDecision, error) {
+	prompt := ""
+	switch {
+	case r.PromptNone:
+		prompt = "none"
+	case r.Prompt:
+		prompt = "consent"
+	}
+	dec, err := d.svc.Decide(ctx, consent.Request{
+		AccountID: r.AccountID, ClientID: r.Client.ID, Scopes: r.Scopes, Claims: r.Claims,
+		PurposeVersion: strconv.Itoa(r.Client.PurposeVersion), Prompt: prompt,
+	})
+	if errors.Is(err, consent.ErrConsentRequired) {
+		return oidc.ConsentDecision{NeedsPrompt: true, Reason: string(dec.Reason)}, nil
+	}
+	if err != nil {
+		return oidc.ConsentDecision{}, fmt.Errorf("consentlink: %w", err)
+	}
+	return oidc.ConsentDecision{Scopes: dec.Scopes, Claims: dec.Claims, NeedsPrompt: dec.NeedsScreen, Reason: string(dec.Reason)}, nil
+}
+
+// ConsentUsed implements oidc.ConsentEvents. A client without a recorded
+// consent (a first-party one under AutoConsent) is not an error.
+func (d *Decider) ConsentUsed(ctx context.Context, accountID, clientID string) error {
+	if err := d.svc.TouchLastUsed(ctx, accountID, clientID); err != nil && !errors.Is(err, consent.ErrNotFound) {
+		return fmt.Errorf("consentlink: touch last use: %w", err)
+	}
+	return nil
+}
+
+// SignedOut implements oidc.ConsentEvents: back-channel logout of the
+// session's relying parties.
+func (d *Decider) SignedOut(ctx context.Context, accountID, sid string) error {
+	return d.svc.EndSessions(ctx, accountID, sid, consent.LogoutSignedOut)
+}
+
+// Challenges is consent/web's view of the authorization requests the
+// provider parked for the consent screen.
+type Challenges struct {
+	p       *oidc.Provider
+	clients *Provider
+}
+
+// NewChallenges builds it on the provider, with the clients adapter for the
+// screen's display details.
+func NewChallenges(p *oidc.Provider, clients *Provider) (*Challenges, error) {
+	if p == nil || clients == nil {
+		return nil, errors.New("consentlink: a provider and its consent-side adapter are required")
+	}
+	return &Challenges{p: p, clients: clients}, nil
 }
 
 func unknown(err error) error {
-	if errors.Is(err, oidcweb.ErrUnknownChallenge) {
+	if errors.Is(err, oidc.ErrUnknownChallenge) {
 		return fmt.Errorf("%w: %w", consentweb.ErrUnknownChallenge, err)
 	}
 	return err
 }
 
 // Get implements consent/web.Challenges.
-func (c *challenges) Get(ctx context.Context, id string) (consentweb.Pending, error) {
-	ch, err := c.h.Challenge(ctx, id)
+func (c *Challenges) Get(ctx context.Context, id string) (consentweb.Pending, error) {
+	ch, err := c.p.Challenge(ctx, id)
 	if err != nil {
 		return consentweb.Pending{}, unknown(err)
 	}
-	cl, err := c.l.client(ctx, ch.ClientID)
+	cl, err := c.clients.client(ctx, ch.ClientID)
 	if err != nil {
 		return consentweb.Pending{}, err
 	}
@@ -269,13 +231,18 @@ func (c *challenges) Get(ctx context.Context, id string) (consentweb.Pending, er
 }
 
 // Begin implements consent/web.Challenges.
-func (c *challenges) Begin(ctx context.Context, id string) error {
-	_, err := c.h.BeginChallenge(ctx, id)
+func (c *Challenges) Begin(ctx context.Context, id string) error {
+	_, err := c.p.BeginChallenge(ctx, id)
 	return unknown(err)
 }
 
-// Complete implements consent/web.Challenges.
-func (c *challenges) Complete(ctx context.Context, id string, o consentweb.Outcome) (string, error) {
-	u, err := c.h.CompleteChallenge(ctx, id, o.Approved, o.Scopes, o.Claims)
-	return u, unknown(err)
+// Complete implements consent/web.Challenges: the answer is kept on the
+// challenge and the browser goes back to the authorization flow, which
+// answers the relying party.
+func (c *Challenges) Complete(ctx context.Context, id string, o consentweb.Outcome) (string, error) {
+	err := c.p.AnswerChallenge(ctx, id, oidc.ChallengeAnswer{Approved: o.Approved, Scopes: o.Scopes, Claims: o.Claims})
+	if err != nil {
+		return "", unknown(err)
+	}
+	return oidc.ResumeURL(id), nil
 }

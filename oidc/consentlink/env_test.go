@@ -34,7 +34,7 @@ type env struct {
 	*oidctest.Env
 	consent    *consent.Service
 	deliveries *consentpg.Deliveries
-	link       *consentlink.Link
+	link       *consentlink.Provider
 	bio        *biometricspg.Store
 }
 
@@ -52,32 +52,35 @@ func newEnv(t testing.TB) *env {
 		// The wiring of internal/gateway, in its order.
 		Consent: func(o *oidctest.Env) oidc.ConsentDecider {
 			var err error
-			e.link, err = consentlink.New(consentlink.Config{
+			e.link, err = consentlink.NewProvider(consentlink.Config{
 				Store: o.Store, Clients: o.Store, Keys: o.Keys, PairwiseKey: oidctest.PairwiseKey,
 				Accounts: oidctest.Accounts{Store: o.Accounts}, Registry: o.People, Documents: o.People,
 			})
 			require.NoError(t, err)
 			e.deliveries = consentpg.NewDeliveries(o.DB)
 			sender, err := backchannel.New(backchannel.Config{
-				Queue: e.deliveries, Clients: e.link.BackchannelClients(), Subjects: e.link.Subjects(),
-				Signer: e.link.Signer(), Issuer: o.Server.URL,
+				Queue: e.deliveries, Clients: e.link, Subjects: e.link,
+				Signer: e.link, Issuer: o.Server.URL,
 			})
 			require.NoError(t, err)
 			e.consent, err = consent.NewService(consent.Config{
-				Store: consentpg.NewStore(o.DB), Audit: o.Audit, Tokens: e.link.TokenRevoker(), Logout: sender,
-				Signer: e.link.Signer(), Issuer: o.Server.URL,
+				Store: consentpg.NewStore(o.DB), Audit: o.Audit, Tokens: e.link, Logout: sender,
+				Signer: e.link, Issuer: o.Server.URL,
 			})
 			require.NoError(t, err)
-			e.link.SetConsent(e.consent)
-			return e.link.Decider()
+			d, err := consentlink.NewDecider(e.consent)
+			require.NoError(t, err)
+			return d
 		},
 		Routes: func(o *oidctest.Env) {
 			csrf := &httpx.CSRF{Sessions: o.Sessions, Skip: oidcweb.CSRFExempt}
 			browser := o.Router.NewRoute().Subrouter()
 			browser.Use(csrf.Middleware, httpx.NoStore)
+			challenges, err := consentlink.NewChallenges(o.Provider, e.link)
+			require.NoError(t, err)
 			ch := &consentweb.Handler{
-				Consent: e.consent, Challenges: e.link.Challenges(o.Handler), Preview: e.link.ValuePreview(),
-				Clients: e.link.WebClients(), Subjects: e.link.Subjects(), Templates: o.Templates, Sessions: o.Sessions, CSRF: csrf,
+				Consent: e.consent, Challenges: challenges, Preview: e.link,
+				Clients: e.link, Subjects: e.link, Templates: o.Templates, Sessions: o.Sessions, CSRF: csrf,
 			}
 			ch.Routes(browser)
 		},

@@ -16,13 +16,13 @@ import (
 // policy (attributes.Release, which cannot reach biometric data) at the
 // account's level, formatted for display. A claim the registries hold no
 // value for is left out (the screen still names it).
-func (l *Link) Preview(ctx context.Context, accountID string, scopes, claims []string) ([]consentweb.Item, error) {
+func (l *Provider) Preview(ctx context.Context, accountID string, scopes, claims []string) ([]consentweb.Item, error) {
 	a, err := l.cfg.Accounts.Get(ctx, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("consentlink: preview: load account: %w", err)
 	}
 	names := attributes.ClaimsFor(scopes, claims)
-	vals, _, err := attributes.Release(ctx, l.cfg.Registry, l.cfg.Documents, a.PersonalID, int(a.Level), names)
+	vals, _, err := attributes.Release(ctx, l.cfg.Registry, l.cfg.Documents, a.PersonalID, a.Level, names)
 	if errors.Is(err, attributes.ErrNotFound) {
 		return nil, nil
 	}

@@ -48,6 +48,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/audit/audittest"
@@ -175,8 +176,13 @@ func New(t testing.TB, db *pgxpool.Pool, o Options) *Env {
 	if o.Consent != nil {
 		decider = o.Consent(e)
 	}
+	var challenges oidc.ChallengeStore
+	if o.ConsentScreen {
+		challenges = e.Store
+	}
 	e.Provider, err = oidc.NewProvider(oidc.Config{
-		Issuer: e.Server.URL, Store: e.Store, Keys: e.Keys, Hasher: e.Hasher,
+		Challenges: challenges,
+		Issuer:     e.Server.URL, Store: e.Store, Keys: e.Keys, Hasher: e.Hasher,
 		TokenSecret: TokenKey, PairwiseKey: PairwiseKey,
 		Accounts: Accounts{e.Accounts}, Registry: e.People, Documents: e.People,
 		Consent: decider, BackchannelLogout: o.BackchannelLogout, Audit: e.Audit,
@@ -186,9 +192,6 @@ func New(t testing.TB, db *pgxpool.Pool, o Options) *Env {
 	e.Clients = &oidc.Clients{Store: e.Store, Hasher: e.Hasher, Audit: e.Audit}
 	e.Handler = &web.Handler{Provider: e.Provider, Clients: e.Clients, Sessions: e.Sessions,
 		Templates: e.Templates, AdminToken: o.AdminToken}
-	if o.ConsentScreen {
-		e.Handler.Challenges = e.Store
-	}
 	e.Handler.Routes(e.Router)
 	e.Router.HandleFunc("/login", e.login)
 	if o.Routes != nil {
@@ -238,13 +241,13 @@ func (e *Env) Logins() int32 { return e.logins.Load() }
 type Citizen struct {
 	AccountID  string
 	PersonalID string
-	Level      int
+	Level      assurance.Level
 	Person     attributes.Person
 }
 
 // Login is a sign-in of c with the given strength (1: password, 2:
 // password and one-time code).
-func (c Citizen) Login(strength int) websession.Login {
+func (c Citizen) Login(strength assurance.Level) websession.Login {
 	amr := []string{"pwd"}
 	if strength >= 2 {
 		amr = append(amr, "otp")
@@ -265,7 +268,7 @@ func RandomDigits(n int) string {
 // SeedCitizen writes a new citizen to the population registry (Nguyễn Văn
 // An, born 1 May 1990, living in Hà Nội, with a random personal id, phone
 // and e-mail) and an active account of the given level.
-func (e *Env) SeedCitizen(level int) Citizen {
+func (e *Env) SeedCitizen(level assurance.Level) Citizen {
 	t := e.T
 	t.Helper()
 	ctx := t.Context()
@@ -280,7 +283,7 @@ func (e *Env) SeedCitizen(level int) Citizen {
 	now := time.Now().UTC()
 	require.NoError(t, e.People.Write(ctx, []attributes.Person{p}, nil))
 	require.NoError(t, e.Accounts.Create(ctx, accounts.Record{Account: accounts.Account{
-		ID: c.AccountID, PersonalID: pid, Level: accounts.Level(level), Status: accounts.Active,
+		ID: c.AccountID, PersonalID: pid, Level: assurance.Level(level), Status: accounts.Active,
 		Phone: p.Phone, Email: p.Email, CreatedAt: now, ActivatedAt: &now, UpdatedAt: now}}, nil))
 	return c
 }

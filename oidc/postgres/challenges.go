@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/oidc"
 )
 
@@ -29,14 +30,16 @@ type challengeData struct {
 	ACR         string     `json:"acr,omitempty"`
 	UILocales   string     `json:"ui_locales,omitempty"`
 	Reason      string     `json:"reason,omitempty"`
+	// Answer is set by AnswerChallenge.
+	Answer *oidc.ChallengeAnswer `json:"answer,omitempty"`
 }
 
 type signInData struct {
-	AccountLevel int       `json:"account_level"`
-	Strength     int       `json:"strength"`
-	AMR          []string  `json:"amr,omitempty"`
-	AuthTime     time.Time `json:"auth_time"`
-	SID          string    `json:"sid,omitempty"`
+	AccountLevel assurance.Level `json:"account_level"`
+	Strength     assurance.Level `json:"strength"`
+	AMR          []string        `json:"amr,omitempty"`
+	AuthTime     time.Time       `json:"auth_time"`
+	SID          string          `json:"sid,omitempty"`
 }
 
 func challengeHash(id string) string {
@@ -103,7 +106,7 @@ func scanChallenge(row pgx.Row, id string) (oidc.Challenge, error) {
 	c.SignIn = oidc.SignIn{AccountID: c.AccountID, AccountLevel: d.SignIn.AccountLevel, Strength: d.SignIn.Strength,
 		AMR: d.SignIn.AMR, AuthTime: d.SignIn.AuthTime.UTC(), SID: d.SignIn.SID}
 	c.Scopes, c.Claims, c.Essential = d.Scopes, d.Claims, d.Essential
-	c.ACR, c.UILocales, c.Reason = d.ACR, d.UILocales, d.Reason
+	c.ACR, c.UILocales, c.Reason, c.Answer = d.ACR, d.UILocales, d.Reason, d.Answer
 	c.CreatedAt, c.ExpiresAt = c.CreatedAt.UTC(), c.ExpiresAt.UTC()
 	if c.Form == nil {
 		c.Form = url.Values{}
@@ -125,6 +128,25 @@ func (s *Store) BeginChallenge(ctx context.Context, id string, now time.Time) (o
 		WHERE id_hash = $1 AND expires_at > $2 AND answered_at IS NULL
 		RETURNING account_id, client_id, data, created_at, expires_at`,
 		challengeHash(id), now.UTC()), id)
+}
+
+// AnswerChallenge implements oidc.ChallengeStore: one answer, on a begun
+// challenge only.
+func (s *Store) AnswerChallenge(ctx context.Context, id string, a oidc.ChallengeAnswer, now time.Time) error {
+	b, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("oidc/postgres: encode answer: %w", err)
+	}
+	tag, err := s.q(ctx).Exec(ctx, `UPDATE oidc_consent_challenges SET data = data || jsonb_build_object('answer', $3::jsonb)
+		WHERE id_hash = $1 AND expires_at > $2 AND answered_at IS NOT NULL AND NOT data ? 'answer'`,
+		challengeHash(id), now.UTC(), b)
+	if err != nil {
+		return fmt.Errorf("oidc/postgres: answer challenge: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("oidc/postgres: challenge: %w", oidc.ErrNotFound)
+	}
+	return nil
 }
 
 // TakeChallenge implements oidc.ChallengeStore.

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/oidc"
 )
 
@@ -110,7 +111,7 @@ func checkSame(t *testing.T, want *fosite.AuthorizeRequest, got fosite.Requester
 	ws := want.Session.(*oidc.Session)
 	assert.Equal(t, ws.AccountID, sess.AccountID)
 	assert.Equal(t, ws.Subject, sess.Subject)
-	assert.Equal(t, 2, sess.Level)
+	assert.Equal(t, assurance.Level2, sess.Level)
 	assert.Equal(t, []string{"name"}, sess.UserinfoClaims)
 	assert.Equal(t, "sid-1", sess.SID())
 	assert.True(t, ws.Claims.AuthTime.Equal(sess.AuthTime()))
@@ -470,7 +471,7 @@ func testChallenges(t *testing.T, s Store) {
 		Form:        url.Values{"scope": {"openid profile"}, "request_uri": {"urn:x"}, "client_secret": {"never-stored"}},
 		SignIn:      oidc.SignIn{AccountID: "acct-a", AccountLevel: 2, Strength: 2, AMR: []string{"pwd", "otp"}, AuthTime: now.In(loc), SID: "sid-1"},
 		RequestedAt: now.Add(-time.Minute), Scopes: []string{"openid", "profile"}, Claims: []string{"name"},
-		Essential: []string{"name"}, ACR: oidc.ACRLevel2, UILocales: "en", Reason: "first",
+		Essential: []string{"name"}, ACR: assurance.ACR2, UILocales: "en", Reason: "first",
 		CreatedAt: now, ExpiresAt: now.Add(oidc.ChallengeLifespan),
 	}
 	require.NoError(t, s.CreateChallenge(ctx, ch, ""))
@@ -483,7 +484,7 @@ func testChallenges(t *testing.T, s Store) {
 	assert.Empty(t, got.Form.Get("request_uri"), "a pushed request is resolved")
 	assert.Empty(t, got.Form.Get("client_secret"), "secrets are not stored")
 	assert.Equal(t, "acct-a", got.SignIn.AccountID)
-	assert.Equal(t, 2, got.SignIn.Level())
+	assert.Equal(t, assurance.Level2, got.SignIn.Level())
 	assert.True(t, ch.SignIn.AuthTime.Equal(got.SignIn.AuthTime))
 	assert.Equal(t, time.UTC, got.SignIn.AuthTime.Location())
 	assert.True(t, ch.RequestedAt.Equal(got.RequestedAt))
@@ -513,9 +514,19 @@ func testChallenges(t *testing.T, s Store) {
 	require.EqualValues(t, 1, wins.Load())
 	_, err = s.GetChallenge(ctx, "ch-1", now)
 	require.ErrorIs(t, err, oidc.ErrNotFound, "answered")
+
+	// The answer is kept once, on a begun challenge only.
+	answer := oidc.ChallengeAnswer{Approved: true, Scopes: []string{"openid"}, Claims: []string{"name"}}
+	require.ErrorIs(t, s.AnswerChallenge(ctx, "nope", answer, now), oidc.ErrNotFound)
+	require.ErrorIs(t, s.AnswerChallenge(ctx, "ch-1", answer, ch.ExpiresAt), oidc.ErrNotFound, "expired")
+	require.NoError(t, s.AnswerChallenge(ctx, "ch-1", answer, now))
+	require.ErrorIs(t, s.AnswerChallenge(ctx, "ch-1", oidc.ChallengeAnswer{Approved: false}, now), oidc.ErrNotFound,
+		"one answer per challenge")
 	got, err = s.TakeChallenge(ctx, "ch-1", now)
 	require.NoError(t, err)
 	assert.Equal(t, c.ID, got.ClientID)
+	require.NotNil(t, got.Answer)
+	assert.Equal(t, answer, *got.Answer)
 	_, err = s.TakeChallenge(ctx, "ch-1", now)
 	require.ErrorIs(t, err, oidc.ErrNotFound, "taken once")
 
@@ -531,6 +542,11 @@ func testChallenges(t *testing.T, s Store) {
 	require.ErrorIs(t, s.CreateChallenge(ctx, ch, "urn:par-1"), oidc.ErrNotFound, "a pushed request parks once")
 	_, err = s.GetChallenge(ctx, "ch-3", now)
 	require.ErrorIs(t, err, oidc.ErrNotFound, "nothing stored when the pushed request was gone")
+	require.ErrorIs(t, s.AnswerChallenge(ctx, "ch-2", answer, now), oidc.ErrNotFound, "not begun")
+	got, err = s.TakeChallenge(ctx, "ch-2", now)
+	require.NoError(t, err)
+	assert.Nil(t, got.Answer, "no answer yet")
+	require.NoError(t, s.CreateChallenge(ctx, ch, ""))
 
 	n, err := s.DeleteExpiredChallenges(ctx, ch.ExpiresAt.Add(time.Second))
 	require.NoError(t, err)

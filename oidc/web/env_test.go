@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/biometrics"
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
@@ -65,7 +66,7 @@ func newEnv(t testing.TB) *env {
 // citizen seeds an account with a dependent child, two documents (the
 // driving licence carrying a portrait sentinel) and biometric sentinels: a
 // portrait, and a fingerprint at level 2.
-func (e *env) citizen(level int) citizen {
+func (e *env) citizen(level assurance.Level) citizen {
 	t := e.T
 	t.Helper()
 	ctx := t.Context()
@@ -91,7 +92,7 @@ func (e *env) citizen(level int) citizen {
 }
 
 // signInAs makes the test /login page sign this citizen in.
-func (e *env) signInAs(c citizen, strength int) { e.SignIn(c.Login(strength)) }
+func (e *env) signInAs(c citizen, strength assurance.Level) { e.SignIn(c.Login(strength)) }
 
 // callback returns the query of the redirect to the relying party.
 var callback = oidctest.Callback

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/biometrics"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
@@ -109,7 +110,7 @@ func TestErrorCodes(t *testing.T) {
 		assert.Equal(t, "unmet_authentication_requirements", u.Query().Get("error"))
 		// Asking for level 2 by acr_values, or through an essential acr, or
 		// through a level 2 scope, gives the same answer.
-		resp, _ = e.Visit(b, r.AuthURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("acr_values", oidc.ACRLevel2)))
+		resp, _ = e.Visit(b, r.AuthURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("acr_values", assurance.ACR2)))
 		assert.Equal(t, http.StatusForbidden, resp.StatusCode)
 		resp, body = e.Visit(b, r.AuthURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("claims", `{"id_token":{"acr":{"essential":true,"value":"urn:example:unknown"}}}`)))
 		assert.Equal(t, "unmet_authentication_requirements", callback(t, resp, body).Get("error"))
@@ -140,16 +141,16 @@ func TestAssuranceStepUpMaxAgeAndPromptLogin(t *testing.T) {
 	r := e.RP(reg)
 	b := e.Browser()
 	f := r.Login(b)
-	assert.Equal(t, oidc.ACRLevel1, f.Claims["acr"])
+	assert.Equal(t, assurance.ACR1, f.Claims["acr"])
 
 	// Level 2 asked: back to sign-in for the second factor.
 	e.signInAs(c, 2)
 	n := e.Logins()
-	f = r.Login(b, oauth2.SetAuthURLParam("acr_values", oidc.ACRLevel2+" "+oidc.ACRLevel1))
+	f = r.Login(b, oauth2.SetAuthURLParam("acr_values", assurance.ACR2+" "+assurance.ACR1))
 	assert.Equal(t, n, e.Logins(), "acr_values lists level 1 too: no step-up needed")
-	f = r.Login(b, oauth2.SetAuthURLParam("acr_values", oidc.ACRLevel2))
+	f = r.Login(b, oauth2.SetAuthURLParam("acr_values", assurance.ACR2))
 	assert.Equal(t, n+1, e.Logins())
-	assert.Equal(t, oidc.ACRLevel2, f.Claims["acr"])
+	assert.Equal(t, assurance.ACR2, f.Claims["acr"])
 	assert.Equal(t, []any{"pwd", "otp"}, f.Claims["amr"])
 
 	// A level 2 scope raises the requirement, and an essential acr is met.
@@ -158,9 +159,9 @@ func TestAssuranceStepUpMaxAgeAndPromptLogin(t *testing.T) {
 	e.signInAs(c, 2)
 	n = e.Logins()
 	f = r.Login(b, oauth2.SetAuthURLParam("scope", "openid documents.health_insurance"),
-		oauth2.SetAuthURLParam("claims", `{"id_token":{"acr":{"essential":true,"values":["`+oidc.ACRLevel2+`"]}}}`))
+		oauth2.SetAuthURLParam("claims", `{"id_token":{"acr":{"essential":true,"values":["`+assurance.ACR2+`"]}}}`))
 	assert.Equal(t, n+1, e.Logins())
-	assert.Equal(t, oidc.ACRLevel2, f.Claims["acr"])
+	assert.Equal(t, assurance.ACR2, f.Claims["acr"])
 	_, ui, _ := r.Userinfo(f.Token.AccessToken)
 	assert.NotNil(t, ui["health_insurance"])
 
@@ -184,11 +185,11 @@ func TestAssuranceStepUpMaxAgeAndPromptLogin(t *testing.T) {
 	e.signInAs(c, 1)
 	e.Visit(b, e.Server.URL+"/login?return_to=/")
 	resp, body := e.Visit(b, r.AuthURL(oauth2.GenerateVerifier(), "nonce-0123456789",
-		oauth2.SetAuthURLParam("prompt", "none"), oauth2.SetAuthURLParam("acr_values", oidc.ACRLevel2)))
+		oauth2.SetAuthURLParam("prompt", "none"), oauth2.SetAuthURLParam("acr_values", assurance.ACR2)))
 	assert.Equal(t, "login_required", callback(t, resp, body).Get("error"))
 
 	// A sign-in page that never delivers the second factor ends the request.
-	resp, body = e.Visit(b, r.AuthURL(oauth2.GenerateVerifier(), "nonce-0123456789", oauth2.SetAuthURLParam("acr_values", oidc.ACRLevel2)))
+	resp, body = e.Visit(b, r.AuthURL(oauth2.GenerateVerifier(), "nonce-0123456789", oauth2.SetAuthURLParam("acr_values", assurance.ACR2)))
 	assert.Equal(t, "unmet_authentication_requirements", callback(t, resp, body).Get("error"))
 }
 

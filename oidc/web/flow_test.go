@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/oidc"
 )
@@ -25,7 +26,7 @@ func TestDiscoveryAndJWKS(t *testing.T) {
 	assert.Equal(t, e.Server.URL+"/logout", doc["end_session_endpoint"])
 	assert.Equal(t, []any{"S256"}, doc["code_challenge_methods_supported"])
 	assert.Equal(t, []any{"code"}, doc["response_types_supported"])
-	assert.Equal(t, []any{oidc.ACRLevel1, oidc.ACRLevel2}, doc["acr_values_supported"])
+	assert.Equal(t, []any{assurance.ACR1, assurance.ACR2}, doc["acr_values_supported"])
 	assert.Equal(t, false, doc["backchannel_logout_supported"], "only what is implemented")
 	for _, c := range doc["claims_supported"].([]any) {
 		assert.NotContains(t, []string{"picture", "portrait", "fingerprint"}, c)
@@ -55,7 +56,7 @@ func TestCodeFlowWithPKCE(t *testing.T) {
 	b := e.Browser()
 	f := r.Login(b)
 
-	assert.Equal(t, oidc.ACRLevel2, f.Claims["acr"])
+	assert.Equal(t, assurance.ACR2, f.Claims["acr"])
 	assert.Equal(t, []any{"pwd", "otp"}, f.Claims["amr"])
 	assert.NotEmpty(t, f.Claims["sid"])
 	assert.NotEmpty(t, f.Claims["auth_time"])
@@ -78,7 +79,7 @@ func TestCodeFlowWithPKCE(t *testing.T) {
 	require.Len(t, issued, 1)
 	assert.Equal(t, alice.AccountID, issued[0].AccountID)
 	assert.Equal(t, reg.ID, issued[0].ClientID)
-	assert.Equal(t, oidc.ACRLevel2, issued[0].ACR)
+	assert.Equal(t, assurance.ACR2, issued[0].ACR)
 	read := e.Audit.Of(audit.UserinfoRead)
 	require.Len(t, read, 1)
 	assert.True(t, slices.Contains(read[0].Claims, "personal_id_number"))
@@ -91,7 +92,7 @@ func TestCodeFlowWithPKCE(t *testing.T) {
 	assert.Equal(t, logins, e.Logins(), "SSO: no second sign-in")
 	assert.NotEqual(t, f.IDToken.Subject, f2.IDToken.Subject, "pairwise subjects differ across sectors")
 	assert.Equal(t, f.Claims["sid"], f2.Claims["sid"], "same browser session")
-	assert.Equal(t, oidc.ACRLevel2, f2.Claims["acr"], "acr kept across SSO")
+	assert.Equal(t, assurance.ACR2, f2.Claims["acr"], "acr kept across SSO")
 
 	// Same sector identifier → same sub; public subject type → account id.
 	same := e.Register(oidc.Client{RedirectURIs: []string{"https://other.example/cb"}, SectorIdentifier: "rp.example", Scopes: []string{"openid"}})
@@ -112,7 +113,7 @@ func TestClaimsRequestAndLevelOneLimits(t *testing.T) {
 	f := r.Login(e.Browser(), oauth2.SetAuthURLParam("claims", claims))
 	assert.Equal(t, "Nguyễn Văn An", f.Claims["name"], "claims request puts name in the ID token")
 	assert.Equal(t, bob.PersonalID, f.Claims["personal_id_number"])
-	assert.Equal(t, oidc.ACRLevel1, f.Claims["acr"])
+	assert.Equal(t, assurance.ACR1, f.Claims["acr"])
 	assert.Nil(t, f.Claims["fingerprint"])
 	_, ui, _ := r.Userinfo(f.Token.AccessToken)
 	assert.NotNil(t, ui["email"])

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/oidc"
 )
 
@@ -136,7 +137,7 @@ func TestGoldenIDToken(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := r.Login(e.Browser(), append([]oauth2.AuthCodeOption{oauth2.SetAuthURLParam("acr_values", oidc.ACRLevel2)}, tc.opts...)...)
+			f := r.Login(e.Browser(), append([]oauth2.AuthCodeOption{oauth2.SetAuthURLParam("acr_values", assurance.ACR2)}, tc.opts...)...)
 
 			head, _, _ := strings.Cut(f.RawID, ".")
 			var header map[string]any

@@ -27,6 +27,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	"github.com/dinhdanh/dinhdanh/oidc/oidctest"
@@ -152,7 +153,7 @@ func TestIntrospectionAndRevocation(t *testing.T) {
 	assert.Equal(t, true, in["active"])
 	assert.Equal(t, f.IDToken.Subject, in["sub"])
 	assert.Equal(t, reg.ID, in["client_id"])
-	assert.Equal(t, oidc.ACRLevel2, in["acr"])
+	assert.Equal(t, assurance.ACR2, in["acr"])
 	assert.Contains(t, in["scope"], "openid")
 	introspected := e.Audit.Of(audit.Introspected)
 	require.Len(t, introspected, 1)

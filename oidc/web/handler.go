@@ -4,10 +4,8 @@
 // oidc, reads the browser sign-in from the scs session (package websession)
 // and renders error pages with package templates.
 //
-// Each request's store calls share one connection (or one transaction where
-// fosite needs atomicity); account and registry lookups, which use their own
-// stores, happen between those phases so that no request ever holds two
-// pool connections.
+// Handlers only decode, call the provider (package oidc, which owns every
+// transaction and decision) and encode: no store is reached from here.
 package web
 
 import (
@@ -38,10 +36,6 @@ type Handler struct {
 	// LoginPath is the sign-in page (default /login); it is called with
 	// return_to, ui_locales and, for step-up, acr_values.
 	LoginPath string
-	// Challenges parks authorization requests while the citizen answers the
-	// consent screen; without it a decision that needs the citizen ends with
-	// consent_required.
-	Challenges oidc.ChallengeStore
 	// ConsentPath is the consent screen (default /consent); it is called
 	// with challenge.
 	ConsentPath string
@@ -77,6 +71,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.HandleFunc(oidc.PathDiscovery, h.discovery).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(oidc.PathJWKS, h.jwks).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(oidc.PathAuthorize, httpx.NoStore(http.HandlerFunc(h.authorize))).Methods(http.MethodGet, http.MethodPost)
+	r.Handle(oidc.PathAuthorizeResume, httpx.NoStore(http.HandlerFunc(h.resume))).Methods(http.MethodGet)
 	r.Handle(oidc.PathToken, httpx.NoStore(http.HandlerFunc(h.token))).Methods(http.MethodPost)
 	r.Handle(oidc.PathUserinfo, httpx.NoStore(http.HandlerFunc(h.userinfo))).Methods(http.MethodGet, http.MethodPost)
 	r.Handle(oidc.PathIntrospect, httpx.NoStore(http.HandlerFunc(h.introspect))).Methods(http.MethodPost)

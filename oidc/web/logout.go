@@ -10,7 +10,6 @@ import (
 
 	"github.com/go-jose/go-jose/v4/jwt"
 
-	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
 	"github.com/dinhdanh/dinhdanh/oidc"
@@ -60,12 +59,12 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	var client *oidc.Client
 	if clientID != "" {
-		fc, err := p.Store.GetClient(ctx, clientID)
+		c, err := p.Client(ctx, clientID)
 		if err != nil {
 			h.errorPage(w, r, http.StatusBadRequest, "oidc.error.invalid_client", "invalid_client")
 			return
 		}
-		client, _ = oidc.ClientOf(fc)
+		client = c
 	}
 	if postURI != "" && (client == nil || !slices.Contains(client.PostLogoutRedirectURIs, postURI)) {
 		h.errorPage(w, r, http.StatusBadRequest, "oidc.error.logout", "invalid_request")
@@ -114,13 +113,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		if err := h.Sessions.RenewToken(ctx); err != nil {
 			h.logger().ErrorContext(ctx, "renew session token", "error", err)
 		}
-		e := audit.Event{Type: audit.SignedOut, ActorKind: audit.Citizen, ActorID: login.AccountID,
-			AccountID: login.AccountID, ClientID: clientID, Outcome: audit.Success, Reason: "rp_initiated"}
-		if err := p.Record(ctx, h.event(ctx, r, e)); err != nil {
-			h.logger().ErrorContext(ctx, "audit logout", "error", err)
-		}
-		// Back-Channel Logout 1.0: relying parties of this session are told.
-		p.SignedOut(ctx, login.AccountID, login.SID)
+		p.EndSignIn(ctx, login.AccountID, login.SID, clientID, meta(r))
 	}
 	if postURI != "" {
 		u, _ := url.Parse(postURI)

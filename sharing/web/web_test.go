@@ -31,6 +31,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/audit"
@@ -87,7 +88,7 @@ func (tl testLogin) Routes(r *mux.Router) {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		websession.PutLogin(r.Context(), tl.sessions, websession.Login{AccountID: q.Get("account"), Level: level, Strength: strength,
+		websession.PutLogin(r.Context(), tl.sessions, websession.Login{AccountID: q.Get("account"), Level: assurance.Level(level), Strength: assurance.Level(strength),
 			AMR: []string{"pwd"}, AuthTime: time.Now(), SID: uuid.NewString()})
 		w.WriteHeader(http.StatusNoContent)
 	}).Methods(http.MethodGet)
@@ -108,7 +109,7 @@ func newEnv(t *testing.T) *env {
 			if err != nil {
 				return sharing.Holder{}, err
 			}
-			return sharing.Holder{PersonalID: r.PersonalID, Level: int(r.Level), Active: r.Status == accounts.Active}, nil
+			return sharing.Holder{PersonalID: r.PersonalID, Level: r.Level, Active: r.Status == accounts.Active}, nil
 		}),
 	})
 	require.NoError(t, err)
@@ -157,7 +158,7 @@ func (e *env) citizen(level int) (accountID string, p attributes.Person) {
 	now := time.Now().UTC()
 	accountID = uuid.NewString()
 	require.NoError(t, e.accounts.Create(ctx, accounts.Record{Account: accounts.Account{
-		ID: accountID, PersonalID: pid, Level: accounts.Level(level), Status: accounts.Active,
+		ID: accountID, PersonalID: pid, Level: assurance.Level(level), Status: accounts.Active,
 		Phone: p.Phone, Email: p.Email, CreatedAt: now, ActivatedAt: &now, UpdatedAt: now}}, nil))
 	_, err := e.bio.SeedDemoSentinels(ctx)
 	require.NoError(t, err)

@@ -1,0 +1,346 @@
+package oidc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	josejwt "github.com/go-jose/go-jose/v4/jwt"
+	"github.com/ory/fosite"
+
+	"github.com/dinhdanh/dinhdanh/attributes"
+	"github.com/dinhdanh/dinhdanh/audit"
+)
+
+// Errors of the protected resources (RFC 6750 §3.1), for the web layer to
+// answer with the matching status and WWW-Authenticate challenge.
+var (
+	// ErrInvalidToken: the access token is unknown, expired, revoked, or
+	// its account is locked.
+	ErrInvalidToken = errors.New("oidc: invalid access token")
+	// ErrInsufficientScope: the token lacks the openid scope.
+	ErrInsufficientScope = errors.New("oidc: insufficient scope")
+	// ErrUnavailable: the store could not be reached; the client may retry.
+	ErrUnavailable = errors.New("oidc: temporarily unavailable")
+)
+
+// Token serves the token endpoint (RFC 6749 §3.2): it authenticates the
+// client and validates the grant, reads the account and the ID token's
+// claims, issues the tokens atomically and audits the issuance. It owns its
+// transactions: the store work runs in two phases with the account and
+// registry reads between them, so a request never holds two pooled
+// connections. A nil requester in the error case means the request could
+// not be read at all.
+func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosite.AccessRequester, fosite.AccessResponder, error) {
+	// Phase 1: authenticate the client and validate the grant.
+	pctx, release, err := p.Store.Acquire(ctx)
+	if err != nil {
+		return nil, nil, fosite.ErrServerError.WithWrap(err)
+	}
+	tctx, err := p.Store.BeginTX(pctx)
+	if err != nil {
+		release()
+		return nil, nil, fosite.ErrServerError.WithWrap(err)
+	}
+	ar, err := p.OAuth2.NewAccessRequest(tctx, r, NewSession())
+	// Commit even on error: fosite's own nested transactions (refresh reuse
+	// revoking the family, a reused code revoking its tokens) must stick.
+	if cerr := p.Store.Commit(tctx); cerr != nil && err == nil {
+		err = fosite.ErrServerError.WithWrap(cerr)
+	}
+	release()
+	if err != nil {
+		return ar, nil, p.tokenError(ctx, ar, err, meta)
+	}
+	client, _ := ClientOf(ar.GetClient())
+	grant := GrantAuthorizationCode
+	eventType := audit.TokenIssued
+	switch {
+	case ar.GetGrantTypes().ExactOne(GrantClientCredentials):
+		grant = GrantClientCredentials
+		for _, s := range ar.GetRequestedScopes() {
+			if attributes.CitizenScope(s) {
+				return ar, nil, fosite.ErrInvalidScope.WithHintf("Scope '%s' concerns citizens; client credentials carry no citizen data.", s)
+			}
+			ar.GrantScope(s)
+		}
+	case ar.GetGrantTypes().ExactOne(GrantRefreshToken):
+		grant, eventType = GrantRefreshToken, audit.TokenRefreshed
+	}
+
+	sess, _ := ar.GetSession().(*Session)
+	var released []string
+	if grant != GrantClientCredentials {
+		if sess == nil || sess.AccountID == "" {
+			return ar, nil, fosite.ErrServerError.WithDebug("session without account")
+		}
+		acct, err := p.Account(ctx, sess.AccountID)
+		if err != nil {
+			if errors.Is(err, ErrAccountLocked) || errors.Is(err, ErrAccountNotFound) {
+				p.revokeGrant(ctx, ar.GetID())
+				return ar, nil, fosite.ErrInvalidGrant.WithHint("The account is locked.")
+			}
+			return ar, nil, fosite.ErrServerError.WithWrap(err)
+		}
+		if len(sess.IDTokenClaimNames) > 0 { // set only for openid grants
+			vals, names, err := p.Release(ctx, acct, sess.Level, sess.IDTokenClaimNames)
+			if err != nil {
+				return ar, nil, fosite.ErrServerError.WithWrap(err)
+			}
+			ctx = WithIDTokenClaims(ctx, vals)
+			released = names
+		}
+		if grant == GrantRefreshToken && sess.Claims != nil {
+			// A new ID token gets a new expiry, not the first one's.
+			sess.Claims.ExpiresAt = time.Time{}
+		}
+	}
+
+	// Phase 2: issue atomically.
+	tctx, err = p.Store.BeginTX(ctx)
+	if err != nil {
+		return ar, nil, fosite.ErrServerError.WithWrap(err)
+	}
+	resp, err := p.OAuth2.NewAccessResponse(tctx, ar)
+	if err != nil {
+		_ = p.Store.Rollback(tctx)
+		if grant == GrantRefreshToken && errors.Is(err, fosite.ErrSerializationFailure) {
+			// The refresh token was active when phase 1 read it but another
+			// request rotated (or revoked) it first: a reuse like any other
+			// (RFC 9700 §4.14.2). fosite's refresh handler answers
+			// invalid_request ("retry") and rolls back, and no storage error
+			// can make it answer otherwise, so the family is revoked here,
+			// outside the rolled-back transaction, and the answer is fosite's
+			// own for reuse (which tokenError audits).
+			p.revokeGrant(ctx, ar.GetID())
+			err = fosite.ErrInvalidGrant.WithWrap(fosite.ErrInactiveToken).
+				WithHint("The refresh token was already used.").
+				WithDebug("Concurrent refresh token reuse; all related tokens have been revoked.")
+		}
+		return ar, nil, p.tokenError(ctx, ar, err, meta)
+	}
+	if err := p.Store.Commit(tctx); err != nil {
+		return ar, nil, fosite.ErrServerError.WithWrap(err)
+	}
+	e := audit.Event{Type: eventType, ActorKind: audit.Client, ActorID: client.ID, ClientID: client.ID,
+		Scopes: ar.GetGrantedScopes(), Claims: released, Outcome: audit.Success,
+		Detail: map[string]string{"grant_type": grant}}
+	if sess != nil && sess.AccountID != "" {
+		e.AccountID = sess.AccountID
+		e.ACR = sess.ACR()
+	}
+	if err := p.Record(ctx, meta.stamp(e)); err != nil {
+		// Fail closed: nothing unaudited leaves; what was stored is revoked.
+		p.Logger.ErrorContext(ctx, "audit token issuance", "error", err, "request_id", meta.RequestID)
+		p.revokeGrant(ctx, ar.GetID())
+		return ar, nil, fosite.ErrServerError
+	}
+	if sess != nil {
+		p.ConsentUsed(ctx, sess.AccountID, client.ID)
+	}
+	return ar, resp, nil
+}
+
+// revokeGrant ends every token of a grant (best effort; logged on failure).
+// It runs on a context the client cannot cancel: a client that disconnects
+// must not leave behind the token this cleanup is for.
+func (p *Provider) revokeGrant(ctx context.Context, requestID string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := p.Store.RevokeRefreshToken(ctx, requestID)
+	if err == nil {
+		err = p.Store.RevokeAccessToken(ctx, requestID)
+	}
+	if err != nil {
+		p.Logger.ErrorContext(ctx, "revoke grant", "error", err)
+	}
+}
+
+// tokenError logs a refused token request and audits a refresh token reuse
+// (fosite has revoked the whole family); it returns err.
+func (p *Provider) tokenError(ctx context.Context, ar fosite.AccessRequester, err error, meta Meta) error {
+	rfc := fosite.ErrorToRFC6749Error(err)
+	p.Logger.InfoContext(ctx, "token error", "error", rfc.ErrorField, "hint", rfc.HintField, "debug", rfc.DebugField,
+		"request_id", meta.RequestID)
+	if errors.Is(err, fosite.ErrInactiveToken) {
+		e := audit.Event{Type: audit.RefreshReuse, ActorKind: audit.Client, Outcome: audit.Denied, Reason: "refresh_token_reuse"}
+		if ar != nil && ar.GetClient() != nil {
+			e.ActorID, e.ClientID = ar.GetClient().GetID(), ar.GetClient().GetID()
+		}
+		if aerr := p.Record(ctx, meta.stamp(e)); aerr != nil {
+			p.Logger.ErrorContext(ctx, "audit refresh reuse", "error", aerr)
+		}
+	}
+	return err
+}
+
+// Userinfo serves OIDC Core §5.3: the claims granted, read fresh from the
+// registries, never cached in the token. Errors: ErrInvalidToken,
+// ErrInsufficientScope, ErrUnavailable, or another for a server error.
+func (p *Provider) Userinfo(ctx context.Context, token string, meta Meta) (map[string]any, error) {
+	if token == "" {
+		return nil, fmt.Errorf("%w: no access token", ErrInvalidToken)
+	}
+	pctx, release, err := p.Store.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	_, ar, err := p.OAuth2.IntrospectToken(pctx, token, fosite.AccessToken, NewSession())
+	release()
+	if err != nil {
+		return nil, ErrInvalidToken
+	}
+	sess, _ := ar.GetSession().(*Session)
+	if sess == nil || sess.AccountID == "" || !ar.GetGrantedScopes().Has(attributes.ScopeOpenID) {
+		return nil, ErrInsufficientScope
+	}
+	acct, err := p.Account(ctx, sess.AccountID)
+	if err != nil {
+		if errors.Is(err, ErrAccountLocked) || errors.Is(err, ErrAccountNotFound) {
+			return nil, ErrInvalidToken
+		}
+		return nil, err
+	}
+	vals, names, err := p.Release(ctx, acct, sess.Level, sess.UserinfoClaims)
+	if err != nil {
+		return nil, fmt.Errorf("oidc: release claims: %w", err)
+	}
+	clientID := ar.GetClient().GetID()
+	if err := p.Record(ctx, meta.stamp(audit.Event{Type: audit.UserinfoRead, ActorKind: audit.Client,
+		ActorID: clientID, ClientID: clientID, AccountID: sess.AccountID, Scopes: ar.GetGrantedScopes(),
+		Claims: names, ACR: sess.ACR(), Outcome: audit.Success})); err != nil {
+		return nil, err
+	}
+	p.ConsentUsed(ctx, sess.AccountID, clientID)
+	vals["sub"] = sess.Subject
+	return vals, nil
+}
+
+// Introspect serves RFC 7662. Only an authenticated client may ask (no
+// bearer-token authorisation), and only about its own tokens: a pairwise
+// sub must not leak to another sector. An inactive token is {"active":
+// false}; an error is a client authentication or request error (RFC 7662
+// §2.3) or a server error.
+func (p *Provider) Introspect(ctx context.Context, r *http.Request, meta Meta) (map[string]any, error) {
+	inactive := map[string]any{"active": false}
+	if strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+		return nil, fosite.ErrInvalidClient.WithHint("Authenticate as a client.")
+	}
+	pctx, release, err := p.Store.Acquire(ctx)
+	if err != nil {
+		return nil, fosite.ErrServerError.WithWrap(err)
+	}
+	caller, err := p.Fosite.AuthenticateClient(pctx, r, r.PostForm)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	token := r.PostForm.Get("token")
+	if token == "" {
+		release()
+		return nil, fosite.ErrInvalidRequest.WithHint("The token parameter is missing.")
+	}
+	use, ar, err := p.OAuth2.IntrospectToken(pctx, token, fosite.TokenUse(r.PostForm.Get("token_type_hint")), NewSession())
+	release()
+	if err != nil || ar.GetClient().GetID() != caller.GetID() {
+		return inactive, nil
+	}
+	sess, _ := ar.GetSession().(*Session)
+	if sess != nil && sess.AccountID != "" {
+		if _, err := p.Account(ctx, sess.AccountID); err != nil {
+			return inactive, nil
+		}
+	}
+	e := audit.Event{Type: audit.Introspected, ActorKind: audit.Client, ActorID: caller.GetID(), ClientID: caller.GetID(),
+		Scopes: ar.GetGrantedScopes(), Outcome: audit.Success}
+	out := map[string]any{
+		"active":     true,
+		"client_id":  ar.GetClient().GetID(),
+		"scope":      strings.Join(ar.GetGrantedScopes(), " "),
+		"iat":        ar.GetRequestedAt().Unix(),
+		"iss":        p.Issuer,
+		"token_type": "Bearer",
+	}
+	if use == fosite.RefreshToken {
+		out["token_type"] = "refresh_token"
+	}
+	if sess != nil {
+		if exp := sess.GetExpiresAt(fosite.TokenType(use)); !exp.IsZero() {
+			out["exp"] = exp.Unix()
+		}
+		if sess.Subject != "" {
+			out["sub"] = sess.Subject
+			out["acr"] = sess.ACR()
+			out["auth_time"] = sess.AuthTime().Unix()
+			e.AccountID, e.ACR = sess.AccountID, sess.ACR()
+		}
+	}
+	if err := p.Record(ctx, meta.stamp(e)); err != nil {
+		p.Logger.ErrorContext(ctx, "audit introspection", "error", err)
+		return nil, fosite.ErrServerError
+	}
+	return out, nil
+}
+
+// Revoke serves RFC 7009: the token's whole grant (access and refresh
+// tokens) is revoked, in one transaction, and audited.
+func (p *Provider) Revoke(ctx context.Context, r *http.Request, meta Meta) error {
+	tctx, err := p.Store.BeginTX(ctx)
+	if err != nil {
+		return fosite.ErrServerError.WithWrap(err)
+	}
+	err = p.OAuth2.NewRevocationRequest(tctx, r)
+	if err != nil {
+		_ = p.Store.Rollback(tctx)
+		return err
+	}
+	if err := p.Store.Commit(tctx); err != nil {
+		return fosite.ErrServerError.WithWrap(err)
+	}
+	clientID := authenticatedClientID(r)
+	if aerr := p.Record(ctx, meta.stamp(audit.Event{Type: audit.TokenRevoked, ActorKind: audit.Client,
+		ActorID: clientID, ClientID: clientID, Outcome: audit.Success})); aerr != nil {
+		p.Logger.ErrorContext(ctx, "audit revocation", "error", aerr)
+	}
+	return nil
+}
+
+// authenticatedClientID is the client a request fosite has just
+// authenticated came from, read as fosite's client authentication reads it:
+// the sub of a client_assertion (RFC 7523 §3; its signature was checked),
+// else the form-encoded HTTP Basic user name (RFC 6749 §2.3.1), else
+// client_id.
+func authenticatedClientID(r *http.Request) string {
+	if a := r.PostForm.Get("client_assertion"); a != "" {
+		var c josejwt.Claims
+		tok, err := josejwt.ParseSigned(a, []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.PS256})
+		if err == nil && tok.UnsafeClaimsWithoutVerification(&c) == nil && c.Subject != "" {
+			return c.Subject
+		}
+	}
+	if id, _, ok := r.BasicAuth(); ok {
+		if s, err := url.QueryUnescape(id); err == nil {
+			return s
+		}
+	}
+	return r.PostForm.Get("client_id")
+}
+
+// Client returns a registered, enabled client (for logout's
+// post_logout_redirect_uri check); ErrNotFound otherwise.
+func (p *Provider) Client(ctx context.Context, id string) (*Client, error) {
+	fc, err := p.Store.GetClient(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("oidc: client %q: %w", id, ErrNotFound)
+	}
+	c, ok := ClientOf(fc)
+	if !ok {
+		return nil, fmt.Errorf("oidc: client %q: %w", id, ErrNotFound)
+	}
+	return c, nil
+}
