@@ -32,6 +32,15 @@ type Account struct {
 	CreatedAt   time.Time
 	ActivatedAt *time.Time
 	UpdatedAt   time.Time
+	// SignInsEndedAt: browser sign-ins that started before it have ended
+	// (set by Lock); nil when none was ever ended.
+	SignInsEndedAt *time.Time
+}
+
+// SignInEnded reports whether a browser sign-in made at authTime has been
+// ended since (by a lock), even if the account was unlocked afterwards.
+func (a Account) SignInEnded(authTime time.Time) bool {
+	return a.SignInsEndedAt != nil && !authTime.After(*a.SignInsEndedAt)
 }
 
 // Factor is a second sign-in factor.

@@ -51,6 +51,10 @@ type Config struct {
 	// a code is burnt) to 5.
 	SMSCodeTTL     time.Duration
 	SMSMaxAttempts int
+	// Tokens and Logout end what a locked account holds beyond its own row
+	// (see Lock); Lock refuses to run without them.
+	Tokens TokenRevoker
+	Logout LogoutNotifier
 }
 
 // Service is the accounts capability: lifecycle, credentials and sign-in.
@@ -70,6 +74,8 @@ type Service struct {
 	smsTTL      time.Duration
 	smsAttempts int
 	dummyHash   string
+	tokens      TokenRevoker
+	logout      LogoutNotifier
 }
 
 // New checks cfg and builds a Service.
@@ -99,6 +105,7 @@ func New(cfg Config) (*Service, error) {
 		logger: cfg.Logger, now: cfg.Now, params: cfg.Argon2Params, totp: tc,
 		codeKey: cfg.CodeKey, issuer: cfg.Issuer, lockout: cfg.Lockout.withDefaults(),
 		smsTTL: cfg.SMSCodeTTL, smsAttempts: cfg.SMSMaxAttempts, regs: cfg.Registrations,
+		tokens: cfg.Tokens, logout: cfg.Logout,
 	}
 	if rs, ok := cfg.Store.(RegistrationStore); ok && s.regs == nil {
 		s.regs = rs
@@ -356,41 +363,6 @@ func (s *Service) Activate(ctx context.Context, id string, by Actor) (Account, e
 	})
 	if err != nil {
 		return Account{}, fmt.Errorf("accounts: activate: %w", err)
-	}
-	return a, nil
-}
-
-// Lock locks the account (Decree 69/2024 art. 15: at the holder's request,
-// on breach of the terms, when the ID card is revoked, on death). reason is
-// a short code such as "holder_request", "lost_phone", "card_revoked".
-func (s *Service) Lock(ctx context.Context, id, reason string, by Actor) (Account, error) {
-	a, err := s.update(ctx, id, func(r *Record) (audit.Event, error) {
-		r.Status, r.LockReason = Locked, reason
-		e := by.event(audit.AccountLocked, r.ID, audit.Success)
-		e.Reason = reason
-		return e, nil
-	})
-	if err != nil {
-		return Account{}, fmt.Errorf("accounts: lock: %w", err)
-	}
-	return a, nil
-}
-
-// Unlock returns a locked account to active (or pending, if it was never
-// activated).
-func (s *Service) Unlock(ctx context.Context, id string, by Actor) (Account, error) {
-	a, err := s.update(ctx, id, func(r *Record) (audit.Event, error) {
-		if r.Status != Locked {
-			return audit.Event{}, fmt.Errorf("%w: account is not locked", ErrInvalid)
-		}
-		r.Status, r.LockReason = Pending, ""
-		if r.ActivatedAt != nil {
-			r.Status = Active
-		}
-		return by.event(audit.AccountUnlocked, r.ID, audit.Success), nil
-	})
-	if err != nil {
-		return Account{}, fmt.Errorf("accounts: unlock: %w", err)
 	}
 	return a, nil
 }

@@ -107,16 +107,26 @@ func TestLifecycle(t *testing.T) {
 	_, err = env.Service.Activate(ctx, a.ID, officer)
 	require.ErrorIs(t, err, accounts.ErrAlreadyActive)
 
+	signedInBefore := env.Clock.Now()
+	env.Clock.Advance(time.Minute)
 	a, err = env.Service.Lock(ctx, a.ID, "lost_phone", accounts.Actor{Kind: audit.Citizen, ID: a.ID})
 	require.NoError(t, err)
 	require.Equal(t, accounts.Locked, a.Status)
 	require.Equal(t, "lost_phone", a.LockReason)
+	// The whole rule, whoever locks: sign-ins, tokens and relying parties.
+	require.True(t, a.SignInEnded(signedInBefore), "a sign-in before the lock has ended")
+	revoked, logouts := env.Cascade.Ended()
+	require.Equal(t, []string{a.ID}, revoked, "every token of the account revoked")
+	require.Equal(t, []string{a.ID}, logouts, "relying parties told")
 	_, err = env.Service.Activate(ctx, a.ID, officer)
 	require.ErrorIs(t, err, accounts.ErrLocked)
 	a, err = env.Service.Unlock(ctx, a.ID, officer)
 	require.NoError(t, err)
 	require.Equal(t, accounts.Active, a.Status)
 	require.Empty(t, a.LockReason)
+	require.True(t, a.SignInEnded(signedInBefore), "an unlock does not revive a sign-in the lock ended")
+	env.Clock.Advance(time.Minute)
+	require.False(t, a.SignInEnded(env.Clock.Now()), "a sign-in after the lock is fine")
 	_, err = env.Service.Unlock(ctx, a.ID, officer)
 	require.ErrorIs(t, err, accounts.ErrInvalid)
 
@@ -587,4 +597,17 @@ func TestAuditFailureCreatesNoAccount(t *testing.T) {
 	require.NoError(t, err, "the registration stays open for another try")
 	require.Equal(t, []string{string(audit.AccountRegistered)}, env.Audit.Types())
 	require.Equal(t, b.ID, env.Audit.Events()[0].AccountID)
+}
+
+// TestLockNeedsItsCascade: a service built without token revocation and
+// logout notification cannot lock, rather than lock half-way.
+func TestLockNeedsItsCascade(t *testing.T) {
+	env := accountstest.New(t, pgtest.New(t).App, nil)
+	svc, err := accounts.New(accounts.Config{
+		Store: env.Store, Registry: env.Registry, Audit: env.Audit, Sender: env.Sender,
+		Now: env.Clock.Now, Argon2Params: accountstest.Params, TOTPKey: env.TOTPKey, CodeKey: env.TOTPKey,
+	})
+	require.NoError(t, err)
+	_, err = svc.Lock(t.Context(), "00000000-0000-0000-0000-000000000000", "holder_request", accounts.Actor{Kind: audit.Officer, ID: "o1"})
+	require.ErrorIs(t, err, accounts.ErrNoLockCascade)
 }

@@ -119,6 +119,41 @@ type Env struct {
 	Clock    *Clock
 	Sender   *Sender
 	TOTPKey  []byte
+	// Cascade records what locks ended beyond the account's row.
+	Cascade *Cascade
+}
+
+// Cascade stands for the token store and the back-channel logout a lock
+// reaches (accounts.TokenRevoker, accounts.LogoutNotifier): it records the
+// account ids it was asked to end, in order.
+type Cascade struct {
+	mu      sync.Mutex
+	revoked []string
+	logouts []string
+}
+
+// RevokeAccount implements accounts.TokenRevoker.
+func (c *Cascade) RevokeAccount(_ context.Context, accountID string) (int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.revoked = append(c.revoked, accountID)
+	return 1, nil
+}
+
+// AccountLocked implements accounts.LogoutNotifier.
+func (c *Cascade) AccountLocked(_ context.Context, accountID string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.logouts = append(c.logouts, accountID)
+	return nil
+}
+
+// Ended returns the accounts whose tokens were revoked and those whose
+// relying parties were told, in order.
+func (c *Cascade) Ended() (revoked, logouts []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.revoked), slices.Clone(c.logouts)
 }
 
 // New builds an Env on pool (a pgtest database's App pool). sender
@@ -128,6 +163,7 @@ func New(t testing.TB, pool *pgxpool.Pool, sender accounts.Sender) *Env {
 	env := &Env{
 		Store: accountspg.NewStore(pool), Registry: attributespg.NewStore(pool),
 		Audit: &Recorder{}, Clock: NewClock(), Sender: &Sender{}, TOTPKey: make([]byte, 32),
+		Cascade: &Cascade{},
 	}
 	for i := range env.TOTPKey {
 		env.TOTPKey[i] = byte(i)
@@ -139,6 +175,7 @@ func New(t testing.TB, pool *pgxpool.Pool, sender accounts.Sender) *Env {
 		Store: env.Store, Registry: env.Registry, Audit: env.Audit, Sender: sender,
 		Now: env.Clock.Now, Argon2Params: Params, TOTPKey: env.TOTPKey,
 		CodeKey: accounts.DeriveKey(env.TOTPKey, "test-sms"),
+		Tokens:  env.Cascade, Logout: env.Cascade,
 	})
 	require.NoError(t, err)
 	env.Service = svc

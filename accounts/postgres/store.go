@@ -47,7 +47,7 @@ func translate(err error) error {
 
 const accountColumns = `id::text, personal_id, level, status, coalesce(phone, ''), email, lock_reason,
 	password_hash, totp_secret, totp_confirmed, totp_last_step, created_at, activated_at, updated_at,
-	passcode_hash, security_answers`
+	passcode_hash, security_answers, sign_ins_ended_at`
 
 func scanRecord(row pgx.Row) (accounts.Record, error) {
 	var r accounts.Record
@@ -55,7 +55,7 @@ func scanRecord(row pgx.Row) (accounts.Record, error) {
 	var answers []byte
 	err := row.Scan(&r.ID, &r.PersonalID, &r.Level, &status, &r.Phone, &r.Email, &r.LockReason,
 		&r.PasswordHash, &r.TOTP.Secret, &r.TOTP.Confirmed, &r.TOTP.LastStep, &r.CreatedAt, &r.ActivatedAt, &r.UpdatedAt,
-		&r.PasscodeHash, &answers)
+		&r.PasscodeHash, &answers, &r.SignInsEndedAt)
 	if err != nil {
 		return accounts.Record{}, translate(err)
 	}
@@ -70,6 +70,10 @@ func scanRecord(row pgx.Row) (accounts.Record, error) {
 	if r.ActivatedAt != nil {
 		t := r.ActivatedAt.UTC()
 		r.ActivatedAt = &t
+	}
+	if r.SignInsEndedAt != nil {
+		t := r.SignInsEndedAt.UTC()
+		r.SignInsEndedAt = &t
 	}
 	return r, nil
 }
@@ -160,11 +164,11 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*accounts.Record)
 		}
 		_, err = tx.Exec(ctx, `UPDATE accounts SET level = $2, status = $3, phone = $4, email = $5, lock_reason = $6,
 			password_hash = $7, totp_secret = $8, totp_confirmed = $9, totp_last_step = $10, activated_at = $11, updated_at = $12,
-			passcode_hash = $13, security_answers = $14
+			passcode_hash = $13, security_answers = $14, sign_ins_ended_at = $15
 			WHERE id = $1`,
 			id, int(r.Level), string(r.Status), nullable(r.Phone), r.Email, r.LockReason,
 			r.PasswordHash, r.TOTP.Secret, r.TOTP.Confirmed, r.TOTP.LastStep, utcPtr(r.ActivatedAt), r.UpdatedAt.UTC(),
-			r.PasscodeHash, answersJSON(r.SecurityAnswers))
+			r.PasscodeHash, answersJSON(r.SecurityAnswers), utcPtr(r.SignInsEndedAt))
 		if err != nil {
 			return translate(err)
 		}
@@ -357,4 +361,15 @@ func validUUID(s string) bool {
 		}
 	}
 	return true
+}
+
+// Accounts reads accounts from the store as accounts.Account, for readers
+// that need nothing of the service (the consent screen's value preview,
+// built before the service in the composition root).
+type Accounts struct{ Store *Store }
+
+// Get returns the account; accounts.ErrNotFound when there is none.
+func (a Accounts) Get(ctx context.Context, id string) (accounts.Account, error) {
+	r, err := a.Store.Get(ctx, id)
+	return r.Account, err
 }

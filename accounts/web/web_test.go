@@ -237,7 +237,7 @@ func TestSignInWithTOTPInVietnamese(t *testing.T) {
 	require.True(t, got.SignedIn)
 	require.Equal(t, s.account.ID, got.Login.AccountID)
 	require.Equal(t, assurance.Level2, got.Login.Level)
-	require.Equal(t, 2, got.Login.Strength)
+	require.Equal(t, assurance.Level2, got.Login.Strength)
 	require.Equal(t, []string{"pwd", "otp"}, got.Login.AMR)
 	require.Equal(t, s.env.Clock.Now(), got.Login.AuthTime)
 	require.Len(t, got.Login.SID, 22)

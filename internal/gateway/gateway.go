@@ -132,10 +132,26 @@ func NewAccounts(o Options) (*accounts.Service, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return newAccounts(o, attributespg.NewStore(o.Pool), accountspg.NewInbox(o.Pool))
+	return newAccounts(o, attributespg.NewStore(o.Pool), accountspg.NewInbox(o.Pool), lockCascade{})
 }
 
-func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbox) (*accounts.Service, error) {
+// lockCascade is what a lock ends beyond the account's row; without it
+// (the population import) the account service cannot lock.
+type lockCascade struct {
+	tokens  accounts.TokenRevoker
+	consent *consent.Service
+}
+
+func (c lockCascade) logout() accounts.LogoutNotifier {
+	if c.consent == nil {
+		return nil
+	}
+	return accounts.LogoutFunc(func(ctx context.Context, accountID string) error {
+		return c.consent.EndSessions(ctx, accountID, "", consent.LogoutAccountLocked)
+	})
+}
+
+func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbox, cascade lockCascade) (*accounts.Service, error) {
 	cfg, secrets := o.Config, o.Config.Secrets
 	// Dev mode keeps codes in the developer inbox (/dev/sms); otherwise they
 	// go to the SMS gateway and nowhere else, never into a table.
@@ -162,6 +178,7 @@ func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbo
 		Lockout: accounts.LockoutPolicy{
 			AccountFailures: cfg.Lockout.MaxPerAccount, IPFailures: cfg.Lockout.MaxPerAddress, Window: cfg.Lockout.Window.D(),
 		},
+		Tokens: cascade.tokens, Logout: cascade.logout(),
 	})
 }
 
@@ -202,13 +219,8 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	// Secure cookies always, except a developer's plain-http localhost.
 	sessions.Cookie.Secure = !(cfg.DevMode && issuer.Scheme == "http")
 
-	// Citizens and registries.
 	g.Registry = attributespg.NewStore(pool)
 	inbox := accountspg.NewInbox(pool)
-	g.Accounts, err = newAccounts(o, g.Registry, inbox)
-	if err != nil {
-		return fail(err)
-	}
 
 	// The OpenID Connect provider.
 	g.OIDCStore = oidcpg.NewStore(pool, oidc.NewFositeSession)
@@ -228,7 +240,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	// direction, built in order (package consentlink).
 	forConsent, err := consentlink.NewProvider(consentlink.Config{
 		Store: g.OIDCStore, Clients: g.OIDCStore, Keys: g.Keys, PairwiseKey: secrets.PairwiseKey,
-		Accounts: g.Accounts, Registry: g.Registry, Documents: g.Registry, Logger: logger,
+		Accounts: accountspg.Accounts{Store: accountspg.NewStore(pool)}, Registry: g.Registry, Documents: g.Registry, Logger: logger,
 	})
 	if err != nil {
 		return fail(err)
@@ -251,6 +263,12 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Store: consentpg.NewStore(pool), Audit: o.Audit, Tokens: forConsent, Logout: logoutSender,
 		Signer: forConsent, Issuer: cfg.Issuer, Now: o.Now, TTL: cfg.Consent.TTL.D(),
 	})
+	if err != nil {
+		return fail(err)
+	}
+	// Citizens: a lock ends the account's tokens and tells its relying
+	// parties, whoever locks (accounts.Service.Lock).
+	g.Accounts, err = newAccounts(o, g.Registry, inbox, lockCascade{tokens: g.OIDCStore, consent: g.Consent})
 	if err != nil {
 		return fail(err)
 	}
@@ -419,7 +437,8 @@ func every(ctx context.Context, interval time.Duration, fn func(context.Context)
 
 // endLockedSignIns ends the browser sign-in of an account that was locked
 // after it signed in: a lock must end every session at once (Decree 59
-// art. 19). Tokens are revoked by LockAccount; this covers the browser.
+// art. 19), and a sign-in the lock ended stays ended after an unlock
+// (accounts.Account.SignInEnded). accounts.Service.Lock ends the tokens.
 func (g *Gateway) endLockedSignIns(sessions *scs.SessionManager, logger *slog.Logger) mux.MiddlewareFunc {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -430,7 +449,7 @@ func (g *Gateway) endLockedSignIns(sessions *scs.SessionManager, logger *slog.Lo
 					http.Error(w, "temporarily unavailable, request id "+httpx.RequestIDFrom(r.Context()), http.StatusServiceUnavailable)
 					return
 				}
-				if err != nil || a.Status == accounts.Locked {
+				if err != nil || a.Status == accounts.Locked || a.SignInEnded(l.AuthTime) {
 					_ = sessions.Destroy(r.Context())
 					http.Redirect(w, r, accountsweb.PathLogin, http.StatusSeeOther)
 					return
@@ -450,27 +469,13 @@ func (g *Gateway) LockAccount(ctx context.Context, personalID, reason string, by
 	if err != nil {
 		return accounts.Account{}, err
 	}
-	return g.lock(ctx, a.ID, reason, by)
+	return g.Accounts.Lock(ctx, a.ID, reason, by)
 }
 
 // lockAccountID is LockAccount by account id (the citizen's own lock page).
 func (g *Gateway) lockAccountID(ctx context.Context, accountID, reason string, by accounts.Actor) error {
-	_, err := g.lock(ctx, accountID, reason, by)
+	_, err := g.Accounts.Lock(ctx, accountID, reason, by)
 	return err
-}
-
-func (g *Gateway) lock(ctx context.Context, accountID, reason string, by accounts.Actor) (accounts.Account, error) {
-	a, err := g.Accounts.Lock(ctx, accountID, reason, by)
-	if err != nil {
-		return accounts.Account{}, err
-	}
-	if _, err := g.OIDCStore.RevokeAccount(ctx, a.ID); err != nil {
-		return a, fmt.Errorf("gateway: revoke tokens of locked account: %w", err)
-	}
-	if err := g.Consent.EndSessions(ctx, a.ID, "", consent.LogoutAccountLocked); err != nil {
-		return a, fmt.Errorf("gateway: back-channel logout of locked account: %w", err)
-	}
-	return a, nil
 }
 
 // UnlockAccount unlocks an account (at the commune police or in the app).

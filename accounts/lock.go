@@ -1,0 +1,97 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dinhdanh/dinhdanh/audit"
+)
+
+// TokenRevoker ends every token, code and grant issued for an account at
+// every relying party (the OpenID Connect provider's token store).
+type TokenRevoker interface {
+	RevokeAccount(ctx context.Context, accountID string) (int64, error)
+}
+
+// LogoutNotifier tells the relying parties that hold a sign-in of the
+// account that it ended (OpenID Connect Back-Channel Logout 1.0), for those
+// that registered for it.
+type LogoutNotifier interface {
+	AccountLocked(ctx context.Context, accountID string) error
+}
+
+// LogoutFunc adapts a function to LogoutNotifier.
+type LogoutFunc func(ctx context.Context, accountID string) error
+
+// AccountLocked implements LogoutNotifier.
+func (f LogoutFunc) AccountLocked(ctx context.Context, accountID string) error {
+	return f(ctx, accountID)
+}
+
+// ErrNoLockCascade: the service was built without Config.Tokens and
+// Config.Logout, so it cannot lock (a lock that left tokens alive would
+// promise what it does not do).
+var ErrNoLockCascade = errors.New("accounts: locking needs token revocation and logout notification")
+
+// cascadeTimeout bounds the work a lock does beyond its own row.
+const cascadeTimeout = 30 * time.Second
+
+// Lock locks the account (Decree 69/2024 art. 15: at the holder's request,
+// on breach of the terms, when the ID card is revoked, on death) and ends
+// everything it holds at once (Decree 59/2022 art. 19), whoever asked (the
+// citizen, an officer, the CLI, the app): in the lock's own transaction,
+// the status and the end of every browser sign-in made before now (an
+// unlock does not revive them); then every token and grant at every relying
+// party, and back-channel logout to those registered for it. reason is a
+// short code such as "holder_request", "lost_phone", "card_revoked".
+//
+// The cascade runs after the lock committed, on a context the caller cannot
+// cancel: a citizen who closes the page must not leave tokens alive. Until
+// it has run, the locked status alone already refuses every token and
+// sign-in; an error from it is returned with the locked account.
+func (s *Service) Lock(ctx context.Context, id, reason string, by Actor) (Account, error) {
+	if s.tokens == nil || s.logout == nil {
+		return Account{}, ErrNoLockCascade
+	}
+	now := s.now().UTC()
+	a, err := s.update(ctx, id, func(r *Record) (audit.Event, error) {
+		r.Status, r.LockReason = Locked, reason
+		r.SignInsEndedAt = &now
+		e := by.event(audit.AccountLocked, r.ID, audit.Success)
+		e.Reason = reason
+		return e, nil
+	})
+	if err != nil {
+		return Account{}, fmt.Errorf("accounts: lock: %w", err)
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cascadeTimeout)
+	defer cancel()
+	if _, err := s.tokens.RevokeAccount(cctx, a.ID); err != nil {
+		return a, fmt.Errorf("accounts: lock: revoke tokens: %w", err)
+	}
+	if err := s.logout.AccountLocked(cctx, a.ID); err != nil {
+		return a, fmt.Errorf("accounts: lock: back-channel logout: %w", err)
+	}
+	return a, nil
+}
+
+// Unlock returns a locked account to active (or pending, if it was never
+// activated). Sign-ins ended by the lock stay ended.
+func (s *Service) Unlock(ctx context.Context, id string, by Actor) (Account, error) {
+	a, err := s.update(ctx, id, func(r *Record) (audit.Event, error) {
+		if r.Status != Locked {
+			return audit.Event{}, fmt.Errorf("%w: account is not locked", ErrInvalid)
+		}
+		r.Status, r.LockReason = Pending, ""
+		if r.ActivatedAt != nil {
+			r.Status = Active
+		}
+		return by.event(audit.AccountUnlocked, r.ID, audit.Success), nil
+	})
+	if err != nil {
+		return Account{}, fmt.Errorf("accounts: unlock: %w", err)
+	}
+	return a, nil
+}
