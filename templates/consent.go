@@ -1,6 +1,10 @@
 package templates
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/dinhdanh/dinhdanh/assurance"
+)
 
 // ConsentItem is one attribute on the consent screen or the account page:
 // its label (a message key), the citizen's own value as the service would
@@ -73,8 +77,8 @@ func init() {
 		"consent.kind.bank":           {"Ngân hàng", "Bank"},
 		"consent.kind.other":          {"Tổ chức khác", "Other organisation"},
 
-		"consent.acr.urn:vn:eid:loa:1": {"Mức độ 1", "Level 1"},
-		"consent.acr.urn:vn:eid:loa:2": {"Mức độ 2", "Level 2"},
+		"consent.acr." + assurance.ACR1: {"Mức độ 1", "Level 1"},
+		"consent.acr." + assurance.ACR2: {"Mức độ 2", "Level 2"},
 
 		"consent.scope.openid":         {"Xác nhận danh tính của bạn khi đăng nhập", "Confirm your identity when you sign in"},
 		"consent.scope.offline_access": {"Tiếp tục truy cập khi bạn không trực tuyến", "Keep access while you are not online"},

@@ -8,6 +8,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
+	"github.com/dinhdanh/dinhdanh/assurance"
 )
 
 // Session keys of the sign-in flow. The completed sign-in itself is
@@ -22,7 +23,7 @@ const (
 // a second factor.
 type pendingSignIn struct {
 	AccountID  string            `json:"account_id"`
-	Level      int               `json:"level"`
+	Level      assurance.Level   `json:"level"`
 	Factors    []accounts.Factor `json:"factors"`
 	PasswordAt time.Time         `json:"password_at"`
 	// Method is the factor the page shows; SMSSentTo the masked phone a

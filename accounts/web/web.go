@@ -210,7 +210,7 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	putPending(ctx, h.Sessions, pendingSignIn{
-		AccountID: si.Account.ID, Level: int(si.Account.Level), Factors: si.Factors,
+		AccountID: si.Account.ID, Level: si.Account.Level, Factors: si.Factors,
 		PasswordAt: h.now(), Method: si.Factors[0],
 	})
 	http.Redirect(w, r, PathVerify, http.StatusSeeOther)

@@ -30,6 +30,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
@@ -207,7 +208,7 @@ func load(ctx context.Context, c config, store *postgres.Store, key *audit.Key) 
 			ev, err := audit.Normalize(audit.Event{
 				Time: at, Type: types[rng.IntN(len(types))], ActorKind: audit.Citizen, ActorID: citizen,
 				AccountID: citizen, ClientID: clients[rng.IntN(len(clients))], Scopes: []string{"openid", "profile"},
-				ACR: "urn:vn:eid:loa:2", Outcome: audit.Success, IP: "203.0.113.7",
+				ACR: assurance.ACR2, Outcome: audit.Success, IP: "203.0.113.7",
 				UserAgent: "Mozilla/5.0 (Linux; Android 14) VNeID/2.1", RequestID: fmt.Sprintf("req-%d", i),
 			}, at)
 			if err != nil {
