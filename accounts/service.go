@@ -17,6 +17,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/personalid"
 )
 
 // Config is what a Service is built from.
@@ -180,7 +181,7 @@ func ValidPhone(phone string) bool { return e164.MatchString(phone) }
 // number agrees with the person's date of birth and gender.
 func (s *Service) Create(ctx context.Context, in NewAccount, by Actor) (Account, error) {
 	now := s.clock()
-	if _, err := ParsePersonalID(in.PersonalID); err != nil {
+	if _, err := personalid.Parse(in.PersonalID); err != nil {
 		return Account{}, err
 	}
 	if s.registry == nil {
@@ -193,7 +194,7 @@ func (s *Service) Create(ctx context.Context, in NewAccount, by Actor) (Account,
 	if err != nil {
 		return Account{}, fmt.Errorf("accounts: create: %w", err)
 	}
-	if err := ValidatePersonalID(in.PersonalID, person.BirthDate, person.Gender); err != nil {
+	if err := personalid.Validate(in.PersonalID, person.BirthDate, person.Gender); err != nil {
 		return Account{}, err
 	}
 	if Age(person.BirthDate, now) < 14 {
@@ -216,7 +217,7 @@ func (s *Service) Create(ctx context.Context, in NewAccount, by Actor) (Account,
 // NewRecord checks in and builds the record Create would store, with a new
 // id and the password hashed. The importer uses it for bulk loads.
 func (s *Service) NewRecord(in NewAccount, now time.Time) (Record, error) {
-	if _, err := ParsePersonalID(in.PersonalID); err != nil {
+	if _, err := personalid.Parse(in.PersonalID); err != nil {
 		return Record{}, err
 	}
 	if !in.Level.Valid() {
@@ -518,7 +519,7 @@ func (r SignInRequest) event(t audit.EventType, accountID string, o audit.Outcom
 func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignIn, error) {
 	now := s.clock()
 	pid := strings.TrimSpace(req.PersonalID)
-	_, parseErr := ParsePersonalID(pid)
+	_, parseErr := personalid.Parse(pid)
 	acctKey := ThrottleKey{Scope: ScopeAccount, Key: pid}
 	if parseErr != nil {
 		acctKey.Key = "" // not a login name: count against the address only

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/internal/testclock"
+	"github.com/dinhdanh/dinhdanh/personalid"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
@@ -148,7 +149,7 @@ func New(t testing.TB, pool *pgxpool.Pool, sender accounts.Sender) *Env {
 // year and gender are decoded from the number; born 17 May).
 func Person(t testing.TB, pid, name string) attributes.Person {
 	t.Helper()
-	p, err := accounts.ParsePersonalID(pid)
+	p, err := personalid.Parse(pid)
 	require.NoError(t, err)
 	return attributes.Person{
 		PersonalID: pid, FullName: name, BirthDate: time.Date(p.BirthYear, 5, 17, 0, 0, 0, 0, time.UTC),

@@ -5,8 +5,8 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/attributes"
+	"github.com/dinhdanh/dinhdanh/personalid"
 )
 
 // GeneratedPassword is the password of every generated citizen's account.
@@ -47,7 +47,7 @@ var (
 // GeneratedPassword and a unique phone +8498xxxxxxx).
 func Generate(n int, seed uint64) []Record {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	provinces := accounts.Provinces()
+	provinces := personalid.Provinces()
 	used := map[string]bool{}
 	var adults []int
 	out := make([]Record, 0, n)
@@ -64,7 +64,7 @@ func Generate(n int, seed uint64) []Record {
 			birth = generatedEpoch.AddDate(-15-rng.IntN(70), -rng.IntN(12), -rng.IntN(28))
 		}
 		prov := provinces[rng.IntN(len(provinces))]
-		g, _ := accounts.CenturyGenderDigit(birth.Year(), gender)
+		g, _ := personalid.CenturyGenderDigit(birth.Year(), gender)
 		var pid string
 		for {
 			pid = fmt.Sprintf("%s%d%02d%06d", prov.Code, g, birth.Year()%100, 100000+rng.IntN(900000))

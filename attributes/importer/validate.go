@@ -9,6 +9,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/attributes"
+	"github.com/dinhdanh/dinhdanh/personalid"
 )
 
 // item is a validated line, ready to write.
@@ -84,11 +85,11 @@ func check(rec Record, today time.Time) (item, []error) {
 	p.Gender = gender
 	switch {
 	case err == nil && gerr == nil:
-		if verr := accounts.ValidatePersonalID(rec.PersonalID, birth, gender); verr != nil {
+		if verr := personalid.Validate(rec.PersonalID, birth, gender); verr != nil {
 			add(fmt.Errorf("personal_id %q: %w", rec.PersonalID, verr))
 		}
 	default:
-		if _, perr := accounts.ParsePersonalID(rec.PersonalID); perr != nil {
+		if _, perr := personalid.Parse(rec.PersonalID); perr != nil {
 			add(fmt.Errorf("personal_id %q: %w", rec.PersonalID, perr))
 		}
 	}
@@ -132,7 +133,7 @@ func check(rec Record, today time.Time) (item, []error) {
 		}
 		if p.GuardianID == p.PersonalID {
 			add(errors.New("guardian_id is the person's own number"))
-		} else if _, err := accounts.ParsePersonalID(p.GuardianID); err != nil {
+		} else if _, err := personalid.Parse(p.GuardianID); err != nil {
 			add(fmt.Errorf("guardian_id %q: %w", p.GuardianID, err))
 		}
 	} else {

@@ -13,6 +13,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
+	"github.com/dinhdanh/dinhdanh/personalid"
 )
 
 // Accounts resolves a citizen's personal identification number
@@ -63,7 +64,7 @@ func (h *Handler) officerLookup(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	pid := strings.TrimSpace(q.Get("personal_id"))
-	if _, err := accounts.ParsePersonalID(pid); err != nil {
+	if _, err := personalid.Parse(pid); err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{"invalid_request", "personal_id must be a 12-digit personal identification number"})
 		return
 	}

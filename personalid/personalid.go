@@ -1,4 +1,4 @@
-package accounts
+package personalid
 
 import (
 	"errors"
@@ -13,17 +13,17 @@ import (
 // Personal identification number errors. Each says what is wrong without
 // repeating the number, so they can be logged and shown.
 var (
-	ErrPersonalIDLength   = errors.New("accounts: personal id number must have 12 digits")
-	ErrPersonalIDDigits   = errors.New("accounts: personal id number must contain digits only")
-	ErrPersonalIDProvince = errors.New("accounts: personal id number has an unknown province code")
-	ErrPersonalIDYear     = errors.New("accounts: personal id number does not match the year of birth")
-	ErrPersonalIDGender   = errors.New("accounts: personal id number does not match the gender")
+	ErrLength   = errors.New("personalid: personal id number must have 12 digits")
+	ErrDigits   = errors.New("personalid: personal id number must contain digits only")
+	ErrProvince = errors.New("personalid: personal id number has an unknown province code")
+	ErrYear     = errors.New("personalid: personal id number does not match the year of birth")
+	ErrGender   = errors.New("personalid: personal id number does not match the gender")
 	// ErrBirthYearRange: the century-and-gender digit encodes only the years
 	// 1900 to 2399 (births before 1900 are not encoded).
-	ErrBirthYearRange = errors.New("accounts: year of birth cannot be encoded in a personal id number (1900 to 2399 only)")
+	ErrBirthYearRange = errors.New("personalid: year of birth cannot be encoded in a personal id number (1900 to 2399 only)")
 )
 
-// PersonalID is a parsed 12-digit personal identification number
+// ID is a parsed 12-digit personal identification number
 // `PPP G YY RRRRRR` (Law on Identification 2023 art. 12; Decree
 // 137/2015/ND-CP art. 7; Circular 07/2016/TT-BCA art. 7 and Appendix I, kept
 // by Circular 59/2021/TT-BCA):
@@ -41,7 +41,7 @@ var (
 // code of the province where they were first registered as residents (the
 // province of the immigration office); every other rule is the same, and no
 // country code is accepted in PPP.
-type PersonalID struct {
+type ID struct {
 	Number       string // the 12 digits
 	ProvinceCode string // PPP, e.g. "001"
 	Gender       attributes.Gender
@@ -50,26 +50,26 @@ type PersonalID struct {
 }
 
 // String returns the 12 digits.
-func (p PersonalID) String() string { return p.Number }
+func (p ID) String() string { return p.Number }
 
 // Province returns the name of the province of birth registration.
-func (p PersonalID) Province() string { return provinces[p.ProvinceCode] }
+func (p ID) Province() string { return provinces[p.ProvinceCode] }
 
-// ParsePersonalID checks the shape of a personal identification number: 12
+// Parse checks the shape of a personal identification number: 12
 // ASCII digits and a known province code. Every century-and-gender digit
 // is meaningful, so any digit there decodes to a year and gender.
-func ParsePersonalID(s string) (PersonalID, error) {
+func Parse(s string) (ID, error) {
 	if utf8.RuneCountInString(s) != 12 {
-		return PersonalID{}, ErrPersonalIDLength
+		return ID{}, ErrLength
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
-			return PersonalID{}, ErrPersonalIDDigits
+			return ID{}, ErrDigits
 		}
 	}
 	code := s[:3]
 	if _, ok := provinces[code]; !ok {
-		return PersonalID{}, fmt.Errorf("%w %s", ErrPersonalIDProvince, code)
+		return ID{}, fmt.Errorf("%w %s", ErrProvince, code)
 	}
 	g := int(s[3] - '0')
 	yy := int(s[4]-'0')*10 + int(s[5]-'0')
@@ -77,7 +77,7 @@ func ParsePersonalID(s string) (PersonalID, error) {
 	if g%2 == 1 {
 		gender = attributes.Female
 	}
-	return PersonalID{
+	return ID{
 		Number:       s,
 		ProvinceCode: code,
 		Gender:       gender,
@@ -97,16 +97,16 @@ func CenturyGenderDigit(year int, gender attributes.Gender) (int, error) {
 	case attributes.Female:
 		d++
 	default:
-		return 0, fmt.Errorf("accounts: unknown gender %q", gender)
+		return 0, fmt.Errorf("personalid: unknown gender %q", gender)
 	}
 	return d, nil
 }
 
-// ValidatePersonalID checks id's shape and that its century digit and year
+// Validate checks id's shape and that its century digit and year
 // agree with birth and its gender digit with gender. birth is a date: its
 // calendar year is read in its own location.
-func ValidatePersonalID(id string, birth time.Time, gender attributes.Gender) error {
-	p, err := ParsePersonalID(id)
+func Validate(id string, birth time.Time, gender attributes.Gender) error {
+	p, err := Parse(id)
 	if err != nil {
 		return err
 	}
@@ -115,10 +115,10 @@ func ValidatePersonalID(id string, birth time.Time, gender attributes.Gender) er
 		return err
 	}
 	if p.BirthYear != year {
-		return ErrPersonalIDYear
+		return ErrYear
 	}
 	if p.Gender != gender {
-		return ErrPersonalIDGender
+		return ErrGender
 	}
 	return nil
 }
