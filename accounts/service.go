@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -806,14 +805,6 @@ func (s *Service) SendSMSCode(ctx context.Context, req SMSRequest) (string, erro
 // SignedOut records that the holder signed out of a browser session.
 func (s *Service) SignedOut(ctx context.Context, accountID string, by Actor) error {
 	return s.record(ctx, by.event(audit.SignedOut, accountID, audit.Success))
-}
-
-// DeriveKey derives a purpose-bound 32-byte key from a root secret with
-// HMAC-SHA-256, for deployments that keep one root secret.
-func DeriveKey(root []byte, purpose string) []byte {
-	m := hmac.New(sha256.New, root)
-	m.Write([]byte("dinhdanh/" + purpose))
-	return m.Sum(nil)
 }
 
 // Purge deletes SMS codes that expired a day ago or more, throttles left

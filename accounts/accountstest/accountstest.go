@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dinhdanh/dinhdanh/internal/testclock"
-	"github.com/dinhdanh/dinhdanh/personalid"
-
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
@@ -20,6 +17,9 @@ import (
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/audit/audittest"
+	"github.com/dinhdanh/dinhdanh/internal/keyderive"
+	"github.com/dinhdanh/dinhdanh/internal/testclock"
+	"github.com/dinhdanh/dinhdanh/personalid"
 )
 
 // Recorder is the spy audit.Recorder with the accounts tests' view of it.
@@ -138,7 +138,7 @@ func New(t testing.TB, pool *pgxpool.Pool, sender accounts.Sender) *Env {
 	svc, err := accounts.New(accounts.Config{
 		Store: env.Store, Registry: env.Registry, Audit: env.Audit, Sender: sender,
 		Now: env.Clock.Now, Argon2Params: Params, TOTPKey: env.TOTPKey,
-		CodeKey: accounts.DeriveKey(env.TOTPKey, "test-sms"),
+		CodeKey: keyderive.Key(env.TOTPKey, "test-sms"),
 	})
 	require.NoError(t, err)
 	env.Service = svc

@@ -36,6 +36,7 @@ import (
 	consentweb "github.com/dinhdanh/dinhdanh/consent/web"
 	"github.com/dinhdanh/dinhdanh/internal/demorp"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
+	"github.com/dinhdanh/dinhdanh/internal/keyderive"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	"github.com/dinhdanh/dinhdanh/internal/schema"
 	"github.com/dinhdanh/dinhdanh/internal/server"
@@ -156,8 +157,8 @@ func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbo
 		Store: accountspg.NewStore(o.Pool), Registry: registry, Audit: o.Audit, Sender: sender,
 		Logger: o.Logger, Now: o.Now,
 		Argon2Params: accounts.Argon2Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Iterations, Threads: cfg.Argon2.Parallelism, SaltLen: 16, KeyLen: 32},
-		TOTPKey:      accounts.DeriveKey(secrets.EncryptionKey, "totp"),
-		CodeKey:      accounts.DeriveKey(secrets.SessionKey, "sms-code"),
+		TOTPKey:      keyderive.Key(secrets.EncryptionKey, "totp"),
+		CodeKey:      keyderive.Key(secrets.SessionKey, "sms-code"),
 		Issuer:       "Định danh điện tử",
 		Lockout: accounts.LockoutPolicy{
 			AccountFailures: cfg.Lockout.MaxPerAccount, IPFailures: cfg.Lockout.MaxPerAddress, Window: cfg.Lockout.Window.D(),
@@ -213,7 +214,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	// The OpenID Connect provider.
 	g.OIDCStore = oidcpg.NewStore(pool, oidc.NewFositeSession)
 	g.Keys, err = oidc.NewKeys(ctx, oidc.KeysConfig{
-		Store: g.OIDCStore, EncryptionKey: accounts.DeriveKey(secrets.EncryptionKey, "signing-keys"),
+		Store: g.OIDCStore, EncryptionKey: keyderive.Key(secrets.EncryptionKey, "signing-keys"),
 		SignDelay: cfg.Keys.ActivationDelay.D(), Retention: cfg.Tokens.IDTokenTTL.D() + time.Hour,
 		RSABits: 3072, Now: o.Now, Logger: logger,
 	})
@@ -257,7 +258,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	link.SetConsent(g.Consent)
 	g.Provider, err = oidc.NewProvider(oidc.Config{
 		Issuer: cfg.Issuer, Store: g.OIDCStore, Keys: g.Keys, Hasher: hasher,
-		TokenSecret: accounts.DeriveKey(secrets.SessionKey, "fosite-tokens"), PairwiseKey: secrets.PairwiseKey,
+		TokenSecret: keyderive.Key(secrets.SessionKey, "fosite-tokens"), PairwiseKey: secrets.PairwiseKey,
 		Accounts: g.Accounts, Registry: g.Registry, Documents: g.Registry, Audit: o.Audit,
 		Consent: link.Decider(), BackchannelLogout: true,
 		AccessTokenLifespan: cfg.Tokens.AccessTTL.D(), RefreshTokenLifespan: cfg.Tokens.RefreshTTL.D(),
