@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	"github.com/dinhdanh/dinhdanh/biometrics"
 	"github.com/dinhdanh/dinhdanh/oidc"
+	"github.com/dinhdanh/dinhdanh/population"
 )
 
 // TestSignInConsentRefreshAndRevoke is issue 5's real browser test: the
@@ -37,8 +37,8 @@ func TestSignInConsentRefreshAndRevoke(t *testing.T) {
 
 	// Personal id number and password.
 	b.do("type the personal id number and password",
-		chromedp.SendKeys(chromedp.CSS("#personal_id"), importer.DemoLevel2ID),
-		chromedp.SendKeys(chromedp.CSS("#password"), importer.DemoPassword),
+		chromedp.SendKeys(chromedp.CSS("#personal_id"), population.DemoLevel2ID),
+		chromedp.SendKeys(chromedp.CSS("#password"), population.DemoPassword),
 	)
 	b.follow(`form[action="/login"] button[type=submit]`, "#code")
 	b.requireAt(e.gatewayURL + "/login/verify")
@@ -49,7 +49,7 @@ func TestSignInConsentRefreshAndRevoke(t *testing.T) {
 	b.screenshot("second-factor")
 
 	// The authenticator app's code.
-	code, err := totp.GenerateCode(importer.DemoTOTPSecret, time.Now())
+	code, err := totp.GenerateCode(population.DemoTOTPSecret, time.Now())
 	require.NoError(t, err)
 	b.do("type the authenticator code", chromedp.SendKeys(chromedp.CSS("#code"), code))
 	b.follow(`form[action="/login/verify"] button[type=submit]`, `form[action="/consent"]`)
@@ -60,7 +60,7 @@ func TestSignInConsentRefreshAndRevoke(t *testing.T) {
 	assert.Contains(t, b.text("main h1"), "Cổng dịch vụ công (minh hoạ)")
 	items := b.text("table.items")
 	assert.Contains(t, items, "Nguyễn Văn An")
-	assert.Contains(t, items, importer.DemoLevel2ID)
+	assert.Contains(t, items, population.DemoLevel2ID)
 	require.True(t, b.checked("#claim-nationality"), "voluntary claims start ticked")
 	b.do("untick nationality", chromedp.Click(chromedp.CSS("#claim-nationality")))
 	require.False(t, b.checked("#claim-nationality"))
@@ -78,7 +78,7 @@ func TestSignInConsentRefreshAndRevoke(t *testing.T) {
 	assert.Equal(t, e.gatewayURL, idToken["iss"])
 	assert.Contains(t, idToken["aud"], demoClientID)
 	assert.Equal(t, "Nguyễn Văn An", userinfo["name"], "the ticked claims are released")
-	assert.Equal(t, importer.DemoLevel2ID, userinfo["personal_id_number"])
+	assert.Equal(t, population.DemoLevel2ID, userinfo["personal_id_number"])
 	assert.NotContains(t, idToken, "nationality", "the unticked claim stays out of the ID token")
 	assert.NotContains(t, userinfo, "nationality", "the unticked claim stays out of userinfo")
 	assert.NotContains(t, b.html(), biometrics.SentinelPrefix, "no biometric data reaches the relying party")
@@ -125,8 +125,8 @@ func TestLevel1CitizenCannotReachLevel2(t *testing.T) {
 	assert.Contains(t, b.text(`form[action="/login"] button[type=submit]`), "Sign in")
 
 	b.do("type the personal id number and password",
-		chromedp.SendKeys(chromedp.CSS("#personal_id"), importer.DemoLevel1ID),
-		chromedp.SendKeys(chromedp.CSS("#password"), importer.DemoPassword),
+		chromedp.SendKeys(chromedp.CSS("#personal_id"), population.DemoLevel1ID),
+		chromedp.SendKeys(chromedp.CSS("#password"), population.DemoPassword),
 	)
 	b.follow(`form[action="/login"] button[type=submit]`, `form[action="/login/sms"]`)
 	assert.Equal(t, "Two-step verification", b.text("main h1"))

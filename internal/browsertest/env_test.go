@@ -23,13 +23,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
-	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	"github.com/dinhdanh/dinhdanh/audit"
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/internal/gateway"
 	"github.com/dinhdanh/dinhdanh/internal/pgtest"
+	"github.com/dinhdanh/dinhdanh/population"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -95,10 +95,10 @@ func newEnv(t *testing.T) *env {
 	require.NoError(t, err)
 	t.Cleanup(e.g.Close)
 
-	err = importer.LoadDemo(ctx, importer.Target{
+	err = population.LoadDemo(ctx, population.Target{
 		Pool: db.App, Accounts: e.g.Accounts, Audit: log, Logger: logger,
 		Biometrics: biometricspg.NewStore(db.App, nil),
-	}, importer.DemoOptions{Generated: -1})
+	}, population.DemoOptions{Generated: -1})
 	require.NoError(t, err)
 	rp, err := e.g.DemoRelyingParty(ctx, e.rpURL)
 	require.NoError(t, err)

@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	"github.com/dinhdanh/dinhdanh/biometrics"
+	"github.com/dinhdanh/dinhdanh/population"
 	"github.com/dinhdanh/dinhdanh/sharing"
 )
 
@@ -40,7 +40,7 @@ func TestActivateThenSignIn(t *testing.T) {
 	b.open(e.gatewayURL+"/activate", "#activate-start #personal_id")
 	assert.Equal(t, "Kích hoạt tài khoản", b.text("main h1"))
 	b.do("type the personal id number and phone",
-		chromedp.SendKeys(chromedp.CSS("#personal_id"), importer.DemoPendingID),
+		chromedp.SendKeys(chromedp.CSS("#personal_id"), population.DemoPendingID),
 		chromedp.SendKeys(chromedp.CSS("#phone"), phone),
 	)
 	b.follow("#activate-submit", "#activate-code #code")
@@ -79,8 +79,8 @@ func TestActivateThenSignIn(t *testing.T) {
 	b.follow("#activate-signin", "#personal_id")
 	b.requireAt(e.gatewayURL + "/login")
 	b.do("type the personal id number and password",
-		chromedp.SendKeys(chromedp.CSS("#personal_id"), importer.DemoPendingID),
-		chromedp.SendKeys(chromedp.CSS("#password"), importer.DemoPassword),
+		chromedp.SendKeys(chromedp.CSS("#personal_id"), population.DemoPendingID),
+		chromedp.SendKeys(chromedp.CSS("#password"), population.DemoPassword),
 	)
 	b.follow(`form[action="/login"] button[type=submit]`, `form[action="/login/sms"]`)
 	sent := e.smsCount(t, e164)
@@ -113,11 +113,11 @@ func TestShareAndVerify(t *testing.T) {
 	b.open(e.gatewayURL+"/login?return_to=/account/share", "#personal_id")
 	noBiometrics("the sign-in page")
 	b.do("type the personal id number and password",
-		chromedp.SendKeys(chromedp.CSS("#personal_id"), importer.DemoLevel2ID),
-		chromedp.SendKeys(chromedp.CSS("#password"), importer.DemoPassword),
+		chromedp.SendKeys(chromedp.CSS("#personal_id"), population.DemoLevel2ID),
+		chromedp.SendKeys(chromedp.CSS("#password"), population.DemoPassword),
 	)
 	b.follow(`form[action="/login"] button[type=submit]`, "#code")
-	code, err := totp.GenerateCode(importer.DemoTOTPSecret, time.Now())
+	code, err := totp.GenerateCode(population.DemoTOTPSecret, time.Now())
 	require.NoError(t, err)
 	b.do("type the authenticator code", chromedp.SendKeys(chromedp.CSS("#code"), code))
 	b.follow(`form[action="/login/verify"] button[type=submit]`, "#share-create")

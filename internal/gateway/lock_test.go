@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
-	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	"github.com/dinhdanh/dinhdanh/audit"
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
+	"github.com/dinhdanh/dinhdanh/population"
 )
 
 var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
@@ -23,7 +23,7 @@ var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 func TestCitizenLocksOwnAccount(t *testing.T) {
 	srv, g, db := newGatewayWithParts(t)
 	ctx := t.Context()
-	require.NoError(t, importer.LoadDemo(ctx, importer.Target{Pool: db.App, Accounts: g.Accounts, Audit: g.Audit}, importer.DemoOptions{Generated: -1}))
+	require.NoError(t, population.LoadDemo(ctx, population.Target{Pool: db.App, Accounts: g.Accounts, Audit: g.Audit}, population.DemoOptions{Generated: -1}))
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
 
@@ -50,10 +50,10 @@ func TestCitizenLocksOwnAccount(t *testing.T) {
 		status                int
 		want                  string
 	}{
-		{"no CSRF token", importer.DemoPassword, "-", http.StatusForbidden, ""},
+		{"no CSRF token", population.DemoPassword, "-", http.StatusForbidden, ""},
 		{"wrong password", "wrong password!", "", http.StatusUnauthorized, "không đúng"},
-		{"right password", importer.DemoPassword, "", http.StatusOK, "Tài khoản của bạn đã bị khóa"},
-		{"again", importer.DemoPassword, "", http.StatusOK, "đã bị khóa."},
+		{"right password", population.DemoPassword, "", http.StatusOK, "Tài khoản của bạn đã bị khóa"},
+		{"again", population.DemoPassword, "", http.StatusOK, "đã bị khóa."},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -61,18 +61,18 @@ func TestCitizenLocksOwnAccount(t *testing.T) {
 			if tc.token == "-" {
 				tok = ""
 			}
-			status, body := post("/lock", url.Values{"csrf_token": {tok}, "personal_id": {importer.DemoLevel2ID}, "password": {tc.password}, "reason": {"lost_phone"}})
+			status, body := post("/lock", url.Values{"csrf_token": {tok}, "personal_id": {population.DemoLevel2ID}, "password": {tc.password}, "reason": {"lost_phone"}})
 			require.Equal(t, tc.status, status, body)
 			require.Contains(t, body, tc.want)
 		})
 	}
 
-	a, err := g.Accounts.ByPersonalID(ctx, importer.DemoLevel2ID)
+	a, err := g.Accounts.ByPersonalID(ctx, population.DemoLevel2ID)
 	require.NoError(t, err)
 	require.Equal(t, accounts.Locked, a.Status)
 	require.Equal(t, "holder request: lost phone", a.LockReason)
 
-	status, body := post("/login", url.Values{"csrf_token": {form("/login")}, "personal_id": {importer.DemoLevel2ID}, "password": {importer.DemoPassword}})
+	status, body := post("/login", url.Values{"csrf_token": {form("/login")}, "personal_id": {population.DemoLevel2ID}, "password": {population.DemoPassword}})
 	require.NotEqual(t, http.StatusSeeOther, status)
 	require.Contains(t, body, "khóa")
 

@@ -16,10 +16,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
-	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	"github.com/dinhdanh/dinhdanh/audit"
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/biometrics"
+	"github.com/dinhdanh/dinhdanh/population"
 	"github.com/dinhdanh/dinhdanh/sharing"
 )
 
@@ -29,7 +29,7 @@ import (
 func TestShareCredentialThroughTheGateway(t *testing.T) {
 	srv, g, db := newGatewayWithParts(t)
 	ctx := t.Context()
-	require.NoError(t, importer.LoadDemo(ctx, importer.Target{Pool: db.App, Accounts: g.Accounts, Audit: g.Audit}, importer.DemoOptions{Generated: -1}))
+	require.NoError(t, population.LoadDemo(ctx, population.Target{Pool: db.App, Accounts: g.Accounts, Audit: g.Audit}, population.DemoOptions{Generated: -1}))
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
 	get := func(path string) (int, string) {
@@ -55,9 +55,9 @@ func TestShareCredentialThroughTheGateway(t *testing.T) {
 	// Signing in from the share page comes back to it.
 	status, body := get("/account/share")
 	require.Equal(t, http.StatusOK, status)
-	status, body = post("/login", url.Values{"csrf_token": {csrf(body)}, "personal_id": {importer.DemoLevel2ID}, "password": {importer.DemoPassword}})
+	status, body = post("/login", url.Values{"csrf_token": {csrf(body)}, "personal_id": {population.DemoLevel2ID}, "password": {population.DemoPassword}})
 	require.Equal(t, http.StatusOK, status, body)
-	code, err := accounts.TOTPCode(importer.DemoTOTPSecret, time.Now())
+	code, err := accounts.TOTPCode(population.DemoTOTPSecret, time.Now())
 	require.NoError(t, err)
 	status, body = post("/login/verify", url.Values{"csrf_token": {csrf(body)}, "method": {"otp"}, "code": {code}})
 	require.Equal(t, http.StatusOK, status, body)
@@ -79,7 +79,7 @@ func TestShareCredentialThroughTheGateway(t *testing.T) {
 	res.Body.Close()
 	v, err := sharing.Verify(token, keys, time.Now(), sharing.VerifyOptions{Issuer: "http://localhost:8080"})
 	require.NoError(t, err)
-	require.Equal(t, importer.DemoLevel2ID, v.Claims["personal_id_number"])
+	require.Equal(t, population.DemoLevel2ID, v.Claims["personal_id_number"])
 	require.Len(t, v.Claims, 3)
 
 	status, body = get("/verify?ui_locales=en")
@@ -88,7 +88,7 @@ func TestShareCredentialThroughTheGateway(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, body)
 	require.Contains(t, body, "Valid: the information below")
 
-	a, err := g.Accounts.ByPersonalID(ctx, importer.DemoLevel2ID)
+	a, err := g.Accounts.ByPersonalID(ctx, population.DemoLevel2ID)
 	require.NoError(t, err)
 	page, err := auditpg.NewStore(db.App, nil).History(ctx, a.ID, audit.Filter{Types: []audit.EventType{audit.CredentialIssued}})
 	require.NoError(t, err)

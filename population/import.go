@@ -1,4 +1,4 @@
-package importer
+package population
 
 import (
 	"context"
@@ -70,7 +70,7 @@ func Import(ctx context.Context, dst Target, r io.Reader, format Format) (Report
 	case JSONLines:
 		lines, bad = readJSONLines(r)
 	default:
-		return Report{}, fmt.Errorf("importer: unknown format %q", format)
+		return Report{}, fmt.Errorf("population: unknown format %q", format)
 	}
 	return importLines(ctx, dst, lines, bad)
 }
@@ -162,7 +162,7 @@ func importLines(ctx context.Context, dst Target, lines []line, bad []LineError)
 		if errors.As(err, &ve) {
 			return Report{}, err
 		}
-		return Report{}, fmt.Errorf("importer: nothing imported: %w", err)
+		return Report{}, fmt.Errorf("population: nothing imported: %w", err)
 	}
 	if dst.Logger != nil {
 		dst.Logger.InfoContext(ctx, "population imported", "people", rep.People, "documents", rep.Documents,
@@ -196,13 +196,13 @@ func accountRecords(svc *accounts.Service, items []item, now time.Time) ([]accou
 		}
 		rec, err := svc.NewRecord(it.account.in, now)
 		if err != nil {
-			return nil, fmt.Errorf("importer: line %d: %w", it.line, err)
+			return nil, fmt.Errorf("population: line %d: %w", it.line, err)
 		}
 		if pw := it.account.password; pw != "" {
 			h, ok := hashes[pw]
 			if !ok {
 				if h, err = svc.HashPassword(pw); err != nil {
-					return nil, fmt.Errorf("importer: line %d: %w", it.line, err)
+					return nil, fmt.Errorf("population: line %d: %w", it.line, err)
 				}
 				hashes[pw] = h
 			}
@@ -211,7 +211,7 @@ func accountRecords(svc *accounts.Service, items []item, now time.Time) ([]accou
 		if it.account.totp != "" {
 			sealed, err := svc.SealTOTPSecret(rec.ID, it.account.totp)
 			if err != nil {
-				return nil, fmt.Errorf("importer: line %d: %w", it.line, err)
+				return nil, fmt.Errorf("population: line %d: %w", it.line, err)
 			}
 			rec.TOTP = accounts.TOTPState{Secret: sealed, Confirmed: true}
 		}

@@ -1,4 +1,4 @@
-package importer
+package population
 
 import (
 	"bufio"
@@ -34,7 +34,7 @@ func FormatOf(name string) (Format, error) {
 	case ".jsonl", ".ndjson":
 		return JSONLines, nil
 	}
-	return "", fmt.Errorf("importer: %s: unknown format (use .csv or .jsonl)", name)
+	return "", fmt.Errorf("population: %s: unknown format (use .csv or .jsonl)", name)
 }
 
 // Record is one person of an import file, as written there: dates are
@@ -122,7 +122,7 @@ type ValidationError struct {
 
 func (e *ValidationError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "importer: %d bad line(s), nothing imported", len(e.Lines))
+	fmt.Fprintf(&b, "population: %d bad line(s), nothing imported", len(e.Lines))
 	for _, l := range e.Lines {
 		b.WriteString("\n  ")
 		b.WriteString(l.Error())

@@ -1,4 +1,4 @@
-package importer
+package population
 
 import (
 	"bytes"
@@ -52,7 +52,7 @@ type DemoOptions struct {
 // is safe to call on every start of `dinhdanh dev`.
 func LoadDemo(ctx context.Context, dst Target, opts DemoOptions) error {
 	if dst.Accounts == nil {
-		return errors.New("importer: demo: an accounts service is required")
+		return errors.New("population: demo: an accounts service is required")
 	}
 	_, err := dst.Accounts.ByPersonalID(ctx, DemoLevel2ID)
 	switch {
@@ -79,15 +79,15 @@ func LoadDemo(ctx context.Context, dst Target, opts DemoOptions) error {
 			lines = append(lines, line{next, r})
 		}
 		if _, err := importLines(ctx, dst, lines, nil); err != nil {
-			return fmt.Errorf("importer: demo: %w", err)
+			return fmt.Errorf("population: demo: %w", err)
 		}
 	default:
-		return fmt.Errorf("importer: demo: %w", err)
+		return fmt.Errorf("population: demo: %w", err)
 	}
 	if dst.Biometrics != nil {
 		n, err := dst.Biometrics.SeedDemoSentinels(ctx)
 		if err != nil {
-			return fmt.Errorf("importer: demo: %w", err)
+			return fmt.Errorf("population: demo: %w", err)
 		}
 		if dst.Logger != nil && n > 0 {
 			dst.Logger.InfoContext(ctx, "demo biometric sentinels seeded", "records", n)

@@ -1,4 +1,4 @@
-package importer_test
+package population_test
 
 import (
 	"bytes"
@@ -14,11 +14,11 @@ import (
 	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/accounts/accountstest"
 	"github.com/dinhdanh/dinhdanh/attributes"
-	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/biometrics"
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/pgtest"
+	"github.com/dinhdanh/dinhdanh/population"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -26,14 +26,14 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 type fixture struct {
 	db  *pgtest.DB
 	env *accountstest.Env
-	dst importer.Target
+	dst population.Target
 }
 
 func newFixture(t *testing.T) fixture {
 	t.Helper()
 	db := pgtest.New(t)
 	env := accountstest.New(t, db.App, nil)
-	return fixture{db: db, env: env, dst: importer.Target{
+	return fixture{db: db, env: env, dst: population.Target{
 		Pool: db.App, Accounts: env.Service, Audit: env.Audit, Now: env.Clock.Now,
 		Biometrics: biometricspg.NewStore(db.App, env.Clock.Now),
 	}}
@@ -50,42 +50,42 @@ func TestImportDemoFile(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
-	rep, err := importer.Import(ctx, f.dst, bytes.NewReader(importer.DemoFile()), importer.JSONLines)
+	rep, err := population.Import(ctx, f.dst, bytes.NewReader(population.DemoFile()), population.JSONLines)
 	require.NoError(t, err)
-	require.Equal(t, importer.Report{People: 6, Documents: 4, Accounts: 5}, rep)
+	require.Equal(t, population.Report{People: 6, Documents: 4, Accounts: 5}, rep)
 
-	an, err := f.env.Registry.Person(ctx, importer.DemoLevel2ID)
+	an, err := f.env.Registry.Person(ctx, population.DemoLevel2ID)
 	require.NoError(t, err)
 	require.Equal(t, "Nguyễn Văn An", an.FullName)
 	require.Equal(t, time.Date(1985, 3, 12, 0, 0, 0, 0, time.UTC), an.BirthDate)
 	require.Equal(t, "Quận Hoàn Kiếm", an.Residence.District)
-	deps, err := f.env.Registry.Dependents(ctx, importer.DemoLevel2ID)
+	deps, err := f.env.Registry.Dependents(ctx, population.DemoLevel2ID)
 	require.NoError(t, err)
 	require.Len(t, deps, 1)
-	require.Equal(t, importer.DemoChildID, deps[0].PersonalID)
-	docs, err := f.env.Registry.Documents(ctx, importer.DemoLevel2ID)
+	require.Equal(t, population.DemoChildID, deps[0].PersonalID)
+	docs, err := f.env.Registry.Documents(ctx, population.DemoLevel2ID)
 	require.NoError(t, err)
 	require.Len(t, docs, 4)
 	require.Equal(t, attributes.DrivingLicence, docs[0].Kind)
 	require.Equal(t, "A1,B2", docs[0].Fields["classes"])
-	kim, err := f.env.Registry.Person(ctx, importer.DemoForeignerID)
+	kim, err := f.env.Registry.Person(ctx, population.DemoForeignerID)
 	require.NoError(t, err)
 	require.Equal(t, "KR", kim.Nationality)
 
 	// The demo credentials work: password, then the documented TOTP secret.
-	si, err := f.env.Service.SignIn(ctx, accounts.SignInRequest{PersonalID: importer.DemoLevel2ID, Password: importer.DemoPassword, IP: "192.0.2.1"})
+	si, err := f.env.Service.SignIn(ctx, accounts.SignInRequest{PersonalID: population.DemoLevel2ID, Password: population.DemoPassword, IP: "192.0.2.1"})
 	require.NoError(t, err)
 	require.Equal(t, accounts.Level2, si.Account.Level)
 	require.Equal(t, []accounts.Factor{accounts.FactorTOTP, accounts.FactorSMS}, si.Factors)
-	code, err := accounts.TOTPCode(importer.DemoTOTPSecret, f.env.Clock.Now())
+	code, err := accounts.TOTPCode(population.DemoTOTPSecret, f.env.Clock.Now())
 	require.NoError(t, err)
 	_, err = f.env.Service.VerifySecondFactor(ctx, accounts.SecondFactorRequest{AccountID: si.Account.ID, Factor: accounts.FactorTOTP, Code: code})
 	require.NoError(t, err)
-	_, err = f.env.Service.SignIn(ctx, accounts.SignInRequest{PersonalID: importer.DemoPendingID, Password: importer.DemoPassword})
+	_, err = f.env.Service.SignIn(ctx, accounts.SignInRequest{PersonalID: population.DemoPendingID, Password: population.DemoPassword})
 	require.ErrorIs(t, err, accounts.ErrNotActivated)
-	_, err = f.env.Service.SignIn(ctx, accounts.SignInRequest{PersonalID: importer.DemoLockedID, Password: importer.DemoPassword})
+	_, err = f.env.Service.SignIn(ctx, accounts.SignInRequest{PersonalID: population.DemoLockedID, Password: population.DemoPassword})
 	require.ErrorIs(t, err, accounts.ErrLocked)
-	locked, err := f.env.Service.ByPersonalID(ctx, importer.DemoLockedID)
+	locked, err := f.env.Service.ByPersonalID(ctx, population.DemoLockedID)
 	require.NoError(t, err)
 	require.Equal(t, "lost_phone", locked.LockReason)
 
@@ -96,9 +96,9 @@ func TestImportDemoFile(t *testing.T) {
 	require.Equal(t, "5", ev.Detail["accounts_created"])
 
 	// Importing again replaces people and keeps accounts.
-	rep, err = importer.Import(ctx, f.dst, bytes.NewReader(importer.DemoFile()), importer.JSONLines)
+	rep, err = population.Import(ctx, f.dst, bytes.NewReader(population.DemoFile()), population.JSONLines)
 	require.NoError(t, err)
-	require.Equal(t, importer.Report{People: 6, Documents: 4, Accounts: 0, AccountsSkipped: 5}, rep)
+	require.Equal(t, population.Report{People: 6, Documents: 4, Accounts: 0, AccountsSkipped: 5}, rep)
 	require.Equal(t, 6, f.count(t, "population"))
 }
 
@@ -109,9 +109,9 @@ func TestImportCSV(t *testing.T) {
 	csv := "\ufeffpersonal_id,full_name,birth_date,gender,province,phone,account_level,account_password,guardian_id\n" +
 		"001090123456,Nguyễn Văn Hùng,1990-05-17,Nam,Hà Nội,+84912000001,2,Mật khẩu CSV,\n" +
 		"\"001315000009\",\"Nguyễn Thị Hoa\",2015-01-01,Nữ,Hà Nội,,,,001090123456\n"
-	rep, err := importer.Import(ctx, f.dst, strings.NewReader(csv), importer.CSV)
+	rep, err := population.Import(ctx, f.dst, strings.NewReader(csv), population.CSV)
 	require.NoError(t, err)
-	require.Equal(t, importer.Report{People: 2, Accounts: 1}, rep)
+	require.Equal(t, population.Report{People: 2, Accounts: 1}, rep)
 	p, err := f.env.Registry.Person(ctx, "001315000009")
 	require.NoError(t, err)
 	require.Equal(t, attributes.Female, p.Gender)
@@ -125,8 +125,8 @@ func TestImportCSV(t *testing.T) {
 	require.NoError(t, err)
 
 	// A later file may refer to a guardian already in the registry.
-	rep, err = importer.Import(ctx, f.dst, strings.NewReader("personal_id,full_name,birth_date,gender,guardian_id,guardian_relation\n"+
-		"001318000010,Nguyễn Thu Trang,2018-03-03,female,001090123456,child\n"), importer.CSV)
+	rep, err = population.Import(ctx, f.dst, strings.NewReader("personal_id,full_name,birth_date,gender,guardian_id,guardian_relation\n"+
+		"001318000010,Nguyễn Thu Trang,2018-03-03,female,001090123456,child\n"), population.CSV)
 	require.NoError(t, err)
 	require.Equal(t, 1, rep.People)
 }
@@ -153,8 +153,8 @@ func TestImportReportsEveryBadLineAndImportsNothing(t *testing.T) {
 		/* 15 */ `{"personal_id":"001090000014","full_name":"Future","birth_date":"2099-01-01","gender":"male"}`,
 		/* 16 */ `{"personal_id":"001090000015","full_name":"Good Too","birth_date":"1990-05-17","gender":"male"}`,
 	}
-	_, err := importer.Import(ctx, f.dst, strings.NewReader(strings.Join(lines, "\n")), importer.JSONLines)
-	var ve *importer.ValidationError
+	_, err := population.Import(ctx, f.dst, strings.NewReader(strings.Join(lines, "\n")), population.JSONLines)
+	var ve *population.ValidationError
 	require.ErrorAs(t, err, &ve)
 	got := map[int]string{}
 	var order []int
@@ -189,7 +189,7 @@ func TestImportReportsEveryBadLineAndImportsNothing(t *testing.T) {
 	require.Empty(t, f.env.Audit.Events())
 
 	// A file whose only fault is an unknown guardian.
-	_, err = importer.Import(ctx, f.dst, strings.NewReader(lines[0]+"\n"+lines[8]), importer.JSONLines)
+	_, err = population.Import(ctx, f.dst, strings.NewReader(lines[0]+"\n"+lines[8]), population.JSONLines)
 	require.ErrorAs(t, err, &ve)
 	require.Len(t, ve.Lines, 1)
 	require.Equal(t, 2, ve.Lines[0].Line)
@@ -200,8 +200,8 @@ func TestImportCSVErrors(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
-	_, err := importer.Import(ctx, f.dst, strings.NewReader("personal_id,full_name,colour\n"), importer.CSV)
-	var ve *importer.ValidationError
+	_, err := population.Import(ctx, f.dst, strings.NewReader("personal_id,full_name,colour\n"), population.CSV)
+	var ve *population.ValidationError
 	require.ErrorAs(t, err, &ve)
 	require.Contains(t, err.Error(), `line 1: unknown column "colour"`)
 	require.Contains(t, err.Error(), `missing column "birth_date"`)
@@ -211,7 +211,7 @@ func TestImportCSVErrors(t *testing.T) {
 		"001090123456,An,1990-05-17,male,\"12 Hàng Bài\nHoàn Kiếm\"\n" +
 		"001090123457,Bình,1990-05-17,female,\n" +
 		"001090123458,Cường,1990-05-17,male\n"
-	_, err = importer.Import(ctx, f.dst, strings.NewReader(csv), importer.CSV)
+	_, err = population.Import(ctx, f.dst, strings.NewReader(csv), population.CSV)
 	require.ErrorAs(t, err, &ve)
 	require.Len(t, ve.Lines, 2)
 	require.Equal(t, 4, ve.Lines[0].Line)
@@ -220,18 +220,18 @@ func TestImportCSVErrors(t *testing.T) {
 	require.Contains(t, ve.Lines[1].Error(), "wrong number of fields")
 	require.Zero(t, f.count(t, "population"))
 
-	_, err = importer.FormatOf("people.xlsx")
+	_, err = population.FormatOf("people.xlsx")
 	require.Error(t, err)
-	format, err := importer.FormatOf("PEOPLE.JSONL")
+	format, err := population.FormatOf("PEOPLE.JSONL")
 	require.NoError(t, err)
-	require.Equal(t, importer.JSONLines, format)
+	require.Equal(t, population.JSONLines, format)
 }
 
 func TestGenerateIsDeterministicAndValid(t *testing.T) {
 	t.Parallel()
-	a := importer.Generate(2000, 7)
-	require.Equal(t, a, importer.Generate(2000, 7))
-	require.NotEqual(t, a, importer.Generate(2000, 8))
+	a := population.Generate(2000, 7)
+	require.Equal(t, a, population.Generate(2000, 7))
+	require.NotEqual(t, a, population.Generate(2000, 8))
 	pids := map[string]bool{}
 	var children, foreigners, withAccounts, level2, pending int
 	for _, r := range a {
@@ -261,7 +261,7 @@ func TestGenerateIsDeterministicAndValid(t *testing.T) {
 
 	f := newFixture(t)
 	start := time.Now()
-	rep, err := importer.ImportRecords(t.Context(), f.dst, a)
+	rep, err := population.ImportRecords(t.Context(), f.dst, a)
 	require.NoError(t, err)
 	t.Logf("imported %d people and %d accounts in %s", rep.People, rep.Accounts, time.Since(start))
 	require.Equal(t, 2000, rep.People)
@@ -272,20 +272,20 @@ func TestLoadDemo(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
-	require.NoError(t, importer.LoadDemo(ctx, f.dst, importer.DemoOptions{Generated: 300, Seed: 3}))
+	require.NoError(t, population.LoadDemo(ctx, f.dst, population.DemoOptions{Generated: 300, Seed: 3}))
 	people := f.count(t, "population")
 	require.Equal(t, 306, people)
 	records := f.count(t, "biometric_records")
 	require.Positive(t, records)
 
 	// Idempotent: a second start loads nothing more.
-	require.NoError(t, importer.LoadDemo(ctx, f.dst, importer.DemoOptions{Generated: 300, Seed: 3}))
+	require.NoError(t, population.LoadDemo(ctx, f.dst, population.DemoOptions{Generated: 300, Seed: 3}))
 	require.Equal(t, people, f.count(t, "population"))
 	require.Equal(t, records, f.count(t, "biometric_records"))
 
 	// The level 2 citizen carries both sentinels; the child has no account
 	// and so no biometric records.
-	an, err := f.env.Service.ByPersonalID(ctx, importer.DemoLevel2ID)
+	an, err := f.env.Service.ByPersonalID(ctx, population.DemoLevel2ID)
 	require.NoError(t, err)
 	recs, err := biometricspg.NewStore(f.db.App, nil).Records(ctx, an.ID)
 	require.NoError(t, err)
@@ -293,16 +293,16 @@ func TestLoadDemo(t *testing.T) {
 	for _, r := range recs {
 		all = append(all, r.Template...)
 	}
-	require.True(t, bytes.Contains(all, []byte(biometrics.PortraitSentinel(importer.DemoLevel2ID))))
-	require.True(t, bytes.Contains(all, []byte(biometrics.FingerprintSentinel(importer.DemoLevel2ID))))
-	_, err = f.env.Service.ByPersonalID(ctx, importer.DemoChildID)
+	require.True(t, bytes.Contains(all, []byte(biometrics.PortraitSentinel(population.DemoLevel2ID))))
+	require.True(t, bytes.Contains(all, []byte(biometrics.FingerprintSentinel(population.DemoLevel2ID))))
+	_, err = f.env.Service.ByPersonalID(ctx, population.DemoChildID)
 	require.True(t, errors.Is(err, accounts.ErrNotFound))
 
-	require.Contains(t, importer.DemoBanner(), importer.DemoTOTPSecret)
+	require.Contains(t, population.DemoBanner(), population.DemoTOTPSecret)
 }
 
 func TestDeployDemoFileMatchesEmbedded(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "deploy", "demo", "population.jsonl"))
+	b, err := os.ReadFile(filepath.Join("..", "deploy", "demo", "population.jsonl"))
 	require.NoError(t, err)
-	require.Equal(t, string(importer.DemoFile()), string(b), "deploy/demo/population.jsonl and attributes/importer/demo/population.jsonl must be the same file")
+	require.Equal(t, string(population.DemoFile()), string(b), "deploy/demo/population.jsonl and population/demo/population.jsonl must be the same file")
 }
