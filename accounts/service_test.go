@@ -12,11 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
-	"github.com/dinhdanh/dinhdanh/accounts/accountstest"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
-	"github.com/dinhdanh/dinhdanh/internal/pgtest"
 	"github.com/dinhdanh/dinhdanh/personalid"
+	"github.com/dinhdanh/dinhdanh/testsupport/accountstest"
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -6,10 +6,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
-	"github.com/dinhdanh/dinhdanh/accounts/accountstest"
 	"github.com/dinhdanh/dinhdanh/accounts/postgres"
-	"github.com/dinhdanh/dinhdanh/internal/pgtest"
 	"github.com/dinhdanh/dinhdanh/population"
+	"github.com/dinhdanh/dinhdanh/testsupport/accountstest"
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
 func TestActivationByProvince(t *testing.T) {

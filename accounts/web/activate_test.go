@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
-	"github.com/dinhdanh/dinhdanh/accounts/accountstest"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/population"
+	"github.com/dinhdanh/dinhdanh/testsupport/accountstest"
 )
 
 // pendingPhone is the demo pending account's phone (the population record's

@@ -23,8 +23,8 @@ import (
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/audit/web"
-	"github.com/dinhdanh/dinhdanh/internal/pgtest"
 	"github.com/dinhdanh/dinhdanh/templates"
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")

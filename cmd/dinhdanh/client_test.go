@@ -20,9 +20,9 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/internal/gateway"
-	"github.com/dinhdanh/dinhdanh/internal/pgtest"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	"github.com/dinhdanh/dinhdanh/population"
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
 // toolEnv gives the operator commands a fresh database and production-style

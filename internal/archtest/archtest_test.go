@@ -30,7 +30,7 @@ func moduleRoot(t *testing.T) string {
 // information"). Test-only imports are not part of the build and are not
 // checked.
 func TestNoBiometricsInAttributeClaimConsentOrPages(t *testing.T) {
-	patterns := []string{"./attributes/...", "./population/...", "./oidc/...", "./consent/...", "./templates/...", "./sharing/..."}
+	patterns := []string{"./attributes/...", "./population/...", "./oidc/...", "./testsupport/oidctest", "./consent/...", "./templates/...", "./sharing/..."}
 	args := append([]string{"list", "-deps", "-f", "{{.ImportPath}}"}, patterns...)
 	cmd := exec.Command("go", args...)
 	cmd.Dir = moduleRoot(t)

@@ -2,7 +2,7 @@
 // Chromium through the whole product: the demo relying party, the gateway's
 // sign-in, second factor and consent pages, the citizen's account page, and
 // the token endpoint behind them. The package has no code of its own; its
-// tests start PostgreSQL (internal/pgtest), the gateway (internal/gateway)
+// tests start PostgreSQL (testsupport/pgtest), the gateway (internal/gateway)
 // and the demo relying party (internal/demorp) in-process.
 //
 // The tests need Chromium (or Chrome). They fail, never skip, when it is

@@ -28,8 +28,8 @@ import (
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/internal/gateway"
-	"github.com/dinhdanh/dinhdanh/internal/pgtest"
 	"github.com/dinhdanh/dinhdanh/population"
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -19,7 +19,7 @@ import (
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/internal/gateway"
-	"github.com/dinhdanh/dinhdanh/internal/pgtest"
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -19,11 +19,11 @@ import (
 	consentpg "github.com/dinhdanh/dinhdanh/consent/postgres"
 	consentweb "github.com/dinhdanh/dinhdanh/consent/web"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
-	"github.com/dinhdanh/dinhdanh/internal/pgtest"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	"github.com/dinhdanh/dinhdanh/oidc/consentlink"
-	"github.com/dinhdanh/dinhdanh/oidc/oidctest"
 	oidcweb "github.com/dinhdanh/dinhdanh/oidc/web"
+	"github.com/dinhdanh/dinhdanh/testsupport/oidctest"
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

@@ -29,7 +29,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/oidc"
-	"github.com/dinhdanh/dinhdanh/oidc/oidctest"
+	"github.com/dinhdanh/dinhdanh/testsupport/oidctest"
 )
 
 func TestRefreshRotationAndReuseDetection(t *testing.T) {

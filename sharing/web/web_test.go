@@ -38,7 +38,6 @@ import (
 	"github.com/dinhdanh/dinhdanh/biometrics"
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
-	"github.com/dinhdanh/dinhdanh/internal/pgtest"
 	"github.com/dinhdanh/dinhdanh/internal/server"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
 	"github.com/dinhdanh/dinhdanh/oidc"
@@ -46,6 +45,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/sharing"
 	"github.com/dinhdanh/dinhdanh/sharing/web"
 	"github.com/dinhdanh/dinhdanh/templates"
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }

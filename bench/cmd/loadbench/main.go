@@ -1,7 +1,7 @@
 // Command loadbench measures the OpenID Connect provider under load.
 //
 // By default it starts the gateway's OIDC router in-process on a throwaway
-// PostgreSQL cluster (as internal/pgtest does), seeds one citizen and two
+// PostgreSQL cluster (as testsupport/pgtest does), seeds one citizen and two
 // clients, and reports, at each concurrency, requests per second and p50/p99
 // latency for: code-for-token exchange, refresh, client credentials,
 // userinfo, introspection, discovery and JWKS.

@@ -5,8 +5,9 @@
 // relying party built from golang.org/x/oauth2 and go-oidc.
 //
 // Only tests import it. Like every package under oidc/ it must not reach
-// package biometrics (internal/archtest), so it takes the database from the
-// caller rather than importing internal/pgtest (whose schema migrations
+// package biometrics (internal/archtest checks ./testsupport/oidctest with
+// ./oidc/...), so it takes the database from the
+// caller rather than importing testsupport/pgtest (whose schema migrations
 // include the biometric store): tests pass pgtest.New(t).App, and seed
 // biometric sentinels with their own store on Env.DB.
 //
