@@ -32,8 +32,8 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/audit/postgres"
+	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
-	"github.com/dinhdanh/dinhdanh/internal/schema"
 )
 
 type config struct {

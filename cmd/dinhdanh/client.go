@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/config"
-	"github.com/dinhdanh/dinhdanh/internal/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
-	"github.com/dinhdanh/dinhdanh/internal/schema"
 	"github.com/dinhdanh/dinhdanh/oidc"
 )
 

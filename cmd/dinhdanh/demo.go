@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
-	"github.com/dinhdanh/dinhdanh/internal/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway"
 	"github.com/dinhdanh/dinhdanh/population"
 )
 

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/config"
+	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
-	"github.com/dinhdanh/dinhdanh/internal/schema"
 	"github.com/dinhdanh/dinhdanh/population"
 )
 

@@ -9,8 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
-	"github.com/dinhdanh/dinhdanh/internal/schema"
 	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 

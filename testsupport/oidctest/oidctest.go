@@ -148,7 +148,7 @@ type Env struct {
 }
 
 // New starts a provider for t on db, a fresh migrated database's pool for
-// the application role, wired as internal/gateway wires it, with a sign-in
+// the application role, wired as gateway wires it, with a sign-in
 // page at /login (see SignIn). The server stops when t ends.
 func New(t testing.TB, db *pgxpool.Pool, o Options) *Env {
 	t.Helper()

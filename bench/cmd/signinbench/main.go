@@ -1,5 +1,5 @@
 // Command signinbench measures the citizen sign-in's password step through
-// the whole gateway (internal/gateway: sessions, CSRF, lockout checks,
+// the whole gateway (package gateway: sessions, CSRF, lockout checks,
 // argon2id, audit trail) on its own PostgreSQL. Sign-in throughput is
 // bounded by argon2id by design; this prints how much, never asserts it.
 //
@@ -31,9 +31,9 @@ import (
 	"github.com/dinhdanh/dinhdanh/audit"
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
-	"github.com/dinhdanh/dinhdanh/internal/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
-	"github.com/dinhdanh/dinhdanh/internal/schema"
 	"github.com/dinhdanh/dinhdanh/population"
 )
 

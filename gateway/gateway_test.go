@@ -18,7 +18,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/audit"
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
-	"github.com/dinhdanh/dinhdanh/internal/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway"
 	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 

@@ -27,7 +27,7 @@ import (
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
-	"github.com/dinhdanh/dinhdanh/internal/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway"
 	"github.com/dinhdanh/dinhdanh/population"
 	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
