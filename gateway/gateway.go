@@ -1,6 +1,3 @@
-// Package gateway assembles the whole product from its configuration and a
-// database pool: the one construction used by cmd, the browser tests and the
-// load benchmark, so that all three run the same gateway.
 package gateway
 
 import (
@@ -31,8 +28,6 @@ import (
 	auditweb "github.com/dinhdanh/dinhdanh/audit/web"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/consent"
-	"github.com/dinhdanh/dinhdanh/consent/backchannel"
-	consentpg "github.com/dinhdanh/dinhdanh/consent/postgres"
 	consentweb "github.com/dinhdanh/dinhdanh/consent/web"
 	"github.com/dinhdanh/dinhdanh/gateway/demorp"
 	"github.com/dinhdanh/dinhdanh/gateway/schema"
@@ -42,7 +37,6 @@ import (
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
 	"github.com/dinhdanh/dinhdanh/oidc"
-	"github.com/dinhdanh/dinhdanh/oidc/consentlink"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 	oidcweb "github.com/dinhdanh/dinhdanh/oidc/web"
 	"github.com/dinhdanh/dinhdanh/sharing"
@@ -50,8 +44,9 @@ import (
 	"github.com/dinhdanh/dinhdanh/templates"
 )
 
-// Gateway is the assembled product. The services are exported for the
-// commands that operate on them (demo data, imports, client registry, keys).
+// Gateway is the assembled serving product. The services are exported for
+// `dinhdanh dev` (demo data), the browser tests and the benchmark; operator
+// commands use Ops instead.
 type Gateway struct {
 	Handler   http.Handler
 	Accounts  *accounts.Service
@@ -119,23 +114,6 @@ func checkSecrets(s config.Secrets) error {
 	return nil
 }
 
-// NewAccounts builds the account service alone, with the same keys and
-// password parameters as New, for commands that need nothing else (the
-// population import hashes passwords and seals TOTP secrets). It starts no
-// background work.
-func NewAccounts(o Options) (*accounts.Service, error) {
-	if o.Audit == nil {
-		return nil, errors.New("gateway: an audit recorder is required")
-	}
-	if err := checkSecrets(o.Config.Secrets); err != nil {
-		return nil, err
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	return newAccounts(o, attributespg.NewStore(o.Pool), accountspg.NewInbox(o.Pool))
-}
-
 func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbox) (*accounts.Service, error) {
 	cfg, secrets := o.Config, o.Config.Secrets
 	// Dev mode keeps codes in the developer inbox (/dev/sms); otherwise they
@@ -166,19 +144,15 @@ func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbo
 	})
 }
 
-// New wires every component. It holds no logic beyond construction.
+// New builds the serving product: every component, the HTTP handler, and
+// the background loops (signing-key refresh, back-channel logout delivery,
+// maintenance) that Close stops. It holds no logic beyond construction.
 func New(ctx context.Context, o Options) (*Gateway, error) {
-	cfg, pool, logger := o.Config, o.Pool, o.Logger
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Audit == nil {
-		return nil, errors.New("gateway: an audit recorder is required")
-	}
-	secrets := cfg.Secrets
-	if err := checkSecrets(secrets); err != nil {
+	if err := o.check(); err != nil {
 		return nil, err
 	}
+	cfg, pool, logger := o.Config, o.Pool, o.Logger
+	secrets := cfg.Secrets
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	g := &Gateway{cancel: cancel, Audit: o.Audit, issuer: cfg.Issuer}
 	fail := func(err error) (*Gateway, error) {
@@ -213,11 +187,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 
 	// The OpenID Connect provider.
 	g.OIDCStore = oidcpg.NewStore(pool, oidc.NewFositeSession)
-	g.Keys, err = oidc.NewKeys(ctx, oidc.KeysConfig{
-		Store: g.OIDCStore, EncryptionKey: keyderive.Key(secrets.EncryptionKey, "signing-keys"),
-		SignDelay: cfg.Keys.ActivationDelay.D(), Retention: cfg.Tokens.IDTokenTTL.D() + time.Hour,
-		RSABits: 3072, Now: o.Now, Logger: logger,
-	})
+	g.Keys, err = newKeys(ctx, o, g.OIDCStore)
 	if err != nil {
 		return fail(err)
 	}
@@ -225,37 +195,14 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return fail(err)
 	}
-	link, err := consentlink.New(consentlink.Config{
-		Store: g.OIDCStore, Clients: g.OIDCStore, Keys: g.Keys, PairwiseKey: secrets.PairwiseKey,
-		Accounts: g.Accounts, Registry: g.Registry, Documents: g.Registry, Logger: logger,
+	outbound := outboundClient(cfg)
+	link, logoutSender, consentSvc, err := newConsent(o, consentParts{
+		OIDCStore: g.OIDCStore, Keys: g.Keys, Accounts: g.Accounts, Registry: g.Registry, Outbound: outbound,
 	})
 	if err != nil {
 		return fail(err)
 	}
-	// What relying parties register (jwks_uri, back-channel logout URIs) is
-	// fetched only from public addresses, except on a developer's machine
-	// where the demo services run on localhost.
-	outbound := httpx.PublicOnlyClient(10 * time.Second)
-	if cfg.DevMode {
-		outbound = &http.Client{Timeout: 10 * time.Second}
-	}
-	logoutSender, err := backchannel.New(backchannel.Config{
-		HTTP: outbound, Queue: consentpg.NewDeliveries(pool), Clients: link.BackchannelClients(), Subjects: link.Subjects(),
-		Signer: link.Signer(), Issuer: cfg.Issuer, Logger: logger, Now: o.Now,
-	})
-	if err != nil {
-		return fail(err)
-	}
-	g.Consent, err = consent.NewService(consent.Config{
-		Store: consentpg.NewStore(pool), Audit: o.Audit, Tokens: link.TokenRevoker(), Logout: logoutSender,
-		Signer: link.Signer(), Issuer: cfg.Issuer, Now: o.Now, TTL: cfg.Consent.TTL.D(),
-	})
-	if err != nil {
-		return fail(err)
-	}
-	// The consent service needs the provider's token revoker and signer; the
-	// provider's consent decider needs the service.
-	link.SetConsent(g.Consent)
+	g.Consent = consentSvc
 	g.Provider, err = oidc.NewProvider(oidc.Config{
 		Issuer: cfg.Issuer, Store: g.OIDCStore, Keys: g.Keys, Hasher: hasher,
 		TokenSecret: keyderive.Key(secrets.SessionKey, "fosite-tokens"), PairwiseKey: secrets.PairwiseKey,
@@ -268,7 +215,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return fail(err)
 	}
-	g.Clients = &oidc.Clients{Store: g.OIDCStore, Hasher: hasher, Audit: o.Audit, Now: o.Now}
+	g.Clients = newClients(o, g.OIDCStore, hasher)
 
 	csrf := &httpx.CSRF{Sessions: sessions, Failed: server.CSRFFailed(tmpl), Skip: oidcweb.CSRFExempt}
 	reg := prometheus.NewRegistry()

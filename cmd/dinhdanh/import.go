@@ -59,7 +59,11 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// Only the account service: the import hashes passwords and seals TOTP
 	// secrets as the gateway would, without starting key rotation or the
 	// other background work of a running gateway.
-	acc, err := gateway.NewAccounts(gateway.Options{Config: cfg, Pool: pool, Logger: logger, Audit: rec})
+	ops, err := gateway.NewOps(gateway.Options{Config: cfg, Pool: pool, Logger: logger, Audit: rec})
+	if err != nil {
+		return err
+	}
+	acc, err := ops.Accounts()
 	if err != nil {
 		return err
 	}
