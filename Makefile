@@ -20,8 +20,8 @@ bench: ## load benchmarks (print figures; never assert)
 
 FUZZTIME ?= 30s
 fuzz: ## run every fuzz target for FUZZTIME each (seeds run in `make test` too)
-	$(GO) test ./accounts -run '^$$' -fuzz FuzzParsePersonalID -fuzztime $(FUZZTIME)
-	$(GO) test ./attributes/importer -run '^$$' -fuzz FuzzReadAndCheck -fuzztime $(FUZZTIME)
+	$(GO) test ./personalid -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./population -run '^$$' -fuzz FuzzReadAndCheck -fuzztime $(FUZZTIME)
 	$(GO) test ./oidc -run '^$$' -fuzz FuzzClaimsRequest -fuzztime $(FUZZTIME)
 	$(GO) test ./audit -run '^$$' -fuzz FuzzParseCursor -fuzztime $(FUZZTIME)
 	$(GO) test ./audit -run '^$$' -fuzz FuzzReadCheckpoints -fuzztime $(FUZZTIME)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/personalid"
 )
 
 // Errors of activation.
@@ -81,7 +82,7 @@ func (s *Service) StartActivation(ctx context.Context, req ActivationRequest) (A
 	pid := strings.TrimSpace(req.PersonalID)
 	ipK := ThrottleKey{Scope: ScopeIP, Key: ipKey(req.IP)}
 	keys := []ThrottleKey{ipK}
-	if _, err := ParsePersonalID(pid); err == nil {
+	if _, err := personalid.Parse(pid); err == nil {
 		keys = append(keys, ThrottleKey{Scope: ScopeSecondFactor, Key: pid})
 	}
 	if lock, _, err := s.lockedOut(ctx, now, keys...); err != nil {

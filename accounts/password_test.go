@@ -3,6 +3,7 @@ package accounts
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -97,7 +98,7 @@ func TestTOTPSealBindsAccount(t *testing.T) {
 
 func TestLockoutPolicyGrows(t *testing.T) {
 	p := DefaultLockoutPolicy
-	now := date(2026, 11, 23)
+	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	th := Throttle{ThrottleKey: ThrottleKey{Scope: ScopeAccount, Key: "x"}}
 	var locks []int
 	for round := range 3 {

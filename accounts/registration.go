@@ -15,6 +15,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/personalid"
 )
 
 // Errors of self-registration.
@@ -215,7 +216,7 @@ func (s *Service) StartRegistration(ctx context.Context, req RegistrationRequest
 		return RegistrationStarted{}, err
 	}
 	pid := strings.TrimSpace(req.PersonalID)
-	if err := ValidatePersonalID(pid, req.BirthDate, req.Gender); err != nil {
+	if err := personalid.Validate(pid, req.BirthDate, req.Gender); err != nil {
 		return RegistrationStarted{}, err
 	}
 	person, err := s.registry.Person(ctx, pid)

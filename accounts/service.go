@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/personalid"
 )
 
 // Config is what a Service is built from.
@@ -188,7 +188,7 @@ func ValidPhone(phone string) bool { return e164.MatchString(phone) }
 // number agrees with the person's date of birth and gender.
 func (s *Service) Create(ctx context.Context, in NewAccount, by Actor) (Account, error) {
 	now := s.clock()
-	if _, err := ParsePersonalID(in.PersonalID); err != nil {
+	if _, err := personalid.Parse(in.PersonalID); err != nil {
 		return Account{}, err
 	}
 	if s.registry == nil {
@@ -201,7 +201,7 @@ func (s *Service) Create(ctx context.Context, in NewAccount, by Actor) (Account,
 	if err != nil {
 		return Account{}, fmt.Errorf("accounts: create: %w", err)
 	}
-	if err := ValidatePersonalID(in.PersonalID, person.BirthDate, person.Gender); err != nil {
+	if err := personalid.Validate(in.PersonalID, person.BirthDate, person.Gender); err != nil {
 		return Account{}, err
 	}
 	if Age(person.BirthDate, now) < 14 {
@@ -224,7 +224,7 @@ func (s *Service) Create(ctx context.Context, in NewAccount, by Actor) (Account,
 // NewRecord checks in and builds the record Create would store, with a new
 // id and the password hashed. The importer uses it for bulk loads.
 func (s *Service) NewRecord(in NewAccount, now time.Time) (Record, error) {
-	if _, err := ParsePersonalID(in.PersonalID); err != nil {
+	if _, err := personalid.Parse(in.PersonalID); err != nil {
 		return Record{}, err
 	}
 	if !in.Level.Valid() {
@@ -491,7 +491,7 @@ func (r SignInRequest) event(t audit.EventType, accountID string, o audit.Outcom
 func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignIn, error) {
 	now := s.clock()
 	pid := strings.TrimSpace(req.PersonalID)
-	_, parseErr := ParsePersonalID(pid)
+	_, parseErr := personalid.Parse(pid)
 	acctKey := ThrottleKey{Scope: ScopeAccount, Key: pid}
 	if parseErr != nil {
 		acctKey.Key = "" // not a login name: count against the address only
@@ -778,14 +778,6 @@ func (s *Service) SendSMSCode(ctx context.Context, req SMSRequest) (string, erro
 // SignedOut records that the holder signed out of a browser session.
 func (s *Service) SignedOut(ctx context.Context, accountID string, by Actor) error {
 	return s.record(ctx, by.event(audit.SignedOut, accountID, audit.Success))
-}
-
-// DeriveKey derives a purpose-bound 32-byte key from a root secret with
-// HMAC-SHA-256, for deployments that keep one root secret.
-func DeriveKey(root []byte, purpose string) []byte {
-	m := hmac.New(sha256.New, root)
-	m.Write([]byte("dinhdanh/" + purpose))
-	return m.Sum(nil)
 }
 
 // Purge deletes SMS codes that expired a day ago or more, throttles left

@@ -12,11 +12,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
-	"github.com/dinhdanh/dinhdanh/accounts/accountstest"
 	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
-	"github.com/dinhdanh/dinhdanh/internal/pgtest"
+	"github.com/dinhdanh/dinhdanh/personalid"
+	"github.com/dinhdanh/dinhdanh/testsupport/accountstest"
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -60,8 +61,8 @@ func TestCreateChecksThePopulationRegistry(t *testing.T) {
 		err  error
 	}{
 		{"not in registry", accounts.NewAccount{PersonalID: "001090999999", Level: 1}, accounts.ErrInvalid},
-		{"malformed", accounts.NewAccount{PersonalID: "12345", Level: 1}, accounts.ErrPersonalIDLength},
-		{"number disagrees with record", accounts.NewAccount{PersonalID: "079085000002", Level: 1}, accounts.ErrPersonalIDGender},
+		{"malformed", accounts.NewAccount{PersonalID: "12345", Level: 1}, personalid.ErrLength},
+		{"number disagrees with record", accounts.NewAccount{PersonalID: "079085000002", Level: 1}, personalid.ErrGender},
 		{"under 14", accounts.NewAccount{PersonalID: "001215000001", Level: 1}, accounts.ErrInvalid},
 		{"bad level", accounts.NewAccount{PersonalID: "079185000001", Level: 3}, accounts.ErrInvalid},
 		{"bad phone", accounts.NewAccount{PersonalID: "079185000001", Level: 1, Phone: "0901234567"}, accounts.ErrInvalid},

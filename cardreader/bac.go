@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dinhdanh/dinhdanh/accounts"
+	"github.com/dinhdanh/dinhdanh/personalid"
 )
 
 // Key is the Basic Access Control key material printed in the MRZ
@@ -28,7 +28,7 @@ type Key struct {
 // personal identification number (its last 9 digits are the MRZ document
 // number), the date of birth and the date of expiry printed on the card.
 func KeyFromPersonalID(id string, birth, expiry time.Time) (Key, error) {
-	if _, err := accounts.ParsePersonalID(id); err != nil {
+	if _, err := personalid.Parse(id); err != nil {
 		return Key{}, fmt.Errorf("%w: %w", ErrMRZ, err)
 	}
 	return Key{DocumentNumber: id[3:], BirthDate: birth.Format("060102"), ExpiryDate: expiry.Format("060102")}, nil

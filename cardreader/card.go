@@ -10,8 +10,8 @@ import (
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/attributes"
+	"github.com/dinhdanh/dinhdanh/personalid"
 )
 
 // Card is what the chip of an ID card says about its holder, after DG1,
@@ -73,7 +73,7 @@ var alpha3 = map[string]string{"VNM": "VN"}
 // NewCard builds a Card from what was read and checks it: the MRZ must
 // carry a valid 12-digit ID whose last 9 digits are the document number
 // and which agrees with the date of birth and sex
-// (accounts.ValidatePersonalID); DG13, when present, must agree with DG1
+// (personalid.Validate); DG13, when present, must agree with DG1
 // on ID, date of birth, sex, expiry and (transliterated) name. Every
 // disagreement is reported in one error wrapping ErrMismatch; it names
 // fields, never their values.
@@ -101,7 +101,7 @@ func NewCard(com COM, mrz MRZ, dg13 *DG13) (*Card, error) {
 	if c.PersonalID[3:] != c.DocumentNumber {
 		bad = append(bad, "document number vs ID number")
 	}
-	if err := accounts.ValidatePersonalID(c.PersonalID, c.BirthDate, c.Gender); err != nil {
+	if err := personalid.Validate(c.PersonalID, c.BirthDate, c.Gender); err != nil {
 		return nil, fmt.Errorf("%w: MRZ: %w", ErrMismatch, err)
 	}
 	if dg13 != nil {

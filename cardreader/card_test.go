@@ -5,10 +5,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/cardreader"
 	"github.com/dinhdanh/dinhdanh/cardreader/emulator"
+	"github.com/dinhdanh/dinhdanh/personalid"
 )
 
 func TestKeyFromPersonalID(t *testing.T) {
@@ -18,7 +18,7 @@ func TestKeyFromPersonalID(t *testing.T) {
 	require.Equal(t, cardreader.Key{DocumentNumber: "090012345", BirthDate: "900517", ExpiryDate: "300517"}, k)
 	_, err = cardreader.KeyFromPersonalID("99909001234", date(1990, 5, 17), date(2030, 5, 17))
 	require.ErrorIs(t, err, cardreader.ErrMRZ)
-	require.ErrorIs(t, err, accounts.ErrPersonalIDLength)
+	require.ErrorIs(t, err, personalid.ErrLength)
 }
 
 func TestNewCardChecks(t *testing.T) {
@@ -50,7 +50,7 @@ func TestNewCardChecks(t *testing.T) {
 	require.NoError(t, err)
 	_, err = cardreader.NewCard(cardreader.COM{}, fm, nil)
 	require.ErrorIs(t, err, cardreader.ErrMismatch)
-	require.ErrorIs(t, err, accounts.ErrPersonalIDGender)
+	require.ErrorIs(t, err, personalid.ErrGender)
 
 	// Every disagreement with DG13 is named at once.
 	bad := dg13

@@ -14,7 +14,7 @@
 //  3. 3DES secure messaging (§9.8: DO87/DO97/DO99/DO8E, retail MAC, SSC);
 //  4. EF.COM, DG1 (TD1 MRZ, check digits verified) and, when listed, DG13
 //     (Vietnamese personal data), each in READ BINARY chunks of 0xDF bytes;
-//  5. NewCard: DG1 against DG13 and accounts.ValidatePersonalID, and
+//  5. NewCard: DG1 against DG13 and personalid.Validate, and
 //     MatchQR against the card's QR code when it was scanned too.
 //
 // The BAC and secure messaging code reproduces the ICAO 9303-11 Appendix D

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/attributes"
+	"github.com/dinhdanh/dinhdanh/personalid"
 )
 
 // CheckDigit computes the ICAO 9303-3 §4.9 check digit of s: weights
@@ -194,7 +194,7 @@ func (m MRZ) Birth() time.Time {
 	t, _ := time.Parse("060102", m.BirthDate)
 	yy := t.Year() % 100
 	year := 0
-	if p, err := accounts.ParsePersonalID(m.PersonalID); err == nil && p.BirthYear%100 == yy {
+	if p, err := personalid.Parse(m.PersonalID); err == nil && p.BirthYear%100 == yy {
 		year = p.BirthYear
 	} else {
 		exp := m.Expiry().Year()

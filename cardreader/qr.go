@@ -7,8 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/attributes"
+	"github.com/dinhdanh/dinhdanh/personalid"
 )
 
 // QR is what the QR code on a chip ID card says: pipe-separated text,
@@ -92,7 +92,7 @@ func ParseQR(s string) (QR, error) {
 	if q.IssueDate.Before(q.BirthDate) {
 		return QR{}, errIssueBefore
 	}
-	if err := accounts.ValidatePersonalID(q.PersonalID, q.BirthDate, q.Gender); err != nil {
+	if err := personalid.Validate(q.PersonalID, q.BirthDate, q.Gender); err != nil {
 		return QR{}, fmt.Errorf("%w: %w", ErrQR, err)
 	}
 	return q, nil

@@ -8,9 +8,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/cardreader"
+	"github.com/dinhdanh/dinhdanh/personalid"
 )
 
 func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
@@ -79,7 +79,7 @@ func FuzzParseQR(f *testing.F) {
 			require.ErrorIs(t, err, cardreader.ErrQR)
 			return
 		}
-		require.NoError(t, accounts.ValidatePersonalID(q.PersonalID, q.BirthDate, q.Gender))
+		require.NoError(t, personalid.Validate(q.PersonalID, q.BirthDate, q.Gender))
 		require.False(t, q.IssueDate.Before(q.BirthDate))
 		require.NotEmpty(t, q.FullName)
 		require.NotEmpty(t, q.Address)

@@ -15,9 +15,9 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/audit"
-	"github.com/dinhdanh/dinhdanh/internal/pgtest"
 	"github.com/dinhdanh/dinhdanh/oidc"
-	"github.com/dinhdanh/dinhdanh/oidc/oidctest"
+	"github.com/dinhdanh/dinhdanh/testsupport/oidctest"
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
 // askingDecider is a consent decider that needs the citizen's answer when

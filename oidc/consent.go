@@ -66,7 +66,7 @@ type ConsentEvents interface {
 // AutoConsent grants whatever was requested and allowed, as a first-party
 // provider would, and never asks. It is for tests and first-party
 // deployments only: a gateway serving third parties uses the consent
-// service's decider (package oidc/consentlink).
+// service's decider (package gateway/consentlink).
 type AutoConsent struct{}
 
 // Decide implements ConsentDecider.

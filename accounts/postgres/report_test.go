@@ -6,17 +6,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
-	"github.com/dinhdanh/dinhdanh/accounts/accountstest"
 	"github.com/dinhdanh/dinhdanh/accounts/postgres"
-	"github.com/dinhdanh/dinhdanh/attributes/importer"
-	"github.com/dinhdanh/dinhdanh/internal/pgtest"
+	"github.com/dinhdanh/dinhdanh/population"
+	"github.com/dinhdanh/dinhdanh/testsupport/accountstest"
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
 func TestActivationByProvince(t *testing.T) {
 	db := pgtest.New(t)
 	ctx := t.Context()
 	svc := accountstest.New(t, db.App, nil)
-	require.NoError(t, importer.LoadDemo(ctx, importer.Target{Pool: db.App, Accounts: svc.Service}, importer.DemoOptions{Generated: 200, Seed: 7}))
+	require.NoError(t, population.LoadDemo(ctx, population.Target{Pool: db.App, Accounts: svc.Service}, population.DemoOptions{Generated: 200, Seed: 7}))
 
 	figs, err := postgres.NewStore(db.App).ActivationByProvince(ctx)
 	require.NoError(t, err)

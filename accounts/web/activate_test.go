@@ -11,10 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
-	"github.com/dinhdanh/dinhdanh/accounts/accountstest"
 	"github.com/dinhdanh/dinhdanh/assurance"
-	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/population"
+	"github.com/dinhdanh/dinhdanh/testsupport/accountstest"
 )
 
 // pendingPhone is the demo pending account's phone (the population record's
@@ -22,23 +22,23 @@ import (
 const pendingPhone = "+84901000004"
 
 // demoPending imports the pending demo account (Lê Văn Cường, level 1,
-// password importer.DemoPassword) from the demo population file itself, so
+// password population.DemoPassword) from the demo population file itself, so
 // the documented demo stays activatable.
 func (s *site) demoPending(t *testing.T) accounts.Account {
 	t.Helper()
 	var line []byte
-	sc := bufio.NewScanner(bytes.NewReader(importer.DemoFile()))
+	sc := bufio.NewScanner(bytes.NewReader(population.DemoFile()))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		if bytes.Contains(sc.Bytes(), []byte(`"personal_id":"`+importer.DemoPendingID+`"`)) {
+		if bytes.Contains(sc.Bytes(), []byte(`"personal_id":"`+population.DemoPendingID+`"`)) {
 			line = append([]byte(nil), sc.Bytes()...)
 		}
 	}
 	require.NotNil(t, line, "the demo file has the pending account")
-	_, err := importer.Import(t.Context(), importer.Target{Pool: s.db.App, Accounts: s.env.Service, Now: s.env.Clock.Now},
-		bytes.NewReader(line), importer.JSONLines)
+	_, err := population.Import(t.Context(), population.Target{Pool: s.db.App, Accounts: s.env.Service, Now: s.env.Clock.Now},
+		bytes.NewReader(line), population.JSONLines)
 	require.NoError(t, err)
-	a, err := s.env.Service.ByPersonalID(t.Context(), importer.DemoPendingID)
+	a, err := s.env.Service.ByPersonalID(t.Context(), population.DemoPendingID)
 	require.NoError(t, err)
 	require.Equal(t, accounts.Pending, a.Status)
 	require.Equal(t, assurance.Level1, a.Level)
@@ -65,10 +65,10 @@ func TestActivateDemoPendingAccountThenSignIn(t *testing.T) {
 	b := s.browser(t)
 
 	// Not activated: no sign-in yet.
-	require.Equal(t, http.StatusForbidden, b.login("", importer.DemoPendingID, importer.DemoPassword).status)
+	require.Equal(t, http.StatusForbidden, b.login("", population.DemoPendingID, population.DemoPassword).status)
 	s.env.Audit.Reset()
 
-	code := b.activate(importer.DemoPendingID, "0901 000 004")
+	code := b.activate(population.DemoPendingID, "0901 000 004")
 	require.Equal(t, http.StatusOK, code.status, code.body)
 	require.Equal(t, "/activate/verify", code.url.Path)
 	require.Contains(t, code.body, "Mã xác thực đã được gửi tới số &#43;84******004")
@@ -122,7 +122,7 @@ func TestActivateDemoPendingAccountThenSignIn(t *testing.T) {
 	require.Equal(t, "passcode,security_questions", act.Detail["set"])
 
 	// Activated: the holder signs in with the password and an SMS code.
-	factor := b.login("", importer.DemoPendingID, importer.DemoPassword)
+	factor := b.login("", population.DemoPendingID, population.DemoPassword)
 	require.Equal(t, http.StatusOK, factor.status, factor.body)
 	require.Equal(t, "/login/verify", factor.url.Path)
 	sent := b.post("/login/sms", url.Values{"csrf_token": {csrfOf(t, factor)}})
@@ -135,7 +135,7 @@ func TestActivateDemoPendingAccountThenSignIn(t *testing.T) {
 	require.Equal(t, assurance.Level1, sh.Login.Level)
 
 	// And activation now says so.
-	again := b.activate(importer.DemoPendingID, pendingPhone)
+	again := b.activate(population.DemoPendingID, pendingPhone)
 	require.Equal(t, http.StatusConflict, again.status)
 	require.Contains(t, again.body, "Tài khoản này đã được kích hoạt")
 }
@@ -177,7 +177,7 @@ func TestActivateAlreadyActiveAndMismatch(t *testing.T) {
 	require.Contains(t, active.body, "Tài khoản này đã được kích hoạt")
 
 	// Another phone and an unknown number get the same answer.
-	other := b.activate(importer.DemoPendingID, "+84901999999")
+	other := b.activate(population.DemoPendingID, "+84901999999")
 	unknown := b.activate("001099000042", pendingPhone)
 	for _, p := range []page{other, unknown} {
 		require.Equal(t, http.StatusBadRequest, p.status)
@@ -192,7 +192,7 @@ func TestActivateWrongCodeLocksOut(t *testing.T) {
 	s := newSite(t, false)
 	a := s.demoPending(t)
 	b := s.browser(t)
-	code := b.activate(importer.DemoPendingID, pendingPhone)
+	code := b.activate(population.DemoPendingID, pendingPhone)
 	right := s.env.Sender.LastCode(t, pendingPhone)
 	p := code
 	for range accounts.DefaultLockoutPolicy.AccountFailures - 1 {
@@ -208,7 +208,7 @@ func TestActivateWrongCodeLocksOut(t *testing.T) {
 
 	// Starting again is refused while the lock runs, without a new code.
 	sent := s.env.Sender.Count()
-	again := b.activate(importer.DemoPendingID, pendingPhone)
+	again := b.activate(population.DemoPendingID, pendingPhone)
 	require.Equal(t, http.StatusTooManyRequests, again.status)
 	require.Equal(t, sent, s.env.Sender.Count())
 	got, err := s.env.Service.Get(t.Context(), a.ID)

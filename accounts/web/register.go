@@ -16,6 +16,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/cardreader"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
+	"github.com/dinhdanh/dinhdanh/personalid"
 	"github.com/dinhdanh/dinhdanh/templates"
 )
 
@@ -379,8 +380,8 @@ func (h *Handler) postRegister(w http.ResponseWriter, r *http.Request) {
 // registerAnswers answer the errors of StartRegistration.
 var registerAnswers = answers{what: "start registration", lockout: lockoutHere, each: []answer{
 	{errs: []error{accounts.ErrInvalidPhone}, status: http.StatusBadRequest, key: "register.bad_phone"},
-	{errs: []error{accounts.ErrPersonalIDLength, accounts.ErrPersonalIDDigits, accounts.ErrPersonalIDProvince}, status: http.StatusBadRequest, key: "register.bad_pid"},
-	{errs: []error{accounts.ErrPersonalIDYear, accounts.ErrPersonalIDGender, accounts.ErrBirthYearRange}, status: http.StatusBadRequest, key: "register.pid_disagrees"},
+	{errs: []error{personalid.ErrLength, personalid.ErrDigits, personalid.ErrProvince}, status: http.StatusBadRequest, key: "register.bad_pid"},
+	{errs: []error{personalid.ErrYear, personalid.ErrGender, personalid.ErrBirthYearRange}, status: http.StatusBadRequest, key: "register.pid_disagrees"},
 	{errs: []error{accounts.ErrIdentityMismatch}, status: http.StatusBadRequest, key: "register.mismatch"},
 	{errs: []error{accounts.ErrUnderage}, status: http.StatusForbidden, key: "register.under_14"},
 	{errs: []error{accounts.ErrAlreadyRegistered}, status: http.StatusConflict, key: "register.already"},

@@ -10,17 +10,20 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
+	"github.com/dinhdanh/dinhdanh/personalid"
 )
 
-// Accounts resolves a citizen's personal identification number
-// (*accounts.Service implements it). A number without an account is an
-// error wrapping accounts.ErrNotFound.
+// Accounts resolves a citizen's personal identification number to the
+// account's internal id. A number without an account is an error wrapping
+// ErrNoAccount. The top floor adapts the accounts service to it.
 type Accounts interface {
-	ByPersonalID(ctx context.Context, pid string) (accounts.Account, error)
+	AccountID(ctx context.Context, personalID string) (string, error)
 }
+
+// ErrNoAccount: no account has that personal identification number.
+var ErrNoAccount = errors.New("audit/web: no account with that personal id")
 
 // OfficerHeader names the officer on whose behalf the lookup is made. The
 // bearer token identifies the back-office system; the officer is whom the
@@ -63,7 +66,7 @@ func (h *Handler) officerLookup(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	pid := strings.TrimSpace(q.Get("personal_id"))
-	if _, err := accounts.ParsePersonalID(pid); err != nil {
+	if _, err := personalid.Parse(pid); err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{"invalid_request", "personal_id must be a 12-digit personal identification number"})
 		return
 	}
@@ -95,8 +98,8 @@ func (h *Handler) officerLookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	acc, err := h.Accounts.ByPersonalID(ctx, pid)
-	if errors.Is(err, accounts.ErrNotFound) {
+	accountID, err := h.Accounts.AccountID(ctx, pid)
+	if errors.Is(err, ErrNoAccount) {
 		writeJSON(w, http.StatusNotFound, apiError{Error: "not_found"})
 		return
 	}
@@ -120,7 +123,7 @@ func (h *Handler) officerLookup(w http.ResponseWriter, r *http.Request) {
 		detail["before"] = f.Before.String()
 	}
 	if err := h.Audit.Record(ctx, audit.Event{
-		Type: audit.HistoryViewed, ActorKind: audit.Officer, ActorID: officer, AccountID: acc.ID,
+		Type: audit.HistoryViewed, ActorKind: audit.Officer, ActorID: officer, AccountID: accountID,
 		Outcome: audit.Success, IP: httpx.ClientIP(r), UserAgent: r.UserAgent(),
 		RequestID: httpx.RequestIDFrom(ctx), Detail: detail,
 	}); err != nil {
@@ -129,15 +132,15 @@ func (h *Handler) officerLookup(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if format == "csv" {
-		h.download(w, r, exportCSV, acc.ID, f, func(err error) { h.apiFail(w, r, "officer history lookup", err) })
+		h.download(w, r, exportCSV, accountID, f, func(err error) { h.apiFail(w, r, "officer history lookup", err) })
 		return
 	}
-	p, err := h.History.History(ctx, acc.ID, f)
+	p, err := h.History.History(ctx, accountID, f)
 	if err != nil {
 		h.apiFail(w, r, "officer history lookup", err)
 		return
 	}
-	out := officerPage{AccountID: acc.ID, Entries: p.Entries, Next: p.Next.String()}
+	out := officerPage{AccountID: accountID, Entries: p.Entries, Next: p.Next.String()}
 	if out.Entries == nil {
 		out.Entries = []audit.Entry{}
 	}

@@ -19,12 +19,11 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/audit/web"
-	"github.com/dinhdanh/dinhdanh/internal/pgtest"
 	"github.com/dinhdanh/dinhdanh/templates"
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -59,12 +58,12 @@ func (f flakyRecorder) Record(ctx context.Context, e audit.Event) error {
 
 type fakeAccounts map[string]string // personal id → account id
 
-func (a fakeAccounts) ByPersonalID(_ context.Context, pid string) (accounts.Account, error) {
+func (a fakeAccounts) AccountID(_ context.Context, pid string) (string, error) {
 	id, ok := a[pid]
 	if !ok {
-		return accounts.Account{}, fmt.Errorf("accounts: by personal id: %w", accounts.ErrNotFound)
+		return "", fmt.Errorf("no account: %w", web.ErrNoAccount)
 	}
-	return accounts.Account{ID: id, PersonalID: pid}, nil
+	return id, nil
 }
 
 func setup(t *testing.T) *env {

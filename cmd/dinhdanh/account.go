@@ -57,7 +57,7 @@ func cmdAccount(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	g, done, err := openGateway(ctx, &cfg, *tf.data, stderr)
+	ops, done, err := openOps(ctx, &cfg, *tf.data, stderr)
 	if err != nil {
 		return err
 	}
@@ -68,13 +68,16 @@ func cmdAccount(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var msg string
 	switch sub {
 	case "lock":
-		a, err = g.LockAccount(ctx, pid, reason, by)
+		a, err = ops.LockAccount(ctx, pid, reason, by)
 		msg = "locked the account of " + pid + ": its tokens are revoked, relying parties told to sign it out, browser sign-ins ended"
 	case "unlock":
-		a, err = g.UnlockAccount(ctx, pid, by)
+		a, err = ops.UnlockAccount(ctx, pid, by)
 		msg = "unlocked the account of " + pid
 	default:
-		a, err = g.Accounts.ByPersonalID(ctx, pid)
+		var acc *accounts.Service
+		if acc, err = ops.Accounts(); err == nil {
+			a, err = acc.ByPersonalID(ctx, pid)
+		}
 	}
 	switch {
 	case errors.Is(err, accounts.ErrNotFound):

@@ -6,13 +6,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/dinhdanh/dinhdanh/attributes/importer"
+	"github.com/dinhdanh/dinhdanh/population"
 )
 
 func TestAccountLockUnlock(t *testing.T) {
 	db := toolEnv(t)
 	importDemo(t)
-	pid := importer.DemoLevel2ID
+	pid := population.DemoLevel2ID
 
 	require.Regexp(t, `status:\s+active`, dd(t, "account", "show", pid))
 

@@ -12,7 +12,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/audit"
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
-	"github.com/dinhdanh/dinhdanh/internal/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway"
 )
 
 // auditKey is the checkpoint signing key, derived from DINHDANH_AUDIT_KEY.

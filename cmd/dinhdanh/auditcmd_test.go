@@ -15,7 +15,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/config"
-	"github.com/dinhdanh/dinhdanh/internal/pgtest"
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
 // tamper changes rows as a superuser who switched the append-only triggers

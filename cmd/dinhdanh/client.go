@@ -16,9 +16,9 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/config"
-	"github.com/dinhdanh/dinhdanh/internal/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
-	"github.com/dinhdanh/dinhdanh/internal/schema"
 	"github.com/dinhdanh/dinhdanh/oidc"
 )
 
@@ -77,11 +77,15 @@ func cmdClient(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 
-	g, done, err := openGateway(ctx, &cfg, *tf.data, stderr)
+	ops, done, err := openOps(ctx, &cfg, *tf.data, stderr)
 	if err != nil {
 		return err
 	}
 	defer done()
+	clients, err := ops.Clients()
+	if err != nil {
+		return err
+	}
 
 	switch sub {
 	case "create":
@@ -92,7 +96,7 @@ func cmdClient(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err := cf.apply(fs, &c); err != nil {
 			return err
 		}
-		created, secret, err := g.Clients.Create(ctx, actor, c)
+		created, secret, err := clients.Create(ctx, actor, c)
 		if err != nil {
 			return clientError("client create", c.ID, err)
 		}
@@ -112,7 +116,7 @@ func cmdClient(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return nil
 
 	case "list":
-		cs, err := g.Clients.List(ctx)
+		cs, err := clients.List(ctx)
 		if err != nil {
 			return err
 		}
@@ -134,7 +138,7 @@ func cmdClient(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return tw.Flush()
 
 	case "show":
-		c, err := g.Clients.Get(ctx, id)
+		c, err := clients.Get(ctx, id)
 		if err != nil {
 			return clientError("client show", id, err)
 		}
@@ -146,7 +150,7 @@ func cmdClient(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 	case "update":
 		var hadSecret bool
-		c, err := g.Clients.Update(ctx, actor, id, func(c *oidc.Client) error {
+		c, err := clients.Update(ctx, actor, id, func(c *oidc.Client) error {
 			hadSecret = usesSecret(*c)
 			if fileClient != nil {
 				*c = *fileClient
@@ -165,9 +169,9 @@ func cmdClient(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case "enable", "disable":
 		var c oidc.Client
 		if sub == "disable" {
-			c, err = g.Clients.Disable(ctx, actor, id)
+			c, err = clients.Disable(ctx, actor, id)
 		} else {
-			c, err = g.Clients.Update(ctx, actor, id, func(c *oidc.Client) error { c.Disabled = false; return nil })
+			c, err = clients.Update(ctx, actor, id, func(c *oidc.Client) error { c.Disabled = false; return nil })
 		}
 		if err != nil {
 			return clientError("client "+sub, id, err)
@@ -179,14 +183,14 @@ func cmdClient(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return showResult(stdout, *tf.json, c, msg)
 
 	default: // rotate-secret
-		c, err := g.Clients.Get(ctx, id)
+		c, err := clients.Get(ctx, id)
 		if err != nil {
 			return clientError("client rotate-secret", id, err)
 		}
 		if !usesSecret(c) {
 			return fmt.Errorf("client rotate-secret: client %q has no secret: it authenticates with %s", id, c.TokenEndpointAuthMethod)
 		}
-		secret, err := g.Clients.RotateSecret(ctx, actor, id)
+		secret, err := clients.RotateSecret(ctx, actor, id)
 		if err != nil {
 			return clientError("client rotate-secret", id, err)
 		}
@@ -447,10 +451,12 @@ func (f commonFlags) needActor(changes bool) (string, error) {
 	return a, nil
 }
 
-// openGateway connects like openForTool, refuses an outdated schema and
-// builds the gateway with its audit writer. done flushes the audit log and
-// closes everything.
-func openGateway(ctx context.Context, cfg *config.Config, dataDir string, stderr io.Writer) (*gateway.Gateway, func(), error) {
+// openOps connects like openForTool, refuses an outdated schema and
+// returns the gateway's operations set with its audit writer: the services
+// a command uses are built when it first asks for them, and no background
+// work of a serving gateway starts. done flushes the audit log and closes
+// everything.
+func openOps(ctx context.Context, cfg *config.Config, dataDir string, stderr io.Writer) (*gateway.Ops, func(), error) {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	pool, cleanup, err := openForTool(ctx, cfg, dataDir, logger)
 	if err != nil {
@@ -460,12 +466,18 @@ func openGateway(ctx context.Context, cfg *config.Config, dataDir string, stderr
 		cleanup()
 		return nil, nil, err
 	}
-	g, done, err := startGateway(ctx, *cfg, pool, logger)
+	rec, closeAudit, err := openAudit(ctx, *cfg, pool, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	return g, func() { done(); cleanup() }, nil
+	ops, err := gateway.NewOps(gateway.Options{Config: *cfg, Pool: pool, Logger: logger, Audit: rec})
+	if err != nil {
+		closeAudit()
+		cleanup()
+		return nil, nil, err
+	}
+	return ops, func() { closeAudit(); cleanup() }, nil
 }
 
 // leadingArg takes a positional argument written before the flags

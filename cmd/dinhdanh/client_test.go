@@ -18,11 +18,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	"github.com/dinhdanh/dinhdanh/config"
-	"github.com/dinhdanh/dinhdanh/internal/gateway"
-	"github.com/dinhdanh/dinhdanh/internal/pgtest"
+	"github.com/dinhdanh/dinhdanh/gateway"
 	"github.com/dinhdanh/dinhdanh/oidc"
+	"github.com/dinhdanh/dinhdanh/population"
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
 // toolEnv gives the operator commands a fresh database and production-style
@@ -68,7 +68,7 @@ func countEvents(t *testing.T, db *pgtest.DB, where string, args ...any) int {
 func importDemo(t *testing.T) {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "people.jsonl")
-	require.NoError(t, os.WriteFile(p, importer.DemoFile(), 0o600))
+	require.NoError(t, os.WriteFile(p, population.DemoFile(), 0o600))
 	require.Contains(t, dd(t, "import", "population", p), "imported")
 }
 

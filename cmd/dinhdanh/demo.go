@@ -7,18 +7,18 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
-	"github.com/dinhdanh/dinhdanh/internal/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway"
+	"github.com/dinhdanh/dinhdanh/population"
 )
 
 // loadDemo imports the demo citizens (idempotent) and registers the demo
 // relying party served at rpBase, returning its handler.
 func loadDemo(ctx context.Context, pool *pgxpool.Pool, g *gateway.Gateway, logger *slog.Logger, rpBase string) (http.Handler, error) {
-	err := importer.LoadDemo(ctx, importer.Target{
+	err := population.LoadDemo(ctx, population.Target{
 		Pool: pool, Accounts: g.Accounts, Audit: g.Audit, Logger: logger,
 		Biometrics: biometricspg.NewStore(pool, nil),
-	}, importer.DemoOptions{})
+	}, population.DemoOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -15,10 +15,10 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	"github.com/dinhdanh/dinhdanh/config"
+	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
-	"github.com/dinhdanh/dinhdanh/internal/schema"
+	"github.com/dinhdanh/dinhdanh/population"
 )
 
 // cmdDev runs the whole product on one machine: its own PostgreSQL cluster
@@ -175,5 +175,5 @@ dinhdanh is running (development mode)
   health:         %[1]s/healthz   metrics: %[1]s/metrics
 %[2]s
 Press Ctrl-C to stop (the database stops with it; data stays in ./.data).
-`, cfg.Issuer, importer.DemoBanner(), rp)
+`, cfg.Issuer, population.DemoBanner(), rp)
 }

@@ -45,13 +45,17 @@ func cmdEnrol(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	g, done, err := openGateway(ctx, &cfg, *tf.data, stderr)
+	ops, done, err := openOps(ctx, &cfg, *tf.data, stderr)
 	if err != nil {
 		return err
 	}
 	defer done()
+	acc, err := ops.Accounts()
+	if err != nil {
+		return err
+	}
 
-	a, err := g.Accounts.ByPersonalID(ctx, pid)
+	a, err := acc.ByPersonalID(ctx, pid)
 	if errors.Is(err, accounts.ErrNotFound) {
 		return fmt.Errorf("enrol %s: no account for personal id %q", sub, pid)
 	}
@@ -60,9 +64,9 @@ func cmdEnrol(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	by := accounts.Actor{Kind: audit.Officer, ID: officer}
 	if sub == "level1" {
-		a, err = g.Accounts.EnrolLevel1(ctx, a.ID, by)
+		a, err = acc.EnrolLevel1(ctx, a.ID, by)
 	} else {
-		a, err = g.Accounts.EnrolLevel2(ctx, a.ID, by)
+		a, err = acc.EnrolLevel2(ctx, a.ID, by)
 	}
 	if err != nil {
 		return fmt.Errorf("enrol %s %s: %w", sub, pid, err)

@@ -12,11 +12,11 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	"github.com/dinhdanh/dinhdanh/config"
-	"github.com/dinhdanh/dinhdanh/internal/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
-	"github.com/dinhdanh/dinhdanh/internal/schema"
+	"github.com/dinhdanh/dinhdanh/population"
 )
 
 // cmdImport loads population records (and any documents and account parts)
@@ -32,7 +32,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(rest) != 2 || rest[0] != "population" {
 		return errors.New("usage: dinhdanh import [-config FILE] population FILE.csv|FILE.jsonl")
 	}
-	format, err := importer.FormatOf(rest[1])
+	format, err := population.FormatOf(rest[1])
 	if err != nil {
 		return err
 	}
@@ -59,11 +59,15 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// Only the account service: the import hashes passwords and seals TOTP
 	// secrets as the gateway would, without starting key rotation or the
 	// other background work of a running gateway.
-	acc, err := gateway.NewAccounts(gateway.Options{Config: cfg, Pool: pool, Logger: logger, Audit: rec})
+	ops, err := gateway.NewOps(gateway.Options{Config: cfg, Pool: pool, Logger: logger, Audit: rec})
 	if err != nil {
 		return err
 	}
-	rep, err := importer.Import(ctx, importer.Target{Pool: pool, Accounts: acc, Audit: rec, Logger: logger}, f, format)
+	acc, err := ops.Accounts()
+	if err != nil {
+		return err
+	}
+	rep, err := population.Import(ctx, population.Target{Pool: pool, Accounts: acc, Audit: rec, Logger: logger}, f, format)
 	if err != nil {
 		return err
 	}

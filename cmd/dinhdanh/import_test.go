@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/dinhdanh/dinhdanh/attributes/importer"
+	"github.com/dinhdanh/dinhdanh/population"
 )
 
 func TestImportWritesNothingWhenALineIsBad(t *testing.T) {
@@ -19,7 +19,7 @@ func TestImportWritesNothingWhenALineIsBad(t *testing.T) {
 		require.NoError(t, db.Owner.QueryRow(t.Context(), "SELECT count(*) FROM "+table).Scan(&n))
 		return n
 	}
-	good := importer.DemoFile()
+	good := population.DemoFile()
 	lines := bytes.Count(good, []byte("\n"))
 	bad := append(append([]byte{}, good...), []byte(`{"personal_id":"12","full_name":""}`+"\n")...)
 	p := filepath.Join(t.TempDir(), "people.jsonl")
@@ -47,7 +47,7 @@ func TestImportRefusesOutdatedSchema(t *testing.T) {
 	_, err := db.Owner.Exec(t.Context(), "DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)")
 	require.NoError(t, err)
 	p := filepath.Join(t.TempDir(), "people.jsonl")
-	require.NoError(t, os.WriteFile(p, importer.DemoFile(), 0o600))
+	require.NoError(t, os.WriteFile(p, population.DemoFile(), 0o600))
 	_, _, err = ddErr(t, "import", "population", p)
 	require.ErrorContains(t, err, "dinhdanh migrate up")
 }

@@ -56,14 +56,20 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	g, done, err := openGateway(ctx, &cfg, *tf.data, stderr)
+	ops, done, err := openOps(ctx, &cfg, *tf.data, stderr)
 	if err != nil {
 		return err
 	}
 	defer done()
+	// Loading the keys creates the first ones in an empty database, as a
+	// gateway's first start does.
+	keys, err := ops.Keys(ctx)
+	if err != nil {
+		return err
+	}
 
 	list := func() ([]keyInfo, error) {
-		stored, _, err := g.OIDCStore.ListKeys(ctx)
+		stored, _, err := ops.OIDCStore().ListKeys(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -81,7 +87,7 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return nil
 	}
 
-	if err := g.Keys.Rotate(ctx); err != nil {
+	if err := keys.Rotate(ctx); err != nil {
 		return err
 	}
 	after, err := list()
@@ -101,7 +107,7 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for i, k := range added {
 		kids[i] = k.KID
 	}
-	err = g.Audit.Record(ctx, audit.Event{
+	err = ops.Audit().Record(ctx, audit.Event{
 		Type: audit.KeyRotated, ActorKind: audit.Operator, ActorID: actor, Outcome: audit.Success,
 		Detail: map[string]string{"kids": strings.Join(kids, " "), "sign_from": added[0].SignFrom.Format(time.RFC3339)},
 	})

@@ -9,8 +9,8 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/config"
 
+	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
-	"github.com/dinhdanh/dinhdanh/internal/schema"
 )
 
 func cmdMigrate(ctx context.Context, args []string, stdout io.Writer) error {

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/config"
+	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
-	"github.com/dinhdanh/dinhdanh/internal/schema"
 )
 
 // cmdServe runs the gateway on a migrated database (see dinhdanh migrate).

@@ -3,7 +3,7 @@ package postgres
 import "embed"
 
 // Migrations are the consent tables, for the migration runner (registered in
-// internal/schema).
+// gateway/schema).
 //
 //go:embed migrations/*.sql
 var Migrations embed.FS

@@ -30,7 +30,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/oidc"
-	"github.com/dinhdanh/dinhdanh/oidc/oidctest"
+	"github.com/dinhdanh/dinhdanh/testsupport/oidctest"
 )
 
 func TestRefreshRotationAndReuseDetection(t *testing.T) {

@@ -1,7 +1,7 @@
 // Command loadbench measures the OpenID Connect provider under load.
 //
 // By default it starts the gateway's OIDC router in-process on a throwaway
-// PostgreSQL cluster (as internal/pgtest does), seeds one citizen and two
+// PostgreSQL cluster (as testsupport/pgtest does), seeds one citizen and two
 // clients, and reports, at each concurrency, requests per second and p50/p99
 // latency for: code-for-token exchange, refresh, client credentials,
 // userinfo, introspection, discovery and JWKS.
@@ -44,8 +44,8 @@ import (
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/audit"
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
+	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
-	"github.com/dinhdanh/dinhdanh/internal/schema"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"

@@ -1,5 +1,5 @@
 // Command signinbench measures the citizen sign-in's password step through
-// the whole gateway (internal/gateway: sessions, CSRF, lockout checks,
+// the whole gateway (package gateway: sessions, CSRF, lockout checks,
 // argon2id, audit trail) on its own PostgreSQL. Sign-in throughput is
 // bounded by argon2id by design; this prints how much, never asserts it.
 //
@@ -28,13 +28,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dinhdanh/dinhdanh/attributes/importer"
 	"github.com/dinhdanh/dinhdanh/audit"
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
-	"github.com/dinhdanh/dinhdanh/internal/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
-	"github.com/dinhdanh/dinhdanh/internal/schema"
+	"github.com/dinhdanh/dinhdanh/population"
 )
 
 var csrf = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
@@ -72,7 +72,7 @@ func main() {
 	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, Logger: slog.New(slog.DiscardHandler), Audit: rec})
 	check(err)
 	defer g.Close()
-	check(importer.LoadDemo(ctx, importer.Target{Pool: pool, Accounts: g.Accounts, Audit: rec}, importer.DemoOptions{Generated: 500}))
+	check(population.LoadDemo(ctx, population.Target{Pool: pool, Accounts: g.Accounts, Audit: rec}, population.DemoOptions{Generated: 500}))
 	var ids []string
 	rows, err := pool.Query(ctx, "SELECT personal_id FROM accounts WHERE status = 'active' AND password_hash <> '' ORDER BY personal_id LIMIT 400")
 	check(err)
@@ -127,7 +127,7 @@ func run(base string, ids []string, c int, d time.Duration) {
 					continue
 				}
 				t0 := time.Now()
-				res, err = hc.PostForm(base+"/login", url.Values{"csrf_token": {string(m[1])}, "personal_id": {id}, "password": {importer.DemoPassword}})
+				res, err = hc.PostForm(base+"/login", url.Values{"csrf_token": {string(m[1])}, "personal_id": {id}, "password": {population.DemoPassword}})
 				el := time.Since(t0)
 				if err != nil || res.StatusCode != http.StatusSeeOther {
 					errs.Add(1)

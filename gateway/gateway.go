@@ -1,0 +1,498 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/gorilla/mux"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/dinhdanh/dinhdanh/accounts"
+	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
+	"github.com/dinhdanh/dinhdanh/accounts/smsgateway"
+	accountsweb "github.com/dinhdanh/dinhdanh/accounts/web"
+	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
+	"github.com/dinhdanh/dinhdanh/audit"
+	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
+	auditweb "github.com/dinhdanh/dinhdanh/audit/web"
+	"github.com/dinhdanh/dinhdanh/config"
+	"github.com/dinhdanh/dinhdanh/consent"
+	consentweb "github.com/dinhdanh/dinhdanh/consent/web"
+	"github.com/dinhdanh/dinhdanh/gateway/consentlink"
+	"github.com/dinhdanh/dinhdanh/gateway/demorp"
+	"github.com/dinhdanh/dinhdanh/gateway/schema"
+	"github.com/dinhdanh/dinhdanh/gateway/server"
+	"github.com/dinhdanh/dinhdanh/internal/httpx"
+	"github.com/dinhdanh/dinhdanh/internal/keyderive"
+	"github.com/dinhdanh/dinhdanh/internal/pg"
+	"github.com/dinhdanh/dinhdanh/internal/websession"
+	"github.com/dinhdanh/dinhdanh/oidc"
+	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
+	oidcweb "github.com/dinhdanh/dinhdanh/oidc/web"
+	"github.com/dinhdanh/dinhdanh/sharing"
+	sharingweb "github.com/dinhdanh/dinhdanh/sharing/web"
+	"github.com/dinhdanh/dinhdanh/templates"
+)
+
+// Gateway is the assembled serving product. The services are exported for
+// `dinhdanh dev` (demo data), the browser tests and the benchmark; operator
+// commands use Ops instead.
+type Gateway struct {
+	Handler   http.Handler
+	Accounts  *accounts.Service
+	Registry  *attributespg.Store
+	Clients   *oidc.Clients
+	Keys      *oidc.Keys
+	OIDCStore *oidcpg.Store
+	Provider  *oidc.Provider
+	Consent   *consent.Service
+	Audit     audit.Recorder
+
+	issuer  string
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closers []func()
+}
+
+// Close stops background work, then the parts, newest first.
+func (g *Gateway) Close() {
+	g.cancel()
+	g.wg.Wait()
+	for i := len(g.closers) - 1; i >= 0; i-- {
+		g.closers[i]()
+	}
+}
+
+// Options are what the gateway is built from.
+type Options struct {
+	Config config.Config
+	// Pool connects as the application role.
+	Pool   *pgxpool.Pool
+	Logger *slog.Logger
+	// Audit records every use of an account; required.
+	Audit audit.Recorder
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// SMS sends one-time codes; in dev mode (and when nil) codes go to the
+	// log and the developer inbox.
+	SMS accounts.Sender
+}
+
+// noSMS refuses to send: no SMS gateway is configured.
+type noSMS struct{}
+
+func (noSMS) Send(context.Context, string, string) error {
+	return errors.New("gateway: no SMS gateway configured (sms.webhook_url)")
+}
+
+// metricsToken guards /metrics with the admin token outside dev mode:
+// pool and audit figures are for operators only. Without an admin token
+// /metrics is not served there at all.
+func metricsToken(cfg config.Config) string {
+	if cfg.DevMode {
+		return ""
+	}
+	return cfg.Secrets.AdminToken
+}
+
+// checkSecrets refuses root keys of the wrong size before anything is
+// derived from them.
+func checkSecrets(s config.Secrets) error {
+	if len(s.EncryptionKey) != 32 || len(s.PairwiseKey) != 32 || len(s.SecretPepper) != 32 || len(s.SessionKey) != 32 {
+		return errors.New("gateway: encryption, pairwise, pepper and session keys must be 32 bytes each")
+	}
+	return nil
+}
+
+// lockCascade is what a lock ends beyond the account's row (see
+// accounts.Service.Lock); an account service built without it cannot lock.
+type lockCascade struct {
+	tokens  accounts.TokenRevoker
+	consent *consent.Service
+}
+
+func (c lockCascade) logout() accounts.LogoutNotifier {
+	if c.consent == nil {
+		return nil
+	}
+	return accounts.LogoutFunc(func(ctx context.Context, accountID string) error {
+		return c.consent.EndSessions(ctx, accountID, "", consent.LogoutAccountLocked)
+	})
+}
+
+func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbox, cascade lockCascade) (*accounts.Service, error) {
+	cfg, secrets := o.Config, o.Config.Secrets
+	// Dev mode keeps codes in the developer inbox (/dev/sms); otherwise they
+	// go to the SMS gateway and nowhere else, never into a table.
+	var sender accounts.Sender
+	switch {
+	case cfg.DevMode:
+		sender = &accounts.LogSender{Logger: o.Logger, Inbox: inbox, Now: o.Now}
+	case o.SMS != nil:
+		sender = o.SMS
+	case cfg.SMS.WebhookURL != "":
+		sender = &smsgateway.Sender{URL: cfg.SMS.WebhookURL, Token: cfg.SMS.Token, HTTP: &http.Client{Timeout: 10 * time.Second}}
+	default:
+		// Operator commands never send codes; serve refuses to start
+		// without a gateway (config.Needs.SMS).
+		sender = noSMS{}
+	}
+	return accounts.New(accounts.Config{
+		Store: accountspg.NewStore(o.Pool), Registry: registry, Audit: o.Audit, Sender: sender,
+		Logger: o.Logger, Now: o.Now,
+		Argon2Params: accounts.Argon2Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Iterations, Threads: cfg.Argon2.Parallelism, SaltLen: 16, KeyLen: 32},
+		TOTPKey:      keyderive.Key(secrets.EncryptionKey, "totp"),
+		CodeKey:      keyderive.Key(secrets.SessionKey, "sms-code"),
+		Issuer:       "Định danh điện tử",
+		Lockout: accounts.LockoutPolicy{
+			AccountFailures: cfg.Lockout.MaxPerAccount, IPFailures: cfg.Lockout.MaxPerAddress, Window: cfg.Lockout.Window.D(),
+		},
+		Tokens: cascade.tokens, Logout: cascade.logout(),
+	})
+}
+
+// New builds the serving product: every component, the HTTP handler, and
+// the background loops (signing-key refresh, back-channel logout delivery,
+// maintenance) that Close stops. It holds no logic beyond construction.
+func New(ctx context.Context, o Options) (*Gateway, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	cfg, pool, logger := o.Config, o.Pool, o.Logger
+	secrets := cfg.Secrets
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	g := &Gateway{cancel: cancel, Audit: o.Audit, issuer: cfg.Issuer}
+	fail := func(err error) (*Gateway, error) {
+		g.Close()
+		return nil, err
+	}
+
+	tmpl, err := templates.New()
+	if err != nil {
+		return fail(err)
+	}
+	issuer, _ := url.Parse(cfg.Issuer)
+	sessions := scs.New()
+	// pgxstore's own cleanup goroutine races on StopCleanup; expired sessions
+	// are deleted by the gateway's maintenance loop instead.
+	sessions.Store = pgxstore.NewWithCleanupInterval(pool, 0)
+	sessions.Lifetime = cfg.Session.Lifetime.D()
+	sessions.IdleTimeout = cfg.Session.IdleTimeout.D()
+	sessions.Cookie.Name = "dinhdanh_session"
+	sessions.Cookie.HttpOnly = true
+	sessions.Cookie.SameSite = http.SameSiteLaxMode
+	// Secure cookies always, except a developer's plain-http localhost.
+	sessions.Cookie.Secure = !(cfg.DevMode && issuer.Scheme == "http")
+
+	g.Registry = attributespg.NewStore(pool)
+	inbox := accountspg.NewInbox(pool)
+
+	// The OpenID Connect provider.
+	g.OIDCStore = oidcpg.NewStore(pool, oidc.NewFositeSession)
+	g.Keys, err = newKeys(ctx, o, g.OIDCStore)
+	if err != nil {
+		return fail(err)
+	}
+	hasher, err := oidc.NewSecretHasher(secrets.SecretPepper)
+	if err != nil {
+		return fail(err)
+	}
+	// The consent service and the adapters between it and the provider, one
+	// per direction, built in order (package consentlink).
+	outbound := outboundClient(cfg)
+	forConsent, logoutSender, consentSvc, err := newConsent(o, consentParts{
+		OIDCStore: g.OIDCStore, Keys: g.Keys, Registry: g.Registry, Outbound: outbound,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	g.Consent = consentSvc
+	// Citizens: a lock ends the account's tokens and tells its relying
+	// parties, whoever locks (accounts.Service.Lock).
+	g.Accounts, err = newAccounts(o, g.Registry, inbox, lockCascade{tokens: g.OIDCStore, consent: g.Consent})
+	if err != nil {
+		return fail(err)
+	}
+	decider, err := consentlink.NewDecider(g.Consent)
+	if err != nil {
+		return fail(err)
+	}
+	g.Provider, err = oidc.NewProvider(oidc.Config{
+		Issuer: cfg.Issuer, Store: g.OIDCStore, Keys: g.Keys, Hasher: hasher,
+		TokenSecret: keyderive.Key(secrets.SessionKey, "fosite-tokens"), PairwiseKey: secrets.PairwiseKey,
+		Accounts: g.Accounts, Registry: g.Registry, Documents: g.Registry, Audit: o.Audit,
+		Consent: decider, Challenges: g.OIDCStore, BackchannelLogout: true, Now: o.Now,
+		AccessTokenLifespan: cfg.Tokens.AccessTTL.D(), RefreshTokenLifespan: cfg.Tokens.RefreshTTL.D(),
+		IDTokenLifespan: cfg.Tokens.IDTokenTTL.D(), AuthorizeCodeLifespan: cfg.Tokens.CodeTTL.D(),
+		PARLifespan: 10 * time.Minute, Logger: logger, JWKSClient: outbound,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	g.Clients = newClients(o, g.OIDCStore, hasher)
+
+	csrf := &httpx.CSRF{Sessions: sessions, Failed: server.CSRFFailed(tmpl), Skip: oidcweb.CSRFExempt}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerMetrics(reg, pool, o.Audit)
+
+	signin := &accountsweb.Handler{
+		Accounts: g.Accounts, Templates: tmpl, Sessions: sessions, CSRF: csrf, Logger: logger, Now: o.Now,
+		DevMode: cfg.DevMode, Inbox: inbox,
+		LockAccount: g.lockAccountID,
+		SignedOut: func(ctx context.Context, accountID, sid string) {
+			if err := g.Consent.EndSessions(ctx, accountID, sid, consent.LogoutSignedOut); err != nil {
+				logger.WarnContext(ctx, "back-channel logout after sign-out", "error", err)
+			}
+		},
+	}
+	provider := &oidcweb.Handler{
+		Provider: g.Provider, Clients: g.Clients, Sessions: sessions, Templates: tmpl, Logger: logger,
+		AdminToken: secrets.AdminToken, LoginPath: accountsweb.PathLogin, Now: o.Now,
+	}
+	history := &auditweb.Handler{
+		History: auditpg.NewStore(pool, nil), SignInURL: accountsweb.PathLogin, Logger: logger,
+		AccountID: func(r *http.Request) (string, bool) {
+			l, ok := websession.GetLogin(r.Context(), sessions)
+			return l.AccountID, ok
+		},
+		Templates: tmpl,
+		ClientNames: func(ctx context.Context, lang templates.Lang, ids []string) map[string]string {
+			names := make(map[string]string, len(ids))
+			for _, id := range ids {
+				if c, err := g.Clients.Get(ctx, id); err == nil {
+					names[id] = c.Name.VI
+					if lang == templates.EN && c.Name.EN != "" {
+						names[id] = c.Name.EN
+					}
+				}
+			}
+			return names
+		},
+		// Officers' lookups: /admin/api/history, CSRF-exempt like the rest
+		// of /admin/api/ (oidcweb.CSRFExempt).
+		AdminToken: secrets.AdminToken, Accounts: historyAccounts{g.Accounts}, Audit: o.Audit,
+	}
+	challenges, err := consentlink.NewChallenges(g.Provider, forConsent)
+	if err != nil {
+		return fail(err)
+	}
+	consentPages := &consentweb.Handler{
+		Consent: g.Consent, Challenges: challenges, Preview: forConsent,
+		Clients: forConsent, Subjects: forConsent, Templates: tmpl, Sessions: sessions,
+		CSRF: csrf, Logger: logger, LoginPath: accountsweb.PathLogin,
+	}
+
+	// QR credentials, signed with the ID-token keys (oidc.Keys is a
+	// sharing.Signer) so that verifiers check them against /jwks.json.
+	shares, err := sharing.New(sharing.Config{
+		Signer: g.Keys, Registry: g.Registry, Documents: g.Registry, Audit: o.Audit, Issuer: cfg.Issuer, Now: o.Now,
+		Holders: sharing.HolderFunc(func(ctx context.Context, id string) (sharing.Holder, error) {
+			a, err := g.Accounts.Get(ctx, id)
+			if err != nil {
+				return sharing.Holder{}, err
+			}
+			return sharing.Holder{PersonalID: a.PersonalID, Level: a.Level, Active: a.Status == accounts.Active}, nil
+		}),
+	})
+	if err != nil {
+		return fail(err)
+	}
+	sharePages := &sharingweb.Handler{
+		Sharing: shares, JWKS: g.Keys.JWKS, Issuer: cfg.Issuer, Templates: tmpl, Sessions: sessions, CSRF: csrf,
+		Logger: logger, LoginPath: accountsweb.PathLogin, Now: o.Now,
+	}
+
+	g.Handler = server.New(server.Options{
+		Logger:    logger,
+		Templates: tmpl,
+		Sessions:  sessions,
+		CSRF:      csrf,
+		Metrics:   reg,
+		// HSTS whenever citizens reach the gateway over https, also when a
+		// proxy in front of it terminates TLS.
+		TLS:           cfg.TLS.Enabled() || issuer.Scheme == "https",
+		MetricsToken:  metricsToken(cfg),
+		PublicMetrics: cfg.DevMode,
+		SecureCookies: sessions.Cookie.Secure,
+		Ready: func(ctx context.Context) error {
+			return pg.CheckCurrent(ctx, pool, schema.Sources()...)
+		},
+		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages},
+		BrowserMiddleware: []mux.MiddlewareFunc{g.endLockedSignIns(sessions, logger)},
+	})
+
+	g.background(bg, "keys", func(ctx context.Context) { g.Keys.Run(ctx, 30*time.Second) })
+	g.background(bg, "backchannel-logout", func(ctx context.Context) { _ = logoutSender.Run(ctx) })
+	g.background(bg, "maintenance", func(ctx context.Context) {
+		every(ctx, 10*time.Minute, func(ctx context.Context) {
+			g.maintain(ctx, pool, logger, o.Now)
+		})
+	})
+	return g, nil
+}
+
+func (g *Gateway) background(ctx context.Context, name string, fn func(context.Context)) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		fn(ctx)
+	}()
+}
+
+// maintain runs the periodic clean-ups; every replica may run them, they
+// are idempotent.
+func (g *Gateway) maintain(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger, now func() time.Time) {
+	jobs := []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"sessions", func(ctx context.Context) error {
+			_, err := pool.Exec(ctx, "DELETE FROM sessions WHERE expiry < now()")
+			return err
+		}},
+		{"one-time codes", func(ctx context.Context) error { _, err := g.Accounts.Purge(ctx); return err }},
+		{"expired tokens", func(ctx context.Context) error { _, err := g.OIDCStore.DeleteExpired(ctx, now()); return err }},
+		{"retired keys", func(ctx context.Context) error { _, err := g.Keys.Prune(ctx); return err }},
+	}
+	for _, j := range jobs {
+		if err := j.run(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("maintenance job failed", "job", j.name, "error", err)
+		}
+	}
+}
+
+// every runs fn now and then every interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, fn func(context.Context)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		fn(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// endLockedSignIns ends the browser sign-in of an account that was locked
+// after it signed in: a lock must end every session at once (Decree 59
+// art. 19), and a sign-in the lock ended stays ended after an unlock
+// (accounts.Account.SignInEnded). accounts.Service.Lock ends the tokens.
+func (g *Gateway) endLockedSignIns(sessions *scs.SessionManager, logger *slog.Logger) mux.MiddlewareFunc {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if l, ok := websession.GetLogin(r.Context(), sessions); ok {
+				a, err := g.Accounts.Get(r.Context(), l.AccountID)
+				if err != nil && !errors.Is(err, accounts.ErrNotFound) {
+					logger.ErrorContext(r.Context(), "check account status", "error", err, "request_id", httpx.RequestIDFrom(r.Context()))
+					http.Error(w, "temporarily unavailable, request id "+httpx.RequestIDFrom(r.Context()), http.StatusServiceUnavailable)
+					return
+				}
+				if err != nil || a.Status == accounts.Locked || a.SignInEnded(l.AuthTime) {
+					_ = sessions.Destroy(r.Context())
+					http.Redirect(w, r, accountsweb.PathLogin, http.StatusSeeOther)
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// LockAccount locks a citizen's account and ends everything it holds at
+// once: tokens and grants at every relying party, back-channel logout to
+// those that registered for it, and (through endLockedSignIns) browser
+// sign-ins. by names the officer, operator or citizen who asked.
+func (g *Gateway) LockAccount(ctx context.Context, personalID, reason string, by accounts.Actor) (accounts.Account, error) {
+	a, err := g.Accounts.ByPersonalID(ctx, personalID)
+	if err != nil {
+		return accounts.Account{}, err
+	}
+	return g.Accounts.Lock(ctx, a.ID, reason, by)
+}
+
+// lockAccountID is LockAccount by account id (the citizen's own lock page).
+func (g *Gateway) lockAccountID(ctx context.Context, accountID, reason string, by accounts.Actor) error {
+	_, err := g.Accounts.Lock(ctx, accountID, reason, by)
+	return err
+}
+
+// UnlockAccount unlocks an account (at the commune police or in the app).
+func (g *Gateway) UnlockAccount(ctx context.Context, personalID string, by accounts.Actor) (accounts.Account, error) {
+	a, err := g.Accounts.ByPersonalID(ctx, personalID)
+	if err != nil {
+		return accounts.Account{}, err
+	}
+	return g.Accounts.Unlock(ctx, a.ID, by)
+}
+
+// DemoClientID is the demo relying party's registration: `dinhdanh dev`
+// and the browser tests run the same one.
+const DemoClientID = "demo-portal"
+
+// DemoRelyingParty (dev mode) registers the demo relying party served at
+// rpBase, or gives the existing registration a new secret, and returns the
+// relying party ready to serve.
+func (g *Gateway) DemoRelyingParty(ctx context.Context, rpBase string) (*demorp.RP, error) {
+	const name = "Cổng dịch vụ công (minh hoạ)"
+	redirect := strings.TrimSuffix(rpBase, "/") + "/callback"
+	secret, err := g.registerDemoClient(ctx, name, redirect)
+	if err != nil {
+		return nil, err
+	}
+	return demorp.New(demorp.Config{
+		Name: name, Issuer: g.issuer, ClientID: DemoClientID, ClientSecret: secret, RedirectURL: redirect,
+		Scopes: []string{"openid", "profile", "personal_id", "address", "offline_access"},
+	}), nil
+}
+
+func (g *Gateway) registerDemoClient(ctx context.Context, name, redirectURI string) (string, error) {
+	if _, err := g.Clients.Get(ctx, DemoClientID); err == nil {
+		return g.Clients.RotateSecret(ctx, "dev", DemoClientID)
+	}
+	_, secret, err := g.Clients.Create(ctx, "dev", oidc.Client{
+		ID:                      DemoClientID,
+		Name:                    oidc.Text{VI: name, EN: "Public service portal (demo)"},
+		Purpose:                 oidc.Text{VI: "Xác thực công dân để giải quyết thủ tục hành chính trực tuyến.", EN: "Identify citizens to handle administrative procedures online."},
+		PurposeVersion:          1,
+		Kind:                    oidc.KindPublicService,
+		RedirectURIs:            []string{redirectURI},
+		Scopes:                  []string{"openid", "profile", "personal_id", "address", "phone", "offline_access"},
+		MinLevel:                1,
+		TokenEndpointAuthMethod: oidc.AuthClientSecretBasic,
+		SubjectType:             oidc.SubjectPairwise,
+	})
+	if err != nil {
+		return "", fmt.Errorf("gateway: register demo client: %w", err)
+	}
+	return secret, nil
+}
+
+// historyAccounts adapts the accounts service to the officer history
+// lookup (audit/web.Accounts).
+type historyAccounts struct{ svc *accounts.Service }
+
+// AccountID implements auditweb.Accounts.
+func (a historyAccounts) AccountID(ctx context.Context, personalID string) (string, error) {
+	acc, err := a.svc.ByPersonalID(ctx, personalID)
+	if errors.Is(err, accounts.ErrNotFound) {
+		return "", fmt.Errorf("%w: %w", auditweb.ErrNoAccount, err)
+	}
+	if err != nil {
+		return "", err
+	}
+	return acc.ID, nil
+}

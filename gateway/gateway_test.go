@@ -1,0 +1,196 @@
+package gateway_test
+
+import (
+	"context"
+	"crypto/rand"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dinhdanh/dinhdanh/audit"
+	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
+	"github.com/dinhdanh/dinhdanh/config"
+	"github.com/dinhdanh/dinhdanh/gateway"
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func newGateway(t *testing.T) *httptest.Server {
+	srv, _, _ := newGatewayWithParts(t)
+	return srv
+}
+
+func newGatewayWithParts(t *testing.T, adjust ...func(*config.Config)) (*httptest.Server, *gateway.Gateway, *pgtest.DB) {
+	t.Helper()
+	db := pgtest.New(t)
+	cfg := config.Default()
+	cfg.DevMode = true
+	for _, f := range adjust {
+		f(&cfg)
+	}
+	for _, k := range []*[]byte{&cfg.Secrets.EncryptionKey, &cfg.Secrets.PairwiseKey, &cfg.Secrets.SecretPepper, &cfg.Secrets.AuditKey, &cfg.Secrets.SessionKey} {
+		*k = make([]byte, 32)
+		_, _ = rand.Read(*k)
+	}
+	key, err := audit.GenerateKey()
+	require.NoError(t, err)
+	log, err := audit.NewLog(auditpg.NewStore(db.App, nil), key, audit.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = log.Close(context.Background()) })
+	g, err := gateway.New(t.Context(), gateway.Options{Config: cfg, Pool: db.App, Logger: slog.New(slog.DiscardHandler), Audit: log})
+	require.NoError(t, err)
+	t.Cleanup(g.Close)
+	srv := httptest.NewServer(g.Handler)
+	t.Cleanup(srv.Close)
+	return srv, g, db
+}
+
+func TestShellEndpointsAndHeaders(t *testing.T) {
+	srv := newGateway(t)
+	cases := []struct {
+		path, accept string
+		status       int
+		body         string
+	}{
+		{"/healthz", "", 200, "ok"},
+		{"/readyz", "", 200, "ready"},
+		{"/metrics", "", 200, "go_goroutines"},
+		{"/metrics", "", 200, "dinhdanh_db_pool_acquired_conns"},
+		{"/metrics", "", 200, "dinhdanh_audit_events_total"},
+		{"/static/css/site.css", "", 200, "--accent"},
+		{"/register", "", 200, "Đăng ký tài khoản định danh điện tử"},
+		{"/activate?ui_locales=en", "", 200, "Activate your account"},
+		{"/no-such-page", "", 404, "Không tìm thấy trang."},
+		{"/no-such-page?ui_locales=en", "", 404, "Page not found."},
+		{"/no-such-page", "en-US,en;q=0.8", 404, "Page not found."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
+			if tc.accept != "" {
+				req.Header.Set("Accept-Language", tc.accept)
+			}
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			require.Equal(t, tc.status, res.StatusCode)
+			require.Contains(t, string(b), tc.body)
+			require.Contains(t, res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'")
+			require.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"))
+			require.NotEmpty(t, res.Header.Get("X-Request-ID"))
+		})
+	}
+}
+
+func TestUnsafeRequestWithoutCSRFTokenIsRejected(t *testing.T) {
+	srv := newGateway(t)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	const csrfPage = "The form has expired or is invalid."
+	postLogin := func(token string) (int, string) {
+		t.Helper()
+		form := url.Values{"personal_id": {"001090000001"}, "password": {"wrong password"}, "ui_locales": {"en"}}
+		if token != "" {
+			form.Set("csrf_token", token)
+		}
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/login?ui_locales=en", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := c.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+
+	// A forged post from another site: no session, so no token at all.
+	status, body := postLogin("")
+	require.Equal(t, http.StatusForbidden, status)
+	require.Contains(t, body, csrfPage)
+
+	// With the sign-in form's session but a missing or wrong token.
+	res, err := c.Get(srv.URL + "/login?ui_locales=en")
+	require.NoError(t, err)
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := csrfField.FindStringSubmatch(string(page))
+	require.NotNil(t, m, "the sign-in form carries a CSRF token")
+	token := html.UnescapeString(m[1])
+	for _, bad := range []string{"", token + "x"} {
+		status, body = postLogin(bad)
+		require.Equal(t, http.StatusForbidden, status, "token %q", bad)
+		require.Contains(t, body, csrfPage)
+	}
+
+	// The form's own token passes the check and reaches the sign-in handler.
+	status, body = postLogin(token)
+	require.NotEqual(t, http.StatusForbidden, status)
+	require.NotContains(t, body, csrfPage)
+}
+
+func TestChosenLanguageIsKeptForTheVisit(t *testing.T) {
+	srv := newGateway(t)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	get := func(path string) string {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		req.Header.Set("Accept-Language", "vi-VN,vi;q=0.9")
+		res, err := c.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	require.Contains(t, get("/no-such-page"), "Không tìm thấy trang.")
+	require.Contains(t, get("/no-such-page?ui_locales=en"), "Page not found.")
+	require.Contains(t, get("/no-such-page"), "Page not found.", "English stays chosen without ui_locales")
+	require.Contains(t, get("/no-such-page?ui_locales=vi"), "Không tìm thấy trang.")
+	require.Contains(t, get("/no-such-page"), "Không tìm thấy trang.")
+}
+
+func TestProductionModeGuardsMetricsAndSendsHSTS(t *testing.T) {
+	const token = "0123456789abcdef0123456789abcdef"
+	srv, _, _ := newGatewayWithParts(t, func(c *config.Config) {
+		c.DevMode = false
+		c.Issuer = "https://id.example.gov.vn"
+		c.Secrets.AdminToken = token
+		c.SMS.WebhookURL = "https://sms.example.gov.vn/send"
+	})
+	res, err := http.Get(srv.URL + "/metrics")
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	require.Contains(t, res.Header.Get("Strict-Transport-Security"), "max-age=")
+
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.Contains(t, string(b), "dinhdanh_audit_events_total")
+}
+
+func TestProductionModeWithoutAdminTokenDoesNotServeMetrics(t *testing.T) {
+	srv, _, _ := newGatewayWithParts(t, func(c *config.Config) {
+		c.DevMode = false
+		c.Issuer = "https://id.example.gov.vn"
+		c.SMS.WebhookURL = "https://sms.example.gov.vn/send"
+	})
+	res, err := http.Get(srv.URL + "/metrics")
+	require.NoError(t, err)
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.Equal(t, http.StatusNotFound, res.StatusCode)
+	require.NotContains(t, string(b), "dinhdanh_audit_events_total")
+}

@@ -1,0 +1,102 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
+	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
+	"github.com/dinhdanh/dinhdanh/config"
+	"github.com/dinhdanh/dinhdanh/consent"
+	"github.com/dinhdanh/dinhdanh/consent/backchannel"
+	consentpg "github.com/dinhdanh/dinhdanh/consent/postgres"
+	"github.com/dinhdanh/dinhdanh/internal/httpx"
+	"github.com/dinhdanh/dinhdanh/internal/keyderive"
+	"github.com/dinhdanh/dinhdanh/oidc"
+	"github.com/dinhdanh/dinhdanh/gateway/consentlink"
+	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
+)
+
+// The constructors New and NewOps share, so that the serving gateway and
+// operator commands build each service the same way.
+
+// check fills defaults and refuses options New and NewOps cannot build from.
+func (o *Options) check() error {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Audit == nil {
+		return errors.New("gateway: an audit recorder is required")
+	}
+	return checkSecrets(o.Config.Secrets)
+}
+
+// newKeys loads the ID-token signing keys (creating the first ones in an
+// empty database) without starting their refresh loop.
+func newKeys(ctx context.Context, o Options, store *oidcpg.Store) (*oidc.Keys, error) {
+	cfg := o.Config
+	return oidc.NewKeys(ctx, oidc.KeysConfig{
+		Store: store, EncryptionKey: keyderive.Key(cfg.Secrets.EncryptionKey, "signing-keys"),
+		SignDelay: cfg.Keys.ActivationDelay.D(), Retention: cfg.Tokens.IDTokenTTL.D() + time.Hour,
+		RSABits: 3072, Now: o.Now, Logger: o.Logger,
+	})
+}
+
+// newClients is the relying-party registry.
+func newClients(o Options, store *oidcpg.Store, hasher *oidc.SecretHasher) *oidc.Clients {
+	return &oidc.Clients{Store: store, Hasher: hasher, Audit: o.Audit, Now: o.Now}
+}
+
+// outboundClient fetches what relying parties register (jwks_uri,
+// back-channel logout URIs) only from public addresses, except on a
+// developer's machine where the demo services run on localhost.
+func outboundClient(cfg config.Config) *http.Client {
+	if cfg.DevMode {
+		return &http.Client{Timeout: 10 * time.Second}
+	}
+	return httpx.PublicOnlyClient(10 * time.Second)
+}
+
+// consentParts are what the consent service and its adapter to the
+// provider are built on.
+type consentParts struct {
+	OIDCStore *oidcpg.Store
+	Keys      *oidc.Keys
+	Registry  *attributespg.Store
+	Outbound  *http.Client
+}
+
+// newConsent builds the consent side's adapter to the provider (token
+// revoker, signer, clients, subjects, value preview), the back-channel
+// logout sender it queues notifications on, and the consent service. The
+// sender's delivery loop is not started here: New runs it; operator
+// commands only queue, and serving replicas deliver.
+func newConsent(o Options, p consentParts) (*consentlink.Provider, *backchannel.Sender, *consent.Service, error) {
+	cfg, pool, logger, secrets := o.Config, o.Pool, o.Logger, o.Config.Secrets
+	forConsent, err := consentlink.NewProvider(consentlink.Config{
+		Store: p.OIDCStore, Clients: p.OIDCStore, Keys: p.Keys, PairwiseKey: secrets.PairwiseKey,
+		// The preview reads accounts from their store: the account service
+		// is built after the consent service, which its lock needs.
+		Accounts: accountspg.Accounts{Store: accountspg.NewStore(pool)}, Registry: p.Registry, Documents: p.Registry, Logger: logger,
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	logoutSender, err := backchannel.New(backchannel.Config{
+		HTTP: p.Outbound, Queue: consentpg.NewDeliveries(pool), Clients: forConsent, Subjects: forConsent,
+		Signer: forConsent, Issuer: cfg.Issuer, Logger: logger, Now: o.Now,
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	svc, err := consent.NewService(consent.Config{
+		Store: consentpg.NewStore(pool), Audit: o.Audit, Tokens: forConsent, Logout: logoutSender,
+		Signer: forConsent, Issuer: cfg.Issuer, Now: o.Now, TTL: cfg.Consent.TTL.D(),
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return forConsent, logoutSender, svc, nil
+}

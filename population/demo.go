@@ -1,0 +1,109 @@
+package population
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+
+	"github.com/dinhdanh/dinhdanh/accounts"
+)
+
+// demoFile is deploy/demo/population.jsonl (a test keeps the two equal).
+//
+//go:embed demo/population.jsonl
+var demoFile []byte
+
+// The demo sign-ins of deploy/demo/population.jsonl. Every demo account's
+// password is DemoPassword.
+const (
+	DemoPassword = "Demo@12345"
+	// DemoTOTPSecret is the authenticator secret of the level 2 citizen;
+	// add it to any authenticator app (base32, SHA-1, 6 digits, 30 s).
+	DemoTOTPSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+	DemoLevel1ID = "079195000001" // Trần Thị Bình, level 1, SMS to +84901000001
+	// DemoLevel2ID is Nguyễn Văn An, level 2, TOTP or SMS to +84901000002,
+	// with a driving licence, a vehicle registration, health and social
+	// insurance, and the child DemoChildID.
+	DemoLevel2ID    = "001085000001"
+	DemoChildID     = "001216000001" // Nguyễn Minh Khôi, born 2016, no account of his own
+	DemoForeignerID = "001088000002" // Kim Min-jun (KR), level 1, SMS to +84901000003
+	DemoPendingID   = "048092000001" // Lê Văn Cường: registered, not activated
+	DemoLockedID    = "031198000001" // Phạm Thị Dung: locked (lost phone)
+)
+
+// DemoFile returns the demo population file.
+func DemoFile() []byte { return bytes.Clone(demoFile) }
+
+// DemoOptions tune LoadDemo.
+type DemoOptions struct {
+	// Generated is how many synthetic citizens to add (3000 when zero,
+	// none when negative).
+	Generated int
+	// Seed for Generate (1 when zero).
+	Seed uint64
+}
+
+// LoadDemo imports the demo file and the generated citizens in one
+// transaction unless they were loaded before (the level 2 demo account
+// exists), then seeds biometric sentinels for accounts that lack them. It
+// is safe to call on every start of `dinhdanh dev`.
+func LoadDemo(ctx context.Context, dst Target, opts DemoOptions) error {
+	if dst.Accounts == nil {
+		return errors.New("population: demo: an accounts service is required")
+	}
+	_, err := dst.Accounts.ByPersonalID(ctx, DemoLevel2ID)
+	switch {
+	case err == nil:
+		if dst.Logger != nil {
+			dst.Logger.InfoContext(ctx, "demo data already loaded")
+		}
+	case errors.Is(err, accounts.ErrNotFound):
+		lines, bad := readJSONLines(bytes.NewReader(demoFile))
+		if len(bad) > 0 {
+			return validationError(bad)
+		}
+		n := opts.Generated
+		if n == 0 {
+			n = 3000
+		}
+		seed := opts.Seed
+		if seed == 0 {
+			seed = 1
+		}
+		next := lines[len(lines)-1].n
+		for _, r := range Generate(max(n, 0), seed) {
+			next++
+			lines = append(lines, line{next, r})
+		}
+		if _, err := importLines(ctx, dst, lines, nil); err != nil {
+			return fmt.Errorf("population: demo: %w", err)
+		}
+	default:
+		return fmt.Errorf("population: demo: %w", err)
+	}
+	if dst.Biometrics != nil {
+		n, err := dst.Biometrics.SeedDemoSentinels(ctx)
+		if err != nil {
+			return fmt.Errorf("population: demo: %w", err)
+		}
+		if dst.Logger != nil && n > 0 {
+			dst.Logger.InfoContext(ctx, "demo biometric sentinels seeded", "records", n)
+		}
+	}
+	return nil
+}
+
+// DemoBanner describes the demo sign-ins for the start-up banner.
+func DemoBanner() string {
+	return fmt.Sprintf(`Demo sign-ins (password %s for every demo account):
+  level 2  %s  Nguyễn Văn An   TOTP secret %s, or SMS
+  level 1  %s  Trần Thị Bình   SMS code (read it at /dev/sms)
+  level 1  %s  Kim Min-jun     foreign resident, SMS code
+  pending  %s  Lê Văn Cường    not activated: activate at /activate with phone 0901000004
+  locked   %s  Phạm Thị Dung   locked: lost phone
+  generated citizens: password %s
+`, DemoPassword, DemoLevel2ID, DemoTOTPSecret, DemoLevel1ID, DemoForeignerID, DemoPendingID, DemoLockedID, GeneratedPassword)
+}

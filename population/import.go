@@ -1,0 +1,222 @@
+package population
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/dinhdanh/dinhdanh/accounts"
+	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
+	"github.com/dinhdanh/dinhdanh/attributes"
+	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
+	"github.com/dinhdanh/dinhdanh/audit"
+)
+
+// SentinelSeeder gives demo accounts recognisable biometric records
+// (biometrics/postgres.Store satisfies it).
+type SentinelSeeder interface {
+	SeedDemoSentinels(ctx context.Context) (int64, error)
+}
+
+// Target is where records go.
+type Target struct {
+	// Pool connects as the application role.
+	Pool *pgxpool.Pool
+	// Accounts hashes passwords and seals TOTP secrets of account parts;
+	// files with account parts are refused when nil.
+	Accounts *accounts.Service
+	// Biometrics, when set, seeds biometric sentinels after a demo load.
+	Biometrics SentinelSeeder
+	// Audit, when set, records one operator.action event per import.
+	Audit  audit.Recorder
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Report counts what an import wrote.
+type Report struct {
+	People    int
+	Documents int
+	// Accounts created; AccountsSkipped already existed and were left alone.
+	Accounts        int
+	AccountsSkipped int
+	Sentinels       int64
+}
+
+func (t Target) now() time.Time {
+	if t.Now != nil {
+		return t.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Import reads a whole file, validates every line, and writes everything in
+// one transaction, or nothing: a *ValidationError lists every bad line. A
+// person already present is replaced; an account already present is kept.
+func Import(ctx context.Context, dst Target, r io.Reader, format Format) (Report, error) {
+	var lines []line
+	var bad []LineError
+	switch format {
+	case CSV:
+		lines, bad = readCSV(r)
+	case JSONLines:
+		lines, bad = readJSONLines(r)
+	default:
+		return Report{}, fmt.Errorf("population: unknown format %q", format)
+	}
+	return importLines(ctx, dst, lines, bad)
+}
+
+// ImportRecords imports records as if they were the lines of a file.
+func ImportRecords(ctx context.Context, dst Target, recs []Record) (Report, error) {
+	lines := make([]line, len(recs))
+	for i, r := range recs {
+		lines[i] = line{i + 1, r}
+	}
+	return importLines(ctx, dst, lines, nil)
+}
+
+func importLines(ctx context.Context, dst Target, lines []line, bad []LineError) (Report, error) {
+	start := time.Now()
+	now := dst.now()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	items, outside, more := checkAll(lines, today)
+	bad = append(bad, more...)
+	if dst.Accounts == nil {
+		for _, it := range items {
+			if it.account != nil {
+				bad = append(bad, LineError{it.line, errors.New("account parts need an accounts service")})
+			}
+		}
+	}
+
+	var people []attributes.Person
+	var docs []attributes.Document
+	for _, it := range items {
+		people = append(people, it.person)
+		docs = append(docs, it.docs...)
+	}
+	rep := Report{People: len(people), Documents: len(docs)}
+	err := pgx.BeginFunc(ctx, dst.Pool, func(tx pgx.Tx) error {
+		// Guardians outside the file are looked up even when other lines
+		// are bad, so that one run reports every bad line.
+		if len(outside) > 0 {
+			ids := make([]string, 0, len(outside))
+			for id := range outside {
+				ids = append(ids, id)
+			}
+			found, err := attributespg.Existing(ctx, tx, ids)
+			if err != nil {
+				return err
+			}
+			for id, lns := range outside {
+				if !found[id] {
+					for _, n := range lns {
+						bad = append(bad, LineError{n, fmt.Errorf("guardian_id %s is neither in the file nor in the registry", id)})
+					}
+				}
+			}
+		}
+		if len(bad) > 0 {
+			return validationError(bad)
+		}
+		recs, err := accountRecords(dst.Accounts, items, now)
+		if err != nil {
+			return err
+		}
+		if _, err := attributespg.WritePeople(ctx, tx, people); err != nil {
+			return err
+		}
+		if _, err := attributespg.WriteDocuments(ctx, tx, docs); err != nil {
+			return err
+		}
+		n, err := accountspg.WriteAccounts(ctx, tx, recs)
+		if err != nil {
+			return err
+		}
+		rep.Accounts, rep.AccountsSkipped = int(n), len(recs)-int(n)
+		// Recorded inside the transaction: an import whose event cannot be
+		// recorded does not happen.
+		if dst.Audit != nil {
+			e := audit.Event{Time: now, Type: audit.OperatorAction, ActorKind: audit.System, ActorID: "importer",
+				Outcome: audit.Success, Reason: "population_import", Detail: map[string]string{
+					"people": strconv.Itoa(rep.People), "documents": strconv.Itoa(rep.Documents),
+					"accounts_created": strconv.Itoa(rep.Accounts), "accounts_skipped": strconv.Itoa(rep.AccountsSkipped),
+				}}
+			if err := dst.Audit.Record(ctx, e); err != nil {
+				return fmt.Errorf("audit: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			return Report{}, err
+		}
+		return Report{}, fmt.Errorf("population: nothing imported: %w", err)
+	}
+	if dst.Logger != nil {
+		dst.Logger.InfoContext(ctx, "population imported", "people", rep.People, "documents", rep.Documents,
+			"accounts_created", rep.Accounts, "accounts_skipped", rep.AccountsSkipped, "took", time.Since(start).String())
+	}
+	return rep, nil
+}
+
+// validationError sorts bad lines and merges entries for the same line.
+func validationError(bad []LineError) error {
+	sort.SliceStable(bad, func(i, j int) bool { return bad[i].Line < bad[j].Line })
+	var out []LineError
+	for _, l := range bad {
+		if n := len(out); n > 0 && out[n-1].Line == l.Line {
+			out[n-1].Err = errors.Join(out[n-1].Err, l.Err)
+			continue
+		}
+		out = append(out, l)
+	}
+	return &ValidationError{Lines: out}
+}
+
+// accountRecords builds the account rows, hashing each distinct password
+// once (generated citizens share one).
+func accountRecords(svc *accounts.Service, items []item, now time.Time) ([]accounts.Record, error) {
+	hashes := map[string]string{}
+	var out []accounts.Record
+	for _, it := range items {
+		if it.account == nil {
+			continue
+		}
+		rec, err := svc.NewRecord(it.account.in, now)
+		if err != nil {
+			return nil, fmt.Errorf("population: line %d: %w", it.line, err)
+		}
+		if pw := it.account.password; pw != "" {
+			h, ok := hashes[pw]
+			if !ok {
+				if h, err = svc.HashPassword(pw); err != nil {
+					return nil, fmt.Errorf("population: line %d: %w", it.line, err)
+				}
+				hashes[pw] = h
+			}
+			rec.PasswordHash = h
+		}
+		if it.account.totp != "" {
+			sealed, err := svc.SealTOTPSecret(rec.ID, it.account.totp)
+			if err != nil {
+				return nil, fmt.Errorf("population: line %d: %w", it.line, err)
+			}
+			rec.TOTP = accounts.TOTPState{Secret: sealed, Confirmed: true}
+		}
+		rec.LockReason = it.account.lockReason
+		out = append(out, rec)
+	}
+	return out, nil
+}

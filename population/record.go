@@ -1,0 +1,251 @@
+package population
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Format of an import file.
+type Format string
+
+// Formats.
+const (
+	// CSV has a header row naming the columns (see CSVColumns); one person
+	// per row, with an optional account, without documents.
+	CSV Format = "csv"
+	// JSONLines has one JSON object (a Record) per line; blank lines are
+	// skipped.
+	JSONLines Format = "jsonl"
+)
+
+// FormatOf guesses the format from a file name: .csv, or .jsonl/.ndjson.
+func FormatOf(name string) (Format, error) {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv":
+		return CSV, nil
+	case ".jsonl", ".ndjson":
+		return JSONLines, nil
+	}
+	return "", fmt.Errorf("population: %s: unknown format (use .csv or .jsonl)", name)
+}
+
+// Record is one person of an import file, as written there: dates are
+// YYYY-MM-DD strings, gender is male/female (or Nam/Nữ as on the chip ID
+// card).
+type Record struct {
+	PersonalID  string    `json:"personal_id"`
+	OldID       string    `json:"old_id,omitempty"`
+	FullName    string    `json:"full_name"`
+	BirthDate   string    `json:"birth_date"`
+	Gender      string    `json:"gender"`
+	Nationality string    `json:"nationality,omitempty"` // ISO 3166-1 alpha-2; VN when empty
+	Residence   Residence `json:"residence,omitzero"`
+	Phone       string    `json:"phone,omitempty"`
+	Email       string    `json:"email,omitempty"`
+	PassportNo  string    `json:"passport_no,omitempty"` // required for foreigners
+	// GuardianID registers a child under 14 or a ward under a parent's or
+	// guardian's personal id number (in the same file or already loaded).
+	GuardianID       string `json:"guardian_id,omitempty"`
+	GuardianRelation string `json:"guardian_relation,omitempty"` // child (default) or ward
+	IssueDate        string `json:"issue_date,omitempty"`        // chip ID card issue date
+
+	Documents []DocumentRecord `json:"documents,omitempty"`
+	// Account, for demo and test data, creates an account for the person.
+	Account *AccountRecord `json:"account,omitempty"`
+}
+
+// Residence is the permanent residence.
+type Residence struct {
+	Street   string `json:"street_address,omitempty"`
+	Ward     string `json:"ward,omitempty"`
+	District string `json:"district,omitempty"`
+	Province string `json:"province,omitempty"`
+	Country  string `json:"country,omitempty"`
+}
+
+// DocumentRecord is a document integrated for the person.
+type DocumentRecord struct {
+	Kind      string            `json:"kind"`
+	Number    string            `json:"number"`
+	IssuedOn  string            `json:"issued_on,omitempty"`
+	ExpiresOn string            `json:"expires_on,omitempty"`
+	Issuer    string            `json:"issuer,omitempty"`
+	Status    string            `json:"status,omitempty"` // valid (default), expired, retired, suspended
+	Fields    map[string]string `json:"fields,omitempty"`
+}
+
+// AccountRecord creates an account with known credentials. Accounts whose
+// personal id number already has one are left alone.
+type AccountRecord struct {
+	Level  int    `json:"level"`
+	Status string `json:"status,omitempty"` // active (default), pending, locked
+	// LockReason for locked accounts, e.g. lost_phone.
+	LockReason string `json:"lock_reason,omitempty"`
+	Password   string `json:"password,omitempty"`
+	// Phone for SMS codes; the person's phone when empty.
+	Phone string `json:"phone,omitempty"`
+	// TOTPSecret (base32) enrols a confirmed authenticator.
+	TOTPSecret string `json:"totp_secret,omitempty"`
+}
+
+// line is a record with the line it started on.
+type line struct {
+	n   int
+	rec Record
+}
+
+// LineError is what is wrong with one line.
+type LineError struct {
+	Line int
+	Err  error
+}
+
+func (e LineError) Error() string {
+	return fmt.Sprintf("line %d: %s", e.Line, strings.ReplaceAll(e.Err.Error(), "\n", "; "))
+}
+
+// Unwrap returns the line's error.
+func (e LineError) Unwrap() error { return e.Err }
+
+// ValidationError lists every bad line of a file that was not imported.
+type ValidationError struct {
+	Lines []LineError
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "population: %d bad line(s), nothing imported", len(e.Lines))
+	for _, l := range e.Lines {
+		b.WriteString("\n  ")
+		b.WriteString(l.Error())
+	}
+	return b.String()
+}
+
+// maxLine bounds one JSON line (a person with many documents stays far
+// below it).
+const maxLine = 1 << 20
+
+func readJSONLines(r io.Reader) ([]line, []LineError) {
+	var out []line
+	var bad []LineError
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), maxLine)
+	n := 0
+	for sc.Scan() {
+		n++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		var rec Record
+		if err := dec.Decode(&rec); err != nil {
+			bad = append(bad, LineError{n, fmt.Errorf("not a valid record: %w", err)})
+			continue
+		}
+		if dec.More() {
+			bad = append(bad, LineError{n, errors.New("more than one JSON value on the line")})
+			continue
+		}
+		out = append(out, line{n, rec})
+	}
+	if err := sc.Err(); err != nil {
+		bad = append(bad, LineError{n + 1, fmt.Errorf("read: %w", err)})
+	}
+	return out, bad
+}
+
+// CSVColumns are the columns a CSV file may have, in any order. The first
+// four are required.
+var CSVColumns = []string{
+	"personal_id", "full_name", "birth_date", "gender",
+	"old_id", "nationality", "street_address", "ward", "district", "province", "country",
+	"phone", "email", "passport_no", "guardian_id", "guardian_relation", "issue_date",
+	"account_level", "account_status", "account_lock_reason", "account_password", "account_phone", "account_totp_secret",
+}
+
+func readCSV(r io.Reader) ([]line, []LineError) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = 0 // every row as long as the header
+	header, err := cr.Read()
+	if err != nil {
+		return nil, []LineError{{1, fmt.Errorf("header row: %w", err)}}
+	}
+	col := map[string]int{}
+	known := map[string]bool{}
+	for _, c := range CSVColumns {
+		known[c] = true
+	}
+	var bad []LineError
+	for i, h := range header {
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		if !known[h] {
+			bad = append(bad, LineError{1, fmt.Errorf("unknown column %q", h)})
+			continue
+		}
+		if _, dup := col[h]; dup {
+			bad = append(bad, LineError{1, fmt.Errorf("column %q twice", h)})
+		}
+		col[h] = i
+	}
+	for _, req := range CSVColumns[:4] {
+		if _, ok := col[req]; !ok {
+			bad = append(bad, LineError{1, fmt.Errorf("missing column %q", req)})
+		}
+	}
+	if len(bad) > 0 {
+		return nil, bad
+	}
+	var out []line
+	for {
+		row, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				bad = append(bad, LineError{0, fmt.Errorf("read: %w", err)})
+				break
+			}
+			// The reader carries on with the next row after a parse error.
+			bad = append(bad, LineError{pe.StartLine, pe.Err})
+			continue
+		}
+		n, _ := cr.FieldPos(0)
+		get := func(name string) string {
+			if i, ok := col[name]; ok {
+				return strings.TrimSpace(row[i])
+			}
+			return ""
+		}
+		rec := Record{
+			PersonalID: get("personal_id"), FullName: get("full_name"), BirthDate: get("birth_date"), Gender: get("gender"),
+			OldID: get("old_id"), Nationality: get("nationality"),
+			Residence: Residence{Street: get("street_address"), Ward: get("ward"), District: get("district"), Province: get("province"), Country: get("country")},
+			Phone:     get("phone"), Email: get("email"), PassportNo: get("passport_no"),
+			GuardianID: get("guardian_id"), GuardianRelation: get("guardian_relation"), IssueDate: get("issue_date"),
+		}
+		if lv := get("account_level"); lv != "" {
+			level, err := strconv.Atoi(lv)
+			if err != nil {
+				bad = append(bad, LineError{n, fmt.Errorf("account_level %q is not a number", lv)})
+				continue
+			}
+			rec.Account = &AccountRecord{Level: level, Status: get("account_status"), LockReason: get("account_lock_reason"),
+				Password: get("account_password"), Phone: get("account_phone"), TOTPSecret: get("account_totp_secret")}
+		}
+		out = append(out, line{n, rec})
+	}
+	return out, bad
+}
