@@ -12,10 +12,10 @@ import (
 	"github.com/dinhdanh/dinhdanh/consent"
 	"github.com/dinhdanh/dinhdanh/consent/backchannel"
 	consentpg "github.com/dinhdanh/dinhdanh/consent/postgres"
+	"github.com/dinhdanh/dinhdanh/gateway/consentlink"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/internal/keyderive"
 	"github.com/dinhdanh/dinhdanh/oidc"
-	"github.com/dinhdanh/dinhdanh/gateway/consentlink"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 )
 
