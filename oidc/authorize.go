@@ -152,9 +152,18 @@ func (p *Provider) ValidateAuthorize(ctx context.Context, r *http.Request) (*Aut
 // validateAuthorize is ValidateAuthorize; resumed is set for a request
 // parked for consent, whose pushed request was resolved when it was parked.
 func (p *Provider) validateAuthorize(ctx context.Context, r *http.Request, resumed bool) (*AuthorizeRequest, error) {
+	if err := r.ParseForm(); err != nil {
+		return nil, fosite.ErrInvalidRequest.WithHint("The request could not be read.")
+	}
+	// RFC 6749 §3.1: no parameter more than once. Where the answer goes is
+	// known only once client_id and redirect_uri are single.
+	dup := duplicated(r.Form)
+	if dup == "client_id" || dup == "redirect_uri" {
+		return nil, fosite.ErrInvalidRequest.WithHintf("The parameter '%s' was sent more than once.", dup)
+	}
 	tctx, err := p.Store.BeginTX(ctx)
 	if err != nil {
-		return nil, fosite.ErrServerError.WithWrap(err)
+		return nil, unavailable(err)
 	}
 	ar, err := p.OAuth2.NewAuthorizeRequest(tctx, r)
 	_ = p.Store.Rollback(tctx)
@@ -163,13 +172,16 @@ func (p *Provider) validateAuthorize(ctx context.Context, r *http.Request, resum
 		req = nil
 	}
 	if err != nil {
-		return req, err
+		return req, unavailable(err)
 	}
 	client, ok := ClientOf(ar.GetClient())
 	if !ok {
 		return req, fosite.ErrServerError.WithDebug("client of an unexpected type")
 	}
 	req.Client = client
+	if dup != "" {
+		return req, fosite.ErrInvalidRequest.WithHintf("The parameter '%s' was sent more than once.", dup)
+	}
 	if uri := r.Form.Get("request_uri"); strings.HasPrefix(uri, PARPrefix) {
 		req.PARURI = uri
 	}
@@ -512,7 +524,7 @@ func (p *Provider) issueCode(ctx context.Context, req *AuthorizeRequest, in Sign
 
 	tctx, err := p.Store.BeginTX(ctx)
 	if err != nil {
-		return nil, fosite.ErrServerError.WithWrap(err)
+		return nil, unavailable(err)
 	}
 	if parURI != "" {
 		if err := p.Store.DeletePARSession(tctx, parURI); err != nil {
@@ -546,9 +558,15 @@ func (p *Provider) deny(ctx context.Context, c *Client, accountID, reason string
 // is authenticated and the request validated as the authorization endpoint
 // would (checkAuthorize), then stored, in one transaction.
 func (p *Provider) PushAuthorize(ctx context.Context, r *http.Request) (fosite.AuthorizeRequester, fosite.PushedAuthorizeResponder, error) {
+	if err := r.ParseForm(); err != nil {
+		return nil, nil, fosite.ErrInvalidRequest.WithHint("The request could not be read.")
+	}
+	if dup := duplicated(r.PostForm); dup != "" {
+		return nil, nil, fosite.ErrInvalidRequest.WithHintf("The parameter '%s' was sent more than once.", dup)
+	}
 	tctx, err := p.Store.BeginTX(ctx)
 	if err != nil {
-		return nil, nil, fosite.ErrServerError.WithWrap(err)
+		return nil, nil, unavailable(err)
 	}
 	ar, err := p.OAuth2.NewPushedAuthorizeRequest(tctx, r)
 	if err == nil {
@@ -556,7 +574,7 @@ func (p *Provider) PushAuthorize(ctx context.Context, r *http.Request) (fosite.A
 	}
 	if err != nil {
 		_ = p.Store.Rollback(tctx)
-		return ar, nil, err
+		return ar, nil, unavailable(err)
 	}
 	resp, err := p.OAuth2.NewPushedAuthorizeResponse(tctx, ar, NewSession())
 	if err != nil {
@@ -578,6 +596,22 @@ func (p *Provider) checkPushed(ar fosite.AuthorizeRequester) error {
 		return fosite.ErrServerError.WithDebug("client of an unexpected type")
 	}
 	return p.checkAuthorize(&AuthorizeRequest{Fosite: ar, Client: client, MaxAge: -1})
+}
+
+// duplicated returns a parameter sent more than once (RFC 6749 §3.1,
+// RFC 9126 §2.1), the first in name order, or "".
+func duplicated(form url.Values) string {
+	var dups []string
+	for k, v := range form {
+		if len(v) > 1 {
+			dups = append(dups, k)
+		}
+	}
+	if len(dups) == 0 {
+		return ""
+	}
+	slices.Sort(dups)
+	return dups[0]
 }
 
 // randomID is 32 random bytes, base64url: an unguessable handle.

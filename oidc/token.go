@@ -25,7 +25,9 @@ var (
 	ErrInvalidToken = errors.New("oidc: invalid access token")
 	// ErrInsufficientScope: the token lacks the openid scope.
 	ErrInsufficientScope = errors.New("oidc: insufficient scope")
-	// ErrUnavailable: the store could not be reached; the client may retry.
+	// ErrUnavailable: the store could not be read (a database outage); the
+	// client may retry. Stores wrap their connection and query failures in
+	// it, so that an outage is never taken for an unknown token or client.
 	ErrUnavailable = errors.New("oidc: temporarily unavailable")
 )
 
@@ -40,12 +42,12 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 	// Phase 1: authenticate the client and validate the grant.
 	pctx, release, err := p.Store.Acquire(ctx)
 	if err != nil {
-		return nil, nil, fosite.ErrServerError.WithWrap(err)
+		return nil, nil, unavailable(err)
 	}
 	tctx, err := p.Store.BeginTX(pctx)
 	if err != nil {
 		release()
-		return nil, nil, fosite.ErrServerError.WithWrap(err)
+		return nil, nil, unavailable(err)
 	}
 	ar, err := p.OAuth2.NewAccessRequest(tctx, r, NewSession())
 	// Commit even on error: fosite's own nested transactions (refresh reuse
@@ -55,7 +57,7 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 	}
 	release()
 	if err != nil {
-		return ar, nil, p.tokenError(ctx, ar, err, meta)
+		return ar, nil, p.tokenError(ctx, ar, unavailable(err), meta)
 	}
 	client, _ := ClientOf(ar.GetClient())
 	grant := GrantAuthorizationCode
@@ -85,12 +87,12 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 				p.revokeGrant(ctx, ar.GetID())
 				return ar, nil, fosite.ErrInvalidGrant.WithHint("The account is locked.")
 			}
-			return ar, nil, fosite.ErrServerError.WithWrap(err)
+			return ar, nil, fosite.ErrTemporarilyUnavailable.WithWrap(err)
 		}
 		if len(sess.IDTokenClaimNames) > 0 { // set only for openid grants
 			vals, names, err := p.Release(ctx, acct, sess.Level, sess.IDTokenClaimNames)
 			if err != nil {
-				return ar, nil, fosite.ErrServerError.WithWrap(err)
+				return ar, nil, fosite.ErrTemporarilyUnavailable.WithWrap(err)
 			}
 			ctx = WithIDTokenClaims(ctx, vals)
 			released = names
@@ -104,7 +106,7 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 	// Phase 2: issue atomically.
 	tctx, err = p.Store.BeginTX(ctx)
 	if err != nil {
-		return ar, nil, fosite.ErrServerError.WithWrap(err)
+		return ar, nil, unavailable(err)
 	}
 	resp, err := p.OAuth2.NewAccessResponse(tctx, ar)
 	if err != nil {
@@ -188,10 +190,13 @@ func (p *Provider) Userinfo(ctx context.Context, token string, meta Meta) (map[s
 	}
 	pctx, release, err := p.Store.Acquire(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return nil, err // wraps ErrUnavailable
 	}
 	_, ar, err := p.OAuth2.IntrospectToken(pctx, token, fosite.AccessToken, NewSession())
 	release()
+	if errors.Is(err, ErrUnavailable) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, ErrInvalidToken
 	}
@@ -204,11 +209,11 @@ func (p *Provider) Userinfo(ctx context.Context, token string, meta Meta) (map[s
 		if errors.Is(err, ErrAccountLocked) || errors.Is(err, ErrAccountNotFound) {
 			return nil, ErrInvalidToken
 		}
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	vals, names, err := p.Release(ctx, acct, sess.Level, sess.UserinfoClaims)
 	if err != nil {
-		return nil, fmt.Errorf("oidc: release claims: %w", err)
+		return nil, fmt.Errorf("%w: release claims: %w", ErrUnavailable, err)
 	}
 	clientID := ar.GetClient().GetID()
 	if err := p.Record(ctx, meta.stamp(audit.Event{Type: audit.UserinfoRead, ActorKind: audit.Client,
@@ -233,12 +238,12 @@ func (p *Provider) Introspect(ctx context.Context, r *http.Request, meta Meta) (
 	}
 	pctx, release, err := p.Store.Acquire(ctx)
 	if err != nil {
-		return nil, fosite.ErrServerError.WithWrap(err)
+		return nil, unavailable(err)
 	}
 	caller, err := p.Fosite.AuthenticateClient(pctx, r, r.PostForm)
 	if err != nil {
 		release()
-		return nil, err
+		return nil, unavailable(err)
 	}
 	token := r.PostForm.Get("token")
 	if token == "" {
@@ -247,13 +252,20 @@ func (p *Provider) Introspect(ctx context.Context, r *http.Request, meta Meta) (
 	}
 	use, ar, err := p.OAuth2.IntrospectToken(pctx, token, fosite.TokenUse(r.PostForm.Get("token_type_hint")), NewSession())
 	release()
+	if errors.Is(err, ErrUnavailable) {
+		return nil, unavailable(err)
+	}
 	if err != nil || ar.GetClient().GetID() != caller.GetID() {
 		return inactive, nil
 	}
 	sess, _ := ar.GetSession().(*Session)
 	if sess != nil && sess.AccountID != "" {
-		if _, err := p.Account(ctx, sess.AccountID); err != nil {
+		_, err := p.Account(ctx, sess.AccountID)
+		switch {
+		case errors.Is(err, ErrAccountLocked) || errors.Is(err, ErrAccountNotFound):
 			return inactive, nil
+		case err != nil:
+			return nil, fosite.ErrTemporarilyUnavailable.WithWrap(err)
 		}
 	}
 	e := audit.Event{Type: audit.Introspected, ActorKind: audit.Client, ActorID: caller.GetID(), ClientID: caller.GetID(),
@@ -292,12 +304,12 @@ func (p *Provider) Introspect(ctx context.Context, r *http.Request, meta Meta) (
 func (p *Provider) Revoke(ctx context.Context, r *http.Request, meta Meta) error {
 	tctx, err := p.Store.BeginTX(ctx)
 	if err != nil {
-		return fosite.ErrServerError.WithWrap(err)
+		return unavailable(err)
 	}
 	err = p.OAuth2.NewRevocationRequest(tctx, r)
 	if err != nil {
 		_ = p.Store.Rollback(tctx)
-		return err
+		return unavailable(err)
 	}
 	if err := p.Store.Commit(tctx); err != nil {
 		return fosite.ErrServerError.WithWrap(err)
@@ -329,6 +341,17 @@ func authenticatedClientID(r *http.Request) string {
 		}
 	}
 	return r.PostForm.Get("client_id")
+}
+
+// unavailable turns an error that comes from a store that could not be read
+// into temporarily_unavailable (RFC 6749 §4.1.2.1; 503), so that a relying
+// party retries instead of throwing away a valid token or credential; other
+// errors pass unchanged.
+func unavailable(err error) error {
+	if errors.Is(err, ErrUnavailable) {
+		return fosite.ErrTemporarilyUnavailable.WithWrap(err)
+	}
+	return err
 }
 
 // Client returns a registered, enabled client (for logout's

@@ -31,7 +31,7 @@ func (s *Store) loadClient(ctx context.Context, id string) (oidc.Client, error) 
 		return oidc.Client{}, oidc.ErrNotFound
 	}
 	if err != nil {
-		return oidc.Client{}, fmt.Errorf("oidc/postgres: load client: %w", err)
+		return oidc.Client{}, fmt.Errorf("oidc/postgres: load client: %w: %w", oidc.ErrUnavailable, err)
 	}
 	return decodeClient(data, hash, disabled)
 }

@@ -83,7 +83,7 @@ func (s *Store) Acquire(ctx context.Context) (context.Context, func(), error) {
 	}
 	c, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return ctx, func() {}, fmt.Errorf("oidc/postgres: acquire: %w", err)
+		return ctx, func() {}, fmt.Errorf("oidc/postgres: acquire: %w: %w", oidc.ErrUnavailable, err)
 	}
 	return context.WithValue(ctx, connKey{}, c), c.Release, nil
 }
@@ -102,7 +102,7 @@ func (s *Store) BeginTX(ctx context.Context) (context.Context, error) {
 		tx, err = s.pool.Begin(ctx)
 	}
 	if err != nil {
-		return ctx, fmt.Errorf("oidc/postgres: begin: %w", err)
+		return ctx, fmt.Errorf("oidc/postgres: begin: %w: %w", oidc.ErrUnavailable, err)
 	}
 	return context.WithValue(ctx, txKey{}, tx), nil
 }
@@ -289,7 +289,7 @@ func (s *Store) get(ctx context.Context, kind, signature string, session fosite.
 		return nil, false, nil, fosite.ErrNotFound
 	}
 	if err != nil {
-		return nil, false, nil, fmt.Errorf("oidc/postgres: load %s: %w", kind, err)
+		return nil, false, nil, fmt.Errorf("oidc/postgres: load %s: %w: %w", kind, oidc.ErrUnavailable, err)
 	}
 	if disabled {
 		// A disabled relying party's grants and tokens are dead.

@@ -184,8 +184,14 @@ func (h *Handler) authorizeError(w http.ResponseWriter, r *http.Request, req *oi
 		msg = "oidc.error.invalid_client"
 	}
 	status := rfc.CodeField
-	if status < 400 {
+	switch {
+	case status == http.StatusUnauthorized || status < 400:
+		// A browser showing an unknown client is a bad request, not an
+		// authentication challenge: 401 would need a WWW-Authenticate the
+		// citizen cannot answer (RFC 9110 §15.5.2).
 		status = http.StatusBadRequest
+	case status == http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", retryAfter)
 	}
 	h.errorPage(w, r, status, msg, rfc.ErrorField)
 }

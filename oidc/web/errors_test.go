@@ -128,7 +128,8 @@ func TestErrorCodes(t *testing.T) {
 		assert.Contains(t, body, "Something went wrong")
 		unknown := strings.Replace(r.AuthURL(v, "nonce-0123456789"), "client_id="+reg.ID, "client_id=nobody", 1)
 		resp, body = e.Visit(b, unknown)
-		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "a page, not an authentication challenge")
+		assert.Empty(t, resp.Header.Get("WWW-Authenticate"))
 		assert.Contains(t, body, "invalid_client")
 	})
 }
