@@ -537,6 +537,9 @@ func (p *Provider) issueCode(ctx context.Context, req *AuthorizeRequest, in Sign
 		_ = p.Store.Rollback(tctx)
 		return nil, err
 	}
+	// RFC 9207 §2: the issuer in every authorization response, so that a
+	// relying party with several providers knows who answered (mix-up).
+	resp.AddParameter("iss", p.Issuer)
 	if err := p.Store.Commit(tctx); err != nil {
 		return nil, fosite.ErrServerError.WithWrap(err)
 	}

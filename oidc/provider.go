@@ -228,6 +228,7 @@ func (p *Provider) renderDiscovery() []byte {
 		"end_session_endpoint":                             p.Issuer + PathLogout,
 		"pushed_authorization_request_endpoint":            p.Issuer + PathPAR,
 		"require_pushed_authorization_requests":            false,
+		"authorization_response_iss_parameter_supported":   true,
 		"scopes_supported":                                 attributes.Scopes(),
 		"response_types_supported":                         []string{"code"},
 		"response_modes_supported":                         []string{"query"},

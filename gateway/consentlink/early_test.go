@@ -66,6 +66,7 @@ func TestRefusedBeforeSignIn(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, u.Query().Get("error"), u.Query().Get("error_description"))
 			assert.Equal(t, oidctest.State, u.Query().Get("state"))
+			assert.Equal(t, e.Server.URL, u.Query().Get("iss"), "RFC 9207: the issuer in the error response too")
 		})
 		t.Run("par/"+tc.name, func(t *testing.T) {
 			form := url.Values{"response_type": {"code"}, "client_id": {reg.ID}, "redirect_uri": {reg.RedirectURIs[0]},
@@ -117,6 +118,7 @@ func TestFormPostErrorPage(t *testing.T) {
 	assert.Contains(t, p.body, `action="`+reg.RedirectURIs[0]+`"`)
 	assert.Contains(t, p.body, `name="error" value="unsupported_response_mode"`)
 	assert.Contains(t, p.body, `name="state" value="`+oidctest.State+`"`)
+	assert.Contains(t, p.body, `name="iss" value="`+e.Server.URL+`"`)
 	assert.Zero(t, e.Logins())
 }
 

@@ -175,8 +175,7 @@ func (h *Handler) authorizeError(w http.ResponseWriter, r *http.Request, req *oi
 		ar = req.Fosite
 	}
 	if ar != nil && ar.IsRedirectURIValid() {
-		allowFormPost(w, ar)
-		h.Provider.OAuth2.WriteAuthorizeError(ctx, w, ar, err)
+		h.writeAuthorizeError(w, r, ar, err)
 		return
 	}
 	msg := "oidc.error.request"
@@ -219,7 +218,7 @@ func (h *Handler) unmet(w http.ResponseWriter, r *http.Request, req *oidc.Author
 		query.ResponseMode = fosite.ResponseModeQuery
 		ar = &query
 	}
-	h.Provider.OAuth2.WriteAuthorizeError(ctx, rec, ar, oidc.ErrUnmetAuthenticationRequirements)
+	h.writeAuthorizeError(rec, r, ar, oidc.ErrUnmetAuthenticationRequirements)
 	lang := h.lang(r)
 	page := templates.OIDCUnmetPage{
 		Base:       templates.Base{Lang: lang, RequestID: httpx.RequestIDFrom(ctx), SignedIn: true},
@@ -242,4 +241,38 @@ func allowFormPost(w http.ResponseWriter, ar fosite.AuthorizeRequester) {
 	if ar != nil && ar.GetResponseMode() == fosite.ResponseModeFormPost {
 		w.Header().Set("Content-Security-Policy", oidc.FormPostCSP)
 	}
+}
+
+// writeAuthorizeError sends an error to the relying party at its validated
+// redirect URI (RFC 6749 §4.1.2.1), as fosite would, plus the issuer (RFC
+// 9207 §2), which fosite's error writer does not add: by redirect, or by
+// form post (under the page's own CSP) when that was asked.
+func (h *Handler) writeAuthorizeError(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, err error) {
+	ctx := r.Context()
+	rfc := fosite.ErrorToRFC6749Error(err).WithLegacyFormat(false).WithExposeDebug(false)
+	params := rfc.ToValues()
+	params.Set("state", ar.GetState())
+	params.Set("iss", h.Provider.Issuer)
+	u := *ar.GetRedirectURI()
+	u.Fragment = ""
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	switch ar.GetResponseMode() {
+	case fosite.ResponseModeFormPost:
+		allowFormPost(w, ar)
+		w.Header().Set("Content-Type", "text/html;charset=UTF-8")
+		fosite.WriteAuthorizeFormPostResponse(u.String(), params, fosite.GetPostFormHTMLTemplate(ctx, h.Provider.Fosite), w)
+		return
+	case fosite.ResponseModeFragment:
+		w.Header().Set("Location", u.String()+"#"+params.Encode())
+	default:
+		for k, vs := range u.Query() {
+			for _, v := range vs {
+				params.Add(k, v)
+			}
+		}
+		u.RawQuery = params.Encode()
+		w.Header().Set("Location", u.String())
+	}
+	w.WriteHeader(http.StatusSeeOther)
 }

@@ -94,6 +94,7 @@ func (r *RP) Redeem(q url.Values, verifier, nonce string) Flow {
 	t.Helper()
 	require.Empty(t, q.Get("error"), "authorization error: %s %s", q.Get("error"), q.Get("error_description"))
 	require.Equal(t, State, q.Get("state"))
+	require.Equal(t, r.Env.Server.URL, q.Get("iss"), "RFC 9207: the issuer in the authorization response")
 	tok, err := r.Conf.Exchange(r.Ctx, q.Get("code"), oauth2.VerifierOption(verifier))
 	require.NoError(t, err)
 	f := r.Verify(tok, nonce)
