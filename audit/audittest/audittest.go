@@ -44,17 +44,30 @@ type Spy struct {
 	mu     sync.Mutex
 	events []audit.Event
 	fail   error
+	before func(audit.Event)
 }
 
 // Record implements audit.Recorder.
 func (s *Spy) Record(_ context.Context, e audit.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.before != nil {
+		s.before(e)
+	}
 	if s.fail != nil {
 		return s.fail
 	}
 	s.events = append(s.events, e)
 	return nil
+}
+
+// Before makes Record call fn first with each event (nil: nothing), for a
+// test that acts at the moment an event is written, such as a client
+// disconnecting.
+func (s *Spy) Before(fn func(audit.Event)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.before = fn
 }
 
 // SetFail makes every later Record return err (nil: succeed again).
