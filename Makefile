@@ -1,6 +1,7 @@
 # dinhdanh: the two commands are `make run` and `make test`.
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: run test build bench fuzz lint vet
 
@@ -12,7 +13,7 @@ test: ## every test, race detector on, against real PostgreSQL
 	$(GO) test -race -count=1 -timeout 15m ./...
 
 build:
-	$(GO) build -o bin/dinhdanh ./cmd/dinhdanh
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/dinhdanh ./cmd/dinhdanh
 
 bench: ## load benchmarks (print figures; never assert)
 	$(GO) run ./bench/cmd/loadbench

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -26,10 +27,15 @@ import (
 // generated secrets kept in ./.data, and the gateway on :8080.
 func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet("dev", flag.ContinueOnError)
+	fset.SetOutput(stderr)
 	dataDir := fset.String("data", ".data", "folder for the database and generated secrets")
 	path := fset.String("config", "", "YAML configuration file (optional)")
 	rpListen := fset.String("demo-rp", ":8081", "address of the demo relying party")
 	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	rpURL, err := demoRPURL(*rpListen)
+	if err != nil {
 		return err
 	}
 	cfg, err := config.Load(*path, os.Getenv)
@@ -96,7 +102,7 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer stopGateway()
-	rp, err := loadDemo(ctx, pool, a, logger, "http://localhost"+*rpListen)
+	rp, err := loadDemo(ctx, pool, a, logger, rpURL)
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
@@ -107,7 +113,7 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}()
 	defer rpSrv.Close()
-	printBanner(stdout, cfg, "http://localhost"+*rpListen)
+	printBanner(stdout, cfg, rpURL, *dataDir)
 	return serveHTTP(ctx, cfg, a.Handler, logger)
 }
 
@@ -164,7 +170,21 @@ func devSecrets(path string, s *config.Secrets) error {
 	return os.WriteFile(path, out, 0o600)
 }
 
-func printBanner(w io.Writer, cfg config.Config, rp string) {
+// demoRPURL is the demo relying party's base URL for a listen address:
+// ":8081" (every interface) is reached at localhost, "127.0.0.1:8081" or
+// "[::1]:8081" at that host.
+func demoRPURL(listen string) (string, error) {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil || port == "" {
+		return "", fmt.Errorf("-demo-rp %q: want HOST:PORT or :PORT", listen)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port), nil
+}
+
+func printBanner(w io.Writer, cfg config.Config, rp, dataDir string) {
 	fmt.Fprintf(w, `
 dinhdanh is running (development mode)
   demo service:   %[3]s   (a relying party: "Đăng nhập bằng VNeID")
@@ -174,6 +194,6 @@ dinhdanh is running (development mode)
   SMS inbox:      %[1]s/dev/sms
   health:         %[1]s/healthz   metrics: %[1]s/metrics
 %[2]s
-Press Ctrl-C to stop (the database stops with it; data stays in ./.data).
-`, cfg.Issuer, population.DemoBanner(), rp)
+Press Ctrl-C to stop (the database stops with it; data stays in %[4]s).
+`, cfg.Issuer, population.DemoBanner(), rp, dataDir)
 }

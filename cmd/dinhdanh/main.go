@@ -9,6 +9,7 @@
 //	dinhdanh audit   verify|export-checkpoints|retain|public-key
 //	dinhdanh account lock|unlock|show PERSONAL_ID
 //	dinhdanh enrol   level1|level2 PERSONAL_ID
+//	dinhdanh version
 package main
 
 import (
@@ -49,6 +50,8 @@ Operator commands (DATABASE_URL, or the dev database under ./.data):
   dinhdanh report activation                    registered vs activated accounts per province
   dinhdanh enrol level1|level2 PERSONAL_ID      raise the level after an officer's check (-actor OFFICER)
   dinhdanh share verify -jwks FILE|URL TEXT     check a QR credential offline, as a verifier would
+  dinhdanh version                              the build's version
+Every command takes -h for its flags.
 Changes are audited with -actor NAME (default $USER); most commands take -json.
 
 Secrets and database URLs come from the environment; see config/example.yaml.
@@ -69,6 +72,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("no command given")
 	}
 	cmd, rest := args[0], args[1:]
+	if len(rest) > 0 && isHelp(rest[0]) && cmd != "dev" && cmd != "serve" && cmd != "migrate" {
+		// "dinhdanh client -h": the verbs of a command are in the usage.
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	err := dispatch(ctx, cmd, rest, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // the flag set printed its flags; asking for help is no failure
+	}
+	return err
+}
+
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
+}
+
+func dispatch(ctx context.Context, cmd string, rest []string, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "dev":
 		return cmdDev(ctx, rest, stdout, stderr)
@@ -92,7 +112,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdEnrol(ctx, rest, stdout, stderr)
 	case "share":
 		return cmdShare(ctx, rest, stdout, stderr)
-	case "help", "-h", "--help":
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, versionString())
+		return nil
+	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	default:

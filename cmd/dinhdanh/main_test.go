@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -55,4 +56,50 @@ func TestServeRefusesOutdatedSchema(t *testing.T) {
 	var out, errb bytes.Buffer
 	err = run(t.Context(), []string{"serve", "-config", p}, &out, &errb)
 	require.ErrorContains(t, err, "dinhdanh migrate up")
+}
+
+// TestHelpAndVersion: asking for help is no failure, on any command, and
+// the binary says what it is.
+func TestHelpAndVersion(t *testing.T) {
+	tests := []struct {
+		args []string
+		// want is in stdout or stderr (flag sets print their flags to
+		// stderr).
+		want string
+	}{
+		{[]string{"-h"}, "Usage:"},
+		{[]string{"help"}, "Usage:"},
+		{[]string{"client", "-h"}, "dinhdanh client create"},
+		{[]string{"audit", "--help"}, "dinhdanh audit verify"},
+		{[]string{"dev", "-h"}, "-demo-rp"},
+		{[]string{"serve", "-h"}, "-config"},
+		{[]string{"client", "create", "-h"}, "-redirect-uri"},
+		{[]string{"version"}, "dinhdanh "},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var out, errb bytes.Buffer
+			require.NoError(t, run(t.Context(), tc.args, &out, &errb))
+			require.Contains(t, out.String()+errb.String(), tc.want)
+		})
+	}
+}
+
+func TestDemoRPURL(t *testing.T) {
+	tests := []struct{ listen, want string }{
+		{":8081", "http://localhost:8081"},
+		{"127.0.0.1:8081", "http://127.0.0.1:8081"},
+		{"0.0.0.0:9000", "http://localhost:9000"},
+		{"[::1]:8081", "http://[::1]:8081"},
+		{"rp.local:80", "http://rp.local:80"},
+	}
+	for _, tc := range tests {
+		got, err := demoRPURL(tc.listen)
+		require.NoError(t, err, tc.listen)
+		require.Equal(t, tc.want, got)
+	}
+	for _, bad := range []string{"8081", "", "localhost"} {
+		_, err := demoRPURL(bad)
+		require.Error(t, err, bad)
+	}
 }

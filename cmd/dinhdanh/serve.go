@@ -19,6 +19,7 @@ import (
 // cmdServe runs the gateway on a migrated database (see dinhdanh migrate).
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	cfg, _, err := loadConfig(fs, args, config.Needs{DB: true, Secrets: true, SMS: true})
 	if err != nil {
 		return err
