@@ -71,6 +71,9 @@ type Secrets struct {
 	AuditKey      []byte // seed of the audit checkpoint signing key
 	SessionKey    []byte // keyed hashes of SMS codes and identifiers
 	AdminToken    string // bearer token of the admin API
+	// MetricsToken is the bearer token Prometheus scrapes /metrics with: one
+	// credential per job, so a scraper's token opens nothing else.
+	MetricsToken string
 }
 
 // Session configures browser sessions.
@@ -192,6 +195,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	cfg.Secrets.AuditKey = readKey(getenv, "DINHDANH_AUDIT_KEY", &errs)
 	cfg.Secrets.SessionKey = readKey(getenv, "DINHDANH_SESSION_KEY", &errs)
 	cfg.Secrets.AdminToken = readEnv(getenv, "DINHDANH_ADMIN_TOKEN", &errs)
+	cfg.Secrets.MetricsToken = readEnv(getenv, "DINHDANH_METRICS_TOKEN", &errs)
 	cfg.SMS.Token = readEnv(getenv, "DINHDANH_SMS_TOKEN", &errs)
 	if len(errs) > 0 {
 		return cfg, fmt.Errorf("config: %w", errors.Join(errs...))
@@ -299,6 +303,12 @@ func (c Config) Validate(needs Needs) error {
 		// officers' history lookups, and nothing throttles guesses at it.
 		if t := c.Secrets.AdminToken; t != "" && len(t) < MinAdminTokenLen {
 			add("DINHDANH_ADMIN_TOKEN", "must have at least %d characters (e.g. openssl rand -base64 32), got %d", MinAdminTokenLen, len(t))
+		}
+		if t := c.Secrets.MetricsToken; t != "" && len(t) < MinAdminTokenLen {
+			add("DINHDANH_METRICS_TOKEN", "must have at least %d characters (e.g. openssl rand -base64 32), got %d", MinAdminTokenLen, len(t))
+		}
+		if t := c.Secrets.MetricsToken; t != "" && t == c.Secrets.AdminToken {
+			add("DINHDANH_METRICS_TOKEN", "must differ from DINHDANH_ADMIN_TOKEN (one credential per job)")
 		}
 	}
 	if needs.SMS && !c.DevMode {

@@ -85,3 +85,28 @@ func TestShortAdminTokenRefused(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, cfg.Validate(config.Needs{DB: true, Secrets: true, SMS: true}), "no token: no admin API")
 }
+
+// TestMetricsTokenIsItsOwnCredential: the scrape token is as long as the
+// admin token and never the same one.
+func TestMetricsTokenIsItsOwnCredential(t *testing.T) {
+	needs := config.Needs{DB: true, Secrets: true, SMS: true}
+	e := fullEnv()
+	e["DINHDANH_ADMIN_TOKEN"] = "kX3v9q2mJ7tYb1LwZr8nC4pHs6dFg0aQ"
+	for _, tc := range []struct{ token, want string }{
+		{e["DINHDANH_ADMIN_TOKEN"], "must differ"},
+		{"short", "at least"},
+		{"Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3Jhdg", ""},
+	} {
+		e["DINHDANH_METRICS_TOKEN"] = tc.token
+		cfg, err := config.Load("example.yaml", env(e))
+		require.NoError(t, err)
+		err = cfg.Validate(needs)
+		if tc.want == "" {
+			require.NoError(t, err)
+			require.Equal(t, tc.token, cfg.Secrets.MetricsToken)
+			continue
+		}
+		require.ErrorContains(t, err, "DINHDANH_METRICS_TOKEN")
+		require.ErrorContains(t, err, tc.want)
+	}
+}

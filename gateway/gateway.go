@@ -96,14 +96,15 @@ func (noSMS) Send(context.Context, string, string) error {
 	return errors.New("gateway: no SMS gateway configured (sms.webhook_url)")
 }
 
-// metricsToken guards /metrics with the admin token outside dev mode:
-// pool and audit figures are for operators only. Without an admin token
-// /metrics is not served there at all.
+// metricsToken guards /metrics with its own scrape token outside dev mode:
+// pool and audit figures are for operators only, and the scraper's
+// credential must open nothing else (the admin token registers clients and
+// reads citizens' histories). Without it /metrics is not served there.
 func metricsToken(cfg config.Config) string {
 	if cfg.DevMode {
 		return ""
 	}
-	return cfg.Secrets.AdminToken
+	return cfg.Secrets.MetricsToken
 }
 
 // checkSecrets refuses root keys of the wrong size before anything is

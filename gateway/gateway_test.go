@@ -159,10 +159,12 @@ func TestChosenLanguageIsKeptForTheVisit(t *testing.T) {
 
 func TestProductionModeGuardsMetricsAndSendsHSTS(t *testing.T) {
 	const token = "0123456789abcdef0123456789abcdef"
+	const admin = "admin-admin-admin-admin-admin-admin"
 	srv, _, _ := newGatewayWithParts(t, func(c *config.Config) {
 		c.DevMode = false
 		c.Issuer = "https://id.example.gov.vn"
-		c.Secrets.AdminToken = token
+		c.Secrets.MetricsToken = token
+		c.Secrets.AdminToken = admin
 		c.SMS.WebhookURL = "https://sms.example.gov.vn/send"
 	})
 	res, err := http.Get(srv.URL + "/metrics")
@@ -170,6 +172,17 @@ func TestProductionModeGuardsMetricsAndSendsHSTS(t *testing.T) {
 	res.Body.Close()
 	require.Equal(t, http.StatusUnauthorized, res.StatusCode)
 	require.Contains(t, res.Header.Get("Strict-Transport-Security"), "max-age=")
+
+	// One credential per job: the admin token does not scrape metrics, and
+	// the scrape token opens no admin API.
+	for path, tok := range map[string]string{"/metrics": admin, "/admin/api/clients": token} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err = http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		require.Equal(t, http.StatusUnauthorized, res.StatusCode, path)
+	}
 
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -181,10 +194,11 @@ func TestProductionModeGuardsMetricsAndSendsHSTS(t *testing.T) {
 	require.Contains(t, string(b), "dinhdanh_audit_events_total")
 }
 
-func TestProductionModeWithoutAdminTokenDoesNotServeMetrics(t *testing.T) {
+func TestProductionModeWithoutMetricsTokenDoesNotServeMetrics(t *testing.T) {
 	srv, _, _ := newGatewayWithParts(t, func(c *config.Config) {
 		c.DevMode = false
 		c.Issuer = "https://id.example.gov.vn"
+		c.Secrets.AdminToken = "admin-admin-admin-admin-admin-admin"
 		c.SMS.WebhookURL = "https://sms.example.gov.vn/send"
 	})
 	res, err := http.Get(srv.URL + "/metrics")
