@@ -42,6 +42,7 @@ import (
 	oidcweb "github.com/dinhdanh/dinhdanh/oidc/web"
 	"github.com/dinhdanh/dinhdanh/sharing"
 	sharingweb "github.com/dinhdanh/dinhdanh/sharing/web"
+	"github.com/dinhdanh/dinhdanh/staff"
 	"github.com/dinhdanh/dinhdanh/templates"
 )
 
@@ -57,6 +58,7 @@ type Gateway struct {
 	OIDCStore *oidcpg.Store
 	Provider  *oidc.Provider
 	Consent   *consent.Service
+	Staff     *staff.Service
 	Audit     audit.Recorder
 
 	issuer  string
@@ -242,6 +244,10 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		return fail(err)
 	}
 	g.Clients = newClients(o, g.OIDCStore, hasher)
+	g.Staff, err = newStaff(o)
+	if err != nil {
+		return fail(err)
+	}
 
 	csrf := &httpx.CSRF{Sessions: sessions, Failed: server.CSRFFailed(tmpl), Skip: oidcweb.CSRFExempt}
 	reg := prometheus.NewRegistry()
@@ -281,9 +287,10 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 			}
 			return names
 		},
-		// Officers' lookups: /admin/api/history, CSRF-exempt like the rest
+		// Officers' lookups with their own credentials: /admin/api/history,
+		// CSRF-exempt like the rest
 		// of /admin/api/ (oidcweb.CSRFExempt).
-		AdminToken: secrets.AdminToken, Accounts: historyAccounts{g.Accounts}, Audit: o.Audit,
+		Officers: g.Staff, Accounts: historyAccounts{g.Accounts}, Audit: o.Audit,
 	}
 	challenges, err := consentlink.NewChallenges(g.Provider, forConsent)
 	if err != nil {

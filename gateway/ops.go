@@ -10,6 +10,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/consent"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
+	"github.com/dinhdanh/dinhdanh/staff"
 )
 
 // Ops is the operations set of operator commands (`dinhdanh client`,
@@ -33,6 +34,7 @@ type Ops struct {
 	keys      *oidc.Keys
 	clients   *oidc.Clients
 	consent   *consent.Service
+	staff     *staff.Service
 }
 
 // NewOps checks o and returns an operations set that has built nothing yet.
@@ -121,6 +123,18 @@ func (s *Ops) Consent(ctx context.Context) (*consent.Service, error) {
 		s.consent = svc
 	}
 	return s.consent, nil
+}
+
+// Staff is the staff domain (officers' API credentials).
+func (s *Ops) Staff() (*staff.Service, error) {
+	if s.staff == nil {
+		svc, err := newStaff(s.o)
+		if err != nil {
+			return nil, err
+		}
+		s.staff = svc
+	}
+	return s.staff, nil
 }
 
 // LockAccount locks a citizen's account through the accounts domain, wired

@@ -17,6 +17,8 @@ import (
 	"github.com/dinhdanh/dinhdanh/internal/keyderive"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
+	"github.com/dinhdanh/dinhdanh/staff"
+	staffpg "github.com/dinhdanh/dinhdanh/staff/postgres"
 )
 
 // The constructors New and NewOps share, so that the serving gateway and
@@ -41,6 +43,15 @@ func newKeys(ctx context.Context, o Options, store *oidcpg.Store) (*oidc.Keys, e
 		Store: store, EncryptionKey: keyderive.Key(cfg.Secrets.EncryptionKey, "signing-keys"),
 		SignDelay: cfg.Keys.ActivationDelay.D(), Retention: cfg.Tokens.IDTokenTTL.D() + time.Hour,
 		RSABits: 3072, Now: o.Now, Logger: o.Logger,
+	})
+}
+
+// newStaff is the staff domain: officers' own API credentials, hashed under
+// a key of their own.
+func newStaff(o Options) (*staff.Service, error) {
+	return staff.New(staff.Config{
+		Store: staffpg.NewStore(o.Pool), Key: keyderive.Key(o.Config.Secrets.SecretPepper, "officer-credentials"),
+		Audit: o.Audit, Now: o.Now,
 	})
 }
 

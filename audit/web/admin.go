@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -13,6 +11,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/personalid"
+	"github.com/dinhdanh/dinhdanh/staff"
 )
 
 // Accounts resolves a citizen's personal identification number to the
@@ -25,10 +24,13 @@ type Accounts interface {
 // ErrNoAccount: no account has that personal identification number.
 var ErrNoAccount = errors.New("audit/web: no account with that personal id")
 
-// OfficerHeader names the officer on whose behalf the lookup is made. The
-// bearer token identifies the back-office system; the officer is whom the
-// citizen sees in their history.
-const OfficerHeader = "X-Officer-ID"
+// Officers authenticates an officer's own credential (*staff.Service); an
+// unknown, malformed or revoked one is staff.ErrUnauthenticated.
+type Officers interface {
+	Authenticate(ctx context.Context, token string) (staff.Credential, error)
+}
+
+type officerKey struct{}
 
 // officerPage is the JSON answer of the officer lookup: one page, newest
 // first; pass Next as before= for the following one.
@@ -38,32 +40,42 @@ type officerPage struct {
 	Next      string        `json:"next,omitempty"`
 }
 
-// adminAuth checks the bearer token in constant time.
-func (h *Handler) adminAuth(next http.Handler) http.Handler {
+// officerAuth authenticates the officer by their own credential (a bearer
+// token issued to them alone): the citizen's history then names who looked,
+// never a name the caller typed.
+func (h *Handler) officerAuth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || h.AdminToken == "" || !equalSecret(tok, h.AdminToken) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="admin"`)
+		var o staff.Credential
+		err := staff.ErrUnauthenticated
+		if ok {
+			o, err = h.Officers.Authenticate(r.Context(), tok)
+		}
+		switch {
+		case errors.Is(err, staff.ErrUnauthenticated):
+			w.Header().Set("WWW-Authenticate", `Bearer realm="officer", error="invalid_token"`)
 			writeJSON(w, http.StatusUnauthorized, apiError{Error: "unauthorized"})
 			return
+		case err != nil:
+			w.Header().Set("Retry-After", "5")
+			h.log().ErrorContext(r.Context(), "authenticate officer", "error", err, "request_id", httpx.RequestIDFrom(r.Context()))
+			writeJSON(w, http.StatusServiceUnavailable, apiError{Error: "temporarily_unavailable"})
+			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), officerKey{}, o)))
 	})
 }
 
 // officerLookup serves GET /admin/api/history?personal_id=&client=&type=
-// &before=&limit=&format=json|csv for the officer named by X-Officer-ID.
+// &before=&limit=&format=json|csv for the officer whose credential was
+// presented.
 // json (the default) is one page with the cursor of the next; csv is the
 // whole history from before= on. The lookup is recorded in the citizen's
 // own history (history.viewed_by_officer) before anything is read; when
 // that record cannot be written, the lookup fails and returns nothing.
 func (h *Handler) officerLookup(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	officer := strings.TrimSpace(r.Header.Get(OfficerHeader))
-	if !validOfficerID(officer) {
-		writeJSON(w, http.StatusBadRequest, apiError{"invalid_request", "the " + OfficerHeader + " header must name the officer (letters, digits and . _ - @ :, at most 128)"})
-		return
-	}
+	officer, _ := ctx.Value(officerKey{}).(staff.Credential)
 	q := r.URL.Query()
 	pid := strings.TrimSpace(q.Get("personal_id"))
 	if _, err := personalid.Parse(pid); err != nil {
@@ -108,7 +120,7 @@ func (h *Handler) officerLookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	detail := map[string]string{"format": format}
+	detail := map[string]string{"format": format, "unit": officer.Unit, "credential_id": officer.ID}
 	if f.ClientID != "" {
 		detail["client_filter"] = f.ClientID
 	}
@@ -123,7 +135,7 @@ func (h *Handler) officerLookup(w http.ResponseWriter, r *http.Request) {
 		detail["before"] = f.Before.String()
 	}
 	if err := h.Audit.Record(ctx, audit.Event{
-		Type: audit.HistoryViewed, ActorKind: audit.Officer, ActorID: officer, AccountID: accountID,
+		Type: audit.HistoryViewed, ActorKind: audit.Officer, ActorID: officer.OfficerID, AccountID: accountID,
 		Outcome: audit.Success, IP: httpx.ClientIP(r), UserAgent: r.UserAgent(),
 		RequestID: httpx.RequestIDFrom(ctx), Detail: detail,
 	}); err != nil {
@@ -161,29 +173,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-// validOfficerID accepts a short identifier: ASCII letters, digits and
-// . _ - @ : (it is shown to the citizen and kept in the audit trail).
-func validOfficerID(s string) bool {
-	if s == "" || len(s) > 128 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("._-@:", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// equalSecret compares in constant time, whatever the lengths.
-func equalSecret(a, b string) bool {
-	x := sha256.Sum256([]byte(a))
-	y := sha256.Sum256([]byte(b))
-	return subtle.ConstantTimeCompare(x[:], y[:]) == 1
 }

@@ -5,6 +5,6 @@
 // function the caller provides; it never shows another account's events.
 //
 // It also serves the officers' lookup of a citizen's history
-// (/admin/api/history, bearer token and X-Officer-ID): each lookup is
+// (/admin/api/history, with the officer's own credential): each lookup is
 // recorded in the citizen's own history before any data is returned.
 package web

@@ -28,7 +28,7 @@ const (
 	PathAdminHistory = "/admin/api/history"
 )
 
-// Handler serves the signed-in citizen's usage history and, when AdminToken
+// Handler serves the signed-in citizen's usage history and, when Officers
 // is set, the officers' audited lookup of a citizen's history.
 type Handler struct {
 	// History reads the history (postgres.Store).
@@ -45,9 +45,9 @@ type Handler struct {
 	// the page shows client ids.
 	ClientNames func(ctx context.Context, lang templates.Lang, ids []string) map[string]string
 
-	// AdminToken is the bearer token of the officer lookup; empty disables
-	// it (the route is not mounted).
-	AdminToken string
+	// Officers authenticates officers' own credentials at the officer
+	// lookup; nil disables it (the route is not mounted).
+	Officers Officers
 	// Accounts resolves a personal identification number to its account
 	// (*accounts.Service); needed by the officer lookup.
 	Accounts Accounts
@@ -59,14 +59,14 @@ type Handler struct {
 	Logger *slog.Logger
 }
 
-// Routes mounts the history page, its downloads and, when AdminToken is
+// Routes mounts the history page, its downloads and, when Officers is
 // set, the officer lookup.
 func (h *Handler) Routes(r *mux.Router) {
 	r.Handle(PathHistory, httpx.NoStore(http.HandlerFunc(h.show))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathHistoryCSV, httpx.NoStore(h.export(exportCSV))).Methods(http.MethodGet)
 	r.Handle(PathHistoryJSON, httpx.NoStore(h.export(exportJSON))).Methods(http.MethodGet)
-	if h.AdminToken != "" {
-		r.Handle(PathAdminHistory, httpx.NoStore(h.adminAuth(http.HandlerFunc(h.officerLookup)))).Methods(http.MethodGet)
+	if h.Officers != nil {
+		r.Handle(PathAdminHistory, httpx.NoStore(h.officerAuth(http.HandlerFunc(h.officerLookup)))).Methods(http.MethodGet)
 	}
 }
 

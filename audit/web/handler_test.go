@@ -22,6 +22,8 @@ import (
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/audit/web"
+	"github.com/dinhdanh/dinhdanh/staff"
+	staffpg "github.com/dinhdanh/dinhdanh/staff/postgres"
 	"github.com/dinhdanh/dinhdanh/templates"
 	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
@@ -30,10 +32,11 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-const (
-	adminToken = "officer-system-token"
-	citizenPID = "001090001234"
-)
+const citizenPID = "001090001234"
+
+// officerToken is the credential issued to officer-7 by setup (tests of
+// this package run one at a time).
+var officerToken string
 
 type env struct {
 	router  *mux.Router
@@ -41,6 +44,7 @@ type env struct {
 	handler *web.Handler
 	// failAudit makes every audit write fail.
 	failAudit *atomic.Bool
+	staff     *staff.Service
 }
 
 // flakyRecorder is the real log, or a failure when told to.
@@ -94,6 +98,11 @@ func setup(t *testing.T) *env {
 	tmpl, err := templates.New()
 	require.NoError(t, err)
 	fail := &atomic.Bool{}
+	officers, err := staff.New(staff.Config{Store: staffpg.NewStore(db.App), Key: []byte("staff-key-staff-key-staff-key-01"),
+		Audit: flakyRecorder{log: log, fail: fail}, Now: clock})
+	require.NoError(t, err)
+	officerToken, _, err = officers.Issue(t.Context(), "officer-7", "Công an phường Hàng Bài", "operator-1")
+	require.NoError(t, err)
 	h := &web.Handler{
 		History: store,
 		AccountID: func(r *http.Request) (string, bool) {
@@ -111,13 +120,13 @@ func setup(t *testing.T) *env {
 			}
 			return names
 		},
-		AdminToken: adminToken,
-		Accounts:   fakeAccounts{citizenPID: "acc-1"},
-		Audit:      flakyRecorder{log: log, fail: fail},
+		Officers: officers,
+		Accounts: fakeAccounts{citizenPID: "acc-1"},
+		Audit:    flakyRecorder{log: log, fail: fail},
 	}
 	r := mux.NewRouter()
 	h.Routes(r)
-	return &env{router: r, store: store, handler: h, failAudit: fail}
+	return &env{router: r, store: store, handler: h, failAudit: fail, staff: officers}
 }
 
 func get(r http.Handler, path, account string, headers ...string) *httptest.ResponseRecorder {
@@ -239,7 +248,7 @@ func TestHistoryDownloads(t *testing.T) {
 }
 
 func officer(r http.Handler, query string, headers ...string) *httptest.ResponseRecorder {
-	return get(r, "/admin/api/history?"+query, "", append([]string{"Authorization", "Bearer " + adminToken, "X-Officer-ID", "officer-7"}, headers...)...)
+	return get(r, "/admin/api/history?"+query, "", append([]string{"Authorization", "Bearer " + officerToken}, headers...)...)
 }
 
 func TestOfficerLookup(t *testing.T) {
@@ -247,21 +256,19 @@ func TestOfficerLookup(t *testing.T) {
 	r := e.router
 	q := "personal_id=" + citizenPID
 
-	// Authentication and the officer's name come first.
-	for _, tok := range []string{"", "Bearer wrong", "Basic " + adminToken, adminToken} {
+	// The officer authenticates as themselves: a system token or a name in
+	// a header is no credential.
+	for _, tok := range []string{"", "Bearer wrong", "Basic " + officerToken, officerToken, "Bearer " + staff.TokenPrefix + "forged"} {
 		w := get(r, "/admin/api/history?"+q, "", "Authorization", tok, "X-Officer-ID", "officer-7")
 		require.Equal(t, http.StatusUnauthorized, w.Code, "token %q", tok)
+		require.Contains(t, w.Header().Get("WWW-Authenticate"), "Bearer")
 		require.NotContains(t, w.Body.String(), "req-")
 	}
-	w := get(r, "/admin/api/history?"+q, "", "Authorization", "Bearer "+adminToken)
-	require.Equal(t, http.StatusBadRequest, w.Code, "no officer named")
-	require.Contains(t, w.Body.String(), "X-Officer-ID")
-	require.Equal(t, http.StatusBadRequest, officer(r, q, "X-Officer-ID", "officer 7\n").Code)
 	require.Equal(t, http.StatusBadRequest, officer(r, "personal_id=12345").Code)
 	require.Equal(t, http.StatusBadRequest, officer(r, q+"&format=xml").Code)
 	require.Equal(t, http.StatusBadRequest, officer(r, q+"&type=nonsense").Code)
 	require.Equal(t, http.StatusBadRequest, officer(r, q+"&limit=0").Code)
-	w = officer(r, "personal_id=001090009999")
+	w := officer(r, "personal_id=001090009999")
 	require.Equal(t, http.StatusNotFound, w.Code)
 	require.JSONEq(t, `{"error":"not_found"}`, w.Body.String())
 	p, err := e.store.History(t.Context(), "acc-1", audit.Filter{Types: []audit.EventType{audit.HistoryViewed}})
@@ -289,7 +296,9 @@ func TestOfficerLookup(t *testing.T) {
 	require.Equal(t, "acc-1", viewed.AccountID)
 	require.Equal(t, audit.Success, viewed.Outcome)
 	require.Equal(t, "back-office/1.0", viewed.UserAgent)
-	require.Equal(t, map[string]string{"format": "json"}, viewed.Detail)
+	require.Equal(t, "json", viewed.Detail["format"])
+	require.Equal(t, "Công an phường Hàng Bài", viewed.Detail["unit"], "the officer's unit, from the credential")
+	require.NotEmpty(t, viewed.Detail["credential_id"])
 	for _, en := range page.Entries {
 		require.Equal(t, "acc-1", en.AccountID)
 	}
@@ -315,7 +324,8 @@ func TestOfficerLookup(t *testing.T) {
 	p, err = e.store.History(t.Context(), "acc-1", audit.Filter{Types: []audit.EventType{audit.HistoryViewed}})
 	require.NoError(t, err)
 	require.Len(t, p.Entries, 2)
-	require.Equal(t, map[string]string{"format": "csv", "client_filter": "bank-a", "before": page.Next}, p.Entries[0].Detail)
+	require.Equal(t, map[string]string{"format": "csv", "client_filter": "bank-a", "before": page.Next,
+		"unit": "Công an phường Hàng Bài", "credential_id": viewed.Detail["credential_id"]}, p.Entries[0].Detail)
 	p, err = e.store.History(t.Context(), "acc-2", audit.Filter{})
 	require.NoError(t, err)
 	require.Len(t, p.Entries, 1, "nothing recorded against another account")
@@ -335,13 +345,28 @@ func TestOfficerLookupFailsWithoutAudit(t *testing.T) {
 	require.Empty(t, p.Entries)
 }
 
-func TestOfficerLookupDisabledWithoutToken(t *testing.T) {
+func TestOfficerLookupDisabledWithoutOfficers(t *testing.T) {
 	e := setup(t)
-	e.handler.AdminToken = ""
+	e.handler.Officers = nil
 	r := mux.NewRouter()
 	e.handler.Routes(r)
-	w := get(r, "/admin/api/history?personal_id="+citizenPID, "", "Authorization", "Bearer ", "X-Officer-ID", "officer-7")
+	w := get(r, "/admin/api/history?personal_id="+citizenPID, "", "Authorization", "Bearer "+officerToken)
 	require.Equal(t, http.StatusNotFound, w.Code)
+}
+
+// TestRevokedOfficerCredential: a revoked credential opens nothing, at once.
+func TestRevokedOfficerCredential(t *testing.T) {
+	e := setup(t)
+	q := "personal_id=" + citizenPID
+	require.Equal(t, http.StatusOK, officer(e.router, q).Code)
+	creds, err := e.staff.List(t.Context())
+	require.NoError(t, err)
+	require.Len(t, creds, 1)
+	_, err = e.staff.Revoke(t.Context(), creds[0].ID, "operator-1")
+	require.NoError(t, err)
+	require.Equal(t, http.StatusUnauthorized, officer(e.router, q).Code)
+	_, err = e.staff.Revoke(t.Context(), creds[0].ID, "operator-1")
+	require.ErrorIs(t, err, staff.ErrNotFound, "revoked once")
 }
 
 // link is the href of the link with text text, unescaped.

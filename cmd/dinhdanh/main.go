@@ -9,6 +9,7 @@
 //	dinhdanh audit   verify|export-checkpoints|retain|public-key
 //	dinhdanh account lock|unlock|show PERSONAL_ID
 //	dinhdanh enrol   level1|level2 PERSONAL_ID
+//	dinhdanh officer issue|revoke|list
 //	dinhdanh version
 package main
 
@@ -47,6 +48,8 @@ Operator commands (DATABASE_URL, or the dev database under ./.data):
                                                 (DATABASE_MIGRATE_URL; serve runs it daily)
   dinhdanh audit public-key                     the audit key's public half (PEM)
   dinhdanh account lock PERSONAL_ID -reason TEXT | unlock PERSONAL_ID | show PERSONAL_ID
+  dinhdanh officer issue OFFICER_ID -unit UNIT | revoke ID | list
+                                                officers' own API credentials (history lookups)
   dinhdanh report activation                    registered vs activated accounts per province
   dinhdanh enrol level1|level2 PERSONAL_ID      raise the level after an officer's check (-actor OFFICER)
   dinhdanh share verify -jwks FILE|URL TEXT     check a QR credential offline, as a verifier would
@@ -112,6 +115,8 @@ func dispatch(ctx context.Context, cmd string, rest []string, stdout, stderr io.
 		return cmdEnrol(ctx, rest, stdout, stderr)
 	case "share":
 		return cmdShare(ctx, rest, stdout, stderr)
+	case "officer":
+		return cmdOfficer(ctx, rest, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, versionString())
 		return nil

@@ -14,6 +14,7 @@ import (
 	consentpg "github.com/dinhdanh/dinhdanh/consent/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
+	staffpg "github.com/dinhdanh/dinhdanh/staff/postgres"
 )
 
 //go:embed migrations/*.sql
@@ -37,5 +38,6 @@ func Sources() []pg.Source {
 		{Domain: "biometrics", FS: sub(biometricspg.Migrations, "migrations")},
 		{Domain: "consent", FS: sub(consentpg.Migrations, "migrations")},
 		{Domain: "oidc", FS: sub(oidcpg.Migrations, "migrations")},
+		{Domain: "staff", FS: sub(staffpg.Migrations, "migrations")},
 	}
 }
