@@ -351,6 +351,11 @@ func unavailable(err error) error {
 	if errors.Is(err, ErrUnavailable) {
 		return fosite.ErrTemporarilyUnavailable.WithWrap(err)
 	}
+	if errors.Is(err, fosite.ErrJTIKnown) {
+		// RFC 7523 §3.2: a client assertion that fails (here, one already
+		// used) is invalid_client, not fosite's own jti_known.
+		return fosite.ErrInvalidClient.WithHint("The client assertion was already used (jti).").WithWrap(err)
+	}
 	return err
 }
 

@@ -358,10 +358,10 @@ func TestPrivateKeyJWTWithJWKSURI(t *testing.T) {
 	require.Empty(t, reg.JWKS, "keys by reference only")
 	r := e.RP(reg, "openid", "personal_id")
 	k := keyClient{t: t, e: e, r: r, b: e.Browser()}
-	// refused checks a refusal and its error code. fosite answers a spent
-	// jti with its own jti_known and an unknown kid with invalid_request,
-	// where RFC 7523 §3.2 would have invalid_client: pinned here so that a
-	// change shows.
+	// refused checks a refusal and its error code. A spent jti is
+	// invalid_client (RFC 7523 §3.2; fosite's own code is jti_known). fosite
+	// answers an unknown kid with invalid_request, where RFC 7523 would have
+	// invalid_client: pinned here so that a change shows.
 	refused := func(code string) func(int, map[string]any) {
 		return func(status int, tok map[string]any) {
 			t.Helper()
@@ -385,7 +385,7 @@ func TestPrivateKeyJWTWithJWKSURI(t *testing.T) {
 	assert.EqualValues(t, 1, fetches.Load(), "the set is cached")
 
 	// A jti is spent once, whatever the key source.
-	refused("jti_known")(k.login(first))
+	refused("invalid_client")(k.login(first))
 
 	// A key replaced under the same kid is not seen while the set is cached.
 	swapped := must(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))
