@@ -45,7 +45,7 @@ Operator commands (DATABASE_URL, or the dev database under ./.data):
                                                 check the usage history's hash chain
   dinhdanh audit export-checkpoints [-o FILE]   signed checkpoints for third parties
   dinhdanh audit retain                         partitions ahead, drop events past 5 years
-                                                (DATABASE_MIGRATE_URL; serve runs it daily)
+                                                (DATABASE_MIGRATE_URL; a daily job, never serve)
   dinhdanh audit public-key                     the audit key's public half (PEM)
   dinhdanh account lock PERSONAL_ID -reason TEXT | unlock PERSONAL_ID | show PERSONAL_ID
   dinhdanh officer issue OFFICER_ID -unit UNIT | revoke ID | list

@@ -103,3 +103,19 @@ func TestDemoRPURL(t *testing.T) {
 		require.Error(t, err, bad)
 	}
 }
+
+// TestServeRefusesTheOwnersCredentials: one credential per job; the
+// serving replicas never hold the schema owner's.
+func TestServeRefusesTheOwnersCredentials(t *testing.T) {
+	db := pgtest.New(t)
+	t.Setenv("DATABASE_URL", db.AppURL)
+	t.Setenv("DATABASE_MIGRATE_URL", db.OwnerURL)
+	for _, k := range []string{"DINHDANH_ENCRYPTION_KEY", "DINHDANH_PAIRWISE_KEY", "DINHDANH_SECRET_PEPPER", "DINHDANH_AUDIT_KEY", "DINHDANH_SESSION_KEY"} {
+		t.Setenv(k, "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+	}
+	p := filepath.Join(t.TempDir(), "prod.yaml")
+	require.NoError(t, os.WriteFile(p, []byte("issuer: https://id.example.gov.vn\nlisten: 127.0.0.1:0\nsms:\n  webhook_url: https://sms.example.gov.vn/send\n"), 0o600))
+	var out, errb bytes.Buffer
+	err := run(t.Context(), []string{"serve", "-config", p}, &out, &errb)
+	require.ErrorContains(t, err, "must not hold the schema owner's credentials")
+}

@@ -24,6 +24,14 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// One credential per job: a serving replica that holds the schema
+	// owner's credentials could disable the audit triggers or drop a month
+	// of history. Migrations and audit retention (dropping whole
+	// partitions) are jobs of their own (deploy/k8s/migrate-job.yaml).
+	if cfg.DB.MigrateURL != "" && !cfg.DevMode {
+		return errors.New("serve must not hold the schema owner's credentials: unset DATABASE_MIGRATE_URL " +
+			"(give it to `dinhdanh migrate up` and a daily `dinhdanh audit retain` job only)")
+	}
 	logger := newLogger(cfg, stderr)
 	pool, err := pg.Open(ctx, cfg.DB.URL, cfg.DB.MaxConns)
 	if err != nil {
@@ -33,16 +41,6 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	// Migrations are an explicit deploy step; never serve on an old schema.
 	if err := pg.CheckCurrent(ctx, pool, schema.Sources()...); err != nil {
 		return err
-	}
-	// Audit partitions ahead and retention need the owner role.
-	if cfg.DB.MigrateURL != "" {
-		stopAudit, err := startAuditMaintenance(ctx, cfg, cfg.DB.MigrateURL, logger)
-		if err != nil {
-			return err
-		}
-		defer stopAudit()
-	} else {
-		logger.Info("audit retention not scheduled: DATABASE_MIGRATE_URL is not set; run `dinhdanh audit retain` daily")
 	}
 	a, done, err := startGateway(ctx, cfg, pool, logger)
 	if err != nil {
