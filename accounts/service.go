@@ -55,6 +55,10 @@ type Config struct {
 	// (see Lock); Lock refuses to run without them.
 	Tokens TokenRevoker
 	Logout LogoutNotifier
+	// Hashing bounds the argon2id work of request paths (sign-in,
+	// activation, registration, passcodes, security answers); nil means no
+	// bound (operator commands, imports).
+	Hashing *HashLimiter
 }
 
 // Service is the accounts capability: lifecycle, credentials and sign-in.
@@ -76,6 +80,7 @@ type Service struct {
 	dummyHash   string
 	tokens      TokenRevoker
 	logout      LogoutNotifier
+	hashing     *HashLimiter
 }
 
 // New checks cfg and builds a Service.
@@ -105,7 +110,7 @@ func New(cfg Config) (*Service, error) {
 		logger: cfg.Logger, now: cfg.Now, params: cfg.Argon2Params, totp: tc,
 		codeKey: cfg.CodeKey, issuer: cfg.Issuer, lockout: cfg.Lockout.withDefaults(),
 		smsTTL: cfg.SMSCodeTTL, smsAttempts: cfg.SMSMaxAttempts, regs: cfg.Registrations,
-		tokens: cfg.Tokens, logout: cfg.Logout,
+		tokens: cfg.Tokens, logout: cfg.Logout, hashing: cfg.Hashing,
 	}
 	if rs, ok := cfg.Store.(RegistrationStore); ok && s.regs == nil {
 		s.regs = rs
@@ -369,7 +374,7 @@ func (s *Service) Activate(ctx context.Context, id string, by Actor) (Account, e
 
 // SetPassword replaces the password.
 func (s *Service) SetPassword(ctx context.Context, id, password string, by Actor) error {
-	h, err := s.HashPassword(password)
+	h, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -528,7 +533,11 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignIn, error
 	if found {
 		hash = rec.PasswordHash
 	}
-	ok, rehash, err := VerifyPassword(req.Password, hash, s.params)
+	ok, rehash, err := s.verifySecret(ctx, req.Password, hash)
+	if errors.Is(err, ErrBusy) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		// Not a guess: nothing was checked, so nothing is counted.
+		return nil, err
+	}
 	if err != nil {
 		s.logger.ErrorContext(ctx, "stored password hash unreadable", "account_id", rec.ID, "error", err, "request_id", req.RequestID)
 		ok = false
@@ -542,7 +551,7 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignIn, error
 	}
 
 	if rehash {
-		if h, err := HashPassword(req.Password, s.params); err == nil {
+		if h, err := s.hashSecret(ctx, req.Password); err == nil {
 			if _, err := s.store.Update(ctx, rec.ID, func(r *Record) error { r.PasswordHash = h; return nil }); err != nil {
 				s.logger.WarnContext(ctx, "password rehash failed", "account_id", rec.ID, "error", err, "request_id", req.RequestID)
 			}

@@ -93,11 +93,34 @@ type Keys struct {
 	ActivationDelay Duration `yaml:"activation_delay"`
 }
 
-// Argon2 holds the password hashing parameters.
+// Argon2 holds the password hashing parameters and the admission control
+// that bounds how many hashes run at once (argon2id is memory-hard: each
+// hash holds MemoryKiB while it runs).
 type Argon2 struct {
 	MemoryKiB   uint32 `yaml:"memory_kib"`
 	Iterations  uint32 `yaml:"iterations"`
 	Parallelism uint8  `yaml:"parallelism"`
+	// MemoryBudgetMiB is the memory that concurrent hashes may hold; the
+	// number of hashing slots is memory_budget_mib*1024 / memory_kib (128
+	// MiB / 19 MiB = 6 by default).
+	MemoryBudgetMiB uint32 `yaml:"memory_budget_mib"`
+	// MaxConcurrent, when positive, sets the slots instead of the budget.
+	MaxConcurrent int `yaml:"max_concurrent"`
+	// Queue is how many hashes may wait for a slot, each at most QueueWait;
+	// beyond that the page answers 503 with Retry-After.
+	Queue     int      `yaml:"queue"`
+	QueueWait Duration `yaml:"queue_wait"`
+}
+
+// Slots is the number of argon2id hashes allowed to run at once.
+func (a Argon2) Slots() int {
+	if a.MaxConcurrent > 0 {
+		return a.MaxConcurrent
+	}
+	if a.MemoryKiB == 0 {
+		return 1
+	}
+	return max(1, int(uint64(a.MemoryBudgetMiB)*1024/uint64(a.MemoryKiB)))
 }
 
 // Lockout limits guessing of passwords and codes.
@@ -155,8 +178,11 @@ func Default() Config {
 			AccessTTL: Duration(10 * time.Minute), RefreshTTL: Duration(30 * 24 * time.Hour),
 			IDTokenTTL: Duration(10 * time.Minute), CodeTTL: Duration(time.Minute),
 		},
-		Keys:    Keys{ActivationDelay: Duration(24 * time.Hour)},
-		Argon2:  Argon2{MemoryKiB: 19 * 1024, Iterations: 2, Parallelism: 1},
+		Keys: Keys{ActivationDelay: Duration(24 * time.Hour)},
+		Argon2: Argon2{
+			MemoryKiB: 19 * 1024, Iterations: 2, Parallelism: 1,
+			MemoryBudgetMiB: 128, Queue: 16, QueueWait: Duration(time.Second),
+		},
 		Lockout: Lockout{MaxPerAccount: 5, MaxPerAddress: 20, Window: Duration(15 * time.Minute)},
 		Consent: Consent{TTL: Duration(365 * 24 * time.Hour)},
 		Audit:   Audit{RetentionYears: 5, CheckpointInterval: Duration(time.Minute)},
@@ -337,6 +363,18 @@ func (c Config) Validate(needs Needs) error {
 	}
 	if c.Argon2.Parallelism < 1 {
 		add("argon2.parallelism", "must be at least 1")
+	}
+	if c.Argon2.MaxConcurrent < 0 {
+		add("argon2.max_concurrent", "must not be negative")
+	}
+	if c.Argon2.MaxConcurrent == 0 && uint64(c.Argon2.MemoryBudgetMiB)*1024 < uint64(c.Argon2.MemoryKiB) {
+		add("argon2.memory_budget_mib", "must hold at least one hash (argon2.memory_kib / 1024)")
+	}
+	if c.Argon2.Queue < 0 {
+		add("argon2.queue", "must not be negative")
+	}
+	if c.Argon2.QueueWait <= 0 || c.Argon2.QueueWait > Duration(10*time.Second) {
+		add("argon2.queue_wait", "must be positive and at most 10s (a citizen waits that long for a page)")
 	}
 	if c.Lockout.MaxPerAccount < 1 {
 		add("lockout.max_per_account", "must be at least 1")

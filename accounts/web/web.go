@@ -233,6 +233,8 @@ func passwordRefusal(w http.ResponseWriter, err error, locked, notActivated refu
 		return lockedOut(w, le), true
 	}
 	switch {
+	case errors.Is(err, accounts.ErrBusy):
+		return busy(w), true
 	case errors.Is(err, accounts.ErrBadCredentials):
 		return refusal{status: http.StatusUnauthorized, msg: "signin.bad_credentials"}, true
 	case errors.Is(err, accounts.ErrLocked):
@@ -252,6 +254,18 @@ func lockedOut(w http.ResponseWriter, le *accounts.LockoutError) refusal {
 		ref.msg = "signin.locked_out_one"
 	}
 	return ref
+}
+
+// busyRetryAfter is the Retry-After of a 503 for full password hashing
+// (accounts.ErrBusy): the queue waits about a second, so a few seconds
+// later a slot is likely free.
+const busyRetryAfter = "3"
+
+// busy sets Retry-After and returns the answer to accounts.ErrBusy: 503
+// (RFC 9110 §15.6.4), nothing was checked and nothing counted.
+func busy(w http.ResponseWriter) refusal {
+	w.Header().Set("Retry-After", busyRetryAfter)
+	return refusal{status: http.StatusServiceUnavailable, msg: "signin.busy"}
 }
 
 // retryAfter is the Retry-After header value (RFC 9110 §10.2.3): whole
