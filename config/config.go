@@ -123,11 +123,25 @@ func (a Argon2) Slots() int {
 	return max(1, int(uint64(a.MemoryBudgetMiB)*1024/uint64(a.MemoryKiB)))
 }
 
-// Lockout limits guessing of passwords and codes.
+// Lockout limits guessing of passwords and codes (accounts.LockoutPolicy
+// explains each number).
 type Lockout struct {
-	MaxPerAccount int      `yaml:"max_per_account"`
+	// MaxPerAccount wrong passwords per (account, address), or per
+	// (account, known device), within Window make that pair wait.
+	MaxPerAccount int `yaml:"max_per_account"`
+	// MaxPerAddress wrong attempts per address across accounts (unknown
+	// devices) block the address.
 	MaxPerAddress int      `yaml:"max_per_address"`
 	Window        Duration `yaml:"window"`
+	// AccountDelayAfter failures from unknown devices on one account are
+	// free; each further one delays unknown devices (progressively).
+	AccountDelayAfter int `yaml:"account_delay_after"`
+	// HardLockAfter consecutive failures lock the account, notify the
+	// citizen by SMS and are audited (NIST SP 800-63B §5.2.2: at most 100).
+	HardLockAfter int `yaml:"hard_lock_after"`
+	// GlobalPerMinute failures from unknown devices per minute across the
+	// deployment count as spraying: unknown devices then wait before a try.
+	GlobalPerMinute int `yaml:"global_failures_per_minute"`
 }
 
 // Consent configures consent records.
@@ -183,7 +197,10 @@ func Default() Config {
 			MemoryKiB: 19 * 1024, Iterations: 2, Parallelism: 1,
 			MemoryBudgetMiB: 128, Queue: 16, QueueWait: Duration(time.Second),
 		},
-		Lockout: Lockout{MaxPerAccount: 5, MaxPerAddress: 20, Window: Duration(15 * time.Minute)},
+		Lockout: Lockout{
+			MaxPerAccount: 5, MaxPerAddress: 20, Window: Duration(15 * time.Minute),
+			AccountDelayAfter: 10, HardLockAfter: 100, GlobalPerMinute: 300,
+		},
 		Consent: Consent{TTL: Duration(365 * 24 * time.Hour)},
 		Audit:   Audit{RetentionYears: 5, CheckpointInterval: Duration(time.Minute)},
 		Log:     Log{Level: "info", Format: "json"},
@@ -381,6 +398,15 @@ func (c Config) Validate(needs Needs) error {
 	}
 	if c.Lockout.MaxPerAddress < c.Lockout.MaxPerAccount {
 		add("lockout.max_per_address", "must be at least lockout.max_per_account")
+	}
+	if c.Lockout.AccountDelayAfter < 1 {
+		add("lockout.account_delay_after", "must be at least 1")
+	}
+	if c.Lockout.HardLockAfter <= c.Lockout.AccountDelayAfter || c.Lockout.HardLockAfter > 100 {
+		add("lockout.hard_lock_after", "must be above lockout.account_delay_after and at most 100 (NIST SP 800-63B §5.2.2)")
+	}
+	if c.Lockout.GlobalPerMinute < 1 {
+		add("lockout.global_failures_per_minute", "must be at least 1")
 	}
 	if c.Audit.RetentionYears < 5 {
 		add("audit.retention_years", "must be at least 5 (the law keeps each use for 5 years)")

@@ -159,9 +159,12 @@ func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbo
 		Argon2Params: accounts.Argon2Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Iterations, Threads: cfg.Argon2.Parallelism, SaltLen: 16, KeyLen: 32},
 		TOTPKey:      keyderive.Key(secrets.EncryptionKey, "totp"),
 		CodeKey:      keyderive.Key(secrets.SessionKey, "sms-code"),
+		DeviceKey:    keyderive.Key(secrets.SessionKey, "known-device"),
 		Issuer:       "Định danh điện tử",
 		Lockout: accounts.LockoutPolicy{
 			AccountFailures: cfg.Lockout.MaxPerAccount, IPFailures: cfg.Lockout.MaxPerAddress, Window: cfg.Lockout.Window.D(),
+			AccountDelayAfter: cfg.Lockout.AccountDelayAfter, HardLockFailures: cfg.Lockout.HardLockAfter,
+			GlobalFailures: cfg.Lockout.GlobalPerMinute,
 		},
 		Tokens: cascade.tokens, Logout: cascade.logout(), Hashing: hashing,
 	})
