@@ -16,8 +16,10 @@ var ErrBusy = errors.New("accounts: too busy to check a password now, retry shor
 // Argon2id is memory-hard by design (19 MiB per hash by default), so
 // without a bound a burst of wrong passwords turns into gigabytes and
 // seconds of latency for everyone; with one it turns into fast 503s.
-// Only password, passcode and security-answer hashing goes through it:
-// token, JWKS, discovery and userinfo never wait here.
+// Password, passcode and security-answer hashing goes through it; the
+// password step of a sign-in holds its slot for the whole step (throttle
+// rows, hash, audit), so queued or refused sign-ins hold no database
+// connection either. Token, JWKS, discovery and userinfo never wait here.
 type HashLimiter struct {
 	slots chan struct{}
 	queue chan struct{}

@@ -515,12 +515,19 @@ func (r SignInRequest) event(t audit.EventType, accountID string, o audit.Outcom
 // with reason password_ok when the password step passed (the second factor
 // follows).
 func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignIn, error) {
+	// The hashing slot is taken before any database work: a refused or
+	// queued sign-in then holds no pool connection either, so a flood of
+	// sign-ins cannot starve the token endpoint of connections.
+	release, err := s.hashing.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	now := s.clock()
 	pid := strings.TrimSpace(req.PersonalID)
 	_, parseErr := personalid.Parse(pid)
 
 	var rec Record
-	var err error
 	exists, found := false, false
 	if parseErr == nil {
 		rec, err = s.store.ByPersonalID(ctx, pid)
@@ -557,11 +564,7 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignIn, error
 	if found {
 		hash = rec.PasswordHash
 	}
-	ok, rehash, err := s.verifySecret(ctx, req.Password, hash)
-	if errors.Is(err, ErrBusy) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		// Not a guess: nothing was checked, so nothing is counted.
-		return nil, err
-	}
+	ok, rehash, err := VerifyPassword(req.Password, hash, s.params) // under the slot taken above
 	if err != nil {
 		s.logger.ErrorContext(ctx, "stored password hash unreadable", "account_id", rec.ID, "error", err, "request_id", req.RequestID)
 		ok = false
@@ -585,7 +588,7 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignIn, error
 	}
 
 	if rehash {
-		if h, err := s.hashSecret(ctx, req.Password); err == nil {
+		if h, err := HashPassword(req.Password, s.params); err == nil {
 			if _, err := s.store.Update(ctx, rec.ID, func(r *Record) error { r.PasswordHash = h; return nil }); err != nil {
 				s.logger.WarnContext(ctx, "password rehash failed", "account_id", rec.ID, "error", err, "request_id", req.RequestID)
 			}
