@@ -300,13 +300,13 @@ func (s *Service) CompleteActivation(ctx context.Context, in Activation) (Accoun
 	}
 	var pwHash string
 	if rec.PasswordHash == "" {
-		if pwHash, err = s.HashPassword(in.Password); err != nil {
+		if pwHash, err = s.hashPassword(ctx, in.Password); err != nil {
 			return Account{}, err
 		}
 	}
 	hashes := make([]string, 3)
 	for i, v := range []string{in.Passcode, a0, a1} {
-		if hashes[i], err = HashPassword(v, s.params); err != nil {
+		if hashes[i], err = s.hashSecret(ctx, v); err != nil {
 			return Account{}, err
 		}
 	}
@@ -346,7 +346,7 @@ func (s *Service) VerifyPasscode(ctx context.Context, accountID, passcode string
 	if rec.PasscodeHash == "" {
 		return false, ErrFactorUnavailable
 	}
-	ok, _, err := VerifyPassword(passcode, rec.PasscodeHash, s.params)
+	ok, _, err := s.verifySecret(ctx, passcode, rec.PasscodeHash)
 	return ok, err
 }
 
@@ -360,7 +360,7 @@ func (s *Service) VerifySecurityAnswer(ctx context.Context, accountID, question,
 	}
 	for _, sa := range rec.SecurityAnswers {
 		if sa.Question == question {
-			ok, _, err := VerifyPassword(FoldText(answer), sa.Hash, s.params)
+			ok, _, err := s.verifySecret(ctx, FoldText(answer), sa.Hash)
 			return ok, err
 		}
 	}

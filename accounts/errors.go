@@ -37,10 +37,30 @@ type Scope string
 
 // Lockout scopes.
 const (
-	ScopeAccount      Scope = "account"       // wrong passwords, keyed by personal id number
-	ScopeSecondFactor Scope = "second_factor" // wrong codes, keyed by personal id number
-	ScopeIP           Scope = "ip"            // every wrong attempt, keyed by client address
-	ScopeSMS          Scope = "sms"           // SMS codes sent, keyed by account id (or "phone:" and a number)
+	// ScopeAccount: wrong passwords from unknown devices, keyed by personal
+	// id number; a progressive delay for unknown devices, never a lock.
+	ScopeAccount Scope = "account"
+	// ScopeAccountAddress: wrong passwords keyed by personal id number and
+	// client address (an unknown device).
+	ScopeAccountAddress Scope = "account_ip"
+	// ScopeDevice: wrong passwords keyed by personal id number and known
+	// device.
+	ScopeDevice Scope = "device"
+	// ScopeSecondFactor: wrong codes, keyed by personal id number and the
+	// client address or known device at sign-in (by personal id number
+	// alone at registration and activation).
+	ScopeSecondFactor Scope = "second_factor"
+	// ScopeHardLock: consecutive wrong passwords and codes of an account
+	// from anywhere, keyed by personal id number.
+	ScopeHardLock Scope = "account_total"
+	// ScopeGlobal: failures from unknown devices in the current minute,
+	// one key; a high count means spraying.
+	ScopeGlobal Scope = "global"
+	// ScopeWait: the slower path's wait of one (account, address) while
+	// spraying goes on.
+	ScopeWait Scope = "wait"
+	ScopeIP   Scope = "ip"  // every wrong attempt from unknown devices, keyed by client address
+	ScopeSMS  Scope = "sms" // SMS codes sent, keyed by account id (or "phone:" and a number)
 	// ScopeSMSAddress counts SMS codes sent at the request of one client
 	// address (registration and activation, before anyone signed in).
 	ScopeSMSAddress Scope = "sms_ip"

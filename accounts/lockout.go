@@ -9,18 +9,55 @@ import (
 	"github.com/dinhdanh/dinhdanh/audit"
 )
 
-// LockoutPolicy says how many failures lock what, and for how long.
+// LockoutPolicy says how many failures slow down or lock what, and for how
+// long. The sign-in policy (OWASP ASVS V2.2.1, NIST SP 800-63B §5.2.2)
+// throttles the pair a failure came from, never the citizen elsewhere:
+//
+//   - per (account, client address), or per (account, known device) when
+//     the browser holds a device cookie earned by an earlier sign-in of that
+//     account: AccountFailures wrong passwords (or, separately, wrong
+//     second-factor codes) within Window make that pair wait LockFor,
+//     doubling up to MaxLock;
+//   - per client address across accounts (unknown devices only):
+//     IPFailures within Window block the address the same way;
+//   - per account as a whole, unknown devices only: after AccountDelayAfter
+//     failures each further one makes unknown devices wait AccountDelay,
+//     doubling up to AccountMaxDelay (progressive delay, not a lock). Known
+//     devices keep their normal path;
+//   - everywhere: GlobalFailures failures from unknown devices within a
+//     minute mean spraying; unknown devices then wait GlobalWait once per
+//     (account, address) before their password is checked;
+//   - HardLockFailures consecutive wrong passwords and codes on one account
+//     (from anywhere, forgotten after a correct second factor or a quiet
+//     StrikeMemory) lock it through Service.Lock, with an SMS to the
+//     citizen and an audit row. The delays above keep a stranger far below
+//     it for days.
 type LockoutPolicy struct {
 	// AccountFailures wrong passwords (or, separately, wrong second-factor
-	// codes) for one personal id number within Window lock it.
+	// codes) from one (account, address) or (account, known device) within
+	// Window make that pair wait.
 	AccountFailures int
 	// IPFailures wrong attempts of any kind from one client address within
-	// Window block that address.
+	// Window block that address (unknown devices only).
 	IPFailures int
 	Window     time.Duration
 	// LockFor is the first lockout; each further one doubles, up to MaxLock.
 	LockFor time.Duration
 	MaxLock time.Duration
+	// AccountDelayAfter failures from unknown devices on one account are
+	// free; each further one makes unknown devices wait AccountDelay,
+	// doubling up to AccountMaxDelay.
+	AccountDelayAfter int
+	AccountDelay      time.Duration
+	AccountMaxDelay   time.Duration
+	// HardLockFailures consecutive failures lock the account (Service.Lock).
+	HardLockFailures int
+	// GlobalFailures failures from unknown devices per minute switch unknown
+	// devices to the slower path: wait GlobalWait, then try within
+	// GlobalTicket.
+	GlobalFailures int
+	GlobalWait     time.Duration
+	GlobalTicket   time.Duration
 	// StrikeMemory: a key that stayed out of trouble this long after its
 	// last lockout starts again from LockFor.
 	StrikeMemory time.Duration
@@ -33,15 +70,28 @@ type LockoutPolicy struct {
 	SMSPerAddressHour int
 }
 
-// DefaultLockoutPolicy: 5 wrong passwords per account or 20 wrong attempts
-// per address in 15 minutes lock for 15 minutes, then 30, 60, … up to 24
-// hours; 5 SMS codes per account per hour.
+// DefaultLockoutPolicy: 5 wrong passwords per (account, address) or
+// (account, known device), or 20 per address, in 15 minutes make that pair
+// (or address) wait 15 minutes, then 30, 60, … up to 24 hours. Unknown
+// devices as a whole get 10 free failures per account, then wait 30 s, 1
+// min, … up to 1 hour after each: about 16 failures in the first hour and 1
+// an hour after, so a stranger needs days to reach the hard lock at 100
+// consecutive failures (NIST SP 800-63B §5.2.2's ceiling). 300 failures a
+// minute from unknown devices across the deployment is spraying: unknown
+// devices then wait 30 s before a try. 5 SMS codes per account per hour.
 var DefaultLockoutPolicy = LockoutPolicy{
 	AccountFailures:   5,
 	IPFailures:        20,
 	Window:            15 * time.Minute,
 	LockFor:           15 * time.Minute,
 	MaxLock:           24 * time.Hour,
+	AccountDelayAfter: 10,
+	AccountDelay:      30 * time.Second,
+	AccountMaxDelay:   time.Hour,
+	HardLockFailures:  100,
+	GlobalFailures:    300,
+	GlobalWait:        30 * time.Second,
+	GlobalTicket:      10 * time.Minute,
 	StrikeMemory:      24 * time.Hour,
 	SMSPerHour:        5,
 	SMSPerAddressHour: 30,
@@ -69,6 +119,27 @@ func (p LockoutPolicy) withDefaults() LockoutPolicy {
 	}
 	if p.SMSPerHour > 0 {
 		d.SMSPerHour = p.SMSPerHour
+	}
+	if p.AccountDelayAfter > 0 {
+		d.AccountDelayAfter = p.AccountDelayAfter
+	}
+	if p.AccountDelay > 0 {
+		d.AccountDelay = p.AccountDelay
+	}
+	if p.AccountMaxDelay > 0 {
+		d.AccountMaxDelay = p.AccountMaxDelay
+	}
+	if p.HardLockFailures > 0 {
+		d.HardLockFailures = p.HardLockFailures
+	}
+	if p.GlobalFailures > 0 {
+		d.GlobalFailures = p.GlobalFailures
+	}
+	if p.GlobalWait > 0 {
+		d.GlobalWait = p.GlobalWait
+	}
+	if p.GlobalTicket > 0 {
+		d.GlobalTicket = p.GlobalTicket
 	}
 	if p.SMSPerAddressHour > 0 {
 		d.SMSPerAddressHour = p.SMSPerAddressHour

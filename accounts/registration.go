@@ -421,7 +421,7 @@ func (s *Service) CompleteRegistration(ctx context.Context, req RegistrationComp
 	if s.regs == nil {
 		return Account{}, ErrNoRegistrations
 	}
-	hash, err := s.HashPassword(req.Password)
+	hash, err := s.hashPassword(ctx, req.Password)
 	if err != nil {
 		return Account{}, err
 	}

@@ -55,6 +55,13 @@ type Config struct {
 	// (see Lock); Lock refuses to run without them.
 	Tokens TokenRevoker
 	Logout LogoutNotifier
+	// DeviceKey (at least 32 bytes) signs known-device tokens
+	// (DeviceToken); without it no browser is a known device.
+	DeviceKey []byte
+	// Hashing bounds the argon2id work of request paths (sign-in,
+	// activation, registration, passcodes, security answers); nil means no
+	// bound (operator commands, imports).
+	Hashing *HashLimiter
 }
 
 // Service is the accounts capability: lifecycle, credentials and sign-in.
@@ -76,6 +83,8 @@ type Service struct {
 	dummyHash   string
 	tokens      TokenRevoker
 	logout      LogoutNotifier
+	hashing     *HashLimiter
+	deviceKey   []byte
 }
 
 // New checks cfg and builds a Service.
@@ -89,6 +98,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Sender == nil {
 		errs = append(errs, errors.New("Sender is required"))
+	}
+	if cfg.DeviceKey != nil && len(cfg.DeviceKey) < 32 {
+		errs = append(errs, errors.New("DeviceKey must have at least 32 bytes"))
 	}
 	if len(cfg.CodeKey) < 32 {
 		errs = append(errs, errors.New("CodeKey must have at least 32 bytes"))
@@ -105,7 +117,8 @@ func New(cfg Config) (*Service, error) {
 		logger: cfg.Logger, now: cfg.Now, params: cfg.Argon2Params, totp: tc,
 		codeKey: cfg.CodeKey, issuer: cfg.Issuer, lockout: cfg.Lockout.withDefaults(),
 		smsTTL: cfg.SMSCodeTTL, smsAttempts: cfg.SMSMaxAttempts, regs: cfg.Registrations,
-		tokens: cfg.Tokens, logout: cfg.Logout,
+		tokens: cfg.Tokens, logout: cfg.Logout, hashing: cfg.Hashing,
+		deviceKey: cfg.DeviceKey,
 	}
 	if rs, ok := cfg.Store.(RegistrationStore); ok && s.regs == nil {
 		s.regs = rs
@@ -369,7 +382,7 @@ func (s *Service) Activate(ctx context.Context, id string, by Actor) (Account, e
 
 // SetPassword replaces the password.
 func (s *Service) SetPassword(ctx context.Context, id, password string, by Actor) error {
-	h, err := s.HashPassword(password)
+	h, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -457,9 +470,12 @@ func (s *Service) ConfirmTOTP(ctx context.Context, id, code string, by Actor) er
 type SignInRequest struct {
 	PersonalID string
 	Password   string
-	IP         string
-	UserAgent  string
-	RequestID  string
+	// Devices are the known-device tokens the browser presented (see
+	// DeviceToken); one valid for the account takes the known-device path.
+	Devices   []string
+	IP        string
+	UserAgent string
+	RequestID string
 }
 
 // SignIn is a sign-in whose password was verified, waiting for a second
@@ -480,30 +496,61 @@ func (r SignInRequest) event(t audit.EventType, accountID string, o audit.Outcom
 // A wrong password and an unknown number get the same ErrBadCredentials, in
 // about the same time (an unknown number still verifies a dummy hash), and
 // count against the same throttles, so answers do not reveal which numbers
-// have accounts. After too many failures it returns a *LockoutError. Only
-// once the password is verified does a locked or never-activated account get
-// its own error (ErrLocked, ErrNotActivated).
+// have accounts. Failures are throttled per LockoutPolicy: per (account,
+// address), or per (account, known device) when req.Devices holds a token
+// earned by an earlier sign-in of this account, so that failures of
+// strangers never slow down the citizen's own browser; a progressive delay
+// for unknown devices on the account; a cap per address; a slower path for
+// unknown devices while the global failure rate says spraying; and, at
+// HardLockFailures consecutive failures, a lock of the account (Lock, with
+// an SMS to the citizen). Refusals are *LockoutError, with the scope that
+// refused. Only once the password is verified does a locked or
+// never-activated account get its own error (ErrLocked, ErrNotActivated).
+// ErrBusy when no password-hashing slot was free (nothing counted).
 //
-// Audit events: SignInLockedOut when refused for a lockout; SignInFailed
-// with reason bad_password, unknown_account, account_locked or
-// not_activated; SignInSucceeded with reason password_ok when the password
-// step passed (the second factor follows).
+// Audit events: SignInLockedOut when refused by a throttle (reason
+// "<scope>_locked_out"); SignInFailed with reason bad_password,
+// unknown_account, account_locked or not_activated; AccountLocked by the
+// system with reason too_many_failures at the hard lock; SignInSucceeded
+// with reason password_ok when the password step passed (the second factor
+// follows).
 func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignIn, error) {
+	// The hashing slot is taken before any database work: a refused or
+	// queued sign-in then holds no pool connection either, so a flood of
+	// sign-ins cannot starve the token endpoint of connections.
+	release, err := s.hashing.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	now := s.clock()
 	pid := strings.TrimSpace(req.PersonalID)
 	_, parseErr := personalid.Parse(pid)
-	acctKey := ThrottleKey{Scope: ScopeAccount, Key: pid}
-	if parseErr != nil {
-		acctKey.Key = "" // not a login name: count against the address only
+
+	var rec Record
+	exists, found := false, false
+	if parseErr == nil {
+		rec, err = s.store.ByPersonalID(ctx, pid)
+		switch {
+		case err == nil:
+			exists, found = true, rec.PasswordHash != ""
+		case !errors.Is(err, ErrNotFound):
+			return nil, fmt.Errorf("accounts: sign in: %w", err)
+		}
 	}
-	ipK := ThrottleKey{Scope: ScopeIP, Key: ipKey(req.IP)}
-	keys := []ThrottleKey{ipK}
-	if acctKey.Key != "" {
-		keys = append(keys, acctKey, ThrottleKey{Scope: ScopeSecondFactor, Key: pid})
+	device := ""
+	if exists {
+		device = s.knownDevice(req.Devices, rec.ID, now)
 	}
-	lock, seen, err := s.lockedOut(ctx, now, keys...)
+	k := s.passwordKeys(pid, parseErr == nil, req.IP, device)
+	lock, seen, err := s.lockedOut(ctx, now, k.checked()...)
 	if err != nil {
 		return nil, fmt.Errorf("accounts: sign in: %w", err)
+	}
+	if lock == nil && s.spraying(seen, k, now) {
+		if lock, err = s.slowPath(ctx, now, seen, k); err != nil {
+			return nil, fmt.Errorf("accounts: sign in: %w", err)
+		}
 	}
 	if lock != nil {
 		e := req.event(audit.SignInLockedOut, "", audit.Denied, string(lock.Scope)+"_locked_out")
@@ -513,32 +560,31 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignIn, error
 		return nil, lock
 	}
 
-	var rec Record
-	found := false
-	if parseErr == nil {
-		rec, err = s.store.ByPersonalID(ctx, pid)
-		switch {
-		case err == nil:
-			found = rec.PasswordHash != ""
-		case !errors.Is(err, ErrNotFound):
-			return nil, fmt.Errorf("accounts: sign in: %w", err)
-		}
-	}
 	hash := s.dummyHash
 	if found {
 		hash = rec.PasswordHash
 	}
-	ok, rehash, err := VerifyPassword(req.Password, hash, s.params)
+	ok, rehash, err := VerifyPassword(req.Password, hash, s.params) // under the slot taken above
 	if err != nil {
 		s.logger.ErrorContext(ctx, "stored password hash unreadable", "account_id", rec.ID, "error", err, "request_id", req.RequestID)
 		ok = false
 	}
 	if !found || !ok {
-		reason := "bad_password"
+		reason, id := "bad_password", rec.ID
 		if !found {
-			reason, rec.ID = "unknown_account", ""
+			reason, id = "unknown_account", ""
 		}
-		return nil, s.signInFailed(ctx, req, now, rec.ID, reason, acctKey, ipK)
+		hard, err := s.countExtra(ctx, now, k, exists)
+		if err != nil {
+			return nil, fmt.Errorf("accounts: sign in: %w", err)
+		}
+		verdict := s.signInFailed(ctx, req, now, id, reason, k.pair, k.ip)
+		if hard {
+			if err := s.hardLock(ctx, rec, Actor{IP: req.IP, UserAgent: req.UserAgent, RequestID: req.RequestID}); err != nil {
+				return nil, err
+			}
+		}
+		return nil, verdict
 	}
 
 	if rehash {
@@ -560,8 +606,10 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignIn, error
 		}
 		return nil, ErrNotActivated
 	}
-	if err := s.clearFailures(ctx, now, acctKey, seen); err != nil {
-		return nil, fmt.Errorf("accounts: sign in: %w", err)
+	for _, key := range nonEmpty(k.pair, k.account) {
+		if err := s.clearFailures(ctx, now, key, seen); err != nil {
+			return nil, fmt.Errorf("accounts: sign in: %w", err)
+		}
 	}
 	e := req.event(audit.SignInSucceeded, rec.ID, audit.Success, "password_ok")
 	e.Detail = map[string]string{"step": "password"}
@@ -581,6 +629,7 @@ type SecondFactorRequest struct {
 	AccountID string
 	Factor    Factor
 	Code      string
+	Devices   []string // as in SignInRequest
 	IP        string
 	UserAgent string
 	RequestID string
@@ -618,9 +667,15 @@ func (s *Service) VerifySecondFactor(ctx context.Context, req SecondFactorReques
 	case Pending:
 		return Account{}, ErrNotActivated
 	}
-	sfKey := ThrottleKey{Scope: ScopeSecondFactor, Key: rec.PersonalID}
+	// Wrong codes count per (account, address) or (account, known device),
+	// never on the password step's keys: a stranger who has the password
+	// cannot block the citizen's sign-in elsewhere by guessing codes.
+	sfKey := ThrottleKey{Scope: ScopeSecondFactor, Key: rec.PersonalID + " " + ipKey(req.IP)}
 	ipK := ThrottleKey{Scope: ScopeIP, Key: ipKey(req.IP)}
-	lock, seen, err := s.lockedOut(ctx, now, sfKey, ipK)
+	if d := s.knownDevice(req.Devices, rec.ID, now); d != "" {
+		sfKey.Key, ipK.Key = rec.PersonalID+" "+d, ""
+	}
+	lock, seen, err := s.lockedOut(ctx, now, nonEmpty(sfKey, ipK)...)
 	if err != nil {
 		return Account{}, fmt.Errorf("accounts: second factor: %w", err)
 	}
@@ -649,9 +704,22 @@ func (s *Service) VerifySecondFactor(ctx context.Context, req SecondFactorReques
 		if errors.Is(verr, ErrFactorUnavailable) {
 			return Account{}, verr
 		}
-		return Account{}, s.failed(ctx, now, "second factor", req.event(audit.SecondFactorFailed, audit.Failure, reason), verr, sfKey, ipK)
+		hard, err := s.countExtra(ctx, now, attemptKeys{hard: ThrottleKey{Scope: ScopeHardLock, Key: rec.PersonalID}}, true)
+		if err != nil {
+			return Account{}, fmt.Errorf("accounts: second factor: %w", err)
+		}
+		verdict := s.failed(ctx, now, "second factor", req.event(audit.SecondFactorFailed, audit.Failure, reason), verr, sfKey, ipK)
+		if hard {
+			if err := s.hardLock(ctx, rec, Actor{IP: req.IP, UserAgent: req.UserAgent, RequestID: req.RequestID}); err != nil {
+				return Account{}, err
+			}
+		}
+		return Account{}, verdict
 	}
 	if err := s.clearFailures(ctx, now, sfKey, seen); err != nil {
+		return Account{}, fmt.Errorf("accounts: second factor: %w", err)
+	}
+	if err := s.resetHard(ctx, now, rec.PersonalID); err != nil {
 		return Account{}, fmt.Errorf("accounts: second factor: %w", err)
 	}
 	e := req.event(audit.SecondFactorOK, audit.Success, "")

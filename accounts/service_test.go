@@ -388,7 +388,11 @@ func TestLockedAndPendingAccountsOnlyAfterThePassword(t *testing.T) {
 	require.ErrorIs(t, err, accounts.ErrNotActivated)
 }
 
-func TestAccountLockoutGrows(t *testing.T) {
+// Wrong passwords lock the (account, address) pair they came from, with
+// growing lockouts; the citizen elsewhere is not refused. (Before issue 9
+// they locked the whole account, from every address: any stranger could
+// lock any citizen out.)
+func TestAddressLockoutGrows(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	env.Citizen(t, pid, password, phone, assurance.Level1)
@@ -400,36 +404,40 @@ func TestAccountLockoutGrows(t *testing.T) {
 	_, err := signIn(env, pid, "wrong password", ip)
 	le, ok := accounts.AsLockout(err)
 	require.True(t, ok, "%v", err)
-	require.Equal(t, accounts.ScopeAccount, le.Scope)
+	require.Equal(t, accounts.ScopeAccountAddress, le.Scope)
 	require.Equal(t, 15*time.Minute, le.RetryAfter)
 	require.Equal(t, 15, le.RetryMinutes())
 
-	// Even the right password is refused while locked, from any address.
+	// The right password is refused from that address while locked …
 	env.Clock.Advance(10 * time.Minute)
-	_, err = signIn(env, pid, password, "203.0.113.9")
+	_, err = signIn(env, pid, password, ip)
 	le, ok = accounts.AsLockout(err)
 	require.True(t, ok)
 	require.Equal(t, 5*time.Minute, le.RetryAfter)
+	// … but not from another address.
+	_, err = signIn(env, pid, password, "203.0.113.9")
+	require.NoError(t, err)
 
 	env.Clock.Advance(5 * time.Minute)
 	_, err = signIn(env, pid, password, ip)
 	require.NoError(t, err)
 
-	// The next lockout lasts twice as long.
+	// The next lockout of the pair lasts twice as long.
 	for range 5 {
 		_, err = signIn(env, pid, "wrong password", ip)
 	}
 	le, ok = accounts.AsLockout(err)
 	require.True(t, ok)
 	require.Equal(t, 30*time.Minute, le.RetryAfter)
-	require.Contains(t, env.Audit.Types(), "signin.locked_out:account_locked_out")
+	require.Contains(t, env.Audit.Types(), "signin.locked_out:account_ip_locked_out")
 
 	// An unknown number locks the same way (no enumeration by lockout).
 	for range 5 {
 		_, err = signIn(env, "079090000001", "wrong password", "203.0.113.10")
 	}
-	_, ok = accounts.AsLockout(err)
+	le, ok = accounts.AsLockout(err)
 	require.True(t, ok)
+	require.Equal(t, accounts.ScopeAccountAddress, le.Scope)
 }
 
 func TestIPBlock(t *testing.T) {
@@ -476,8 +484,19 @@ func TestSecondFactorLockout(t *testing.T) {
 	le, ok := accounts.AsLockout(err)
 	require.True(t, ok, "%v", err)
 	require.Equal(t, accounts.ScopeSecondFactor, le.Scope)
-	// The password step is refused too while the second factor is locked.
+	// Wrong codes never reach the password step's counters: the password
+	// step passes, from this address and from others (before issue 9 it
+	// was refused everywhere, so whoever had the password could lock the
+	// citizen out by guessing codes) …
 	_, err = signIn(env, pid, password, "203.0.113.50")
+	require.NoError(t, err)
+	_, err = signIn(env, pid, password, ip)
+	require.NoError(t, err)
+	// … and codes from another address are still checked, while this
+	// address's second factor waits.
+	_, err = env.Service.VerifySecondFactor(t.Context(), accounts.SecondFactorRequest{AccountID: a.ID, Factor: accounts.FactorTOTP, Code: wrong, IP: "203.0.113.50"})
+	require.ErrorIs(t, err, accounts.ErrInvalidCode)
+	_, err = verify(env, a.ID, accounts.FactorTOTP, wrong)
 	_, ok = accounts.AsLockout(err)
 	require.True(t, ok)
 }

@@ -96,18 +96,55 @@ type Keys struct {
 	ActivationDelay Duration `yaml:"activation_delay"`
 }
 
-// Argon2 holds the password hashing parameters.
+// Argon2 holds the password hashing parameters and the admission control
+// that bounds how many hashes run at once (argon2id is memory-hard: each
+// hash holds MemoryKiB while it runs).
 type Argon2 struct {
 	MemoryKiB   uint32 `yaml:"memory_kib"`
 	Iterations  uint32 `yaml:"iterations"`
 	Parallelism uint8  `yaml:"parallelism"`
+	// MemoryBudgetMiB is the memory that concurrent hashes may hold; the
+	// number of hashing slots is memory_budget_mib*1024 / memory_kib (128
+	// MiB / 19 MiB = 6 by default).
+	MemoryBudgetMiB uint32 `yaml:"memory_budget_mib"`
+	// MaxConcurrent, when positive, sets the slots instead of the budget.
+	MaxConcurrent int `yaml:"max_concurrent"`
+	// Queue is how many hashes may wait for a slot, each at most QueueWait;
+	// beyond that the page answers 503 with Retry-After.
+	Queue     int      `yaml:"queue"`
+	QueueWait Duration `yaml:"queue_wait"`
 }
 
-// Lockout limits guessing of passwords and codes.
+// Slots is the number of argon2id hashes allowed to run at once.
+func (a Argon2) Slots() int {
+	if a.MaxConcurrent > 0 {
+		return a.MaxConcurrent
+	}
+	if a.MemoryKiB == 0 {
+		return 1
+	}
+	return max(1, int(uint64(a.MemoryBudgetMiB)*1024/uint64(a.MemoryKiB)))
+}
+
+// Lockout limits guessing of passwords and codes (accounts.LockoutPolicy
+// explains each number).
 type Lockout struct {
-	MaxPerAccount int      `yaml:"max_per_account"`
+	// MaxPerAccount wrong passwords per (account, address), or per
+	// (account, known device), within Window make that pair wait.
+	MaxPerAccount int `yaml:"max_per_account"`
+	// MaxPerAddress wrong attempts per address across accounts (unknown
+	// devices) block the address.
 	MaxPerAddress int      `yaml:"max_per_address"`
 	Window        Duration `yaml:"window"`
+	// AccountDelayAfter failures from unknown devices on one account are
+	// free; each further one delays unknown devices (progressively).
+	AccountDelayAfter int `yaml:"account_delay_after"`
+	// HardLockAfter consecutive failures lock the account, notify the
+	// citizen by SMS and are audited (NIST SP 800-63B §5.2.2: at most 100).
+	HardLockAfter int `yaml:"hard_lock_after"`
+	// GlobalPerMinute failures from unknown devices per minute across the
+	// deployment count as spraying: unknown devices then wait before a try.
+	GlobalPerMinute int `yaml:"global_failures_per_minute"`
 }
 
 // Consent configures consent records.
@@ -158,9 +195,15 @@ func Default() Config {
 			AccessTTL: Duration(10 * time.Minute), RefreshTTL: Duration(30 * 24 * time.Hour),
 			IDTokenTTL: Duration(10 * time.Minute), CodeTTL: Duration(time.Minute),
 		},
-		Keys:    Keys{ActivationDelay: Duration(24 * time.Hour)},
-		Argon2:  Argon2{MemoryKiB: 19 * 1024, Iterations: 2, Parallelism: 1},
-		Lockout: Lockout{MaxPerAccount: 5, MaxPerAddress: 20, Window: Duration(15 * time.Minute)},
+		Keys: Keys{ActivationDelay: Duration(24 * time.Hour)},
+		Argon2: Argon2{
+			MemoryKiB: 19 * 1024, Iterations: 2, Parallelism: 1,
+			MemoryBudgetMiB: 128, Queue: 16, QueueWait: Duration(time.Second),
+		},
+		Lockout: Lockout{
+			MaxPerAccount: 5, MaxPerAddress: 20, Window: Duration(15 * time.Minute),
+			AccountDelayAfter: 10, HardLockAfter: 100, GlobalPerMinute: 300,
+		},
 		Consent: Consent{TTL: Duration(365 * 24 * time.Hour)},
 		Audit:   Audit{RetentionYears: 5, CheckpointInterval: Duration(time.Minute)},
 		Log:     Log{Level: "info", Format: "json"},
@@ -348,11 +391,32 @@ func (c Config) Validate(needs Needs) error {
 	if c.Argon2.Parallelism < 1 {
 		add("argon2.parallelism", "must be at least 1")
 	}
+	if c.Argon2.MaxConcurrent < 0 {
+		add("argon2.max_concurrent", "must not be negative")
+	}
+	if c.Argon2.MaxConcurrent == 0 && uint64(c.Argon2.MemoryBudgetMiB)*1024 < uint64(c.Argon2.MemoryKiB) {
+		add("argon2.memory_budget_mib", "must hold at least one hash (argon2.memory_kib / 1024)")
+	}
+	if c.Argon2.Queue < 0 {
+		add("argon2.queue", "must not be negative")
+	}
+	if c.Argon2.QueueWait <= 0 || c.Argon2.QueueWait > Duration(10*time.Second) {
+		add("argon2.queue_wait", "must be positive and at most 10s (a citizen waits that long for a page)")
+	}
 	if c.Lockout.MaxPerAccount < 1 {
 		add("lockout.max_per_account", "must be at least 1")
 	}
 	if c.Lockout.MaxPerAddress < c.Lockout.MaxPerAccount {
 		add("lockout.max_per_address", "must be at least lockout.max_per_account")
+	}
+	if c.Lockout.AccountDelayAfter < 1 {
+		add("lockout.account_delay_after", "must be at least 1")
+	}
+	if c.Lockout.HardLockAfter <= c.Lockout.AccountDelayAfter || c.Lockout.HardLockAfter > 100 {
+		add("lockout.hard_lock_after", "must be above lockout.account_delay_after and at most 100 (NIST SP 800-63B §5.2.2)")
+	}
+	if c.Lockout.GlobalPerMinute < 1 {
+		add("lockout.global_failures_per_minute", "must be at least 1")
 	}
 	if c.Audit.RetentionYears < 5 {
 		add("audit.retention_years", "must be at least 5 (the law keeps each use for 5 years)")

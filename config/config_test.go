@@ -110,3 +110,22 @@ func TestMetricsTokenIsItsOwnCredential(t *testing.T) {
 		require.ErrorContains(t, err, tc.want)
 	}
 }
+
+func TestAdmissionAndThrottleKeysAreChecked(t *testing.T) {
+	cfg := config.Default()
+	require.Equal(t, 6, cfg.Argon2.Slots(), "128 MiB / 19 MiB")
+	cfg.Argon2.MaxConcurrent = 3
+	require.Equal(t, 3, cfg.Argon2.Slots())
+
+	cfg = config.Default()
+	cfg.Argon2.MemoryBudgetMiB = 8
+	cfg.Argon2.Queue = -1
+	cfg.Argon2.QueueWait = 0
+	cfg.Lockout.HardLockAfter = 101
+	cfg.Lockout.GlobalPerMinute = 0
+	err := cfg.Validate(config.Needs{})
+	require.Error(t, err)
+	for _, want := range []string{"argon2.memory_budget_mib", "argon2.queue:", "argon2.queue_wait", "lockout.hard_lock_after", "lockout.global_failures_per_minute"} {
+		require.Contains(t, err.Error(), want)
+	}
+}

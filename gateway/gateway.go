@@ -50,8 +50,11 @@ import (
 // `dinhdanh dev` (demo data), the browser tests and the benchmark; operator
 // commands use Ops instead.
 type Gateway struct {
-	Handler   http.Handler
-	Accounts  *accounts.Service
+	Handler  http.Handler
+	Accounts *accounts.Service
+	// Hashing is the admission control of password hashing (tests hold
+	// its slots to see the 503).
+	Hashing   *accounts.HashLimiter
 	Registry  *attributespg.Store
 	Clients   *oidc.Clients
 	Keys      *oidc.Keys
@@ -134,7 +137,9 @@ func (c lockCascade) logout() accounts.LogoutNotifier {
 	})
 }
 
-func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbox, cascade lockCascade) (*accounts.Service, error) {
+// newAccounts builds the accounts service. hashing bounds argon2id on
+// request paths; nil (operator commands) means no bound.
+func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbox, cascade lockCascade, hashing *accounts.HashLimiter) (*accounts.Service, error) {
 	cfg, secrets := o.Config, o.Config.Secrets
 	// Dev mode keeps codes in the developer inbox (/dev/sms); otherwise they
 	// go to the SMS gateway and nowhere else, never into a table.
@@ -157,11 +162,14 @@ func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbo
 		Argon2Params: accounts.Argon2Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Iterations, Threads: cfg.Argon2.Parallelism, SaltLen: 16, KeyLen: 32},
 		TOTPKey:      keyderive.Key(secrets.EncryptionKey, "totp"),
 		CodeKey:      keyderive.Key(secrets.SessionKey, "sms-code"),
+		DeviceKey:    keyderive.Key(secrets.SessionKey, "known-device"),
 		Issuer:       "Định danh điện tử",
 		Lockout: accounts.LockoutPolicy{
 			AccountFailures: cfg.Lockout.MaxPerAccount, IPFailures: cfg.Lockout.MaxPerAddress, Window: cfg.Lockout.Window.D(),
+			AccountDelayAfter: cfg.Lockout.AccountDelayAfter, HardLockFailures: cfg.Lockout.HardLockAfter,
+			GlobalFailures: cfg.Lockout.GlobalPerMinute,
 		},
-		Tokens: cascade.tokens, Logout: cascade.logout(),
+		Tokens: cascade.tokens, Logout: cascade.logout(), Hashing: hashing,
 	})
 }
 
@@ -223,7 +231,10 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	g.Consent = consentSvc
 	// Citizens: a lock ends the account's tokens and tells its relying
 	// parties, whoever locks (accounts.Service.Lock).
-	g.Accounts, err = newAccounts(o, g.Registry, inbox, lockCascade{tokens: g.OIDCStore, consent: g.Consent})
+	// Password hashing has its own bounded pool; token, JWKS, discovery and
+	// userinfo never touch it.
+	g.Hashing = accounts.NewHashLimiter(cfg.Argon2.Slots(), cfg.Argon2.Queue, cfg.Argon2.QueueWait.D())
+	g.Accounts, err = newAccounts(o, g.Registry, inbox, lockCascade{tokens: g.OIDCStore, consent: g.Consent}, g.Hashing)
 	if err != nil {
 		return fail(err)
 	}

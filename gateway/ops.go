@@ -61,7 +61,7 @@ func (s *Ops) Registry() *attributespg.Store {
 // refuses to lock (accounts.ErrNoLockCascade). LockAccount builds the whole.
 func (s *Ops) Accounts() (*accounts.Service, error) {
 	if s.accounts == nil {
-		acc, err := newAccounts(s.o, s.Registry(), accountspg.NewInbox(s.o.Pool), lockCascade{})
+		acc, err := newAccounts(s.o, s.Registry(), accountspg.NewInbox(s.o.Pool), lockCascade{}, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -146,7 +146,7 @@ func (s *Ops) LockAccount(ctx context.Context, personalID, reason string, by acc
 		if err != nil {
 			return accounts.Account{}, err
 		}
-		acc, err := newAccounts(s.o, s.Registry(), accountspg.NewInbox(s.o.Pool), lockCascade{tokens: s.OIDCStore(), consent: svc})
+		acc, err := newAccounts(s.o, s.Registry(), accountspg.NewInbox(s.o.Pool), lockCascade{tokens: s.OIDCStore(), consent: svc}, nil)
 		if err != nil {
 			return accounts.Account{}, err
 		}

@@ -79,6 +79,8 @@ func init() {
 		"signin.bad_credentials":     {"Số định danh cá nhân hoặc mật khẩu không đúng.", "The personal identification number or password is wrong."},
 		"signin.locked_out":          {"Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau %d phút.", "Too many failed attempts. Please try again in %d minutes."},
 		"signin.locked_out_one":      {"Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau %d phút.", "Too many failed attempts. Please try again in %d minute."},
+		"signin.slow":                {"Hệ thống đang phát hiện nhiều lần đăng nhập sai từ nhiều nơi. Để bảo vệ tài khoản, vui lòng chờ %d phút rồi đăng nhập lại.", "Many failed sign-ins are coming from many places. To protect accounts, please wait %d min and sign in again."},
+		"signin.busy":                {"Hệ thống đang bận. Vui lòng thử lại sau vài giây.", "The service is busy. Please try again in a few seconds."},
 		"signin.account_locked":      {"Tài khoản của bạn đang bị khóa. Vui lòng liên hệ Công an xã, phường nơi cư trú hoặc mở khóa trên ứng dụng VNeID.", "Your account is locked. Please contact your commune or ward police, or unlock it in the VNeID app."},
 		"signin.not_activated":       {"Tài khoản chưa được kích hoạt. Vui lòng kích hoạt tài khoản (tại trang Kích hoạt tài khoản hoặc trên ứng dụng VNeID) trước khi đăng nhập.", "Your account is not activated yet. Please activate it (on the Activate your account page or in the VNeID app) before signing in."},
 		"signin.no_factor":           {"Tài khoản chưa có phương thức xác thực thứ hai. Vui lòng cập nhật số điện thoại trên ứng dụng VNeID.", "Your account has no second sign-in factor. Please add a phone number in the VNeID app."},

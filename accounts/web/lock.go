@@ -40,7 +40,7 @@ func (h *Handler) postLock(w http.ResponseWriter, r *http.Request) {
 	page := templates.LockPage{Base: h.base(r, lang), PersonalID: pid, Reason: reason}
 	actor := accounts.Actor{Kind: audit.Citizen, IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(ctx)}
 	si, err := h.Accounts.SignIn(ctx, accounts.SignInRequest{
-		PersonalID: pid, Password: r.PostFormValue("password"),
+		PersonalID: pid, Password: r.PostFormValue("password"), Devices: devices(r),
 		IP: actor.IP, UserAgent: actor.UserAgent, RequestID: actor.RequestID,
 	})
 	if err != nil {

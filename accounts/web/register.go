@@ -298,6 +298,11 @@ func (f *flow[S, P]) failed(h *Handler, w http.ResponseWriter, r *http.Request, 
 		f.fail(h, w, r, http.StatusTooManyRequests, p, key, le.RetryMinutes())
 		return
 	}
+	if errors.Is(err, accounts.ErrBusy) {
+		ref := busy(w)
+		f.fail(h, w, r, ref.status, p, ref.msg, 0)
+		return
+	}
 	for _, a := range as.each {
 		if !slices.ContainsFunc(a.errs, func(target error) bool { return errors.Is(err, target) }) {
 			continue

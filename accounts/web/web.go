@@ -183,7 +183,7 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 	lang := h.lang(r)
 	pid := strings.ReplaceAll(strings.TrimSpace(r.PostFormValue("personal_id")), " ", "")
 	si, err := h.Accounts.SignIn(ctx, accounts.SignInRequest{
-		PersonalID: pid, Password: r.PostFormValue("password"),
+		PersonalID: pid, Password: r.PostFormValue("password"), Devices: devices(r),
 		IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(ctx),
 	})
 	page := templates.SignInPage{Base: h.base(r, lang), PersonalID: pid}
@@ -233,6 +233,8 @@ func passwordRefusal(w http.ResponseWriter, err error, locked, notActivated refu
 		return lockedOut(w, le), true
 	}
 	switch {
+	case errors.Is(err, accounts.ErrBusy):
+		return busy(w), true
 	case errors.Is(err, accounts.ErrBadCredentials):
 		return refusal{status: http.StatusUnauthorized, msg: "signin.bad_credentials"}, true
 	case errors.Is(err, accounts.ErrLocked):
@@ -248,10 +250,26 @@ func passwordRefusal(w http.ResponseWriter, err error, locked, notActivated refu
 func lockedOut(w http.ResponseWriter, le *accounts.LockoutError) refusal {
 	w.Header().Set("Retry-After", retryAfter(le))
 	ref := refusal{status: http.StatusTooManyRequests, msg: "signin.locked_out", retryMinutes: le.RetryMinutes()}
-	if ref.retryMinutes == 1 {
+	switch {
+	case le.Scope == accounts.ScopeGlobal || le.Scope == accounts.ScopeWait:
+		// The slower path while spraying goes on: not the citizen's fault.
+		ref.msg = "signin.slow"
+	case ref.retryMinutes == 1:
 		ref.msg = "signin.locked_out_one"
 	}
 	return ref
+}
+
+// busyRetryAfter is the Retry-After of a 503 for full password hashing
+// (accounts.ErrBusy): the queue waits about a second, so a few seconds
+// later a slot is likely free.
+const busyRetryAfter = "3"
+
+// busy sets Retry-After and returns the answer to accounts.ErrBusy: 503
+// (RFC 9110 §15.6.4), nothing was checked and nothing counted.
+func busy(w http.ResponseWriter) refusal {
+	w.Header().Set("Retry-After", busyRetryAfter)
+	return refusal{status: http.StatusServiceUnavailable, msg: "signin.busy"}
 }
 
 // retryAfter is the Retry-After header value (RFC 9110 §10.2.3): whole
@@ -362,7 +380,7 @@ func (h *Handler) postVerify(w http.ResponseWriter, r *http.Request) {
 	p.Method = method
 	acct, err := h.Accounts.VerifySecondFactor(ctx, accounts.SecondFactorRequest{
 		AccountID: p.AccountID, Factor: method, Code: strings.ReplaceAll(r.PostFormValue("code"), " ", ""),
-		IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(ctx),
+		Devices: devices(r), IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(ctx),
 	})
 	if err != nil {
 		if h.endedAccount(w, r, lang, err) {
@@ -414,11 +432,45 @@ func (h *Handler) postVerify(w http.ResponseWriter, r *http.Request) {
 		AMR: []string{"pwd", string(method)}, AuthTime: h.now(), SID: base64.RawURLEncoding.EncodeToString(sid[:]),
 	})
 	h.Sessions.Remove(ctx, keyPending)
+	h.rememberDevice(w, r, acct.ID)
 	to := h.Sessions.PopString(ctx, keyReturnTo)
 	if !SafeReturnTo(to) {
 		to = DefaultReturnTo
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// ---- known devices ----
+
+// deviceCookiePrefix names the known-device cookies, one per account
+// signed in from this browser (accounts.DeviceToken).
+const deviceCookiePrefix = "dinhdanh_device_"
+
+// devices returns the known-device tokens the browser presented.
+func devices(r *http.Request) []string {
+	var out []string
+	for _, c := range r.Cookies() {
+		if strings.HasPrefix(c.Name, deviceCookiePrefix) {
+			out = append(out, c.Value)
+		}
+	}
+	return out
+}
+
+// rememberDevice sets (or renews) the known-device cookie of accountID after
+// a complete sign-in: later failures of strangers do not slow this browser
+// down (accounts.LockoutPolicy).
+func (h *Handler) rememberDevice(w http.ResponseWriter, r *http.Request, accountID string) {
+	tok := h.Accounts.DeviceToken(accountID, devices(r))
+	id := accounts.DeviceID(tok)
+	if len(id) < 12 {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: deviceCookiePrefix + id[:12], Value: tok, Path: "/",
+		MaxAge: int(accounts.DeviceTTL / time.Second), HttpOnly: true,
+		Secure: h.Sessions.Cookie.Secure, SameSite: http.SameSiteLaxMode,
+	})
 }
 
 // ---- sign-out ----

@@ -80,6 +80,18 @@ func (s *Sender) Send(_ context.Context, phone, message string) error {
 	return nil
 }
 
+// Last returns the body of the last message sent to phone, or "".
+func (s *Sender) Last(phone string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.msgs) - 1; i >= 0; i-- {
+		if s.msgs[i].Phone == phone {
+			return s.msgs[i].Body
+		}
+	}
+	return ""
+}
+
 // Count returns how many messages went out.
 func (s *Sender) Count() int {
 	s.mu.Lock()
@@ -161,6 +173,13 @@ func (c *Cascade) Ended() (revoked, logouts []string) {
 // overrides the capturing Sender when not nil.
 func New(t testing.TB, pool *pgxpool.Pool, sender accounts.Sender) *Env {
 	t.Helper()
+	return NewWithLockout(t, pool, sender, accounts.LockoutPolicy{})
+}
+
+// NewWithLockout is New with a lockout policy (zero fields take the
+// defaults).
+func NewWithLockout(t testing.TB, pool *pgxpool.Pool, sender accounts.Sender, lockout accounts.LockoutPolicy) *Env {
+	t.Helper()
 	env := &Env{
 		Store: accountspg.NewStore(pool), Registry: attributespg.NewStore(pool),
 		Audit: &Recorder{}, Clock: NewClock(), Sender: &Sender{}, TOTPKey: make([]byte, 32),
@@ -175,8 +194,8 @@ func New(t testing.TB, pool *pgxpool.Pool, sender accounts.Sender) *Env {
 	svc, err := accounts.New(accounts.Config{
 		Store: env.Store, Registry: env.Registry, Audit: env.Audit, Sender: sender,
 		Now: env.Clock.Now, Argon2Params: Params, TOTPKey: env.TOTPKey,
-		CodeKey: keyderive.Key(env.TOTPKey, "test-sms"),
-		Tokens:  env.Cascade, Logout: env.Cascade,
+		CodeKey: keyderive.Key(env.TOTPKey, "test-sms"), DeviceKey: keyderive.Key(env.TOTPKey, "test-device"),
+		Tokens: env.Cascade, Logout: env.Cascade, Lockout: lockout,
 	})
 	require.NoError(t, err)
 	env.Service = svc
