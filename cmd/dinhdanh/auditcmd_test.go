@@ -80,8 +80,9 @@ func TestAuditVerifyNamesTamperedEvent(t *testing.T) {
 	require.Contains(t, dd(t, "audit", "retain"), "nothing to drop")
 }
 
-// Deleting the end of the chain and the stored checkpoints is caught by
-// checkpoints exported before.
+// Deleting the end of the chain and the stored checkpoints is caught by the
+// sealed head; deleting the seals that cover it too, by checkpoints
+// exported before.
 func TestAuditVerifyWithExportedCheckpoints(t *testing.T) {
 	db := toolEnv(t)
 	for _, id := range []string{"svc-1", "svc-2"} {
@@ -90,8 +91,11 @@ func TestAuditVerifyWithExportedCheckpoints(t *testing.T) {
 	cps := filepath.Join(t.TempDir(), "checkpoints.jsonl")
 	dd(t, "audit", "export-checkpoints", "-o", cps)
 	tamper(t, db, "DELETE FROM audit_events WHERE seq = 2", "DELETE FROM audit_checkpoints")
+	_, _, err := ddErr(t, "audit", "verify")
+	require.ErrorContains(t, err, "first bad event 2 (deleted)", "the sealed head covers event 2")
+	tamper(t, db, "DELETE FROM audit_seals WHERE seq >= 2")
 	require.Contains(t, dd(t, "audit", "verify"), "intact", "without the exported checkpoints the cut is invisible")
-	_, _, err := ddErr(t, "audit", "verify", "-checkpoints", cps)
+	_, _, err = ddErr(t, "audit", "verify", "-checkpoints", cps)
 	require.ErrorContains(t, err, "first bad event 2 (deleted)")
 }
 
