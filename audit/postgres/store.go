@@ -158,21 +158,24 @@ func collectSeals(rows pgx.Rows) ([]audit.Seal, error) {
 
 // appendSQL seals the batch and inserts it, in one statement: one round
 // trip, one transaction. The seal goes in only when the newest seal is still
-// prev ($1, $2), the event it seals is still stored with that hash, and no
-// stored event lies beyond it; its prev_seq is unique,
+// prev ($1, $2) and the newest stored event is still the one it seals (the
+// newest row of each partition's primary-key index: a probe per partition,
+// whatever the table's size); its prev_seq is unique,
 // so of two writers extending the same head the second fails (23505). When
 // no seal goes in, the INSERT inserts nothing. The WITH clause comes first,
 // so the statement locks the seal table before the event table, the order
 // every writer takes them.
 const appendSQL = `WITH head AS (
 	SELECT seq, hash FROM audit_seals ORDER BY seq DESC LIMIT 1
+), stored AS (
+	SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1
 ), sealed AS (
 	INSERT INTO audit_seals (` + sealColumns + `)
 	SELECT $3, $1, $4, $5, $24, $25, $26
 	WHERE coalesce((SELECT seq FROM head), 0) = $1
 		AND coalesce((SELECT hash FROM head), decode(repeat('00', 32), 'hex')) = $2
-		AND NOT EXISTS (SELECT FROM audit_events WHERE seq > $1)
-		AND ($1 = 0 OR EXISTS (SELECT FROM audit_events WHERE seq = $1 AND logged_at = $27 AND hash = $2))
+		AND coalesce((SELECT seq FROM stored), 0) = $1
+		AND coalesce((SELECT hash FROM stored), decode(repeat('00', 32), 'hex')) = $2
 	RETURNING 1
 )
 INSERT INTO audit_events (` + columns + `)
@@ -285,7 +288,7 @@ func appendEntries(ctx context.Context, q querier, prev audit.Head, entries []au
 		return fmt.Errorf("audit: append: the seal (%d after %d) is not the batch's head (%d after %d)",
 			seal.Seq, seal.PrevSeq, last.Seq, prev.Seq)
 	}
-	args = append(args, hashes, seal.SealedAt, seal.KeyID, seal.Sig, prev.LoggedAt)
+	args = append(args, hashes, seal.SealedAt, seal.KeyID, seal.Sig)
 	tag, err := q.Exec(ctx, appendSQL, args...)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.TableName == "audit_seals" {
