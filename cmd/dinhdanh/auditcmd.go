@@ -23,8 +23,9 @@ import (
 const auditUsage = `usage: dinhdanh audit verify|export-checkpoints|retain|public-key [flags]
 
   audit verify [-from SEQ] [-to SEQ] [-checkpoints FILE] [-public-keys FILE]
-        recompute the hash chain and check the signed checkpoints; exits 1 naming
-        the first bad event
+        recompute the hash chain, check the signed checkpoints (stored and, with
+        -checkpoints, those exported or published to a witness) and the sealed
+        head; exits 1 naming the first bad event and listing every problem
   audit export-checkpoints [-from SEQ] [-to SEQ] [-o FILE]
         signed checkpoints as JSON lines, for a third party to keep
   audit retain [-months-ahead N] [-public-keys FILE]
