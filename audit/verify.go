@@ -277,6 +277,11 @@ func Verify(ctx context.Context, src ChainSource, opts VerifyOptions) (Report, e
 				rep.Head.Seq+1, c.Seq, emptyNote(rep), c.Seq, c.SignedAt.Format(time.RFC3339))})
 		}
 	}
+	if whole && opts.From <= 0 && rep.Events == 0 && startedFrom == "retention anchor" && len(rep.Problems) == 0 {
+		// Retention records an event after every anchor it stores.
+		rep.add(&Problem{Kind: Deleted, Seq: start.Seq + 1, Message: fmt.Sprintf(
+			"no events after retention anchor %d, though retention records one after each anchor (the chain is empty: truncated)", start.Seq)})
+	}
 	if hasSeals {
 		switch {
 		case seal == nil && rep.Head.Seq > start.Seq:
