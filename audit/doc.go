@@ -8,7 +8,10 @@
 // SHA-256(previous hash ‖ AppendCanonical(event)). Checkpoints sign
 // (sequence number, hash) with a dedicated Ed25519 audit key, so even a
 // database superuser cannot rewrite history without the verifier (or a third
-// party holding exported checkpoints) noticing.
+// party holding exported checkpoints) noticing. Every committed batch also
+// stores its new head signed with the same key (a Seal) in its own
+// transaction, so the newest events are covered the moment they are
+// acknowledged; a Witness keeps checkpoints outside the database.
 //
 // It speaks no HTTP and imports no database driver: storage is the Store,
 // ChainSource and HistoryReader interfaces, implemented by audit/postgres.

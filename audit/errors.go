@@ -13,6 +13,11 @@ var (
 	// longer the one the entries were chained from (another writer appended
 	// first). The writer reloads the head and chains again.
 	ErrHeadMoved = errors.New("audit: chain head moved")
+	// ErrHeadTampered is returned when the stored head was not sealed by
+	// the audit key, was moved back, or does not match the stored chain:
+	// someone changed the log behind the writers' back. The writer stops
+	// (every Record fails) rather than fork the chain.
+	ErrHeadTampered = errors.New("audit: chain head tampered with")
 	// ErrNotFound is returned when a checkpoint or entry does not exist.
 	ErrNotFound = errors.New("audit: not found")
 	// ErrChainBroken is returned by operations that refuse to proceed on a

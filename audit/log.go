@@ -13,18 +13,20 @@ import (
 
 // Store is what the writer needs from storage. audit/postgres implements it.
 type Store interface {
-	// Head returns the chain head (Genesis for an empty chain).
-	Head(ctx context.Context) (Head, error)
-	// Append stores entries, chained from prev, in one round trip and one
-	// transaction, and makes the last of them the head, provided prev is
-	// still the head; otherwise it stores nothing and fails with
-	// ErrHeadMoved. It is the fast path of a writer that knows the head.
-	Append(ctx context.Context, prev Head, entries []Entry) error
-	// AppendLocked locks the head, calls chain with it and stores the
-	// entries chain returns, in one transaction: the slow path that always
-	// makes progress when other writers keep moving the head. chain may be
-	// called more than once.
-	AppendLocked(ctx context.Context, chain func(head Head) []Entry) error
+	// Head returns the stored head: the newest seal and the newest event.
+	Head(ctx context.Context) (StoredHead, error)
+	// Append stores entries, chained from prev, and seal, the signed head
+	// they form, in one round trip and one transaction, provided prev is
+	// still the sealed head and no stored event lies beyond it; otherwise
+	// it stores nothing and fails with ErrHeadMoved. It is the fast path
+	// of a writer that knows the head.
+	Append(ctx context.Context, prev Head, entries []Entry, seal Seal) error
+	// AppendLocked locks the head, reads it back, calls chain with it and
+	// stores the entries and the seal chain returns, in one transaction:
+	// the slow path that always makes progress when other writers keep
+	// moving the head. chain may be called more than once; when it fails,
+	// nothing is stored and AppendLocked returns its error.
+	AppendLocked(ctx context.Context, chain func(head StoredHead) ([]Entry, Seal, error)) error
 	// LastCheckpoint returns the checkpoint of the given kind (any kind
 	// when empty) with the highest sequence number not above atOrBefore,
 	// or ErrNotFound.
@@ -58,6 +60,19 @@ type Options struct {
 	CheckpointInterval time.Duration
 	// WriteTimeout bounds one batch write, retries included (default 10s).
 	WriteTimeout time.Duration
+	// Keys are retired audit keys whose seals the writer still accepts as
+	// the head it extends (the key's own public half is always included).
+	Keys KeySet
+	// Witness receives every checkpoint the writer stores, outside the
+	// database (nil: none). Publishing runs beside the writer and never
+	// delays a commit; failures are logged and counted.
+	Witness Witness
+}
+
+// Witness keeps checkpoints outside the database, where a database
+// superuser cannot rewrite them (audit/witness has a file and an HTTP sink).
+type Witness interface {
+	Publish(ctx context.Context, c Checkpoint) error
 }
 
 // Stats counts what the writer did.
@@ -67,6 +82,11 @@ type Stats struct {
 	Failed      int64 // events whose batch failed
 	Retries     int64 // appends redone under the head lock because the head had moved
 	Checkpoints int64 // checkpoints stored
+	Published   int64 // checkpoints the witness accepted
+	Unpublished int64 // checkpoints the witness did not get (failed or dropped)
+	// Alarm is set once the writer found the stored head tampered with
+	// (ErrHeadTampered): it has stopped, and every Record fails.
+	Alarm string
 }
 
 // Log is the Recorder: one writer goroutine owns the chain head. Record
@@ -91,14 +111,20 @@ type Log struct {
 	stop    chan struct{}
 	stopped chan struct{}
 
+	alarm   error // guarded by mu; set once
+	publish chan Checkpoint
+	pubDone chan struct{}
+	keys    KeySet
+
 	// Owned by the writer goroutine.
 	head      Head
 	headKnown bool
+	wrote     Head // the newest head this writer sealed or accepted
 	sealed    Head
 	sealedAt  time.Time
 	sealKnown bool
 
-	batches, events, failed, retries, checkpoints atomic.Int64
+	batches, events, failed, retries, checkpoints, published, unpublished atomic.Int64
 }
 
 type batch struct {
@@ -144,7 +170,14 @@ func NewLog(store Store, key *Key, opts Options) (*Log, error) {
 	if opts.WriteTimeout <= 0 {
 		opts.WriteTimeout = 10 * time.Second
 	}
+	keys := NewKeySet(key.Public())
+	for id, k := range opts.Keys {
+		keys[id] = k
+	}
 	l := &Log{
+		keys:    keys,
+		publish: make(chan Checkpoint, 256),
+		pubDone: make(chan struct{}),
 		store:   store,
 		key:     key,
 		opts:    opts,
@@ -157,6 +190,7 @@ func NewLog(store Store, key *Key, opts Options) (*Log, error) {
 		stopped: make(chan struct{}),
 	}
 	go l.run()
+	go l.publishLoop()
 	return l, nil
 }
 
@@ -182,10 +216,14 @@ func (l *Log) Record(ctx context.Context, e Event) error {
 		return ErrClosed
 	}
 	l.mu.Lock()
-	if l.closed {
+	if l.closed || l.alarm != nil {
+		err := l.alarm
+		if l.closed {
+			err = ErrClosed
+		}
 		l.mu.Unlock()
 		<-l.slots
-		return ErrClosed
+		return err
 	}
 	n := len(l.queue)
 	if n == 0 || len(l.queue[n-1].events) >= l.opts.MaxBatch {
@@ -239,9 +277,58 @@ func (l *Log) Close(ctx context.Context) error {
 	l.mu.Unlock()
 	select {
 	case <-l.stopped:
-		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("audit: close: %w", ctx.Err())
+	}
+	select {
+	case <-l.pubDone:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("audit: close: publishing checkpoints: %w", ctx.Err())
+	}
+}
+
+// Alarm returns the error that stopped the writer (wrapping
+// ErrHeadTampered), or nil.
+func (l *Log) Alarm() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.alarm
+}
+
+// raise stops the writer for good when err says the head was tampered with.
+func (l *Log) raise(err error) {
+	if !errors.Is(err, ErrHeadTampered) {
+		return
+	}
+	l.mu.Lock()
+	first := l.alarm == nil
+	if first {
+		l.alarm = err
+	}
+	l.mu.Unlock()
+	if first {
+		l.log.Error("AUDIT ALARM: the stored chain head was tampered with; the audit writer has stopped and every audited action is refused until an operator investigates (dinhdanh audit verify)", "err", err)
+	}
+}
+
+func (l *Log) publishLoop() {
+	defer close(l.pubDone)
+	if l.opts.Witness == nil {
+		for range l.publish {
+		}
+		return
+	}
+	for c := range l.publish {
+		ctx, cancel := context.WithTimeout(context.Background(), l.opts.WriteTimeout)
+		err := l.opts.Witness.Publish(ctx, c)
+		cancel()
+		if err != nil {
+			l.unpublished.Add(1)
+			l.log.Error("audit checkpoint not published to the witness", "seq", c.Seq, "err", err)
+			continue
+		}
+		l.published.Add(1)
 	}
 }
 
@@ -250,11 +337,21 @@ func (l *Log) Stats() Stats {
 	return Stats{
 		Batches: l.batches.Load(), Events: l.events.Load(), Failed: l.failed.Load(),
 		Retries: l.retries.Load(), Checkpoints: l.checkpoints.Load(),
+		Published: l.published.Load(), Unpublished: l.unpublished.Load(),
+		Alarm: errString(l.Alarm()),
 	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }
 
 func (l *Log) run() {
 	defer close(l.stopped)
+	defer close(l.publish)
 	tick := time.NewTicker(l.opts.CheckpointInterval)
 	defer tick.Stop()
 	for {
@@ -263,7 +360,11 @@ func (l *Log) run() {
 			l.linger()
 			l.drain()
 		case <-tick.C:
+			if l.Alarm() != nil {
+				continue
+			}
 			if _, err := l.seal(false, true); err != nil {
+				l.raise(err)
 				l.log.Error("audit checkpoint failed", "err", err)
 			}
 		case reply := <-l.sealReq:
@@ -272,6 +373,9 @@ func (l *Log) run() {
 			reply <- sealResult{cp, err}
 		case <-l.stop:
 			l.drain()
+			if l.Alarm() != nil {
+				return
+			}
 			if _, err := l.seal(true, false); err != nil && !errors.Is(err, ErrNotFound) {
 				l.log.Error("audit final checkpoint failed", "err", err)
 			}
@@ -306,7 +410,10 @@ func (l *Log) pop() *batch {
 
 func (l *Log) drain() {
 	for b := l.pop(); b != nil; b = l.pop() {
-		b.err = l.write(b.events)
+		if b.err = l.Alarm(); b.err == nil {
+			b.err = l.write(b.events)
+			l.raise(b.err)
+		}
 		if b.err != nil {
 			l.failed.Add(int64(len(b.events)))
 			l.log.Error("audit write failed; the actions are refused", "events", len(b.events), "err", b.err)
@@ -320,27 +427,32 @@ func (l *Log) drain() {
 		}
 		if b.err == nil {
 			if _, err := l.seal(false, false); err != nil {
+				l.raise(err)
 				l.log.Error("audit checkpoint failed", "err", err)
 			}
 		}
 	}
 }
 
-// write chains events after the head and appends them in one statement.
-// When the head has moved (another replica, an in-transaction record or
-// retention wrote first), or is unknown, it appends under the head lock
-// instead, which always makes progress. After any other failure the head is
-// unknown: the batch may have been committed before the connection broke, so
-// the next batch starts from the stored head.
+// write chains events after the head, seals the new head with the audit key
+// and appends both in one statement. When the head has moved (another
+// replica, an in-transaction record or retention wrote first), or is
+// unknown, it appends under the head lock instead, which always makes
+// progress, after reading the stored head back and checking that a writer
+// with the audit key sealed it (CheckHead): a head moved by anyone else is
+// refused with ErrHeadTampered, never extended. After any other failure the
+// head is unknown: the batch may have been committed before the connection
+// broke, so the next batch starts from the stored head.
 func (l *Log) write(events []Event) error {
 	ctx, cancel := context.WithTimeout(context.Background(), l.opts.WriteTimeout)
 	defer cancel()
 	now := l.now()
 	if l.headKnown {
 		entries := Chain(l.head, now, events...)
-		err := l.store.Append(ctx, l.head, entries)
+		last := entries[len(entries)-1].Head()
+		err := l.store.Append(ctx, l.head, entries, l.key.Seal(l.head.Seq, last, now))
 		if err == nil {
-			l.head = entries[len(entries)-1].Head()
+			l.head, l.wrote = last, last
 			return nil
 		}
 		l.headKnown = false
@@ -349,15 +461,20 @@ func (l *Log) write(events []Event) error {
 		}
 		l.retries.Add(1)
 	}
-	var entries []Entry
-	err := l.store.AppendLocked(ctx, func(h Head) []Entry {
-		entries = Chain(h, now, events...)
-		return entries
+	var last Head
+	err := l.store.AppendLocked(ctx, func(h StoredHead) ([]Entry, Seal, error) {
+		if err := CheckHead(h, l.keys, l.wrote); err != nil {
+			return nil, Seal{}, err
+		}
+		prev := h.Seal.Head()
+		entries := Chain(prev, now, events...)
+		last = entries[len(entries)-1].Head()
+		return entries, l.key.Seal(prev.Seq, last, now), nil
 	})
 	if err != nil {
 		return fmt.Errorf("audit: record: %w", err)
 	}
-	l.head, l.headKnown = entries[len(entries)-1].Head(), true
+	l.head, l.headKnown, l.wrote = last, true, last
 	return nil
 }
 
@@ -372,7 +489,11 @@ func (l *Log) seal(force, refresh bool) (Checkpoint, error) {
 		if err != nil {
 			return Checkpoint{}, fmt.Errorf("audit: checkpoint: read chain head: %w", err)
 		}
-		l.head, l.headKnown = h, true
+		// Never sign a head no writer with the audit key sealed.
+		if err := CheckHead(h, l.keys, l.wrote); err != nil {
+			return Checkpoint{}, fmt.Errorf("audit: checkpoint: %w", err)
+		}
+		l.head, l.headKnown, l.wrote = h.Seal.Head(), true, h.Seal.Head()
 	}
 	if !l.sealKnown {
 		cp, err := l.store.LastCheckpoint(ctx, "", math.MaxInt64)
@@ -409,5 +530,13 @@ func (l *Log) seal(force, refresh bool) (Checkpoint, error) {
 	}
 	l.checkpoints.Add(1)
 	l.sealed, l.sealedAt = l.head, now
+	if l.opts.Witness != nil {
+		select {
+		case l.publish <- cp:
+		default:
+			l.unpublished.Add(1)
+			l.log.Error("audit checkpoint not published: the witness is too slow", "seq", cp.Seq)
+		}
+	}
 	return cp, nil
 }

@@ -24,6 +24,14 @@ type ChainSource interface {
 	LastCheckpoint(ctx context.Context, kind CheckpointKind, atOrBefore int64) (Checkpoint, error)
 }
 
+// SealSource is implemented by chain sources that keep sealed heads
+// (audit/postgres does). Verify then compares the chain's end with the
+// newest seal.
+type SealSource interface {
+	// LastSeal returns the newest seal, or ErrNotFound.
+	LastSeal(ctx context.Context) (Seal, error)
+}
+
 // VerifyOptions say what to verify and against which keys.
 type VerifyOptions struct {
 	// Keys are the public keys checkpoints may be signed with (the current
@@ -63,9 +71,14 @@ const (
 	// BadCheckpoint: a checkpoint's signature does not verify, or it was
 	// signed by a key not in the key set.
 	BadCheckpoint ProblemKind = "bad_checkpoint"
+	// Unsealed: events lie beyond the sealed head: appended behind the
+	// writers' back, or the head was moved back.
+	Unsealed ProblemKind = "unsealed"
+	// BadSeal: the newest seal was not signed with an audit key.
+	BadSeal ProblemKind = "bad_seal"
 )
 
-// Problem is the first inconsistency found.
+// Problem is one inconsistency found.
 type Problem struct {
 	Kind ProblemKind
 	// Seq is the sequence number of the first event concerned.
@@ -93,15 +106,39 @@ type Report struct {
 	Head Head
 	// Problem is the first inconsistency, nil when the chain is intact.
 	Problem *Problem
+	// Problems lists every inconsistency found, in the order found (the
+	// first is Problem). After a problem verification goes on from the
+	// stored row, so that later tampering is named too; a damaged stretch
+	// is reported once, at its first event.
+	Problems []Problem
+	// Sealed is the newest seal Verify compared the chain's end with (nil
+	// when the source keeps none, or a range was verified).
+	Sealed *Seal
 }
 
 // OK reports whether the chain verified.
-func (r Report) OK() bool { return r.Problem == nil }
+func (r Report) OK() bool { return len(r.Problems) == 0 && r.Problem == nil }
 
-// String is a one-line summary for operators.
+func (r *Report) add(p *Problem) {
+	if p == nil {
+		return
+	}
+	r.Problems = append(r.Problems, *p)
+	r.Problem = &r.Problems[0]
+}
+
+// String is a summary for operators: one line when the chain is intact,
+// and one more line per problem after the first when it is not.
 func (r Report) String() string {
 	if r.Problem != nil {
-		return fmt.Sprintf("audit chain BROKEN at event %d (%s): %s", r.Problem.Seq, r.Problem.Kind, r.Problem.Message)
+		s := fmt.Sprintf("audit chain BROKEN at event %d (%s): %s", r.Problem.Seq, r.Problem.Kind, r.Problem.Message)
+		if len(r.Problems) > 1 {
+			s += fmt.Sprintf(" [%d problems]", len(r.Problems))
+			for _, p := range r.Problems[1:] {
+				s += fmt.Sprintf("\n  also at event %d (%s): %s", p.Seq, p.Kind, p.Message)
+			}
+		}
+		return s
 	}
 	if r.Events == 0 {
 		return fmt.Sprintf("audit chain intact: no events after %s %d", r.StartedFrom, r.Start.Seq)
@@ -116,17 +153,20 @@ const lookaheadWindow = 64
 
 // Verify recomputes the chain from a trusted start (the latest retention
 // anchor, or the last checkpoint before opts.From) and checks every signed
-// checkpoint on the way, stored or external. It reports the first event that
-// was modified, deleted, inserted or reordered. An error means the source
-// could not be read, not that the chain is broken.
+// checkpoint on the way, stored or external, and, when the whole chain to
+// its end is verified, the newest seal. It reports every event that was
+// modified, deleted, inserted or reordered, every checkpoint the chain
+// disagrees with, and an end of chain that is not the sealed head. An error
+// means the source could not be read, not that the chain is broken.
 //
-// What it cannot see: events appended after the last checkpoint by someone
-// who can write the table (they link like genuine ones), and events deleted
-// from the end after the last checkpoint the verifier holds. Exporting
-// checkpoints often keeps that window small.
+// What it cannot see without checkpoints held outside the database: a
+// superuser who deletes the newest events together with the seals that
+// cover them, or everything at once. Publishing checkpoints to a witness as
+// they are made (Options.Witness) and verifying against it closes that.
 func Verify(ctx context.Context, src ChainSource, opts VerifyOptions) (Report, error) {
 	to := opts.To
-	if to <= 0 {
+	whole := to <= 0
+	if whole {
 		to = math.MaxInt64
 	}
 	var rep Report
@@ -137,11 +177,35 @@ func Verify(ctx context.Context, src ChainSource, opts VerifyOptions) (Report, e
 	rep.Start, rep.StartedFrom, rep.Head = start, startedFrom, start
 	rep.From = start.Seq + 1
 	if problem != nil {
-		rep.Problem = problem
+		rep.add(problem)
 		return rep, nil
 	}
 	if to <= start.Seq {
 		return rep, nil
+	}
+
+	var seal *Seal
+	ss, hasSeals := src.(SealSource)
+	hasSeals = hasSeals && whole
+	if hasSeals {
+		sl, err := ss.LastSeal(ctx)
+		switch {
+		case err == nil:
+			seal = &sl
+			rep.Sealed = seal
+		case !errors.Is(err, ErrNotFound):
+			return rep, fmt.Errorf("audit: verify: read seal: %w", err)
+		}
+	}
+	sealSeq := int64(-1)
+	if seal != nil {
+		sealSeq = seal.Seq
+		if !seal.Legacy() {
+			if err := opts.Keys.VerifySeal(*seal); err != nil {
+				rep.add(&Problem{Kind: BadSeal, Seq: seal.Seq, Message: fmt.Sprintf(
+					"the newest seal (event %d) does not verify: %v: the head was forged", seal.Seq, err)})
+			}
+		}
 	}
 
 	stored, err := src.Checkpoints(ctx, start.Seq+1, to)
@@ -159,6 +223,7 @@ func Verify(ctx context.Context, src ChainSource, opts VerifyOptions) (Report, e
 	next, stop := iter.Pull2(src.Entries(ctx, start.Seq+1, to))
 	defer stop()
 	v := &verifier{la: lookahead{next: next}, prev: start, confirmed: start.Seq, keys: opts.Keys}
+	var beyondSeal *Entry
 	for {
 		r, ok, err := v.la.peek(0)
 		if err != nil {
@@ -171,13 +236,28 @@ func Verify(ctx context.Context, src ChainSource, opts VerifyOptions) (Report, e
 		if err != nil {
 			return rep, fmt.Errorf("audit: verify: read events: %w", err)
 		}
-		for p == nil && len(cps) > 0 && cps[0].Seq <= r.Seq {
-			p = v.checkpoint(cps[0], r)
+		if p != nil {
+			// Report a damaged stretch once; go on from the stored row.
+			if !v.broken {
+				rep.add(p)
+			}
+			v.broken, v.damaged = true, true
+		} else {
+			v.broken = false
+		}
+		for len(cps) > 0 && cps[0].Seq <= r.Seq {
+			if q := v.checkpoint(cps[0], r); q != nil && p == nil {
+				rep.add(q)
+			}
 			cps = cps[1:]
 		}
-		if p != nil {
-			rep.Problem = p
-			break
+		if r.Seq == sealSeq && r.Hash != seal.Hash && p == nil {
+			rep.add(&Problem{Kind: Rewritten, Seq: v.confirmed + 1, Entry: &r, Message: fmt.Sprintf(
+				"event %d, the sealed head, no longer has the hash sealed at %s: events after %d were changed and the later hashes recomputed",
+				r.Seq, seal.SealedAt.Format(time.RFC3339), v.confirmed)})
+		}
+		if r.Seq == sealSeq+1 && seal != nil && beyondSeal == nil {
+			beyondSeal = &r
 		}
 		v.accept(r)
 		rep.Events++
@@ -185,19 +265,52 @@ func Verify(ctx context.Context, src ChainSource, opts VerifyOptions) (Report, e
 		rep.To = r.Seq
 	}
 	rep.Checkpoints = v.matched
-	if rep.Problem == nil && len(cps) > 0 {
+	if len(cps) > 0 {
 		// Signed checkpoints beyond the last stored event: the end of the
 		// chain was cut off.
 		c := cps[len(cps)-1]
 		if _, err := opts.Keys.Verify(c); err != nil {
-			rep.Problem = badCheckpoint(c, err)
+			rep.add(badCheckpoint(c, err))
 		} else {
-			rep.Problem = &Problem{Kind: Deleted, Seq: rep.Head.Seq + 1, Message: fmt.Sprintf(
-				"events from %d to at least %d are missing: checkpoint %d signed at %s covers them",
-				rep.Head.Seq+1, c.Seq, c.Seq, c.SignedAt.Format(time.RFC3339))}
+			rep.add(&Problem{Kind: Deleted, Seq: rep.Head.Seq + 1, Message: fmt.Sprintf(
+				"events from %d to at least %d are missing%s: checkpoint %d signed at %s covers them",
+				rep.Head.Seq+1, c.Seq, emptyNote(rep), c.Seq, c.SignedAt.Format(time.RFC3339))})
+		}
+	}
+	if whole && opts.From <= 0 && rep.Events == 0 && startedFrom == "retention anchor" && len(rep.Problems) == 0 {
+		// Retention records an event after every anchor it stores.
+		rep.add(&Problem{Kind: Deleted, Seq: start.Seq + 1, Message: fmt.Sprintf(
+			"no events after retention anchor %d, though retention records one after each anchor (the chain is empty: truncated)", start.Seq)})
+	}
+	if hasSeals {
+		switch {
+		case seal == nil && rep.Head.Seq > start.Seq:
+			rep.add(&Problem{Kind: Unsealed, Seq: start.Seq + 1, Message: fmt.Sprintf(
+				"no seal covers events %d..%d: the seals were deleted, or the events were written behind the writers' back",
+				start.Seq+1, rep.Head.Seq)})
+		case seal == nil:
+		case seal.Seq > rep.Head.Seq:
+			rep.add(&Problem{Kind: Deleted, Seq: rep.Head.Seq + 1, Message: fmt.Sprintf(
+				"events %d..%d are missing%s: the head sealed at %s covers them",
+				rep.Head.Seq+1, seal.Seq, emptyNote(rep), seal.SealedAt.Format(time.RFC3339))})
+		case seal.Seq < rep.Head.Seq:
+			p := &Problem{Kind: Unsealed, Seq: seal.Seq + 1, Entry: beyondSeal, Message: fmt.Sprintf(
+				"events %d..%d lie beyond the sealed head %d: appended behind the writers' back (forged), or the head was moved back",
+				seal.Seq+1, rep.Head.Seq, seal.Seq)}
+			if beyondSeal != nil {
+				p.Message += "; the first: " + describe(*beyondSeal)
+			}
+			rep.add(p)
 		}
 	}
 	return rep, nil
+}
+
+func emptyNote(r Report) string {
+	if r.Events == 0 {
+		return " (the chain is empty: truncated)"
+	}
+	return ""
 }
 
 // verifyStart picks the trusted start: the latest retention anchor (stored
@@ -271,6 +384,9 @@ type verifier struct {
 	prevEntry *Entry
 	confirmed int64 // last sequence number confirmed by a signed checkpoint (or the start)
 	matched   int
+	broken    bool // the previous row did not link: its stretch is reported
+	damaged   bool // a row did not link since the last confirmed checkpoint
+	rewritten bool // a rewrite was reported since the last confirmed checkpoint
 	buf       []byte
 }
 
@@ -299,12 +415,19 @@ func (v *verifier) checkpoint(c Checkpoint, r Entry) *Problem {
 		return &Problem{Kind: Deleted, Seq: signed.Seq, Message: fmt.Sprintf("event %d, sealed by a checkpoint, is missing", signed.Seq)}
 	}
 	if signed.Hash != r.Hash {
+		if v.damaged || v.rewritten {
+			// Already reported: the stretch does not link, or a rewrite
+			// before this checkpoint runs on to it.
+			return nil
+		}
+		v.rewritten = true
 		return &Problem{Kind: Rewritten, Seq: v.confirmed + 1, Entry: &r, Message: fmt.Sprintf(
 			"events %d..%d link up but event %d's hash differs from the checkpoint signed at %s: events were changed and the later hashes recomputed; the first changed event is in this range",
 			v.confirmed+1, r.Seq, r.Seq, signed.SignedAt.Format(time.RFC3339))}
 	}
 	v.confirmed = r.Seq
 	v.matched++
+	v.damaged, v.rewritten = false, false
 	return nil
 }
 

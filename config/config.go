@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -154,8 +155,20 @@ type Consent struct {
 
 // Audit configures the usage history.
 type Audit struct {
-	RetentionYears     int      `yaml:"retention_years"`
-	CheckpointInterval Duration `yaml:"checkpoint_interval"`
+	RetentionYears     int          `yaml:"retention_years"`
+	CheckpointInterval Duration     `yaml:"checkpoint_interval"`
+	Witness            AuditWitness `yaml:"witness"`
+}
+
+// AuditWitness says where checkpoints are published as they are made,
+// outside the database (either, both or neither).
+type AuditWitness struct {
+	// File is an absolute path each checkpoint is appended to as a JSON
+	// line (what `dinhdanh audit verify -checkpoints` reads). Put it
+	// where the database's administrators cannot write.
+	File string `yaml:"file"`
+	// URL receives each checkpoint as a JSON POST; it must answer 2xx.
+	URL string `yaml:"url"`
 }
 
 // Log configures operational logging.
@@ -420,6 +433,16 @@ func (c Config) Validate(needs Needs) error {
 	}
 	if c.Audit.RetentionYears < 5 {
 		add("audit.retention_years", "must be at least 5 (the law keeps each use for 5 years)")
+	}
+	if f := c.Audit.Witness.File; f != "" && !filepath.IsAbs(f) {
+		add("audit.witness.file", "must be an absolute path, got %q", f)
+	}
+	if w := c.Audit.Witness.URL; w != "" {
+		if u, err := url.Parse(w); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			add("audit.witness.url", "must be an absolute http(s) URL, got %q", w)
+		} else if u.Scheme == "http" && !isLocalhost(u.Hostname()) {
+			add("audit.witness.url", "must use https outside localhost, got %q", w)
+		}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

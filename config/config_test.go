@@ -129,3 +129,22 @@ func TestAdmissionAndThrottleKeysAreChecked(t *testing.T) {
 		require.Contains(t, err.Error(), want)
 	}
 }
+
+func TestAuditWitness(t *testing.T) {
+	p := write(t, "issuer: https://id.example.vn\nlisten: :1\naudit:\n  witness:\n    file: /var/lib/witness/audit.jsonl\n    url: https://witness.example.vn/checkpoints\n")
+	cfg, err := config.Load(p, env(fullEnv()))
+	require.NoError(t, err)
+	require.NoError(t, cfg.Validate(config.Needs{DB: true, Secrets: true}))
+	require.Equal(t, "/var/lib/witness/audit.jsonl", cfg.Audit.Witness.File)
+	require.Equal(t, "https://witness.example.vn/checkpoints", cfg.Audit.Witness.URL)
+
+	p = write(t, "issuer: https://id.example.vn\nlisten: :1\naudit:\n  witness:\n    file: audit.jsonl\n    url: http://witness.example.vn/\n")
+	cfg, err = config.Load(p, env(fullEnv()))
+	require.NoError(t, err)
+	err = cfg.Validate(config.Needs{DB: true, Secrets: true})
+	require.ErrorContains(t, err, "audit.witness.file: must be an absolute path")
+	require.ErrorContains(t, err, "audit.witness.url: must use https outside localhost")
+
+	_, err = config.Load(write(t, "audit:\n  witness:\n    fil: /x\n"), env(fullEnv()))
+	require.ErrorContains(t, err, "fil")
+}

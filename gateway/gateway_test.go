@@ -192,6 +192,7 @@ func TestProductionModeGuardsMetricsAndSendsHSTS(t *testing.T) {
 	res.Body.Close()
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	require.Contains(t, string(b), "dinhdanh_audit_events_total")
+	require.Contains(t, string(b), "dinhdanh_audit_head_alarm 0")
 }
 
 func TestProductionModeWithoutMetricsTokenDoesNotServeMetrics(t *testing.T) {

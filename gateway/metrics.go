@@ -40,5 +40,16 @@ func registerMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, rec audit.Re
 		stat("dinhdanh_audit_batches_total", "Audit batches committed (group commits).", func(s audit.Stats) int64 { return s.Batches }),
 		stat("dinhdanh_audit_failed_events_total", "Audit events whose batch failed: their actions failed too.", func(s audit.Stats) int64 { return s.Failed }),
 		stat("dinhdanh_audit_checkpoints_total", "Signed audit checkpoints stored.", func(s audit.Stats) int64 { return s.Checkpoints }),
+		stat("dinhdanh_audit_witness_published_total", "Audit checkpoints the witness accepted.", func(s audit.Stats) int64 { return s.Published }),
+		stat("dinhdanh_audit_witness_failed_total", "Audit checkpoints the witness did not get.", func(s audit.Stats) int64 { return s.Unpublished }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "dinhdanh_audit_head_alarm",
+			Help: "1 once the audit writer found the stored chain head tampered with and stopped: every audited action fails.",
+		}, func() float64 {
+			if as.Stats().Alarm != "" {
+				return 1
+			}
+			return 0
+		}),
 	)
 }

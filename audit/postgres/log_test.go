@@ -95,11 +95,11 @@ func TestRecordFailsWhenTheConnectionDies(t *testing.T) {
 	ctx := t.Context()
 	require.NoError(t, e.log.Record(ctx, signIn("acc", "portal", 1)))
 
-	// Hold the head row so that the writer's append is sent and waiting.
+	// Hold the head lock so that the writer's append is sent and waiting.
 	blocker := e.db.Super(t)
 	tx, err := blocker.Begin(ctx)
 	require.NoError(t, err)
-	_, err = tx.Exec(ctx, "SELECT * FROM audit_head FOR UPDATE")
+	_, err = tx.Exec(ctx, "LOCK TABLE audit_seals IN SHARE ROW EXCLUSIVE MODE") // as retention does
 	require.NoError(t, err)
 
 	done := make(chan error, 1)
@@ -209,7 +209,7 @@ func TestRecordTx(t *testing.T) {
 		if _, err := tx.Exec(ctx, "INSERT INTO lock_probe VALUES ('acc-9')"); err != nil {
 			return err
 		}
-		entry, err := e.store.RecordTx(ctx, tx, locked)
+		entry, err := e.store.RecordTx(ctx, tx, e.key, locked)
 		require.Equal(t, int64(2), entry.Seq)
 		return err
 	})
@@ -217,7 +217,7 @@ func TestRecordTx(t *testing.T) {
 
 	rollback := errors.New("state change failed")
 	err = pgx.BeginFunc(ctx, e.db.App, func(tx pgx.Tx) error {
-		if _, err := e.store.RecordTx(ctx, tx, locked); err != nil {
+		if _, err := e.store.RecordTx(ctx, tx, e.key, locked); err != nil {
 			return err
 		}
 		return rollback

@@ -162,14 +162,18 @@ func (m *Maintainer) Retain(ctx context.Context, now time.Time) (audit.Retention
 		return rep, fmt.Errorf("audit: retain: create partition: %w", err)
 	}
 	err = pgx.BeginFunc(ctx, m.owner, func(tx pgx.Tx) error {
-		// Table first, then the head row: the order every writer locks them.
-		if _, err := tx.Exec(ctx, "LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE"); err != nil {
+		// The seals, then the events: the order every writer locks them.
+		if err := lockHead(ctx, tx, true); err != nil {
 			return err
 		}
-		head, err := readHead(ctx, tx, " FOR UPDATE")
+		stored, err := readHead(ctx, tx)
 		if err != nil {
 			return err
 		}
+		if err := audit.CheckHead(stored, m.keys, audit.Genesis); err != nil {
+			return err
+		}
+		head := stored.Seal.Head()
 		detail := map[string]string{
 			"cutoff":     rep.Cutoff.Format(time.RFC3339),
 			"partitions": strconv.Itoa(len(drop)),
@@ -208,7 +212,8 @@ func (m *Maintainer) Retain(ctx context.Context, now time.Time) (audit.Retention
 			return err
 		}
 		entries := audit.Chain(head, now, e)
-		if err := appendEntries(ctx, tx, head, entries); err != nil {
+		seal := m.key.Seal(head.Seq, entries[0].Head(), now)
+		if err := appendEntries(ctx, tx, head, entries, seal); err != nil {
 			return err
 		}
 		rep.Event = &entries[0]

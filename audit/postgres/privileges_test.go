@@ -40,6 +40,9 @@ func TestNobodyRewritesHistory(t *testing.T) {
 		"UPDATE audit_checkpoints SET seq = 99",
 		"DELETE FROM audit_checkpoints",
 		"TRUNCATE audit_checkpoints",
+		"UPDATE audit_seals SET seq = 99",
+		"DELETE FROM audit_seals",
+		"TRUNCATE audit_seals",
 	}
 	for _, r := range runners {
 		for _, sql := range stmts {
@@ -58,6 +61,7 @@ func TestNobodyRewritesHistory(t *testing.T) {
 			"DROP TABLE " + part,
 			"ALTER TABLE audit_events DISABLE TRIGGER USER",
 			"DELETE FROM audit_head",
+			"UPDATE audit_head SET seq = 0",
 			"INSERT INTO audit_head (id, seq, hash, logged_at) VALUES (false, 0, '\\x00', now())",
 		} {
 			_, err := e.db.App.Exec(t.Context(), sql)

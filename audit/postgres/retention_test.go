@@ -103,6 +103,16 @@ func TestRetainAroundTheFiveYearBoundary(t *testing.T) {
 			again, err := m.Retain(ctx, tc.now)
 			require.NoError(t, err)
 			require.Empty(t, again.Dropped, "nothing left to drop")
+
+			// Everything after the anchor gone, seals included: retention
+			// always records an event after its anchor, so an empty chain
+			// there is a truncation.
+			tamper(t, e.db, "TRUNCATE audit_events", "TRUNCATE audit_seals")
+			vr = e.verify(t, audit.VerifyOptions{})
+			require.False(t, vr.OK())
+			require.Equal(t, audit.Deleted, vr.Problem.Kind, vr.String())
+			require.Equal(t, tc.anchor+1, vr.Problem.Seq)
+			require.Contains(t, vr.String(), "truncated")
 		})
 	}
 }

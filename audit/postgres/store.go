@@ -60,35 +60,122 @@ type querier interface {
 const columns = `seq, logged_at, at, type, actor_kind, actor_id, account_id, client_id, scopes, claims,
 	acr, outcome, reason, ip, user_agent, request_id, detail, hash`
 
-// Head returns the chain head.
-func (s *Store) Head(ctx context.Context) (audit.Head, error) {
-	return readHead(ctx, s.pool, "")
+// Head returns the stored head: the newest seal and the newest stored event.
+func (s *Store) Head(ctx context.Context) (audit.StoredHead, error) {
+	return readHead(ctx, s.pool)
 }
 
-func readHead(ctx context.Context, q querier, suffix string) (audit.Head, error) {
-	var h audit.Head
-	var hash []byte
-	if err := q.QueryRow(ctx, "SELECT seq, hash, logged_at FROM audit_head"+suffix).Scan(&h.Seq, &hash, &h.LoggedAt); err != nil {
-		return h, fmt.Errorf("audit: read head: %w", err)
+const sealColumns = `seq, prev_seq, hash, logged_at, sealed_at, key_id, sig`
+
+// readHead reads the newest seal and the newest event, in one statement so
+// that both come from one snapshot.
+func readHead(ctx context.Context, q querier) (audit.StoredHead, error) {
+	var sh audit.StoredHead
+	var (
+		seq, prevSeq, endSeq      *int64
+		hash, sig, endHash        []byte
+		loggedAt, sealedAt, endAt *time.Time
+		keyID                     *string
+	)
+	err := q.QueryRow(ctx, `SELECT s.seq, s.prev_seq, s.hash, s.logged_at, s.sealed_at, s.key_id, s.sig,
+		e.seq, e.hash, e.logged_at
+	FROM (SELECT) AS one
+	LEFT JOIN LATERAL (SELECT `+sealColumns+` FROM audit_seals ORDER BY seq DESC LIMIT 1) s ON true
+	LEFT JOIN LATERAL (SELECT seq, hash, logged_at FROM audit_events ORDER BY seq DESC LIMIT 1) e ON true`).
+		Scan(&seq, &prevSeq, &hash, &loggedAt, &sealedAt, &keyID, &sig, &endSeq, &endHash, &endAt)
+	if err != nil {
+		return sh, fmt.Errorf("audit: read head: %w", err)
 	}
-	var err error
-	if h.Hash, err = audit.HashFromBytes(hash); err != nil {
-		return h, err
+	if seq != nil {
+		sh.Sealed = true
+		sh.Seal = audit.Seal{Seq: *seq, PrevSeq: *prevSeq, LoggedAt: loggedAt.UTC(), SealedAt: sealedAt.UTC(), KeyID: *keyID, Sig: sig}
+		if sh.Seal.Hash, err = audit.HashFromBytes(hash); err != nil {
+			return sh, err
+		}
 	}
-	h.LoggedAt = h.LoggedAt.UTC()
-	if h.Seq == 0 {
-		h.LoggedAt = time.Time{}
+	if endSeq != nil {
+		sh.End = audit.Head{Seq: *endSeq, LoggedAt: endAt.UTC()}
+		if sh.End.Hash, err = audit.HashFromBytes(endHash); err != nil {
+			return sh, err
+		}
 	}
-	return h, nil
+	return sh, nil
 }
 
-// appendSQL moves the head from prev ($1, $2) to the last entry ($3, $4, $5)
-// and inserts the batch, in one statement: one round trip, one transaction.
-// When another writer moved the head first, the UPDATE matches nothing and
-// the INSERT inserts nothing.
-const appendSQL = `WITH moved AS (
-	UPDATE audit_head SET seq = $3, hash = $4, logged_at = $5
-	WHERE id AND seq = $1 AND hash = $2
+// lockHead takes the seal table in SHARE ROW EXCLUSIVE mode until the
+// transaction ends (through audit_lock_head: the application role may not
+// LOCK in that mode itself), so that the head it reads back is the head it
+// extends: every other writer's seal waits. Retention (exclusive) then also
+// takes the event table exclusively. Every writer takes the seal table
+// before the event table (the append statement reads and inserts the seal
+// first), so they cannot deadlock.
+func lockHead(ctx context.Context, tx pgx.Tx, exclusive bool) error {
+	stmts := []string{"SELECT audit_lock_head()"}
+	if exclusive {
+		stmts = append(stmts, "LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE")
+	}
+	for _, q := range stmts {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("audit: lock head: %w", err)
+		}
+	}
+	return nil
+}
+
+// LastSeal returns the newest seal, or audit.ErrNotFound.
+func (s *Store) LastSeal(ctx context.Context) (audit.Seal, error) {
+	sh, err := readHead(ctx, s.pool)
+	if err != nil {
+		return audit.Seal{}, err
+	}
+	if !sh.Sealed {
+		return audit.Seal{}, fmt.Errorf("audit: no seal: %w", audit.ErrNotFound)
+	}
+	return sh.Seal, nil
+}
+
+func collectSeals(rows pgx.Rows) ([]audit.Seal, error) {
+	defer rows.Close()
+	var out []audit.Seal
+	for rows.Next() {
+		var s audit.Seal
+		var hash []byte
+		if err := rows.Scan(&s.Seq, &s.PrevSeq, &hash, &s.LoggedAt, &s.SealedAt, &s.KeyID, &s.Sig); err != nil {
+			return nil, fmt.Errorf("audit: read seals: %w", err)
+		}
+		var err error
+		if s.Hash, err = audit.HashFromBytes(hash); err != nil {
+			return nil, err
+		}
+		s.LoggedAt, s.SealedAt = s.LoggedAt.UTC(), s.SealedAt.UTC()
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit: read seals: %w", err)
+	}
+	return out, nil
+}
+
+// appendSQL seals the batch and inserts it, in one statement: one round
+// trip, one transaction. The seal goes in only when the newest seal is still
+// prev ($1, $2) and the newest stored event is still the one it seals (the
+// newest row of each partition's primary-key index: a probe per partition,
+// whatever the table's size); its prev_seq is unique,
+// so of two writers extending the same head the second fails (23505). When
+// no seal goes in, the INSERT inserts nothing. The WITH clause comes first,
+// so the statement locks the seal table before the event table, the order
+// every writer takes them.
+const appendSQL = `WITH head AS (
+	SELECT seq, hash FROM audit_seals ORDER BY seq DESC LIMIT 1
+), stored AS (
+	SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1
+), sealed AS (
+	INSERT INTO audit_seals (` + sealColumns + `)
+	SELECT $3, $1, $4, $5, $24, $25, $26
+	WHERE coalesce((SELECT seq FROM head), 0) = $1
+		AND coalesce((SELECT hash FROM head), decode(repeat('00', 32), 'hex')) = $2
+		AND coalesce((SELECT seq FROM stored), 0) = $1
+		AND coalesce((SELECT hash FROM stored), decode(repeat('00', 32), 'hex')) = $2
 	RETURNING 1
 )
 INSERT INTO audit_events (` + columns + `)
@@ -100,52 +187,54 @@ FROM unnest($6::bigint[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10:
 	$20::text[], $21::text[], $22::text[], $23::bytea[])
 	AS u(seq, logged_at, at, type, actor_kind, actor_id, account_id, client_id, scopes, claims,
 	acr, outcome, reason, ip, user_agent, request_id, detail, hash)
-WHERE EXISTS (SELECT FROM moved)`
+WHERE EXISTS (SELECT FROM sealed)`
 
-// Append stores entries chained from prev and moves the head to the last of
-// them, or fails with audit.ErrHeadMoved when prev is no longer the head.
-// It first makes sure the month's partition exists.
-func (s *Store) Append(ctx context.Context, prev audit.Head, entries []audit.Entry) error {
+// Append stores entries chained from prev together with seal, the signed
+// head they form, or fails with audit.ErrHeadMoved when prev is no longer
+// the sealed head (or events lie beyond it). It first makes sure the
+// month's partition exists.
+func (s *Store) Append(ctx context.Context, prev audit.Head, entries []audit.Entry, seal audit.Seal) error {
 	if len(entries) == 0 {
 		return nil
 	}
 	if err := s.ensureMonths(ctx, s.pool, entries, true); err != nil {
 		return err
 	}
-	err := appendEntries(ctx, s.pool, prev, entries)
+	err := appendEntries(ctx, s.pool, prev, entries, seal)
 	if isNoPartition(err) {
 		// A partition cached as existing was rolled back or dropped.
 		s.forgetMonths()
 		if err = s.ensureMonths(ctx, s.pool, entries, true); err == nil {
-			err = appendEntries(ctx, s.pool, prev, entries)
+			err = appendEntries(ctx, s.pool, prev, entries, seal)
 		}
 	}
 	return err
 }
 
 // AppendLocked appends under the head lock, in one transaction: lock the
-// table, then the head row (the order every writer takes them), chain, insert.
-// Partitions are created outside the transaction: creating one waits for
-// every writer, and writers may be waiting for the head row held here.
-func (s *Store) AppendLocked(ctx context.Context, chain func(audit.Head) []audit.Entry) error {
+// seals, then the events (the order every writer takes them), read the
+// stored head back, chain, seal, insert. Partitions are created outside the
+// transaction: creating one waits for every writer, and writers may be
+// waiting for the lock held here.
+func (s *Store) AppendLocked(ctx context.Context, chain func(audit.StoredHead) ([]audit.Entry, audit.Seal, error)) error {
 	for range 3 {
 		var missing []audit.Entry
 		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, "LOCK TABLE audit_events IN ROW EXCLUSIVE MODE"); err != nil {
-				return fmt.Errorf("audit: append: %w", err)
+			if err := lockHead(ctx, tx, false); err != nil {
+				return err
 			}
-			head, err := readHead(ctx, tx, " FOR UPDATE")
+			head, err := readHead(ctx, tx)
 			if err != nil {
 				return err
 			}
-			entries := chain(head)
-			if len(entries) == 0 {
-				return nil
+			entries, seal, err := chain(head)
+			if err != nil || len(entries) == 0 {
+				return err
 			}
 			if missing = s.unknownMonths(entries); len(missing) > 0 {
 				return nil // roll back, create them, come again
 			}
-			return appendEntries(ctx, tx, head, entries)
+			return appendEntries(ctx, tx, head.Seal.Head(), entries, seal)
 		})
 		if err != nil || len(missing) == 0 {
 			return err
@@ -169,7 +258,7 @@ func (s *Store) unknownMonths(entries []audit.Entry) []audit.Entry {
 	return out
 }
 
-func appendEntries(ctx context.Context, q querier, prev audit.Head, entries []audit.Entry) error {
+func appendEntries(ctx context.Context, q querier, prev audit.Head, entries []audit.Entry, seal audit.Seal) error {
 	n := len(entries)
 	seqs := make([]int64, n)
 	logged := make([]time.Time, n)
@@ -195,8 +284,17 @@ func appendEntries(ctx context.Context, q querier, prev audit.Head, entries []au
 	for _, col := range text {
 		args = append(args, col)
 	}
-	args = append(args, hashes)
+	if seal.Seq != last.Seq || seal.Hash != last.Hash || seal.PrevSeq != prev.Seq {
+		return fmt.Errorf("audit: append: the seal (%d after %d) is not the batch's head (%d after %d)",
+			seal.Seq, seal.PrevSeq, last.Seq, prev.Seq)
+	}
+	args = append(args, hashes, seal.SealedAt, seal.KeyID, seal.Sig)
 	tag, err := q.Exec(ctx, appendSQL, args...)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.TableName == "audit_seals" {
+		// Another writer sealed a successor of prev first.
+		return fmt.Errorf("audit: append after %d: %w", prev.Seq, audit.ErrHeadMoved)
+	}
 	if err != nil {
 		return fmt.Errorf("audit: append %d events after %d: %w", n, prev.Seq, err)
 	}
@@ -286,12 +384,13 @@ func isNoPartition(err error) bool {
 
 // RecordTx chains e inside the caller's transaction, for events that must
 // commit or roll back together with a state change (account locked, consent
-// revoked). It locks the chain head until tx ends, so call it as the last
-// statement before commit: every audit writer waits for that lock, and a
-// transaction that went on to lock other rows could deadlock with one that
-// holds them and waits for the head. The Log notices the moved head on its
-// next batch.
-func (s *Store) RecordTx(ctx context.Context, tx pgx.Tx, e audit.Event) (audit.Entry, error) {
+// revoked), and seals the new head with key. It locks the head until tx
+// ends, so call it as the last statement before commit: every audit writer
+// waits for that lock, and a transaction that went on to lock other rows
+// could deadlock with one that holds them and waits for the head. It refuses
+// (audit.ErrHeadTampered) to extend a head that the audit key did not seal.
+// The Log notices the moved head on its next batch.
+func (s *Store) RecordTx(ctx context.Context, tx pgx.Tx, key *audit.Key, e audit.Event) (audit.Entry, error) {
 	now := s.now().UTC()
 	e, err := audit.Normalize(e, now)
 	if err != nil {
@@ -302,18 +401,20 @@ func (s *Store) RecordTx(ctx context.Context, tx pgx.Tx, e audit.Event) (audit.E
 	if err := s.ensureMonth(ctx, tx, monthStart(now), false); err != nil {
 		return audit.Entry{}, err
 	}
-	// Lock the table before the head row, in the order every writer takes
-	// them (the append statement locks the table, then waits for the row;
-	// retention takes the table exclusively, then the row).
-	if _, err := tx.Exec(ctx, "LOCK TABLE audit_events IN ROW EXCLUSIVE MODE"); err != nil {
-		return audit.Entry{}, fmt.Errorf("audit: record in transaction: %w", err)
+	if err := lockHead(ctx, tx, false); err != nil {
+		return audit.Entry{}, err
 	}
-	head, err := readHead(ctx, tx, " FOR UPDATE")
+	head, err := readHead(ctx, tx)
 	if err != nil {
 		return audit.Entry{}, err
 	}
-	entries := audit.Chain(head, now, e)
-	if err := appendEntries(ctx, tx, head, entries); err != nil {
+	if err := audit.CheckHead(head, audit.NewKeySet(key.Public()), audit.Genesis); err != nil {
+		return audit.Entry{}, err
+	}
+	prev := head.Seal.Head()
+	entries := audit.Chain(prev, now, e)
+	seal := key.Seal(prev.Seq, entries[0].Head(), now)
+	if err := appendEntries(ctx, tx, prev, entries, seal); err != nil {
 		return audit.Entry{}, err
 	}
 	return entries[0], nil

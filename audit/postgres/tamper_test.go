@@ -111,7 +111,6 @@ func TestExportedCheckpointsCatchARewrittenChain(t *testing.T) {
 		}
 		prev = en.Hash
 	}
-	stmts = append(stmts, "UPDATE audit_head SET hash = '\\x"+prev.String()+"'")
 	tamper(t, e.db, stmts...)
 
 	// The stored checkpoints still show it.
@@ -119,9 +118,13 @@ func TestExportedCheckpointsCatchARewrittenChain(t *testing.T) {
 	require.Equal(t, audit.Rewritten, rep.Problem.Kind, rep.String())
 	require.Equal(t, int64(11), rep.Problem.Seq, "first event after the last checkpoint that still matched")
 
-	// Once they are gone too, the database alone cannot.
+	// Once they are gone too, the sealed head still does: the superuser
+	// cannot sign the rewritten end.
 	tamper(t, e.db, "DELETE FROM audit_checkpoints")
-	require.True(t, e.verify(t, audit.VerifyOptions{}).OK(), "a consistent rewrite without checkpoints looks intact")
+	rep = e.verify(t, audit.VerifyOptions{})
+	require.False(t, rep.OK())
+	require.Equal(t, audit.Rewritten, rep.Problem.Kind, rep.String())
+	require.Contains(t, rep.Problem.Message, "sealed head")
 
 	// The copy a third party holds still does.
 	external, err := audit.ReadCheckpoints(&file)

@@ -218,7 +218,7 @@ func load(ctx context.Context, c config, store *postgres.Store, key *audit.Key) 
 			batch = append(batch, e)
 			head = e.Head()
 		}
-		if err := store.Append(ctx, prev, batch); err != nil {
+		if err := store.Append(ctx, prev, batch, key.Seal(prev.Seq, head, time.Now())); err != nil {
 			return err
 		}
 		// Seal the checkpoints this chunk crossed.

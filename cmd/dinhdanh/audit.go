@@ -32,6 +32,7 @@ func openAudit(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logge
 	}
 	log, err := audit.NewLog(auditpg.NewStore(pool, nil), key, audit.Options{
 		Logger: logger, CheckpointInterval: cfg.Audit.CheckpointInterval.D(),
+		Witness: gateway.AuditWitness(cfg.Audit.Witness),
 	})
 	if err != nil {
 		return nil, nil, err

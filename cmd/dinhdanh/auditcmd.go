@@ -23,8 +23,9 @@ import (
 const auditUsage = `usage: dinhdanh audit verify|export-checkpoints|retain|public-key [flags]
 
   audit verify [-from SEQ] [-to SEQ] [-checkpoints FILE] [-public-keys FILE]
-        recompute the hash chain and check the signed checkpoints; exits 1 naming
-        the first bad event
+        recompute the hash chain, check the signed checkpoints (stored and, with
+        -checkpoints, those exported or published to a witness) and the sealed
+        head; exits 1 naming the first bad event and listing every problem
   audit export-checkpoints [-from SEQ] [-to SEQ] [-o FILE]
         signed checkpoints as JSON lines, for a third party to keep
   audit retain [-months-ahead N] [-public-keys FILE]
@@ -187,12 +188,20 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if cpFile != "" {
 			fmt.Fprintf(stdout, "checked against %d checkpoints from %s\n", len(opts.External), cpFile)
 		}
+		if sl := rep.Sealed; sl != nil {
+			fmt.Fprintf(stdout, "sealed head: event %d, sealed at %s\n", sl.Seq, sl.SealedAt.Format(time.RFC3339))
+		}
 		if p := rep.Problem; p != nil && p.Entry != nil {
 			fmt.Fprintf(stdout, "first bad event as stored:\n  %s\n", describeEntry(*p.Entry))
 		}
+		for _, p := range rep.Problems[min(1, len(rep.Problems)):] {
+			if p.Entry != nil {
+				fmt.Fprintf(stdout, "bad event %d (%s) as stored:\n  %s\n", p.Seq, p.Kind, describeEntry(*p.Entry))
+			}
+		}
 	}
 	if p := rep.Problem; p != nil {
-		return fmt.Errorf("audit chain broken: first bad event %d (%s)", p.Seq, p.Kind)
+		return fmt.Errorf("audit chain broken: first bad event %d (%s); %d problem(s) in all", p.Seq, p.Kind, len(rep.Problems))
 	}
 	return nil
 }
@@ -361,17 +370,19 @@ func verifyJSON(r audit.Report, external int) any {
 		Event   *audit.Entry      `json:"event,omitempty"`
 	}
 	out := struct {
-		OK                  bool     `json:"ok"`
-		Summary             string   `json:"summary"`
-		StartedFrom         string   `json:"started_from"`
-		StartSeq            int64    `json:"start_seq"`
-		From                int64    `json:"from"`
-		To                  int64    `json:"to"`
-		Events              int64    `json:"events"`
-		Checkpoints         int      `json:"checkpoints_matched"`
-		ExternalCheckpoints int      `json:"external_checkpoints"`
-		HeadSeq             int64    `json:"head_seq"`
-		Problem             *problem `json:"problem,omitempty"`
+		OK                  bool      `json:"ok"`
+		Summary             string    `json:"summary"`
+		StartedFrom         string    `json:"started_from"`
+		StartSeq            int64     `json:"start_seq"`
+		From                int64     `json:"from"`
+		To                  int64     `json:"to"`
+		Events              int64     `json:"events"`
+		Checkpoints         int       `json:"checkpoints_matched"`
+		ExternalCheckpoints int       `json:"external_checkpoints"`
+		HeadSeq             int64     `json:"head_seq"`
+		SealedSeq           *int64    `json:"sealed_seq,omitempty"`
+		Problem             *problem  `json:"problem,omitempty"`
+		Problems            []problem `json:"problems,omitempty"`
 	}{
 		OK: r.OK(), Summary: r.String(), StartedFrom: r.StartedFrom, StartSeq: r.Start.Seq,
 		From: r.From, To: r.To, Events: r.Events, Checkpoints: r.Checkpoints,
@@ -379,6 +390,12 @@ func verifyJSON(r audit.Report, external int) any {
 	}
 	if p := r.Problem; p != nil {
 		out.Problem = &problem{Kind: p.Kind, Seq: p.Seq, Message: p.Message, Event: p.Entry}
+	}
+	for _, p := range r.Problems {
+		out.Problems = append(out.Problems, problem{Kind: p.Kind, Seq: p.Seq, Message: p.Message, Event: p.Entry})
+	}
+	if r.Sealed != nil {
+		out.SealedSeq = &r.Sealed.Seq
 	}
 	return out
 }

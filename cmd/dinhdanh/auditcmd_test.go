@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/audit"
+	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
@@ -80,8 +82,9 @@ func TestAuditVerifyNamesTamperedEvent(t *testing.T) {
 	require.Contains(t, dd(t, "audit", "retain"), "nothing to drop")
 }
 
-// Deleting the end of the chain and the stored checkpoints is caught by
-// checkpoints exported before.
+// Deleting the end of the chain and the stored checkpoints is caught by the
+// sealed head; deleting the seals that cover it too, by checkpoints
+// exported before.
 func TestAuditVerifyWithExportedCheckpoints(t *testing.T) {
 	db := toolEnv(t)
 	for _, id := range []string{"svc-1", "svc-2"} {
@@ -90,8 +93,11 @@ func TestAuditVerifyWithExportedCheckpoints(t *testing.T) {
 	cps := filepath.Join(t.TempDir(), "checkpoints.jsonl")
 	dd(t, "audit", "export-checkpoints", "-o", cps)
 	tamper(t, db, "DELETE FROM audit_events WHERE seq = 2", "DELETE FROM audit_checkpoints")
+	_, _, err := ddErr(t, "audit", "verify")
+	require.ErrorContains(t, err, "first bad event 2 (deleted)", "the sealed head covers event 2")
+	tamper(t, db, "DELETE FROM audit_seals WHERE seq >= 2")
 	require.Contains(t, dd(t, "audit", "verify"), "intact", "without the exported checkpoints the cut is invisible")
-	_, _, err := ddErr(t, "audit", "verify", "-checkpoints", cps)
+	_, _, err = ddErr(t, "audit", "verify", "-checkpoints", cps)
 	require.ErrorContains(t, err, "first bad event 2 (deleted)")
 }
 
@@ -144,4 +150,48 @@ func TestAuditPublicKey(t *testing.T) {
 		require.Contains(t, errOut, id)
 	}
 	require.True(t, strings.HasPrefix(out, "-----BEGIN PUBLIC KEY-----"))
+}
+
+// The writer publishes each checkpoint to the witness file configured under
+// audit.witness as it makes it; verify -checkpoints against that file
+// catches a rewritten chain and a truncated one, which the database alone
+// cannot once the seals and checkpoints are gone too.
+func TestAuditVerifyAgainstTheWitness(t *testing.T) {
+	db := toolEnv(t)
+	dir := t.TempDir()
+	witness := filepath.Join(dir, "witness.jsonl")
+	cfg := filepath.Join(dir, "dinhdanh.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("audit:\n  witness:\n    file: "+witness+"\n"), 0o600))
+	for _, id := range []string{"svc-1", "svc-2"} {
+		dd(t, "client", "create", "-config", cfg, "-id", id, "-name-vi", "Dịch vụ", "-redirect-uri", "https://"+id+".example/cb")
+	}
+	b, err := os.ReadFile(witness)
+	require.NoError(t, err)
+	require.Equal(t, 2, strings.Count(string(b), "\n"), "each writer sealed a checkpoint on close: %s", b)
+	require.Contains(t, dd(t, "audit", "verify", "-checkpoints", witness), "intact")
+
+	// Rewrite event 1 and every later hash, and remove what in the
+	// database would show it.
+	var stmts []string
+	var prev audit.Hash
+	for en, err := range auditpg.NewStore(db.App, nil).Entries(t.Context(), 1, 1000) {
+		require.NoError(t, err)
+		if en.Seq == 1 {
+			en.ClientID = "svc-9"
+			stmts = append(stmts, "UPDATE audit_events SET client_id = 'svc-9' WHERE seq = 1")
+		}
+		en.Hash = audit.ComputeHash(prev, en)
+		stmts = append(stmts, fmt.Sprintf(`UPDATE audit_events SET hash = '\x%s' WHERE seq = %d`, en.Hash, en.Seq))
+		prev = en.Hash
+	}
+	tamper(t, db, stmts...)
+	tamper(t, db, "DELETE FROM audit_checkpoints", "DELETE FROM audit_seals")
+	_, _, err = ddErr(t, "audit", "verify", "-checkpoints", witness)
+	require.ErrorContains(t, err, "first bad event 1 (rewritten)")
+
+	tamper(t, db, "TRUNCATE audit_events", "TRUNCATE audit_checkpoints", "TRUNCATE audit_seals")
+	require.Contains(t, dd(t, "audit", "verify"), "intact: no events", "the database alone cannot tell")
+	out, _, err := ddErr(t, "audit", "verify", "-checkpoints", witness)
+	require.ErrorContains(t, err, "first bad event 1 (deleted)")
+	require.Contains(t, out, "truncated")
 }

@@ -154,6 +154,8 @@ var layerRules = []layerRule{
 				"it is the HTTP client of the operator's SMS webhook"},
 			{"consent/backchannel", "net/http", []string{"backchannel.go"},
 				"it POSTs logout tokens to relying parties (Back-Channel Logout 1.0 §2.5)"},
+			{"audit/witness", "net/http", []string{"witness.go"},
+				"its HTTP sink POSTs audit checkpoints to a witness outside the database"},
 			{"population", "github.com/jackc/pgx/v5", []string{"import.go"},
 				"its all-or-nothing import writes accounts and attributes tables in one transaction"},
 			{"population", "github.com/jackc/pgx/v5/pgxpool", []string{"import.go"},
