@@ -301,7 +301,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		// Officers' lookups with their own credentials: /admin/api/history,
 		// CSRF-exempt like the rest
 		// of /admin/api/ (oidcweb.CSRFExempt).
-		Officers: g.Staff, Accounts: historyAccounts{g.Accounts}, Audit: o.Audit,
+		Officers: historyOfficers{g.Staff}, Accounts: historyAccounts{g.Accounts}, Audit: o.Audit,
 	}
 	challenges, err := consentlink.NewChallenges(g.Provider, forConsent)
 	if err != nil {
@@ -498,6 +498,22 @@ func (g *Gateway) registerDemoClient(ctx context.Context, name, redirectURI stri
 		return "", fmt.Errorf("gateway: register demo client: %w", err)
 	}
 	return secret, nil
+}
+
+// historyOfficers adapts the staff domain to the officer history lookup
+// (audit/web.Officers).
+type historyOfficers struct{ svc *staff.Service }
+
+// Officer implements auditweb.Officers.
+func (h historyOfficers) Officer(ctx context.Context, token string) (auditweb.Officer, error) {
+	c, err := h.svc.Authenticate(ctx, token)
+	if errors.Is(err, staff.ErrUnauthenticated) {
+		return auditweb.Officer{}, fmt.Errorf("%w: %w", auditweb.ErrNotOfficer, err)
+	}
+	if err != nil {
+		return auditweb.Officer{}, err
+	}
+	return auditweb.Officer{ID: c.OfficerID, Unit: c.Unit, CredentialID: c.ID}, nil
 }
 
 // historyAccounts adapts the accounts service to the officer history

@@ -11,7 +11,6 @@ import (
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/personalid"
-	"github.com/dinhdanh/dinhdanh/staff"
 )
 
 // Accounts resolves a citizen's personal identification number to the
@@ -24,11 +23,23 @@ type Accounts interface {
 // ErrNoAccount: no account has that personal identification number.
 var ErrNoAccount = errors.New("audit/web: no account with that personal id")
 
-// Officers authenticates an officer's own credential (*staff.Service); an
-// unknown, malformed or revoked one is staff.ErrUnauthenticated.
-type Officers interface {
-	Authenticate(ctx context.Context, token string) (staff.Credential, error)
+// Officer is who a credential presented at the officer lookup stands for.
+type Officer struct {
+	ID   string
+	Unit string
+	// CredentialID names the credential used, for the audit record.
+	CredentialID string
 }
+
+// Officers authenticates an officer's own credential (the top floor adapts
+// package staff); an unknown, malformed or revoked one is an error wrapping
+// ErrNotOfficer.
+type Officers interface {
+	Officer(ctx context.Context, token string) (Officer, error)
+}
+
+// ErrNotOfficer: the credential stands for no officer.
+var ErrNotOfficer = errors.New("audit/web: not an officer's credential")
 
 type officerKey struct{}
 
@@ -46,13 +57,13 @@ type officerPage struct {
 func (h *Handler) officerAuth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		var o staff.Credential
-		err := staff.ErrUnauthenticated
+		var o Officer
+		err := ErrNotOfficer
 		if ok {
-			o, err = h.Officers.Authenticate(r.Context(), tok)
+			o, err = h.Officers.Officer(r.Context(), tok)
 		}
 		switch {
-		case errors.Is(err, staff.ErrUnauthenticated):
+		case errors.Is(err, ErrNotOfficer):
 			w.Header().Set("WWW-Authenticate", `Bearer realm="officer", error="invalid_token"`)
 			writeJSON(w, http.StatusUnauthorized, apiError{Error: "unauthorized"})
 			return
@@ -75,7 +86,7 @@ func (h *Handler) officerAuth(next http.Handler) http.Handler {
 // that record cannot be written, the lookup fails and returns nothing.
 func (h *Handler) officerLookup(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	officer, _ := ctx.Value(officerKey{}).(staff.Credential)
+	officer, _ := ctx.Value(officerKey{}).(Officer)
 	q := r.URL.Query()
 	pid := strings.TrimSpace(q.Get("personal_id"))
 	if _, err := personalid.Parse(pid); err != nil {
@@ -120,7 +131,7 @@ func (h *Handler) officerLookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	detail := map[string]string{"format": format, "unit": officer.Unit, "credential_id": officer.ID}
+	detail := map[string]string{"format": format, "unit": officer.Unit, "credential_id": officer.CredentialID}
 	if f.ClientID != "" {
 		detail["client_filter"] = f.ClientID
 	}
@@ -135,7 +146,7 @@ func (h *Handler) officerLookup(w http.ResponseWriter, r *http.Request) {
 		detail["before"] = f.Before.String()
 	}
 	if err := h.Audit.Record(ctx, audit.Event{
-		Type: audit.HistoryViewed, ActorKind: audit.Officer, ActorID: officer.OfficerID, AccountID: accountID,
+		Type: audit.HistoryViewed, ActorKind: audit.Officer, ActorID: officer.ID, AccountID: accountID,
 		Outcome: audit.Success, IP: httpx.ClientIP(r), UserAgent: r.UserAgent(),
 		RequestID: httpx.RequestIDFrom(ctx), Detail: detail,
 	}); err != nil {

@@ -60,6 +60,17 @@ func (f flakyRecorder) Record(ctx context.Context, e audit.Event) error {
 	return f.log.Record(ctx, e)
 }
 
+// staffOfficers adapts the real staff service, as the top floor does.
+type staffOfficers struct{ svc *staff.Service }
+
+func (s staffOfficers) Officer(ctx context.Context, token string) (web.Officer, error) {
+	c, err := s.svc.Authenticate(ctx, token)
+	if errors.Is(err, staff.ErrUnauthenticated) {
+		return web.Officer{}, web.ErrNotOfficer
+	}
+	return web.Officer{ID: c.OfficerID, Unit: c.Unit, CredentialID: c.ID}, err
+}
+
 type fakeAccounts map[string]string // personal id → account id
 
 func (a fakeAccounts) AccountID(_ context.Context, pid string) (string, error) {
@@ -120,7 +131,7 @@ func setup(t *testing.T) *env {
 			}
 			return names
 		},
-		Officers: officers,
+		Officers: staffOfficers{officers},
 		Accounts: fakeAccounts{citizenPID: "acc-1"},
 		Audit:    flakyRecorder{log: log, fail: fail},
 	}
