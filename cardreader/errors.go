@@ -28,4 +28,7 @@ var (
 	// ErrMismatch: two sources on the same card (DG1, DG13, the QR code) or
 	// the personal identification number's rules disagree.
 	ErrMismatch = errors.New("cardreader: card data disagree")
+	// ErrPACE: a PACE step failed: an invalid point or nonce, a malformed
+	// data object, or an authentication token that does not verify.
+	ErrPACE = errors.New("cardreader: password authenticated connection establishment failed")
 )

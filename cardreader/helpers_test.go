@@ -1,6 +1,10 @@
 package cardreader_test
 
-import "errors"
+import (
+	"encoding/hex"
+	"errors"
+	"testing"
+)
 
 func errorsIsAny(err error, targets ...error) bool {
 	for _, t := range targets {
@@ -9,4 +13,13 @@ func errorsIsAny(err error, targets ...error) bool {
 		}
 	}
 	return false
+}
+
+func h(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatalf("bad hex %q: %v", s, err)
+	}
+	return b
 }
