@@ -35,6 +35,9 @@ type Account struct {
 	// SignInsEndedAt: browser sign-ins that started before it have ended
 	// (set by Lock); nil when none was ever ended.
 	SignInsEndedAt *time.Time
+	// EvidenceID names the enrolment evidence the level rests on; empty at
+	// level 0.
+	EvidenceID string
 }
 
 // SignInEnded reports whether a browser sign-in made at authTime has been
@@ -77,6 +80,9 @@ type Record struct {
 	// SecurityAnswers are the two security questions chosen at activation,
 	// with argon2id hashes of their normalised answers; nil when none.
 	SecurityAnswers []SecurityAnswer
+	// Enrolment, when set on Create or Update, is new evidence written in
+	// the same transaction: the one EvidenceID then names.
+	Enrolment *Evidence
 }
 
 // SecurityAnswer is a security question (an id of SecurityQuestions) and the

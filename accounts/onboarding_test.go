@@ -67,34 +67,84 @@ func TestEnrolLevels(t *testing.T) {
 	require.NoError(t, err)
 	env.Audit.Reset()
 
-	_, err = env.Service.EnrolLevel2(ctx, a.ID, officer)
-	require.ErrorIs(t, err, accounts.ErrLevel, "level 2 needs level 1 first")
-	_, err = env.Service.EnrolLevel1(ctx, a.ID, accounts.Actor{Kind: audit.Officer})
-	require.ErrorIs(t, err, accounts.ErrInvalid, "the officer must be named")
+	ev := func(level assurance.Level, mod func(*accounts.Evidence)) accounts.Evidence {
+		e := *accountstest.Evidence(level)
+		if mod != nil {
+			mod(&e)
+		}
+		return e
+	}
+	refused := []struct {
+		name string
+		ev   accounts.Evidence
+		by   accounts.Actor
+	}{
+		{"officer not named", ev(1, nil), accounts.Actor{Kind: audit.Officer}},
+		{"a check failed", ev(2, func(e *accounts.Evidence) { e.Checks[1].OK = false }), officer},
+		{"no checks", ev(1, func(e *accounts.Evidence) { e.Checks = nil }), officer},
+		{"counter without unit", ev(1, func(e *accounts.Evidence) { e.Unit = "" }), officer},
+		{"no document", ev(1, func(e *accounts.Evidence) { e.DocumentNumber = "" }), officer},
+		{"level 2 from the app", ev(2, func(e *accounts.Evidence) { e.Method = accounts.EvidenceApp }), officer},
+		{"import is not an enrolment", accounts.ImportedEvidence(1, "file"), officer},
+		{"level 3", ev(2, func(e *accounts.Evidence) { e.Level = 3 }), officer},
+	}
+	for _, tc := range refused {
+		_, _, err := env.Service.Enrol(ctx, a.ID, tc.ev, tc.by)
+		require.ErrorIs(t, err, accounts.ErrInvalid, tc.name)
+	}
+	got, err := env.Service.Get(ctx, a.ID)
+	require.NoError(t, err)
+	require.Equal(t, assurance.None, got.Level, "nothing refused changed the level")
+	require.Empty(t, env.Audit.Types())
 
-	got, err := env.Service.EnrolLevel1(ctx, a.ID, officer)
+	got, first, err := env.Service.Enrol(ctx, a.ID, ev(1, nil), officer)
 	require.NoError(t, err)
 	require.Equal(t, assurance.Level1, got.Level)
-	got, err = env.Service.EnrolLevel2(ctx, a.ID, officer)
+	require.Equal(t, first.ID, got.EvidenceID)
+	got, second, err := env.Service.Enrol(ctx, a.ID, ev(2, nil), officer)
 	require.NoError(t, err)
 	require.Equal(t, assurance.Level2, got.Level)
-	_, err = env.Service.EnrolLevel2(ctx, a.ID, officer)
-	require.ErrorIs(t, err, accounts.ErrLevel)
+	require.Equal(t, second.ID, got.EvidenceID)
+	_, _, err = env.Service.Enrol(ctx, a.ID, ev(1, nil), officer)
+	require.ErrorIs(t, err, accounts.ErrLevel, "evidence never lowers a level")
 
 	require.Equal(t, []string{"officer.action:enrol_level1", "officer.action:enrol_level2"}, env.Audit.Types())
 	e := env.Audit.Events()[1]
 	require.Equal(t, audit.Officer, e.ActorKind)
 	require.Equal(t, "officer-7", e.ActorID)
 	require.Equal(t, a.ID, e.AccountID)
-	require.Equal(t, map[string]string{"action": "enrol_level2", "from_level": "1", "to_level": "2"}, e.Detail)
+	require.Equal(t, map[string]string{"action": "enrol_level2", "from_level": "1", "to_level": "2",
+		"evidence_id": second.ID, "method": "counter", "unit": "01.001"}, e.Detail)
+
+	all, err := env.Service.Evidence(ctx, a.ID)
+	require.NoError(t, err)
+	require.Len(t, all, 2)
+	require.Equal(t, second.ID, all[0].ID, "newest first")
+	require.Equal(t, second.Checks, all[0].Checks)
+	require.Equal(t, "officer-1", all[0].OfficerID)
+
+	// Revoking the level 2 evidence falls back to the level 1 one; revoking
+	// that one to level 0; a revoked record cannot be revoked again.
+	_, err = env.Service.RevokeEvidence(ctx, a.ID, second.ID, "", officer)
+	require.ErrorIs(t, err, accounts.ErrInvalid, "a reason is required")
+	got, err = env.Service.RevokeEvidence(ctx, a.ID, second.ID, "card revoked", officer)
+	require.NoError(t, err)
+	require.Equal(t, assurance.Level1, got.Level)
+	require.Equal(t, first.ID, got.EvidenceID)
+	got, err = env.Service.RevokeEvidence(ctx, a.ID, first.ID, "made in error", officer)
+	require.NoError(t, err)
+	require.Equal(t, assurance.None, got.Level)
+	require.Empty(t, got.EvidenceID)
+	_, err = env.Service.RevokeEvidence(ctx, a.ID, first.ID, "again", officer)
+	require.ErrorIs(t, err, accounts.ErrNotFound)
 
 	// A locked account is not enrolled.
 	require.NoError(t, env.Registry.Write(ctx, []attributes.Person{accountstest.Person(t, "079185000001", "Trần Thị Bình")}, nil))
-	b, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: "079185000001", Level: assurance.Level1}, officer)
+	b, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: "079185000001", Level: assurance.Level1, Evidence: accountstest.Evidence(assurance.Level1)}, officer)
 	require.NoError(t, err)
 	_, err = env.Service.Lock(ctx, b.ID, "holder_request", officer)
 	require.NoError(t, err)
-	_, err = env.Service.EnrolLevel2(ctx, b.ID, officer)
+	_, _, err = env.Service.Enrol(ctx, b.ID, ev(2, nil), officer)
 	require.ErrorIs(t, err, accounts.ErrLocked)
 }
 
@@ -151,7 +201,7 @@ func TestActivationTicket(t *testing.T) {
 	env := newEnv(t)
 	ctx := t.Context()
 	require.NoError(t, env.Registry.Write(ctx, []attributes.Person{accountstest.Person(t, pid, "Nguyễn Văn An")}, nil))
-	a, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: pid, Level: assurance.Level1, Phone: phone, Password: password}, officer)
+	a, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: pid, Level: assurance.Level1, Evidence: accountstest.Evidence(assurance.Level1), Phone: phone, Password: password}, officer)
 	require.NoError(t, err)
 	client := accounts.Client{IP: ip}
 	st, err := env.Service.StartActivation(ctx, accounts.ActivationRequest{PersonalID: pid, Phone: phone, Client: client})

@@ -414,7 +414,7 @@ type RegistrationCompletion struct {
 // CompleteRegistration creates the account of a registration whose phone
 // was confirmed: level 0 (registered, not yet identified) and pending. It
 // becomes level 1 once the portrait and the chip are checked (in the app,
-// or by an officer: EnrolLevel1), and can then be activated.
+// or at a police counter: Service.Enrol with evidence), and can then be activated.
 //
 // Audit: AccountRegistered, by the citizen, with level, status and channel.
 func (s *Service) CompleteRegistration(ctx context.Context, req RegistrationCompletion) (Account, error) {

@@ -187,6 +187,9 @@ type NewAccount struct {
 	Phone      string // E.164, optional
 	Email      string
 	Password   string // optional; set later with SetPassword
+	// Evidence is what a level above 0 rests on (required then, and for
+	// that level): for accounts created by an import, ImportedEvidence.
+	Evidence *Evidence
 }
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
@@ -257,6 +260,19 @@ func (s *Service) NewRecord(in NewAccount, now time.Time) (Record, error) {
 		ID: uuid.NewString(), PersonalID: in.PersonalID, Level: in.Level, Status: in.Status,
 		Phone: in.Phone, Email: in.Email, CreatedAt: now, UpdatedAt: now,
 	}}
+	switch {
+	case in.Level == assurance.None && in.Evidence != nil:
+		return Record{}, fmt.Errorf("%w: evidence given for a level 0 account", ErrInvalid)
+	case in.Level != assurance.None && (in.Evidence == nil || in.Evidence.Level != in.Level):
+		return Record{}, fmt.Errorf("%w: a level %d account needs enrolment evidence for that level", ErrInvalid, in.Level)
+	case in.Evidence != nil:
+		ev := *in.Evidence
+		ev.ID, ev.AccountID, ev.CreatedAt, ev.RevokedAt, ev.RevokedReason = uuid.NewString(), rec.ID, now, nil, ""
+		if err := ev.validate(); err != nil {
+			return Record{}, err
+		}
+		rec.EvidenceID, rec.Enrolment = ev.ID, &ev
+	}
 	if in.Status == Active {
 		rec.ActivatedAt = &now
 	}

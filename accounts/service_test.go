@@ -60,13 +60,15 @@ func TestCreateChecksThePopulationRegistry(t *testing.T) {
 		in   accounts.NewAccount
 		err  error
 	}{
-		{"not in registry", accounts.NewAccount{PersonalID: "001090999999", Level: 1}, accounts.ErrInvalid},
-		{"malformed", accounts.NewAccount{PersonalID: "12345", Level: 1}, personalid.ErrLength},
-		{"number disagrees with record", accounts.NewAccount{PersonalID: "079085000002", Level: 1}, personalid.ErrGender},
-		{"under 14", accounts.NewAccount{PersonalID: "001215000001", Level: 1}, accounts.ErrInvalid},
+		{"not in registry", accounts.NewAccount{PersonalID: "001090999999", Level: 1, Evidence: accountstest.Evidence(1)}, accounts.ErrInvalid},
+		{"malformed", accounts.NewAccount{PersonalID: "12345", Level: 1, Evidence: accountstest.Evidence(1)}, personalid.ErrLength},
+		{"number disagrees with record", accounts.NewAccount{PersonalID: "079085000002", Level: 1, Evidence: accountstest.Evidence(1)}, personalid.ErrGender},
+		{"under 14", accounts.NewAccount{PersonalID: "001215000001", Level: 1, Evidence: accountstest.Evidence(1)}, accounts.ErrInvalid},
+		{"level without evidence", accounts.NewAccount{PersonalID: "079185000001", Level: 1}, accounts.ErrInvalid},
+		{"evidence for another level", accounts.NewAccount{PersonalID: "079185000001", Level: 2, Evidence: accountstest.Evidence(1)}, accounts.ErrInvalid},
 		{"bad level", accounts.NewAccount{PersonalID: "079185000001", Level: 3}, accounts.ErrInvalid},
-		{"bad phone", accounts.NewAccount{PersonalID: "079185000001", Level: 1, Phone: "0901234567"}, accounts.ErrInvalid},
-		{"weak password", accounts.NewAccount{PersonalID: "079185000001", Level: 1, Password: "123"}, accounts.ErrWeakPassword},
+		{"bad phone", accounts.NewAccount{PersonalID: "079185000001", Level: 1, Evidence: accountstest.Evidence(1), Phone: "0901234567"}, accounts.ErrInvalid},
+		{"weak password", accounts.NewAccount{PersonalID: "079185000001", Level: 1, Evidence: accountstest.Evidence(1), Password: "123"}, accounts.ErrWeakPassword},
 	}
 	for _, tc := range cases {
 		_, err := env.Service.Create(ctx, tc.in, officer)
@@ -74,12 +76,12 @@ func TestCreateChecksThePopulationRegistry(t *testing.T) {
 	}
 	require.Empty(t, env.Audit.Events())
 
-	a, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: "079185000001", Level: 2, Phone: phone}, officer)
+	a, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: "079185000001", Level: 2, Evidence: accountstest.Evidence(2), Phone: phone}, officer)
 	require.NoError(t, err)
 	require.Equal(t, accounts.Pending, a.Status)
 	require.Equal(t, accountstest.Start, a.CreatedAt)
 	require.Nil(t, a.ActivatedAt)
-	_, err = env.Service.Create(ctx, accounts.NewAccount{PersonalID: "079185000001", Level: 2}, officer)
+	_, err = env.Service.Create(ctx, accounts.NewAccount{PersonalID: "079185000001", Level: 2, Evidence: accountstest.Evidence(2)}, officer)
 	require.ErrorIs(t, err, accounts.ErrAlreadyExists)
 
 	evs := env.Audit.Events()
@@ -95,9 +97,9 @@ func TestLifecycle(t *testing.T) {
 	env := newEnv(t)
 	ctx := t.Context()
 	require.NoError(t, env.Registry.Write(ctx, []attributes.Person{accountstest.Person(t, pid, "An"), accountstest.Person(t, "001190000002", "Bình")}, nil))
-	a, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: pid, Level: 1, Phone: phone}, officer)
+	a, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: pid, Level: 1, Evidence: accountstest.Evidence(1), Phone: phone}, officer)
 	require.NoError(t, err)
-	b, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: "001190000002", Level: 1}, officer)
+	b, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: "001190000002", Level: 1, Evidence: accountstest.Evidence(1)}, officer)
 	require.NoError(t, err)
 
 	env.Clock.Advance(time.Hour)
@@ -380,7 +382,7 @@ func TestLockedAndPendingAccountsOnlyAfterThePassword(t *testing.T) {
 	require.ErrorIs(t, err, accounts.ErrLocked)
 
 	require.NoError(t, env.Registry.Write(ctx, []attributes.Person{accountstest.Person(t, "001190000002", "Bình")}, nil))
-	_, err = env.Service.Create(ctx, accounts.NewAccount{PersonalID: "001190000002", Level: 1, Password: password}, officer)
+	_, err = env.Service.Create(ctx, accounts.NewAccount{PersonalID: "001190000002", Level: 1, Evidence: accountstest.Evidence(1), Password: password}, officer)
 	require.NoError(t, err)
 	_, err = signIn(env, "001190000002", "wrong password", ip)
 	require.ErrorIs(t, err, accounts.ErrBadCredentials)
@@ -590,12 +592,12 @@ func TestAuditFailureCreatesNoAccount(t *testing.T) {
 	down := errors.New("audit log unavailable")
 
 	env.Audit.Fail = down
-	_, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: pid, Level: 1, Phone: phone}, officer)
+	_, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: pid, Level: 1, Evidence: accountstest.Evidence(1), Phone: phone}, officer)
 	require.ErrorIs(t, err, down)
 	_, err = env.Store.ByPersonalID(ctx, pid)
 	require.ErrorIs(t, err, accounts.ErrNotFound, "officer path: no unaudited account")
 	env.Audit.Fail = nil
-	a, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: pid, Level: 1, Phone: phone}, officer)
+	a, err := env.Service.Create(ctx, accounts.NewAccount{PersonalID: pid, Level: 1, Evidence: accountstest.Evidence(1), Phone: phone}, officer)
 	require.NoError(t, err)
 	require.Equal(t, []string{string(audit.AccountRegistered)}, env.Audit.Types())
 	require.Equal(t, a.ID, env.Audit.Events()[0].AccountID)

@@ -25,6 +25,16 @@ type Store interface {
 	// errors.Is finds it).
 	Update(ctx context.Context, id string, fn func(*Record) error) (Record, error)
 
+	// EvidenceOf returns the account's enrolment evidence, newest first,
+	// revoked or not.
+	EvidenceOf(ctx context.Context, accountID string) ([]Evidence, error)
+	// RevokeEvidence marks one evidence record of the account revoked (once;
+	// ErrNotFound otherwise), then calls fn with the locked account and the
+	// evidence still valid, newest first, and writes back its Level,
+	// EvidenceID and UpdatedAt, all in one transaction.
+	RevokeEvidence(ctx context.Context, accountID, evidenceID string, at time.Time, reason string,
+		fn func(r *Record, valid []Evidence) error) (Record, error)
+
 	// CreateSMSCode stores a new code and retires every earlier unused code
 	// of the same account, atomically.
 	CreateSMSCode(ctx context.Context, c SMSCode) error

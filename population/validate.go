@@ -211,6 +211,9 @@ func checkAccount(a AccountRecord, p attributes.Person, age int) (*accountSeed, 
 		password: a.Password, lockReason: a.LockReason}
 	if !seed.in.Level.Valid() {
 		add("level %d must be 0, 1 or 2", a.Level)
+	} else if seed.in.Level > assurance.None {
+		ev := accounts.ImportedEvidence(seed.in.Level, "population import")
+		seed.in.Evidence = &ev
 	}
 	seed.in.Status = accounts.Status(a.Status)
 	if a.Status == "" {

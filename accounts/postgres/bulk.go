@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -22,18 +23,45 @@ func WriteAccounts(ctx context.Context, tx pgx.Tx, recs []accounts.Record) (int6
 		return 0, fmt.Errorf("accounts/postgres: write accounts: %w", err)
 	}
 	cols := []string{"id", "personal_id", "level", "status", "phone", "email", "lock_reason", "password_hash",
-		"totp_secret", "totp_confirmed", "totp_last_step", "created_at", "activated_at", "updated_at"}
+		"totp_secret", "totp_confirmed", "totp_last_step", "created_at", "activated_at", "updated_at", "evidence_id"}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"accounts_in"}, cols, pgx.CopyFromSlice(len(recs), func(i int) ([]any, error) {
 		r := recs[i]
 		return []any{r.ID, r.PersonalID, int16(r.Level), string(r.Status), nullable(r.Phone), r.Email, r.LockReason, r.PasswordHash,
-			r.TOTP.Secret, r.TOTP.Confirmed, r.TOTP.LastStep, r.CreatedAt.UTC(), utcPtr(r.ActivatedAt), r.UpdatedAt.UTC()}, nil
+			r.TOTP.Secret, r.TOTP.Confirmed, r.TOTP.LastStep, r.CreatedAt.UTC(), utcPtr(r.ActivatedAt), r.UpdatedAt.UTC(), nullable(r.EvidenceID)}, nil
 	}))
 	if err != nil {
 		return 0, fmt.Errorf("accounts/postgres: write accounts: %w", translate(err))
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO accounts SELECT * FROM accounts_in ON CONFLICT (personal_id) DO NOTHING`)
+	rows, err := tx.Query(ctx, `INSERT INTO accounts SELECT * FROM accounts_in ON CONFLICT (personal_id) DO NOTHING RETURNING id::text`)
 	if err != nil {
 		return 0, fmt.Errorf("accounts/postgres: write accounts: %w", translate(err))
 	}
-	return tag.RowsAffected(), nil
+	created, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return 0, fmt.Errorf("accounts/postgres: write accounts: %w", translate(err))
+	}
+	// The evidence of the accounts created (not of those skipped).
+	byID := make(map[string]accounts.Record, len(recs))
+	for _, r := range recs {
+		byID[r.ID] = r
+	}
+	var evs []*accounts.Evidence
+	for _, id := range created {
+		if e := byID[id].Enrolment; e != nil {
+			evs = append(evs, e)
+		}
+	}
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"enrolment_evidence"},
+		[]string{"id", "account_id", "level", "method", "document_number", "issuing_state", "document_expiry", "signer",
+			"checks", "officer_id", "unit", "source", "created_at"},
+		pgx.CopyFromSlice(len(evs), func(i int) ([]any, error) {
+			e := evs[i]
+			checks, err := json.Marshal(e.Checks)
+			return []any{e.ID, e.AccountID, int16(e.Level), string(e.Method), e.DocumentNumber, e.IssuingState, utcPtr(e.DocumentExpiry),
+				e.Signer, checks, e.OfficerID, e.Unit, e.Source, e.CreatedAt.UTC()}, err
+		}))
+	if err != nil {
+		return 0, fmt.Errorf("accounts/postgres: write accounts: evidence: %w", translate(err))
+	}
+	return int64(len(created)), nil
 }

@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) accounts.Store) {
 		{"Throttles", testThrottles},
 		{"ConcurrentThrottleUpdates", testConcurrentThrottles},
 		{"Purge", testPurge},
+		{"Evidence", testEvidence},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -50,9 +51,11 @@ var pidCounter atomic.Int64
 func Record() accounts.Record {
 	n := pidCounter.Add(1)
 	activated := base
+	id, evID := uuid.NewString(), uuid.NewString()
 	return accounts.Record{
 		Account: accounts.Account{
-			ID:          uuid.NewString(),
+			ID:          id,
+			EvidenceID:  evID,
 			PersonalID:  fmt.Sprintf("0010900%05d", n),
 			Level:       assurance.Level2,
 			Status:      accounts.Active,
@@ -63,6 +66,9 @@ func Record() accounts.Record {
 			UpdatedAt:   base,
 		},
 		PasswordHash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+		Enrolment: &accounts.Evidence{ID: evID, AccountID: id, Level: assurance.Level2, Method: accounts.EvidenceCounter,
+			DocumentNumber: "090012345", IssuingState: "VNM", OfficerID: "officer-1", Unit: "01",
+			Checks: []accounts.Check{{Name: "passive_authentication", OK: true}}, CreatedAt: base},
 	}
 }
 
@@ -82,6 +88,7 @@ func testRoundTrip(t *testing.T, s accounts.Store) {
 
 	want := r
 	want.CreatedAt = base
+	want.Enrolment = nil // written, not read back with the account
 	wantAct := base.Add(time.Hour)
 	want.ActivatedAt = &wantAct
 	for _, get := range []func() (accounts.Record, error){
@@ -101,6 +108,7 @@ func testRoundTrip(t *testing.T, s accounts.Store) {
 	require.NoError(t, s.Create(ctx, r2, nil))
 	got, err := s.Get(ctx, r2.ID)
 	require.NoError(t, err)
+	r2.Enrolment = nil
 	require.Equal(t, r2, got)
 	require.Nil(t, got.TOTP.Secret)
 	require.Empty(t, got.Factors())
@@ -376,4 +384,49 @@ func testPurge(t *testing.T, s accounts.Store) {
 	for _, g := range got {
 		require.NotEqual(t, stale, g.ThrottleKey)
 	}
+}
+
+func testEvidence(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	r := Record()
+	first := *r.Enrolment
+	require.NoError(t, s.Create(ctx, r, nil))
+	got, err := s.EvidenceOf(ctx, r.ID)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	first.Checks = []accounts.Check{{Name: "passive_authentication", OK: true}}
+	require.Equal(t, first, got[0], "evidence round trip")
+
+	// A level with no evidence is refused by the store itself.
+	_, err = s.Update(ctx, r.ID, func(x *accounts.Record) error { x.EvidenceID = ""; return nil })
+	require.Error(t, err)
+
+	// New evidence written with an update; revoking it falls back to the
+	// first one, with the level fn chooses.
+	second := first
+	second.ID, second.CreatedAt = uuid.NewString(), base.Add(time.Hour)
+	_, err = s.Update(ctx, r.ID, func(x *accounts.Record) error { x.EvidenceID, x.Enrolment = second.ID, &second; return nil })
+	require.NoError(t, err)
+	cur, err := s.Get(ctx, r.ID)
+	require.NoError(t, err)
+	require.Equal(t, second.ID, cur.EvidenceID)
+	var seen []string
+	rec, err := s.RevokeEvidence(ctx, r.ID, second.ID, base.Add(2*time.Hour), "card revoked", func(x *accounts.Record, valid []accounts.Evidence) error {
+		for _, e := range valid {
+			seen = append(seen, e.ID)
+		}
+		x.Level, x.EvidenceID = valid[0].Level, valid[0].ID
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{first.ID}, seen, "the revoked record is no longer valid")
+	require.Equal(t, first.ID, rec.EvidenceID)
+	all, err := s.EvidenceOf(ctx, r.ID)
+	require.NoError(t, err)
+	require.Len(t, all, 2)
+	require.Equal(t, second.ID, all[0].ID)
+	require.NotNil(t, all[0].RevokedAt)
+	require.Equal(t, "card revoked", all[0].RevokedReason)
+	_, err = s.RevokeEvidence(ctx, r.ID, second.ID, base, "again", func(*accounts.Record, []accounts.Evidence) error { return nil })
+	require.ErrorIs(t, err, accounts.ErrNotFound)
 }

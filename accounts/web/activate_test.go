@@ -160,7 +160,7 @@ func TestActivateLevel0IsNotIdentified(t *testing.T) {
 	// goes ahead.
 	a, err := s.env.Service.ByPersonalID(t.Context(), regPID)
 	require.NoError(t, err)
-	_, err = s.env.Service.EnrolLevel1(t.Context(), a.ID, accounts.Actor{Kind: audit.Officer, ID: "officer-7"})
+	_, _, err = s.env.Service.Enrol(t.Context(), a.ID, *accountstest.Evidence(assurance.Level1), accounts.Actor{Kind: audit.Officer, ID: "officer-7"})
 	require.NoError(t, err)
 	p = b.activate(regPID, regPhone)
 	require.Equal(t, "/activate/verify", p.url.Path, p.body)
@@ -222,7 +222,7 @@ func TestActivateWithoutPasswordInEnglish(t *testing.T) {
 	s := newSite(t, false)
 	s.people(t)
 	ctx := t.Context()
-	a, err := s.env.Service.Create(ctx, accounts.NewAccount{PersonalID: regPID, Level: assurance.Level1, Phone: regPhone},
+	a, err := s.env.Service.Create(ctx, accounts.NewAccount{PersonalID: regPID, Level: assurance.Level1, Phone: regPhone, Evidence: accountstest.Evidence(assurance.Level1)},
 		accounts.Actor{Kind: audit.Officer, ID: "officer-7"})
 	require.NoError(t, err)
 	b := s.browser(t)

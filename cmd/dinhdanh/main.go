@@ -8,7 +8,6 @@
 //	dinhdanh keys    rotate|list
 //	dinhdanh audit   verify|export-checkpoints|retain|public-key
 //	dinhdanh account lock|unlock|show PERSONAL_ID
-//	dinhdanh enrol   level1|level2 PERSONAL_ID
 //	dinhdanh officer issue|revoke|list
 //	dinhdanh version
 package main
@@ -51,7 +50,6 @@ Operator commands (DATABASE_URL, or the dev database under ./.data):
   dinhdanh officer issue OFFICER_ID -unit UNIT | revoke ID | list
                                                 officers' own API credentials (history lookups)
   dinhdanh report activation                    registered vs activated accounts per province
-  dinhdanh enrol level1|level2 PERSONAL_ID      raise the level after an officer's check (-actor OFFICER)
   dinhdanh share verify -jwks FILE|URL TEXT     check a QR credential offline, as a verifier would
   dinhdanh version                              the build's version
 Every command takes -h for its flags.
@@ -111,8 +109,6 @@ func dispatch(ctx context.Context, cmd string, rest []string, stdout, stderr io.
 		return cmdAccount(ctx, rest, stdout, stderr)
 	case "report":
 		return cmdReport(ctx, rest, stdout, stderr)
-	case "enrol":
-		return cmdEnrol(ctx, rest, stdout, stderr)
 	case "share":
 		return cmdShare(ctx, rest, stdout, stderr)
 	case "officer":

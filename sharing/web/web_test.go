@@ -46,6 +46,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/sharing"
 	"github.com/dinhdanh/dinhdanh/sharing/web"
 	"github.com/dinhdanh/dinhdanh/templates"
+	"github.com/dinhdanh/dinhdanh/testsupport/accountstest"
 	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
@@ -157,9 +158,9 @@ func (e *env) citizen(level int) (accountID string, p attributes.Person) {
 	require.NoError(t, e.people.Write(ctx, []attributes.Person{p}, docs))
 	now := time.Now().UTC()
 	accountID = uuid.NewString()
-	require.NoError(t, e.accounts.Create(ctx, accounts.Record{Account: accounts.Account{
+	require.NoError(t, e.accounts.Create(ctx, accountstest.WithEvidence(accounts.Record{Account: accounts.Account{
 		ID: accountID, PersonalID: pid, Level: assurance.Level(level), Status: accounts.Active,
-		Phone: p.Phone, Email: p.Email, CreatedAt: now, ActivatedAt: &now, UpdatedAt: now}}, nil))
+		Phone: p.Phone, Email: p.Email, CreatedAt: now, ActivatedAt: &now, UpdatedAt: now}}), nil))
 	_, err := e.bio.SeedDemoSentinels(ctx)
 	require.NoError(t, err)
 	return accountID, p

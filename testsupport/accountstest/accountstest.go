@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
@@ -222,7 +223,7 @@ func (e *Env) Citizen(t testing.TB, pid, password, phone string, level assurance
 	ctx := context.Background()
 	require.NoError(t, e.Registry.Write(ctx, []attributes.Person{Person(t, pid, "Nguyễn Văn An")}, nil))
 	a, err := e.Service.Create(ctx, accounts.NewAccount{
-		PersonalID: pid, Level: level, Status: accounts.Active, Phone: phone, Password: password,
+		PersonalID: pid, Level: level, Status: accounts.Active, Phone: phone, Password: password, Evidence: Evidence(level),
 	}, accounts.Actor{Kind: audit.Officer, ID: "officer-1"})
 	require.NoError(t, err)
 	return a
@@ -265,4 +266,27 @@ func TOTPWindow(t testing.TB, secret string, now time.Time) []string {
 		out = append(out, c)
 	}
 	return out
+}
+
+// Evidence is counter enrolment evidence for level, as an officer's checks
+// would produce it: for accounts a test creates at a level (nil at level 0).
+func Evidence(level assurance.Level) *accounts.Evidence {
+	if level == assurance.None {
+		return nil
+	}
+	return &accounts.Evidence{Level: level, Method: accounts.EvidenceCounter, DocumentNumber: "012345678", IssuingState: "VNM",
+		OfficerID: "officer-1", Unit: "01.001", Checks: []accounts.Check{
+			{Name: "passive_authentication", OK: true}, {Name: "active_authentication", OK: true},
+			{Name: "registry_match", OK: true}, {Name: "portrait_captured", OK: true},
+		}}
+}
+
+// WithEvidence attaches counter evidence for r's level to a record a test
+// writes straight to the store (a level above 0 needs one).
+func WithEvidence(r accounts.Record) accounts.Record {
+	if ev := Evidence(r.Level); ev != nil {
+		ev.ID, ev.AccountID, ev.CreatedAt = uuid.NewString(), r.ID, r.CreatedAt
+		r.EvidenceID, r.Enrolment = ev.ID, ev
+	}
+	return r
 }

@@ -59,6 +59,7 @@ import (
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 	"github.com/dinhdanh/dinhdanh/oidc/web"
 	"github.com/dinhdanh/dinhdanh/templates"
+	"github.com/dinhdanh/dinhdanh/testsupport/accountstest"
 )
 
 // The fixed secrets of every Env (each at least 32 bytes).
@@ -283,9 +284,10 @@ func (e *Env) SeedCitizen(level assurance.Level) Citizen {
 	c := Citizen{AccountID: uuid.NewString(), PersonalID: pid, Level: level, Person: p}
 	now := time.Now().UTC()
 	require.NoError(t, e.People.Write(ctx, []attributes.Person{p}, nil))
-	require.NoError(t, e.Accounts.Create(ctx, accounts.Record{Account: accounts.Account{
+	rec := accounts.Record{Account: accounts.Account{
 		ID: c.AccountID, PersonalID: pid, Level: assurance.Level(level), Status: accounts.Active,
-		Phone: p.Phone, Email: p.Email, CreatedAt: now, ActivatedAt: &now, UpdatedAt: now}}, nil))
+		Phone: p.Phone, Email: p.Email, CreatedAt: now, ActivatedAt: &now, UpdatedAt: now}}
+	require.NoError(t, e.Accounts.Create(ctx, accountstest.WithEvidence(rec), nil))
 	return c
 }
 
