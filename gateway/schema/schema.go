@@ -14,6 +14,7 @@ import (
 	consentpg "github.com/dinhdanh/dinhdanh/consent/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
+	proofingpg "github.com/dinhdanh/dinhdanh/proofing/postgres"
 	staffpg "github.com/dinhdanh/dinhdanh/staff/postgres"
 )
 
@@ -39,5 +40,6 @@ func Sources() []pg.Source {
 		{Domain: "consent", FS: sub(consentpg.Migrations, "migrations")},
 		{Domain: "oidc", FS: sub(oidcpg.Migrations, "migrations")},
 		{Domain: "staff", FS: sub(staffpg.Migrations, "migrations")},
+		{Domain: "proofing", FS: sub(proofingpg.Migrations, "migrations")},
 	}
 }
