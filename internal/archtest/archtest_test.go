@@ -75,8 +75,8 @@ func TestWhoImportsBiometrics(t *testing.T) {
 		"github.com/dinhdanh/dinhdanh/cmd/",
 		"github.com/dinhdanh/dinhdanh/gateway",
 		"github.com/dinhdanh/dinhdanh/gateway/schema",
-		"github.com/dinhdanh/dinhdanh/enrolment",
-		"github.com/dinhdanh/dinhdanh/enrolment/",
+		"github.com/dinhdanh/dinhdanh/proofing",
+		"github.com/dinhdanh/dinhdanh/proofing/",
 	}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
