@@ -78,6 +78,7 @@ type Registry interface {
 type Accounts interface {
 	ByPersonalID(ctx context.Context, personalID string) (accounts.Account, error)
 	Enrol(ctx context.Context, accountID string, ev accounts.Evidence, by accounts.Actor) (accounts.Account, accounts.Evidence, error)
+	Evidence(ctx context.Context, accountID string) ([]accounts.Evidence, error)
 }
 
 // Biometrics keeps the portrait and fingerprint templates captured.
