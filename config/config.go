@@ -38,6 +38,20 @@ type Config struct {
 	Audit   Audit    `yaml:"audit"`
 	SMS     SMS      `yaml:"sms"`
 	Log     Log      `yaml:"log"`
+	// Proofing is identity proofing at counters and in the app.
+	Proofing Proofing `yaml:"proofing"`
+}
+
+// Proofing configures identity proofing.
+type Proofing struct {
+	// Trust is the country signing (CSCA) certificates chip data must
+	// chain to: an ICAO master list file, a PEM bundle, or a folder of
+	// PEM certificates and CRLs. Without it no chip verifies, so no level
+	// is granted at a counter or in the app (dev mode makes a demo one).
+	Trust string `yaml:"trust"`
+	// FingerprintThreshold is the built-in matcher's score a fingerprint
+	// needs (0-100); 40 when 0.
+	FingerprintThreshold int `yaml:"fingerprint_threshold"`
 }
 
 // SMS configures delivery of one-time codes. Outside dev mode a gateway URL
