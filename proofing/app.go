@@ -1,6 +1,7 @@
 package proofing
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -141,8 +142,12 @@ func (s *Service) Submit(ctx context.Context, in AppSubmission) (Submission, err
 	return s.submitQR(ctx, sub, in.QR, portrait)
 }
 
+// validPortrait accepts a JPEG or PNG of at most 2 MiB whose bytes are
+// what the format says.
 func validPortrait(b []byte, format string) error {
-	if len(b) == 0 || len(b) > maxPortrait || (format != "image/jpeg" && format != "image/png") {
+	ok := len(b) <= maxPortrait && (format == "image/jpeg" && bytes.HasPrefix(b, []byte("\xff\xd8\xff")) ||
+		format == "image/png" && bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")))
+	if !ok {
 		return fmt.Errorf("%w: a JPEG or PNG portrait of at most 2 MiB is required", ErrInvalid)
 	}
 	return nil

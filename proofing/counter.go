@@ -139,10 +139,9 @@ func (s *Service) EnrolLevel2(ctx context.Context, by staff.Principal, readID st
 	}
 
 	checks := append([]accounts.Check(nil), r.Checks...)
-	portrait := accounts.Check{Name: CheckPortrait, OK: len(c.Portrait) > 0 && len(c.Portrait) <= maxPortrait &&
-		(c.PortraitFormat == "image/jpeg" || c.PortraitFormat == "image/png")}
-	if !portrait.OK {
-		portrait.Detail = "a JPEG or PNG portrait of at most 2 MiB is required"
+	portrait := accounts.Check{Name: CheckPortrait, OK: true, Detail: "taken at the counter"}
+	if err := validPortrait(c.Portrait, c.PortraitFormat); err != nil {
+		portrait.OK, portrait.Detail = false, "a JPEG or PNG portrait of at most 2 MiB is required"
 	}
 	fp := accounts.Check{Name: CheckFingerprint}
 	if c.FingerPosition < 1 || c.FingerPosition > 10 || len(c.Fingerprint) == 0 {

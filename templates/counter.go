@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"html/template"
 	"net/http"
 	"time"
 )
@@ -76,8 +77,9 @@ type CounterSubmission struct {
 	ID, PersonalID, Channel string
 	Checks                  []CounterCheck
 	CreatedAt               time.Time
-	// Portrait is a data: URL of the portrait, for this screen only.
-	Portrait string
+	// Portrait is a data: URL of the portrait (JPEG or PNG only, built
+	// from the bytes by the handler), for this screen only.
+	Portrait template.URL
 }
 
 // CounterSubmissionsPage lists the app submissions waiting for an officer.

@@ -135,7 +135,7 @@ func TestAppQRSubmissionThroughTheAPIs(t *testing.T) {
 	a, err := s.env.Service.Create(ctx, accounts.NewAccount{PersonalID: p.PersonalID, Status: accounts.Active}, accounts.Actor{Kind: audit.System, ID: "t"})
 	require.NoError(t, err)
 
-	req, _ := json.Marshal(api.AppEnrolmentRequest{PersonalID: p.PersonalID, QR: p.QR(), Portrait: []byte("\xff\xd8jpeg"), PortraitFormat: "image/jpeg"})
+	req, _ := json.Marshal(api.AppEnrolmentRequest{PersonalID: p.PersonalID, QR: p.QR(), Portrait: []byte("\xff\xd8\xffjpeg"), PortraitFormat: "image/jpeg"})
 	code, body := s.do(t, http.MethodPost, "/api/app/v1/enrolments", "", string(req))
 	require.Equal(t, http.StatusAccepted, code, "%v", body)
 	require.Equal(t, "pending", body["state"])
@@ -172,7 +172,7 @@ func TestAppAPI(t *testing.T) {
 	code, body = s.do(t, http.MethodPost, "/api/app/v1/challenges", "", `{"personal_id":"0010"}`)
 	require.Equal(t, http.StatusBadRequest, code)
 	require.Equal(t, "invalid_request", body["error"])
-	code, body = s.do(t, http.MethodPost, "/api/app/v1/enrolments", "", `{"personal_id":"001090099999","qr":"x","portrait":"/9g=","portrait_format":"image/jpeg"}`)
+	code, body = s.do(t, http.MethodPost, "/api/app/v1/enrolments", "", `{"personal_id":"001090099999","qr":"x","portrait":"/9j/","portrait_format":"image/jpeg"}`)
 	require.Equal(t, http.StatusNotFound, code)
 	require.Equal(t, "no_account", body["error"])
 	big := `{"personal_id":"001090012345","qr":"x","portrait":"` + strings.Repeat("A", 5<<20) + `","portrait_format":"image/jpeg"}`

@@ -10,6 +10,7 @@ package web
 import (
 	"encoding/base64"
 	"errors"
+	"html/template"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -309,7 +310,10 @@ func (h *Handler) renderSubmissions(w http.ResponseWriter, r *http.Request, p st
 		v := templates.CounterSubmission{ID: s.ID, PersonalID: s.PersonalID, Channel: string(s.Channel), Checks: checks(s.Checks),
 			CreatedAt: s.CreatedAt.In(webpage.Vietnam)}
 		if len(s.Portrait) > 0 && (s.PortraitFormat == "image/jpeg" || s.PortraitFormat == "image/png") {
-			v.Portrait = "data:" + s.PortraitFormat + ";base64," + base64.StdEncoding.EncodeToString(s.Portrait)
+			// Safe as a URL: the media type is one of two constants and
+			// the rest is base64.
+			v.Portrait = template.URL("data:" + s.PortraitFormat + ";base64," + base64.StdEncoding.EncodeToString(s.Portrait)) //nolint:gosec
+
 		}
 		page.Submissions = append(page.Submissions, v)
 	}
