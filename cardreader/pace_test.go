@@ -2,6 +2,7 @@ package cardreader_test
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -208,6 +209,24 @@ func TestPACEFlowG1(t *testing.T) {
 		_, err := cardreader.PACE(t.Context(), tr, p)
 		require.NoError(t, err)
 	})
+	for _, tc := range []struct{ name, mapAnswer string }{
+		{"chip's mapping key not on the curve", "7C438241" + "04" + strings.Repeat("00", 64) + "9000"},
+		{"chip echoes the terminal's mapping key", "7C438241" + g1.pkPCDMap + "9000"},
+		{"chip answers with the wrong data object", "7C438441" + g1.pkPICCMap + "9000"},
+		{"chip answers with trailing bytes", "7C438241" + g1.pkPICCMap + "009000"},
+		{"chip fails the step", "6A80"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tr := g1Script(t, "")
+			tr.steps = tr.steps[:3]
+			tr.steps[2][1] = tc.mapAnswer
+			_, err := cardreader.PACE(t.Context(), tr, params())
+			require.ErrorIs(t, err, cardreader.ErrPACE)
+			require.NotErrorIs(t, err, cardreader.ErrAccessDenied, "only the last step speaks of the password")
+			require.Equal(t, 3, tr.i)
+		})
+	}
 	t.Run("unsupported parameters", func(t *testing.T) {
 		t.Parallel()
 		p := params()

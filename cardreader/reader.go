@@ -150,16 +150,6 @@ func (r *Reader) ReadChip(ctx context.Context, t Transport, req Request) (*Read,
 			dg13 = &d
 		}
 	}
-	sod, err := s.ReadFile(ctx, "EF.SOD", FIDSOD)
-	switch {
-	case errors.Is(err, ErrFileNotFound):
-		// Without EF.SOD the verifier's passive authentication fails; the
-		// read itself goes on.
-	case err != nil:
-		return nil, err
-	default:
-		out.Chip.SOD = sod
-	}
 	if req.Portrait && com.Has(2) {
 		if out.Portrait, err = s.ReadFile(ctx, "EF.DG2", FIDDG2); err != nil {
 			return nil, err
@@ -178,6 +168,17 @@ func (r *Reader) ReadChip(ctx context.Context, t Transport, req Request) (*Read,
 			return nil, err
 		}
 		out.Chip.Challenge, out.Chip.ActiveAuthSignature = ch, sig
+	}
+	sod, err := s.ReadFile(ctx, "EF.SOD", FIDSOD)
+	switch {
+	case errors.Is(err, ErrFileNotFound):
+		// Without EF.SOD the verifier's passive authentication fails; the
+		// read itself goes on. It is read last: many chips answer an
+		// absent file with a plain 6A82, which ends secure messaging.
+	case err != nil:
+		return nil, err
+	default:
+		out.Chip.SOD = sod
 	}
 	c, err := NewCard(com, mrz, dg13)
 	if err != nil {

@@ -17,7 +17,8 @@ import (
 // Card is a software eMRTD chip. It is safe for concurrent use, though a
 // real reader sends one APDU at a time.
 type Card struct {
-	// WrongKeySW is the answer to MUTUAL AUTHENTICATE with a wrong key:
+	// WrongKeySW is the answer to MUTUAL AUTHENTICATE with a wrong key,
+	// and to the last GENERAL AUTHENTICATE of PACE with a wrong password:
 	// 0 means 6300, as most chips answer; vicc answers 6988.
 	WrongKeySW uint16
 	// MaxRead caps the bytes returned per READ BINARY whatever Le asks
