@@ -113,18 +113,25 @@ func VerifyMAC(key, msg, mac []byte) bool {
 
 // Pad applies ISO/IEC 9797-1 padding method 2: 80, then 00 up to a multiple
 // of 8 bytes (always at least one byte added). It returns a new slice.
-func Pad(b []byte) []byte {
+func Pad(b []byte) []byte { return padBlock(b, blockSize) }
+
+// Unpad removes padding method 2 from a multiple of 8 bytes.
+func Unpad(b []byte) ([]byte, error) { return unpadBlock(b, blockSize) }
+
+// padBlock pads b with method 2 to a multiple of bs bytes (8 for 3DES, 16
+// for AES).
+func padBlock(b []byte, bs int) []byte {
 	n := len(b) + 1
-	n += (blockSize - n%blockSize) % blockSize
+	n += (bs - n%bs) % bs
 	p := make([]byte, n)
 	copy(p, b)
 	p[len(b)] = 0x80
 	return p
 }
 
-// Unpad removes padding method 2.
-func Unpad(b []byte) ([]byte, error) {
-	for i := len(b) - 1; i >= 0 && i >= len(b)-blockSize; i-- {
+// unpadBlock removes method 2 padding, which spans at most the last block.
+func unpadBlock(b []byte, bs int) ([]byte, error) {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-bs; i-- {
 		switch b[i] {
 		case 0x00:
 			continue
@@ -135,3 +142,5 @@ func Unpad(b []byte) ([]byte, error) {
 	}
 	return nil, fmt.Errorf("%w: bad padding", ErrSecureMessaging)
 }
+
+func constantTimeEqual(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }

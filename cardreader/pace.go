@@ -1,10 +1,15 @@
 package cardreader
 
 import (
+	"bytes"
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
+	"io"
+	"math/big"
 )
 
 // PACE Generic Mapping with ECDH and AES-128 (ICAO 9303-11 §4.4 and
@@ -154,4 +159,202 @@ func ParseDynamicAuthData(b []byte, tag byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: dynamic authentication data without %02X", ErrPACE, tag)
 	}
 	return inner.value, nil
+}
+
+// The PACE protocol run by a reader (ICAO 9303-11 §4.4.4): MSE:Set AT,
+// then four GENERAL AUTHENTICATE commands, chained with CLA 10 but the
+// last.
+
+// Instructions of the PACE run.
+const (
+	InsMSE                  byte = 0x22 // MANAGE SECURITY ENVIRONMENT; P1P2 C1A4 is Set AT for PACE
+	InsGeneralAuthenticate  byte = 0x86
+	claChaining             byte = 0x10
+	mseSetATPACEP1          byte = 0xC1
+	mseSetATPACEP2          byte = 0xA4
+	tagMSEProtocol               = 0x80
+	tagMSEPasswordReference      = 0x83
+	tagMSEDomainParameters       = 0x84
+)
+
+// Password references of MSE:Set AT (ICAO 9303-11 §9.5.2).
+const (
+	PasswordMRZ byte = 0x01
+	PasswordCAN byte = 0x02
+)
+
+// PACEPassword is the shared password of a PACE run and which one it is.
+type PACEPassword struct {
+	Ref    byte   // PasswordMRZ or PasswordCAN
+	Secret []byte // MRZPassword or CANPassword
+}
+
+// PACEParams are the inputs of a PACE run.
+type PACEParams struct {
+	// Info is the PACEInfo chosen from EF.CardAccess
+	// (CardAccess.SupportedPACE); its ParameterID picks the curve.
+	Info     PACEInfo
+	Password PACEPassword
+	// IdentifyParameters sends the domain parameter ID in MSE:Set AT (tag
+	// 84), which ICAO requires when EF.CardAccess offers several.
+	IdentifyParameters bool
+	// Rand supplies the two ephemeral private keys (mapping, then key
+	// agreement); nil means crypto/rand.Reader.
+	Rand io.Reader
+}
+
+// PACE runs PACE Generic Mapping with ECDH and AES-128 over t and returns
+// the AES secure messaging session it establishes. A wrong password
+// surfaces as ErrAccessDenied: the chip refuses the terminal's token (6300
+// on most chips), or the chip's token does not verify.
+func PACE(ctx context.Context, t Transport, p PACEParams) (*SecureMessaging, error) {
+	if !p.Info.Protocol.Equal(OIDPACEGMAES128) {
+		return nil, fmt.Errorf("%w: protocol %s is not supported", ErrPACE, p.Info.Protocol)
+	}
+	c := PACECurve(p.Info.ParameterID)
+	if c == nil {
+		return nil, fmt.Errorf("%w: domain parameters %d are not supported", ErrPACE, p.Info.ParameterID)
+	}
+	if p.Password.Ref != PasswordMRZ && p.Password.Ref != PasswordCAN {
+		return nil, fmt.Errorf("%w: password reference %d", ErrPACE, p.Password.Ref)
+	}
+	rnd := p.Rand
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	oid := OIDPACEECDHGMAES128
+
+	// MSE:Set AT (§4.4.4.1).
+	mse := AppendTLV(nil, tagMSEProtocol, oid)
+	mse = AppendTLV(mse, tagMSEPasswordReference, []byte{p.Password.Ref})
+	if p.IdentifyParameters {
+		mse = AppendTLV(mse, tagMSEDomainParameters, []byte{byte(p.Info.ParameterID)})
+	}
+	r, err := transmitPlain(ctx, t, Command{INS: InsMSE, P1: mseSetATPACEP1, P2: mseSetATPACEP2, Data: mse})
+	if err != nil {
+		return nil, fmt.Errorf("cardreader: mse set at: %w", err)
+	}
+	if err := statusErr("mse set at", r); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrPACE, err)
+	}
+
+	// 1. Encrypted nonce.
+	z, err := generalAuthenticate(ctx, t, "encrypted nonce", true, nil, TagEncryptedNonce, TagEncryptedNonce)
+	if err != nil {
+		return nil, err
+	}
+	s, err := DecryptNonce(PasswordKey(p.Password.Secret), z)
+	if err != nil {
+		return nil, err
+	}
+
+	// 2. Mapping: G' = s·G + sk·PK_PICC,map.
+	skMap, err := randomScalar(c, rnd)
+	if err != nil {
+		return nil, err
+	}
+	pkMap := c.ScalarBaseMult(skMap)
+	b, err := generalAuthenticate(ctx, t, "map nonce", true, c.Marshal(pkMap), TagMappingPCD, TagMappingPICC)
+	if err != nil {
+		return nil, err
+	}
+	pkPICCMap, err := c.Unmarshal(b)
+	if err != nil {
+		return nil, err
+	}
+	if pkPICCMap.Equal(pkMap) {
+		return nil, fmt.Errorf("%w: the chip echoed the mapping key", ErrPACE)
+	}
+	g, err := MapGenerator(c, s, skMap, pkPICCMap)
+	if err != nil {
+		return nil, err
+	}
+
+	// 3. Key agreement on G'.
+	sk, err := randomScalar(c, rnd)
+	if err != nil {
+		return nil, err
+	}
+	pk := c.ScalarMult(g, sk)
+	b, err = generalAuthenticate(ctx, t, "key agreement", true, c.Marshal(pk), TagEphemeralPCD, TagEphemeralPICC)
+	if err != nil {
+		return nil, err
+	}
+	pkPICC, err := c.Unmarshal(b)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := SharedSecret(c, sk, pk, pkPICC)
+	if err != nil {
+		return nil, err
+	}
+	ksEnc, ksMAC := SessionKeysAES128(secret)
+
+	// 4. Mutual authentication.
+	tPCD, err := AuthToken(c, ksMAC, oid, pkPICC)
+	if err != nil {
+		return nil, err
+	}
+	tPICC, err := generalAuthenticate(ctx, t, "mutual authentication", false, tPCD, TagAuthTokenPCD, TagAuthTokenPICC)
+	if err != nil {
+		return nil, err
+	}
+	if err := VerifyAuthToken(c, ksMAC, oid, pk, tPICC); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrAccessDenied, err)
+	}
+	return NewAESSecureMessaging(ksEnc, ksMAC)
+}
+
+// generalAuthenticate sends one GENERAL AUTHENTICATE step: value in a 7C
+// data object tagged tag (7C00 when value is nil), and returns the value
+// tagged want in the answer. Only the last step may be refused for a wrong
+// password; other data objects the chip adds to its last answer (87, 88:
+// certification authority references for Terminal Authentication) are
+// skipped.
+func generalAuthenticate(ctx context.Context, t Transport, step string, chained bool, value []byte, tag, want byte) ([]byte, error) {
+	cla := byte(0x00)
+	if chained {
+		cla = claChaining
+	}
+	data := DynamicAuthData(tag, value)
+	r, err := transmitPlain(ctx, t, Command{CLA: cla, INS: InsGeneralAuthenticate, Data: data, Ne: maxShortNe})
+	if err != nil {
+		return nil, fmt.Errorf("cardreader: general authenticate (%s): %w", step, err)
+	}
+	if !r.OK() {
+		se := &StatusError{Op: "general authenticate (" + step + ")", SW: r.SW}
+		if !chained && (r.SW&0xFFF0 == 0x63C0 || r.SW == SWAuthenticationFailed || r.SW == SWSecurityNotSatisfied ||
+			r.SW == SWConditionsNotSatisfied || r.SW == SWWrongData) {
+			return nil, fmt.Errorf("%w: %w", ErrAccessDenied, se)
+		}
+		return nil, fmt.Errorf("%w: %w", ErrPACE, se)
+	}
+	outer, rest, err := parseTLV(r.Data)
+	if err != nil || len(rest) != 0 || outer.tag != tagDynamicAuthData {
+		return nil, fmt.Errorf("%w: %s: malformed dynamic authentication data", ErrPACE, step)
+	}
+	dos, err := parseTLVs(outer.value)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: malformed dynamic authentication data", ErrPACE, step)
+	}
+	if len(dos) > 0 && dos[0].tag == uint32(want) && (len(dos) == 1 || !chained) {
+		return dos[0].value, nil
+	}
+	return nil, fmt.Errorf("%w: %s: no data object %02X", ErrPACE, step, want)
+}
+
+// randomScalar draws a private key in [1, n−1] by rejection, so that the
+// bytes read are the key itself (tests feed ICAO's fixed keys).
+func randomScalar(c *Curve, rnd io.Reader) ([]byte, error) {
+	buf := make([]byte, (c.N.BitLen()+7)/8)
+	for range 64 {
+		if _, err := io.ReadFull(rnd, buf); err != nil {
+			return nil, fmt.Errorf("cardreader: random: %w", err)
+		}
+		k := new(big.Int).SetBytes(buf)
+		if k.Sign() > 0 && k.Cmp(c.N) < 0 {
+			return bytes.Clone(buf), nil
+		}
+	}
+	return nil, fmt.Errorf("cardreader: random source gives no valid scalar")
 }

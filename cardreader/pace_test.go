@@ -1,6 +1,8 @@
 package cardreader_test
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -142,4 +144,100 @@ func mustParse(t *testing.T, b []byte, tag byte) []byte {
 	v, err := cardreader.ParseDynamicAuthData(b, tag)
 	require.NoError(t, err)
 	return v
+}
+
+// g1Script is the APDU exchange of ICAO 9303-11 Appendix G.1 as a reader
+// with the example's private keys sends it, and the chip's answers.
+func g1Script(t *testing.T, finalAnswer string) *script {
+	return &script{t: t, steps: [][2]string{
+		{"0022C1A40F800A04007F00070202040202830101", "9000"},
+		{"10860000027C0000", "7C128010" + g1.z + "9000"},
+		{"10860000457C438141" + g1.pkPCDMap + "00", "7C438241" + g1.pkPICCMap + "9000"},
+		{"10860000457C438341" + g1.pkPCD + "00", "7C438441" + g1.pkPICC + "9000"},
+		{"008600000C7C0A8508" + g1.tPCD + "00", finalAnswer},
+	}}
+}
+
+// TestPACEFlowG1 drives cardreader.PACE through the Appendix G.1 example
+// byte for byte: MSE:Set AT with the MRZ password, the four GENERAL
+// AUTHENTICATE steps, and the AES session keys it ends with.
+func TestPACEFlowG1(t *testing.T) {
+	t.Parallel()
+	pw, err := cardreader.MRZPassword(cardreader.Key{DocumentNumber: "T22000129", BirthDate: "640812", ExpiryDate: "101031"})
+	require.NoError(t, err)
+	params := func() cardreader.PACEParams {
+		return cardreader.PACEParams{
+			Info:     cardreader.PACEInfo{Protocol: cardreader.OIDPACEGMAES128, Version: 2, ParameterID: 13},
+			Password: cardreader.PACEPassword{Ref: cardreader.PasswordMRZ, Secret: pw},
+			Rand:     bytes.NewReader(h(t, g1.skPCDMap+g1.skPCD)),
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		answer string
+		err    error
+	}{
+		{"chip's token verifies", "7C0A8608" + g1.tPICC + "9000", nil},
+		{"chip adds a CAR after its token", "7C0E8608" + g1.tPICC + "870200019000", nil},
+		{"chip refuses the terminal's token (wrong password)", "6300", cardreader.ErrAccessDenied},
+		{"chip refuses with a retry counter", "63C29000"[:4], cardreader.ErrAccessDenied},
+		{"chip's token is forged", "7C0A8608" + "0000000000000000" + "9000", cardreader.ErrAccessDenied},
+		{"chip answers without a token", "7C0A8708" + g1.tPICC + "9000", cardreader.ErrPACE},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tr := g1Script(t, tc.answer)
+			sm, err := cardreader.PACE(t.Context(), tr, params())
+			require.Equal(t, len(tr.steps), tr.i)
+			if tc.err != nil {
+				require.ErrorIs(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, g1.ksEnc, hexOf(sm.EncKey()))
+			require.Equal(t, g1.ksMAC, hexOf(sm.MACKey()))
+			require.Equal(t, make([]byte, 16), sm.SSC())
+		})
+	}
+
+	t.Run("domain parameters named when ambiguous", func(t *testing.T) {
+		t.Parallel()
+		tr := g1Script(t, "7C0A8608"+g1.tPICC+"9000")
+		tr.steps[0][0] = "0022C1A412800A04007F0007020204020283010184010D"
+		p := params()
+		p.IdentifyParameters = true
+		_, err := cardreader.PACE(t.Context(), tr, p)
+		require.NoError(t, err)
+	})
+	for _, tc := range []struct{ name, mapAnswer string }{
+		{"chip's mapping key not on the curve", "7C438241" + "04" + strings.Repeat("00", 64) + "9000"},
+		{"chip echoes the terminal's mapping key", "7C438241" + g1.pkPCDMap + "9000"},
+		{"chip answers with the wrong data object", "7C438441" + g1.pkPICCMap + "9000"},
+		{"chip answers with trailing bytes", "7C438241" + g1.pkPICCMap + "009000"},
+		{"chip fails the step", "6A80"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tr := g1Script(t, "")
+			tr.steps = tr.steps[:3]
+			tr.steps[2][1] = tc.mapAnswer
+			_, err := cardreader.PACE(t.Context(), tr, params())
+			require.ErrorIs(t, err, cardreader.ErrPACE)
+			require.NotErrorIs(t, err, cardreader.ErrAccessDenied, "only the last step speaks of the password")
+			require.Equal(t, 3, tr.i)
+		})
+	}
+	t.Run("unsupported parameters", func(t *testing.T) {
+		t.Parallel()
+		p := params()
+		p.Info.ParameterID = 15
+		_, err := cardreader.PACE(t.Context(), &script{t: t}, p)
+		require.ErrorIs(t, err, cardreader.ErrPACE)
+	})
+	t.Run("chip refuses MSE:Set AT", func(t *testing.T) {
+		t.Parallel()
+		tr := &script{t: t, steps: [][2]string{{"0022C1A40F800A04007F00070202040202830101", "6A80"}}}
+		_, err := cardreader.PACE(t.Context(), tr, params())
+		require.ErrorIs(t, err, cardreader.ErrPACE)
+	})
 }

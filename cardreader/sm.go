@@ -3,32 +3,139 @@ package cardreader
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"encoding/binary"
 	"fmt"
 )
 
-// SecureMessaging is a 3DES secure messaging session established by BAC
-// (ICAO 9303-11 §9.8): session keys KS_enc and KS_mac and the send
-// sequence counter, incremented before each command and each response. It
-// is not safe for concurrent use: APDUs of one session are strictly
-// sequential anyway.
+// SecureMessaging is a secure messaging session (ICAO 9303-11 §9.8): the
+// session keys KS_enc and KS_mac and the send sequence counter,
+// incremented before each command and each response. BAC opens one with
+// 3DES and an 8-byte SSC (NewSecureMessaging), PACE one with AES, CMAC and
+// a 16-byte SSC starting at zero (NewAESSecureMessaging); the data objects
+// (DO87, DO97, DO99, DO8E) are the same for both, so a Session uses either
+// through the same methods. It is not safe for concurrent use: APDUs of
+// one session are strictly sequential anyway.
 type SecureMessaging struct {
+	cipher   smCipher
 	enc, mac []byte
-	ssc      uint64
+	ssc      []byte
 	broken   bool
+}
+
+// smCipher is the part of secure messaging that depends on the block
+// cipher: 3DES with a zero IV and the retail MAC (§9.8.6.1 for BAC), or
+// AES with IV = E(KS_enc, SSC) and CMAC (§9.8.6.2 for PACE).
+type smCipher interface {
+	blockSize() int
+	// encrypt encrypts padded data for the message counted by ssc.
+	encrypt(key, ssc, data []byte) ([]byte, error)
+	decrypt(key, ssc, data []byte) ([]byte, error)
+	// mac returns the 8-byte MAC of msg, which it pads itself.
+	mac(key, msg []byte) ([]byte, error)
+}
+
+type tdesSM struct{}
+
+func (tdesSM) blockSize() int { return blockSize }
+func (tdesSM) encrypt(key, _, data []byte) ([]byte, error) {
+	return EncryptTDES(key, data)
+}
+func (tdesSM) decrypt(key, _, data []byte) ([]byte, error) {
+	return DecryptTDES(key, data)
+}
+func (tdesSM) mac(key, msg []byte) ([]byte, error) { return MAC(key, msg) }
+
+type aesSM struct{}
+
+func (aesSM) blockSize() int { return aes.BlockSize }
+
+// iv is E(KS_enc, SSC) (ICAO 9303-11 §9.8.6.2).
+func (aesSM) iv(key, ssc []byte) (cipher.Block, []byte, error) {
+	c, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrSecureMessaging, err)
+	}
+	iv := make([]byte, aes.BlockSize)
+	c.Encrypt(iv, ssc)
+	return c, iv, nil
+}
+
+func (a aesSM) encrypt(key, ssc, data []byte) ([]byte, error) {
+	c, iv, err := a.iv(key, ssc)
+	if err != nil {
+		return nil, err
+	}
+	if len(data)%aes.BlockSize != 0 {
+		return nil, fmt.Errorf("%w: aes input of %d bytes is not block aligned", ErrSecureMessaging, len(data))
+	}
+	out := make([]byte, len(data))
+	cipher.NewCBCEncrypter(c, iv).CryptBlocks(out, data)
+	return out, nil
+}
+
+func (a aesSM) decrypt(key, ssc, data []byte) ([]byte, error) {
+	c, iv, err := a.iv(key, ssc)
+	if err != nil {
+		return nil, err
+	}
+	if len(data)%aes.BlockSize != 0 {
+		return nil, fmt.Errorf("%w: aes input of %d bytes is not block aligned", ErrSecureMessaging, len(data))
+	}
+	out := make([]byte, len(data))
+	cipher.NewCBCDecrypter(c, iv).CryptBlocks(out, data)
+	return out, nil
+}
+
+// mac pads msg to the AES block size with method 2 before the CMAC, as
+// ICAO 9303-11 §9.8.6.2 pads every MAC input, and keeps 8 bytes.
+func (aesSM) mac(key, msg []byte) ([]byte, error) {
+	return MAC8(key, padBlock(msg, aes.BlockSize))
 }
 
 // NewSecureMessaging derives KS_enc and KS_mac from KS_seed and sets
 // SSC = the last 4 bytes of RND.IC ‖ the last 4 bytes of RND.IFD (ICAO
-// 9303-11 §9.7.4, §9.8.2).
+// 9303-11 §9.7.4, §9.8.2): 3DES secure messaging after BAC.
 func NewSecureMessaging(seed, rndIC, rndIFD []byte) *SecureMessaging {
 	ssc := make([]byte, 0, 8)
 	ssc = append(append(ssc, rndIC[4:8]...), rndIFD[4:8]...)
 	return &SecureMessaging{
-		enc: DeriveKey(seed, 1),
-		mac: DeriveKey(seed, 2),
-		ssc: binary.BigEndian.Uint64(ssc),
+		cipher: tdesSM{},
+		enc:    DeriveKey(seed, 1),
+		mac:    DeriveKey(seed, 2),
+		ssc:    ssc,
 	}
+}
+
+// NewAESSecureMessaging starts AES secure messaging with the session keys
+// of PACE (ICAO 9303-11 §9.8.2: the SSC is 16 bytes and starts at zero).
+// The keys have 16, 24 or 32 bytes; PACE with AES-128 gives 16.
+func NewAESSecureMessaging(ksEnc, ksMAC []byte) (*SecureMessaging, error) {
+	for _, k := range [][]byte{ksEnc, ksMAC} {
+		switch len(k) {
+		case 16, 24, 32:
+		default:
+			return nil, fmt.Errorf("%w: aes session key of %d bytes", ErrSecureMessaging, len(k))
+		}
+	}
+	return &SecureMessaging{
+		cipher: aesSM{},
+		enc:    bytes.Clone(ksEnc),
+		mac:    bytes.Clone(ksMAC),
+		ssc:    make([]byte, aes.BlockSize),
+	}, nil
+}
+
+// SetSSC replaces the send sequence counter, which must keep its length
+// (8 bytes for 3DES, 16 for AES). Only tests replaying a recorded session
+// need it.
+func (s *SecureMessaging) SetSSC(ssc []byte) error {
+	if len(ssc) != len(s.ssc) {
+		return fmt.Errorf("%w: ssc of %d bytes, want %d", ErrSecureMessaging, len(ssc), len(s.ssc))
+	}
+	s.ssc = bytes.Clone(ssc)
+	return nil
 }
 
 // EncKey returns a copy of KS_enc.
@@ -38,7 +145,16 @@ func (s *SecureMessaging) EncKey() []byte { return bytes.Clone(s.enc) }
 func (s *SecureMessaging) MACKey() []byte { return bytes.Clone(s.mac) }
 
 // SSC returns the current send sequence counter.
-func (s *SecureMessaging) SSC() []byte { return binary.BigEndian.AppendUint64(nil, s.ssc) }
+func (s *SecureMessaging) SSC() []byte { return bytes.Clone(s.ssc) }
+
+func (s *SecureMessaging) incSSC() {
+	for i := len(s.ssc) - 1; i >= 0; i-- {
+		s.ssc[i]++
+		if s.ssc[i] != 0 {
+			return
+		}
+	}
+}
 
 // Protect increments the SSC and wraps c (ICAO 9303-11 §9.8.6.1): the
 // data, if any, padded and encrypted in DO87; Le, if any, in DO97; the MAC
@@ -51,11 +167,12 @@ func (s *SecureMessaging) Protect(c Command) ([]byte, error) {
 	if c.CLA&0x0C != 0 {
 		return nil, fmt.Errorf("%w: command is already protected", ErrAPDU)
 	}
-	s.ssc++
-	header := Pad([]byte{c.CLA | 0x0C, c.INS, c.P1, c.P2})
+	s.incSSC()
+	bs := s.cipher.blockSize()
+	header := padBlock([]byte{c.CLA | 0x0C, c.INS, c.P1, c.P2}, bs)
 	var body []byte
 	if len(c.Data) > 0 {
-		ct, err := EncryptTDES(s.enc, Pad(c.Data))
+		ct, err := s.cipher.encrypt(s.enc, s.ssc, padBlock(c.Data, bs))
 		if err != nil {
 			return nil, err
 		}
@@ -67,7 +184,7 @@ func (s *SecureMessaging) Protect(c Command) ([]byte, error) {
 		}
 		body = AppendTLV(body, 0x97, []byte{byte(c.Ne)})
 	}
-	m, err := MAC(s.mac, bytes.Join([][]byte{s.SSC(), header, body}, nil))
+	m, err := s.cipher.mac(s.mac, bytes.Join([][]byte{s.ssc, header, body}, nil))
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +201,7 @@ func (s *SecureMessaging) Unprotect(raw []byte) (Response, error) {
 	if s.broken {
 		return Response{}, fmt.Errorf("%w: session ended by an earlier error", ErrSecureMessaging)
 	}
-	s.ssc++
+	s.incSSC()
 	r, err := ParseResponse(raw)
 	if err != nil {
 		return Response{}, err
@@ -117,28 +234,30 @@ func (s *SecureMessaging) Unprotect(raw []byte) (Response, error) {
 		s.broken = true
 		return Response{}, fmt.Errorf("%w: DO99 and DO8E are mandatory", ErrSecureMessaging)
 	}
-	macIn := s.SSC()
+	macIn := bytes.Clone(s.ssc)
 	if do87 != nil {
 		macIn = append(macIn, do87.raw...)
 	}
 	macIn = append(macIn, do99.raw...)
-	if !VerifyMAC(s.mac, macIn, do8E.value) {
+	want, err := s.cipher.mac(s.mac, macIn)
+	if err != nil || !constantTimeEqual(want, do8E.value) {
 		s.broken = true
 		return Response{}, fmt.Errorf("%w: response mac", ErrSecureMessaging)
 	}
 	out := Response{SW: binary.BigEndian.Uint16(do99.value)}
 	if do87 != nil {
+		bs := s.cipher.blockSize()
 		v := do87.value
-		if len(v) < 1+blockSize || v[0] != 0x01 || (len(v)-1)%blockSize != 0 {
+		if len(v) < 1+bs || v[0] != 0x01 || (len(v)-1)%bs != 0 {
 			s.broken = true
 			return Response{}, fmt.Errorf("%w: malformed DO87", ErrSecureMessaging)
 		}
-		pt, err := DecryptTDES(s.enc, v[1:])
+		pt, err := s.cipher.decrypt(s.enc, s.ssc, v[1:])
 		if err != nil {
 			s.broken = true
 			return Response{}, fmt.Errorf("%w: %w", ErrSecureMessaging, err)
 		}
-		if out.Data, err = Unpad(pt); err != nil {
+		if out.Data, err = unpadBlock(pt, bs); err != nil {
 			s.broken = true
 			return Response{}, err
 		}

@@ -3,9 +3,11 @@ package emulator
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"sync"
 
@@ -15,7 +17,8 @@ import (
 // Card is a software eMRTD chip. It is safe for concurrent use, though a
 // real reader sends one APDU at a time.
 type Card struct {
-	// WrongKeySW is the answer to MUTUAL AUTHENTICATE with a wrong key:
+	// WrongKeySW is the answer to MUTUAL AUTHENTICATE with a wrong key,
+	// and to the last GENERAL AUTHENTICATE of PACE with a wrong password:
 	// 0 means 6300, as most chips answer; vicc answers 6988.
 	WrongKeySW uint16
 	// MaxRead caps the bytes returned per READ BINARY whatever Le asks
@@ -24,6 +27,7 @@ type Card struct {
 
 	mu         sync.Mutex
 	rand       io.Reader
+	key        cardreader.Key
 	keys       cardreader.BACKeys
 	files      map[uint16][]byte
 	protected  map[uint16]bool // files that answer 6982 even under BAC (EAC)
@@ -33,11 +37,23 @@ type Card struct {
 	sm         *session
 	current    uint16
 	hasCurrent bool
+	plainEF    bool // EF.CardAccess selected outside secure messaging
+
+	can    string
+	pace   *paceState // nil: the card does not offer PACE
+	aaKey  crypto.Signer
+	aaHash crypto.Hash
+
+	removed   bool
+	pullAfter int // APDUs left before the card is pulled; 0: never
 }
 
+// session is a secure messaging session: 3DES after BAC (8-byte SSC),
+// AES after PACE (16-byte SSC, IV = E(KS_enc, SSC), CMAC).
 type session struct {
 	enc, mac []byte
-	ssc      uint64
+	ssc      []byte
+	aes      bool
 }
 
 // New returns a card whose BAC key is key and which holds files (by file
@@ -51,7 +67,7 @@ func New(key cardreader.Key, files map[uint16][]byte, rnd io.Reader) (*Card, err
 	if rnd == nil {
 		rnd = rand.Reader
 	}
-	c := &Card{rand: rnd, keys: k, files: map[uint16][]byte{}, protected: map[uint16]bool{}, selects: map[uint16]int{}}
+	c := &Card{rand: rnd, key: key, keys: k, files: map[uint16][]byte{}, protected: map[uint16]bool{}, selects: map[uint16]int{}}
 	for fid, b := range files {
 		c.files[fid] = bytes.Clone(b)
 	}
@@ -102,12 +118,24 @@ func (c *Card) Transmit(ctx context.Context, apdu []byte) ([]byte, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.pullAfter > 0 {
+		c.pullAfter--
+		if c.pullAfter == 0 {
+			c.removed = true
+		}
+	}
+	if c.removed {
+		return nil, fmt.Errorf("emulator: %w", cardreader.ErrCardRemoved)
+	}
 	cmd, err := cardreader.ParseCommand(apdu)
 	if err != nil {
 		return sw(cardreader.SWWrongLength), nil
 	}
 	switch cmd.CLA {
-	case 0x00:
+	case 0x00, 0x10: // 10: command chaining, for GENERAL AUTHENTICATE
+		if cmd.CLA == 0x10 && cmd.INS != cardreader.InsGeneralAuthenticate {
+			return sw(cardreader.SWCLANotSupported), nil
+		}
 		return c.plain(cmd), nil
 	case 0x0C:
 		return c.protectedCommand(cmd), nil
@@ -121,7 +149,27 @@ func (c *Card) plain(cmd cardreader.Command) []byte {
 	// A plain command ends any secure messaging session (ICAO 9303-11
 	// §9.8.4).
 	c.sm = nil
+	if cmd.INS != cardreader.InsReadBinary {
+		c.plainEF = false
+	}
+	if cmd.INS != cardreader.InsGeneralAuthenticate && c.pace != nil {
+		c.pace.reset()
+	}
 	switch {
+	case cmd.INS == cardreader.InsSelect && cmd.P1 == 0x02 && bytes.Equal(cmd.Data, []byte{0x01, 0x1C}):
+		// EF.CardAccess is readable by anyone (ICAO 9303-11 §3.11.1).
+		if _, ok := c.files[cardreader.FIDCardAccess]; !ok {
+			return sw(cardreader.SWFileNotFound)
+		}
+		c.plainEF = true
+		return sw(cardreader.SWOK)
+	case cmd.INS == cardreader.InsReadBinary && c.plainEF:
+		data, status := c.readBinary(c.files[cardreader.FIDCardAccess], cmd, false)
+		return append(bytes.Clone(data), sw(status)...)
+	case cmd.INS == cardreader.InsMSE:
+		return c.mseSetAT(cmd)
+	case cmd.INS == cardreader.InsGeneralAuthenticate:
+		return c.generalAuthenticate(cmd)
 	case cmd.INS == cardreader.InsSelect && cmd.P1 == 0x04:
 		if !bytes.Equal(cmd.Data, cardreader.AIDeMRTD) {
 			return sw(cardreader.SWFileNotFound)
@@ -190,7 +238,7 @@ func (c *Card) mutualAuth(cmd cardreader.Command) []byte {
 	c.sm = &session{
 		enc: cardreader.DeriveKey(seed, 1),
 		mac: cardreader.DeriveKey(seed, 2),
-		ssc: binary.BigEndian.Uint64(ssc),
+		ssc: ssc,
 	}
 	return append(append(eIC, mIC...), sw(cardreader.SWOK)...)
 }
@@ -204,7 +252,7 @@ func (c *Card) protectedCommand(cmd cardreader.Command) []byte {
 		return sw(cardreader.SWSMObjectsIncorrect)
 	}
 	fail := func() []byte { c.sm = nil; return sw(cardreader.SWSMObjectsIncorrect) }
-	s.ssc++
+	s.inc()
 	var do87, do97, do8E []byte
 	rest := cmd.Data
 	for len(rest) > 0 {
@@ -227,23 +275,23 @@ func (c *Card) protectedCommand(cmd cardreader.Command) []byte {
 	if do8E == nil {
 		return fail()
 	}
-	in := binary.BigEndian.AppendUint64(nil, s.ssc)
-	in = append(in, cardreader.Pad([]byte{cmd.CLA, cmd.INS, cmd.P1, cmd.P2})...)
+	in := bytes.Clone(s.ssc)
+	in = append(in, pad([]byte{cmd.CLA, cmd.INS, cmd.P1, cmd.P2}, s.blockSize())...)
 	in = append(append(in, do87...), do97...)
-	if !cardreader.VerifyMAC(s.mac, in, do8E) {
+	if m, err := s.macOf(in); err != nil || subtle.ConstantTimeCompare(m, do8E) != 1 {
 		return fail()
 	}
 	inner := cardreader.Command{CLA: 0x00, INS: cmd.INS, P1: cmd.P1, P2: cmd.P2}
 	if do87 != nil {
 		_, _, val, _, _ := cutTLV(do87)
-		if len(val) < 9 || val[0] != 0x01 {
+		if len(val) < 1+s.blockSize() || val[0] != 0x01 {
 			return fail()
 		}
-		pt, err := cardreader.DecryptTDES(s.enc, val[1:])
+		pt, err := s.crypt(val[1:], false)
 		if err != nil {
 			return fail()
 		}
-		if inner.Data, err = cardreader.Unpad(pt); err != nil {
+		if inner.Data, err = unpad(pt, s.blockSize()); err != nil {
 			return fail()
 		}
 	}
@@ -273,51 +321,67 @@ func (c *Card) execute(cmd cardreader.Command) ([]byte, uint16) {
 		}
 		c.current, c.hasCurrent = fid, true
 		return nil, cardreader.SWOK
+	case cmd.INS == cardreader.InsSelect && cmd.P1 == 0x04:
+		if !bytes.Equal(cmd.Data, cardreader.AIDeMRTD) {
+			return nil, cardreader.SWFileNotFound
+		}
+		c.app, c.hasCurrent = true, false
+		return nil, cardreader.SWOK
 	case cmd.INS == cardreader.InsReadBinary:
 		if !c.hasCurrent {
 			return nil, 0x6986 // command not allowed: no current EF
 		}
-		if cmd.P1&0x80 != 0 {
-			return nil, cardreader.SWFunctionNotSupported // short EF identifiers not modelled
-		}
-		f := c.files[c.current]
-		off := int(cmd.P1)<<8 | int(cmd.P2)
-		if off >= len(f) {
-			return nil, cardreader.SWWrongP1P2
-		}
-		n := min(cmd.Ne, len(f)-off)
-		if c.MaxRead > 0 {
-			n = min(n, c.MaxRead)
-		}
-		// The protected answer must fit a short response: DO87 (tag,
-		// length up to 2 bytes, 01, padded data), DO99 (4), DO8E (10).
-		if 1+2+1+len(cardreader.Pad(make([]byte, n)))+4+10 > 256 {
-			return nil, cardreader.SWWrongLength
-		}
-		status := cardreader.SWOK
-		if off+n == len(f) && n < cmd.Ne && (c.MaxRead == 0 || n < c.MaxRead) {
-			status = cardreader.SWEndOfFile
-		}
-		return f[off : off+n], status
+		return c.readBinary(c.files[c.current], cmd, true)
+	case cmd.INS == cardreader.InsInternalAuthenticate:
+		return c.internalAuthenticate(cmd)
 	}
 	return nil, cardreader.SWINSNotSupported
+}
+
+// readBinary answers READ BINARY on f; protected says the answer goes
+// through secure messaging and must fit a short response once wrapped.
+func (c *Card) readBinary(f []byte, cmd cardreader.Command, protected bool) ([]byte, uint16) {
+	if cmd.P1&0x80 != 0 {
+		return nil, cardreader.SWFunctionNotSupported // short EF identifiers not modelled
+	}
+	off := int(cmd.P1)<<8 | int(cmd.P2)
+	if off >= len(f) {
+		return nil, cardreader.SWWrongP1P2
+	}
+	n := min(cmd.Ne, len(f)-off)
+	if c.MaxRead > 0 {
+		n = min(n, c.MaxRead)
+	}
+	// The protected answer must fit a short response: DO87 (tag,
+	// length up to 2 bytes, 01, padded data), DO99 (4), DO8E (10).
+	if protected && 1+2+1+len(pad(make([]byte, n), c.sm.blockSize()))+4+10 > 256 {
+		return nil, cardreader.SWWrongLength
+	}
+	status := cardreader.SWOK
+	if off+n == len(f) && n < cmd.Ne && (c.MaxRead == 0 || n < c.MaxRead) {
+		status = cardreader.SWEndOfFile
+	}
+	return f[off : off+n], status
 }
 
 // wrap builds the protected answer: DO87, DO99, DO8E over SSC ‖ DO87 ‖
 // DO99 (ICAO 9303-11 §9.8.6.2).
 func (c *Card) wrap(data []byte, status uint16) []byte {
 	s := c.sm
-	s.ssc++
+	if s == nil {
+		return sw(cardreader.SWSMObjectsIncorrect)
+	}
+	s.inc()
 	var body []byte
 	if len(data) > 0 {
-		ct, err := cardreader.EncryptTDES(s.enc, cardreader.Pad(data))
+		ct, err := s.crypt(pad(data, s.blockSize()), true)
 		if err != nil {
 			return sw(0x6F00)
 		}
 		body = cardreader.AppendTLV(body, 0x87, append([]byte{0x01}, ct...))
 	}
 	body = cardreader.AppendTLV(body, 0x99, sw(status))
-	m, err := cardreader.MAC(s.mac, append(binary.BigEndian.AppendUint64(nil, s.ssc), body...))
+	m, err := s.macOf(append(bytes.Clone(s.ssc), body...))
 	if err != nil {
 		return sw(0x6F00)
 	}

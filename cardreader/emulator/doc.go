@@ -1,8 +1,14 @@
 // Package emulator is a software chip ID card (CCCD): a cardreader.Transport
 // that answers like an ICAO 9303 eMRTD with Basic Access Control and 3DES
-// secure messaging, holding EF.COM, DG1 (TD1 MRZ) and DG13 (Vietnamese
-// personal data) built by its own encoders for a synthetic person. It lets
-// the whole read path run end to end in tests without a reader or a card.
+// secure messaging, and (NewCard with Options.PACE) EF.CardAccess, PACE
+// Generic Mapping on brainpoolP256r1 or P-256 with the CAN or the MRZ, AES
+// secure messaging, and INTERNAL AUTHENTICATE with an Active
+// Authentication key (ISO/IEC 9796-2 for RSA, plain ECDSA). It holds
+// EF.COM, DG1 (TD1 MRZ) and DG13 (Vietnamese personal data) built by its
+// own encoders for a synthetic person, DG15 from the AA key, and any file
+// a test gives (EF.SOD, DG14, ...). A test can pull the card mid-read
+// (Remove, PullAfter). It lets the whole read path run end to end in tests
+// without a reader or a card.
 //
 // It models the behaviour the reader must cope with: 6982 for files read
 // without secure messaging (and for DG3, which needs EAC), 6300 (or 6988,

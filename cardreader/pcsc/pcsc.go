@@ -205,7 +205,12 @@ func (c *Card) Transmit(ctx context.Context, apdu []byte) ([]byte, error) {
 	defer c.mu.Unlock()
 	r, err := c.c.Transmit(apdu)
 	if err != nil {
-		return nil, mapError("transmit", err)
+		err = mapError("transmit", err)
+		if errors.Is(err, ErrCardRemoved) || errors.Is(err, ErrNoCard) {
+			// The card was there when connected: it left mid-read.
+			err = fmt.Errorf("%w: %w", cardreader.ErrCardRemoved, err)
+		}
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -180,6 +180,10 @@ func TestTransmitErrors(t *testing.T) {
 	c := &Card{c: &emuCard{err: clientErr(libpcsc.ErrSCardRemovedCard)}}
 	_, err := c.Transmit(t.Context(), []byte{0, 0xA4, 4, 0x0C})
 	require.ErrorIs(t, err, ErrCardRemoved)
+	require.ErrorIs(t, err, cardreader.ErrCardRemoved, "the reader sees the removal without knowing PC/SC")
+	c = &Card{c: &emuCard{err: clientErr(libpcsc.ErrSCardNoSmartCard)}}
+	_, err = c.Transmit(t.Context(), []byte{0, 0xA4, 4, 0x0C})
+	require.ErrorIs(t, err, cardreader.ErrCardRemoved)
 
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
