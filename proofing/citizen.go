@@ -60,3 +60,22 @@ func (s *Service) LookUp(ctx context.Context, by staff.Principal, personalID str
 	c.Account, c.Evidence = &a, ev
 	return c, nil
 }
+
+// VerifiedRead reports whether readID is a chip read of the card of
+// personalID that passed every check within ReadTTL: what an officer's
+// unlock of a locked account rests on (package lockrequest). It returns
+// ErrNotFound, ErrStale or ErrChecksFailed otherwise.
+func (s *Service) VerifiedRead(ctx context.Context, readID, personalID string) error {
+	r, err := s.cfg.Store.Read(ctx, readID)
+	switch {
+	case err != nil:
+		return err
+	case r.PersonalID != personalID:
+		return fmt.Errorf("%w: the card read is not this citizen's", ErrNotFound)
+	case s.now().Sub(r.CreatedAt) > s.cfg.ReadTTL:
+		return ErrStale
+	case !r.OK():
+		return fmt.Errorf("%w: %v", ErrChecksFailed, r.Failed())
+	}
+	return nil
+}
