@@ -207,6 +207,13 @@ func (c *Card) Transmit(ctx context.Context, apdu []byte) ([]byte, error) {
 	if err != nil {
 		return nil, mapError("transmit", err)
 	}
+	if len(r) < 2 {
+		// A chip always ends its answer with a status word. Drivers that
+		// lose the card in the middle of an exchange (vpcd among them)
+		// report success with nothing; pcscd notices the removal only at
+		// its next poll.
+		return nil, fmt.Errorf("%w: transmit: the card answered %d bytes, no status word", ErrCardRemoved, len(r))
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
