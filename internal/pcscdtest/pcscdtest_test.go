@@ -110,6 +110,15 @@ func TestCardPulledMidRead(t *testing.T) {
 	require.Error(t, err)
 	t.Logf("read error: %v", err)
 	require.ErrorIs(t, err, pcsc.ErrCardRemoved)
+	// pcscd saw the card go, and a card put back is read again.
+	d.WaitCard(t, pcscdtest.ReaderName, false, 10*time.Second)
+	_ = c.Close()
+	insert(t, d, emulator.NewCCCD(p))
+	_, c, err = connect(t, d)
+	require.NoError(t, err)
+	_, err = (&cardreader.Reader{}).Read(t.Context(), c, cardreader.Request{Key: p.Key()})
+	require.NoError(t, err)
+	require.NoError(t, c.Close())
 }
 
 func TestNoCard(t *testing.T) {
