@@ -126,12 +126,18 @@ func missing(err error, ci string) (skip bool, msg string) {
 	return true, fmt.Sprintf("%v: install pcscd and vsmartcard-vpcd to run the PC/SC end-to-end tests", err)
 }
 
-func start(t testing.TB, cfg config, pcscd, driver, unshare string) (*Daemon, error) {
+func start(t testing.TB, cfg config, pcscd, driver, unshare string) (_ *Daemon, err error) {
 	// Not t.TempDir: a unix socket path must stay under 108 bytes.
 	dir, err := os.MkdirTemp("", "pcscd")
 	if err != nil {
 		return nil, err
 	}
+	started := false
+	defer func() {
+		if err != nil && !started {
+			_ = os.RemoveAll(dir)
+		}
+	}()
 	run, conf := filepath.Join(dir, "run"), filepath.Join(dir, "reader.conf.d")
 	for _, p := range []string{run, conf} {
 		if err := os.Mkdir(p, 0o755); err != nil {
@@ -164,6 +170,7 @@ func start(t testing.TB, cfg config, pcscd, driver, unshare string) (*Daemon, er
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", unshare, err)
 	}
+	started = true // from here on, stop removes dir
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
 	stop := func() {
