@@ -12,7 +12,8 @@
 // ports written into a private reader.conf.d (pcscd -c), never 35963/35964.
 // Measured on Debian 12 (pcscd 1.9.9): as root, and as an unprivileged user
 // through the user namespace, with a system pcscd serving the stock ports.
-// Without root, /run/pcscd must already exist (the pcscd package makes it).
+// Without root, /run/pcscd must already exist (the mount point cannot be
+// made from inside a user namespace); a system pcscd or root makes it.
 //
 // Tests skip when pcscd, the vpcd driver or unshare is missing, unless the
 // environment variable CI is set: then they fail, so CI cannot pass by
