@@ -1,7 +1,7 @@
 // Command cardreader reads a chip ID card (CCCD) at a counter through
 // pcscd and prints what it found, or enrols it at the gateway.
 //
-//	cardreader read  [--socket PATH] [--reader NAME] (--can CAN | --mrz-key DOCNO,DOB,EXPIRY)
+//	cardreader read  [--socket PATH] [--reader NAME] [--wait D] (--can CAN | --mrz-key DOCNO,DOB,EXPIRY)
 //	                 [--face FILE] [--trust PATH]
 //	cardreader enrol --gateway URL --token ddo_... [--socket PATH] [--reader NAME]
 //	                 (--can CAN | --mrz-key DOCNO,DOB,EXPIRY)
@@ -40,6 +40,7 @@ Usage:
   --mrz-key DOCNO,DOB,EXPIRY  document number (9 characters, or the 12-digit ID
                               number), date of birth and expiry as YYMMDD
   --can CAN                   card access number (the last 6 digits of the ID)
+  --wait DURATION             wait that long for a card on the reader (e.g. 30s)
   --token                     the officer's API credential; $CARDREADER_TOKEN if unset
 Every command takes -h for its flags.
 `

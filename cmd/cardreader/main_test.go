@@ -132,6 +132,30 @@ func TestRead(t *testing.T) {
 	}
 }
 
+// TestWaitForCard: the command starts before the card is put down.
+func TestWaitForCard(t *testing.T) {
+	t.Parallel()
+	d := pcscdtest.Start(t)
+	p := emulator.Synthetic()
+	// Without --wait, an empty reader is an immediate error.
+	err := run(t.Context(), []string{"read", "--socket", d.Socket, "--mrz-key", mrzKey(p)}, &bytes.Buffer{}, &bytes.Buffer{})
+	require.ErrorIs(t, err, pcsc.ErrNoCard)
+
+	done := make(chan error, 1)
+	var out bytes.Buffer
+	go func() {
+		done <- run(t.Context(), []string{"read", "--socket", d.Socket, "--wait", "20s", "--mrz-key", mrzKey(p)}, &out, &bytes.Buffer{})
+	}()
+	// The officer puts the card down a moment later (the test passes without
+	// the pause too; it only makes the command poll at least once).
+	time.Sleep(300 * time.Millisecond)
+	icc, err := vpcd.Insert(t.Context(), d.Addr(), emulator.NewCCCD(p), vpcd.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = icc.Close() })
+	require.NoError(t, <-done)
+	require.Contains(t, out.String(), p.PersonalID)
+}
+
 func TestNoService(t *testing.T) {
 	t.Parallel()
 	err := run(t.Context(), []string{"read", "--socket", filepath.Join(t.TempDir(), "pcscd.comm"), "--mrz-key", mrzKey(emulator.Synthetic())}, &bytes.Buffer{}, &bytes.Buffer{})

@@ -19,13 +19,19 @@ import (
 // cardFlags are the flags every command that touches the card shares.
 type cardFlags struct {
 	socket, reader, can, mrzKey string
+	wait                        time.Duration
 }
+
+// pollEvery is how often --wait asks pcscd for a card: the PC/SC client
+// has no card events.
+const pollEvery = 250 * time.Millisecond
 
 func (c *cardFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.socket, "socket", "", "pcscd socket (default /run/pcscd/pcscd.comm)")
 	fs.StringVar(&c.reader, "reader", "", "reader name or part of it (default: the first reader holding a card)")
 	fs.StringVar(&c.can, "can", "", "card access number, for PACE")
 	fs.StringVar(&c.mrzKey, "mrz-key", "", "DOCNO,DOB,EXPIRY (dates YYMMDD), for BAC")
+	fs.DurationVar(&c.wait, "wait", 0, "how long to wait for a card to be put on the reader (0: not at all)")
 }
 
 // request checks the access key flags: exactly one of --can, --mrz-key.
@@ -84,7 +90,20 @@ func (c *cardFlags) connect(ctx context.Context) (card *pcsc.Card, release func(
 	if err != nil {
 		return nil, nil, err
 	}
-	card, err = x.Connect(ctx, c.reader)
+	deadline := time.Now().Add(c.wait)
+	for {
+		card, err = x.Connect(ctx, c.reader)
+		if err == nil || !errors.Is(err, pcsc.ErrNoCard) || time.Now().Add(pollEvery).After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-time.After(pollEvery):
+			continue
+		}
+		break
+	}
 	if err != nil {
 		_ = x.Close()
 		return nil, nil, err
