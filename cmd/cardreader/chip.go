@@ -107,14 +107,6 @@ func readChip(ctx context.Context, t cardreader.Transport, req chipRequest) (*ch
 		}
 		out.Chip.DataGroups[dg.n] = b
 	}
-	// EF.SOD is not listed in EF.COM; a card without one answers 6A82.
-	sod, err := read("EF.SOD", cardreader.FIDSOD)
-	switch {
-	case err == nil:
-		out.Chip.SOD = sod
-	case !errors.Is(err, cardreader.ErrFileNotFound):
-		return nil, err
-	}
 	if req.Portrait {
 		if !com.Has(2) {
 			return nil, errors.New("--face: the card lists no portrait (DG2)")
@@ -122,6 +114,15 @@ func readChip(ctx context.Context, t cardreader.Transport, req chipRequest) (*ch
 		if out.Portrait, err = read("EF.DG2", cardreader.FIDDG2); err != nil {
 			return nil, err
 		}
+	}
+	// EF.SOD last: it is not listed in EF.COM, and a card without one
+	// answers 6A82, which on many chips ends secure messaging.
+	sod, err := read("EF.SOD", cardreader.FIDSOD)
+	switch {
+	case err == nil:
+		out.Chip.SOD = sod
+	case !errors.Is(err, cardreader.ErrFileNotFound):
+		return nil, err
 	}
 	return out, nil
 }

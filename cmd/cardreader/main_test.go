@@ -213,6 +213,8 @@ func (g *stubGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestEnrol(t *testing.T) {
 	t.Parallel()
 	d, p, card := counter(t)
+	sod := cardreader.TLV(0x77, []byte("opaque here: nothing in this build verifies it"))
+	card.SetFile(cardreader.FIDSOD, sod)
 	g := &stubGateway{challenge: []byte{1, 2, 3, 4, 5, 6, 7, 8}}
 	srv := httptest.NewServer(g)
 	t.Cleanup(srv.Close)
@@ -229,6 +231,7 @@ func TestEnrol(t *testing.T) {
 	require.Equal(t, []string{"Bearer ddo_test", "Bearer ddo_test"}, g.auth)
 	g.mu.Unlock()
 	require.Equal(t, "BAC", chip.AccessControl)
+	require.Equal(t, sod, chip.SOD, "EF.SOD travels byte for byte")
 	require.Equal(t, emulator.EncodeDG1(p.TD1()), chip.DataGroups[1])
 	require.Equal(t, emulator.EncodeDG13(p.DG13Fields()), chip.DataGroups[13])
 	require.NotContains(t, chip.DataGroups, 2)
