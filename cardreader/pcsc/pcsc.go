@@ -63,7 +63,9 @@ func mapError(op string, err error) error {
 		return nil
 	}
 	sentinel := ErrPCSC
-	if code, ok := Code(err); ok {
+	if errors.Is(err, errNoStatusWord) {
+		sentinel = ErrCardRemoved
+	} else if code, ok := Code(err); ok {
 		switch libpcsc.ErrorCode(code) {
 		case libpcsc.ErrSCardNoSmartCard:
 			sentinel = ErrNoCard
@@ -243,6 +245,17 @@ type libCard struct{ c *libpcsc.Card }
 
 func (l libCard) Transmit(apdu []byte) ([]byte, error) {
 	r, _, err := l.c.Transmit(apdu)
+	if err == nil && len(r) < 2 {
+		return nil, errNoStatusWord
+	}
 	return r, err
 }
+
+// errNoStatusWord: pcscd answered a transmit with success and less than a
+// status word. A chip always ends its answer with one; drivers that lose
+// the card in the middle of an exchange (vsmartcard's vpcd among them)
+// report success with nothing, and pcscd notices the removal only at its
+// next poll. mapError files it under ErrCardRemoved.
+var errNoStatusWord = errors.New("the card answered without a status word")
+
 func (l libCard) Disconnect() error { return l.c.Disconnect(libpcsc.ResetCard) }

@@ -1,0 +1,49 @@
+package pcscdtest
+
+import (
+	"errors"
+	"net"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestMissingBinaries(t *testing.T) {
+	t.Parallel()
+	err := errors.New("pcscdtest: missing pcscd (Debian package pcscd)")
+	for _, tc := range []struct {
+		ci   string
+		skip bool
+	}{{"", true}, {"false", true}, {"0", true}, {"true", false}, {"1", false}, {"yes", false}} {
+		skip, msg := missing(err, tc.ci)
+		require.Equal(t, tc.skip, skip, "CI=%q", tc.ci)
+		require.Contains(t, msg, "missing pcscd")
+		if !skip {
+			require.Contains(t, msg, "CI is set")
+		}
+	}
+}
+
+func TestBinariesReportWhatIsMissing(t *testing.T) {
+	// Not parallel: it swaps the search paths.
+	saved := []string{}
+	saved = append(saved, driverPaths...)
+	driverPaths = []string{"/nonexistent/libifdvpcd.so"}
+	t.Cleanup(func() { driverPaths = saved })
+	_, _, _, err := Binaries()
+	require.ErrorContains(t, err, "vsmartcard-vpcd")
+}
+
+func TestFreePortPair(t *testing.T) {
+	t.Parallel()
+	p, err := freePortPair()
+	require.NoError(t, err)
+	for _, port := range []int{p, p + 1} {
+		l, err := net.Listen("tcp4", net.JoinHostPort("0.0.0.0", itoa(port)))
+		require.NoError(t, err)
+		require.NoError(t, l.Close())
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
