@@ -40,6 +40,10 @@ import (
 	"github.com/dinhdanh/dinhdanh/oidc"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 	oidcweb "github.com/dinhdanh/dinhdanh/oidc/web"
+	"github.com/dinhdanh/dinhdanh/proofing"
+	proofingapi "github.com/dinhdanh/dinhdanh/proofing/api"
+	proofingpg "github.com/dinhdanh/dinhdanh/proofing/postgres"
+	proofingweb "github.com/dinhdanh/dinhdanh/proofing/web"
 	"github.com/dinhdanh/dinhdanh/sharing"
 	sharingweb "github.com/dinhdanh/dinhdanh/sharing/web"
 	"github.com/dinhdanh/dinhdanh/staff"
@@ -63,6 +67,10 @@ type Gateway struct {
 	Consent   *consent.Service
 	Staff     *staff.Service
 	Audit     audit.Recorder
+	// Proofing earns assurance levels (counter and app); ProofingStore
+	// also holds the fingerprint references the demo loads.
+	Proofing      *proofing.Service
+	ProofingStore *proofingpg.Store
 
 	issuer  string
 	cancel  context.CancelFunc
@@ -139,25 +147,28 @@ func (c lockCascade) logout() accounts.LogoutNotifier {
 
 // newAccounts builds the accounts service. hashing bounds argon2id on
 // request paths; nil (operator commands) means no bound.
-func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbox, cascade lockCascade, hashing *accounts.HashLimiter) (*accounts.Service, error) {
-	cfg, secrets := o.Config, o.Config.Secrets
-	// Dev mode keeps codes in the developer inbox (/dev/sms); otherwise they
-	// go to the SMS gateway and nowhere else, never into a table.
-	var sender accounts.Sender
+// newSender is where messages to citizens go. Dev mode keeps them in the
+// developer inbox (/dev/sms); otherwise they go to the SMS gateway and
+// nowhere else, never into a table.
+func newSender(o Options, inbox *accountspg.Inbox) accounts.Sender {
 	switch {
-	case cfg.DevMode:
-		sender = &accounts.LogSender{Logger: o.Logger, Inbox: inbox, Now: o.Now}
+	case o.Config.DevMode:
+		return &accounts.LogSender{Logger: o.Logger, Inbox: inbox, Now: o.Now}
 	case o.SMS != nil:
-		sender = o.SMS
-	case cfg.SMS.WebhookURL != "":
-		sender = &smsgateway.Sender{URL: cfg.SMS.WebhookURL, Token: cfg.SMS.Token, HTTP: &http.Client{Timeout: 10 * time.Second}}
+		return o.SMS
+	case o.Config.SMS.WebhookURL != "":
+		return &smsgateway.Sender{URL: o.Config.SMS.WebhookURL, Token: o.Config.SMS.Token, HTTP: &http.Client{Timeout: 10 * time.Second}}
 	default:
 		// Operator commands never send codes; serve refuses to start
 		// without a gateway (config.Needs.SMS).
-		sender = noSMS{}
+		return noSMS{}
 	}
+}
+
+func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbox, cascade lockCascade, hashing *accounts.HashLimiter) (*accounts.Service, error) {
+	cfg, secrets := o.Config, o.Config.Secrets
 	return accounts.New(accounts.Config{
-		Store: accountspg.NewStore(o.Pool), Registry: registry, Audit: o.Audit, Sender: sender,
+		Store: accountspg.NewStore(o.Pool), Registry: registry, Audit: o.Audit, Sender: newSender(o, inbox),
 		Logger: o.Logger, Now: o.Now,
 		Argon2Params: accounts.Argon2Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Iterations, Threads: cfg.Argon2.Parallelism, SaltLen: 16, KeyLen: 32},
 		TOTPKey:      keyderive.Key(secrets.EncryptionKey, "totp"),
@@ -260,6 +271,14 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		return fail(err)
 	}
 
+	var proofingAPI *proofingapi.Handler
+	g.Proofing, g.ProofingStore, proofingAPI, err = newProofing(o, proofingParts{
+		Accounts: g.Accounts, Registry: g.Registry, Sender: newSender(o, inbox), Staff: g.Staff,
+	})
+	if err != nil {
+		return fail(err)
+	}
+
 	csrf := &httpx.CSRF{Sessions: sessions, Failed: server.CSRFFailed(tmpl), Skip: oidcweb.CSRFExempt}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -333,6 +352,12 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Logger: logger, LoginPath: accountsweb.PathLogin, Now: o.Now,
 	}
 
+	// The counter's console for officers.
+	counter := &proofingweb.Handler{
+		Proofing: g.Proofing, Templates: tmpl, CSRF: csrf, Logger: logger, LoginPath: "/staff/login",
+		Principal: staffPrincipal,
+	}
+
 	g.Handler = server.New(server.Options{
 		Logger:    logger,
 		Templates: tmpl,
@@ -348,7 +373,8 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Ready: func(ctx context.Context) error {
 			return pg.CheckCurrent(ctx, pool, schema.Sources()...)
 		},
-		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages},
+		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages, counter},
+		API:               []server.Mounter{proofingAPI},
 		BrowserMiddleware: []mux.MiddlewareFunc{g.endLockedSignIns(sessions, logger)},
 	})
 
