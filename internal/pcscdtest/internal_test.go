@@ -2,7 +2,6 @@ package pcscdtest
 
 import (
 	"errors"
-	"net"
 	"strconv"
 	"testing"
 
