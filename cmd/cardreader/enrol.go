@@ -71,9 +71,8 @@ func runEnrol(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(ch.Challenge) != challengeLen {
 		return fmt.Errorf("get a challenge: the gateway sent %d bytes, want %d", len(ch.Challenge), challengeLen)
 	}
-	// SEAM(ReadChip): today's read cannot answer the challenge (no
-	// INTERNAL AUTHENTICATE yet), so the chip data goes without one and
-	// the gateway's clone check decides; nothing pretends it was signed.
+	// The chip signs the gateway's challenge (INTERNAL AUTHENTICATE with
+	// its DG15 key), so the gateway can tell it from a copy.
 	req.Challenge = ch.Challenge
 	r, err := readChip(ctx, card, req)
 	if err != nil {
