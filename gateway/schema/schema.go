@@ -13,6 +13,7 @@ import (
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
 	consentpg "github.com/dinhdanh/dinhdanh/consent/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
+	lockrequestpg "github.com/dinhdanh/dinhdanh/lockrequest/postgres"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 	staffpg "github.com/dinhdanh/dinhdanh/staff/postgres"
 )
@@ -39,5 +40,6 @@ func Sources() []pg.Source {
 		{Domain: "consent", FS: sub(consentpg.Migrations, "migrations")},
 		{Domain: "oidc", FS: sub(oidcpg.Migrations, "migrations")},
 		{Domain: "staff", FS: sub(staffpg.Migrations, "migrations")},
+		{Domain: "lockrequest", FS: sub(lockrequestpg.Migrations, "migrations")},
 	}
 }
