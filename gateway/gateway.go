@@ -37,6 +37,8 @@ import (
 	"github.com/dinhdanh/dinhdanh/internal/keyderive"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
+	"github.com/dinhdanh/dinhdanh/lockrequest"
+	lockrequestweb "github.com/dinhdanh/dinhdanh/lockrequest/web"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 	oidcweb "github.com/dinhdanh/dinhdanh/oidc/web"
@@ -62,7 +64,9 @@ type Gateway struct {
 	Provider  *oidc.Provider
 	Consent   *consent.Service
 	Staff     *staff.Service
-	Audit     audit.Recorder
+	// Locks are locks by authorities (officers file, supervisors decide).
+	Locks *lockrequest.Service
+	Audit audit.Recorder
 
 	issuer  string
 	cancel  context.CancelFunc
@@ -92,6 +96,14 @@ type Options struct {
 	// SMS sends one-time codes; in dev mode (and when nil) codes go to the
 	// log and the developer inbox.
 	SMS accounts.Sender
+	// StaffPrincipal finds the signed-in staff member of a request for the
+	// staff pages (/staff/locks); NoStaffSignInYet when nil, until the
+	// staff console's sign-in is wired. Tests pass their own.
+	StaffPrincipal func(*http.Request) (staff.Principal, bool)
+	// ChipReads verifies the chip read an unlock at the counter rests on;
+	// NoChipReadsYet (every read refused) when nil, until the proofing
+	// domain is wired. Tests pass their own.
+	ChipReads lockrequest.ChipReads
 }
 
 // noSMS refuses to send: no SMS gateway is configured.
@@ -259,6 +271,10 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return fail(err)
 	}
+	g.Locks, err = newLocks(o, g.Accounts)
+	if err != nil {
+		return fail(err)
+	}
 
 	csrf := &httpx.CSRF{Sessions: sessions, Failed: server.CSRFFailed(tmpl), Skip: oidcweb.CSRFExempt}
 	reg := prometheus.NewRegistry()
@@ -333,6 +349,10 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Logger: logger, LoginPath: accountsweb.PathLogin, Now: o.Now,
 	}
 
+	lockPages := &lockrequestweb.Handler{
+		Locks: g.Locks, Principal: o.staffPrincipal(), Templates: tmpl, CSRF: csrf, Logger: logger,
+	}
+
 	g.Handler = server.New(server.Options{
 		Logger:    logger,
 		Templates: tmpl,
@@ -348,7 +368,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Ready: func(ctx context.Context) error {
 			return pg.CheckCurrent(ctx, pool, schema.Sources()...)
 		},
-		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages},
+		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages, lockPages},
 		BrowserMiddleware: []mux.MiddlewareFunc{g.endLockedSignIns(sessions, logger)},
 	})
 
