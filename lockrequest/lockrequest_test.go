@@ -426,3 +426,34 @@ func TestWithin(t *testing.T) {
 		assert.Equal(t, tc.want, lockrequest.Within(tc.unit, tc.ancestor), "%s within %s", tc.unit, tc.ancestor)
 	}
 }
+
+// cascadeFails is the real accounts service whose lock holds but whose
+// cascade (tokens, back-channel logout) fails, as accounts.Service.Lock
+// reports it: the locked account and an error.
+type cascadeFails struct{ *accounts.Service }
+
+func (c cascadeFails) Lock(ctx context.Context, id, reason string, by accounts.Actor) (accounts.Account, error) {
+	a, err := c.Service.Lock(ctx, id, reason, by)
+	if err != nil {
+		return a, err
+	}
+	return a, errors.New("accounts: lock: revoke tokens: connection refused")
+}
+
+// A lock that held stands even when its cascade failed: the approval is
+// kept and the caller is told.
+func TestApproveCascadeFailure(t *testing.T) {
+	e := newEnv(t)
+	svc, err := lockrequest.New(lockrequest.Config{Store: lockrequestpg.NewStore(e.db.App), Accounts: cascadeFails{e.accounts.Service},
+		Reads: reads{}, Audit: e.audit, Now: e.accounts.Clock.Now})
+	require.NoError(t, err)
+	r := e.file(t)
+	got, err := svc.Approve(t.Context(), supervisor, r.ID, "", from)
+	require.ErrorIs(t, err, lockrequest.ErrLockCascade)
+	assert.Equal(t, lockrequest.Approved, got.State)
+	stored, err := e.svc.Get(t.Context(), supervisor, r.ID)
+	require.NoError(t, err)
+	assert.Equal(t, lockrequest.Approved, stored.State)
+	assert.Equal(t, accounts.Locked, e.status(t).Status)
+	assert.Len(t, e.events(audit.LockApproved, e.account.ID), 1)
+}

@@ -247,7 +247,8 @@ func (s *Service) decide(ctx context.Context, id string, by staff.Principal, che
 // Approve approves a pending request and locks the account through the
 // accounts domain (tokens, sessions and back-channel logout end at once),
 // as an officer-kind actor naming the supervisor, with the request's
-// reason. The request stays locked for the whole step, so it cannot be
+// reason. The request's row stays locked for the whole step (the account's
+// lock runs on its own connection inside that transaction), so it cannot be
 // withdrawn or decided twice meanwhile; when the lock fails nothing
 // changes. When the lock held but its cascade failed, the approval stands
 // and the error wraps ErrLockCascade.
@@ -347,10 +348,13 @@ func (s *Service) Filed(ctx context.Context, by staff.Principal) ([]Request, err
 
 // Unlock unlocks the locked account of personalID at the counter: an
 // officer, only with readID naming a verified read of that citizen's chip
-// card. The unlock record and its audit event commit together; the
-// account's own unlock (accounts.Service.Unlock, audited there) runs inside
-// that transaction, so a failure leaves no unlock record behind. Sign-ins
-// the lock ended stay ended.
+// card. The unlock record and its audit event commit together. The
+// account's own unlock (accounts.Service.Unlock, audited there as the
+// officer) runs on its own connection inside that transaction, before the
+// event: when it fails, no unlock record or event is left; when only the
+// event fails afterwards, the account stays unlocked with accounts' own
+// AccountUnlocked event and no unlock record. Sign-ins the lock ended stay
+// ended.
 func (s *Service) Unlock(ctx context.Context, by staff.Principal, personalID, readID string, from Origin) (accounts.Account, error) {
 	if err := identified(by); err != nil {
 		return accounts.Account{}, err
