@@ -37,6 +37,8 @@ import (
 	"github.com/dinhdanh/dinhdanh/internal/keyderive"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
+	"github.com/dinhdanh/dinhdanh/lockrequest"
+	lockrequestweb "github.com/dinhdanh/dinhdanh/lockrequest/web"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 	oidcweb "github.com/dinhdanh/dinhdanh/oidc/web"
@@ -66,7 +68,9 @@ type Gateway struct {
 	Provider  *oidc.Provider
 	Consent   *consent.Service
 	Staff     *staff.Service
-	Audit     audit.Recorder
+	// Locks are locks by authorities (officers file, supervisors decide).
+	Locks *lockrequest.Service
+	Audit audit.Recorder
 	// Proofing earns assurance levels (counter and app); ProofingStore
 	// also holds the fingerprint references the demo loads.
 	Proofing      *proofing.Service
@@ -100,6 +104,10 @@ type Options struct {
 	// SMS sends one-time codes; in dev mode (and when nil) codes go to the
 	// log and the developer inbox.
 	SMS accounts.Sender
+	// StaffPrincipal finds the signed-in staff member of a request for the
+	// staff pages (/staff/locks); NoStaffSignInYet when nil, until the
+	// staff console's sign-in is wired. Tests pass their own.
+	StaffPrincipal func(*http.Request) (staff.Principal, bool)
 }
 
 // noSMS refuses to send: no SMS gateway is configured.
@@ -270,11 +278,15 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return fail(err)
 	}
-
 	var proofingAPI *proofingapi.Handler
 	g.Proofing, g.ProofingStore, proofingAPI, err = newProofing(o, proofingParts{
 		Accounts: g.Accounts, Registry: g.Registry, Sender: newSender(o, inbox), Staff: g.Staff,
 	})
+	if err != nil {
+		return fail(err)
+	}
+	// An unlock at the counter rests on a verified chip read.
+	g.Locks, err = newLocks(o, g.Accounts, g.Proofing)
 	if err != nil {
 		return fail(err)
 	}
@@ -355,7 +367,10 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	// The counter's console for officers.
 	counter := &proofingweb.Handler{
 		Proofing: g.Proofing, Templates: tmpl, CSRF: csrf, Logger: logger, LoginPath: "/staff/login",
-		Principal: staffPrincipal,
+		Principal: o.staffPrincipal(),
+	}
+	lockPages := &lockrequestweb.Handler{
+		Locks: g.Locks, Principal: o.staffPrincipal(), Templates: tmpl, CSRF: csrf, Logger: logger,
 	}
 
 	g.Handler = server.New(server.Options{
@@ -373,7 +388,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Ready: func(ctx context.Context) error {
 			return pg.CheckCurrent(ctx, pool, schema.Sources()...)
 		},
-		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages, counter},
+		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages, counter, lockPages},
 		API:               []server.Mounter{proofingAPI},
 		BrowserMiddleware: []mux.MiddlewareFunc{g.endLockedSignIns(sessions, logger)},
 	})

@@ -59,7 +59,9 @@ type env struct {
 	inbox *accountspg.Inbox
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv starts the product; opts adjust the gateway's options (a test's
+// staff principal, say).
+func newEnv(t *testing.T, opts ...func(*gateway.Options)) *env {
 	t.Helper()
 	chromiumPath(t) // without a browser, fail before starting anything
 	ctx := t.Context()
@@ -91,7 +93,11 @@ func newEnv(t *testing.T) *env {
 	// The gateway's log is shown only when the test fails.
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	e.g, err = gateway.New(ctx, gateway.Options{Config: cfg, Pool: db.App, Logger: logger, Audit: log})
+	o := gateway.Options{Config: cfg, Pool: db.App, Logger: logger, Audit: log}
+	for _, f := range opts {
+		f(&o)
+	}
+	e.g, err = gateway.New(ctx, o)
 	require.NoError(t, err)
 	t.Cleanup(e.g.Close)
 

@@ -13,6 +13,7 @@ import (
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
 	consentpg "github.com/dinhdanh/dinhdanh/consent/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
+	lockrequestpg "github.com/dinhdanh/dinhdanh/lockrequest/postgres"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 	proofingpg "github.com/dinhdanh/dinhdanh/proofing/postgres"
 	staffpg "github.com/dinhdanh/dinhdanh/staff/postgres"
@@ -41,5 +42,6 @@ func Sources() []pg.Source {
 		{Domain: "oidc", FS: sub(oidcpg.Migrations, "migrations")},
 		{Domain: "staff", FS: sub(staffpg.Migrations, "migrations")},
 		{Domain: "proofing", FS: sub(proofingpg.Migrations, "migrations")},
+		{Domain: "lockrequest", FS: sub(lockrequestpg.Migrations, "migrations")},
 	}
 }
