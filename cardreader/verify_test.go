@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/asn1"
 	"encoding/pem"
 	"maps"
 	"os"
@@ -27,7 +28,7 @@ var paNow = time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
 var issuers sync.Map // name → func() (*emulator.Issuer, error)
 
 // testIssuer returns a shared issuer (RSA keys are slow to make).
-func testIssuer(t *testing.T, name string, alg emulator.Algorithm) *emulator.Issuer {
+func testIssuer(t testing.TB, name string, alg emulator.Algorithm) *emulator.Issuer {
 	t.Helper()
 	f, _ := issuers.LoadOrStore(name, sync.OnceValues(func() (*emulator.Issuer, error) {
 		return emulator.NewIssuer("VN", nil, emulator.WithAlgorithm(alg), emulator.WithTime(paNow.AddDate(0, -1, 0)))
@@ -39,7 +40,7 @@ func testIssuer(t *testing.T, name string, alg emulator.Algorithm) *emulator.Iss
 
 var aaKeys sync.Map
 
-func testAAKey(t *testing.T, kind string) crypto.Signer {
+func testAAKey(t testing.TB, kind string) crypto.Signer {
 	t.Helper()
 	f, _ := aaKeys.LoadOrStore(kind, sync.OnceValues(func() (crypto.Signer, error) {
 		switch kind {
@@ -65,7 +66,7 @@ func trustOf(t *testing.T, is *emulator.Issuer) *cardreader.TrustStore {
 
 // chipFor returns the data groups of the synthetic holder, with DG15 for
 // aaKey when not nil.
-func chipFor(t *testing.T, aaKey crypto.Signer) map[int][]byte {
+func chipFor(t testing.TB, aaKey crypto.Signer) map[int][]byte {
 	t.Helper()
 	p := emulator.Synthetic()
 	dgs := map[int][]byte{
@@ -123,6 +124,22 @@ func TestVerify(t *testing.T) {
 		{name: "good chip, AA on brainpoolP256r1", chip: good(p256, "brainpool", 0), wantAA: true, wantDGs: []int{1, 13, 15}},
 		{name: "good chip, AA RSA ISO 9796-2 SHA-1", chip: good(p256, "rsa", 0), wantAA: true, wantDGs: []int{1, 13, 15}},
 		{name: "good chip, AA RSA ISO 9796-2 SHA-256", chip: good(p256, "rsa", crypto.SHA256), wantAA: true, wantDGs: []int{1, 13, 15}},
+		{name: "AA hash named by DG14", chip: func(t *testing.T) cardreader.ChipData {
+			k := testAAKey(t, "p256")
+			dgs := chipFor(t, k)
+			info, err := asn1.Marshal(struct {
+				Protocol asn1.ObjectIdentifier
+				Version  int
+				Alg      asn1.ObjectIdentifier
+			}{asn1.ObjectIdentifier{2, 23, 136, 1, 1, 5}, 1, asn1.ObjectIdentifier{0, 4, 0, 127, 0, 7, 1, 1, 4, 1, 4}}) // ecdsa-plain-SHA384
+			require.NoError(t, err)
+			dgs[14] = cardreader.TLV(0x6E, cardreader.TLV(0x31, info))
+			return signedChip(t, p256, dgs, k, crypto.SHA384)
+		}, wantAA: true, wantDGs: []int{1, 13, 14, 15}},
+		{name: "AA hash other than DG14 names (clone)", chip: func(t *testing.T) cardreader.ChipData {
+			k := testAAKey(t, "p256")
+			return signedChip(t, p256, chipFor(t, k), k, crypto.SHA384) // key size says SHA-256
+		}, wantErr: cardreader.ErrClone},
 		{name: "brainpoolP256r1 signer", chip: good(testIssuer(t, "bp", emulator.ECDSABrainpoolP256r1), "p256", 0),
 			trust: func(t *testing.T) *cardreader.TrustStore {
 				return trustOf(t, testIssuer(t, "bp", emulator.ECDSABrainpoolP256r1))
