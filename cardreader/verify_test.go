@@ -439,3 +439,44 @@ func TestVerifyConcurrentCRL(t *testing.T) {
 func pemBlock(typ string, der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
 }
+
+// TestVerifyOpenSSLFixtures checks Verify against SODs and certificates
+// made by OpenSSL 3 (testdata/pa/openssl/make.sh), an encoder independent
+// of the emulator: LDSSecurityObject v1, a signer named by its subject key
+// identifier (brainpool) or by issuer and serial number (RSA-PSS).
+func TestVerifyOpenSSLFixtures(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("testdata", "pa", "openssl")
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+		return b
+	}
+	dgs := map[int][]byte{1: read("dg1.bin"), 13: read("dg13.bin")}
+	for _, alg := range []string{"brainpool", "rsapss"} {
+		t.Run(alg, func(t *testing.T) {
+			t.Parallel()
+			ts, err := cardreader.LoadTrust(filepath.Join(dir, "csca-"+alg+".pem"))
+			require.NoError(t, err)
+			sod := cardreader.TLV(0x77, read("sod-"+alg+".cms"))
+			s, err := cardreader.ParseSOD(sod)
+			require.NoError(t, err)
+			require.Equal(t, "0108", s.LDSVersion)
+			require.Equal(t, "040000", s.UnicodeVersion)
+			require.NotNil(t, s.Signer)
+
+			chip := cardreader.ChipData{SOD: sod, DataGroups: maps.Clone(dgs)}
+			v, err := cardreader.Verify(chip, ts, paNow)
+			require.NoError(t, err)
+			require.Equal(t, []int{1, 13}, v.DataGroups)
+			require.Contains(t, v.Signer, "CN=Fixture DS")
+			require.Contains(t, v.CSCA, "CN=Fixture CSCA")
+
+			chip.DataGroups[1] = append(bytes.Clone(dgs[1]), 0)
+			_, err = cardreader.Verify(chip, ts, paNow)
+			require.ErrorIs(t, err, cardreader.ErrDataGroupHash)
+			_, err = cardreader.Verify(cardreader.ChipData{SOD: sod, DataGroups: dgs}, ts, time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC))
+			require.ErrorIs(t, err, cardreader.ErrSignerExpired)
+		})
+	}
+}
