@@ -28,16 +28,17 @@ var mandatoryDataGroups = []int{1, 13}
 // has DG15, active authentication (§6.1) over chip, trusting the CSCAs of
 // ts at time now:
 //
-//  1. EF.SOD decodes; its message digest attribute is the hash of the
+//  1. EF.SOD decodes (else ErrSOD) and carries the document signer
+//     certificate, which a CSCA of ts issued (else ErrUnknownSigner);
+//  2. the SOD's message digest attribute is the hash of the
 //     LDSSecurityObject and its signature verifies with the document
-//     signer certificate it carries (else ErrSOD);
-//  2. the document signer is issued by a CSCA of ts (ErrUnknownSigner),
-//     is not on that CSCA's CRL (ErrRevoked), and both certificates are
-//     valid at now (ErrSignerExpired);
-//  3. DG1 and DG13 are present (ErrDataGroup), and every data group in
+//     signer's key (ErrSOD);
+//  3. the document signer is not on its CSCA's CRL (ErrRevoked), and both
+//     certificates are valid at now (ErrSignerExpired);
+//  4. DG1 and DG13 are present (ErrDataGroup), and every data group in
 //     chip.DataGroups has a hash in the SOD equal to its hash
 //     (ErrDataGroupHash);
-//  4. if the SOD covers DG15, DG15 must be present and
+//  5. if the SOD covers DG15, DG15 must be present and
 //     chip.ActiveAuthSignature must verify over chip.Challenge with its key
 //     (ErrClone), so that leaving DG15 out cannot skip the check.
 //
@@ -56,17 +57,19 @@ func Verify(chip ChipData, ts *TrustStore, now time.Time) (Verification, error) 
 		return v, fmt.Errorf("%w: %v", ErrUnknownSigner, err)
 	}
 	v.Signer = ds.label()
-	if err := sod.cms.verify(ds); err != nil {
-		return v, fmt.Errorf("%w: %v", ErrSOD, err)
-	}
 	if ts == nil {
 		return v, fmt.Errorf("%w: no trusted csca", ErrUnknownSigner)
 	}
+	// Chain first: the SOD's own key is the sender's choice, a trusted
+	// CSCA's key is not, so unknown signers cost one verification only.
 	csca, revoked := ts.issuerOf(ds)
 	if csca == nil {
 		return v, fmt.Errorf("%w: no trusted csca issued %s", ErrUnknownSigner, v.Signer)
 	}
 	v.CSCA = csca.label()
+	if err := sod.cms.verify(ds); err != nil {
+		return v, fmt.Errorf("%w: %v", ErrSOD, err)
+	}
 	if revoked {
 		return v, fmt.Errorf("%w: %s", ErrRevoked, v.Signer)
 	}
@@ -83,7 +86,17 @@ func Verify(chip ChipData, ts *TrustStore, now time.Time) (Verification, error) 
 			return v, fmt.Errorf("%w: dg%d not read", ErrDataGroup, n)
 		}
 	}
+	// An empty entry counts as not read. Data groups are checked in order,
+	// so the error names the same one on every run.
+	var read []int
 	for n, b := range chip.DataGroups {
+		if len(b) > 0 {
+			read = append(read, n)
+		}
+	}
+	slices.Sort(read)
+	for _, n := range read {
+		b := chip.DataGroups[n]
 		want, ok := sod.DataGroupHashes[n]
 		if !ok {
 			return v, fmt.Errorf("%w: dg%d has no hash in the sod", ErrDataGroupHash, n)
@@ -95,8 +108,8 @@ func Verify(chip ChipData, ts *TrustStore, now time.Time) (Verification, error) 
 		}
 		v.DataGroups = append(v.DataGroups, n)
 	}
-	slices.Sort(v.DataGroups)
-	dg15, has15 := chip.DataGroups[15]
+	dg15 := chip.DataGroups[15]
+	has15 := len(dg15) > 0
 	if _, signed15 := sod.DataGroupHashes[15]; signed15 && !has15 {
 		return v, fmt.Errorf("%w: the sod covers dg15 but it was not read", ErrClone)
 	}

@@ -229,6 +229,11 @@ func TestVerify(t *testing.T) {
 			delete(c.DataGroups, 15)
 			return c
 		}, wantErr: cardreader.ErrClone},
+		{name: "DG15 sent empty", chip: func(t *testing.T) cardreader.ChipData {
+			c := good(p256, "p256", 0)(t)
+			c.DataGroups[15] = []byte{}
+			return c
+		}, wantErr: cardreader.ErrClone},
 		{name: "SOD signature altered", chip: func(t *testing.T) cardreader.ChipData {
 			c := good(p256, "", 0)(t)
 			sod, err := cardreader.ParseSOD(c.SOD)
