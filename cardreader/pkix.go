@@ -240,7 +240,7 @@ func ecdsaVerify(c *Curve, q Point, digest []byte, r, s *big.Int) bool {
 	u1.Mod(u1, c.N)
 	u2 := new(big.Int).Mul(r, w)
 	u2.Mod(u2, c.N)
-	x := c.Add(c.ScalarBaseMult(u1.Bytes()), c.ScalarMult(q, u2.Bytes()))
+	x := c.combinedMult(u1, u2, q)
 	if x.Infinity() {
 		return false
 	}
