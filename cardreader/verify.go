@@ -7,17 +7,20 @@ import (
 	"time"
 )
 
-// Verification is the outcome of Verify.
+// Verification is the outcome of Verify. Its JSON form is what
+// `cardreader read` prints.
 type Verification struct {
-	// Signer is the document signer certificate (subject and serial), CSCA
+	// Signer is the document signer certificate (subject and serial, e.g.
+	// "CN=Test Document Signer VN,O=Test State,C=VN, serial 1A2B"), CSCA
 	// the trusted certificate it chains to.
-	Signer, CSCA string
+	Signer string `json:"signer,omitempty"`
+	CSCA   string `json:"csca,omitempty"`
 	// DataGroups are the numbers of the data groups whose hashes matched,
 	// in ascending order.
-	DataGroups []int
+	DataGroups []int `json:"data_groups,omitempty"`
 	// ActiveAuth is true when the chip answered the challenge with its
 	// DG15 key (ICAO 9303-11 §6.1), i.e. the data did not come from a copy.
-	ActiveAuth bool
+	ActiveAuth bool `json:"active_auth"`
 }
 
 // mandatoryDataGroups must be in every verified read: the MRZ and the
