@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/asn1"
 	"encoding/pem"
 	"maps"
@@ -482,6 +483,40 @@ func TestVerifyOpenSSLFixtures(t *testing.T) {
 			require.ErrorIs(t, err, cardreader.ErrDataGroupHash)
 			_, err = cardreader.Verify(cardreader.ChipData{SOD: sod, DataGroups: dgs}, ts, time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC))
 			require.ErrorIs(t, err, cardreader.ErrSignerExpired)
+		})
+	}
+}
+
+// TestIssuerX509Interop checks the emulator's hand-encoded certificates
+// and CRLs with crypto/x509, an independent parser, where it can (not
+// Brainpool).
+func TestIssuerX509Interop(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name string
+		alg  emulator.Algorithm
+	}{{"p256", emulator.ECDSAP256}, {"rsa", emulator.RSAPKCS1}, {"pss", emulator.RSAPSS}} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			is := testIssuer(t, c.name, c.alg)
+			csca, err := x509.ParseCertificate(is.CSCACert)
+			require.NoError(t, err)
+			require.True(t, csca.IsCA)
+			require.NoError(t, csca.CheckSignatureFrom(csca))
+			for _, der := range [][]byte{is.DSCert, is.MLSignerCert} {
+				cert, err := x509.ParseCertificate(der)
+				require.NoError(t, err)
+				require.NoError(t, cert.CheckSignatureFrom(csca))
+				require.Equal(t, csca.SubjectKeyId, cert.AuthorityKeyId)
+			}
+			require.Equal(t, is.DSSerial, is.DocumentSigner().SerialNumber)
+			der, err := is.CRL(is.DocumentSigner())
+			require.NoError(t, err)
+			crl, err := x509.ParseRevocationList(der)
+			require.NoError(t, err)
+			require.NoError(t, crl.CheckSignatureFrom(csca))
+			require.Len(t, crl.RevokedCertificateEntries, 1)
+			require.Equal(t, is.DSSerial, crl.RevokedCertificateEntries[0].SerialNumber)
 		})
 	}
 }
