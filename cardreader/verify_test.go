@@ -8,9 +8,11 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
 	"maps"
+	"math/big"
 	"os"
 	"path/filepath"
 	"sync"
@@ -518,5 +520,32 @@ func TestIssuerX509Interop(t *testing.T) {
 			require.Len(t, crl.RevokedCertificateEntries, 1)
 			require.Equal(t, is.DSSerial, crl.RevokedCertificateEntries[0].SerialNumber)
 		})
+	}
+}
+
+// TestMasterListOfSeveralStates: a master list with another state's CSCA
+// and one whose key this package cannot use (P-224), which is skipped.
+func TestMasterListOfSeveralStates(t *testing.T) {
+	t.Parallel()
+	vn := testIssuer(t, "p256", emulator.ECDSAP256)
+	bp := testIssuer(t, "bp", emulator.ECDSABrainpoolP256r1)
+	k224, err := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "P-224 CSCA", Country: []string{"UT"}},
+		NotBefore: paNow.AddDate(-1, 0, 0), NotAfter: paNow.AddDate(10, 0, 0),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	p224, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, k224.Public(), k224)
+	require.NoError(t, err)
+
+	ml, err := vn.MasterList(bp.CSCACert, p224)
+	require.NoError(t, err)
+	ts, err := cardreader.ParseMasterList(ml)
+	require.NoError(t, err)
+	require.Len(t, ts.CSCAs(), 2)
+	for _, is := range []*emulator.Issuer{vn, bp} {
+		_, err := cardreader.Verify(signedChip(t, is, chipFor(t, nil), nil, 0), ts, paNow)
+		require.NoError(t, err)
 	}
 }

@@ -504,10 +504,14 @@ func (is *Issuer) SignSOD(dataGroups map[int][]byte) ([]byte, error) {
 	return cardreader.TLV(0x77, cms), nil
 }
 
-// MasterList returns an ICAO CSCA master list (DER) holding the CSCA,
-// signed by the master list signer.
-func (is *Issuer) MasterList() ([]byte, error) {
-	set, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: is.CSCACert})
+// MasterList returns an ICAO CSCA master list (DER) holding the CSCA and
+// the other DER certificates given (other states' CSCAs), signed by the
+// master list signer.
+func (is *Issuer) MasterList(others ...[]byte) ([]byte, error) {
+	certs := append([][]byte{is.CSCACert}, others...)
+	// DER orders a SET OF by its elements' encodings (X.690 §11.6).
+	slices.SortFunc(certs, bytes.Compare)
+	set, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: bytes.Join(certs, nil)})
 	if err != nil {
 		return nil, err
 	}
