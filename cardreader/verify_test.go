@@ -461,7 +461,7 @@ func TestVerifyOpenSSLFixtures(t *testing.T) {
 		return b
 	}
 	dgs := map[int][]byte{1: read("dg1.bin"), 13: read("dg13.bin")}
-	for _, alg := range []string{"brainpool", "rsapss"} {
+	for _, alg := range []string{"brainpool", "brainpool-explicit", "rsapss"} {
 		t.Run(alg, func(t *testing.T) {
 			t.Parallel()
 			ts, err := cardreader.LoadTrust(filepath.Join(dir, "csca-"+alg+".pem"))

@@ -4,8 +4,8 @@
 # (cardreader/emulator), so Verify is checked against an independent CMS
 # producer. Inputs: dg1.bin, dg13.bin (synthetic holder of emulator.Synthetic).
 # Outputs: csca-<alg>.pem and sod-<alg>.cms (the CMS SignedData inside tag 77)
-# for brainpoolP256r1 (signer identified by subjectKeyIdentifier) and
-# RSA-PSS (issuerAndSerialNumber). Private keys are thrown away.
+# for brainpoolP256r1 (signer identified by subjectKeyIdentifier),
+# brainpoolP256r1 with explicit curve parameters, and RSA-PSS. Private keys are thrown away.
 set -eu
 cd "$(dirname "$0")"
 tmp=$(mktemp -d)
@@ -54,6 +54,20 @@ openssl x509 -req -in "$tmp/bp-ds.csr" -CA csca-brainpool.pem -CAkey "$tmp/bp-cs
   -set_serial 4098 -days 3650 -extfile "$tmp/ds.ext" -out "$tmp/bp-ds.pem"
 openssl cms -sign -binary -nodetach -nosmimecap -keyid -md sha256 -econtent_type 2.23.136.1.1.1 \
   -in "$tmp/lds.der" -signer "$tmp/bp-ds.pem" -inkey "$tmp/bp-ds.key" -outform DER -out sod-brainpool.cms
+
+# brainpoolP256r1 keys with explicit domain parameters in the certificates
+# (some states' CSCAs are encoded so), signer by issuer and serial
+openssl ecparam -name brainpoolP256r1 -param_enc explicit -genkey -noout -out "$tmp/bpx-csca.key"
+openssl req -x509 -new -key "$tmp/bpx-csca.key" -sha256 -days 5475 -set_serial 12289 \
+  -subj "/C=VN/O=OpenSSL Fixture/CN=Fixture CSCA brainpool explicit" \
+  -addext "basicConstraints=critical,CA:TRUE,pathlen:0" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+  -out csca-brainpool-explicit.pem
+openssl ecparam -name brainpoolP256r1 -param_enc explicit -genkey -noout -out "$tmp/bpx-ds.key"
+openssl req -new -key "$tmp/bpx-ds.key" -subj "/C=VN/O=OpenSSL Fixture/CN=Fixture DS brainpool explicit" -out "$tmp/bpx-ds.csr"
+openssl x509 -req -in "$tmp/bpx-ds.csr" -CA csca-brainpool-explicit.pem -CAkey "$tmp/bpx-csca.key" -sha256 \
+  -set_serial 12290 -days 3650 -extfile "$tmp/ds.ext" -out "$tmp/bpx-ds.pem"
+openssl cms -sign -binary -nodetach -nosmimecap -md sha256 -econtent_type 2.23.136.1.1.1 \
+  -in "$tmp/lds.der" -signer "$tmp/bpx-ds.pem" -inkey "$tmp/bpx-ds.key" -outform DER -out sod-brainpool-explicit.cms
 
 # RSA 2048, RSASSA-PSS (SHA-256, salt 32) for the certificates and the SOD
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$tmp/pss-csca.key"
