@@ -232,10 +232,11 @@ func ParseCertificatesPEM(b []byte) (*TrustStore, error) {
 }
 
 // LoadTrust loads the CSCAs an operator provides. A file is a master list
-// (DER) or a PEM bundle, which may also hold "X509 CRL" blocks. A
-// directory holds *.pem, *.crt and *.cer PEM certificate files, *.ml
-// master lists and *.crl CRLs (DER or PEM), the CRLs applied after every
-// certificate is loaded.
+// (DER), one DER certificate, or a PEM bundle, which may also hold "X509
+// CRL" blocks. A directory holds *.pem, *.crt, *.cer and *.der
+// certificate files (PEM or DER), *.ml master lists and *.crl CRLs (DER or
+// PEM), the CRLs applied after every certificate is loaded; other files
+// are ignored.
 func LoadTrust(path string) (*TrustStore, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -263,7 +264,7 @@ func LoadTrust(path string) (*TrustStore, error) {
 		case ".crl":
 			crls = append(crls, name)
 			continue
-		case ".pem", ".crt", ".cer", ".ml":
+		case ".pem", ".crt", ".cer", ".der", ".ml":
 		default:
 			continue
 		}
@@ -292,10 +293,17 @@ func LoadTrust(path string) (*TrustStore, error) {
 	return ts, nil
 }
 
-// parseTrustFile reads one file: PEM (certificates, maybe CRLs) or a DER
-// master list.
+// parseTrustFile reads one file: PEM (certificates, maybe CRLs), one DER
+// certificate, or a DER master list.
 func parseTrustFile(name string, b []byte) (*TrustStore, error) {
 	if !bytes.Contains(b, []byte("-----BEGIN")) {
+		if _, err := parseCertificate(b); err == nil {
+			ts := &TrustStore{}
+			if err := ts.AddCertificate(b); err != nil {
+				return nil, fmt.Errorf("%s: %w", filepath.Base(name), err)
+			}
+			return ts, nil
+		}
 		ts, err := ParseMasterList(b)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", filepath.Base(name), err)

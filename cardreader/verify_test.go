@@ -378,9 +378,10 @@ func TestTrustStore(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "bp.ml"), ml, 0o600))
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "README"), []byte("ignored"), 0o600))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "other.cer"), other.CSCACert, 0o600)) // DER
 		ts, err := cardreader.LoadTrust(dir)
 		require.NoError(t, err)
-		require.Len(t, ts.CSCAs(), 2)
+		require.Len(t, ts.CSCAs(), 3)
 		_, err = cardreader.Verify(chip, ts, paNow)
 		require.NoError(t, err)
 
@@ -420,6 +421,16 @@ func TestTrustStore(t *testing.T) {
 		require.NoError(t, err)
 		_, err = cardreader.Verify(chip, ts, paNow)
 		require.ErrorIs(t, err, cardreader.ErrRevoked)
+
+		derPath := filepath.Join(dir, "csca.der")
+		require.NoError(t, os.WriteFile(derPath, is.CSCACert, 0o600))
+		ts, err = cardreader.LoadTrust(derPath)
+		require.NoError(t, err)
+		_, err = cardreader.Verify(chip, ts, paNow)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(derPath, is.DSCert, 0o600)) // not a CA
+		_, err = cardreader.LoadTrust(derPath)
+		require.ErrorIs(t, err, cardreader.ErrTrust)
 
 		_, err = cardreader.LoadTrust(filepath.Join(dir, "missing"))
 		require.ErrorIs(t, err, cardreader.ErrTrust)
