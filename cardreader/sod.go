@@ -64,8 +64,23 @@ type SOD struct {
 	cms *signedCMS
 }
 
-// ParseSOD decodes EF.SOD as read from the chip. Errors wrap ErrSOD.
+// ParseSOD decodes EF.SOD as read from the chip. Errors wrap ErrSOD. DER
+// is expected; BER (indefinite or long lengths, a chunked content) is
+// re-encoded to DER and parsed again (ber.go).
 func ParseSOD(b []byte) (*SOD, error) {
+	s, err := parseSOD(b)
+	if err != nil {
+		if der, berr := berToDER(b); berr == nil && !bytes.Equal(der, b) {
+			if s, berr := parseSOD(der); berr == nil {
+				return s, nil
+			}
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+func parseSOD(b []byte) (*SOD, error) {
 	t, rest, err := parseTLV(b)
 	if err != nil || t.tag != tagSOD || len(rest) > 0 {
 		return nil, fmt.Errorf("%w: not an EF.SOD (tag 77)", ErrSOD)
@@ -129,7 +144,7 @@ type parsedLDS struct {
 // hashes with distinct numbers 1..16.
 func parseLDSSecurityObject(b []byte) (parsedLDS, error) {
 	var o ldsSecurityObject
-	if rest, err := asn1.Unmarshal(b, &o); err != nil || len(rest) > 0 {
+	if err := unmarshalLenient(b, &o); err != nil {
 		return parsedLDS{}, errors.New("malformed LDSSecurityObject")
 	}
 	if o.Version != 0 && o.Version != 1 {
@@ -355,4 +370,21 @@ func (s *signedCMS) verify(signer *certificate) error {
 		return fmt.Errorf("signer key: %v", signer.keyErr)
 	}
 	return verifySignature(signer.key, s.sigAlg, s.digest, s.signedAttrs, s.sig)
+}
+
+// unmarshalLenient decodes exactly b into v, retrying on b re-encoded from
+// BER; b itself (signed or hashed bytes) is left as it is.
+func unmarshalLenient(b []byte, v any) error {
+	rest, err := asn1.Unmarshal(b, v)
+	if err == nil && len(rest) == 0 {
+		return nil
+	}
+	der, berr := berToDER(b)
+	if berr != nil {
+		return errBER
+	}
+	if rest, err := asn1.Unmarshal(der, v); err != nil || len(rest) > 0 {
+		return errBER
+	}
+	return nil
 }

@@ -161,13 +161,19 @@ type cscaMasterList struct {
 func ParseMasterList(der []byte) (*TrustStore, error) {
 	cms, err := parseSignedData(der)
 	if err != nil {
+		// Retry BER as DER (ber.go).
+		if d, berr := berToDER(der); berr == nil && !bytes.Equal(d, der) {
+			cms, err = parseSignedData(d)
+		}
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%w: master list: %v", ErrTrust, err)
 	}
 	if !cms.contentType.Equal(oidCSCAMasterList) {
 		return nil, fmt.Errorf("%w: not a csca master list", ErrTrust)
 	}
 	var ml cscaMasterList
-	if rest, err := asn1.Unmarshal(cms.content, &ml); err != nil || len(rest) > 0 ||
+	if err := unmarshalLenient(cms.content, &ml); err != nil ||
 		ml.CertList.Class != asn1.ClassUniversal || ml.CertList.Tag != asn1.TagSet {
 		return nil, fmt.Errorf("%w: malformed master list content", ErrTrust)
 	}
