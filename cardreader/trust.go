@@ -155,9 +155,10 @@ type cscaMasterList struct {
 // ParseMasterList decodes an ICAO CSCA master list (ICAO 9303-12 §9): a
 // CMS SignedData whose content (id-icao-cscaMasterList) is a SET OF CSCA
 // certificates. The master list signer's signature must verify and its
-// certificate must be issued by one of the listed CSCAs. Certificates with
-// keys this package cannot use (other states' exotic curves) are skipped;
-// an error wraps ErrTrust.
+// certificate must be issued by one of the listed CSCAs. Certificates that
+// do not parse, are not CA certificates or have keys this package cannot
+// use (other states' exotic curves) are left out; CSCAs lists what was
+// kept. An error wraps ErrTrust.
 func ParseMasterList(der []byte) (*TrustStore, error) {
 	cms, err := parseSignedData(der)
 	if err != nil {
@@ -185,11 +186,11 @@ func ParseMasterList(der []byte) (*TrustStore, error) {
 			return nil, fmt.Errorf("%w: malformed master list certificate", ErrTrust)
 		}
 		b = rest
-		c, err := parseCertificate(raw.FullBytes)
-		if err != nil {
-			return nil, fmt.Errorf("%w: master list certificate: %v", ErrTrust, err)
+		// A certificate this parser refuses (another state's oddity) is
+		// left out rather than failing the whole list.
+		if c, err := parseCertificate(raw.FullBytes); err == nil {
+			certs = append(certs, c)
 		}
-		certs = append(certs, c)
 	}
 	signer, err := cms.signerCertificate()
 	if err != nil {
