@@ -51,6 +51,10 @@ func testAAKey(t testing.TB, kind string) crypto.Signer {
 			return rsa.GenerateKey(rand.Reader, 1024)
 		case "brainpool":
 			return emulator.GenerateBrainpoolKey(nil)
+		case "p384":
+			return ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+		case "p521":
+			return ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
 		default:
 			return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		}
@@ -124,6 +128,8 @@ func TestVerify(t *testing.T) {
 	cases := []tc{
 		{name: "good chip without DG15", chip: good(p256, "", 0), wantDGs: []int{1, 13}},
 		{name: "good chip, AA on P-256", chip: good(p256, "p256", 0), wantAA: true, wantDGs: []int{1, 13, 15}},
+		{name: "good chip, AA on P-384", chip: good(p256, "p384", 0), wantAA: true, wantDGs: []int{1, 13, 15}},
+		{name: "good chip, AA on P-521", chip: good(p256, "p521", 0), wantAA: true, wantDGs: []int{1, 13, 15}},
 		{name: "good chip, AA on brainpoolP256r1", chip: good(p256, "brainpool", 0), wantAA: true, wantDGs: []int{1, 13, 15}},
 		{name: "good chip, AA RSA ISO 9796-2 SHA-1", chip: good(p256, "rsa", 0), wantAA: true, wantDGs: []int{1, 13, 15}},
 		{name: "good chip, AA RSA ISO 9796-2 SHA-256", chip: good(p256, "rsa", crypto.SHA256), wantAA: true, wantDGs: []int{1, 13, 15}},

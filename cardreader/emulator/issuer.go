@@ -615,8 +615,10 @@ func EncodeDG15(pub crypto.PublicKey) ([]byte, error) {
 // SignActiveAuth returns what a chip answers to INTERNAL AUTHENTICATE with
 // challenge (ICAO 9303-11 §6.1). For RSA it is ISO/IEC 9796-2 scheme 1
 // with partial recovery: hash SHA-1 (trailer BC) when hash is 0 or SHA-1,
-// otherwise the two-byte trailer. For ECDSA (P-256 or Brainpool) it is
-// plain r ‖ s over the challenge hashed with hash (SHA-256 when 0).
+// otherwise the two-byte trailer. For ECDSA (NIST curves or
+// brainpoolP256r1) it is plain r ‖ s over the challenge hashed with hash;
+// when 0, the hash follows the key size (SHA-256 up to 256 bits, SHA-384
+// up to 384, SHA-512 above), as Verify assumes without DG14.
 func SignActiveAuth(key crypto.Signer, hash crypto.Hash, challenge []byte, rnd io.Reader) ([]byte, error) {
 	if rnd == nil {
 		rnd = rand.Reader
@@ -625,16 +627,26 @@ func SignActiveAuth(key crypto.Signer, hash crypto.Hash, challenge []byte, rnd i
 	case *rsa.PrivateKey:
 		return signISO9796(k, hash, challenge, rnd)
 	case *ecdsa.PrivateKey, *BrainpoolKey:
-		if hash == 0 {
-			hash = crypto.SHA256
+		bits := 256
+		if e, ok := k.(*ecdsa.PrivateKey); ok {
+			bits = e.Curve.Params().N.BitLen()
+		}
+		if hash == 0 { // as the verifier does without DG14: by key size
+			switch {
+			case bits <= 256:
+				hash = crypto.SHA256
+			case bits <= 384:
+				hash = crypto.SHA384
+			default:
+				hash = crypto.SHA512
+			}
 		}
 		h := hash.New()
 		h.Write(challenge)
 		var r, s *big.Int
 		var err error
-		l := 32
+		l := (bits + 7) / 8
 		if e, ok := k.(*ecdsa.PrivateKey); ok {
-			l = (e.Curve.Params().N.BitLen() + 7) / 8
 			r, s, err = ecdsa.Sign(rnd, e, h.Sum(nil))
 		} else {
 			r, s, err = k.(*BrainpoolKey).sign(rnd, h.Sum(nil))
