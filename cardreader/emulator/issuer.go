@@ -19,6 +19,7 @@ import (
 	"math/big"
 	"slices"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/cardreader"
@@ -59,7 +60,8 @@ func WithAlgorithm(a Algorithm) IssuerOption { return func(o *issuerOptions) { o
 // is time.Now()).
 func WithTime(t time.Time) IssuerOption { return func(o *issuerOptions) { o.now = t } }
 
-// Issuer is a test state's document PKI.
+// Issuer is a test state's document PKI. Its methods are safe for
+// concurrent use; its fields must not be changed.
 type Issuer struct {
 	Country   string
 	Algorithm Algorithm
@@ -75,7 +77,7 @@ type Issuer struct {
 	cscaKey, dsKey, mlKey crypto.Signer
 	cscaName              []byte
 	cscaSKID              []byte
-	crlNumber             int64
+	crlNumber             atomic.Int64
 }
 
 // NewIssuer makes a CSCA for country (ISO 3166 alpha-2 or alpha-3) and a
@@ -353,8 +355,7 @@ func (is *Issuer) CRL(revoked ...*x509.Certificate) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	is.crlNumber++
-	num, err := asn1.Marshal(big.NewInt(is.crlNumber))
+	num, err := asn1.Marshal(big.NewInt(is.crlNumber.Add(1)))
 	if err != nil {
 		return nil, err
 	}
