@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"context"
-	"errors"
 	"net/http"
 
 	"github.com/dinhdanh/dinhdanh/accounts"

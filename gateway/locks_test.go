@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/dinhdanh/dinhdanh/gateway"
 )
 
 // Until the staff console's sign-in is wired, /staff/locks is mounted and

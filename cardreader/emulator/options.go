@@ -2,9 +2,6 @@ package emulator
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/rsa"
-	"crypto/x509"
 	"fmt"
 	"io"
 
@@ -132,22 +129,6 @@ func CCCDOptions(p Person) Options {
 		},
 		Protected: []uint16{cardreader.FIDDG3},
 	}
-}
-
-// EncodeDG15 wraps a public key as DG15: 6F { SubjectPublicKeyInfo }
-// (ICAO 9303-10 §4.7.15). RSA and NIST-curve ECDSA keys only, those
-// crypto/x509 marshals.
-func EncodeDG15(pub crypto.PublicKey) ([]byte, error) {
-	switch pub.(type) {
-	case *rsa.PublicKey, *ecdsa.PublicKey:
-	default:
-		return nil, fmt.Errorf("emulator: DG15 for %T", pub)
-	}
-	spki, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return nil, fmt.Errorf("emulator: DG15: %w", err)
-	}
-	return cardreader.TLV(0x6F, spki), nil
 }
 
 // Remove pulls the card from the reader: every later APDU fails with an

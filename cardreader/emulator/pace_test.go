@@ -138,7 +138,11 @@ func verifyAA(t *testing.T, dg15, challenge, sig []byte) error {
 	require.NoError(t, err)
 	switch k := pub.(type) {
 	case *rsa.PublicKey:
-		f := new(big.Int).Exp(new(big.Int).SetBytes(sig), big.NewInt(int64(k.E)), k.N).FillBytes(make([]byte, k.Size()))
+		j := new(big.Int).Exp(new(big.Int).SetBytes(sig), big.NewInt(int64(k.E)), k.N)
+		f := j.FillBytes(make([]byte, k.Size()))
+		if f[0] != 0x6A { // ISO/IEC 9796-2 lets the signer send min(s, n-s)
+			f = new(big.Int).Sub(k.N, j).FillBytes(make([]byte, k.Size()))
+		}
 		if f[0] != 0x6A {
 			return errors.New("bad header")
 		}
