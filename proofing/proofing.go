@@ -63,8 +63,8 @@ type ChipResult struct {
 // authentication against the trusted CSCAs and CRLs, and the chip's answer
 // to chip.Challenge. The top floor adapts package cardreader's Verify with
 // the trust list the operator loaded. An error names the first failure;
-// when passive authentication passed but the chip's own proof failed, the
-// result still names Signer and CSCA beside the error.
+// when passive authentication passed but the chip's own proof failed, it
+// wraps cardreader.ErrClone and the result still names Signer and CSCA.
 type ChipVerifier interface {
 	VerifyChip(chip cardreader.ChipData, now time.Time) (ChipResult, error)
 }

@@ -33,7 +33,7 @@ func (s *Service) verifyChip(ctx context.Context, chip cardreader.ChipData) (Chi
 
 	// 1. Passive and active authentication.
 	res, err := s.cfg.Chips.VerifyChip(chip, now)
-	pa := accounts.Check{Name: CheckPassiveAuth, OK: err == nil || res.Signer != ""}
+	pa := accounts.Check{Name: CheckPassiveAuth, OK: err == nil || errors.Is(err, cardreader.ErrClone)}
 	aa := accounts.Check{Name: CheckActiveAuth, OK: err == nil && res.ActiveAuth}
 	switch {
 	case err != nil && !pa.OK:
