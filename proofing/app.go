@@ -12,8 +12,8 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/assurance"
-	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/attributes"
+	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/biometrics"
 	"github.com/dinhdanh/dinhdanh/cardreader"
 	"github.com/dinhdanh/dinhdanh/staff"
@@ -49,17 +49,17 @@ const CheckOfficerReview = "officer_review"
 // and the decision. The portrait is kept only while the submission waits
 // for an officer, and is never part of what Submission returns to the app.
 type Submission struct {
-	ID         string
-	AccountID  string
-	PersonalID string
-	Channel    Channel
-	ReadID     string // the ChipRead, for ChannelNFC
+	ID             string
+	AccountID      string
+	PersonalID     string
+	Channel        Channel
+	ReadID         string // the ChipRead, for ChannelNFC
 	DocumentNumber string
 	IssuingState   string
 	DocumentExpiry *time.Time
 	Signer         string
-	Checks     []accounts.Check
-	State      SubmissionState
+	Checks         []accounts.Check
+	State          SubmissionState
 	// Portrait and its media type, while Pending (nil afterwards: on
 	// approval it moves to the biometric store).
 	Portrait       []byte

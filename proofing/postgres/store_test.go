@@ -154,4 +154,3 @@ func TestFingerprintReferences(t *testing.T) {
 	require.Equal(t, tpl, got)
 	require.Error(t, s.PutFingerprintReference(ctx, "001085000001", 11, tpl, "test", t0))
 }
-
