@@ -1,0 +1,260 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dinhdanh/dinhdanh/staff"
+)
+
+// translate maps driver errors to the domain's.
+func translate(err error) error {
+	var pe *pgconn.PgError
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return staff.ErrNotFound
+	case errors.As(err, &pe) && pe.Code == "23505":
+		return fmt.Errorf("%w: %s", staff.ErrAlreadyExists, pe.ConstraintName)
+	case errors.As(err, &pe) && pe.Code == "23503":
+		return fmt.Errorf("%w: %s", staff.ErrNotFound, pe.ConstraintName)
+	}
+	return err
+}
+
+// PutUnit implements staff.MemberStore.
+func (s *Store) PutUnit(ctx context.Context, u staff.Unit) error {
+	var parent *string
+	if p := u.Parent(); p != "" {
+		parent = &p
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO staff_units (code, name, level, parent) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name`, u.Code, u.Name, string(u.Level), parent)
+	if err != nil {
+		return fmt.Errorf("staff/postgres: put unit: %w", translate(err))
+	}
+	return nil
+}
+
+// Unit implements staff.MemberStore.
+func (s *Store) Unit(ctx context.Context, code string) (staff.Unit, error) {
+	var u staff.Unit
+	err := s.pool.QueryRow(ctx, `SELECT code, name, level FROM staff_units WHERE code = $1`, code).Scan(&u.Code, &u.Name, &u.Level)
+	if err != nil {
+		return staff.Unit{}, fmt.Errorf("staff/postgres: unit: %w", translate(err))
+	}
+	return u, nil
+}
+
+// Units implements staff.MemberStore.
+func (s *Store) Units(ctx context.Context) ([]staff.Unit, error) {
+	rows, err := s.pool.Query(ctx, `SELECT code, name, level FROM staff_units ORDER BY code`)
+	if err != nil {
+		return nil, fmt.Errorf("staff/postgres: units: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (staff.Unit, error) {
+		var u staff.Unit
+		err := row.Scan(&u.Code, &u.Name, &u.Level)
+		return u, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("staff/postgres: units: %w", err)
+	}
+	return out, nil
+}
+
+const memberColumns = `m.id::text, m.username, m.name, u.code, u.name, u.level, m.roles, m.disabled, m.bootstrap,
+	m.created_at, m.created_by, m.updated_at, m.password_hash, m.totp_secret, m.totp_last_step`
+
+const memberFrom = ` FROM staff_members m JOIN staff_units u ON u.code = m.unit_code `
+
+func scanMember(row pgx.Row) (staff.Record, error) {
+	var r staff.Record
+	var roles []string
+	err := row.Scan(&r.ID, &r.Username, &r.Name, &r.Unit.Code, &r.Unit.Name, &r.Unit.Level, &roles, &r.Disabled, &r.Bootstrap,
+		&r.CreatedAt, &r.CreatedBy, &r.UpdatedAt, &r.PasswordHash, &r.TOTPSecret, &r.TOTPLastStep)
+	if err != nil {
+		return staff.Record{}, translate(err)
+	}
+	r.Roles = make([]staff.Role, len(roles))
+	for i, x := range roles {
+		r.Roles[i] = staff.Role(x)
+	}
+	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+	return r, nil
+}
+
+func roleStrings(rs []staff.Role) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
+	}
+	return out
+}
+
+// CreateMember implements staff.MemberStore.
+func (s *Store) CreateMember(ctx context.Context, r staff.Record, first bool, fn func() error) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if first {
+			// Two bootstraps at once: the second waits, then sees a member.
+			if _, err := tx.Exec(ctx, `LOCK TABLE staff_members IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+				return err
+			}
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM staff_members`).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return staff.ErrBootstrapDone
+			}
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO staff_members (id, username, name, unit_code, roles, disabled, bootstrap,
+			password_hash, totp_secret, totp_last_step, created_at, created_by, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			r.ID, r.Username, r.Name, r.Unit.Code, roleStrings(r.Roles), r.Disabled, r.Bootstrap,
+			r.PasswordHash, r.TOTPSecret, r.TOTPLastStep, r.CreatedAt.UTC(), r.CreatedBy, r.UpdatedAt.UTC())
+		if err != nil {
+			return translate(err)
+		}
+		return fn()
+	})
+	if err != nil {
+		return fmt.Errorf("staff/postgres: create member: %w", err)
+	}
+	return nil
+}
+
+// MemberByID implements staff.MemberStore.
+func (s *Store) MemberByID(ctx context.Context, id string) (staff.Record, error) {
+	r, err := scanMember(s.pool.QueryRow(ctx, `SELECT `+memberColumns+memberFrom+`WHERE m.id::text = $1`, id))
+	if err != nil {
+		return staff.Record{}, fmt.Errorf("staff/postgres: member: %w", err)
+	}
+	return r, nil
+}
+
+// MemberByUsername implements staff.MemberStore.
+func (s *Store) MemberByUsername(ctx context.Context, username string) (staff.Record, error) {
+	r, err := scanMember(s.pool.QueryRow(ctx, `SELECT `+memberColumns+memberFrom+`WHERE m.username = $1`, username))
+	if err != nil {
+		return staff.Record{}, fmt.Errorf("staff/postgres: member: %w", err)
+	}
+	return r, nil
+}
+
+// UpdateMember implements staff.MemberStore.
+func (s *Store) UpdateMember(ctx context.Context, id string, fn func(*staff.Record) error) (staff.Record, error) {
+	var out staff.Record
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		r, err := scanMember(tx.QueryRow(ctx, `SELECT `+memberColumns+memberFrom+`WHERE m.id::text = $1 FOR UPDATE OF m`, id))
+		if err != nil {
+			return err
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE staff_members SET name = $2, unit_code = $3, roles = $4, disabled = $5,
+			password_hash = $6, totp_secret = $7, totp_last_step = $8, updated_at = $9 WHERE id = $1`,
+			r.ID, r.Name, r.Unit.Code, roleStrings(r.Roles), r.Disabled, r.PasswordHash, r.TOTPSecret, r.TOTPLastStep, r.UpdatedAt.UTC())
+		if err != nil {
+			return translate(err)
+		}
+		out = r
+		return nil
+	})
+	if err != nil {
+		return staff.Record{}, fmt.Errorf("staff/postgres: update member: %w", err)
+	}
+	return out, nil
+}
+
+// Members implements staff.MemberStore.
+func (s *Store) Members(ctx context.Context) ([]staff.Member, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+memberColumns+memberFrom+`ORDER BY m.username`)
+	if err != nil {
+		return nil, fmt.Errorf("staff/postgres: members: %w", err)
+	}
+	defer rows.Close()
+	out := []staff.Member{}
+	for rows.Next() {
+		r, err := scanMember(rows)
+		if err != nil {
+			return nil, fmt.Errorf("staff/postgres: members: %w", err)
+		}
+		out = append(out, r.Member)
+	}
+	return out, rows.Err()
+}
+
+func zeroNull(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+const throttleColumns = `key, failures, window_start, locked_until, strikes, updated_at`
+
+func scanThrottle(row pgx.Row) (staff.Throttle, error) {
+	var t staff.Throttle
+	var ws, lu *time.Time
+	if err := row.Scan(&t.Key, &t.Failures, &ws, &lu, &t.Strikes, &t.UpdatedAt); err != nil {
+		return staff.Throttle{}, translate(err)
+	}
+	if ws != nil {
+		t.WindowStart = ws.UTC()
+	}
+	if lu != nil {
+		t.LockedUntil = lu.UTC()
+	}
+	t.UpdatedAt = t.UpdatedAt.UTC()
+	return t, nil
+}
+
+// Throttles implements staff.MemberStore.
+func (s *Store) Throttles(ctx context.Context, keys ...string) ([]staff.Throttle, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+throttleColumns+` FROM staff_throttles WHERE key = ANY($1)`, keys)
+	if err != nil {
+		return nil, fmt.Errorf("staff/postgres: throttles: %w", err)
+	}
+	defer rows.Close()
+	var out []staff.Throttle
+	for rows.Next() {
+		t, err := scanThrottle(rows)
+		if err != nil {
+			return nil, fmt.Errorf("staff/postgres: throttles: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// UpdateThrottle implements staff.MemberStore.
+func (s *Store) UpdateThrottle(ctx context.Context, key string, fn func(*staff.Throttle) error) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// Insert-if-missing, then lock: concurrent first failures serialise
+		// on the row instead of racing to create it.
+		if _, err := tx.Exec(ctx, `INSERT INTO staff_throttles (key) VALUES ($1) ON CONFLICT DO NOTHING`, key); err != nil {
+			return err
+		}
+		t, err := scanThrottle(tx.QueryRow(ctx, `SELECT `+throttleColumns+` FROM staff_throttles WHERE key = $1 FOR UPDATE`, key))
+		if err != nil {
+			return err
+		}
+		if err := fn(&t); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE staff_throttles SET failures = $2, window_start = $3, locked_until = $4, strikes = $5, updated_at = $6
+			WHERE key = $1`, key, t.Failures, zeroNull(t.WindowStart), zeroNull(t.LockedUntil), t.Strikes, t.UpdatedAt.UTC())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("staff/postgres: update throttle: %w", err)
+	}
+	return nil
+}
