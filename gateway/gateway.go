@@ -43,6 +43,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/sharing"
 	sharingweb "github.com/dinhdanh/dinhdanh/sharing/web"
 	"github.com/dinhdanh/dinhdanh/staff"
+	staffweb "github.com/dinhdanh/dinhdanh/staff/web"
 	"github.com/dinhdanh/dinhdanh/templates"
 )
 
@@ -255,9 +256,16 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		return fail(err)
 	}
 	g.Clients = newClients(o, g.OIDCStore, hasher)
-	g.Staff, err = newStaff(o)
+	g.Staff, err = newStaff(o, g.Hashing)
 	if err != nil {
 		return fail(err)
+	}
+	// The staff console: a session of its own (cookie dinhdanh_staff on
+	// /staff) with its own CSRF token, in the same sessions table.
+	staffSessions := staffweb.NewSessions(pgxstore.NewWithCleanupInterval(pool, 0), sessions.Cookie.Secure)
+	console := &staffweb.Handler{
+		Staff: g.Staff, Templates: tmpl, Sessions: staffSessions, Logger: logger, Now: o.Now,
+		CSRF: &httpx.CSRF{Sessions: staffSessions, Failed: server.CSRFFailed(tmpl)},
 	}
 
 	csrf := &httpx.CSRF{Sessions: sessions, Failed: server.CSRFFailed(tmpl), Skip: oidcweb.CSRFExempt}
@@ -350,6 +358,10 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		},
 		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages},
 		BrowserMiddleware: []mux.MiddlewareFunc{g.endLockedSignIns(sessions, logger)},
+		// Console pages of other packages mount here too, given
+		// staffweb.Principal and staffweb.Require as functions.
+		Staff:           []server.Mounter{console},
+		StaffMiddleware: []mux.MiddlewareFunc{console.Middleware},
 	})
 
 	g.background(bg, "keys", func(ctx context.Context) { g.Keys.Run(ctx, 30*time.Second) })

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/dinhdanh/dinhdanh/accounts"
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
@@ -46,12 +47,19 @@ func newKeys(ctx context.Context, o Options, store *oidcpg.Store) (*oidc.Keys, e
 	})
 }
 
-// newStaff is the staff domain: officers' own API credentials, hashed under
-// a key of their own.
-func newStaff(o Options) (*staff.Service, error) {
+// newStaff is the staff domain: members, units and their sign-in (TOTP
+// secrets sealed under a key of their own, passwords hashed as citizens'
+// are, through the same hashing slots when serving), and officers' own API
+// credentials, hashed under a key of their own. hashing is nil for
+// operator commands.
+func newStaff(o Options, hashing *accounts.HashLimiter) (*staff.Service, error) {
+	cfg := o.Config
 	return staff.New(staff.Config{
-		Store: staffpg.NewStore(o.Pool), Key: keyderive.Key(o.Config.Secrets.SecretPepper, "officer-credentials"),
+		Store: staffpg.NewStore(o.Pool), Key: keyderive.Key(cfg.Secrets.SecretPepper, "officer-credentials"),
 		Audit: o.Audit, Now: o.Now,
+		TOTPKey:      keyderive.Key(cfg.Secrets.EncryptionKey, "staff-totp"),
+		Argon2Params: accounts.Argon2Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Iterations, Threads: cfg.Argon2.Parallelism, SaltLen: 16, KeyLen: 32},
+		Hashing:      hashing,
 	})
 }
 

@@ -78,7 +78,7 @@ type Config struct {
 	// Without it the service handles API credentials only.
 	TOTPKey []byte
 	// Argon2Params hash members' passwords; accounts.DefaultArgon2Params
-	// when zero.
+	// when any of them is zero.
 	Argon2Params accounts.Argon2Params
 	// Hashing, when set, bounds password hashing on request paths (the
 	// citizens' limiter: one memory budget for argon2id).
@@ -111,7 +111,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Argon2Params == (accounts.Argon2Params{}) {
+	if p := cfg.Argon2Params; p.Memory == 0 || p.Time == 0 || p.Threads == 0 || p.SaltLen == 0 || p.KeyLen == 0 {
 		cfg.Argon2Params = accounts.DefaultArgon2Params
 	}
 	s := &Service{store: cfg.Store, memberStore: cfg.Store, key: cfg.Key, audit: cfg.Audit, now: cfg.Now,
