@@ -563,3 +563,22 @@ func (s *Service) putUnit(ctx context.Context, st MemberStore, u Unit, e audit.E
 	}
 	return nil
 }
+
+// FindMember returns the member with this id or username, for the
+// operator's command line (ErrNotFound when none).
+func (s *Service) FindMember(ctx context.Context, ref string) (Member, error) {
+	st, err := s.members()
+	if err != nil {
+		return Member{}, err
+	}
+	r, err := st.MemberByUsername(ctx, strings.ToLower(strings.TrimSpace(ref)))
+	if errors.Is(err, ErrNotFound) {
+		if _, perr := uuid.Parse(ref); perr == nil {
+			r, err = st.MemberByID(ctx, ref)
+		}
+	}
+	if err != nil {
+		return Member{}, err
+	}
+	return r.Member, nil
+}
