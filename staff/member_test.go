@@ -336,3 +336,29 @@ func TestAuditFailureUndoesCreate(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 }
+
+func TestLoadDemo(t *testing.T) {
+	db := pgtest.New(t)
+	c := &clock{t: time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)}
+	svc, err := staff.New(staff.Config{Store: staffpg.NewStore(db.App), Key: []byte("staff-key-staff-key-staff-key-01"),
+		Audit: &audittest.Spy{}, Now: c.Now, TOTPKey: []byte("totp-key-totp-key-totp-key-01234"), Argon2Params: testParams})
+	require.NoError(t, err)
+	ctx := t.Context()
+	require.NoError(t, svc.LoadDemo(ctx))
+	require.NoError(t, svc.LoadDemo(ctx), "a second start changes nothing")
+	list, err := svc.AllMembers(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, len(staff.DemoMembers))
+	for _, m := range staff.DemoMembers {
+		t.Run(m.Username, func(t *testing.T) {
+			id, err := svc.SignIn(ctx, staff.SignInRequest{Username: m.Username, Password: staff.DemoPassword, IP: "192.0.2.1"})
+			require.NoError(t, err)
+			code, err := staff.TOTPCode(m.TOTPSecret, c.Now())
+			require.NoError(t, err)
+			p, err := svc.VerifyTOTP(ctx, staff.CodeRequest{MemberID: id, Code: code, IP: "192.0.2.1"})
+			require.NoError(t, err)
+			assert.Equal(t, m.Roles, p.Roles)
+			assert.Equal(t, m.UnitCode, p.Unit.Code)
+		})
+	}
+}
