@@ -394,6 +394,7 @@ func (g *Gateway) maintain(ctx context.Context, pool *pgxpool.Pool, logger *slog
 			return err
 		}},
 		{"one-time codes", func(ctx context.Context) error { _, err := g.Accounts.Purge(ctx); return err }},
+		{"staff throttles", func(ctx context.Context) error { _, err := g.Staff.Purge(ctx); return err }},
 		{"expired tokens", func(ctx context.Context) error { _, err := g.OIDCStore.DeleteExpired(ctx, now()); return err }},
 		{"retired keys", func(ctx context.Context) error { _, err := g.Keys.Prune(ctx); return err }},
 	}

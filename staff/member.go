@@ -151,6 +151,9 @@ type MemberStore interface {
 	Throttles(ctx context.Context, keys ...string) ([]Throttle, error)
 	// UpdateThrottle runs fn on the throttle (a zero one when new), locked.
 	UpdateThrottle(ctx context.Context, key string, fn func(*Throttle) error) error
+	// PurgeThrottles deletes throttles untouched since before and no longer
+	// locked.
+	PurgeThrottles(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Actor is who acts, for the audit record.

@@ -505,3 +505,13 @@ func (s *Service) SignOut(ctx context.Context, by Actor) error {
 
 // TOTPCode is the code of a base32 secret at t, for tests and demo notes.
 func TOTPCode(secret string, t time.Time) (string, error) { return accounts.TOTPCode(secret, t) }
+
+// Purge deletes sign-in throttles left alone for the lockout policy's
+// StrikeMemory (a periodic job).
+func (s *Service) Purge(ctx context.Context) (int64, error) {
+	st, err := s.members()
+	if err != nil {
+		return 0, err
+	}
+	return st.PurgeThrottles(ctx, s.now().Add(-s.lockout.StrikeMemory))
+}

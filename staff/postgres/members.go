@@ -258,3 +258,13 @@ func (s *Store) UpdateThrottle(ctx context.Context, key string, fn func(*staff.T
 	}
 	return nil
 }
+
+// PurgeThrottles deletes throttles untouched since before and no longer
+// locked, returning how many went.
+func (s *Store) PurgeThrottles(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM staff_throttles WHERE updated_at < $1 AND (locked_until IS NULL OR locked_until < $1)`, before.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("staff/postgres: purge throttles: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

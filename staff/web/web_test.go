@@ -285,3 +285,50 @@ func TestSignInPages(t *testing.T) {
 	home := b.post(wrong, "/staff/login/verify", url.Values{"code": {code}})
 	assert.Equal(t, "/staff/members", home.url.Path)
 }
+
+func TestRequireToken(t *testing.T) {
+	s := newSite(t)
+	ctx := t.Context()
+	admin, err := s.svc.FindMember(ctx, "admin")
+	require.NoError(t, err)
+	op := admin.Principal("t")
+	officer, _, err := s.svc.CreateMember(ctx, staff.Actor{Principal: op}, staff.NewMember{Username: "canbo", Name: "Cán bộ", UnitCode: "79", Roles: []staff.Role{staff.RoleOfficer}})
+	require.NoError(t, err)
+	token, _, err := s.svc.Issue(ctx, officer.ID, "79", admin.ID)
+	require.NoError(t, err)
+	opToken, _, err := s.svc.Issue(ctx, admin.ID, "79", admin.ID)
+	require.NoError(t, err)
+	legacy, _, err := s.svc.Issue(ctx, "officer-7", "79", admin.ID)
+	require.NoError(t, err)
+
+	h := web.RequireToken(s.svc, staff.RoleOfficer, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := web.Principal(r)
+		require.True(t, ok)
+		_, _ = io.WriteString(w, p.Username+" "+p.Unit.Code)
+	}))
+	tests := []struct {
+		name, auth string
+		status     int
+		body       string
+	}{
+		{"officer", "Bearer " + token, http.StatusOK, "canbo 79"},
+		{"operator lacks the role", "Bearer " + opToken, http.StatusForbidden, ""},
+		{"credential of no member", "Bearer " + legacy, http.StatusUnauthorized, ""},
+		{"none", "", http.StatusUnauthorized, ""},
+		{"garbage", "Bearer ddo_nothing", http.StatusUnauthorized, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/api/counter", nil)
+			if tc.auth != "" {
+				req.Header.Set("Authorization", tc.auth)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			assert.Equal(t, tc.status, rec.Code)
+			if tc.body != "" {
+				assert.Equal(t, tc.body, rec.Body.String())
+			}
+		})
+	}
+}
