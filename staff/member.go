@@ -127,8 +127,9 @@ func LevelOf(code string) UnitLevel {
 // MemberStore keeps members, units and sign-in throttles.
 type MemberStore interface {
 	// PutUnit creates the unit or renames it; its parent must exist
-	// (ErrNotFound otherwise).
-	PutUnit(ctx context.Context, u Unit) error
+	// (ErrNotFound otherwise). fn runs in the same transaction before it
+	// commits (the audit record).
+	PutUnit(ctx context.Context, u Unit, fn func() error) error
 	// Unit returns the unit with code; ErrNotFound when none.
 	Unit(ctx context.Context, code string) (Unit, error)
 	// Units lists every unit by code.
@@ -558,10 +559,7 @@ func (s *Service) putUnit(ctx context.Context, st MemberStore, u Unit, e audit.E
 			return fmt.Errorf("staff: load unit: %w", err)
 		}
 	}
-	if err := s.audit.Record(ctx, e); err != nil {
-		return err
-	}
-	if err := st.PutUnit(ctx, u); err != nil {
+	if err := st.PutUnit(ctx, u, func() error { return s.audit.Record(ctx, e) }); err != nil {
 		return fmt.Errorf("staff: save unit %s: %w", u.Code, err)
 	}
 	return nil

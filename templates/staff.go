@@ -92,6 +92,21 @@ type StaffEnrolmentPage struct {
 	QR         template.URL
 }
 
+// StaffUnitsPage lists the police units and adds or renames one
+// (operators).
+type StaffUnitsPage struct {
+	StaffBase
+	Units         []StaffUnitOption
+	Code, Name    string
+	Error, Notice string
+}
+
+// StaffUnits renders the units page.
+func (s *Set) StaffUnits(w http.ResponseWriter, status int, p StaffUnitsPage) error {
+	p.Title = "staff.units.title"
+	return s.render(w, status, "staff_units", p)
+}
+
 // StaffSignIn renders the staff sign-in page.
 func (s *Set) StaffSignIn(w http.ResponseWriter, status int, p StaffSignInPage) error {
 	p.Title = "staff.signin.title"

@@ -27,15 +27,21 @@ func translate(err error) error {
 }
 
 // PutUnit implements staff.MemberStore.
-func (s *Store) PutUnit(ctx context.Context, u staff.Unit) error {
+func (s *Store) PutUnit(ctx context.Context, u staff.Unit, fn func() error) error {
 	var parent *string
 	if p := u.Parent(); p != "" {
 		parent = &p
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO staff_units (code, name, level, parent) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name`, u.Code, u.Name, string(u.Level), parent)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO staff_units (code, name, level, parent) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name`, u.Code, u.Name, string(u.Level), parent)
+		if err != nil {
+			return translate(err)
+		}
+		return fn()
+	})
 	if err != nil {
-		return fmt.Errorf("staff/postgres: put unit: %w", translate(err))
+		return fmt.Errorf("staff/postgres: put unit: %w", err)
 	}
 	return nil
 }

@@ -92,7 +92,7 @@ func TestStoreRoundTrip(t *testing.T) {
 	}
 	for _, tc := range tests[:2] {
 		t.Run(tc.name, func(t *testing.T) {
-			err := st.PutUnit(ctx, tc.unit)
+			err := st.PutUnit(ctx, tc.unit, func() error { return nil })
 			if tc.want == nil {
 				require.NoError(t, err)
 			} else {
@@ -102,7 +102,7 @@ func TestStoreRoundTrip(t *testing.T) {
 	}
 	// The table refuses a level the code's depth contradicts, even past
 	// the domain's check.
-	require.Error(t, st.PutUnit(ctx, tests[2].unit))
+	require.Error(t, st.PutUnit(ctx, tests[2].unit, func() error { return nil }))
 
 	_, err := st.Unit(ctx, "nope")
 	require.ErrorIs(t, err, staff.ErrNotFound)

@@ -33,6 +33,7 @@ const (
 	PathLogout    = "/staff/logout"
 	PathMembers   = "/staff/members"
 	PathNewMember = "/staff/members/new"
+	PathUnits     = "/staff/units"
 	// PathCounter and PathLocks are the officers' pages other packages
 	// serve; the home page links to them.
 	PathCounter = "/staff/counter"
@@ -93,6 +94,7 @@ var DefaultLinks = []Link{
 	{templates.StaffLink{Path: PathCounter, Label: "staff.link.counter", Hint: "staff.link.counter_hint"}, []staff.Role{staff.RoleOfficer}},
 	{templates.StaffLink{Path: PathLocks, Label: "staff.link.locks", Hint: "staff.link.locks_hint"}, []staff.Role{staff.RoleOfficer, staff.RoleSupervisor}},
 	{templates.StaffLink{Path: PathMembers, Label: "staff.link.members", Hint: "staff.link.members_hint"}, []staff.Role{staff.RoleOperator}},
+	{templates.StaffLink{Path: PathUnits, Label: "staff.link.units", Hint: "staff.link.units_hint"}, []staff.Role{staff.RoleOperator}},
 }
 
 // NewSessions is the staff session manager on store: its own cookie,
@@ -223,6 +225,8 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle(PathNewMember, op(http.HandlerFunc(h.createMember))).Methods(http.MethodPost)
 	r.Handle(PathMembers+"/{id}", op(http.HandlerFunc(h.member))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathMembers+"/{id}", op(http.HandlerFunc(h.changeMember))).Methods(http.MethodPost)
+	r.Handle(PathUnits, op(http.HandlerFunc(h.units))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(PathUnits, op(http.HandlerFunc(h.saveUnit))).Methods(http.MethodPost)
 }
 
 func (h *Handler) now() time.Time {
@@ -647,4 +651,43 @@ func (h *Handler) changeMember(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, PathMembers+"?saved=1", http.StatusSeeOther)
+}
+
+// ---- units (operators) ----
+
+func (h *Handler) unitsPage(w http.ResponseWriter, r *http.Request, status int, page templates.StaffUnitsPage) {
+	units, err := h.Staff.Units(r.Context())
+	if err != nil {
+		h.serverError(w, r, "list units", err)
+		return
+	}
+	page.StaffBase = h.Base(r)
+	for _, u := range units {
+		page.Units = append(page.Units, templates.StaffUnitOption{Code: u.Code, Name: u.Name, Level: string(u.Level)})
+	}
+	h.render(r, h.Templates.StaffUnits(w, status, page))
+}
+
+func (h *Handler) units(w http.ResponseWriter, r *http.Request) {
+	page := templates.StaffUnitsPage{}
+	if r.URL.Query().Get("saved") == "1" {
+		page.Notice = "staff.units.saved"
+	}
+	h.unitsPage(w, r, http.StatusOK, page)
+}
+
+func (h *Handler) saveUnit(w http.ResponseWriter, r *http.Request) {
+	code := strings.TrimSpace(r.PostFormValue("code"))
+	u := staff.Unit{Code: code, Name: r.PostFormValue("name"), Level: staff.LevelOf(code)}
+	err := h.Staff.PutUnit(r.Context(), h.actor(r), u)
+	switch {
+	case err == nil:
+		http.Redirect(w, r, PathUnits+"?saved=1", http.StatusSeeOther)
+	case errors.Is(err, staff.ErrForbidden):
+		h.forbidden(w, r)
+	case errors.Is(err, staff.ErrInvalid), errors.Is(err, staff.ErrNotFound):
+		h.unitsPage(w, r, http.StatusUnprocessableEntity, templates.StaffUnitsPage{Code: code, Name: u.Name, Error: "staff.units.invalid"})
+	default:
+		h.serverError(w, r, "save unit", err)
+	}
 }

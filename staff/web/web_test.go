@@ -174,6 +174,14 @@ func TestOperatorCreatesOfficer(t *testing.T) {
 	require.Len(t, found, 2, created.body)
 	officerE := staff.Enrolment{Password: found["password"], TOTPSecret: found["secret"]}
 
+	units := op.get("/staff/units")
+	require.Equal(t, http.StatusOK, units.status)
+	saved := op.post(units, "/staff/units", url.Values{"code": {"79.760"}, "name": {"Công an Quận 1"}})
+	assert.Equal(t, "/staff/units", saved.url.Path)
+	assert.Contains(t, saved.body, `data-code="79.760"`)
+	bad := op.post(saved, "/staff/units", url.Values{"code": {"80.1"}, "name": {"Mồ côi"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, bad.status)
+
 	list := op.get("/staff/members")
 	assert.Contains(t, list.body, `data-username="canbo1"`)
 
@@ -185,6 +193,7 @@ func TestOperatorCreatesOfficer(t *testing.T) {
 	assert.NotContains(t, oh.body, `href="/staff/members"`)
 	// Roles are enforced, not only hidden.
 	assert.Equal(t, http.StatusForbidden, officer.get("/staff/members").status)
+	assert.Equal(t, http.StatusForbidden, officer.get("/staff/units").status)
 	assert.Equal(t, http.StatusForbidden, officer.get("/staff/locks").status)
 
 	// The operator makes the officer a supervisor? Only roles they hold:
@@ -197,7 +206,7 @@ func TestOperatorCreatesOfficer(t *testing.T) {
 	}
 	edit := op.get("/staff/members/" + id)
 	require.Equal(t, http.StatusOK, edit.status)
-	saved := op.post(edit, "/staff/members/"+id, url.Values{"action": {"save"}, "unit": {"79"}, "role": {"officer", "supervisor"}})
+	saved = op.post(edit, "/staff/members/"+id, url.Values{"action": {"save"}, "unit": {"79"}, "role": {"officer", "supervisor"}})
 	require.Equal(t, "/staff/members", saved.url.Path, saved.body)
 	locks := officer.get("/staff/locks")
 	require.Equal(t, http.StatusOK, locks.status)
