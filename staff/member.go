@@ -155,6 +155,15 @@ type MemberStore interface {
 	// PurgeThrottles deletes throttles untouched since before and no longer
 	// locked.
 	PurgeThrottles(ctx context.Context, before time.Time) (int64, error)
+	// AddPasskey stores p (ErrAlreadyExists for a credential id already
+	// stored), running fn in the same transaction.
+	AddPasskey(ctx context.Context, p Passkey, fn func() error) error
+	// Passkeys lists a member's passkeys, oldest first.
+	Passkeys(ctx context.Context, memberID string) ([]Passkey, error)
+	// UsePasskey records a sign-in with the passkey: its new signature
+	// counter and the time, refusing (ErrPasskeyFailed) a counter that
+	// did not grow, checked under the row's lock.
+	UsePasskey(ctx context.Context, id []byte, signCount uint32, at time.Time) error
 }
 
 // Actor is who acts, for the audit record.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
@@ -86,6 +87,9 @@ type Config struct {
 	// Lockout is the sign-in throttle; zero fields take
 	// DefaultLockoutPolicy's values.
 	Lockout LockoutPolicy
+	// Passkeys, when set, lets members use a passkey (WebAuthn) as the
+	// second factor instead of the TOTP code.
+	Passkeys *PasskeyConfig
 }
 
 // Service issues, checks and revokes officer credentials, and manages
@@ -101,6 +105,7 @@ type Service struct {
 	hashing     *accounts.HashLimiter
 	lockout     LockoutPolicy
 	dummyHash   string
+	webauthn    *webauthn.WebAuthn
 }
 
 // New checks cfg.
@@ -116,6 +121,11 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{store: cfg.Store, memberStore: cfg.Store, key: cfg.Key, audit: cfg.Audit, now: cfg.Now,
 		params: cfg.Argon2Params, hashing: cfg.Hashing, lockout: cfg.Lockout.withDefaults()}
+	w, err := newWebAuthn(cfg.Passkeys)
+	if err != nil {
+		return nil, err
+	}
+	s.webauthn = w
 	if cfg.TOTPKey != nil {
 		c, err := newTOTPCipher(cfg.TOTPKey)
 		if err != nil {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -273,4 +274,77 @@ func (s *Store) PurgeThrottles(ctx context.Context, before time.Time) (int64, er
 		return 0, fmt.Errorf("staff/postgres: purge throttles: %w", err)
 	}
 	return tag.RowsAffected(), nil
+}
+
+// AddPasskey implements staff.MemberStore.
+func (s *Store) AddPasskey(ctx context.Context, p staff.Passkey, fn func() error) error {
+	cred, err := json.Marshal(p.Credential)
+	if err != nil {
+		return fmt.Errorf("staff/postgres: add passkey: %w", err)
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO staff_passkeys (id, member_id, name, credential, sign_count, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, p.ID, p.MemberID, p.Name, cred, int64(p.Credential.Authenticator.SignCount), p.CreatedAt.UTC())
+		if err != nil {
+			return translate(err)
+		}
+		return fn()
+	})
+	if err != nil {
+		return fmt.Errorf("staff/postgres: add passkey: %w", err)
+	}
+	return nil
+}
+
+// Passkeys implements staff.MemberStore.
+func (s *Store) Passkeys(ctx context.Context, memberID string) ([]staff.Passkey, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, member_id::text, name, credential, sign_count, created_at, last_used_at
+		FROM staff_passkeys WHERE member_id::text = $1 ORDER BY created_at, id`, memberID)
+	if err != nil {
+		return nil, fmt.Errorf("staff/postgres: passkeys: %w", err)
+	}
+	defer rows.Close()
+	var out []staff.Passkey
+	for rows.Next() {
+		var p staff.Passkey
+		var cred []byte
+		var count int64
+		if err := rows.Scan(&p.ID, &p.MemberID, &p.Name, &cred, &count, &p.CreatedAt, &p.LastUsedAt); err != nil {
+			return nil, fmt.Errorf("staff/postgres: passkeys: %w", err)
+		}
+		if err := json.Unmarshal(cred, &p.Credential); err != nil {
+			return nil, fmt.Errorf("staff/postgres: passkey credential: %w", err)
+		}
+		// The counter column is the one UsePasskey moves.
+		p.Credential.Authenticator.SignCount = uint32(count)
+		p.CreatedAt = p.CreatedAt.UTC()
+		if p.LastUsedAt != nil {
+			t := p.LastUsedAt.UTC()
+			p.LastUsedAt = &t
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// UsePasskey implements staff.MemberStore.
+func (s *Store) UsePasskey(ctx context.Context, id []byte, signCount uint32, at time.Time) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var count int64
+		if err := tx.QueryRow(ctx, `SELECT sign_count FROM staff_passkeys WHERE id = $1 FOR UPDATE`, id).Scan(&count); err != nil {
+			return translate(err)
+		}
+		// W3C WebAuthn §7.2 step 22: a counter that does not grow (unless
+		// the authenticator keeps none: both zero) means a clone or a
+		// replayed answer.
+		if (signCount != 0 || count != 0) && int64(signCount) <= count {
+			return staff.ErrPasskeyFailed
+		}
+		_, err := tx.Exec(ctx, `UPDATE staff_passkeys SET sign_count = $2, last_used_at = $3 WHERE id = $1`, id, int64(signCount), at.UTC())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("staff/postgres: use passkey: %w", err)
+	}
+	return nil
 }
