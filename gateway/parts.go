@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
@@ -60,7 +62,22 @@ func newStaff(o Options, hashing *accounts.HashLimiter) (*staff.Service, error) 
 		TOTPKey:      keyderive.Key(cfg.Secrets.EncryptionKey, "staff-totp"),
 		Argon2Params: accounts.Argon2Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Iterations, Threads: cfg.Argon2.Parallelism, SaltLen: 16, KeyLen: 32},
 		Hashing:      hashing,
+		Passkeys:     passkeyConfig(cfg.Issuer),
 	})
+}
+
+// passkeyConfig enables passkeys for the console at the issuer's origin,
+// with its host name as the WebAuthn relying party id; an issuer on an IP
+// address cannot have passkeys (WebAuthn §5.1.3: the RP id is a domain).
+func passkeyConfig(issuer string) *staff.PasskeyConfig {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Hostname() == "" {
+		return nil
+	}
+	if _, err := netip.ParseAddr(u.Hostname()); err == nil {
+		return nil
+	}
+	return &staff.PasskeyConfig{RPID: u.Hostname(), Origins: []string{u.Scheme + "://" + u.Host}}
 }
 
 // newClients is the relying-party registry.

@@ -26,6 +26,27 @@ type StaffSignInPage struct {
 	// message.
 	Error, Notice string
 	RetryMinutes  int
+	// Passkey offers the member's passkey instead of the code.
+	Passkey bool
+}
+
+// StaffPasskeyRow is one of the member's passkeys.
+type StaffPasskeyRow struct {
+	Name, CreatedAt, LastUsedAt string
+}
+
+// StaffPasskeysPage lists the member's passkeys and adds one.
+type StaffPasskeysPage struct {
+	StaffBase
+	Enabled  bool
+	Passkeys []StaffPasskeyRow
+	Notice   string
+}
+
+// StaffPasskeys renders the passkeys page.
+func (s *Set) StaffPasskeys(w http.ResponseWriter, status int, p StaffPasskeysPage) error {
+	p.Title = "staff.passkeys.title"
+	return s.render(w, status, "staff_passkeys", p)
 }
 
 // StaffLink is one section of the console home page.

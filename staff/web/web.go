@@ -225,6 +225,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle(PathNewMember, op(http.HandlerFunc(h.createMember))).Methods(http.MethodPost)
 	r.Handle(PathMembers+"/{id}", op(http.HandlerFunc(h.member))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathMembers+"/{id}", op(http.HandlerFunc(h.changeMember))).Methods(http.MethodPost)
+	h.passkeyRoutes(r, signedIn)
 	r.Handle(PathUnits, op(http.HandlerFunc(h.units))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathUnits, op(http.HandlerFunc(h.saveUnit))).Methods(http.MethodPost)
 }
@@ -367,11 +368,19 @@ func (h *Handler) pending(r *http.Request) (pendingSignIn, bool) {
 }
 
 func (h *Handler) showVerify(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.pending(r); !ok {
+	pend, ok := h.pending(r)
+	if !ok {
 		http.Redirect(w, r, PathLogin+"?expired=1", http.StatusSeeOther)
 		return
 	}
-	h.render(r, h.Templates.StaffSignIn(w, http.StatusOK, templates.StaffSignInPage{StaffBase: h.Base(r), Step: "code"}))
+	page := templates.StaffSignInPage{StaffBase: h.Base(r), Step: "code"}
+	has, err := h.Staff.HasPasskeys(r.Context(), pend.MemberID)
+	if err != nil {
+		h.serverError(w, r, "look up passkeys", err)
+		return
+	}
+	page.Passkey = has
+	h.render(r, h.Templates.StaffSignIn(w, http.StatusOK, page))
 }
 
 func (h *Handler) postVerify(w http.ResponseWriter, r *http.Request) {
@@ -404,18 +413,10 @@ func (h *Handler) postVerify(w http.ResponseWriter, r *http.Request) {
 		h.render(r, h.Templates.StaffSignIn(w, status, page))
 		return
 	}
-	// A new session token and CSRF token: nothing learnt before the
-	// sign-in opens the signed-in session.
-	if err := h.Sessions.RenewToken(ctx); err != nil {
+	target, err := h.completeSignIn(r, p, sid)
+	if err != nil {
 		h.serverError(w, r, "renew staff session", err)
 		return
-	}
-	h.CSRF.Renew(ctx)
-	h.Sessions.Remove(ctx, keyPending)
-	putJSON(ctx, h.Sessions, keySignIn, signIn{MemberID: p.MemberID, SID: sid, AuthTime: h.now()})
-	target := h.Sessions.PopString(ctx, keyReturnTo)
-	if !safeReturnTo(target) {
-		target = PathHome
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"html"
 	"io"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/audit/audittest"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/staff"
+	"github.com/dinhdanh/dinhdanh/staff/passkeytest"
 	staffpg "github.com/dinhdanh/dinhdanh/staff/postgres"
 	"github.com/dinhdanh/dinhdanh/staff/web"
 	"github.com/dinhdanh/dinhdanh/templates"
@@ -58,7 +60,8 @@ func newSite(t *testing.T) *site {
 	var err error
 	s.svc, err = staff.New(staff.Config{Store: staffpg.NewStore(db.App), Key: []byte("staff-key-staff-key-staff-key-01"), Audit: s.spy,
 		Now: s.clock.Now, TOTPKey: []byte("totp-key-totp-key-totp-key-01234"),
-		Argon2Params: accounts.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
+		Argon2Params: accounts.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+		Passkeys:     &staff.PasskeyConfig{RPID: "localhost", Origins: []string{passkeyOrigin}}})
 	require.NoError(t, err)
 	ctx := t.Context()
 	require.NoError(t, s.svc.PutUnitDirect(ctx, staff.Unit{Code: "79", Name: "Công an TP Hồ Chí Minh", Level: staff.Province}, "test"))
@@ -340,4 +343,70 @@ func TestRequireToken(t *testing.T) {
 			}
 		})
 	}
+}
+
+// passkeyOrigin is the origin the software authenticator claims; the
+// server checks it against its configuration, not the test server's URL.
+const passkeyOrigin = "http://localhost:8080"
+
+// postJSON posts body with the CSRF token of the page from in the header.
+func (b *browser) postJSON(from page, path string, body []byte) page {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, b.s.srv.URL+path, strings.NewReader(string(body)))
+	require.NoError(b.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(httpx.CSRFHeader, csrfOf(b.t, from))
+	return b.do(req)
+}
+
+func TestPasskeySignIn(t *testing.T) {
+	s := newSite(t)
+	auth, err := passkeytest.New(passkeyOrigin)
+	require.NoError(t, err)
+
+	b := s.browser(t)
+	b.signIn("admin", s.admin)
+	keys := b.get("/staff/passkeys")
+	require.Equal(t, http.StatusOK, keys.status)
+	assert.Contains(t, keys.body, `id="passkey-add"`)
+	options := b.postJSON(keys, "/staff/passkeys/begin", nil)
+	require.Equal(t, http.StatusOK, options.status, options.body)
+	cred, err := auth.Create([]byte(options.body))
+	require.NoError(t, err)
+	body, _ := json.Marshal(map[string]any{"name": "máy quầy 2", "credential": json.RawMessage(cred)})
+	done := b.postJSON(keys, "/staff/passkeys/finish", body)
+	require.Equal(t, http.StatusOK, done.status, done.body)
+	assert.Contains(t, done.body, "/staff/passkeys?added=1")
+	assert.Contains(t, b.get("/staff/passkeys").body, "máy quầy 2")
+
+	// Another browser: password, then the passkey instead of the code.
+	o := s.browser(t)
+	p := o.get("/staff/login")
+	verify := o.post(p, "/staff/login", url.Values{"username": {"admin"}, "password": {s.admin.Password}})
+	require.Equal(t, "/staff/login/verify", verify.url.Path)
+	assert.Contains(t, verify.body, `id="passkey-use"`)
+	options = o.postJSON(verify, "/staff/login/passkey/begin", nil)
+	require.Equal(t, http.StatusOK, options.status, options.body)
+	answer, err := auth.Get([]byte(options.body))
+	require.NoError(t, err)
+	signedIn := o.postJSON(verify, "/staff/login/passkey/finish", answer)
+	require.Equal(t, http.StatusOK, signedIn.status, signedIn.body)
+	assert.JSONEq(t, `{"redirect":"/staff"}`, signedIn.body)
+	home := o.get("/staff")
+	assert.Equal(t, "/staff", home.url.Path)
+	assert.Contains(t, home.body, "Nguyễn Quản Trị")
+
+	// Without a pending sign-in, the ceremony does not start.
+	x := s.browser(t)
+	lp := x.get("/staff/login")
+	assert.Equal(t, http.StatusUnauthorized, x.postJSON(lp, "/staff/login/passkey/begin", nil).status)
+	// Without the CSRF token, nothing either.
+	req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/staff/passkeys/begin", strings.NewReader("{}"))
+	assert.Equal(t, http.StatusForbidden, o.do(req).status)
+
+	var factors []string
+	for _, e := range s.spy.Of(audit.SecondFactorOK) {
+		factors = append(factors, e.Detail["factor"])
+	}
+	assert.Equal(t, []string{"totp", "passkey"}, factors)
 }
