@@ -410,6 +410,9 @@ func (h *Handler) postVerify(w http.ResponseWriter, r *http.Request) {
 			step = "password"
 		}
 		page := templates.StaffSignInPage{StaffBase: h.Base(r), Step: step, Error: msg, RetryMinutes: retry}
+		if step == "code" {
+			page.Passkey, _ = h.Staff.HasPasskeys(ctx, pend.MemberID)
+		}
 		h.render(r, h.Templates.StaffSignIn(w, status, page))
 		return
 	}
