@@ -24,7 +24,7 @@ var staffCSRF = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 func TestStaffConsoleMounted(t *testing.T) {
 	srv, g, _ := newGatewayWithParts(t)
 	ctx := t.Context()
-	_, enr, err := g.Staff.Bootstrap(ctx, staff.NewMember{Username: "admin", Name: "Quản trị viên"},
+	_, enr, err := g.Staff.Bootstrap(ctx, staff.NewMember{Username: "admin", Name: "Quản trị viên", Password: "Quan-tri-vien-1"},
 		staff.Unit{Code: "01", Name: "Công an TP Hà Nội", Level: staff.Province}, "test")
 	require.NoError(t, err)
 

@@ -50,7 +50,11 @@ type Member struct {
 	// Bootstrap marks the first operator, created by `dinhdanh staff
 	// bootstrap`: the only member who may grant roles they do not hold.
 	Bootstrap bool
-	CreatedAt time.Time
+	// MustChangePassword: someone else chose the password (an operator
+	// creating the member or resetting their credentials); the member
+	// chooses their own before doing anything else.
+	MustChangePassword bool
+	CreatedAt          time.Time
 	// CreatedBy is the member id of the operator who created the member
 	// ("" for the bootstrap operator).
 	CreatedBy string
@@ -189,7 +193,10 @@ type NewMember struct {
 	Name     string
 	UnitCode string
 	Roles    []Role
-	// Password, when set, is the initial password; otherwise one is made.
+	// Password, when set, is the initial password, and the member is not
+	// asked to change it (the bootstrap operator's own choice, demo data);
+	// otherwise one is made and the member must choose their own at the
+	// first sign-in.
 	Password string
 	// TOTPSecret (base32), when set, is the TOTP secret instead of a fresh
 	// one: for demo data whose secrets are documented, never the console.
@@ -243,6 +250,7 @@ func (s *Service) newRecord(ctx context.Context, st MemberStore, n NewMember, by
 		return Record{}, Enrolment{}, fmt.Errorf("staff: load unit: %w", err)
 	}
 	pw := n.Password
+	mustChange := pw == ""
 	if pw == "" {
 		if pw, err = generatePassword(); err != nil {
 			return Record{}, Enrolment{}, err
@@ -257,7 +265,7 @@ func (s *Service) newRecord(ctx context.Context, st MemberStore, n NewMember, by
 	}
 	now := s.now().UTC()
 	r := Record{Member: Member{ID: uuid.NewString(), Username: n.Username, Name: n.Name, Unit: unit, Roles: roles,
-		CreatedAt: now, UpdatedAt: now, CreatedBy: by}, PasswordHash: hash}
+		CreatedAt: now, UpdatedAt: now, CreatedBy: by, MustChangePassword: mustChange}, PasswordHash: hash}
 	secret, uri, err := s.newTOTP(r.Username, n.TOTPSecret)
 	if err != nil {
 		return Record{}, Enrolment{}, err
@@ -470,7 +478,7 @@ func (s *Service) UpdateMember(ctx context.Context, by Actor, id string, c Membe
 				return err
 			}
 			enr.TOTPURI, enr.TOTPSecret = uri, secret
-			r.PasswordHash, r.TOTPLastStep = newHash, 0
+			r.PasswordHash, r.TOTPLastStep, r.MustChangePassword = newHash, 0, true
 			actions = append(actions, "credentials_reset")
 		}
 		if len(actions) == 0 {

@@ -362,3 +362,45 @@ func TestLoadDemo(t *testing.T) {
 		})
 	}
 }
+
+func TestChangePassword(t *testing.T) {
+	f := newMembers(t)
+	ctx := t.Context()
+	assert.True(t, f.boot.MustChangePassword, "a generated password is to be replaced")
+	boot := f.signIn(t, "admin", f.bootE, "192.0.2.1")
+	by := f.actor(boot)
+	tests := []struct {
+		name, current, next string
+		want                error
+	}{
+		{"weak", f.bootE.Password, "1234567890", staff.ErrInvalid},
+		{"same", f.bootE.Password, f.bootE.Password, staff.ErrInvalid},
+		{"wrong current", "wrong-password-1", "Mat-khau-moi-1", staff.ErrBadCredentials},
+		{"changed", f.bootE.Password, "Mat-khau-moi-1", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := f.svc.ChangePassword(ctx, by, tc.current, tc.next)
+			if tc.want == nil {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, tc.want)
+		})
+	}
+	m, err := f.svc.SessionMember(ctx, boot.MemberID)
+	require.NoError(t, err)
+	assert.False(t, m.MustChangePassword)
+	_, err = f.svc.SignIn(ctx, staff.SignInRequest{Username: "admin", Password: f.bootE.Password, IP: "192.0.2.1"})
+	require.ErrorIs(t, err, staff.ErrBadCredentials)
+	_, err = f.svc.SignIn(ctx, staff.SignInRequest{Username: "admin", Password: "Mat-khau-moi-1", IP: "192.0.2.1"})
+	require.NoError(t, err)
+	assert.Len(t, f.spy.Of(audit.PasswordChanged), 1)
+
+	// A reset makes the member choose again.
+	_, _, err = f.svc.CreateMember(ctx, by, staff.NewMember{Username: "op5", Name: "Op", UnitCode: "79", Roles: []staff.Role{staff.RoleOperator}})
+	require.NoError(t, err)
+	op5, err := f.svc.FindMember(ctx, "op5")
+	require.NoError(t, err)
+	assert.True(t, op5.MustChangePassword)
+}

@@ -515,3 +515,85 @@ func (s *Service) Purge(ctx context.Context) (int64, error) {
 	}
 	return st.PurgeThrottles(ctx, s.now().Add(-s.lockout.StrikeMemory))
 }
+
+// SessionMember is SessionPrincipal's member, for the console, which also
+// needs MustChangePassword. ErrUnauthenticated when gone or disabled.
+func (s *Service) SessionMember(ctx context.Context, memberID string) (Member, error) {
+	st, err := s.members()
+	if err != nil {
+		return Member{}, err
+	}
+	r, err := st.MemberByID(ctx, memberID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Member{}, ErrUnauthenticated
+	case err != nil:
+		return Member{}, fmt.Errorf("staff: load member: %w", err)
+	case r.Disabled:
+		return Member{}, ErrUnauthenticated
+	}
+	return r.Member, nil
+}
+
+// ChangePassword sets the signed-in member's own password after checking
+// the current one (ErrBadCredentials; failures count on the sign-in
+// throttle of the member and address) and the password rules (ErrInvalid;
+// the new one must differ). It clears MustChangePassword. Audited as
+// PasswordChanged by the member.
+func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next string) error {
+	st, err := s.members()
+	if err != nil {
+		return err
+	}
+	if err := accounts.CheckPasswordRules(next); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	if next == current {
+		return fmt.Errorf("%w: choose a password other than the current one", ErrInvalid)
+	}
+	if s.hashing != nil {
+		release, err := s.hashing.Acquire(ctx)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
+	now := s.now().UTC()
+	ip := addressKey(by.IP)
+	pair := limitedKey{"pwd-change " + by.Principal.MemberID + " " + ip, s.lockout.PairFailures}
+	if lock, err := s.lockedOut(ctx, st, now, pair); err != nil {
+		return fmt.Errorf("staff: change password: %w", err)
+	} else if lock != nil {
+		return lock
+	}
+	hash, err := accounts.HashPassword(next, s.params)
+	if err != nil {
+		return err
+	}
+	wrong := false
+	_, err = st.UpdateMember(ctx, by.Principal.MemberID, func(r *Record) error {
+		ok, _, err := accounts.VerifyPassword(current, r.PasswordHash, s.params)
+		if err != nil || !ok {
+			wrong = true
+			return nil
+		}
+		r.PasswordHash, r.MustChangePassword, r.UpdatedAt = hash, false, now
+		e := audit.Event{Type: audit.PasswordChanged, ActorKind: ActorKind, ActorID: r.ID, Outcome: audit.Success,
+			IP: by.IP, UserAgent: by.UserAgent, RequestID: by.RequestID, Detail: map[string]string{"session": by.Principal.Session}}
+		return s.audit.Record(ctx, e)
+	})
+	if err != nil {
+		return fmt.Errorf("staff: change password: %w", err)
+	}
+	if wrong {
+		lock, err := s.countFailure(ctx, st, now, pair)
+		if err != nil {
+			return fmt.Errorf("staff: change password: %w", err)
+		}
+		if lock != nil {
+			return lock
+		}
+		return ErrBadCredentials
+	}
+	return nil
+}

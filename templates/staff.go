@@ -30,6 +30,21 @@ type StaffSignInPage struct {
 	Passkey bool
 }
 
+// StaffPasswordPage changes the member's own password; Forced when an
+// operator chose the current one.
+type StaffPasswordPage struct {
+	StaffBase
+	Forced       bool
+	Error        string
+	RetryMinutes int
+}
+
+// StaffPassword renders the password page.
+func (s *Set) StaffPassword(w http.ResponseWriter, status int, p StaffPasswordPage) error {
+	p.Title = "staff.password.title"
+	return s.render(w, status, "staff_password", p)
+}
+
 // StaffPasskeyRow is one of the member's passkeys.
 type StaffPasskeyRow struct {
 	Name, CreatedAt, LastUsedAt string
@@ -231,6 +246,39 @@ func init() {
 		"staff.enrolment.totp":     {"Quét mã QR bằng ứng dụng xác thực, hoặc nhập khóa bí mật:", "Scan the QR code with an authenticator app, or type the secret key:"},
 		"staff.enrolment.back":     {"Về danh sách cán bộ", "Back to staff members"},
 		"staff.forbidden":          {"Vai trò của bạn không cho phép mở trang này.", "Your roles do not allow this page."},
+		"staff.units.title":        {"Đơn vị công an", "Police units"},
+		"staff.units.code":         {"Mã đơn vị (tỉnh 79, huyện 79.760, xã 79.760.26734)", "Unit code (province 79, district 79.760, commune 79.760.26734)"},
+		"staff.units.name":         {"Tên đơn vị", "Unit name"},
+		"staff.units.level":        {"Cấp", "Level"},
+		"staff.units.save":         {"Thêm hoặc đổi tên", "Add or rename"},
+		"staff.units.saved":        {"Đã lưu đơn vị.", "Unit saved."},
+		"staff.units.invalid":      {"Mã hoặc tên đơn vị chưa hợp lệ, hoặc đơn vị cấp trên chưa có.", "The code or name is not valid, or the parent unit does not exist."},
+		"staff.link.units":         {"Đơn vị công an", "Police units"},
+		"staff.link.units_hint":    {"Thêm đơn vị cấp tỉnh, huyện, xã.", "Add province, district and commune units."},
+		"staff.passkeys.title":     {"Khóa truy cập (passkey)", "Passkeys"},
+		"staff.passkeys.intro":     {"Khóa truy cập thay cho mã xác thực 6 chữ số khi đăng nhập: dùng vân tay, khuôn mặt hoặc khóa bảo mật của thiết bị.", "A passkey replaces the 6-digit code at sign-in: your device's fingerprint, face or security key."},
+		"staff.passkeys.none":      {"Bạn chưa có khóa truy cập nào.", "You have no passkey yet."},
+		"staff.passkeys.name":      {"Tên gợi nhớ (ví dụ: máy tính quầy 2)", "A name to recognise it (e.g. counter 2 computer)"},
+		"staff.passkeys.add":       {"Thêm khóa truy cập", "Add a passkey"},
+		"staff.passkeys.added":     {"Đã thêm khóa truy cập.", "Passkey added."},
+		"staff.passkeys.failed":    {"Không dùng được khóa truy cập. Vui lòng thử lại hoặc dùng mã xác thực.", "The passkey did not work. Please try again or use the code."},
+		"staff.passkeys.disabled":  {"Khóa truy cập chưa được bật trên hệ thống này.", "Passkeys are not enabled on this gateway."},
+		"staff.passkeys.created":   {"Thêm lúc", "Added"},
+		"staff.passkeys.last_used": {"Dùng lần cuối", "Last used"},
+		"staff.passkeys.link":      {"Khóa truy cập", "Passkeys"},
+		"staff.signin.use_passkey": {"Dùng khóa truy cập", "Use a passkey"},
+		"staff.signin.or":          {"hoặc", "or"},
+		"staff.password.title":     {"Đổi mật khẩu", "Change your password"},
+		"staff.password.forced":    {"Mật khẩu hiện tại do người vận hành cấp. Hãy đặt mật khẩu của riêng bạn trước khi làm việc.", "Your current password was set by an operator. Choose your own before you continue."},
+		"staff.password.current":   {"Mật khẩu hiện tại", "Current password"},
+		"staff.password.new":       {"Mật khẩu mới (ít nhất 8 ký tự, không chỉ gồm chữ số)", "New password (at least 8 characters, not only digits)"},
+		"staff.password.confirm":   {"Nhập lại mật khẩu mới", "New password again"},
+		"staff.password.submit":    {"Đổi mật khẩu", "Change password"},
+		"staff.password.mismatch":  {"Hai lần nhập mật khẩu mới không khớp.", "The two new passwords differ."},
+		"staff.password.weak":      {"Mật khẩu mới chưa đủ mạnh hoặc trùng mật khẩu cũ.", "The new password is too weak or the same as the current one."},
+		"staff.password.wrong":     {"Mật khẩu hiện tại không đúng.", "The current password is wrong."},
+		"staff.password.changed":   {"Đã đổi mật khẩu.", "Password changed."},
+		"staff.password.link":      {"Đổi mật khẩu", "Password"},
 		"staff.level.province":     {"Tỉnh/thành phố", "Province"},
 		"staff.level.district":     {"Quận/huyện", "District"},
 		"staff.level.commune":      {"Xã/phường", "Commune"},

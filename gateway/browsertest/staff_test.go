@@ -78,7 +78,14 @@ func TestOperatorCreatesOfficer(t *testing.T) {
 	code, err = staff.TOTPCode(secret, time.Now())
 	require.NoError(t, err)
 	b.do("type the officer's code", chromedp.SendKeys(chromedp.CSS("#code"), code))
-	b.follow("#staff-verify", "#staff-who")
+	// The operator chose the password: the officer chooses their own first.
+	b.follow("#staff-verify", "#password-forced")
+	b.do("choose a password of their own",
+		chromedp.SendKeys(chromedp.CSS("#current"), password),
+		chromedp.SendKeys(chromedp.CSS("#new"), "Mat-khau-rieng-1"),
+		chromedp.SendKeys(chromedp.CSS("#confirm"), "Mat-khau-rieng-1"),
+	)
+	b.follow("#password-save", ".staff-home")
 	assert.Equal(t, "Đỗ Văn Ba", b.text("#staff-who"))
 	page = b.html()
 	assert.Contains(t, page, `href="/staff/counter"`)

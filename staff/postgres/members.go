@@ -74,7 +74,7 @@ func (s *Store) Units(ctx context.Context) ([]staff.Unit, error) {
 	return out, nil
 }
 
-const memberColumns = `m.id::text, m.username, m.name, u.code, u.name, u.level, m.roles, m.disabled, m.bootstrap,
+const memberColumns = `m.id::text, m.username, m.name, u.code, u.name, u.level, m.roles, m.disabled, m.bootstrap, m.must_change_password,
 	m.created_at, m.created_by, m.updated_at, m.password_hash, m.totp_secret, m.totp_last_step`
 
 const memberFrom = ` FROM staff_members m JOIN staff_units u ON u.code = m.unit_code `
@@ -82,7 +82,7 @@ const memberFrom = ` FROM staff_members m JOIN staff_units u ON u.code = m.unit_
 func scanMember(row pgx.Row) (staff.Record, error) {
 	var r staff.Record
 	var roles []string
-	err := row.Scan(&r.ID, &r.Username, &r.Name, &r.Unit.Code, &r.Unit.Name, &r.Unit.Level, &roles, &r.Disabled, &r.Bootstrap,
+	err := row.Scan(&r.ID, &r.Username, &r.Name, &r.Unit.Code, &r.Unit.Name, &r.Unit.Level, &roles, &r.Disabled, &r.Bootstrap, &r.MustChangePassword,
 		&r.CreatedAt, &r.CreatedBy, &r.UpdatedAt, &r.PasswordHash, &r.TOTPSecret, &r.TOTPLastStep)
 	if err != nil {
 		return staff.Record{}, translate(err)
@@ -120,10 +120,10 @@ func (s *Store) CreateMember(ctx context.Context, r staff.Record, first bool, fn
 			}
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO staff_members (id, username, name, unit_code, roles, disabled, bootstrap,
-			password_hash, totp_secret, totp_last_step, created_at, created_by, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			password_hash, totp_secret, totp_last_step, created_at, created_by, updated_at, must_change_password)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 			r.ID, r.Username, r.Name, r.Unit.Code, roleStrings(r.Roles), r.Disabled, r.Bootstrap,
-			r.PasswordHash, r.TOTPSecret, r.TOTPLastStep, r.CreatedAt.UTC(), r.CreatedBy, r.UpdatedAt.UTC())
+			r.PasswordHash, r.TOTPSecret, r.TOTPLastStep, r.CreatedAt.UTC(), r.CreatedBy, r.UpdatedAt.UTC(), r.MustChangePassword)
 		if err != nil {
 			return translate(err)
 		}
@@ -165,8 +165,9 @@ func (s *Store) UpdateMember(ctx context.Context, id string, fn func(*staff.Reco
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE staff_members SET name = $2, unit_code = $3, roles = $4, disabled = $5,
-			password_hash = $6, totp_secret = $7, totp_last_step = $8, updated_at = $9 WHERE id = $1`,
-			r.ID, r.Name, r.Unit.Code, roleStrings(r.Roles), r.Disabled, r.PasswordHash, r.TOTPSecret, r.TOTPLastStep, r.UpdatedAt.UTC())
+			password_hash = $6, totp_secret = $7, totp_last_step = $8, updated_at = $9, must_change_password = $10 WHERE id = $1`,
+			r.ID, r.Name, r.Unit.Code, roleStrings(r.Roles), r.Disabled, r.PasswordHash, r.TOTPSecret, r.TOTPLastStep, r.UpdatedAt.UTC(),
+			r.MustChangePassword)
 		if err != nil {
 			return translate(err)
 		}

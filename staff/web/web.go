@@ -34,6 +34,7 @@ const (
 	PathMembers   = "/staff/members"
 	PathNewMember = "/staff/members/new"
 	PathUnits     = "/staff/units"
+	PathPassword  = "/staff/password"
 	// PathCounter and PathLocks are the officers' pages other packages
 	// serve; the home page links to them.
 	PathCounter = "/staff/counter"
@@ -116,9 +117,16 @@ func NewSessions(store scs.Store, secure bool) *scs.SessionManager {
 type ctxKey struct{}
 
 type reqState struct {
-	h         *Handler
-	principal staff.Principal
-	ok        bool
+	h          *Handler
+	principal  staff.Principal
+	ok         bool
+	mustChange bool
+}
+
+// allowedBeforeNewPassword are the console paths a member whose password
+// an operator chose may reach before choosing their own.
+func allowedBeforeNewPassword(path string) bool {
+	return path == PathPassword || path == PathLogout || strings.HasPrefix(path, PathLogin)
 }
 
 // Middleware loads the staff session, checks CSRF on unsafe requests and
@@ -129,7 +137,7 @@ func (h *Handler) Middleware(next http.Handler) http.Handler {
 		ctx := r.Context()
 		st := &reqState{h: h}
 		if si, ok := getJSON[signIn](ctx, h.Sessions, keySignIn); ok && si.MemberID != "" {
-			p, err := h.Staff.SessionPrincipal(ctx, si.MemberID, si.SID)
+			m, err := h.Staff.SessionMember(ctx, si.MemberID)
 			switch {
 			case errors.Is(err, staff.ErrUnauthenticated):
 				_ = h.Sessions.Destroy(ctx)
@@ -138,8 +146,12 @@ func (h *Handler) Middleware(next http.Handler) http.Handler {
 				http.Error(w, "temporarily unavailable, request id "+httpx.RequestIDFrom(ctx), http.StatusServiceUnavailable)
 				return
 			default:
-				st.principal, st.ok = p, true
+				st.principal, st.ok, st.mustChange = m.Principal(si.SID), true, m.MustChangePassword
 			}
+		}
+		if st.mustChange && !allowedBeforeNewPassword(r.URL.Path) {
+			http.Redirect(w, r, PathPassword, http.StatusSeeOther)
+			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, ctxKey{}, st)))
 	})
@@ -226,6 +238,8 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle(PathMembers+"/{id}", op(http.HandlerFunc(h.member))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathMembers+"/{id}", op(http.HandlerFunc(h.changeMember))).Methods(http.MethodPost)
 	h.passkeyRoutes(r, signedIn)
+	r.Handle(PathPassword, signedIn(h.showPassword)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(PathPassword, signedIn(h.changePassword)).Methods(http.MethodPost)
 	r.Handle(PathUnits, op(http.HandlerFunc(h.units))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathUnits, op(http.HandlerFunc(h.saveUnit))).Methods(http.MethodPost)
 }
@@ -693,5 +707,41 @@ func (h *Handler) saveUnit(w http.ResponseWriter, r *http.Request) {
 		h.unitsPage(w, r, http.StatusUnprocessableEntity, templates.StaffUnitsPage{Code: code, Name: u.Name, Error: "staff.units.invalid"})
 	default:
 		h.serverError(w, r, "save unit", err)
+	}
+}
+
+// ---- own password ----
+
+func (h *Handler) showPassword(w http.ResponseWriter, r *http.Request) {
+	st, _ := r.Context().Value(ctxKey{}).(*reqState)
+	page := templates.StaffPasswordPage{StaffBase: h.Base(r), Forced: st != nil && st.mustChange}
+	h.render(r, h.Templates.StaffPassword(w, http.StatusOK, page))
+}
+
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
+	st, _ := r.Context().Value(ctxKey{}).(*reqState)
+	page := templates.StaffPasswordPage{StaffBase: h.Base(r), Forced: st != nil && st.mustChange}
+	next := r.PostFormValue("new")
+	if next != r.PostFormValue("confirm") {
+		page.Error = "staff.password.mismatch"
+		h.render(r, h.Templates.StaffPassword(w, http.StatusUnprocessableEntity, page))
+		return
+	}
+	err := h.Staff.ChangePassword(r.Context(), h.actor(r), r.PostFormValue("current"), next)
+	var le *staff.LockoutError
+	switch {
+	case err == nil:
+		http.Redirect(w, r, PathHome, http.StatusSeeOther)
+	case errors.As(err, &le):
+		page.Error, page.RetryMinutes = "staff.signin.locked", le.RetryMinutes()
+		h.render(r, h.Templates.StaffPassword(w, http.StatusTooManyRequests, page))
+	case errors.Is(err, staff.ErrBadCredentials):
+		page.Error = "staff.password.wrong"
+		h.render(r, h.Templates.StaffPassword(w, http.StatusUnauthorized, page))
+	case errors.Is(err, staff.ErrInvalid):
+		page.Error = "staff.password.weak"
+		h.render(r, h.Templates.StaffPassword(w, http.StatusUnprocessableEntity, page))
+	default:
+		h.serverError(w, r, "change staff password", err)
 	}
 }

@@ -65,7 +65,7 @@ func newSite(t *testing.T) *site {
 	require.NoError(t, err)
 	ctx := t.Context()
 	require.NoError(t, s.svc.PutUnitDirect(ctx, staff.Unit{Code: "79", Name: "Công an TP Hồ Chí Minh", Level: staff.Province}, "test"))
-	_, s.admin, err = s.svc.Bootstrap(ctx, staff.NewMember{Username: "admin", Name: "Nguyễn Quản Trị", UnitCode: "79"}, staff.Unit{}, "test")
+	_, s.admin, err = s.svc.Bootstrap(ctx, staff.NewMember{Username: "admin", Name: "Nguyễn Quản Trị", UnitCode: "79", Password: "Quan-tri-vien-1"}, staff.Unit{}, "test")
 	require.NoError(t, err)
 
 	tmpl, err := templates.New()
@@ -189,8 +189,27 @@ func TestOperatorCreatesOfficer(t *testing.T) {
 	assert.Contains(t, list.body, `data-username="canbo1"`)
 
 	officer := s.browser(t)
-	oh := officer.signIn("canbo1", officerE)
-	require.Equal(t, "/staff", oh.url.Path)
+	forced := officer.signIn("canbo1", officerE)
+	// The operator chose the password: the officer chooses their own
+	// before anything else.
+	require.Equal(t, "/staff/password", forced.url.Path)
+	assert.Contains(t, forced.body, `id="password-forced"`)
+	assert.Equal(t, "/staff/password", officer.get("/staff/locks").url.Path)
+	tests := []struct {
+		name, current, next, confirm string
+		status                       int
+	}{
+		{"mismatch", officerE.Password, "Mat-khau-rieng-1", "Mat-khau-rieng-2", http.StatusUnprocessableEntity},
+		{"weak", officerE.Password, "12345678901", "12345678901", http.StatusUnprocessableEntity},
+		{"same", officerE.Password, officerE.Password, officerE.Password, http.StatusUnprocessableEntity},
+		{"wrong current", "not-the-password", "Mat-khau-rieng-1", "Mat-khau-rieng-1", http.StatusUnauthorized},
+	}
+	for _, tc := range tests {
+		p := officer.post(forced, "/staff/password", url.Values{"current": {tc.current}, "new": {tc.next}, "confirm": {tc.confirm}})
+		assert.Equal(t, tc.status, p.status, tc.name)
+	}
+	oh := officer.post(forced, "/staff/password", url.Values{"current": {officerE.Password}, "new": {"Mat-khau-rieng-1"}, "confirm": {"Mat-khau-rieng-1"}})
+	require.Equal(t, "/staff", oh.url.Path, oh.body)
 	assert.Contains(t, oh.body, `href="/staff/counter"`)
 	assert.Contains(t, oh.body, `href="/staff/locks"`)
 	assert.NotContains(t, oh.body, `href="/staff/members"`)

@@ -21,6 +21,9 @@ CREATE TABLE staff_members (
 	roles          text[] NOT NULL CHECK (cardinality(roles) > 0 AND roles <@ ARRAY['officer', 'supervisor', 'operator']),
 	disabled       boolean NOT NULL DEFAULT false,
 	bootstrap      boolean NOT NULL DEFAULT false,
+	-- Set when someone else chose the password (creation, reset): the
+	-- member must choose their own before anything else.
+	must_change_password boolean NOT NULL DEFAULT false,
 	password_hash  text NOT NULL,
 	totp_secret    bytea NOT NULL,
 	totp_last_step bigint NOT NULL DEFAULT 0,
