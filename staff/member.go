@@ -54,7 +54,10 @@ type Member struct {
 	// creating the member or resetting their credentials); the member
 	// chooses their own before doing anything else.
 	MustChangePassword bool
-	CreatedAt          time.Time
+	// SessionsValidFrom: console sign-ins from before it have ended
+	// (credentials reset, password changed); zero when none did.
+	SessionsValidFrom time.Time
+	CreatedAt         time.Time
 	// CreatedBy is the member id of the operator who created the member
 	// ("" for the bootstrap operator).
 	CreatedBy string
@@ -479,6 +482,7 @@ func (s *Service) UpdateMember(ctx context.Context, by Actor, id string, c Membe
 			}
 			enr.TOTPURI, enr.TOTPSecret = uri, secret
 			r.PasswordHash, r.TOTPLastStep, r.MustChangePassword = newHash, 0, true
+			r.SessionsValidFrom = s.now().UTC()
 			actions = append(actions, "credentials_reset")
 		}
 		if len(actions) == 0 {

@@ -577,7 +577,9 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, current, next st
 			wrong = true
 			return nil
 		}
-		r.PasswordHash, r.MustChangePassword, r.UpdatedAt = hash, false, now
+		// Every other sign-in of the member ends; the console renews the
+		// one that changed the password.
+		r.PasswordHash, r.MustChangePassword, r.UpdatedAt, r.SessionsValidFrom = hash, false, now, now
 		e := audit.Event{Type: audit.PasswordChanged, ActorKind: ActorKind, ActorID: r.ID, Outcome: audit.Success,
 			IP: by.IP, UserAgent: by.UserAgent, RequestID: by.RequestID, Detail: map[string]string{"session": by.Principal.Session}}
 		return s.audit.Record(ctx, e)

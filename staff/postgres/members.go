@@ -74,7 +74,7 @@ func (s *Store) Units(ctx context.Context) ([]staff.Unit, error) {
 	return out, nil
 }
 
-const memberColumns = `m.id::text, m.username, m.name, u.code, u.name, u.level, m.roles, m.disabled, m.bootstrap, m.must_change_password,
+const memberColumns = `m.id::text, m.username, m.name, u.code, u.name, u.level, m.roles, m.disabled, m.bootstrap, m.must_change_password, m.sessions_valid_from,
 	m.created_at, m.created_by, m.updated_at, m.password_hash, m.totp_secret, m.totp_last_step`
 
 const memberFrom = ` FROM staff_members m JOIN staff_units u ON u.code = m.unit_code `
@@ -82,7 +82,8 @@ const memberFrom = ` FROM staff_members m JOIN staff_units u ON u.code = m.unit_
 func scanMember(row pgx.Row) (staff.Record, error) {
 	var r staff.Record
 	var roles []string
-	err := row.Scan(&r.ID, &r.Username, &r.Name, &r.Unit.Code, &r.Unit.Name, &r.Unit.Level, &roles, &r.Disabled, &r.Bootstrap, &r.MustChangePassword,
+	var validFrom *time.Time
+	err := row.Scan(&r.ID, &r.Username, &r.Name, &r.Unit.Code, &r.Unit.Name, &r.Unit.Level, &roles, &r.Disabled, &r.Bootstrap, &r.MustChangePassword, &validFrom,
 		&r.CreatedAt, &r.CreatedBy, &r.UpdatedAt, &r.PasswordHash, &r.TOTPSecret, &r.TOTPLastStep)
 	if err != nil {
 		return staff.Record{}, translate(err)
@@ -92,6 +93,9 @@ func scanMember(row pgx.Row) (staff.Record, error) {
 		r.Roles[i] = staff.Role(x)
 	}
 	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+	if validFrom != nil {
+		r.SessionsValidFrom = validFrom.UTC()
+	}
 	return r, nil
 }
 
@@ -165,9 +169,10 @@ func (s *Store) UpdateMember(ctx context.Context, id string, fn func(*staff.Reco
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE staff_members SET name = $2, unit_code = $3, roles = $4, disabled = $5,
-			password_hash = $6, totp_secret = $7, totp_last_step = $8, updated_at = $9, must_change_password = $10 WHERE id = $1`,
+			password_hash = $6, totp_secret = $7, totp_last_step = $8, updated_at = $9, must_change_password = $10,
+			sessions_valid_from = $11 WHERE id = $1`,
 			r.ID, r.Name, r.Unit.Code, roleStrings(r.Roles), r.Disabled, r.PasswordHash, r.TOTPSecret, r.TOTPLastStep, r.UpdatedAt.UTC(),
-			r.MustChangePassword)
+			r.MustChangePassword, zeroNull(r.SessionsValidFrom))
 		if err != nil {
 			return translate(err)
 		}

@@ -145,6 +145,10 @@ func (h *Handler) Middleware(next http.Handler) http.Handler {
 				h.logger().ErrorContext(ctx, "load staff member", "error", err, "request_id", httpx.RequestIDFrom(ctx))
 				http.Error(w, "temporarily unavailable, request id "+httpx.RequestIDFrom(ctx), http.StatusServiceUnavailable)
 				return
+			case si.AuthTime.Before(m.SessionsValidFrom):
+				// Signed in before the credentials were reset or the
+				// password changed elsewhere: that sign-in has ended.
+				_ = h.Sessions.Destroy(ctx)
 			default:
 				st.principal, st.ok, st.mustChange = m.Principal(si.SID), true, m.MustChangePassword
 			}
@@ -731,6 +735,16 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 	var le *staff.LockoutError
 	switch {
 	case err == nil:
+		// This sign-in goes on (the others ended): a new session token,
+		// and an auth time not before the change.
+		if si, ok := getJSON[signIn](r.Context(), h.Sessions, keySignIn); ok {
+			if err := h.Sessions.RenewToken(r.Context()); err != nil {
+				h.serverError(w, r, "renew staff session", err)
+				return
+			}
+			si.AuthTime = h.now()
+			putJSON(r.Context(), h.Sessions, keySignIn, si)
+		}
 		http.Redirect(w, r, PathHome, http.StatusSeeOther)
 	case errors.As(err, &le):
 		page.Error, page.RetryMinutes = "staff.signin.locked", le.RetryMinutes()

@@ -234,6 +234,20 @@ func TestOperatorCreatesOfficer(t *testing.T) {
 	require.Equal(t, http.StatusOK, locks.status)
 	assert.Equal(t, "locks for canbo1", locks.body)
 
+	// Credentials reset (a lost phone): the officer's sign-in ends.
+	s.clock.Add(time.Second)
+	edit = op.get("/staff/members/" + id)
+	reset := op.post(edit, "/staff/members/"+id, url.Values{"action": {"reset"}})
+	require.Equal(t, http.StatusOK, reset.status)
+	assert.Contains(t, reset.body, `id="enrol-secret"`)
+	assert.Equal(t, "/staff/login", officer.get("/staff").url.Path)
+	officer = s.browser(t)
+	found = map[string]string{}
+	for _, m := range secretRE.FindAllStringSubmatch(reset.body, -1) {
+		found[m[1]] = html.UnescapeString(m[2])
+	}
+	assert.Equal(t, "/staff/password", officer.signIn("canbo1", staff.Enrolment{Password: found["password"], TOTPSecret: found["secret"]}).url.Path)
+
 	// Disabled: the officer's session ends on the next request.
 	edit = op.get("/staff/members/" + id)
 	op.post(edit, "/staff/members/"+id, url.Values{"action": {"disable"}})
@@ -247,7 +261,7 @@ func TestOperatorCreatesOfficer(t *testing.T) {
 			actions = append(actions, e.Detail["action"]+":"+e.Detail["changed"])
 		}
 	}
-	assert.Equal(t, []string{"staff_member_created:", "staff_member_changed:roles", "staff_member_changed:disabled"}, actions)
+	assert.Equal(t, []string{"staff_member_created:", "staff_member_changed:roles", "staff_member_changed:credentials_reset", "staff_member_changed:disabled"}, actions)
 
 	// Sign-out ends the session.
 	p := op.get("/staff")

@@ -24,6 +24,9 @@ CREATE TABLE staff_members (
 	-- Set when someone else chose the password (creation, reset): the
 	-- member must choose their own before anything else.
 	must_change_password boolean NOT NULL DEFAULT false,
+	-- Console sign-ins from before this time have ended (credentials reset,
+	-- password changed).
+	sessions_valid_from timestamptz,
 	password_hash  text NOT NULL,
 	totp_secret    bytea NOT NULL,
 	totp_last_step bigint NOT NULL DEFAULT 0,
