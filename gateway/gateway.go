@@ -519,14 +519,20 @@ type historyOfficers struct{ svc *staff.Service }
 
 // Officer implements auditweb.Officers.
 func (h historyOfficers) Officer(ctx context.Context, token string) (auditweb.Officer, error) {
-	c, err := h.svc.Authenticate(ctx, token)
+	// A staff member's credential: the member must be enabled, and the
+	// history names their current unit.
+	c, p, err := h.svc.AuthenticateMember(ctx, token)
 	if errors.Is(err, staff.ErrUnauthenticated) {
 		return auditweb.Officer{}, fmt.Errorf("%w: %w", auditweb.ErrNotOfficer, err)
 	}
 	if err != nil {
 		return auditweb.Officer{}, err
 	}
-	return auditweb.Officer{ID: c.OfficerID, Unit: c.Unit, CredentialID: c.ID}, nil
+	unit := c.Unit
+	if p != nil {
+		unit = p.Unit.Code + " " + p.Unit.Name
+	}
+	return auditweb.Officer{ID: c.OfficerID, Unit: unit, CredentialID: c.ID}, nil
 }
 
 // historyAccounts adapts the accounts service to the officer history

@@ -322,6 +322,19 @@ func TestResetCredentialsAndToken(t *testing.T) {
 	require.NoError(t, err)
 	_, err = f.svc.PrincipalForToken(ctx, legacy)
 	require.ErrorIs(t, err, staff.ErrUnauthenticated)
+	c2, p2, err := f.svc.AuthenticateMember(ctx, legacy)
+	require.NoError(t, err, "a credential of no member still opens the history lookup")
+	assert.Nil(t, p2)
+	assert.Equal(t, "officer-7", c2.OfficerID)
+
+	// Disabling the member ends their credentials.
+	yes := true
+	_, _, err = f.svc.UpdateMember(ctx, f.actor(boot), m.ID, staff.MemberChange{Disabled: &yes})
+	require.NoError(t, err)
+	_, _, err = f.svc.AuthenticateMember(ctx, token)
+	require.ErrorIs(t, err, staff.ErrUnauthenticated)
+	_, err = f.svc.PrincipalForToken(ctx, token)
+	require.ErrorIs(t, err, staff.ErrUnauthenticated)
 }
 
 func TestAuditFailureUndoesCreate(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/hotp"
 	"github.com/pquerna/otp/totp"
@@ -489,11 +490,41 @@ func (s *Service) SessionPrincipal(ctx context.Context, memberID, session string
 // must exist and be enabled; ErrUnauthenticated otherwise (also for
 // credentials issued to an officer id that names no member).
 func (s *Service) PrincipalForToken(ctx context.Context, token string) (Principal, error) {
-	c, err := s.Authenticate(ctx, token)
+	_, p, err := s.AuthenticateMember(ctx, token)
 	if err != nil {
 		return Principal{}, err
 	}
-	return s.SessionPrincipal(ctx, c.OfficerID, "credential:"+c.ID)
+	if p == nil {
+		return Principal{}, ErrUnauthenticated
+	}
+	return *p, nil
+}
+
+// AuthenticateMember is Authenticate that also knows staff members: when
+// the credential's officer id names a member, that member must be enabled
+// (ErrUnauthenticated otherwise: disabling a member ends their
+// credentials too) and their Principal is returned; for a credential of an
+// officer id that names no member (issued before staff members existed),
+// the Principal is nil.
+func (s *Service) AuthenticateMember(ctx context.Context, token string) (Credential, *Principal, error) {
+	c, err := s.Authenticate(ctx, token)
+	if err != nil || s.memberStore == nil || s.totp == nil {
+		return c, nil, err
+	}
+	if _, perr := uuid.Parse(c.OfficerID); perr != nil {
+		return c, nil, nil
+	}
+	r, err := s.memberStore.MemberByID(ctx, c.OfficerID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return c, nil, nil
+	case err != nil:
+		return Credential{}, nil, fmt.Errorf("staff: load member: %w", err)
+	case r.Disabled:
+		return Credential{}, nil, ErrUnauthenticated
+	}
+	p := r.Principal("credential:" + c.ID)
+	return c, &p, nil
 }
 
 // SignOut records the end of a staff sign-in session.
