@@ -49,6 +49,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/sharing"
 	sharingweb "github.com/dinhdanh/dinhdanh/sharing/web"
 	"github.com/dinhdanh/dinhdanh/staff"
+	staffweb "github.com/dinhdanh/dinhdanh/staff/web"
 	"github.com/dinhdanh/dinhdanh/templates"
 )
 
@@ -104,9 +105,8 @@ type Options struct {
 	// SMS sends one-time codes; in dev mode (and when nil) codes go to the
 	// log and the developer inbox.
 	SMS accounts.Sender
-	// StaffPrincipal finds the signed-in staff member of a request for the
-	// staff pages (/staff/locks); NoStaffSignInYet when nil, until the
-	// staff console's sign-in is wired. Tests pass their own.
+	// StaffPrincipal, when set (tests), replaces the staff console's
+	// sign-in for the counter and lock pages.
 	StaffPrincipal func(*http.Request) (staff.Principal, bool)
 }
 
@@ -274,7 +274,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		return fail(err)
 	}
 	g.Clients = newClients(o, g.OIDCStore, hasher)
-	g.Staff, err = newStaff(o)
+	g.Staff, err = newStaff(o, g.Hashing)
 	if err != nil {
 		return fail(err)
 	}
@@ -289,6 +289,13 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	g.Locks, err = newLocks(o, g.Accounts, g.Proofing)
 	if err != nil {
 		return fail(err)
+	}
+	// The staff console: a session of its own (cookie dinhdanh_staff on
+	// /staff) with its own CSRF token, in the same sessions table.
+	staffSessions := staffweb.NewSessions(pgxstore.NewWithCleanupInterval(pool, 0), sessions.Cookie.Secure)
+	console := &staffweb.Handler{
+		Staff: g.Staff, Templates: tmpl, Sessions: staffSessions, Logger: logger, Now: o.Now,
+		CSRF: &httpx.CSRF{Sessions: staffSessions, Failed: server.CSRFFailed(tmpl)},
 	}
 
 	csrf := &httpx.CSRF{Sessions: sessions, Failed: server.CSRFFailed(tmpl), Skip: oidcweb.CSRFExempt}
@@ -364,13 +371,15 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Logger: logger, LoginPath: accountsweb.PathLogin, Now: o.Now,
 	}
 
-	// The counter's console for officers.
+	// Pages of the staff console (its session and CSRF token): the
+	// counter for officers and locks by authorities.
 	counter := &proofingweb.Handler{
-		Proofing: g.Proofing, Templates: tmpl, CSRF: csrf, Logger: logger, LoginPath: "/staff/login",
+		Proofing: g.Proofing, Templates: tmpl, CSRF: console.CSRF, Logger: logger, LoginPath: staffweb.PathLogin,
 		Principal: o.staffPrincipal(),
 	}
 	lockPages := &lockrequestweb.Handler{
-		Locks: g.Locks, Principal: o.staffPrincipal(), Templates: tmpl, CSRF: csrf, Logger: logger,
+		Locks: g.Locks, Principal: o.staffPrincipal(), Templates: tmpl, CSRF: console.CSRF, Logger: logger,
+		SignInPath: staffweb.PathLogin,
 	}
 
 	g.Handler = server.New(server.Options{
@@ -388,9 +397,13 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Ready: func(ctx context.Context) error {
 			return pg.CheckCurrent(ctx, pool, schema.Sources()...)
 		},
-		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages, counter, lockPages},
+		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages},
 		API:               []server.Mounter{proofingAPI},
 		BrowserMiddleware: []mux.MiddlewareFunc{g.endLockedSignIns(sessions, logger)},
+		// Console pages of other packages mount here too, given
+		// staffweb.Principal and staffweb.Require as functions.
+		Staff:           []server.Mounter{console, counter, lockPages},
+		StaffMiddleware: []mux.MiddlewareFunc{console.Middleware},
 	})
 
 	g.background(bg, "keys", func(ctx context.Context) { g.Keys.Run(ctx, 30*time.Second) })
@@ -423,6 +436,7 @@ func (g *Gateway) maintain(ctx context.Context, pool *pgxpool.Pool, logger *slog
 			return err
 		}},
 		{"one-time codes", func(ctx context.Context) error { _, err := g.Accounts.Purge(ctx); return err }},
+		{"staff throttles", func(ctx context.Context) error { _, err := g.Staff.Purge(ctx); return err }},
 		{"expired tokens", func(ctx context.Context) error { _, err := g.OIDCStore.DeleteExpired(ctx, now()); return err }},
 		{"retired keys", func(ctx context.Context) error { _, err := g.Keys.Prune(ctx); return err }},
 	}
@@ -547,14 +561,20 @@ type historyOfficers struct{ svc *staff.Service }
 
 // Officer implements auditweb.Officers.
 func (h historyOfficers) Officer(ctx context.Context, token string) (auditweb.Officer, error) {
-	c, err := h.svc.Authenticate(ctx, token)
+	// A staff member's credential: the member must be enabled, and the
+	// history names their current unit.
+	c, p, err := h.svc.AuthenticateMember(ctx, token)
 	if errors.Is(err, staff.ErrUnauthenticated) {
 		return auditweb.Officer{}, fmt.Errorf("%w: %w", auditweb.ErrNotOfficer, err)
 	}
 	if err != nil {
 		return auditweb.Officer{}, err
 	}
-	return auditweb.Officer{ID: c.OfficerID, Unit: c.Unit, CredentialID: c.ID}, nil
+	unit := c.Unit
+	if p != nil {
+		unit = p.Unit.Code + " " + p.Unit.Name
+	}
+	return auditweb.Officer{ID: c.OfficerID, Unit: unit, CredentialID: c.ID}, nil
 }
 
 // historyAccounts adapts the accounts service to the officer history

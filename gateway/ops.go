@@ -125,10 +125,10 @@ func (s *Ops) Consent(ctx context.Context) (*consent.Service, error) {
 	return s.consent, nil
 }
 
-// Staff is the staff domain (officers' API credentials).
+// Staff is the staff domain (members, units, officers' API credentials).
 func (s *Ops) Staff() (*staff.Service, error) {
 	if s.staff == nil {
-		svc, err := newStaff(s.o)
+		svc, err := newStaff(s.o, nil)
 		if err != nil {
 			return nil, err
 		}

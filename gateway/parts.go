@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"time"
 
+	"github.com/dinhdanh/dinhdanh/accounts"
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
@@ -46,13 +49,35 @@ func newKeys(ctx context.Context, o Options, store *oidcpg.Store) (*oidc.Keys, e
 	})
 }
 
-// newStaff is the staff domain: officers' own API credentials, hashed under
-// a key of their own.
-func newStaff(o Options) (*staff.Service, error) {
+// newStaff is the staff domain: members, units and their sign-in (TOTP
+// secrets sealed under a key of their own, passwords hashed as citizens'
+// are, through the same hashing slots when serving), and officers' own API
+// credentials, hashed under a key of their own. hashing is nil for
+// operator commands.
+func newStaff(o Options, hashing *accounts.HashLimiter) (*staff.Service, error) {
+	cfg := o.Config
 	return staff.New(staff.Config{
-		Store: staffpg.NewStore(o.Pool), Key: keyderive.Key(o.Config.Secrets.SecretPepper, "officer-credentials"),
+		Store: staffpg.NewStore(o.Pool), Key: keyderive.Key(cfg.Secrets.SecretPepper, "officer-credentials"),
 		Audit: o.Audit, Now: o.Now,
+		TOTPKey:      keyderive.Key(cfg.Secrets.EncryptionKey, "staff-totp"),
+		Argon2Params: accounts.Argon2Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Iterations, Threads: cfg.Argon2.Parallelism, SaltLen: 16, KeyLen: 32},
+		Hashing:      hashing,
+		Passkeys:     passkeyConfig(cfg.Issuer),
 	})
+}
+
+// passkeyConfig enables passkeys for the console at the issuer's origin,
+// with its host name as the WebAuthn relying party id; an issuer on an IP
+// address cannot have passkeys (WebAuthn §5.1.3: the RP id is a domain).
+func passkeyConfig(issuer string) *staff.PasskeyConfig {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Hostname() == "" {
+		return nil
+	}
+	if _, err := netip.ParseAddr(u.Hostname()); err == nil {
+		return nil
+	}
+	return &staff.PasskeyConfig{RPID: u.Hostname(), Origins: []string{u.Scheme + "://" + u.Host}}
 }
 
 // newClients is the relying-party registry.

@@ -63,16 +63,20 @@ func (n smsNotifier) NotifyEnrolment(ctx context.Context, a accounts.Account, le
 }
 
 // officerCredentials resolves an officer's API credential (ddo_…) to the
-// staff member it was issued to, for the counter's API.
+// staff member it was issued to, with the member's own roles and unit, for
+// the counter's API. A credential issued before staff members existed
+// (an officer id and a unit name) stands for an officer of that unit.
 type officerCredentials struct{ svc *staff.Service }
 
 func (o officerCredentials) principal(ctx context.Context, token string) (staff.Principal, error) {
-	c, err := o.svc.Authenticate(ctx, token)
-	if errors.Is(err, staff.ErrUnauthenticated) {
+	c, p, err := o.svc.AuthenticateMember(ctx, token)
+	switch {
+	case errors.Is(err, staff.ErrUnauthenticated):
 		return staff.Principal{}, fmt.Errorf("%w: %w", proofingapi.ErrUnauthenticated, err)
-	}
-	if err != nil {
+	case err != nil:
 		return staff.Principal{}, err
+	case p != nil:
+		return *p, nil
 	}
 	return staff.Principal{MemberID: c.OfficerID, Username: c.OfficerID, Name: c.OfficerID,
 		Unit: staff.Unit{Code: c.Unit, Name: c.Unit}, Roles: []staff.Role{staff.RoleOfficer}, Session: "credential:" + c.ID}, nil

@@ -12,8 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
 
+	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/audit"
 )
 
@@ -58,6 +60,8 @@ type Store interface {
 	RevokeCredential(ctx context.Context, id string, t time.Time, fn func(Credential) error) (Credential, error)
 	// ListCredentials returns every credential, newest first.
 	ListCredentials(ctx context.Context) ([]Credential, error)
+
+	MemberStore
 }
 
 // Config builds a Service.
@@ -71,14 +75,37 @@ type Config struct {
 	Audit audit.Recorder
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// TOTPKey (32 bytes, AES-256) seals members' TOTP secrets at rest.
+	// Without it the service handles API credentials only.
+	TOTPKey []byte
+	// Argon2Params hash members' passwords; accounts.DefaultArgon2Params
+	// when any of them is zero.
+	Argon2Params accounts.Argon2Params
+	// Hashing, when set, bounds password hashing on request paths (the
+	// citizens' limiter: one memory budget for argon2id).
+	Hashing *accounts.HashLimiter
+	// Lockout is the sign-in throttle; zero fields take
+	// DefaultLockoutPolicy's values.
+	Lockout LockoutPolicy
+	// Passkeys, when set, lets members use a passkey (WebAuthn) as the
+	// second factor instead of the TOTP code.
+	Passkeys *PasskeyConfig
 }
 
-// Service issues, checks and revokes officer credentials.
+// Service issues, checks and revokes officer credentials, and manages
+// staff members, units and their sign-in.
 type Service struct {
-	store Store
-	key   []byte
-	audit audit.Recorder
-	now   func() time.Time
+	store       Store
+	memberStore MemberStore
+	key         []byte
+	audit       audit.Recorder
+	now         func() time.Time
+	totp        *totpCipher
+	params      accounts.Argon2Params
+	hashing     *accounts.HashLimiter
+	lockout     LockoutPolicy
+	dummyHash   string
+	webauthn    *webauthn.WebAuthn
 }
 
 // New checks cfg.
@@ -89,7 +116,29 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{store: cfg.Store, key: cfg.Key, audit: cfg.Audit, now: cfg.Now}, nil
+	if p := cfg.Argon2Params; p.Memory == 0 || p.Time == 0 || p.Threads == 0 || p.SaltLen == 0 || p.KeyLen == 0 {
+		cfg.Argon2Params = accounts.DefaultArgon2Params
+	}
+	s := &Service{store: cfg.Store, memberStore: cfg.Store, key: cfg.Key, audit: cfg.Audit, now: cfg.Now,
+		params: cfg.Argon2Params, hashing: cfg.Hashing, lockout: cfg.Lockout.withDefaults()}
+	w, err := newWebAuthn(cfg.Passkeys)
+	if err != nil {
+		return nil, err
+	}
+	s.webauthn = w
+	if cfg.TOTPKey != nil {
+		c, err := newTOTPCipher(cfg.TOTPKey)
+		if err != nil {
+			return nil, err
+		}
+		s.totp = c
+		// An unknown username still costs one hash, so timing does not
+		// tell which usernames exist.
+		if s.dummyHash, err = accounts.HashPassword("not a password of anyone", cfg.Argon2Params); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
 var officerIDPattern = regexp.MustCompile(`^[A-Za-z0-9._@:-]{1,128}$`)

@@ -3,7 +3,7 @@ package static
 
 import "embed"
 
-// FS is the static files, rooted at this folder (css/..., img/...).
+// FS is the static files, rooted at this folder (css/..., js/...).
 //
-//go:embed css
+//go:embed css js
 var FS embed.FS

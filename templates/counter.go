@@ -50,7 +50,7 @@ type CounterCitizen struct {
 // CounterPage is the officer's counter: look up a citizen, the reads the
 // counter's reader sent, and the result of an enrolment.
 type CounterPage struct {
-	Base
+	StaffBase
 	Officer, Unit string
 	PersonalID    string
 	Citizen       *CounterCitizen
@@ -63,7 +63,7 @@ type CounterPage struct {
 // CounterReadPage shows one read and, when it can be used, the level 2
 // enrolment form; Enrolled shows the result.
 type CounterReadPage struct {
-	Base
+	StaffBase
 	Read               CounterRead
 	CanEnrol           bool
 	Error, ErrorDetail string
@@ -84,7 +84,7 @@ type CounterSubmission struct {
 
 // CounterSubmissionsPage lists the app submissions waiting for an officer.
 type CounterSubmissionsPage struct {
-	Base
+	StaffBase
 	Submissions        []CounterSubmission
 	Notice             string
 	Error, ErrorDetail string

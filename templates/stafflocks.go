@@ -6,13 +6,6 @@ import "net/http"
 // Every text is already in the page language and every time in Vietnam
 // time; the web package turns domain values into these.
 
-// StaffBase is what every staff page shows of the signed-in staff member.
-type StaffBase struct {
-	Base
-	// StaffName, StaffUnit name the signed-in member and their unit.
-	StaffName, StaffUnit string
-}
-
 // LockRequestRow is one lock request as the pages show it.
 type LockRequestRow struct {
 	ID, URL    string

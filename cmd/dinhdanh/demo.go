@@ -22,6 +22,11 @@ func loadDemo(ctx context.Context, pool *pgxpool.Pool, g *gateway.Gateway, logge
 	if err != nil {
 		return nil, err
 	}
+	// Demo staff (README, "Staff console"): an operator, a supervisor and
+	// two officers.
+	if err := g.Staff.LoadDemo(ctx); err != nil {
+		return nil, err
+	}
 	rp, err := g.DemoRelyingParty(ctx, rpBase)
 	if err != nil {
 		return nil, err

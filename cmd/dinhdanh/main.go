@@ -9,6 +9,7 @@
 //	dinhdanh audit   verify|export-checkpoints|retain|public-key
 //	dinhdanh account lock|unlock|show PERSONAL_ID
 //	dinhdanh officer issue|revoke|list
+//	dinhdanh staff   bootstrap|list
 //	dinhdanh version
 package main
 
@@ -49,6 +50,9 @@ Operator commands (DATABASE_URL, or the dev database under ./.data):
   dinhdanh account lock PERSONAL_ID -reason TEXT | unlock PERSONAL_ID | show PERSONAL_ID
   dinhdanh officer issue OFFICER_ID -unit UNIT | revoke ID | list
                                                 officers' own API credentials (history lookups)
+  dinhdanh staff bootstrap -username U -name NAME -unit CODE[:NAME[:LEVEL]]
+                                                the first operator (only while no staff member exists)
+  dinhdanh staff list                           staff members (more are created in the console at /staff)
   dinhdanh report activation                    registered vs activated accounts per province
   dinhdanh share verify -jwks FILE|URL TEXT     check a QR credential offline, as a verifier would
   dinhdanh version                              the build's version
@@ -113,6 +117,8 @@ func dispatch(ctx context.Context, cmd string, rest []string, stdout, stderr io.
 		return cmdShare(ctx, rest, stdout, stderr)
 	case "officer":
 		return cmdOfficer(ctx, rest, stdout, stderr)
+	case "staff":
+		return cmdStaff(ctx, rest, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, versionString())
 		return nil

@@ -18,7 +18,9 @@ const officerUsage = `usage: dinhdanh officer issue|revoke|list [flags]
   officer issue OFFICER_ID -unit UNIT   an API credential for that officer alone, printed
                                         once; back-office systems present it as a bearer
                                         token at /admin/api/history, and the citizen's
-                                        history names the officer and unit
+                                        history names the officer and unit; OFFICER_ID
+                                        may be a staff member's username or id (the
+                                        credential is then the member's; -unit optional)
   officer revoke CREDENTIAL_ID          end a credential at once
   officer list [-json]                  every credential, revoked ones included
 
@@ -62,6 +64,17 @@ func cmdOfficer(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	switch sub {
 	case "issue":
+		// A staff member's username or id: the credential belongs to the
+		// member (its officer id is the member id), so API calls resolve
+		// to the member's Principal.
+		if m, err := svc.FindMember(ctx, id); err == nil {
+			id = m.ID
+			if *unit == "" {
+				*unit = m.Unit.Code + " " + m.Unit.Name
+			}
+		} else if !errors.Is(err, staff.ErrNotFound) {
+			return fmt.Errorf("officer issue: %w", err)
+		}
 		token, c, err := svc.Issue(ctx, id, *unit, actor)
 		if err != nil {
 			return fmt.Errorf("officer issue: %w", err)

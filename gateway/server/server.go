@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -51,6 +52,11 @@ type Options struct {
 	// BrowserMiddleware runs on browser routes after sessions are loaded
 	// (e.g. ending the sign-in of an account locked meanwhile).
 	BrowserMiddleware []mux.MiddlewareFunc
+	// Staff handlers serve the staff console under /staff, wrapped in
+	// StaffMiddleware (the staff session, its own CSRF token and the
+	// signed-in member), never in the citizens' session.
+	Staff           []Mounter
+	StaffMiddleware []mux.MiddlewareFunc
 	// API handlers (OAuth 2.0 endpoints authenticated by client credentials
 	// or bearer tokens, discovery, JWKS) get neither.
 	API []Mounter
@@ -91,6 +97,16 @@ func New(o Options) http.Handler {
 	api := r.NewRoute().Subrouter()
 	for _, m := range o.API {
 		m.Routes(api)
+	}
+
+	if len(o.Staff) > 0 {
+		console := r.MatcherFunc(func(req *http.Request, _ *mux.RouteMatch) bool {
+			return req.URL.Path == "/staff" || strings.HasPrefix(req.URL.Path, "/staff/")
+		}).Subrouter()
+		console.Use(o.StaffMiddleware...)
+		for _, m := range o.Staff {
+			m.Routes(console)
+		}
 	}
 
 	browser := r.NewRoute().Subrouter()

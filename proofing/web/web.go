@@ -71,6 +71,18 @@ func (h *Handler) base(r *http.Request, title string) templates.Base {
 		RequestID: httpx.RequestIDFrom(r.Context()), Title: title}
 }
 
+// staffBase is base with the signed-in member for the console's bar.
+func (h *Handler) staffBase(r *http.Request, p staff.Principal) templates.StaffBase {
+	name, unit := p.Name, p.Unit.Name
+	if name == "" {
+		name = p.Username
+	}
+	if unit == "" {
+		unit = p.Unit.Code
+	}
+	return templates.StaffBase{Base: h.base(r, ""), StaffName: name, StaffUnit: unit}
+}
+
 // officer returns the signed-in officer, or answers: to the staff sign-in
 // when nobody is signed in, 403 without the officer role.
 func (h *Handler) officer(w http.ResponseWriter, r *http.Request) (staff.Principal, bool) {
@@ -158,7 +170,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	page := templates.CounterPage{Base: h.base(r, ""), Officer: p.Name, Unit: p.Unit.Name}
+	page := templates.CounterPage{StaffBase: h.staffBase(r, p), Officer: p.Name, Unit: p.Unit.Name}
 	if page.Officer == "" {
 		page.Officer = p.Username
 	}
@@ -208,7 +220,7 @@ func (h *Handler) read(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, status, msg)
 		return
 	}
-	_ = h.Templates.CounterRead(w, http.StatusOK, templates.CounterReadPage{Base: h.base(r, ""), Read: readView(rd),
+	_ = h.Templates.CounterRead(w, http.StatusOK, templates.CounterReadPage{StaffBase: h.staffBase(r, p), Read: readView(rd),
 		CanEnrol: rd.OK() && rd.UsedAt == nil && rd.ReadBy == p.MemberID})
 }
 
@@ -250,7 +262,7 @@ func (h *Handler) enrol(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, status, msg)
 		return
 	}
-	page := templates.CounterReadPage{Base: h.base(r, ""), Read: readView(rd)}
+	page := templates.CounterReadPage{StaffBase: h.staffBase(r, p), Read: readView(rd)}
 	c := proofing.Capture{Consent: r.PostFormValue("consent") == "yes"}
 	c.FingerPosition, _ = strconv.Atoi(r.PostFormValue("finger"))
 	c.Portrait, c.PortraitFormat, _ = formFile(r, "portrait")
@@ -297,7 +309,7 @@ func (h *Handler) submissions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) renderSubmissions(w http.ResponseWriter, r *http.Request, p staff.Principal, status int, notice string, fail error) {
-	page := templates.CounterSubmissionsPage{Base: h.base(r, ""), Notice: notice}
+	page := templates.CounterSubmissionsPage{StaffBase: h.staffBase(r, p), Notice: notice}
 	if fail != nil {
 		status, page.Error = h.status(r, fail)
 		page.ErrorDetail = detail(fail)
