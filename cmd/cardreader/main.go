@@ -14,10 +14,12 @@
 // signs a challenge the reader drew with its DG15 key, so a copy fails);
 // a failure is reported in the JSON and ends the command with exit code 1.
 // The portrait never goes into the JSON: with --face, DG2's image is
-// written to FILE (checked against EF.SOD too with --trust). enrol asks the gateway for a challenge,
-// reads the card and sends the chip data (never DG2 or DG3) to the
-// gateway, then prints the gateway's answer: a refused read (422) too, with
-// every check, and the command then fails naming the failed ones.
+// written to FILE (checked against EF.SOD too with --trust).
+//
+// enrol asks the gateway for a challenge, reads the card and sends the chip
+// data (never DG2 or DG3) to the gateway, then prints the gateway's answer:
+// a refused read (422) too, with every check, and the command then fails
+// naming the failed ones.
 //
 // The PC/SC client is cardreader/pcsc (pure Go, pcscd protocol 4:4).
 package main
