@@ -18,6 +18,10 @@ type Verification struct {
 	// DataGroups are the numbers of the data groups whose hashes matched,
 	// in ascending order.
 	DataGroups []int `json:"data_groups,omitempty"`
+	// PassiveAuth is true when passive authentication passed as a whole
+	// (signature, chain, validity, every data group's hash): an error
+	// beside it is active authentication's.
+	PassiveAuth bool `json:"passive_auth"`
 	// ActiveAuth is true when the chip answered the challenge with its
 	// DG15 key (ICAO 9303-11 §6.1), i.e. the data did not come from a copy.
 	ActiveAuth bool `json:"active_auth"`
@@ -111,6 +115,7 @@ func Verify(chip ChipData, ts *TrustStore, now time.Time) (Verification, error) 
 		}
 		v.DataGroups = append(v.DataGroups, n)
 	}
+	v.PassiveAuth = true
 	dg15 := chip.DataGroups[15]
 	has15 := len(dg15) > 0
 	if _, signed15 := sod.DataGroupHashes[15]; signed15 && !has15 {

@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
+	"errors"
 	"maps"
 	"math/big"
 	"os"
@@ -280,9 +281,12 @@ func TestVerify(t *testing.T) {
 			v, err := cardreader.Verify(c.chip(t), trust, now)
 			if c.wantErr != nil {
 				require.ErrorIs(t, err, c.wantErr)
+				// Only a clone fails after passive authentication passed.
+				require.Equal(t, errors.Is(c.wantErr, cardreader.ErrClone), v.PassiveAuth)
 				return
 			}
 			require.NoError(t, err)
+			require.True(t, v.PassiveAuth)
 			require.Equal(t, c.wantAA, v.ActiveAuth)
 			require.Equal(t, c.wantDGs, v.DataGroups)
 			require.Contains(t, v.Signer, "CN=Test Document Signer VN")

@@ -31,8 +31,14 @@ func (v chipVerifier) VerifyChip(chip cardreader.ChipData, now time.Time) (proof
 		return proofing.ChipResult{}, errNoTrust
 	}
 	res, err := cardreader.Verify(chip, v.trust, now)
-	out := proofing.ChipResult{Signer: res.Signer, CSCA: res.CSCA, ActiveAuth: res.ActiveAuth}
-	return out, err
+	if err != nil && !res.PassiveAuth {
+		// proofing.ChipVerifier: Signer and CSCA beside an error say that
+		// passive authentication passed. A signer named by an SOD whose
+		// data groups do not match (or that is revoked, expired, badly
+		// signed) did not pass it; the error names it.
+		return proofing.ChipResult{}, err
+	}
+	return proofing.ChipResult{Signer: res.Signer, CSCA: res.CSCA, ActiveAuth: res.ActiveAuth}, err
 }
 
 // loadTrust reads the CSCA list named in the configuration, if any.

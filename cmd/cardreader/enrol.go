@@ -80,17 +80,70 @@ func runEnrol(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	release() // the card is done before the network is
 	var answer json.RawMessage
-	if err := g.post(ctx, "/counter/api/v1/reads", map[string]any{"chip": r.Chip}, nil, &answer); err != nil {
+	err = g.post(ctx, "/counter/api/v1/reads", map[string]any{"chip": r.Chip}, nil, &answer)
+	var refused *gatewayError
+	if errors.As(err, &refused) && refused.read != nil {
+		// A refused read (422) comes with every check: the officer sees
+		// which failed and why, and the command still fails.
+		if werr := printJSON(stdout, refused.body); werr != nil {
+			return werr
+		}
+		if f := refused.read.failed(); f != "" {
+			return fmt.Errorf("send the chip data: %w (%s)", err, f)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("send the chip data: %w", err)
 	}
+	return printJSON(stdout, answer)
+}
+
+// printJSON writes a JSON answer indented, or as it came when it is not.
+func printJSON(w io.Writer, answer []byte) error {
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, answer, "", "  ") != nil {
 		pretty.Reset()
 		pretty.Write(answer)
 	}
 	pretty.WriteByte('\n')
-	_, err = stdout.Write(pretty.Bytes())
+	_, err := w.Write(pretty.Bytes())
 	return err
+}
+
+// gatewayError is a non-2xx answer of the gateway. It is errGateway.
+type gatewayError struct {
+	status int
+	msg    string
+	body   []byte
+	// read is the read a refusal carries (counter API: 422 with the read
+	// and its checks), nil when none.
+	read *gatewayRead
+}
+
+func (e *gatewayError) Error() string {
+	return fmt.Sprintf("%v (HTTP %d): %s", errGateway, e.status, e.msg)
+}
+
+func (e *gatewayError) Is(target error) bool { return target == errGateway }
+
+// gatewayRead is the part of the gateway's read this command looks at.
+type gatewayRead struct {
+	Checks []struct {
+		Name   string `json:"name"`
+		OK     bool   `json:"ok"`
+		Detail string `json:"detail"`
+	} `json:"checks"`
+}
+
+// failed names the failed checks with their reasons.
+func (r *gatewayRead) failed() string {
+	var out []string
+	for _, c := range r.Checks {
+		if !c.OK {
+			out = append(out, c.Name+": "+c.Detail)
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 type gatewayClient struct {
@@ -126,7 +179,14 @@ func (g *gatewayClient) post(ctx context.Context, path string, body, out any, ra
 		return err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("%w (HTTP %d): %s", errGateway, resp.StatusCode, gatewayMessage(data))
+		e := &gatewayError{status: resp.StatusCode, msg: gatewayMessage(data), body: data}
+		var problem struct {
+			Read *gatewayRead `json:"read"`
+		}
+		if json.Unmarshal(data, &problem) == nil {
+			e.read = problem.Read
+		}
+		return e
 	}
 	if raw != nil {
 		if !json.Valid(data) {

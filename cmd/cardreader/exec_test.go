@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
 // TestMain lets the test binary stand in for the command: with
@@ -17,7 +19,8 @@ func TestMain(m *testing.M) {
 		os.Args = append([]string{"cardreader"}, os.Args[1:]...)
 		main()
 	}
-	os.Exit(m.Run())
+	// The end-to-end test's gateway runs on a real PostgreSQL.
+	pgtest.Main(m)
 }
 
 // command runs the command as a process and returns its exit code.

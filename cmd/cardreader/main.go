@@ -7,11 +7,19 @@
 //	                 (--can CAN | --mrz-key DOCNO,DOB,EXPIRY)
 //
 // read prints the card's identity and each check that was really made, as
-// JSON; the checks this build cannot make are listed as not made, never
-// reported as passed. The portrait never goes into the JSON: with --face,
-// DG2's image is written to FILE. enrol asks the gateway for a challenge,
-// reads the card and sends the chip data (never DG2 or DG3) to the
-// gateway, then prints the gateway's answer.
+// JSON; the checks not made are listed as such, never reported as passed.
+// With --trust (the CSCA list: a master list, a PEM bundle or a folder) it
+// runs passive authentication (the SOD's signer chains to a trusted CSCA,
+// every data group matches its hash) and active authentication (the chip
+// signs a challenge the reader drew with its DG15 key, so a copy fails);
+// a failure is reported in the JSON and ends the command with exit code 1.
+// The portrait never goes into the JSON: with --face, DG2's image is
+// written to FILE (checked against EF.SOD too with --trust).
+//
+// enrol asks the gateway for a challenge, reads the card and sends the chip
+// data (never DG2 or DG3) to the gateway, then prints the gateway's answer:
+// a refused read (422) too, with every check, and the command then fails
+// naming the failed ones.
 //
 // The PC/SC client is cardreader/pcsc (pure Go, pcscd protocol 4:4).
 package main
@@ -31,7 +39,9 @@ const usage = `cardreader: read a chip ID card (CCCD) through pcscd
 Usage:
   cardreader read  [--socket PATH] [--reader NAME] (--can CAN | --mrz-key DOCNO,DOB,EXPIRY)
                    [--face FILE] [--trust PATH]
-        print the card's identity and every check made, as JSON
+        print the card's identity and every check made, as JSON; --trust
+        (a CSCA master list, PEM bundle or folder) adds passive and active
+        authentication, and a failed one ends with exit code 1
   cardreader enrol --gateway URL --token ddo_... [--socket PATH] [--reader NAME]
                    (--can CAN | --mrz-key DOCNO,DOB,EXPIRY)
         read the card over the gateway's challenge and send the chip data to

@@ -111,7 +111,7 @@ func TestRead(t *testing.T) {
 		{"no card in the reader", []string{"--reader", "Virtual PCD 00 01", "--mrz-key", mrzKey(p)}, pcsc.ErrNoCard, "", 1},
 		{"no such reader", []string{"--reader", "Omnikey", "--mrz-key", mrzKey(p)}, pcsc.ErrNoReader, "", 1},
 		{"CAN on a card without PACE", []string{"--can", p.PersonalID[6:]}, nil, "", 1},
-		{"trust store not claimed", []string{"--mrz-key", mrzKey(p), "--trust", t.TempDir()}, nil, "passive authentication is not in this build", 1},
+		{"empty trust folder", []string{"--mrz-key", mrzKey(p), "--trust", t.TempDir()}, cardreader.ErrTrust, "--trust", 1},
 		{"no key", nil, errUsage, "", 2},
 		{"both keys", []string{"--can", "012345", "--mrz-key", mrzKey(p)}, errUsage, "", 2},
 		{"malformed key", []string{"--mrz-key", "1,2"}, errUsage, "", 2},

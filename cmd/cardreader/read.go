@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -135,11 +137,12 @@ func runRead(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	req.Portrait = *face != ""
+	var ts *cardreader.TrustStore
 	if *trust != "" {
-		// SEAM(passive authentication): load the trust store with
-		// cardreader.LoadTrust here and verify below. Refusing is honest;
-		// ignoring --trust would let a caller believe the chip was checked.
-		return errors.New("--trust: passive authentication is not in this build yet (cardreader.Verify)")
+		// Loaded before the card is touched: a bad list fails at once.
+		if ts, err = cardreader.LoadTrust(*trust); err != nil {
+			return fmt.Errorf("--trust: %w", err)
+		}
 	}
 
 	card, release, err := cf.connect(ctx)
@@ -153,7 +156,13 @@ func runRead(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	release()
 	out := report(card.Reader, r)
-	if *face != "" {
+	var failed error
+	if ts != nil {
+		failed = verify(&out, r, ts)
+	}
+	if *face != "" && failed == nil {
+		// A portrait from a chip that failed verification is not written:
+		// nothing says it is the holder's.
 		img, format, err := portraitImage(r.Portrait)
 		if err != nil {
 			return err
@@ -165,7 +174,10 @@ func runRead(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	return failed
 }
 
 // readOutput is what `cardreader read` prints. It has no portrait field.
@@ -173,9 +185,15 @@ type readOutput struct {
 	Reader        string   `json:"reader"`
 	AccessControl string   `json:"access_control"`
 	Identity      identity `json:"identity"`
-	// Checks are the verifications really made, all passed (a failed one
-	// ends the read with an error instead).
+	// Checks are the verifications really made. The read's own checks all
+	// passed (a failed one ends the read with an error instead); a failed
+	// passive or active authentication is listed with passed false and its
+	// reason, and the command then ends with that error (exit code 1).
 	Checks []check `json:"checks"`
+	// Verification is what passive and active authentication established
+	// (--trust only): the document signer, its CSCA, the data groups whose
+	// hashes matched.
+	Verification *cardreader.Verification `json:"verification,omitempty"`
 	// NotChecked names the verifications this read did not make, and why.
 	NotChecked []check    `json:"not_checked"`
 	DataGroups []int      `json:"data_groups_listed"`
@@ -213,7 +231,7 @@ type cardDates struct {
 
 type check struct {
 	Name   string `json:"name"`
-	Passed bool   `json:"passed,omitempty"`
+	Passed bool   `json:"passed"`
 	Detail string `json:"detail"`
 }
 
@@ -259,12 +277,93 @@ func report(reader string, r *chipRead) readOutput {
 		out.Checks = append(out.Checks, check{Name: "dg13_matches_dg1", Passed: true,
 			Detail: "DG13 agrees with DG1 on ID number, date of birth, sex, expiry and name"})
 	}
-	// SEAM(verification): when cardreader.Verify and the chip's answer to
-	// the challenge exist, their results go into Checks; until then they
-	// are listed as not made.
+	// Without a CSCA list (--trust) nothing proves the data's origin.
 	out.NotChecked = append(out.NotChecked,
-		check{Name: "passive_authentication", Detail: "not in this build: nothing proves the data groups were signed by the issuer"},
-		check{Name: "clone_detection", Detail: "not in this build: no chip or active authentication was run"},
+		check{Name: checkPassiveAuth, Detail: "no --trust: nothing proves the data groups were signed by the issuer"},
+		check{Name: checkActiveAuth, Detail: "no --trust: the chip's answer proves nothing without a DG15 the issuer signed, so a copied chip is not ruled out"},
 	)
 	return out
+}
+
+// Check names of passive and active authentication, as the gateway names
+// them.
+const (
+	checkPassiveAuth = "passive_authentication"
+	checkActiveAuth  = "active_authentication"
+)
+
+// verify runs passive authentication (ICAO 9303-11 §5.1) against ts and
+// active authentication (§6.1) over the challenge the reader drew, and
+// reports both in out's checks instead of its not_checked. DG2, when read
+// for --face, must match its hash in EF.SOD too. It returns the first
+// failure (wrapping cardreader.ErrUnknownSigner, ErrDataGroupHash,
+// ErrClone, ...), or nil.
+func verify(out *readOutput, r *chipRead, ts *cardreader.TrustStore) error {
+	v, err := cardreader.Verify(r.Chip, ts, r.At)
+	if err == nil && len(r.Portrait) > 0 {
+		if err = portraitSigned(r.Chip.SOD, r.Portrait); err != nil {
+			v.PassiveAuth, v.ActiveAuth = false, false
+		} else {
+			v.DataGroups = append(v.DataGroups, 2)
+			slices.Sort(v.DataGroups)
+		}
+	}
+	out.Verification = &v
+	out.NotChecked = slices.DeleteFunc(out.NotChecked, func(c check) bool {
+		return c.Name == checkPassiveAuth || c.Name == checkActiveAuth
+	})
+	reason := func(err error) string { return strings.ReplaceAll(err.Error(), "cardreader: ", "") }
+	pa := check{Name: checkPassiveAuth, Passed: v.PassiveAuth}
+	if v.PassiveAuth {
+		dgs := make([]string, len(v.DataGroups))
+		for i, n := range v.DataGroups {
+			dgs[i] = fmt.Sprintf("DG%d", n)
+		}
+		pa.Detail = fmt.Sprintf("EF.SOD is signed by %s, issued by the trusted CSCA %s; %s match their hashes",
+			v.Signer, v.CSCA, strings.Join(dgs, ", "))
+	} else {
+		pa.Detail = reason(err)
+	}
+	out.Checks = append(out.Checks, pa)
+	aa := check{Name: checkActiveAuth, Passed: err == nil && v.ActiveAuth}
+	switch {
+	case aa.Passed:
+		aa.Detail = "the chip signed a fresh challenge with the key of its DG15, which the issuer signed: it is not a copy"
+		out.Checks = append(out.Checks, aa)
+	case !v.PassiveAuth:
+		aa.Detail = "not attempted: passive authentication failed"
+		out.NotChecked = append(out.NotChecked, aa)
+	case err == nil:
+		aa.Detail = "the card has no DG15 (no active authentication key): a copied chip is not ruled out"
+		out.NotChecked = append(out.NotChecked, aa)
+	default:
+		aa.Detail = reason(err)
+		out.Checks = append(out.Checks, aa)
+	}
+	switch {
+	case err == nil:
+		return nil
+	case !v.PassiveAuth:
+		return fmt.Errorf("the chip failed passive authentication: %w", err)
+	}
+	return fmt.Errorf("the chip failed active authentication: %w", err)
+}
+
+// portraitSigned checks DG2 against its hash in EF.SOD (whose signature
+// Verify checked).
+func portraitSigned(sodRaw, dg2 []byte) error {
+	sod, err := cardreader.ParseSOD(sodRaw)
+	if err != nil {
+		return err
+	}
+	want, ok := sod.DataGroupHashes[2]
+	if !ok {
+		return fmt.Errorf("%w: dg2 has no hash in the sod", cardreader.ErrDataGroupHash)
+	}
+	h := sod.HashAlgorithm.New()
+	h.Write(dg2)
+	if !bytes.Equal(h.Sum(nil), want) {
+		return fmt.Errorf("%w: dg2", cardreader.ErrDataGroupHash)
+	}
+	return nil
 }
