@@ -32,10 +32,11 @@ func (v chipVerifier) VerifyChip(chip cardreader.ChipData, now time.Time) (proof
 	}
 	res, err := cardreader.Verify(chip, v.trust, now)
 	if err != nil && !res.PassiveAuth {
-		// proofing.ChipVerifier: Signer and CSCA beside an error say that
-		// passive authentication passed. A signer named by an SOD whose
-		// data groups do not match (or that is revoked, expired, badly
-		// signed) did not pass it; the error names it.
+		// A signer named by an SOD whose data groups do not match (or
+		// that is revoked, expired, badly signed) is not reported: passive
+		// authentication did not pass, and the error names why. (When it
+		// passed and only the chip's own proof failed, the error wraps
+		// cardreader.ErrClone, as proofing.ChipVerifier says.)
 		return proofing.ChipResult{}, err
 	}
 	return proofing.ChipResult{Signer: res.Signer, CSCA: res.CSCA, ActiveAuth: res.ActiveAuth}, err

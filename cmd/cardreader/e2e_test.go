@@ -273,10 +273,10 @@ func TestCounterEndToEnd(t *testing.T) {
 		t.Helper()
 		icc, err := vpcd.Insert(ctx, d.Addr(), card, vpcd.Options{})
 		require.NoError(t, err)
-		d.WaitCard(t, pcscdtest.ReaderName, true, 10*time.Second)
+		d.WaitCard(t, pcscdtest.ReaderName, true, 30*time.Second)
 		return func() {
 			_ = icc.Close()
-			d.WaitCard(t, pcscdtest.ReaderName, false, 10*time.Second)
+			d.WaitCard(t, pcscdtest.ReaderName, false, 30*time.Second)
 		}
 	}
 	evidence := func(t *testing.T) []accounts.Evidence {

@@ -51,7 +51,7 @@ func counter(t *testing.T) (*pcscdtest.Daemon, emulator.Person, *emulator.Card) 
 	icc, err := vpcd.Insert(t.Context(), d.Addr(), card, vpcd.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = icc.Close() })
-	d.WaitCard(t, pcscdtest.ReaderName, true, 10*time.Second)
+	d.WaitCard(t, pcscdtest.ReaderName, true, 30*time.Second)
 	return d, p, card
 }
 

@@ -22,7 +22,7 @@ func insert(t *testing.T, d *pcscdtest.Daemon, card vpcd.Card) *vpcd.ICC {
 	icc, err := vpcd.Insert(t.Context(), d.Addr(), card, vpcd.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = icc.Close() })
-	d.WaitCard(t, pcscdtest.ReaderName, true, 10*time.Second)
+	d.WaitCard(t, pcscdtest.ReaderName, true, 30*time.Second)
 	return icc
 }
 
@@ -111,7 +111,7 @@ func TestCardPulledMidRead(t *testing.T) {
 	t.Logf("read error: %v", err)
 	require.ErrorIs(t, err, pcsc.ErrCardRemoved)
 	// pcscd saw the card go, and a card put back is read again.
-	d.WaitCard(t, pcscdtest.ReaderName, false, 10*time.Second)
+	d.WaitCard(t, pcscdtest.ReaderName, false, 30*time.Second)
 	_ = c.Close()
 	insert(t, d, emulator.NewCCCD(p))
 	_, c, err = connect(t, d)
