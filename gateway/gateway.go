@@ -105,9 +105,6 @@ type Options struct {
 	// SMS sends one-time codes; in dev mode (and when nil) codes go to the
 	// log and the developer inbox.
 	SMS accounts.Sender
-	// StaffPrincipal, when set (tests), replaces the staff console's
-	// sign-in for the counter and lock pages.
-	StaffPrincipal func(*http.Request) (staff.Principal, bool)
 }
 
 // noSMS refuses to send: no SMS gateway is configured.
@@ -375,10 +372,10 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	// counter for officers and locks by authorities.
 	counter := &proofingweb.Handler{
 		Proofing: g.Proofing, Templates: tmpl, CSRF: console.CSRF, Logger: logger, LoginPath: staffweb.PathLogin,
-		Principal: o.staffPrincipal(),
+		Principal: staffweb.Principal,
 	}
 	lockPages := &lockrequestweb.Handler{
-		Locks: g.Locks, Principal: o.staffPrincipal(), Templates: tmpl, CSRF: console.CSRF, Logger: logger,
+		Locks: g.Locks, Principal: staffweb.Principal, Templates: tmpl, CSRF: console.CSRF, Logger: logger,
 		SignInPath: staffweb.PathLogin,
 	}
 

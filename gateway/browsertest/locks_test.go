@@ -2,7 +2,6 @@ package browsertest_test
 
 import (
 	"context"
-	"net/http"
 	"testing"
 	"time"
 
@@ -14,33 +13,9 @@ import (
 	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/audit"
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
-	"github.com/dinhdanh/dinhdanh/gateway"
 	"github.com/dinhdanh/dinhdanh/population"
 	"github.com/dinhdanh/dinhdanh/staff"
 )
-
-// staffCookie names the test's staff member. The staff console's sign-in
-// lands on another branch; until then the test server's staff principal is
-// this cookie (gateway.Options.StaffPrincipal), never the product's.
-const staffCookie = "dinhdanh_test_staff"
-
-var testMembers = map[string]staff.Principal{
-	"officer": {MemberID: "m-officer", Username: "officer", Name: "Trần Văn Bình",
-		Unit:  staff.Unit{Code: "01.001.00004", Name: "Công an phường Tràng Tiền", Level: staff.Commune},
-		Roles: []staff.Role{staff.RoleOfficer}, Session: "test-officer"},
-	"supervisor": {MemberID: "m-sup", Username: "supervisor", Name: "Phạm Văn Dũng",
-		Unit:  staff.Unit{Code: "01.001", Name: "Công an quận Hoàn Kiếm", Level: staff.District},
-		Roles: []staff.Role{staff.RoleSupervisor}, Session: "test-supervisor"},
-}
-
-func testStaffPrincipal(r *http.Request) (staff.Principal, bool) {
-	c, err := r.Cookie(staffCookie)
-	if err != nil {
-		return staff.Principal{}, false
-	}
-	p, ok := testMembers[c.Value]
-	return p, ok
-}
 
 // otherBrowser is a second, separate browser (its own cookies) in b's
 // Chromium: the staff member's, beside the citizen's.
@@ -56,13 +31,6 @@ func (b *browser) otherBrowser(t *testing.T) *browser {
 	return &browser{t: t, ctx: ctx, tab: tab, shots: b.shots}
 }
 
-// signInAs makes the staff browser the given member's (see staffCookie).
-func (b *browser) signInAs(gatewayURL, member string) {
-	b.t.Helper()
-	b.open(gatewayURL+"/staff/locks", "main")
-	b.do("set the test staff cookie", chromedp.Evaluate[chromedp.Void](`document.cookie = "`+staffCookie+`=`+member+`; path=/"`))
-}
-
 // TestSupervisorApprovesLock is issue 10's browser test of locks by
 // authorities: the demo citizen is signed in at the demo relying party; an
 // officer files a lock request and, holding no supervisor role, cannot
@@ -70,7 +38,11 @@ func (b *browser) signInAs(gatewayURL, member string) {
 // district approves it; the relying party's tokens are dead at once, and
 // each step is in the citizen's history under the staff member's id.
 func TestSupervisorApprovesLock(t *testing.T) {
-	e := newEnv(t, func(o *gateway.Options) { o.StaffPrincipal = testStaffPrincipal })
+	e := newEnv(t)
+	require.NoError(t, e.g.Staff.LoadDemo(t.Context()))
+	supervisor, officerMember := staff.DemoMembers[1], staff.DemoMembers[2]
+	require.Equal(t, []staff.Role{staff.RoleSupervisor}, supervisor.Roles)
+	require.Equal(t, []staff.Role{staff.RoleOfficer}, officerMember.Roles)
 	citizen := newBrowser(t, "vi")
 
 	// The citizen signs in to the relying party (password, authenticator
@@ -98,7 +70,7 @@ func TestSupervisorApprovesLock(t *testing.T) {
 	assert.Contains(t, officer.text("main"), "Vui lòng đăng nhập trang cán bộ.")
 
 	// The officer files a request.
-	officer.signInAs(e.gatewayURL, "officer")
+	staffSignIn(t, officer, e.gatewayURL, officerMember)
 	officer.open(e.gatewayURL+"/staff/locks", "#locks-new")
 	assert.Equal(t, "Yêu cầu khóa tài khoản", officer.text("main h1"))
 	officer.follow("#locks-new", "#personal_id")
@@ -128,7 +100,7 @@ func TestSupervisorApprovesLock(t *testing.T) {
 
 	// A supervisor of the officer's district approves it.
 	sup := citizen.otherBrowser(t)
-	sup.signInAs(e.gatewayURL, "supervisor")
+	staffSignIn(t, sup, e.gatewayURL, supervisor)
 	sup.open(e.gatewayURL+"/staff/locks", "#pending")
 	assert.Contains(t, sup.text("#pending"), population.DemoLevel2ID)
 	sup.follow("#pending a", "#approve")
@@ -137,7 +109,7 @@ func TestSupervisorApprovesLock(t *testing.T) {
 	sup.screenshot("lock-request-approve")
 	sup.follow("#approve", "#notice")
 	assert.Contains(t, sup.text("#notice"), "Tài khoản đã bị khóa")
-	assert.Contains(t, sup.text("#decided-by"), "Phạm Văn Dũng")
+	assert.Contains(t, sup.text("#decided-by"), supervisor.Name)
 
 	// The relying party's tokens are dead.
 	citizen.open(e.rpURL+"/", "#refresh")
@@ -156,7 +128,11 @@ func TestSupervisorApprovesLock(t *testing.T) {
 	for _, en := range page.Entries {
 		steps = append(steps, string(en.Type)+":"+string(en.ActorKind)+":"+en.ActorID)
 	}
+	supID, err := e.g.Staff.FindMember(t.Context(), supervisor.Username)
+	require.NoError(t, err)
+	offID, err := e.g.Staff.FindMember(t.Context(), officerMember.Username)
+	require.NoError(t, err)
 	assert.Equal(t, []string{
-		"lock_request.approved:officer:m-sup", "account.locked:officer:m-sup", "lock_request.filed:officer:m-officer",
+		"lock_request.approved:officer:" + supID.ID, "account.locked:officer:" + supID.ID, "lock_request.filed:officer:" + offID.ID,
 	}, steps)
 }
