@@ -100,7 +100,6 @@ func (s *Set) Unlock(w http.ResponseWriter, status int, p UnlockPage) error {
 func init() {
 	Register(map[string][2]string{
 		"locks.title":           {"Yêu cầu khóa tài khoản", "Account lock requests"},
-		"locks.staff":           {"Cán bộ: %s · %s", "Staff: %s · %s"},
 		"locks.pending":         {"Yêu cầu chờ phê duyệt", "Requests awaiting a decision"},
 		"locks.pending.none":    {"Không có yêu cầu nào chờ phê duyệt.", "No request awaits a decision."},
 		"locks.filed":           {"Yêu cầu do bạn lập", "Requests you filed"},
