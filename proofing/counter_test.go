@@ -124,6 +124,19 @@ func TestCounterEnrolsLevel2(t *testing.T) {
 	// The read is used once.
 	_, _, err = e.Proofing.EnrolLevel2(ctx, officer, r.ID, full)
 	require.ErrorIs(t, err, proofing.ErrStale)
+
+	// A new card (renewed, or after a loss) is enrolled the same way: the
+	// level stays 2 and now rests on the new card's evidence.
+	renewed, err := e.Proofing.SubmitRead(ctx, officer, e.read(t, makeCard(t, p, cardSpec{issuer: k.issuer}), p))
+	require.NoError(t, err)
+	_, ev2, err := e.Proofing.EnrolLevel2(ctx, officer, renewed.ID, full)
+	require.NoError(t, err)
+	got, err = e.Service.Get(ctx, a.ID)
+	require.NoError(t, err)
+	require.Equal(t, ev2.ID, got.EvidenceID)
+	all, err := e.Service.Evidence(ctx, a.ID)
+	require.NoError(t, err)
+	require.Len(t, all, 2, "the first card's evidence stays, as history")
 	// And the unlock check accepts it for this citizen only.
 	require.NoError(t, e.Proofing.VerifiedRead(ctx, r.ID, p.PersonalID))
 	require.ErrorIs(t, e.Proofing.VerifiedRead(ctx, r.ID, "001090099999"), proofing.ErrNotFound)
