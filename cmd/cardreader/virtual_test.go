@@ -61,7 +61,9 @@ func TestVirtual(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	var out lockedBuffer
-	go func() { done <- run(ctx, []string{"virtual", "--card", dir, "--addr", d.Addr()}, &out, &bytes.Buffer{}) }()
+	go func() {
+		done <- run(ctx, []string{"virtual", "--card", dir, "--addr", d.Addr()}, &out, &bytes.Buffer{})
+	}()
 	d.WaitCard(t, pcscdtest.ReaderName, true, 10*time.Second)
 	require.Contains(t, out.String(), "CAN 000001")
 
