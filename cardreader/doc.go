@@ -36,10 +36,17 @@
 // neither file is selected otherwise. It must not log: errors name fields
 // and status words, never a value read from the card or the access key.
 //
+// A read proves only "this chip answers to this key". Verify proves the
+// rest, wherever the chip data is checked (the gateway, for a counter or a
+// phone): passive authentication (ICAO 9303-11 §5.1: EF.SOD's CMS
+// signature by its document signer, which chains to a CSCA of a TrustStore
+// loaded by LoadTrust from a master list, a PEM bundle or a folder with
+// CRLs, and every data group's hash) and active authentication (§6.1: the
+// DG15 key's signature over the verifier's challenge), with a sentinel
+// error for each way it fails (unknown signer, revoked or expired signer,
+// tampered data group, clone).
+//
 // Not done yet:
-//   - Passive authentication and the check of the Active Authentication
-//     signature are the verifier's (Verify), not the reader's: a read
-//     proves only "this chip answers to this key".
 //   - Chip Authentication (DG14) is not run; DG14 is only read.
 //   - PACE Integrated Mapping, DH groups, AES-192/256 and
 //     PACEDomainParameterInfo: such cards fall back to BAC.

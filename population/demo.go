@@ -32,6 +32,10 @@ const (
 	DemoForeignerID = "001088000002" // Kim Min-jun (KR), level 1, SMS to +84901000003
 	DemoPendingID   = "048092000001" // Lê Văn Cường: registered, not activated
 	DemoLockedID    = "031198000001" // Phạm Thị Dung: locked (lost phone)
+	// DemoRegistrationID is Võ Thanh Hoàng, a generated citizen (seed 1)
+	// in the registry without an account: the registration example of
+	// docs/onboarding.md.
+	DemoRegistrationID = "091088114440"
 )
 
 // DemoFile returns the demo population file.
@@ -44,6 +48,33 @@ type DemoOptions struct {
 	Generated int
 	// Seed for Generate (1 when zero).
 	Seed uint64
+}
+
+// generated returns how many citizens to generate and the seed.
+func (o DemoOptions) generated() (int, uint64) {
+	n, seed := o.Generated, o.Seed
+	if n == 0 {
+		n = 3000
+	}
+	if seed == 0 {
+		seed = 1
+	}
+	return max(n, 0), seed
+}
+
+// DemoRecords returns the records LoadDemo imports with opts: the demo
+// file's, then the generated citizens'.
+func DemoRecords(opts DemoOptions) ([]Record, error) {
+	lines, bad := readJSONLines(bytes.NewReader(demoFile))
+	if len(bad) > 0 {
+		return nil, validationError(bad)
+	}
+	out := make([]Record, 0, len(lines))
+	for _, l := range lines {
+		out = append(out, l.rec)
+	}
+	n, seed := opts.generated()
+	return append(out, Generate(n, seed)...), nil
 }
 
 // LoadDemo imports the demo file and the generated citizens in one
@@ -65,16 +96,9 @@ func LoadDemo(ctx context.Context, dst Target, opts DemoOptions) error {
 		if len(bad) > 0 {
 			return validationError(bad)
 		}
-		n := opts.Generated
-		if n == 0 {
-			n = 3000
-		}
-		seed := opts.Seed
-		if seed == 0 {
-			seed = 1
-		}
+		n, seed := opts.generated()
 		next := lines[len(lines)-1].n
-		for _, r := range Generate(max(n, 0), seed) {
+		for _, r := range Generate(n, seed) {
 			next++
 			lines = append(lines, line{next, r})
 		}

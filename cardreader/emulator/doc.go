@@ -10,6 +10,15 @@
 // (Remove, PullAfter). It lets the whole read path run end to end in tests
 // without a reader or a card.
 //
+// Issuer is a test state's document PKI made at run time: a CSCA, a
+// document signer and a master list signer (P-256, brainpoolP256r1 or
+// RSA), EF.SOD signing (SignSOD), CRLs and CSCA master lists, so that
+// passive and active authentication run end to end. An Issuer and a card
+// can be kept in a folder (Issuer.Save and LoadIssuer; SaveCard and
+// LoadCard, private keys with mode 0600): `dinhdanh dev` keeps its demo
+// PKI and the demo citizens' cards so, and `cardreader virtual` serves
+// such a card through pcscd (package cardreader/vpcd).
+//
 // It models the behaviour the reader must cope with: 6982 for files read
 // without secure messaging (and for DG3, which needs EAC), 6300 (or 6988,
 // configurable) for a wrong BAC key, 6988 and the end of the session for a
@@ -18,6 +27,7 @@
 // returned per READ BINARY.
 //
 // It must only ever hold synthetic test identities: never load a real
-// card's data into it. It holds no real biometrics; DG2 and DG3, when set,
-// are opaque placeholder bytes.
+// card's data into it, nor a real state's keys. It holds no real
+// biometrics: DG3 is placeholder bytes, DG2 placeholder bytes or a drawn
+// placeholder portrait (EncodeDG2).
 package emulator

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"time"
@@ -171,4 +172,20 @@ func EncodeDG13(fields []DG13Field) []byte {
 		cardreader.TLV(0x02, []byte{1}),
 		cardreader.TLV(0x06, charsetOID),
 		cardreader.TLV(0x31, set)))
+}
+
+// EncodeDG2 wraps a face image (JPEG) as DG2 (ICAO 9303-10 §4.7.2):
+// 75 { 7F61 { 02 count, 7F60 { A1 header, 5F2E ISO/IEC 19794-5 facial
+// record } } }, the record holding one face with no feature points.
+func EncodeDG2(img []byte) []byte {
+	face := binary.BigEndian.AppendUint32(nil, uint32(20+12+len(img)))
+	face = append(face, make([]byte, 16)...) // no feature points, unspecified fields
+	face = append(face, make([]byte, 12)...) // image information
+	face = append(face, img...)
+	rec := []byte("FAC\x00010\x00")
+	rec = binary.BigEndian.AppendUint32(rec, uint32(14+len(face)))
+	rec = binary.BigEndian.AppendUint16(rec, 1)
+	rec = append(rec, face...)
+	return cardreader.TLV(0x75, cardreader.TLV(0x7F61, cardreader.TLV(0x02, []byte{1}),
+		cardreader.TLV(0x7F60, cardreader.TLV(0xA1, cardreader.TLV(0x80, []byte{1, 1})), cardreader.TLV(0x5F2E, rec))))
 }

@@ -89,6 +89,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runRead(ctx, args[1:], stdout, stderr)
 	case "enrol", "enroll":
 		return runEnrol(ctx, args[1:], stdout, stderr)
+	case "virtual":
+		return runVirtual(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

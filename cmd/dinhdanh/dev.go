@@ -10,16 +10,20 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	"github.com/dinhdanh/dinhdanh/population"
+	"github.com/dinhdanh/dinhdanh/proofing/demo"
 )
 
 // cmdDev runs the whole product on one machine: its own PostgreSQL cluster
@@ -56,6 +60,16 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if err := devSecrets(filepath.Join(*dataDir, "dev-secrets.json"), &cfg.Secrets); err != nil {
 		return err
+	}
+	// The demo document PKI: its CSCA is the trust list unless the
+	// configuration names one, so the demo cards pass passive
+	// authentication at the counter.
+	pki, pkiCreated, err := demo.PKI(*dataDir, time.Now())
+	if err != nil {
+		return err
+	}
+	if cfg.Proofing.Trust == "" {
+		cfg.Proofing.Trust = demo.CSCAPath(*dataDir)
 	}
 	if err := cfg.Validate(config.Needs{}); err != nil {
 		return err
@@ -106,6 +120,14 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
+	records, err := population.DemoRecords(population.DemoOptions{})
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	cards, err := demo.Cards(ctx, *dataDir, pki, records, a.ProofingStore, pkiCreated, time.Now())
+	if err != nil {
+		return fmt.Errorf("demo cards: %w", err)
+	}
 	rpSrv := &http.Server{Addr: *rpListen, Handler: rp, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := rpSrv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -113,7 +135,7 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}()
 	defer rpSrv.Close()
-	printBanner(stdout, cfg, rpURL, *dataDir)
+	printBanner(stdout, cfg, rpURL, *dataDir, cards)
 	return serveHTTP(ctx, cfg, a.Handler, logger)
 }
 
@@ -184,7 +206,7 @@ func demoRPURL(listen string) (string, error) {
 	return "http://" + net.JoinHostPort(host, port), nil
 }
 
-func printBanner(w io.Writer, cfg config.Config, rp, dataDir string) {
+func printBanner(w io.Writer, cfg config.Config, rp, dataDir string, cards map[string]string) {
 	fmt.Fprintf(w, `
 dinhdanh is running (development mode)
   demo service:   %[3]s   (a relying party: "Đăng nhập bằng VNeID")
@@ -194,7 +216,36 @@ dinhdanh is running (development mode)
   SMS inbox:      %[1]s/dev/sms
   staff console:  %[1]s/staff   (vanhanh, lanhdao, canbo1, canbo2; password CanBo@12345; TOTP in README)
   health:         %[1]s/healthz   metrics: %[1]s/metrics
-%[2]s
+%[2]s%[5]s
 Press Ctrl-C to stop (the database stops with it; data stays in %[4]s).
-`, cfg.Issuer, population.DemoBanner(), rp, dataDir)
+`, cfg.Issuer, population.DemoBanner(), rp, dataDir, proofingBanner(cfg, dataDir, cards))
+}
+
+// proofingBanner tells where the demo PKI and cards are and how to try the
+// counter with them (README "Try it").
+func proofingBanner(cfg config.Config, dataDir string, cards map[string]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Identity proofing (docs/proofing.md):\n")
+	trust := cfg.Proofing.Trust
+	if trust == demo.CSCAPath(dataDir) {
+		trust += "   (demo CSCA; document signer and keys beside it)"
+	}
+	fmt.Fprintf(&b, "  trust (CSCA):   %s\n", trust)
+	fmt.Fprintf(&b, "  counter:        %s/staff/counter\n", cfg.Issuer)
+	ids := slices.Sorted(maps.Keys(cards))
+	for i, id := range ids {
+		label := ""
+		if i == 0 {
+			label = "demo cards:"
+		}
+		fmt.Fprintf(&b, "  %-15s %s   (chip files, %s, %s)\n", label, cards[id], demo.PortraitFile, demo.ProbeFile)
+	}
+	if len(ids) > 0 {
+		c := cards[population.DemoPendingID]
+		if c == "" {
+			c = cards[ids[0]]
+		}
+		fmt.Fprintf(&b, "  put a card down: go run ./cmd/cardreader virtual --card %s   (pcscd with vsmartcard-vpcd)\n", c)
+	}
+	return b.String()
 }
