@@ -5,6 +5,7 @@
 //	                 [--face FILE] [--trust PATH]
 //	cardreader enrol --gateway URL --token ddo_... [--socket PATH] [--reader NAME]
 //	                 (--can CAN | --mrz-key DOCNO,DOB,EXPIRY)
+//	cardreader virtual --card DIR [--addr HOST:PORT]
 //
 // read prints the card's identity and each check that was really made, as
 // JSON; the checks not made are listed as such, never reported as passed.
@@ -20,6 +21,9 @@
 // data (never DG2 or DG3) to the gateway, then prints the gateway's answer:
 // a refused read (422) too, with every check, and the command then fails
 // naming the failed ones.
+//
+// virtual puts a card folder (the demo cards of `dinhdanh dev`) into
+// pcscd's vpcd reader as a software card, until interrupted.
 //
 // The PC/SC client is cardreader/pcsc (pure Go, pcscd protocol 4:4).
 package main
@@ -46,6 +50,9 @@ Usage:
                    (--can CAN | --mrz-key DOCNO,DOB,EXPIRY)
         read the card over the gateway's challenge and send the chip data to
         the gateway's counter API; print its JSON answer
+  cardreader virtual --card DIR [--addr HOST:PORT]
+        put a card folder (the demo cards under .data/demo-cards) into pcscd's
+        vpcd reader (vsmartcard-vpcd) as a software card, until Ctrl-C
 
   --mrz-key DOCNO,DOB,EXPIRY  document number (9 characters, or the 12-digit ID
                               number), date of birth and expiry as YYMMDD
