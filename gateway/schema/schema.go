@@ -14,6 +14,7 @@ import (
 	consentpg "github.com/dinhdanh/dinhdanh/consent/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	lockrequestpg "github.com/dinhdanh/dinhdanh/lockrequest/postgres"
+	notifypg "github.com/dinhdanh/dinhdanh/notify/postgres"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 	proofingpg "github.com/dinhdanh/dinhdanh/proofing/postgres"
 	staffpg "github.com/dinhdanh/dinhdanh/staff/postgres"
@@ -43,5 +44,6 @@ func Sources() []pg.Source {
 		{Domain: "staff", FS: sub(staffpg.Migrations, "migrations")},
 		{Domain: "proofing", FS: sub(proofingpg.Migrations, "migrations")},
 		{Domain: "lockrequest", FS: sub(lockrequestpg.Migrations, "migrations")},
+		{Domain: "notify", FS: sub(notifypg.Migrations, "migrations")},
 	}
 }
