@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -40,6 +41,8 @@ type Config struct {
 	Log     Log      `yaml:"log"`
 	// Proofing is identity proofing at counters and in the app.
 	Proofing Proofing `yaml:"proofing"`
+	// Email sends notifications by e-mail; off when smtp_host is empty.
+	Email Email `yaml:"email"`
 }
 
 // Proofing configures identity proofing.
@@ -60,6 +63,25 @@ type SMS struct {
 	WebhookURL string `yaml:"webhook_url"`
 	Token      string `yaml:"-"`
 }
+
+// Email configures the SMTP submission server that notifications by e-mail
+// (results, lock and unlock, recovery) go through. One-time codes never go
+// by e-mail. The password comes from DINHDANH_SMTP_PASSWORD.
+type Email struct {
+	SMTPHost string `yaml:"smtp_host"`
+	// SMTPPort is 587 for starttls, 465 for tls, 25 for none when 0.
+	SMTPPort int `yaml:"smtp_port"`
+	// From is the sender, e.g. "Định danh điện tử <no-reply@id.example.gov.vn>".
+	From     string `yaml:"from"`
+	Username string `yaml:"username"`
+	Password string `yaml:"-"`
+	// TLS is starttls (submission, RFC 6409), tls (implicit TLS, RFC 8314)
+	// or none (a relay on the same host only).
+	TLS string `yaml:"tls"`
+}
+
+// Enabled reports whether notifications may go by e-mail.
+func (e Email) Enabled() bool { return e.SMTPHost != "" }
 
 // TLS serves HTTPS directly when both files are set.
 type TLS struct {
@@ -185,6 +207,32 @@ type AuditWitness struct {
 	URL string `yaml:"url"`
 }
 
+func (e Email) validate(devMode bool, add func(key, msg string, args ...any)) {
+	if !e.Enabled() {
+		return
+	}
+	if a, err := mail.ParseAddress(e.From); err != nil || a.Address == "" {
+		add("email.from", "must be an e-mail address, e.g. \"Định danh điện tử <no-reply@id.example.gov.vn>\", got %q", e.From)
+	}
+	if e.SMTPPort < 0 || e.SMTPPort > 65535 {
+		add("email.smtp_port", "must be a TCP port, got %d", e.SMTPPort)
+	}
+	switch e.TLS {
+	case "starttls", "tls":
+	case "none":
+		// Addresses and messages in clear, and a password if one is set:
+		// only to a relay on this host, or on a developer's machine.
+		if !devMode && !isLocalhost(e.SMTPHost) {
+			add("email.tls", "none is allowed only for a relay on localhost outside dev mode, got host %q", e.SMTPHost)
+		}
+	default:
+		add("email.tls", "must be starttls, tls or none, got %q", e.TLS)
+	}
+	if e.Username != "" && e.Password == "" {
+		add("DINHDANH_SMTP_PASSWORD", "is required when email.username is set")
+	}
+}
+
 // Log configures operational logging.
 type Log struct {
 	Level  string `yaml:"level"`  // debug, info, warn, error
@@ -234,6 +282,7 @@ func Default() Config {
 		Consent: Consent{TTL: Duration(365 * 24 * time.Hour)},
 		Audit:   Audit{RetentionYears: 5, CheckpointInterval: Duration(time.Minute)},
 		Log:     Log{Level: "info", Format: "json"},
+		Email:   Email{TLS: "starttls"},
 	}
 }
 
@@ -267,6 +316,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	cfg.Secrets.AdminToken = readEnv(getenv, "DINHDANH_ADMIN_TOKEN", &errs)
 	cfg.Secrets.MetricsToken = readEnv(getenv, "DINHDANH_METRICS_TOKEN", &errs)
 	cfg.SMS.Token = readEnv(getenv, "DINHDANH_SMS_TOKEN", &errs)
+	cfg.Email.Password = readEnv(getenv, "DINHDANH_SMTP_PASSWORD", &errs)
 	if len(errs) > 0 {
 		return cfg, fmt.Errorf("config: %w", errors.Join(errs...))
 	}
@@ -386,6 +436,7 @@ func (c Config) Validate(needs Needs) error {
 			add("sms.webhook_url", "must be the https URL of the SMS gateway outside dev mode (one-time codes must reach citizens)")
 		}
 	}
+	c.Email.validate(c.DevMode, add)
 	positive := map[string]Duration{
 		"session.lifetime": c.Session.Lifetime, "session.idle_timeout": c.Session.IdleTimeout,
 		"tokens.access_ttl": c.Tokens.AccessTTL, "tokens.refresh_ttl": c.Tokens.RefreshTTL,

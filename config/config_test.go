@@ -19,6 +19,7 @@ func fullEnv() map[string]string {
 	return map[string]string{
 		"DATABASE_URL": "postgres://app@db/dinhdanh", "DINHDANH_ENCRYPTION_KEY": key, "DINHDANH_PAIRWISE_KEY": key,
 		"DINHDANH_SECRET_PEPPER": key, "DINHDANH_AUDIT_KEY": key, "DINHDANH_SESSION_KEY": key,
+		"DINHDANH_SMTP_PASSWORD": "smtp-secret",
 	}
 }
 
@@ -147,4 +148,35 @@ func TestAuditWitness(t *testing.T) {
 
 	_, err = config.Load(write(t, "audit:\n  witness:\n    fil: /x\n"), env(fullEnv()))
 	require.ErrorContains(t, err, "fil")
+}
+
+func TestEmail(t *testing.T) {
+	cfg, err := config.Load("example.yaml", env(fullEnv()))
+	require.NoError(t, err)
+	require.True(t, cfg.Email.Enabled())
+	require.Equal(t, config.Email{SMTPHost: "smtp.example.gov.vn", SMTPPort: 587, From: "Định danh điện tử <no-reply@id.example.gov.vn>",
+		Username: "dinhdanh", Password: "smtp-secret", TLS: "starttls"}, cfg.Email)
+
+	// Off by default.
+	cfg, err = config.Load("", env(fullEnv()))
+	require.NoError(t, err)
+	require.False(t, cfg.Email.Enabled())
+
+	e := fullEnv()
+	delete(e, "DINHDANH_SMTP_PASSWORD")
+	p := write(t, "issuer: https://id.example.vn\nlisten: :1\nemail:\n  smtp_host: mail.example.vn\n  from: nobody\n  username: u\n  tls: none\n  smtp_port: 70000\n")
+	cfg, err = config.Load(p, env(e))
+	require.NoError(t, err)
+	err = cfg.Validate(config.Needs{DB: true, Secrets: true})
+	for _, want := range []string{"email.from", "email.smtp_port", "email.tls: none is allowed only", "DINHDANH_SMTP_PASSWORD"} {
+		require.ErrorContains(t, err, want)
+	}
+	p = write(t, "issuer: https://id.example.vn\nlisten: :1\nemail:\n  smtp_host: localhost\n  from: no-reply@id.example.vn\n  tls: none\n")
+	cfg, err = config.Load(p, env(e))
+	require.NoError(t, err)
+	require.NoError(t, cfg.Validate(config.Needs{DB: true, Secrets: true}))
+	p = write(t, "issuer: https://id.example.vn\nlisten: :1\nemail:\n  smtp_host: mail.example.vn\n  from: no-reply@id.example.vn\n  tls: ssl\n")
+	cfg, err = config.Load(p, env(e))
+	require.NoError(t, err)
+	require.ErrorContains(t, cfg.Validate(config.Needs{DB: true, Secrets: true}), "email.tls: must be starttls, tls or none")
 }
