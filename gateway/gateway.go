@@ -39,6 +39,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/internal/websession"
 	"github.com/dinhdanh/dinhdanh/lockrequest"
 	lockrequestweb "github.com/dinhdanh/dinhdanh/lockrequest/web"
+	"github.com/dinhdanh/dinhdanh/notify"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 	oidcweb "github.com/dinhdanh/dinhdanh/oidc/web"
@@ -76,6 +77,9 @@ type Gateway struct {
 	// also holds the fingerprint references the demo loads.
 	Proofing      *proofing.Service
 	ProofingStore *proofingpg.Store
+	// Notify is the outbox of notifications to citizens (SMS, e-mail);
+	// its worker runs until Close.
+	Notify *notify.Service
 
 	issuer  string
 	cancel  context.CancelFunc
@@ -191,7 +195,7 @@ func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbo
 
 // New builds the serving product: every component, the HTTP handler, and
 // the background loops (signing-key refresh, back-channel logout delivery,
-// maintenance) that Close stops. It holds no logic beyond construction.
+// notification delivery, maintenance) that Close stops. It holds no logic beyond construction.
 func New(ctx context.Context, o Options) (*Gateway, error) {
 	if err := o.check(); err != nil {
 		return nil, err
@@ -275,9 +279,16 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return fail(err)
 	}
+	// Notifications to citizens go through one outbox; one-time codes do
+	// not (accounts sends them straight to the SMS gateway).
+	g.Notify, err = newNotify(o, newSender(o, inbox), &accounts.LogSender{Logger: logger, Inbox: inbox, Now: o.Now})
+	if err != nil {
+		return fail(err)
+	}
 	var proofingAPI *proofingapi.Handler
 	g.Proofing, g.ProofingStore, proofingAPI, err = newProofing(o, proofingParts{
-		Accounts: g.Accounts, Registry: g.Registry, Sender: newSender(o, inbox), Staff: g.Staff,
+		Accounts: g.Accounts, Registry: g.Registry, Staff: g.Staff,
+		Notifier: outboxNotifier{notify: g.Notify},
 	})
 	if err != nil {
 		return fail(err)
@@ -405,6 +416,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 
 	g.background(bg, "keys", func(ctx context.Context) { g.Keys.Run(ctx, 30*time.Second) })
 	g.background(bg, "backchannel-logout", func(ctx context.Context) { _ = logoutSender.Run(ctx) })
+	g.background(bg, "notifications", g.Notify.Run)
 	g.background(bg, "maintenance", func(ctx context.Context) {
 		every(ctx, 10*time.Minute, func(ctx context.Context) {
 			g.maintain(ctx, pool, logger, o.Now)

@@ -54,21 +54,6 @@ func loadTrust(path string) (*cardreader.TrustStore, error) {
 	return ts, nil
 }
 
-// smsNotifier tells a citizen the result of an enrolment by SMS.
-type smsNotifier struct{ sender accounts.Sender }
-
-// NotifyEnrolment implements proofing.Notifier.
-func (n smsNotifier) NotifyEnrolment(ctx context.Context, a accounts.Account, level int, approved bool, reason string) error {
-	if a.Phone == "" {
-		return nil
-	}
-	msg := fmt.Sprintf("Tài khoản định danh điện tử của bạn đã được xác thực mức %d.", level)
-	if !approved {
-		msg = fmt.Sprintf("Yêu cầu xác thực tài khoản định danh điện tử mức %d chưa được chấp thuận: %s", level, reason)
-	}
-	return n.sender.Send(ctx, a.Phone, msg)
-}
-
 // officerCredentials resolves an officer's API credential (ddo_…) to the
 // staff member it was issued to, with the member's own roles and unit, for
 // the counter's API. A credential issued before staff members existed
@@ -115,7 +100,8 @@ func (l *ipWindow) allow(ip string) bool {
 type proofingParts struct {
 	Accounts *accounts.Service
 	Registry proofing.Registry
-	Sender   accounts.Sender
+	// Notifier tells citizens the result (through the outbox).
+	Notifier proofing.Notifier
 	Staff    *staff.Service
 }
 
@@ -129,7 +115,7 @@ func newProofing(o Options, p proofingParts) (*proofing.Service, *proofingpg.Sto
 	svc, err := proofing.New(proofing.Config{
 		Store: store, Chips: chipVerifier{trust: ts}, Registry: p.Registry, Accounts: p.Accounts,
 		Biometrics: biometricspg.NewStore(o.Pool, o.Now), Matcher: proofing.TemplateMatcher{References: store, Threshold: o.Config.Proofing.FingerprintThreshold},
-		Audit: o.Audit, Notifier: smsNotifier{sender: p.Sender}, Now: o.Now,
+		Audit: o.Audit, Notifier: p.Notifier, Now: o.Now,
 	})
 	if err != nil {
 		return nil, nil, nil, err
