@@ -448,6 +448,7 @@ func (g *Gateway) maintain(ctx context.Context, pool *pgxpool.Pool, logger *slog
 		{"staff throttles", func(ctx context.Context) error { _, err := g.Staff.Purge(ctx); return err }},
 		{"expired tokens", func(ctx context.Context) error { _, err := g.OIDCStore.DeleteExpired(ctx, now()); return err }},
 		{"retired keys", func(ctx context.Context) error { _, err := g.Keys.Prune(ctx); return err }},
+		{"finished notifications", func(ctx context.Context) error { _, err := g.Notify.Purge(ctx); return err }},
 	}
 	for _, j := range jobs {
 		if err := j.run(ctx); err != nil && ctx.Err() == nil {

@@ -52,6 +52,22 @@ func emailChannel(o Options, dev *accounts.LogSender) (notify.Channel, error) {
 	return nil, nil
 }
 
+// Not wired yet (issue 11, item 5):
+//   - locked and unlocked: accounts.Service.Lock and Unlock are where every
+//     lock and unlock passes (citizen, officer, CLI, hard lock, lock
+//     requests), but they have no hook for telling the citizen; the clean
+//     one is an interface declared by accounts (say AccountNotices, with
+//     AccountLocked(ctx, Account, reason) and AccountUnlocked) that Lock and
+//     Unlock call after their commit and the top floor implements with this
+//     outbox. The hard lock's own SMS (accounts/signinthrottle.go,
+//     hardLockSMS) then moves to it too, so that the citizen is not told
+//     twice. Hanging it on the lock cascade's logout notifier here would
+//     miss unlocks and send the hard lock twice.
+//   - registration, activation, recovery, device change, new service: the
+//     kinds exist; their flows (accounts, consent) queue them when they land.
+//   - the citizen's language: accounts keep no preference, so the top floor
+//     writes in Vietnamese.
+
 // newNotify builds the notification outbox on the database, with SMS
 // through sms and e-mail as configured. Its worker is started by New only:
 // operator commands may queue, serving replicas deliver.

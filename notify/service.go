@@ -51,6 +51,9 @@ type Store interface {
 	Get(ctx context.Context, id string) (Notification, error)
 	// ListForAccount returns an account's notifications, newest first.
 	ListForAccount(ctx context.Context, accountID string) ([]Notification, error)
+	// Purge deletes sent and failed notifications finished before before,
+	// and returns how many; pending ones are never purged.
+	Purge(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Config builds a Service.
@@ -78,6 +81,9 @@ type Config struct {
 	// another worker may retry it; 2 min when zero. It must exceed the
 	// channels' own timeouts.
 	Lease time.Duration
+	// Retention is how long sent and failed notifications (addresses of
+	// citizens) are kept for support questions; 90 days when zero.
+	Retention time.Duration
 }
 
 // Service queues notifications and runs the worker that delivers them.
@@ -114,6 +120,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = 2 * time.Minute
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = 90 * 24 * time.Hour
 	}
 	return &Service{cfg: cfg, wake: make(chan struct{}, 1)}, nil
 }
@@ -177,6 +186,16 @@ func (s *Service) Get(ctx context.Context, id string) (Notification, error) {
 // ListForAccount returns an account's notifications, newest first.
 func (s *Service) ListForAccount(ctx context.Context, accountID string) ([]Notification, error) {
 	return s.cfg.Store.ListForAccount(ctx, accountID)
+}
+
+// Purge deletes notifications finished longer than the retention ago (the
+// gateway's maintenance runs it); it returns how many.
+func (s *Service) Purge(ctx context.Context) (int64, error) {
+	n, err := s.cfg.Store.Purge(ctx, s.cfg.Now().UTC().Add(-s.cfg.Retention))
+	if err != nil {
+		return 0, fmt.Errorf("notify: purge: %w", err)
+	}
+	return n, nil
 }
 
 // Run delivers due notifications until ctx ends, every poll interval and

@@ -208,3 +208,14 @@ func (s *Store) ListForAccount(ctx context.Context, accountID string) ([]notify.
 	}
 	return out, nil
 }
+
+// Purge implements notify.Store.
+func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `
+		DELETE FROM notifications
+		WHERE (state = 'sent' AND sent_at < $1) OR (state = 'failed' AND failed_at < $1)`, utc(before))
+	if err != nil {
+		return 0, fmt.Errorf("notify/postgres: purge: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

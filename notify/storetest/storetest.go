@@ -128,6 +128,30 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		require.Equal(t, b.ID, claimed[0].ID)
 		require.ErrorIs(t, s.Record(t.Context(), a.ID, notify.Outcome{SentAt: t0}), notify.ErrNotFound)
 	})
+	t.Run("PurgeKeepsPending", func(t *testing.T) {
+		s := newStore(t)
+		sent, failed, pending, recent := Pending("", t0), Pending("", t0), Pending("", t0), Pending("", t0)
+		for _, n := range []notify.Notification{sent, failed, pending, recent} {
+			require.NoError(t, s.Enqueue(t.Context(), n))
+		}
+		_, err := s.Claim(t.Context(), t0, 10, t0.Add(time.Minute))
+		require.NoError(t, err)
+		require.NoError(t, s.Record(t.Context(), sent.ID, notify.Outcome{SentAt: t0}))
+		require.NoError(t, s.Record(t.Context(), failed.ID, notify.Outcome{Error: "x", FailedAt: t0}))
+		require.NoError(t, s.Record(t.Context(), recent.ID, notify.Outcome{SentAt: t0.Add(48 * time.Hour)}))
+		require.NoError(t, s.Record(t.Context(), pending.ID, notify.Outcome{Error: "x", NextAttemptAt: t0}))
+		n, err := s.Purge(t.Context(), t0.Add(24*time.Hour))
+		require.NoError(t, err)
+		require.EqualValues(t, 2, n)
+		for id, kept := range map[string]bool{sent.ID: false, failed.ID: false, pending.ID: true, recent.ID: true} {
+			_, err := s.Get(t.Context(), id)
+			if kept {
+				require.NoError(t, err)
+			} else {
+				require.ErrorIs(t, err, notify.ErrNotFound)
+			}
+		}
+	})
 	t.Run("ConcurrentClaimsAreDisjoint", func(t *testing.T) {
 		s := newStore(t)
 		const total = 60
