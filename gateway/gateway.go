@@ -309,7 +309,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	csrf := &httpx.CSRF{Sessions: sessions, Failed: server.CSRFFailed(tmpl), Skip: oidcweb.CSRFExempt}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	registerMetrics(reg, pool, o.Audit)
+	registerMetrics(reg, pool, o.Audit, g.Notify)
 
 	signin := &accountsweb.Handler{
 		Accounts: g.Accounts, Templates: tmpl, Sessions: sessions, CSRF: csrf, Logger: logger, Now: o.Now,

@@ -66,6 +66,7 @@ func TestShellEndpointsAndHeaders(t *testing.T) {
 		{"/metrics", "", 200, "go_goroutines"},
 		{"/metrics", "", 200, "dinhdanh_db_pool_acquired_conns"},
 		{"/metrics", "", 200, "dinhdanh_audit_events_total"},
+		{"/metrics", "", 200, "dinhdanh_notifications_sent_total"},
 		{"/static/css/site.css", "", 200, "--accent"},
 		{"/register", "", 200, "Đăng ký tài khoản định danh điện tử"},
 		{"/activate?ui_locales=en", "", 200, "Activate your account"},

@@ -5,6 +5,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/notify"
 )
 
 // auditStats is what the audit writer reports (audit.Log).
@@ -13,7 +14,7 @@ type auditStats interface{ Stats() audit.Stats }
 // registerMetrics exposes the database pool and the audit writer to
 // operators: a pool that is always exhausted or an audit writer that fails
 // are what to alert on.
-func registerMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, rec audit.Recorder) {
+func registerMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, rec audit.Recorder, notices *notify.Service) {
 	gauge := func(name, help string, f func(*pgxpool.Stat) float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return f(pool.Stat()) })
 	}
@@ -28,6 +29,16 @@ func registerMetrics(reg prometheus.Registerer, pool *pgxpool.Pool, rec audit.Re
 		counter("dinhdanh_db_pool_empty_acquires_total", "Acquires that had to wait for a connection.", func(s *pgxpool.Stat) float64 { return float64(s.EmptyAcquireCount()) }),
 		counter("dinhdanh_db_pool_acquire_wait_seconds_total", "Time spent waiting for a connection.", func(s *pgxpool.Stat) float64 { return s.AcquireDuration().Seconds() }),
 	)
+	if notices != nil {
+		note := func(name, help string, f func(notify.Stats) int64) prometheus.Collector {
+			return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(f(notices.Stats())) })
+		}
+		reg.MustRegister(
+			note("dinhdanh_notifications_sent_total", "Notifications to citizens this replica sent.", func(s notify.Stats) int64 { return s.Sent }),
+			note("dinhdanh_notifications_retried_total", "Notification attempts that failed and will be retried.", func(s notify.Stats) int64 { return s.Retried }),
+			note("dinhdanh_notifications_failed_total", "Notifications given up after their last attempt.", func(s notify.Stats) int64 { return s.Failed }),
+		)
+	}
 	as, ok := rec.(auditStats)
 	if !ok {
 		return

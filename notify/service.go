@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -90,6 +91,18 @@ type Config struct {
 type Service struct {
 	cfg  Config
 	wake chan struct{}
+
+	sent, retried, failed atomic.Int64
+}
+
+// Stats counts this worker's attempts since it started, for metrics.
+type Stats struct {
+	Sent, Retried, Failed int64
+}
+
+// Stats returns the worker's counts.
+func (s *Service) Stats() Stats {
+	return Stats{Sent: s.sent.Load(), Retried: s.retried.Load(), Failed: s.failed.Load()}
 }
 
 // New checks cfg and builds a Service.
@@ -268,12 +281,15 @@ func (s *Service) attempt(ctx context.Context, n Notification) error {
 	switch {
 	case sendErr == nil:
 		o.SentAt = now
+		s.sent.Add(1)
 		log.InfoContext(ctx, "notification sent")
 	case final || n.Attempts >= s.cfg.MaxAttempts:
 		o.Error, o.FailedAt = sendErr.Error(), now
+		s.failed.Add(1)
 		log.WarnContext(ctx, "notification failed, no more attempts", "error", sendErr)
 	default:
 		o.Error, o.NextAttemptAt = sendErr.Error(), now.Add(s.cfg.Backoff(n.Attempts))
+		s.retried.Add(1)
 		log.WarnContext(ctx, "notification not sent, will retry", "error", sendErr, "next_attempt_at", o.NextAttemptAt)
 	}
 	if err := s.cfg.Store.Record(context.WithoutCancel(ctx), n.ID, o); err != nil {

@@ -205,6 +205,7 @@ func TestRetriesWithBackoffThenFails(t *testing.T) {
 	require.True(t, got.FailedAt.Equal(start.Add(90*time.Second)))
 	step(24*time.Hour, 0) // failed is final
 	require.Empty(t, sms.delivered())
+	require.Equal(t, notify.Stats{Retried: 2, Failed: 1}, svc.Stats())
 }
 
 // TestTwoWorkersNeverSendOneTwice: two workers on their own pools (two
