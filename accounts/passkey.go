@@ -368,7 +368,7 @@ func (s *Service) checkPasskey(ctx context.Context, rec Record, req SecondFactor
 		// answer cannot both pass.
 		err := s.passkeys.UsePasskey(ctx, stored.ID, cred.Authenticator.SignCount, now)
 		switch {
-		case errors.Is(err, ErrPasskeyFailed):
+		case errors.Is(err, ErrPasskeyFailed), errors.Is(err, ErrNotFound): // removed meanwhile
 			perr = err
 		case err != nil:
 			return nil, "", err
