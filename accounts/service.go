@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
 
 	"github.com/dinhdanh/dinhdanh/assurance"
@@ -62,6 +63,11 @@ type Config struct {
 	// activation, registration, passcodes, security answers); nil means no
 	// bound (operator commands, imports).
 	Hashing *HashLimiter
+	// Passkeys enables passkeys as a second factor; nil leaves them off.
+	Passkeys *PasskeyConfig
+	// PasskeyStore keeps passkeys; when nil, Store is used if it implements
+	// PasskeyStore (accounts/postgres does).
+	PasskeyStore PasskeyStore
 }
 
 // Service is the accounts capability: lifecycle, credentials and sign-in.
@@ -85,6 +91,8 @@ type Service struct {
 	logout      LogoutNotifier
 	hashing     *HashLimiter
 	deviceKey   []byte
+	webauthn    *webauthn.WebAuthn
+	passkeys    PasskeyStore
 }
 
 // New checks cfg and builds a Service.
@@ -109,6 +117,10 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	wa, err := newPasskeys(cfg.Passkeys, cfg.Issuer)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("accounts: config: %w", errors.Join(errs...))
 	}
@@ -118,7 +130,10 @@ func New(cfg Config) (*Service, error) {
 		codeKey: cfg.CodeKey, issuer: cfg.Issuer, lockout: cfg.Lockout.withDefaults(),
 		smsTTL: cfg.SMSCodeTTL, smsAttempts: cfg.SMSMaxAttempts, regs: cfg.Registrations,
 		tokens: cfg.Tokens, logout: cfg.Logout, hashing: cfg.Hashing,
-		deviceKey: cfg.DeviceKey,
+		deviceKey: cfg.DeviceKey, webauthn: wa, passkeys: cfg.PasskeyStore,
+	}
+	if ps, ok := cfg.Store.(PasskeyStore); ok && s.passkeys == nil {
+		s.passkeys = ps
 	}
 	if rs, ok := cfg.Store.(RegistrationStore); ok && s.regs == nil {
 		s.regs = rs
@@ -498,7 +513,8 @@ type SignInRequest struct {
 // factor.
 type SignIn struct {
 	Account Account
-	// Factors the account can use, TOTP first; empty when it has none.
+	// Factors the account can use, a passkey first, then TOTP; empty when
+	// it has none.
 	Factors []Factor
 }
 
@@ -632,7 +648,11 @@ func (s *Service) SignIn(ctx context.Context, req SignInRequest) (*SignIn, error
 	if err := s.record(ctx, e); err != nil {
 		return nil, err
 	}
-	return &SignIn{Account: rec.Account, Factors: rec.Factors()}, nil
+	factors, err := s.factors(ctx, rec)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: sign in: %w", err)
+	}
+	return &SignIn{Account: rec.Account, Factors: factors}, nil
 }
 
 func (s *Service) signInFailed(ctx context.Context, req SignInRequest, now time.Time, accountID, reason string, keys ...ThrottleKey) error {
@@ -645,10 +665,13 @@ type SecondFactorRequest struct {
 	AccountID string
 	Factor    Factor
 	Code      string
-	Devices   []string // as in SignInRequest
-	IP        string
-	UserAgent string
-	RequestID string
+	// PasskeyState and PasskeyResponse are, for FactorPasskey,
+	// BeginPasskeySignIn's state and the authenticator's answer (JSON).
+	PasskeyState, PasskeyResponse []byte
+	Devices                       []string // as in SignInRequest
+	IP                            string
+	UserAgent                     string
+	RequestID                     string
 }
 
 func (r SecondFactorRequest) event(t audit.EventType, o audit.Outcome, reason string) audit.Event {
@@ -657,20 +680,24 @@ func (r SecondFactorRequest) event(t audit.EventType, o audit.Outcome, reason st
 		Detail: map[string]string{"factor": string(r.Factor)}}
 }
 
-// VerifySecondFactor checks a TOTP or SMS code.
+// VerifySecondFactor checks a TOTP or SMS code, or a passkey's answer.
 //
 // A TOTP code is accepted for the current 30-second step or one either
 // side, and only for a step later than the last one accepted: the check
 // and the update of the last step happen under the account's row lock, so
 // two concurrent uses of one code cannot both pass (RFC 6238 §5.2). An SMS
 // code is single use, expires after 5 minutes and is burnt after 5 wrong
-// guesses. Wrong codes count against the account's second-factor throttle
-// and the client address.
+// guesses. A passkey's answer must verify against the ceremony's state
+// with user verification, from one of the account's passkeys, with a
+// signature counter that grew (W3C WebAuthn §7.2). Wrong codes and refused
+// passkey answers count against the account's second-factor throttle and
+// the client address.
 //
 // Errors: ErrInvalidCode, ErrCodeReplayed, ErrCodeExpired,
-// ErrFactorUnavailable, ErrLocked, ErrNotActivated, *LockoutError. Audit
-// events: SecondFactorOK, SecondFactorFailed (reasons bad_code,
-// replayed_code, expired_code, code_burnt), SignInLockedOut.
+// ErrFactorUnavailable, ErrPasskeyFailed, ErrLocked, ErrNotActivated,
+// *LockoutError. Audit events: SecondFactorOK, SecondFactorFailed (reasons
+// bad_code, replayed_code, expired_code, code_burnt, bad_passkey),
+// SignInLockedOut.
 func (s *Service) VerifySecondFactor(ctx context.Context, req SecondFactorRequest) (Account, error) {
 	now := s.clock()
 	rec, err := s.store.Get(ctx, req.AccountID)
@@ -710,6 +737,8 @@ func (s *Service) VerifySecondFactor(ctx context.Context, req SecondFactorReques
 		verr, reason, err = s.checkTOTP(ctx, rec, code, now)
 	case FactorSMS:
 		verr, reason, err = s.checkSMS(ctx, rec, code, now)
+	case FactorPasskey:
+		verr, reason, err = s.checkPasskey(ctx, rec, req, now)
 	default:
 		verr, reason = ErrFactorUnavailable, "factor_unavailable"
 	}

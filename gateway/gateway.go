@@ -190,6 +190,7 @@ func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbo
 			GlobalFailures: cfg.Lockout.GlobalPerMinute,
 		},
 		Tokens: cascade.tokens, Logout: cascade.logout(), Hashing: hashing,
+		Passkeys: citizenPasskeys(cfg.Issuer),
 	})
 }
 
@@ -356,7 +357,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	consentPages := &consentweb.Handler{
 		Consent: g.Consent, Challenges: challenges, Preview: forConsent,
 		Clients: forConsent, Subjects: forConsent, Templates: tmpl, Sessions: sessions,
-		CSRF: csrf, Logger: logger, LoginPath: accountsweb.PathLogin,
+		CSRF: csrf, Logger: logger, LoginPath: accountsweb.PathLogin, Passkeys: g.Accounts,
 	}
 
 	// QR credentials, signed with the ID-token keys (oidc.Keys is a

@@ -80,6 +80,17 @@ func passkeyConfig(issuer string) *staff.PasskeyConfig {
 	return &staff.PasskeyConfig{RPID: u.Hostname(), Origins: []string{u.Scheme + "://" + u.Host}}
 }
 
+// citizenPasskeys enables citizens' passkeys where the console's are: at
+// the issuer's origin, with its host name as the relying party id; nil
+// (off) for an issuer on an IP address.
+func citizenPasskeys(issuer string) *accounts.PasskeyConfig {
+	c := passkeyConfig(issuer)
+	if c == nil {
+		return nil
+	}
+	return &accounts.PasskeyConfig{RPID: c.RPID, DisplayName: "Định danh điện tử", Origins: c.Origins}
+}
+
 // newClients is the relying-party registry.
 func newClients(o Options, store *oidcpg.Store, hasher *oidc.SecretHasher) *oidc.Clients {
 	return &oidc.Clients{Store: store, Hasher: hasher, Audit: o.Audit, Now: o.Now}

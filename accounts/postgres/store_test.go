@@ -20,6 +20,12 @@ func TestStoreConformance(t *testing.T) {
 	})
 }
 
+func TestPasskeyStoreConformance(t *testing.T) {
+	storetest.RunPasskeys(t, func(t *testing.T) storetest.PasskeyBackend {
+		return postgres.NewStore(pgtest.New(t).App)
+	})
+}
+
 func TestInbox(t *testing.T) {
 	db := pgtest.New(t)
 	ctx := t.Context()

@@ -67,6 +67,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle(PathVerify, httpx.NoStore(http.HandlerFunc(h.postVerify))).Methods(http.MethodPost)
 	r.Handle(PathSendSMS, httpx.NoStore(http.HandlerFunc(h.sendSMS))).Methods(http.MethodPost)
 	r.Handle(PathSignOut, httpx.NoStore(http.HandlerFunc(h.signOut))).Methods(http.MethodPost)
+	h.passkeyRoutes(r)
 	h.registrationRoutes(r)
 	h.activationRoutes(r)
 	if h.LockAccount != nil {
@@ -295,7 +296,8 @@ func (h *Handler) pending(w http.ResponseWriter, r *http.Request) (pendingSignIn
 func (h *Handler) factorPage(r *http.Request, lang templates.Lang, p pendingSignIn) templates.SecondFactorPage {
 	return templates.SecondFactorPage{
 		Base: h.base(r, lang), TOTP: p.has(accounts.FactorTOTP), SMS: p.has(accounts.FactorSMS),
-		Method: string(p.Method), SMSSentTo: p.SMSSentTo,
+		Passkey: p.has(accounts.FactorPasskey),
+		Method:  string(p.Method), SMSSentTo: p.SMSSentTo,
 	}
 }
 
@@ -377,6 +379,11 @@ func (h *Handler) postVerify(w http.ResponseWriter, r *http.Request) {
 	if !p.has(method) {
 		method = p.Method
 	}
+	if method == accounts.FactorPasskey {
+		// A passkey answers through its JSON ceremony, never this form.
+		http.Redirect(w, r, PathVerify, http.StatusSeeOther)
+		return
+	}
 	p.Method = method
 	acct, err := h.Accounts.VerifySecondFactor(ctx, accounts.SecondFactorRequest{
 		AccountID: p.AccountID, Factor: method, Code: strings.ReplaceAll(r.PostFormValue("code"), " ", ""),
@@ -418,9 +425,20 @@ func (h *Handler) postVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if err := h.Sessions.RenewToken(ctx); err != nil {
+	to, err := h.completeSignIn(w, r, acct, method)
+	if err != nil {
 		h.serverError(w, r, lang, "renew session token", err)
 		return
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// completeSignIn turns the pending sign-in into the signed-in session
+// after the second factor f, and returns where to go next.
+func (h *Handler) completeSignIn(w http.ResponseWriter, r *http.Request, acct accounts.Account, f accounts.Factor) (string, error) {
+	ctx := r.Context()
+	if err := h.Sessions.RenewToken(ctx); err != nil {
+		return "", err
 	}
 	// RenewToken keeps the data: the CSRF token of the signed-out session
 	// must not carry over into the signed-in one.
@@ -429,15 +447,16 @@ func (h *Handler) postVerify(w http.ResponseWriter, r *http.Request) {
 	_, _ = rand.Read(sid[:])
 	websession.PutLogin(ctx, h.Sessions, websession.Login{
 		AccountID: acct.ID, Level: acct.Level, Strength: assurance.Level2,
-		AMR: []string{"pwd", string(method)}, AuthTime: h.now(), SID: base64.RawURLEncoding.EncodeToString(sid[:]),
+		AMR: accounts.AMR(f), AuthTime: h.now(), SID: base64.RawURLEncoding.EncodeToString(sid[:]),
 	})
 	h.Sessions.Remove(ctx, keyPending)
+	h.Sessions.Remove(ctx, keyPasskeyLogin)
 	h.rememberDevice(w, r, acct.ID)
 	to := h.Sessions.PopString(ctx, keyReturnTo)
 	if !SafeReturnTo(to) {
 		to = DefaultReturnTo
 	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
+	return to, nil
 }
 
 // ---- known devices ----

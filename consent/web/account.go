@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/consent"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
@@ -40,6 +42,18 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Query().Get("done") {
 	case "revoked":
 		page.Notice = "account.revoked_notice"
+	case "passkey_added":
+		page.Notice = "account.passkeys.added"
+	case "passkey_removed":
+		page.Notice = "account.passkeys.removed"
+	}
+	if h.Passkeys != nil && h.Passkeys.PasskeysEnabled() {
+		section, err := h.passkeySection(r, login, l)
+		if err != nil {
+			h.errorPage(w, r, l, http.StatusInternalServerError, "error.generic", "", fmt.Errorf("list passkeys: %w", err))
+			return
+		}
+		page.Passkeys = section
 	}
 	grants, err := h.Consent.Connections(ctx, login.AccountID)
 	if err != nil {
@@ -84,6 +98,28 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 	if err := h.Templates.Account(w, http.StatusOK, page); err != nil {
 		h.logger().ErrorContext(ctx, "render account", "error", err)
 	}
+}
+
+// passkeySection lists the citizen's passkeys; adding or removing one
+// needs a recent complete sign-in, otherwise the section links to one.
+func (h *Handler) passkeySection(r *http.Request, login websession.Login, l templates.Lang) (*templates.AccountPasskeys, error) {
+	keys, err := h.Passkeys.Passkeys(r.Context(), login.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	by := accounts.SignedIn{AccountID: login.AccountID, AuthTime: login.AuthTime, Strength: login.Strength}
+	s := &templates.AccountPasskeys{
+		CanChange: h.Passkeys.Reauthenticated(by),
+		ReauthURL: h.loginPath() + "?" + url.Values{"return_to": {"/account#passkeys"}, "ui_locales": {string(l)}}.Encode(),
+	}
+	for _, k := range keys {
+		row := templates.AccountPasskey{ID: base64.RawURLEncoding.EncodeToString(k.ID), Name: k.Name, CreatedAt: formatTime(k.CreatedAt, l)}
+		if k.LastUsedAt != nil {
+			row.LastUsedAt = formatTime(*k.LastUsedAt, l)
+		}
+		s.Rows = append(s.Rows, row)
+	}
+	return s, nil
 }
 
 func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) {

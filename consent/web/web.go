@@ -12,6 +12,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/gorilla/mux"
 
+	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/consent"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
@@ -82,6 +83,14 @@ type ValuePreview interface {
 	Preview(ctx context.Context, accountID string, scopes, claims []string) ([]Item, error)
 }
 
+// Passkeys lists the citizen's passkeys on the account page; the accounts
+// service is one. Their ceremonies are served by accounts/web.
+type Passkeys interface {
+	PasskeysEnabled() bool
+	Reauthenticated(by accounts.SignedIn) bool
+	Passkeys(ctx context.Context, accountID string) ([]accounts.Passkey, error)
+}
+
 // Clients gives the display details of a relying party (for the account
 // page and receipts).
 type Clients interface {
@@ -108,6 +117,9 @@ type Handler struct {
 	Logger     *slog.Logger
 	// LoginPath is the sign-in page; /login when empty.
 	LoginPath string
+	// Passkeys, when set and on, adds the passkeys section to the account
+	// page.
+	Passkeys Passkeys
 }
 
 // Routes mounts the pages.
@@ -142,6 +154,13 @@ func (h *Handler) base(r *http.Request, l templates.Lang) templates.Base {
 // come back to returnTo.
 func (h *Handler) login(w http.ResponseWriter, r *http.Request, returnTo string) (websession.Login, bool) {
 	return webpage.RequireLogin(w, r, h.Sessions, h.LoginPath, returnTo)
+}
+
+func (h *Handler) loginPath() string {
+	if h.LoginPath != "" {
+		return h.LoginPath
+	}
+	return webpage.DefaultLoginPath
 }
 
 func (h *Handler) csrfOK(r *http.Request) bool { return webpage.CSRFOK(r, h.CSRF) }

@@ -139,6 +139,8 @@ type fixture struct {
 	tokens     *consenttest.Tokens
 	challenges *challenges
 	key        *ecdsa.PrivateKey
+	// handler may be adjusted before the first request.
+	handler *web.Handler
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -162,6 +164,7 @@ func newFixture(t *testing.T) *fixture {
 		Consent: f.svc, Challenges: f.challenges, Preview: preview{}, Clients: clients{"dvc": dvc},
 		Subjects: subjects{}, Templates: set, Sessions: sessions, CSRF: csrf,
 	}
+	f.handler = h
 	r := mux.NewRouter()
 	browser := r.NewRoute().Subrouter()
 	browser.Use(sessions.LoadAndSave, csrf.Middleware, httpx.NoStore)

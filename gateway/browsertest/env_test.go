@@ -50,9 +50,9 @@ const (
 type env struct {
 	db *pgtest.DB
 	g  *gateway.Gateway
-	// gatewayURL is the issuer, http://127.0.0.1:port.
+	// gatewayURL is the issuer, http://127.0.0.1:port (newEnv).
 	gatewayURL string
-	// rpURL is the relying party, http://localhost:port: another site than
+	// rpURL is the relying party, http://localhost:port (newEnv): another site than
 	// the gateway, as in production, so the gateway's SameSite=Lax session
 	// cookie and the relying party's cookie are each on their own site.
 	rpURL string
@@ -63,17 +63,27 @@ type env struct {
 // staff principal, say).
 func newEnv(t *testing.T, opts ...func(*gateway.Options)) *env {
 	t.Helper()
+	return newEnvAt(t, "127.0.0.1", "localhost", opts...)
+}
+
+// newEnvAt is newEnv with the host names the gateway's issuer and the
+// relying party are reached at (both listen on 127.0.0.1): passkeys need
+// a gateway on a host name (localhost), the relying party then takes
+// 127.0.0.1, still another site.
+func newEnvAt(t *testing.T, gatewayHost, rpHost string, opts ...func(*gateway.Options)) *env {
+	t.Helper()
 	chromiumPath(t) // without a browser, fail before starting anything
 	ctx := t.Context()
 	db := pgtest.New(t)
 
 	gwLn := listen(t)
 	rpLn := listen(t)
+	_, gwPort, _ := net.SplitHostPort(gwLn.Addr().String())
 	_, rpPort, _ := net.SplitHostPort(rpLn.Addr().String())
 	e := &env{
 		db:         db,
-		gatewayURL: "http://" + gwLn.Addr().String(),
-		rpURL:      "http://localhost:" + rpPort,
+		gatewayURL: "http://" + net.JoinHostPort(gatewayHost, gwPort),
+		rpURL:      "http://" + net.JoinHostPort(rpHost, rpPort),
 		inbox:      accountspg.NewInbox(db.App),
 	}
 

@@ -124,6 +124,13 @@ func CodeIn(body string) string { return sixDigits.FindString(body) }
 // Params are cheap argon2id parameters for tests.
 var Params = accounts.Argon2Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
+// PasskeyRPID and PasskeyOrigin are the WebAuthn relying party id and
+// origin of an Env's passkeys.
+const (
+	PasskeyRPID   = "gateway.example"
+	PasskeyOrigin = "https://gateway.example"
+)
+
 // Env is an accounts Service on a test database with its test doubles.
 type Env struct {
 	Service  *accounts.Service
@@ -197,6 +204,7 @@ func NewWithLockout(t testing.TB, pool *pgxpool.Pool, sender accounts.Sender, lo
 		Now: env.Clock.Now, Argon2Params: Params, TOTPKey: env.TOTPKey,
 		CodeKey: keyderive.Key(env.TOTPKey, "test-sms"), DeviceKey: keyderive.Key(env.TOTPKey, "test-device"),
 		Tokens: env.Cascade, Logout: env.Cascade, Lockout: lockout,
+		Passkeys: &accounts.PasskeyConfig{RPID: PasskeyRPID, Origins: []string{PasskeyOrigin}},
 	})
 	require.NoError(t, err)
 	env.Service = svc
