@@ -69,6 +69,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle(PathSignOut, httpx.NoStore(http.HandlerFunc(h.signOut))).Methods(http.MethodPost)
 	h.registrationRoutes(r)
 	h.activationRoutes(r)
+	h.recoveryRoutes(r)
 	if h.LockAccount != nil {
 		r.Handle(PathLock, httpx.NoStore(http.HandlerFunc(h.showLock))).Methods(http.MethodGet, http.MethodHead)
 		r.Handle(PathLock, httpx.NoStore(http.HandlerFunc(h.postLock))).Methods(http.MethodPost)
