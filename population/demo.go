@@ -152,7 +152,7 @@ func DemoBanner() string {
   level 1  %s  Trần Thị Bình   SMS code (read it at /dev/sms)
   level 1  %s  Kim Min-jun     foreign resident, SMS code
   pending  %s  Lê Văn Cường    not activated: activate at /activate with phone 0901000004
-  locked   %s  Phạm Thị Dung   locked: lost phone; unlock at /unlock
+  locked   %s  Phạm Thị Dung   locked: lost phone (no phone on record: the counter unlocks)
   security answers (forgotten password at /recover, /unlock): %s, %s
   generated citizens: password %s
 `, DemoPassword, DemoLevel2ID, DemoTOTPSecret, DemoLevel1ID, DemoForeignerID, DemoPendingID, DemoLockedID,
