@@ -25,8 +25,8 @@ func TestNormalizeAnswer(t *testing.T) {
 	require.NotEqual(t, accounts.NormalizeAnswer("Hà"), accounts.NormalizeAnswer("Hạ"), "diacritics are kept")
 }
 
-// recoveryCitizen is an active citizen with security answers and a
-// passcode-less record.
+// recoveryCitizen is an active citizen with security answers and no
+// passcode.
 func recoveryCitizen(t *testing.T, env *accountstest.Env) accounts.Account {
 	t.Helper()
 	a := env.Citizen(t, pid, password, phone, assurance.Level1)

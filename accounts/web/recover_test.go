@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -200,7 +199,6 @@ func TestUnlockRefusesAnAuthoritysLock(t *testing.T) {
 	got, err := s.env.Service.Get(t.Context(), s.account.ID)
 	require.NoError(t, err)
 	require.Equal(t, accounts.Locked, got.Status)
-	_ = time.Second
 }
 
 var errorCodeAttr = regexp.MustCompile(`data-code="([^"]+)"`)
