@@ -90,6 +90,10 @@ type Record struct {
 type SecurityAnswer struct {
 	Question string `json:"q"`
 	Hash     string `json:"h"`
+	// Version 2 hashes NormalizeAnswer's form (diacritics kept); 0, from
+	// activations before it, FoldText's (diacritics dropped), replaced at
+	// the first correct answer.
+	Version int `json:"v,omitempty"`
 }
 
 // Factors lists the second factors the record can use, TOTP first.

@@ -274,8 +274,8 @@ func CheckPasscode(p string) error {
 
 // CompleteActivation finishes the activation whose SMS code was verified:
 // sets the password (when none yet), the 6-digit passcode for in-app
-// features and two security questions (their answers folded with FoldText,
-// then hashed with argon2id like passwords), and makes the account active,
+// features and two security questions (their answers normalised with
+// NormalizeAnswer, then hashed with argon2id like passwords), and makes the account active,
 // all in one update. The holder can then sign in.
 //
 // Audit: AccountActivated by the citizen, naming what was set (never the
@@ -289,7 +289,7 @@ func (s *Service) CompleteActivation(ctx context.Context, in Activation) (Accoun
 		return Account{}, err
 	}
 	q0, q1 := in.Answers[0].Question, in.Answers[1].Question
-	a0, a1 := FoldText(in.Answers[0].Answer), FoldText(in.Answers[1].Answer)
+	a0, a1 := NormalizeAnswer(in.Answers[0].Answer), NormalizeAnswer(in.Answers[1].Answer)
 	if q0 == q1 || !slices.Contains(SecurityQuestions, q0) || !slices.Contains(SecurityQuestions, q1) || a0 == "" || a1 == "" ||
 		len(a0) > 256 || len(a1) > 256 {
 		return Account{}, ErrSecurityQuestions
@@ -324,7 +324,9 @@ func (s *Service) CompleteActivation(ctx context.Context, in Activation) (Accoun
 			set = "password," + set
 		}
 		r.PasscodeHash = hashes[0]
-		r.SecurityAnswers = []SecurityAnswer{{Question: q0, Hash: hashes[1]}, {Question: q1, Hash: hashes[2]}}
+		r.SecurityAnswers = []SecurityAnswer{
+			{Question: q0, Hash: hashes[1], Version: answerVersion}, {Question: q1, Hash: hashes[2], Version: answerVersion},
+		}
 		r.Status, r.ActivatedAt = Active, &now
 		e := in.event(audit.AccountActivated, r.ID, audit.Success, "")
 		e.Detail = map[string]string{"channel": "web", "set": set, "level": fmt.Sprint(int(r.Level))}
@@ -360,7 +362,7 @@ func (s *Service) VerifySecurityAnswer(ctx context.Context, accountID, question,
 	}
 	for _, sa := range rec.SecurityAnswers {
 		if sa.Question == question {
-			ok, _, err := s.verifySecret(ctx, FoldText(answer), sa.Hash)
+			ok, _, err := s.verifySecret(ctx, answerForm(sa.Version, answer), sa.Hash)
 			return ok, err
 		}
 	}

@@ -64,6 +64,9 @@ const (
 	// ScopeSMSAddress counts SMS codes sent at the request of one client
 	// address (registration and activation, before anyone signed in).
 	ScopeSMSAddress Scope = "sms_ip"
+	// ScopeAnswers: wrong security answers or passcodes in recovery and
+	// unlock, keyed by personal id number and client address.
+	ScopeAnswers Scope = "answers"
 )
 
 // LockoutError says that sign-in is refused for a while. Pages show

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
+	"github.com/dinhdanh/dinhdanh/audit"
 )
 
 // demoFile is deploy/demo/population.jsonl (a test keeps the two equal).
@@ -37,6 +38,13 @@ const (
 	// docs/onboarding.md.
 	DemoRegistrationID = "091088114440"
 )
+
+// DemoAnswers are the security answers of the active and locked demo
+// accounts (what activation would have set), for the forgotten-password
+// and unlock pages.
+var DemoAnswers = [2]accounts.Answer{
+	{Question: "first_school", Answer: "Kim Đồng"}, {Question: "mother_hometown", Answer: "Huế"},
+}
 
 // DemoFile returns the demo population file.
 func DemoFile() []byte { return bytes.Clone(demoFile) }
@@ -105,6 +113,9 @@ func LoadDemo(ctx context.Context, dst Target, opts DemoOptions) error {
 		if _, err := importLines(ctx, dst, lines, nil); err != nil {
 			return fmt.Errorf("population: demo: %w", err)
 		}
+		if err := demoAnswers(ctx, dst.Accounts); err != nil {
+			return fmt.Errorf("population: demo: %w", err)
+		}
 	default:
 		return fmt.Errorf("population: demo: %w", err)
 	}
@@ -120,6 +131,20 @@ func LoadDemo(ctx context.Context, dst Target, opts DemoOptions) error {
 	return nil
 }
 
+// demoAnswers gives the active and locked demo accounts DemoAnswers.
+func demoAnswers(ctx context.Context, svc *accounts.Service) error {
+	for _, pid := range []string{DemoLevel2ID, DemoLevel1ID, DemoForeignerID, DemoLockedID} {
+		a, err := svc.ByPersonalID(ctx, pid)
+		if err != nil {
+			return err
+		}
+		if err := svc.SetSecurityAnswers(ctx, a.ID, DemoAnswers, accounts.Actor{Kind: audit.Operator, ID: "demo"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // DemoBanner describes the demo sign-ins for the start-up banner.
 func DemoBanner() string {
 	return fmt.Sprintf(`Demo sign-ins (password %s for every demo account):
@@ -127,7 +152,9 @@ func DemoBanner() string {
   level 1  %s  Trần Thị Bình   SMS code (read it at /dev/sms)
   level 1  %s  Kim Min-jun     foreign resident, SMS code
   pending  %s  Lê Văn Cường    not activated: activate at /activate with phone 0901000004
-  locked   %s  Phạm Thị Dung   locked: lost phone
+  locked   %s  Phạm Thị Dung   locked: lost phone (no phone on record: the counter unlocks)
+  security answers (forgotten password at /recover, /unlock): %s, %s
   generated citizens: password %s
-`, DemoPassword, DemoLevel2ID, DemoTOTPSecret, DemoLevel1ID, DemoForeignerID, DemoPendingID, DemoLockedID, GeneratedPassword)
+`, DemoPassword, DemoLevel2ID, DemoTOTPSecret, DemoLevel1ID, DemoForeignerID, DemoPendingID, DemoLockedID,
+		DemoAnswers[0].Answer, DemoAnswers[1].Answer, GeneratedPassword)
 }

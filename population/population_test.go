@@ -284,6 +284,15 @@ func TestLoadDemo(t *testing.T) {
 	require.Equal(t, people, f.count(t, "population"))
 	require.Equal(t, records, f.count(t, "biometric_records"))
 
+	// The demo accounts have security answers, for /recover and /unlock.
+	for _, id := range []string{population.DemoLevel1ID, population.DemoLockedID} {
+		a, err := f.env.Service.ByPersonalID(ctx, id)
+		require.NoError(t, err)
+		ok, err := f.env.Service.VerifySecurityAnswer(ctx, a.ID, "mother_hometown", population.DemoAnswers[1].Answer)
+		require.NoError(t, err)
+		require.True(t, ok, id)
+	}
+
 	// The level 2 citizen carries both sentinels; the child has no account
 	// and so no biometric records.
 	an, err := f.env.Service.ByPersonalID(ctx, population.DemoLevel2ID)

@@ -101,10 +101,14 @@ func TestActivateDemoPendingAccountThenSignIn(t *testing.T) {
 	ok, err := s.env.Service.VerifyPasscode(t.Context(), a.ID, "480917")
 	require.NoError(t, err)
 	require.True(t, ok)
-	// Answers are compared without case, accents or extra spaces.
-	ok, err = s.env.Service.VerifySecurityAnswer(t.Context(), a.ID, "first_school", "  truong tieu hoc KIM DONG ")
+	// Answers are compared without case or extra spaces, but with their
+	// diacritics (accounts.NormalizeAnswer).
+	ok, err = s.env.Service.VerifySecurityAnswer(t.Context(), a.ID, "first_school", "  trường tiểu học KIM ĐỒNG ")
 	require.NoError(t, err)
 	require.True(t, ok)
+	ok, err = s.env.Service.VerifySecurityAnswer(t.Context(), a.ID, "first_school", "truong tieu hoc kim dong")
+	require.NoError(t, err)
+	require.False(t, ok)
 	ok, err = s.env.Service.VerifySecurityAnswer(t.Context(), a.ID, "mother_hometown", "Hà Nội")
 	require.NoError(t, err)
 	require.False(t, ok)

@@ -70,6 +70,9 @@ func (h *Handler) Routes(r *mux.Router) {
 	h.passkeyRoutes(r)
 	h.registrationRoutes(r)
 	h.activationRoutes(r)
+	h.recoveryRoutes(r)
+	r.Handle(PathPassword, httpx.NoStore(http.HandlerFunc(h.showPassword))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(PathPassword, httpx.NoStore(http.HandlerFunc(h.postPassword))).Methods(http.MethodPost)
 	if h.LockAccount != nil {
 		r.Handle(PathLock, httpx.NoStore(http.HandlerFunc(h.showLock))).Methods(http.MethodGet, http.MethodHead)
 		r.Handle(PathLock, httpx.NoStore(http.HandlerFunc(h.postLock))).Methods(http.MethodPost)

@@ -1,0 +1,71 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// signedIn signs the site's level 2 citizen in with the password and the
+// authenticator.
+func (b *browser) signedIn(s *site) {
+	b.t.Helper()
+	factor := b.login("", pid, password)
+	require.Equal(b.t, http.StatusOK, factor.status)
+	require.True(b.t, shownOf(b.t, b.code(factor, "otp", s.totp(b.t))).SignedIn)
+}
+
+func TestChangePassword(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, false)
+	b := s.browser(t)
+
+	// Signed out: sign in first, then come back.
+	p := s.browser(t).get("/account/password")
+	require.Equal(t, "/login", p.url.Path)
+	require.Equal(t, "/account/password", p.url.Query().Get("return_to"))
+
+	b.signedIn(s)
+	other := s.browser(t)
+	other.ip = "192.0.2.77"
+	s.env.Clock.Advance(time.Minute)
+	other.signedIn(s)
+	s.env.Clock.Advance(time.Minute)
+
+	form := b.get("/account/password")
+	require.Equal(t, http.StatusOK, form.status)
+	require.Contains(t, form.body, "Mật khẩu hiện tại")
+	p = b.submit(form, "/account/password", url.Values{"current": {"sai mật khẩu"}, "password": {"mật khẩu mới 2026"}, "password2": {"mật khẩu mới 2026"}})
+	require.Equal(t, http.StatusUnauthorized, p.status)
+	require.Equal(t, "password.wrong", errorCode(t, p))
+	p = b.submit(form, "/account/password", url.Values{"current": {password}, "password": {password}, "password2": {password}})
+	require.Equal(t, "password.same", errorCode(t, p))
+	p = b.submit(form, "/account/password", url.Values{"current": {password}, "password": {"mật khẩu mới 2026"}, "password2": {"khác"}})
+	require.Equal(t, "register.password_mismatch", errorCode(t, p))
+	before := b.sessionCookie()
+	p = b.submit(form, "/account/password", url.Values{"current": {password}, "password": {"mật khẩu mới 2026"}, "password2": {"mật khẩu mới 2026"}})
+	require.Equal(t, http.StatusOK, p.status, p.body)
+	require.Contains(t, p.body, `id="password-done"`)
+	require.NotEqual(t, before, b.sessionCookie(), "a new session token")
+
+	// Every sign-in up to the change ended (the gateway's middleware ends
+	// them on their next request), but this one, whose time moved on.
+	a, err := s.env.Service.Get(t.Context(), s.account.ID)
+	require.NoError(t, err)
+	require.NotNil(t, a.SignInsEndedAt)
+	mine := shownOf(t, b.get("/account"))
+	require.True(t, mine.SignedIn)
+	require.False(t, a.SignInEnded(mine.Login.AuthTime))
+	theirs := shownOf(t, other.get("/account"))
+	require.True(t, a.SignInEnded(theirs.Login.AuthTime))
+	revoked, _ := s.env.Cascade.Ended()
+	require.Equal(t, []string{s.account.ID}, revoked, "tokens at relying parties end")
+	require.Contains(t, s.env.Audit.Types(), "account.password_changed")
+	require.Contains(t, s.env.Sender.Last(phone), "thay doi")
+
+	require.Equal(t, http.StatusUnauthorized, s.browser(t).login("", pid, password).status)
+	require.Equal(t, http.StatusOK, s.browser(t).login("?ui_locales=en", pid, "mật khẩu mới 2026").status)
+}
