@@ -14,9 +14,9 @@ import (
 // PathPassword is the change of password from the account page.
 const PathPassword = "/account/password"
 
-// signedIn returns the session's sign-in, or sends the browser to sign in
+// passwordSignedIn returns the session's sign-in, or sends the browser to sign in
 // and come back.
-func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request) (websession.Login, bool) {
+func (h *Handler) passwordSignedIn(w http.ResponseWriter, r *http.Request) (websession.Login, bool) {
 	l, ok := websession.GetLogin(r.Context(), h.Sessions)
 	if !ok {
 		http.Redirect(w, r, PathLogin+"?return_to="+url.QueryEscape(PathPassword), http.StatusSeeOther)
@@ -25,7 +25,7 @@ func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request) (websession.L
 }
 
 func (h *Handler) showPassword(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.signedIn(w, r); ok {
+	if _, ok := h.passwordSignedIn(w, r); ok {
 		h.render(w, r, h.Templates.Password(w, http.StatusOK, templates.PasswordPage{Base: h.base(r, h.lang(r))}))
 	}
 }
@@ -37,7 +37,7 @@ func (h *Handler) showPassword(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) postPassword(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	lang := h.lang(r)
-	l, ok := h.signedIn(w, r)
+	l, ok := h.passwordSignedIn(w, r)
 	if !ok {
 		return
 	}
