@@ -53,6 +53,9 @@ const (
 	// Recovery: the password was reset through recovery. Parameters:
 	// sessions (how many sign-ins the recovery ended, a number).
 	Recovery Kind = "recovery"
+	// PasswordChanged: the holder changed the password, signed in. No
+	// parameters.
+	PasswordChanged Kind = "password_changed"
 	// DeviceChanged: the account moved to another device. Parameters:
 	// device (its name, optional).
 	DeviceChanged Kind = "device_changed"
@@ -81,6 +84,7 @@ var kinds = map[Kind]paramSpec{
 	RegistrationResult: {required: []string{"approved"}, optional: []string{"reason"}, booleans: []string{"approved"}},
 	ActivationResult:   {required: []string{"approved"}, optional: []string{"reason"}, booleans: []string{"approved"}},
 	Recovery:           {required: []string{"sessions"}, numbers: []string{"sessions"}},
+	PasswordChanged:    {},
 	DeviceChanged:      {optional: []string{"device"}},
 	Locked:             {optional: []string{"reason"}},
 	Unlocked:           {},

@@ -3,6 +3,7 @@ package notify
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
@@ -58,6 +59,10 @@ var entries = []entry{
 			"=1", "The password of your electronic identity account was just reset and one sign-in was ended. If this was not you, lock your account at once.",
 			"other", "The password of your electronic identity account was just reset and %[1]d sign-ins were ended. If this was not you, lock your account at once.")},
 
+	{"password_changed.subject", s("Mật khẩu tài khoản định danh điện tử đã được thay đổi"), s("Your electronic identity password was changed")},
+	{"password_changed.text", s("Mật khẩu tài khoản định danh điện tử của bạn vừa được thay đổi và mọi phiên đăng nhập khác đã kết thúc. Nếu không phải bạn, hãy khoá tài khoản ngay."),
+		s("The password of your electronic identity account was just changed and every other sign-in was ended. If this was not you, lock your account at once.")},
+
 	{"device_changed.subject", s("Tài khoản định danh điện tử đã chuyển sang thiết bị mới"), s("Your electronic identity moved to a new device")},
 	{"device_changed.text", s("Tài khoản định danh điện tử của bạn vừa được chuyển sang thiết bị mới%s; thiết bị cũ đã bị đăng xuất. Nếu không phải bạn, hãy khoá tài khoản ngay."),
 		s("Your electronic identity account was just moved to a new device%s; the old device was signed out. If this was not you, lock your account at once.")},
@@ -69,6 +74,7 @@ var entries = []entry{
 	{"locked.reason.holder_request", s("theo yêu cầu của bạn"), s("at your request")},
 	{"locked.reason.too_many_failures", s("do đăng nhập sai quá nhiều lần"), s("after too many failed sign-ins")},
 	{"locked.reason.lost_phone", s("do mất điện thoại"), s("because the phone was lost")},
+	{"locked.reason.authority", s("theo quyết định của cơ quan có thẩm quyền"), s("by decision of the competent authority")},
 	{"locked.reason.card_revoked", s("do thẻ căn cước bị thu hồi"), s("because the identity card was revoked")},
 
 	{"unlocked.subject", s("Tài khoản định danh điện tử đã được mở khoá"), s("Your electronic identity account was unlocked")},
@@ -139,12 +145,15 @@ func Render(n Notification) (Message, error) {
 		text = p.Sprintf(k+".text", device)
 	case Locked:
 		// Only reasons with a wording are told; other codes are for officers.
-		why := ""
-		if key := k + ".reason." + par["reason"]; par["reason"] != "" && hasKey(key) {
+		why, r := "", par["reason"]
+		if strings.HasPrefix(r, "authority_") {
+			r = "authority"
+		}
+		if key := k + ".reason." + r; r != "" && hasKey(key) {
 			why = p.Sprintf("reason", p.Sprintf(key))
 		}
 		text = p.Sprintf(k+".text", why)
-	case Unlocked:
+	case Unlocked, PasswordChanged:
 		text = p.Sprintf(k + ".text")
 	case ServiceConnected:
 		text = p.Sprintf(k+".text", par["service"], num("claims"))

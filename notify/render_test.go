@@ -42,6 +42,10 @@ func TestRenderInTheCitizensLanguage(t *testing.T) {
 			"Your electronic identity account has been locked and every sign-in has ended. Reason: at your request."},
 		{"locked with an officer's reason", notify.Locked, map[string]string{"reason": "court_order"}, notify.VI, "Tài khoản định danh điện tử đã bị khoá",
 			"Tài khoản định danh điện tử của bạn đã bị khoá và mọi phiên đăng nhập đã kết thúc."},
+		{"locked by an authority en", notify.Locked, map[string]string{"reason": "authority_court_order"}, notify.EN, "Your electronic identity account was locked",
+			"Your electronic identity account has been locked and every sign-in has ended. Reason: by decision of the competent authority."},
+		{"password changed en", notify.PasswordChanged, nil, notify.EN, "Your electronic identity password was changed",
+			"The password of your electronic identity account was just changed and every other sign-in was ended. If this was not you, lock your account at once."},
 		{"unlocked vi", notify.Unlocked, nil, notify.VI, "Tài khoản định danh điện tử đã được mở khoá",
 			"Tài khoản định danh điện tử của bạn đã được mở khoá. Nếu không phải bạn yêu cầu, hãy liên hệ cơ quan công an ngay."},
 		{"device en", notify.DeviceChanged, map[string]string{"device": "Pixel 9"}, notify.EN, "Your electronic identity moved to a new device",
@@ -67,7 +71,7 @@ func TestRenderInTheCitizensLanguage(t *testing.T) {
 func TestEveryKindRendersInBothLanguages(t *testing.T) {
 	params := map[notify.Kind]map[string]string{
 		notify.RegistrationResult: {"approved": "false", "reason": "x"}, notify.ActivationResult: {"approved": "true"},
-		notify.Recovery: {"sessions": "2"}, notify.DeviceChanged: {}, notify.Locked: {}, notify.Unlocked: {},
+		notify.Recovery: {"sessions": "2"}, notify.DeviceChanged: {}, notify.Locked: {}, notify.Unlocked: {}, notify.PasswordChanged: {},
 		notify.ServiceConnected: {"service": "S", "claims": "2"}, notify.EnrolmentResult: {"level": "1", "approved": "true"},
 	}
 	require.Len(t, notify.Kinds(), len(params))
