@@ -250,6 +250,9 @@ type Activation struct {
 	Answers  [2]Answer
 	// Ticket is what VerifyActivationCode returned.
 	Ticket string
+	// Lang is the page's language, kept as the account's (LangVI or
+	// LangEN); empty keeps the account's.
+	Lang string
 	Client
 }
 
@@ -279,7 +282,7 @@ func CheckPasscode(p string) error {
 // all in one update. The holder can then sign in.
 //
 // Audit: AccountActivated by the citizen, naming what was set (never the
-// values).
+// values). The citizen is told (NoticeActivation), in in.Lang.
 func (s *Service) CompleteActivation(ctx context.Context, in Activation) (Account, error) {
 	now := s.clock()
 	if !s.checkActivationTicket(in.AccountID, in.Ticket, now) {
@@ -328,6 +331,9 @@ func (s *Service) CompleteActivation(ctx context.Context, in Activation) (Accoun
 			{Question: q0, Hash: hashes[1], Version: answerVersion}, {Question: q1, Hash: hashes[2], Version: answerVersion},
 		}
 		r.Status, r.ActivatedAt = Active, &now
+		if in.Lang != "" {
+			r.Lang = NormalizeLang(in.Lang)
+		}
 		e := in.event(audit.AccountActivated, r.ID, audit.Success, "")
 		e.Detail = map[string]string{"channel": "web", "set": set, "level": fmt.Sprint(int(r.Level))}
 		return e, nil
@@ -335,6 +341,7 @@ func (s *Service) CompleteActivation(ctx context.Context, in Activation) (Accoun
 	if err != nil {
 		return Account{}, fmt.Errorf("accounts: complete activation: %w", err)
 	}
+	s.notice(ctx, a, NoticeActivation, map[string]string{"approved": "true"}, in.RequestID)
 	return a, nil
 }
 

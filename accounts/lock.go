@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/audit"
@@ -50,7 +51,9 @@ const cascadeTimeout = 30 * time.Second
 // The cascade runs after the lock committed, on a context the caller cannot
 // cancel: a citizen who closes the page must not leave tokens alive. Until
 // it has run, the locked status alone already refuses every token and
-// sign-in; an error from it is returned with the locked account.
+// sign-in; an error from it is returned with the locked account. The
+// citizen is told (NoticeLocked; NoticeUnlocked by Unlock) once the lock
+// committed, whoever locked.
 func (s *Service) Lock(ctx context.Context, id, reason string, by Actor) (Account, error) {
 	if s.tokens == nil || s.logout == nil {
 		return Account{}, ErrNoLockCascade
@@ -66,6 +69,7 @@ func (s *Service) Lock(ctx context.Context, id, reason string, by Actor) (Accoun
 	if err != nil {
 		return Account{}, fmt.Errorf("accounts: lock: %w", err)
 	}
+	s.notice(ctx, a, NoticeLocked, map[string]string{"reason": noticeReason(reason)}, by.RequestID)
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cascadeTimeout)
 	defer cancel()
 	if _, err := s.tokens.RevokeAccount(cctx, a.ID); err != nil {
@@ -93,5 +97,19 @@ func (s *Service) Unlock(ctx context.Context, id string, by Actor) (Account, err
 	if err != nil {
 		return Account{}, fmt.Errorf("accounts: unlock: %w", err)
 	}
+	s.notice(ctx, a, NoticeUnlocked, nil, by.RequestID)
 	return a, nil
+}
+
+// noticeReason is the reason a lock's notice names: a code, never the
+// free text of a holder's own reason (SelfLockPrefix), which may be long
+// and is for the officers' view.
+func noticeReason(reason string) string {
+	switch {
+	case strings.HasPrefix(reason, SelfLockPrefix):
+		return "holder_request"
+	case len(reason) > 64:
+		return ""
+	}
+	return reason
 }

@@ -396,15 +396,6 @@ type NewPassword struct {
 	Client
 }
 
-// recoverySMS tells the citizen their password was reset (plain ASCII, like
-// the codes).
-const recoverySMS = "Mat khau tai khoan dinh danh dien tu cua ban vua duoc dat lai; moi phien dang nhap da ket thuc. " +
-	"Neu khong phai ban, hay khoa tai khoan ngay va lien he Cong an xa, phuong."
-
-// unlockSMS tells the citizen their account was unlocked by themselves.
-const unlockSMS = "Tai khoan dinh danh dien tu cua ban vua duoc mo khoa. " +
-	"Neu khong phai ban, hay khoa tai khoan ngay va lien he Cong an xa, phuong."
-
 // CompleteRecovery sets a new password (CheckPasswordRules) after the SMS
 // code and the answers, and ends everything the account held, as a lock's
 // cascade does but without locking: every browser sign-in made before now,
@@ -412,8 +403,8 @@ const unlockSMS = "Tai khoan dinh danh dien tu cua ban vua duoc mo khoa. " +
 // locked account is refused (ErrLocked): a self-lock is lifted with
 // CompleteUnlock first, an authority's lock at the counter. The ticket is
 // void once the password changed, so a replay fails (ErrRecoveryExpired).
-// Audit: PasswordChanged with detail method=recovery. The citizen is told by
-// SMS.
+// Audit: PasswordChanged with detail method=recovery. The citizen is told
+// (NoticeRecovery).
 func (s *Service) CompleteRecovery(ctx context.Context, in NewPassword) (Account, error) {
 	if s.tokens == nil || s.logout == nil {
 		return Account{}, ErrNoLockCascade
@@ -451,7 +442,7 @@ func (s *Service) CompleteRecovery(ctx context.Context, in NewPassword) (Account
 	if err := s.endEverything(ctx, a.ID); err != nil {
 		return a, fmt.Errorf("accounts: complete recovery: %w", err)
 	}
-	s.notify(ctx, a, recoverySMS, in.RequestID)
+	s.notice(ctx, a, NoticeRecovery, map[string]string{"sessions": "0"}, in.RequestID)
 	return a, nil
 }
 
@@ -469,16 +460,6 @@ func (s *Service) endEverything(ctx context.Context, accountID string) error {
 	return nil
 }
 
-func (s *Service) notify(ctx context.Context, a Account, msg, requestID string) {
-	if a.Phone == "" {
-		return
-	}
-	if err := s.sender.Send(context.WithoutCancel(ctx), a.Phone, msg); err != nil {
-		// The change stands; the audit row tells the rest.
-		s.logger.ErrorContext(ctx, "notification SMS failed", "account_id", a.ID, "error", err, "request_id", requestID)
-	}
-}
-
 // UnlockRequest is the last step of the citizen's own unlock.
 type UnlockRequest struct {
 	AccountID string
@@ -491,7 +472,7 @@ type UnlockRequest struct {
 // officer's, a supervisor's, a revoked card, too many failures) is refused
 // with ErrNotSelfLocked: the counter lifts those. Sign-ins ended by the
 // lock stay ended. Audit: AccountUnlocked by the citizen with detail
-// method=self_service; the citizen is told by SMS.
+// method=self_service; the citizen is told (a Notice).
 func (s *Service) CompleteUnlock(ctx context.Context, in UnlockRequest) (Account, error) {
 	now := s.clock()
 	rec, err := s.store.Get(ctx, in.AccountID)
@@ -531,7 +512,7 @@ func (s *Service) CompleteUnlock(ctx context.Context, in UnlockRequest) (Account
 	if err != nil {
 		return Account{}, fmt.Errorf("accounts: complete unlock: %w", err)
 	}
-	s.notify(ctx, a, unlockSMS, in.RequestID)
+	s.notice(ctx, a, NoticeUnlocked, nil, in.RequestID)
 	return a, nil
 }
 
@@ -553,7 +534,7 @@ type PasswordChange struct {
 // lockout of that pair). On success every browser sign-in made before now
 // ends, as do every token and grant at relying parties; the caller renews
 // its own session (its sign-in time then follows the change). Audit:
-// PasswordChanged with detail method=change; the citizen is told by SMS.
+// PasswordChanged with detail method=change; the citizen is told (a Notice).
 func (s *Service) ChangePassword(ctx context.Context, in PasswordChange) (Account, error) {
 	if s.tokens == nil || s.logout == nil {
 		return Account{}, ErrNoLockCascade
@@ -613,13 +594,9 @@ func (s *Service) ChangePassword(ctx context.Context, in PasswordChange) (Accoun
 	if err := s.endEverything(ctx, a.ID); err != nil {
 		return a, fmt.Errorf("accounts: change password: %w", err)
 	}
-	s.notify(ctx, a, passwordChangedSMS, in.RequestID)
+	s.notice(ctx, a, NoticePasswordChanged, nil, in.RequestID)
 	return a, nil
 }
-
-// passwordChangedSMS tells the citizen their password changed.
-const passwordChangedSMS = "Mat khau tai khoan dinh danh dien tu cua ban vua duoc thay doi. " +
-	"Neu khong phai ban, hay khoa tai khoan ngay va lien he Cong an xa, phuong."
 
 // SetSecurityAnswers replaces the account's two security questions and
 // answers (normalised with NormalizeAnswer, hashed with argon2id): for demo

@@ -68,6 +68,13 @@ type Config struct {
 	// PasskeyStore keeps passkeys; when nil, Store is used if it implements
 	// PasskeyStore (accounts/postgres does).
 	PasskeyStore PasskeyStore
+	// Notices queues what the citizen is told of changes to their account
+	// (results of registration and activation, recovery, change of
+	// password, lock and unlock); nil drops them.
+	Notices Notifier
+	// Email sends e-mail with one-time codes (a registration whose contact
+	// is an e-mail address); nil refuses such registrations (ErrNoEmail).
+	Email EmailSender
 }
 
 // Service is the accounts capability: lifecycle, credentials and sign-in.
@@ -93,6 +100,8 @@ type Service struct {
 	deviceKey   []byte
 	webauthn    *webauthn.WebAuthn
 	passkeys    PasskeyStore
+	notices     Notifier
+	email       EmailSender
 }
 
 // New checks cfg and builds a Service.
@@ -131,6 +140,7 @@ func New(cfg Config) (*Service, error) {
 		smsTTL: cfg.SMSCodeTTL, smsAttempts: cfg.SMSMaxAttempts, regs: cfg.Registrations,
 		tokens: cfg.Tokens, logout: cfg.Logout, hashing: cfg.Hashing,
 		deviceKey: cfg.DeviceKey, webauthn: wa, passkeys: cfg.PasskeyStore,
+		notices: cfg.Notices, email: cfg.Email,
 	}
 	if ps, ok := cfg.Store.(PasskeyStore); ok && s.passkeys == nil {
 		s.passkeys = ps
@@ -201,6 +211,7 @@ type NewAccount struct {
 	Status     Status // Pending when empty
 	Phone      string // E.164, optional
 	Email      string
+	Lang       string // LangVI (when empty) or LangEN
 	Password   string // optional; set later with SetPassword
 	// Evidence is what a level above 0 rests on (required then, and for
 	// that level): for accounts created by an import, ImportedEvidence.
@@ -273,7 +284,7 @@ func (s *Service) NewRecord(in NewAccount, now time.Time) (Record, error) {
 	now = now.UTC()
 	rec := Record{Account: Account{
 		ID: uuid.NewString(), PersonalID: in.PersonalID, Level: in.Level, Status: in.Status,
-		Phone: in.Phone, Email: in.Email, CreatedAt: now, UpdatedAt: now,
+		Phone: in.Phone, Email: in.Email, Lang: NormalizeLang(in.Lang), CreatedAt: now, UpdatedAt: now,
 	}}
 	switch {
 	case in.Level == assurance.None && in.Evidence != nil:

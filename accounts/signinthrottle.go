@@ -15,11 +15,6 @@ const globalWindow = time.Minute
 // hardLockReason is the lock reason of the hard lock.
 const hardLockReason = "too_many_failures"
 
-// hardLockSMS tells the citizen their account was locked after too many
-// failures (plain ASCII, like the codes, for every handset).
-const hardLockSMS = "Tai khoan dinh danh dien tu cua ban da bi khoa do nhap sai qua nhieu lan. " +
-	"Neu khong phai ban, hay doi mat khau khi mo khoa tai Cong an xa, phuong hoac tren ung dung VNeID."
-
 // attemptKeys are the throttles one password attempt is checked against
 // and counted on (see LockoutPolicy). Empty keys are skipped.
 type attemptKeys struct {
@@ -202,8 +197,8 @@ func (s *Service) resetHard(ctx context.Context, now time.Time, pid string) erro
 
 // hardLock locks the account after HardLockFailures consecutive failures,
 // through Lock (which ends its tokens, sessions and back-channel logout,
-// and records AccountLocked with reason too_many_failures), and tells the
-// citizen by SMS.
+// and records AccountLocked with reason too_many_failures); Lock tells the
+// citizen (NoticeLocked).
 func (s *Service) hardLock(ctx context.Context, rec Record, by Actor) error {
 	if rec.Status == Locked {
 		return nil
@@ -215,13 +210,6 @@ func (s *Service) hardLock(ctx context.Context, rec Record, by Actor) error {
 			return nil
 		}
 		return fmt.Errorf("accounts: hard lock: %w", err)
-	}
-	if rec.Phone != "" {
-		if err := s.sender.Send(ctx, rec.Phone, hardLockSMS); err != nil {
-			// The lock stands; the audit row and the officer's view tell the
-			// rest.
-			s.logger.ErrorContext(ctx, "hard lock SMS failed", "account_id", rec.ID, "error", err, "request_id", by.RequestID)
-		}
 	}
 	return nil
 }

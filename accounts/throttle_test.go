@@ -89,7 +89,7 @@ func TestKnownDeviceHasItsOwnCounter(t *testing.T) {
 	require.NoError(t, err)
 }
 
-func TestHardLockSendsSMSAndIsAudited(t *testing.T) {
+func TestHardLockIsToldAndAudited(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t)
 	a := env.Citizen(t, pid, password, phone, assurance.Level1)
@@ -104,7 +104,14 @@ func TestHardLockSendsSMSAndIsAudited(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, accounts.Locked, acct.Status)
 	require.Contains(t, env.Audit.Types(), "account.locked:too_many_failures")
-	require.Contains(t, env.Sender.Last(phone), "bi khoa")
+	var locked []accounts.Notice
+	for _, n := range env.Notices.All() {
+		if n.Account.ID == a.ID && n.Kind == accounts.NoticeLocked {
+			locked = append(locked, n)
+		}
+	}
+	require.Len(t, locked, 1, "told once, by Lock's notice")
+	require.Equal(t, "too_many_failures", locked[0].Params["reason"])
 	revoked, logouts := env.Cascade.Ended()
 	require.Equal(t, []string{a.ID}, revoked, "the lock went through Service.Lock: tokens end")
 	require.Equal(t, []string{a.ID}, logouts, "and back-channel logout")

@@ -47,7 +47,7 @@ func translate(err error) error {
 
 const accountColumns = `id::text, personal_id, level, status, coalesce(phone, ''), email, lock_reason,
 	password_hash, totp_secret, totp_confirmed, totp_last_step, created_at, activated_at, updated_at,
-	passcode_hash, security_answers, sign_ins_ended_at, coalesce(evidence_id::text, '')`
+	passcode_hash, security_answers, sign_ins_ended_at, coalesce(evidence_id::text, ''), lang`
 
 func scanRecord(row pgx.Row) (accounts.Record, error) {
 	var r accounts.Record
@@ -55,7 +55,7 @@ func scanRecord(row pgx.Row) (accounts.Record, error) {
 	var answers []byte
 	err := row.Scan(&r.ID, &r.PersonalID, &r.Level, &status, &r.Phone, &r.Email, &r.LockReason,
 		&r.PasswordHash, &r.TOTP.Secret, &r.TOTP.Confirmed, &r.TOTP.LastStep, &r.CreatedAt, &r.ActivatedAt, &r.UpdatedAt,
-		&r.PasscodeHash, &answers, &r.SignInsEndedAt, &r.EvidenceID)
+		&r.PasscodeHash, &answers, &r.SignInsEndedAt, &r.EvidenceID, &r.Lang)
 	if err != nil {
 		return accounts.Record{}, translate(err)
 	}
@@ -78,6 +78,14 @@ func scanRecord(row pgx.Row) (accounts.Record, error) {
 	return r, nil
 }
 
+// langOf is the lang column's value: Vietnamese unless English was chosen.
+func langOf(l string) string {
+	if l == accounts.LangEN {
+		return l
+	}
+	return accounts.LangVI
+}
+
 func nullable(s string) *string {
 	if s == "" {
 		return nil
@@ -90,11 +98,11 @@ func (s *Store) Create(ctx context.Context, r accounts.Record, fn func() error) 
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO accounts (id, personal_id, level, status, phone, email, lock_reason,
 			password_hash, totp_secret, totp_confirmed, totp_last_step, created_at, activated_at, updated_at,
-			passcode_hash, security_answers, evidence_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+			passcode_hash, security_answers, evidence_id, lang)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 			r.ID, r.PersonalID, int(r.Level), string(r.Status), nullable(r.Phone), r.Email, r.LockReason,
 			r.PasswordHash, r.TOTP.Secret, r.TOTP.Confirmed, r.TOTP.LastStep, r.CreatedAt.UTC(), utcPtr(r.ActivatedAt), r.UpdatedAt.UTC(),
-			r.PasscodeHash, answersJSON(r.SecurityAnswers), nullable(r.EvidenceID))
+			r.PasscodeHash, answersJSON(r.SecurityAnswers), nullable(r.EvidenceID), langOf(r.Lang))
 		if err != nil {
 			return translate(err)
 		}
@@ -167,11 +175,11 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*accounts.Record)
 		}
 		_, err = tx.Exec(ctx, `UPDATE accounts SET level = $2, status = $3, phone = $4, email = $5, lock_reason = $6,
 			password_hash = $7, totp_secret = $8, totp_confirmed = $9, totp_last_step = $10, activated_at = $11, updated_at = $12,
-			passcode_hash = $13, security_answers = $14, sign_ins_ended_at = $15, evidence_id = $16
+			passcode_hash = $13, security_answers = $14, sign_ins_ended_at = $15, evidence_id = $16, lang = $17
 			WHERE id = $1`,
 			id, int(r.Level), string(r.Status), nullable(r.Phone), r.Email, r.LockReason,
 			r.PasswordHash, r.TOTP.Secret, r.TOTP.Confirmed, r.TOTP.LastStep, utcPtr(r.ActivatedAt), r.UpdatedAt.UTC(),
-			r.PasscodeHash, answersJSON(r.SecurityAnswers), utcPtr(r.SignInsEndedAt), nullable(r.EvidenceID))
+			r.PasscodeHash, answersJSON(r.SecurityAnswers), utcPtr(r.SignInsEndedAt), nullable(r.EvidenceID), langOf(r.Lang))
 		if err != nil {
 			return translate(err)
 		}

@@ -61,6 +61,7 @@ func Record() accounts.Record {
 			Status:      accounts.Active,
 			Phone:       fmt.Sprintf("+849%08d", n),
 			Email:       "holder@example.vn",
+			Lang:        accounts.LangEN,
 			CreatedAt:   base,
 			ActivatedAt: &activated,
 			UpdatedAt:   base,

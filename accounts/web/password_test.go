@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/dinhdanh/dinhdanh/accounts"
 )
 
 // signedIn signs the site's level 2 citizen in with the password and the
@@ -64,7 +66,7 @@ func TestChangePassword(t *testing.T) {
 	revoked, _ := s.env.Cascade.Ended()
 	require.Equal(t, []string{s.account.ID}, revoked, "tokens at relying parties end")
 	require.Contains(t, s.env.Audit.Types(), "account.password_changed")
-	require.Contains(t, s.env.Sender.Last(phone), "thay doi")
+	require.Equal(t, []accounts.NoticeKind{accounts.NoticePasswordChanged}, s.env.Notices.Kinds(s.account.ID))
 
 	require.Equal(t, http.StatusUnauthorized, s.browser(t).login("", pid, password).status)
 	require.Equal(t, http.StatusOK, s.browser(t).login("?ui_locales=en", pid, "mật khẩu mới 2026").status)

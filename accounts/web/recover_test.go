@@ -84,7 +84,7 @@ func TestRecoverForgottenPasswordInVietnamese(t *testing.T) {
 	require.Equal(t, http.StatusOK, done.status, done.body)
 	require.Contains(t, done.body, `id="recover-done"`)
 	require.Contains(t, s.env.Audit.Types(), "account.password_changed")
-	require.Contains(t, s.env.Sender.Last(phone), "dat lai")
+	require.Contains(t, s.env.Notices.Kinds(s.account.ID), accounts.NoticeRecovery)
 	revoked, _ := s.env.Cascade.Ended()
 	require.Equal(t, []string{s.account.ID}, revoked)
 
@@ -178,7 +178,9 @@ func TestUnlockAfterSelfLock(t *testing.T) {
 	require.Equal(t, http.StatusOK, done.status, done.body)
 	require.Contains(t, done.body, `id="unlock-done"`)
 	require.Contains(t, s.env.Audit.Types(), "account.unlocked")
-	require.Contains(t, s.env.Sender.Last(phone), "mo khoa")
+	kinds := s.env.Notices.Kinds(s.account.ID)
+	require.NotEmpty(t, kinds)
+	require.Equal(t, accounts.NoticeUnlocked, kinds[len(kinds)-1])
 	require.Equal(t, http.StatusOK, b.login("", pid, password).status)
 }
 

@@ -81,6 +81,12 @@ func (s *Sender) Send(_ context.Context, phone, message string) error {
 	return nil
 }
 
+// SendEmail implements accounts.EmailSender: an e-mail is kept like a
+// message to its address, its subject and text one body.
+func (s *Sender) SendEmail(ctx context.Context, to, subject, text string) error {
+	return s.Send(ctx, to, subject+"\n\n"+text)
+}
+
 // Last returns the body of the last message sent to phone, or "".
 func (s *Sender) Last(phone string) string {
 	s.mu.Lock()
@@ -142,6 +148,42 @@ type Env struct {
 	TOTPKey  []byte
 	// Cascade records what locks ended beyond the account's row.
 	Cascade *Cascade
+	// Notices records what the citizen was told (accounts.Notifier).
+	Notices *Notices
+}
+
+// Notices captures accounts' notices instead of queueing them.
+type Notices struct {
+	mu  sync.Mutex
+	got []accounts.Notice
+}
+
+// Notify implements accounts.Notifier.
+func (n *Notices) Notify(_ context.Context, in accounts.Notice) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.got = append(n.got, in)
+	return nil
+}
+
+// Kinds returns the kinds told to accountID, in order.
+func (n *Notices) Kinds(accountID string) []accounts.NoticeKind {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []accounts.NoticeKind
+	for _, in := range n.got {
+		if in.Account.ID == accountID {
+			out = append(out, in.Kind)
+		}
+	}
+	return out
+}
+
+// All returns every notice, in order.
+func (n *Notices) All() []accounts.Notice {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.got)
 }
 
 // Cascade stands for the token store and the back-channel logout a lock
@@ -191,7 +233,7 @@ func NewWithLockout(t testing.TB, pool *pgxpool.Pool, sender accounts.Sender, lo
 	env := &Env{
 		Store: accountspg.NewStore(pool), Registry: attributespg.NewStore(pool),
 		Audit: &Recorder{}, Clock: NewClock(), Sender: &Sender{}, TOTPKey: make([]byte, 32),
-		Cascade: &Cascade{},
+		Cascade: &Cascade{}, Notices: &Notices{},
 	}
 	for i := range env.TOTPKey {
 		env.TOTPKey[i] = byte(i)
@@ -199,12 +241,17 @@ func NewWithLockout(t testing.TB, pool *pgxpool.Pool, sender accounts.Sender, lo
 	if sender == nil {
 		sender = env.Sender
 	}
+	email, ok := sender.(accounts.EmailSender)
+	if !ok {
+		email = env.Sender
+	}
 	svc, err := accounts.New(accounts.Config{
 		Store: env.Store, Registry: env.Registry, Audit: env.Audit, Sender: sender,
 		Now: env.Clock.Now, Argon2Params: Params, TOTPKey: env.TOTPKey,
 		CodeKey: keyderive.Key(env.TOTPKey, "test-sms"), DeviceKey: keyderive.Key(env.TOTPKey, "test-device"),
 		Tokens: env.Cascade, Logout: env.Cascade, Lockout: lockout,
 		Passkeys: &accounts.PasskeyConfig{RPID: PasskeyRPID, Origins: []string{PasskeyOrigin}},
+		Notices:  env.Notices, Email: email,
 	})
 	require.NoError(t, err)
 	env.Service = svc
