@@ -59,7 +59,12 @@ const registrationTTL = 30 * time.Minute
 type Registration struct {
 	ID         string
 	PersonalID string
-	Phone      string // E.164
+	// Phone (E.164) or Email is where the code went: exactly one is set.
+	Phone string
+	Email string
+	// Lang is the registration page's language, the account's (LangVI or
+	// LangEN).
+	Lang string
 	// CodeHash is HMAC-SHA-256(code key, ID ":" code).
 	CodeHash    []byte
 	CreatedAt   time.Time
@@ -104,13 +109,21 @@ type RegistrationRequest struct {
 	BirthDate  time.Time // a date; its calendar day in its own location counts
 	Gender     attributes.Gender
 	Phone      string // E.164 or a Vietnamese number (09x..., 84...)
+	// Email is the contact instead of Phone, for a citizen with no phone:
+	// the code goes there by e-mail. Exactly one of Phone and Email.
+	Email string
+	// Lang is the page's language (LangVI or LangEN), kept as the
+	// account's.
+	Lang string
 	Client
 }
 
-// RegistrationStarted says where the code went.
+// RegistrationStarted says where the code went: MaskedPhone, or MaskedEmail
+// for an e-mail registration.
 type RegistrationStarted struct {
 	ID          string
 	MaskedPhone string
+	MaskedEmail string
 }
 
 // NormalizePhone reads a Vietnamese mobile number as written by its holder
@@ -211,9 +224,20 @@ func (s *Service) StartRegistration(ctx context.Context, req RegistrationRequest
 	} else if lock != nil {
 		return RegistrationStarted{}, s.refuse(ctx, req.Client, "", audit.AccountRegistered, string(lock.Scope)+"_locked_out", lock)
 	}
-	phone, err := NormalizePhone(req.Phone)
-	if err != nil {
-		return RegistrationStarted{}, err
+	var phone, email string
+	var err error
+	switch {
+	case strings.TrimSpace(req.Email) != "" && strings.TrimSpace(req.Phone) == "":
+		if s.email == nil {
+			return RegistrationStarted{}, ErrNoEmail
+		}
+		if email, err = NormalizeEmail(req.Email); err != nil {
+			return RegistrationStarted{}, err
+		}
+	default:
+		if phone, err = NormalizePhone(req.Phone); err != nil {
+			return RegistrationStarted{}, err
+		}
 	}
 	pid := strings.TrimSpace(req.PersonalID)
 	if err := personalid.Validate(pid, req.BirthDate, req.Gender); err != nil {
@@ -248,12 +272,20 @@ func (s *Service) StartRegistration(ctx context.Context, req RegistrationRequest
 	} else if lock != nil {
 		return RegistrationStarted{}, s.refuse(ctx, req.Client, "", audit.AccountRegistered, string(lock.Scope)+"_locked_out", lock)
 	}
-	g := Registration{ID: uuid.NewString(), PersonalID: pid, Phone: phone, CreatedAt: now, ExpiresAt: now.Add(s.smsTTL)}
-	if err := s.sendCode(ctx, req.Client, now, "", phone, "registration", func(code string) error {
+	g := Registration{ID: uuid.NewString(), PersonalID: pid, Phone: phone, Email: email, Lang: NormalizeLang(req.Lang),
+		CreatedAt: now, ExpiresAt: now.Add(s.smsTTL)}
+	to := contact{channel: "sms", address: phone, lang: g.Lang}
+	if email != "" {
+		to = contact{channel: "email", address: email, lang: g.Lang}
+	}
+	if err := s.sendCodeTo(ctx, req.Client, now, "", to, "registration", func(code string) error {
 		g.CodeHash = codeHash(s.codeKey, g.ID, code)
 		return s.regs.CreateRegistration(ctx, g)
 	}); err != nil {
 		return RegistrationStarted{}, err
+	}
+	if email != "" {
+		return RegistrationStarted{ID: g.ID, MaskedEmail: MaskEmail(email)}, nil
 	}
 	return RegistrationStarted{ID: g.ID, MaskedPhone: MaskPhone(phone)}, nil
 }
@@ -276,11 +308,30 @@ func (s *Service) refuse(ctx context.Context, c Client, accountID string, t audi
 // or, before there is one, by the number) and per client address. purpose
 // is named in the OTPSent event.
 func (s *Service) sendCode(ctx context.Context, c Client, now time.Time, accountID, phone, purpose string, store func(code string) error) error {
+	return s.sendCodeTo(ctx, c, now, accountID, contact{channel: "sms", address: phone}, purpose, store)
+}
+
+// contact is where a code goes: an SMS to a phone or an e-mail to an
+// address, written in lang (e-mail only; SMS codes are plain ASCII
+// Vietnamese).
+type contact struct {
+	channel, address, lang string
+}
+
+// sendCodeTo is sendCode to a phone or an e-mail address. The limits are
+// the same for both and shared: per destination (ScopeSMS keyed by the
+// account, or before there is one by "phone:<number>" or
+// "email:<address>") and per client address, so that a stranger cannot use
+// up the citizen's codes from elsewhere without being stopped first.
+func (s *Service) sendCodeTo(ctx context.Context, c Client, now time.Time, accountID string, to contact, purpose string, store func(code string) error) error {
 	ev := c.event(audit.OTPSent, accountID, audit.Success, "")
-	ev.Detail = map[string]string{"channel": "sms", "purpose": purpose}
+	ev.Detail = map[string]string{"channel": to.channel, "purpose": purpose}
 	dest := ThrottleKey{Scope: ScopeSMS, Key: accountID}
 	if accountID == "" {
-		dest.Key = "phone:" + phone
+		dest.Key = "phone:" + to.address
+		if to.channel == "email" {
+			dest.Key = "email:" + strings.ToLower(to.address)
+		}
 	}
 	lock, err := s.countFailure(ctx, now, dest, ThrottleKey{Scope: ScopeSMSAddress, Key: ipKey(c.IP)})
 	if err != nil {
@@ -300,7 +351,13 @@ func (s *Service) sendCode(ctx context.Context, c Client, now time.Time, account
 	if err := store(code); err != nil {
 		return fmt.Errorf("accounts: send code: %w", err)
 	}
-	if err := s.sender.Send(ctx, phone, smsMessage(code, s.smsTTL)); err != nil {
+	if to.channel == "email" {
+		subject, text := emailCode(to.lang, code, s.smsTTL)
+		err = s.email.SendEmail(ctx, to.address, subject, text)
+	} else {
+		err = s.sender.Send(ctx, to.address, smsMessage(code, s.smsTTL))
+	}
+	if err != nil {
 		ev.Outcome, ev.Reason = audit.Failure, "send_failed"
 		_ = s.record(ctx, ev)
 		return fmt.Errorf("accounts: send code: %w", err)
@@ -394,6 +451,9 @@ func (s *Service) ConfirmRegistration(ctx context.Context, req RegistrationCode)
 	if err := s.record(ctx, e); err != nil {
 		return err
 	}
+	if g.Phone == "" {
+		return nil
+	}
 	used, err := s.regs.PhoneInUse(ctx, g.Phone)
 	if err != nil {
 		return fmt.Errorf("accounts: confirm registration: %w", err)
@@ -416,7 +476,9 @@ type RegistrationCompletion struct {
 // becomes level 1 once the portrait and the chip are checked (in the app,
 // or at a police counter: Service.Enrol with evidence), and can then be activated.
 //
-// Audit: AccountRegistered, by the citizen, with level, status and channel.
+// Audit: AccountRegistered, by the citizen, with level, status, channel and
+// contact (phone or email). The citizen is told (NoticeRegistration) at the
+// contact they confirmed, in the registration's language.
 func (s *Service) CompleteRegistration(ctx context.Context, req RegistrationCompletion) (Account, error) {
 	if s.regs == nil {
 		return Account{}, ErrNoRegistrations
@@ -434,13 +496,16 @@ func (s *Service) CompleteRegistration(ctx context.Context, req RegistrationComp
 		case g.ConfirmedAt == nil:
 			return ErrPhoneNotConfirmed
 		}
-		rec, err := s.NewRecord(NewAccount{PersonalID: g.PersonalID, Level: assurance.None, Status: Pending, Phone: g.Phone}, now)
+		rec, err := s.NewRecord(NewAccount{PersonalID: g.PersonalID, Level: assurance.None, Status: Pending, Phone: g.Phone, Email: g.Email, Lang: g.Lang}, now)
 		if err != nil {
 			return err
 		}
 		rec.PasswordHash = hash
 		e := req.event(audit.AccountRegistered, rec.ID, audit.Success, "")
-		e.Detail = map[string]string{"level": "0", "status": string(Pending), "channel": "web"}
+		e.Detail = map[string]string{"level": "0", "status": string(Pending), "channel": "web", "contact": "phone"}
+		if g.Email != "" {
+			e.Detail["contact"] = "email"
+		}
 		// Recorded before the account's insert commits: an account whose
 		// creation cannot be audited is not created, and the registration
 		// stays open for another try.
@@ -467,5 +532,6 @@ func (s *Service) CompleteRegistration(ctx context.Context, req RegistrationComp
 	case err != nil:
 		return Account{}, fmt.Errorf("accounts: complete registration: %w", err)
 	}
+	s.notice(ctx, acct, NoticeRegistration, map[string]string{"approved": "true"}, req.RequestID)
 	return acct, nil
 }

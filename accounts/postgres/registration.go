@@ -12,11 +12,11 @@ import (
 
 var _ accounts.RegistrationStore = (*Store)(nil)
 
-const registrationColumns = `id::text, personal_id, phone, code_hash, created_at, expires_at, attempts, burnt, confirmed_at, completed_at`
+const registrationColumns = `id::text, personal_id, coalesce(phone, ''), email, lang, code_hash, created_at, expires_at, attempts, burnt, confirmed_at, completed_at`
 
 func scanRegistration(row pgx.Row) (accounts.Registration, error) {
 	var g accounts.Registration
-	err := row.Scan(&g.ID, &g.PersonalID, &g.Phone, &g.CodeHash, &g.CreatedAt, &g.ExpiresAt, &g.Attempts, &g.Burnt,
+	err := row.Scan(&g.ID, &g.PersonalID, &g.Phone, &g.Email, &g.Lang, &g.CodeHash, &g.CreatedAt, &g.ExpiresAt, &g.Attempts, &g.Burnt,
 		&g.ConfirmedAt, &g.CompletedAt)
 	if err != nil {
 		return accounts.Registration{}, translate(err)
@@ -28,9 +28,9 @@ func scanRegistration(row pgx.Row) (accounts.Registration, error) {
 
 // CreateRegistration implements accounts.RegistrationStore.
 func (s *Store) CreateRegistration(ctx context.Context, g accounts.Registration) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO registrations (id, personal_id, phone, code_hash, created_at, expires_at,
-		attempts, burnt, confirmed_at, completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		g.ID, g.PersonalID, g.Phone, g.CodeHash, g.CreatedAt.UTC(), g.ExpiresAt.UTC(), g.Attempts, g.Burnt,
+	_, err := s.pool.Exec(ctx, `INSERT INTO registrations (id, personal_id, phone, email, lang, code_hash, created_at, expires_at,
+		attempts, burnt, confirmed_at, completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		g.ID, g.PersonalID, nullable(g.Phone), g.Email, langOf(g.Lang), g.CodeHash, g.CreatedAt.UTC(), g.ExpiresAt.UTC(), g.Attempts, g.Burnt,
 		utcPtr(g.ConfirmedAt), utcPtr(g.CompletedAt))
 	if err != nil {
 		return fmt.Errorf("accounts/postgres: create registration: %w", translate(err))

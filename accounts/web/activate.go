@@ -146,7 +146,7 @@ func (h *Handler) postActivateFinish(w http.ResponseWriter, r *http.Request) {
 	_, err := h.Accounts.CompleteActivation(r.Context(), accounts.Activation{
 		AccountID: p.AccountID, Password: r.PostFormValue("password"), Passcode: r.PostFormValue("passcode"),
 		Answers: [2]accounts.Answer{{Question: page.Q1, Answer: r.PostFormValue("a1")}, {Question: page.Q2, Answer: r.PostFormValue("a2")}},
-		Ticket:  p.Ticket, Client: clientOf(r),
+		Ticket:  p.Ticket, Lang: string(lang), Client: clientOf(r),
 	})
 	if err != nil {
 		activation.failed(h, w, r, lang, page, err, activateFinishAnswers)

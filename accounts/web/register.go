@@ -37,7 +37,8 @@ const registerTTL = 30 * time.Minute
 
 type pendingRegistration struct {
 	ID          string    `json:"id"`
-	MaskedPhone string    `json:"masked_phone"`
+	MaskedPhone string    `json:"masked_phone"` // or the masked e-mail address
+	ByEmail     bool      `json:"by_email,omitempty"`
 	Confirmed   bool      `json:"confirmed"`
 	StartedAt   time.Time `json:"started_at"`
 }
@@ -343,6 +344,7 @@ func (h *Handler) postRegister(w http.ResponseWriter, r *http.Request) {
 	page.BirthDate = strings.TrimSpace(r.PostFormValue("birth_date"))
 	page.Gender = r.PostFormValue("gender")
 	page.Phone = strings.TrimSpace(r.PostFormValue("phone"))
+	page.Email = strings.TrimSpace(r.PostFormValue("email"))
 	// The chip ID card's QR code fills the identity fields (MISSION
 	// "Level 1": scanning it fills the form).
 	if qr := strings.TrimSpace(r.PostFormValue("qr")); qr != "" {
@@ -353,14 +355,14 @@ func (h *Handler) postRegister(w http.ResponseWriter, r *http.Request) {
 		}
 		page.PersonalID, page.FullName, page.Gender = q.PersonalID, q.FullName, string(q.Gender)
 		page.BirthDate = q.BirthDate.Format("02/01/2006")
-		if page.Phone == "" || r.PostFormValue("action") == "qr" {
+		if (page.Phone == "" && page.Email == "") || r.PostFormValue("action") == "qr" {
 			page.Notice = "register.qr_filled"
 			registration.show(h, w, r, http.StatusOK, page)
 			return
 		}
 	}
 	gender := attributes.Gender(page.Gender)
-	if page.PersonalID == "" || page.FullName == "" || page.BirthDate == "" || page.Phone == "" ||
+	if page.PersonalID == "" || page.FullName == "" || page.BirthDate == "" || (page.Phone == "" && page.Email == "") ||
 		(gender != attributes.Male && gender != attributes.Female) || len(page.FullName) > 200 {
 		registration.fail(h, w, r, http.StatusBadRequest, page, "register.missing", 0)
 		return
@@ -373,18 +375,24 @@ func (h *Handler) postRegister(w http.ResponseWriter, r *http.Request) {
 	page.BirthDate = birth.Format("02/01/2006")
 	started, err := h.Accounts.StartRegistration(r.Context(), accounts.RegistrationRequest{
 		PersonalID: page.PersonalID, FullName: page.FullName, BirthDate: birth, Gender: gender, Phone: page.Phone,
-		Client: clientOf(r),
+		Email: page.Email, Lang: string(lang), Client: clientOf(r),
 	})
 	if err != nil {
 		registration.failed(h, w, r, lang, page, err, registerAnswers)
 		return
 	}
-	registration.begin(h, w, r, lang, pendingRegistration{ID: started.ID, MaskedPhone: started.MaskedPhone, StartedAt: h.now()}, PathRegisterVerify)
+	p := pendingRegistration{ID: started.ID, MaskedPhone: started.MaskedPhone, StartedAt: h.now()}
+	if started.MaskedEmail != "" {
+		p.MaskedPhone, p.ByEmail = started.MaskedEmail, true
+	}
+	registration.begin(h, w, r, lang, p, PathRegisterVerify)
 }
 
 // registerAnswers answer the errors of StartRegistration.
 var registerAnswers = answers{what: "start registration", lockout: lockoutHere, each: []answer{
 	{errs: []error{accounts.ErrInvalidPhone}, status: http.StatusBadRequest, key: "register.bad_phone"},
+	{errs: []error{accounts.ErrInvalidEmail}, status: http.StatusBadRequest, key: "register.bad_email"},
+	{errs: []error{accounts.ErrNoEmail}, status: http.StatusBadRequest, key: "register.no_email"},
 	{errs: []error{personalid.ErrLength, personalid.ErrDigits, personalid.ErrProvince}, status: http.StatusBadRequest, key: "register.bad_pid"},
 	{errs: []error{personalid.ErrYear, personalid.ErrGender, personalid.ErrBirthYearRange}, status: http.StatusBadRequest, key: "register.pid_disagrees"},
 	{errs: []error{accounts.ErrIdentityMismatch}, status: http.StatusBadRequest, key: "register.mismatch"},
@@ -418,8 +426,10 @@ var registerCodeAnswers = answers{what: "confirm registration", lockout: lockout
 
 func (h *Handler) showRegisterPassword(w http.ResponseWriter, r *http.Request) {
 	lang := h.lang(r)
-	if _, ok := registration.pending(h, w, r, true); ok {
-		registration.show(h, w, r, http.StatusOK, registration.at(h, r, lang, templates.RegisterPassword))
+	if p, ok := registration.pending(h, w, r, true); ok {
+		page := registration.at(h, r, lang, templates.RegisterPassword)
+		page.ByEmail = p.ByEmail
+		registration.show(h, w, r, http.StatusOK, page)
 	}
 }
 
@@ -430,6 +440,7 @@ func (h *Handler) postRegisterPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := registration.at(h, r, lang, templates.RegisterPassword)
+	page.ByEmail = p.ByEmail
 	pw := r.PostFormValue("password")
 	if pw != r.PostFormValue("password2") {
 		registration.fail(h, w, r, http.StatusBadRequest, page, "register.password_mismatch", 0)

@@ -93,7 +93,7 @@ func TestRegisterInVietnamese(t *testing.T) {
 	reg := s.env.Audit.Events()[2]
 	require.Equal(t, a.ID, reg.AccountID)
 	require.Equal(t, a.ID, reg.ActorID)
-	require.Equal(t, map[string]string{"level": "0", "status": "pending", "channel": "web"}, reg.Detail)
+	require.Equal(t, map[string]string{"level": "0", "status": "pending", "channel": "web", "contact": "phone"}, reg.Detail)
 
 	// The flow is over: its pages send the browser back to the start.
 	again := b.get("/register/password")
