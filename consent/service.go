@@ -74,6 +74,18 @@ type Config struct {
 	Now func() time.Time
 	// NewID makes receipt ids; random UUIDs when nil.
 	NewID func() string
+	// Connected, when set, is told after a grant commits that had no
+	// consent in force before it (a service newly connected): the top floor
+	// tells the citizen.
+	Connected ConnectedNotifier
+}
+
+// ConnectedNotifier is told of a relying party newly connected to an
+// account: the first consent, or a new one after a revocation or an
+// expiry. Renewals and widenings of a consent in force are not told. Its
+// error is not the grant's: it logs its own.
+type ConnectedNotifier interface {
+	ServiceConnected(ctx context.Context, accountID, clientID string, claims int) error
 }
 
 // Service applies the consent rules.
@@ -87,6 +99,8 @@ type Service struct {
 	ttl    time.Duration
 	now    func() time.Time
 	newID  func() string
+
+	connected ConnectedNotifier
 }
 
 // NewService checks cfg and builds the service.
@@ -110,6 +124,7 @@ func NewService(cfg Config) (*Service, error) {
 	s := &Service{
 		store: cfg.Store, audit: cfg.Audit, tokens: cfg.Tokens, logout: cfg.Logout,
 		signer: cfg.Signer, issuer: cfg.Issuer, ttl: cfg.TTL, now: cfg.Now, newID: cfg.NewID,
+		connected: cfg.Connected,
 	}
 	if s.ttl == 0 {
 		s.ttl = DefaultTTL
@@ -285,7 +300,9 @@ func (s *Service) Grant(ctx context.Context, a Approval) (Grant, error) {
 	if err := c.Validate(); err != nil {
 		return Grant{}, err
 	}
-	g, err := s.store.Update(ctx, a.AccountID, a.ClientID, func(Grant, bool) (Change, error) {
+	var isNew bool
+	g, err := s.store.Update(ctx, a.AccountID, a.ClientID, func(cur Grant, found bool) (Change, error) {
+		isNew = !found || cur.Status(now) != StatusActive
 		detail := map[string]string{"purpose_version": a.PurposeVersion}
 		if len(declined) > 0 {
 			detail["declined_claims"] = strings.Join(declined, " ")
@@ -298,6 +315,12 @@ func (s *Service) Grant(ctx context.Context, a Approval) (Grant, error) {
 	})
 	if err != nil {
 		return Grant{}, fmt.Errorf("consent: grant %s for %s: %w", a.ClientID, a.AccountID, err)
+	}
+	if isNew && s.connected != nil {
+		// After the commit, on a context the caller cannot cancel: the
+		// consent stands, and a notice that cannot be queued does not undo
+		// it nor fail the sign-in (the notifier logs its own failures).
+		_ = s.connected.ServiceConnected(context.WithoutCancel(ctx), a.AccountID, a.ClientID, len(claims))
 	}
 	return g, nil
 }

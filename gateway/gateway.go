@@ -174,7 +174,10 @@ func newSender(o Options, inbox *accountspg.Inbox) accounts.Sender {
 	}
 }
 
-func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbox, cascade lockCascade, hashing *accounts.HashLimiter) (*accounts.Service, error) {
+// notices queues what citizens are told; email sends registration codes
+// by e-mail (nil: registration by phone only).
+func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbox, cascade lockCascade, hashing *accounts.HashLimiter,
+	notices accounts.Notifier, email accounts.EmailSender) (*accounts.Service, error) {
 	cfg, secrets := o.Config, o.Config.Secrets
 	return accounts.New(accounts.Config{
 		Store: accountspg.NewStore(o.Pool), Registry: registry, Audit: o.Audit, Sender: newSender(o, inbox),
@@ -191,6 +194,7 @@ func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbo
 		},
 		Tokens: cascade.tokens, Logout: cascade.logout(), Hashing: hashing,
 		Passkeys: citizenPasskeys(cfg.Issuer),
+		Notices:  notices, Email: email,
 	})
 }
 
@@ -242,9 +246,17 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	}
 	// The consent service and the adapters between it and the provider, one
 	// per direction, built in order (package consentlink).
+	// Notifications to citizens go through one outbox; one-time codes do
+	// not (accounts sends them straight to the SMS gateway, or by e-mail).
+	var emailCodes accounts.EmailSender
+	g.Notify, emailCodes, err = newNotify(o, newSender(o, inbox), &accounts.LogSender{Logger: logger, Inbox: inbox, Now: o.Now})
+	if err != nil {
+		return fail(err)
+	}
+	notices := newOutboxNotifier(o, g.Notify, g.OIDCStore)
 	outbound := outboundClient(cfg)
 	forConsent, logoutSender, consentSvc, err := newConsent(o, consentParts{
-		OIDCStore: g.OIDCStore, Keys: g.Keys, Registry: g.Registry, Outbound: outbound,
+		OIDCStore: g.OIDCStore, Keys: g.Keys, Registry: g.Registry, Outbound: outbound, Connected: notices,
 	})
 	if err != nil {
 		return fail(err)
@@ -255,7 +267,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	// Password hashing has its own bounded pool; token, JWKS, discovery and
 	// userinfo never touch it.
 	g.Hashing = accounts.NewHashLimiter(cfg.Argon2.Slots(), cfg.Argon2.Queue, cfg.Argon2.QueueWait.D())
-	g.Accounts, err = newAccounts(o, g.Registry, inbox, lockCascade{tokens: g.OIDCStore, consent: g.Consent}, g.Hashing)
+	g.Accounts, err = newAccounts(o, g.Registry, inbox, lockCascade{tokens: g.OIDCStore, consent: g.Consent}, g.Hashing, notices, emailCodes)
 	if err != nil {
 		return fail(err)
 	}
@@ -280,16 +292,10 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return fail(err)
 	}
-	// Notifications to citizens go through one outbox; one-time codes do
-	// not (accounts sends them straight to the SMS gateway).
-	g.Notify, err = newNotify(o, newSender(o, inbox), &accounts.LogSender{Logger: logger, Inbox: inbox, Now: o.Now})
-	if err != nil {
-		return fail(err)
-	}
 	var proofingAPI *proofingapi.Handler
 	g.Proofing, g.ProofingStore, proofingAPI, err = newProofing(o, proofingParts{
 		Accounts: g.Accounts, Registry: g.Registry, Staff: g.Staff,
-		Notifier: outboxNotifier{notify: g.Notify},
+		Notifier: notices,
 	})
 	if err != nil {
 		return fail(err)
@@ -357,7 +363,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	consentPages := &consentweb.Handler{
 		Consent: g.Consent, Challenges: challenges, Preview: forConsent,
 		Clients: forConsent, Subjects: forConsent, Templates: tmpl, Sessions: sessions,
-		CSRF: csrf, Logger: logger, LoginPath: accountsweb.PathLogin, Passkeys: g.Accounts,
+		CSRF: csrf, Logger: logger, LoginPath: accountsweb.PathLogin, Passkeys: g.Accounts, Profile: g.Accounts,
 	}
 
 	// QR credentials, signed with the ID-token keys (oidc.Keys is a

@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
+	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	"github.com/dinhdanh/dinhdanh/notify"
 	notifypg "github.com/dinhdanh/dinhdanh/notify/postgres"
 	"github.com/dinhdanh/dinhdanh/notify/smtpmail"
+	"github.com/dinhdanh/dinhdanh/oidc"
+	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 )
 
 // smsChannel adapts an accounts.Sender (the operator's SMS gateway, or the
@@ -52,54 +56,68 @@ func emailChannel(o Options, dev *accounts.LogSender) (notify.Channel, error) {
 	return nil, nil
 }
 
-// Not wired yet (issue 11, item 5):
-//   - locked and unlocked: accounts.Service.Lock and Unlock are where every
-//     lock and unlock passes (citizen, officer, CLI, hard lock, lock
-//     requests), but they have no hook for telling the citizen; the clean
-//     one is an interface declared by accounts (say AccountNotices, with
-//     AccountLocked(ctx, Account, reason) and AccountUnlocked) that Lock and
-//     Unlock call after their commit and the top floor implements with this
-//     outbox. The hard lock's own SMS (accounts/signinthrottle.go,
-//     hardLockSMS) then moves to it too, so that the citizen is not told
-//     twice. Hanging it on the lock cascade's logout notifier here would
-//     miss unlocks and send the hard lock twice.
-//   - registration, activation, recovery, device change, new service: the
-//     kinds exist; their flows (accounts, consent) queue them when they land.
-//   - the citizen's language: accounts keep no preference, so the top floor
-//     writes in Vietnamese.
+// What citizens are told, and how (issue 11, item 5): accounts queue a
+// Notice (accounts.Notifier) after each change commits: registration and
+// activation results, recovery, change of password, every lock and unlock
+// (Lock and Unlock are where the citizen's, an officer's, a supervisor's
+// lock request, the counter's, the CLI's and the hard lock all pass), and
+// device change (the device binding calls Service.NotifyAccount with
+// accounts.NoticeDeviceChanged). consent tells of a newly connected service
+// (consent.ConnectedNotifier), proofing of enrolment results
+// (proofing.Notifier). All of them land in the one outbox below, written in
+// the account's language (accounts.Account.Lang).
 
 // newNotify builds the notification outbox on the database, with SMS
 // through sms and e-mail as configured. Its worker is started by New only:
 // operator commands may queue, serving replicas deliver.
-func newNotify(o Options, sms accounts.Sender, dev *accounts.LogSender) (*notify.Service, error) {
+//
+// It also returns the e-mail sender of one-time codes (registration by
+// e-mail), straight through the same e-mail channel, or nil without one.
+func newNotify(o Options, sms accounts.Sender, dev *accounts.LogSender) (*notify.Service, accounts.EmailSender, error) {
 	channels := map[notify.ChannelName]notify.Channel{notify.SMS: smsChannel{sender: sms}}
 	email, err := emailChannel(o, dev)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var codes accounts.EmailSender
 	if email != nil {
 		channels[notify.Email] = email
+		codes = emailCodes{ch: email}
 	}
-	return notify.New(notify.Config{
+	svc, err := notify.New(notify.Config{
 		Store: notifypg.NewStore(o.Pool), Channels: channels, Logger: o.Logger, Now: o.Now,
 	})
+	return svc, codes, err
 }
 
-// outboxNotifier tells a citizen the result of an enrolment through the
-// outbox (proofing.Notifier): by SMS to the phone on record, or by e-mail
-// when the account has no phone. Accounts keep no language preference yet,
-// so it is written in Vietnamese.
-type outboxNotifier struct{ notify *notify.Service }
+// newOutboxNotifier is the notifier of accounts, consent and proofing on
+// the outbox svc.
+func newOutboxNotifier(o Options, svc *notify.Service, clients *oidcpg.Store) outboxNotifier {
+	return outboxNotifier{notify: svc, logger: o.Logger, accounts: accountspg.NewStore(o.Pool), clients: clients}
+}
 
-// NotifyEnrolment implements proofing.Notifier.
-func (n outboxNotifier) NotifyEnrolment(ctx context.Context, a accounts.Account, level int, approved bool, reason string) error {
-	msg := notify.Notification{
-		AccountID: a.ID, Kind: notify.EnrolmentResult, Lang: notify.VI,
-		Params: map[string]string{"level": fmt.Sprint(level), "approved": fmt.Sprint(approved)},
+// outboxNotifier queues notifications to citizens in the outbox: by SMS to
+// the phone on record, or by e-mail when the account has no phone, in the
+// account's language. It implements accounts.Notifier, proofing.Notifier
+// and consent.ConnectedNotifier.
+type outboxNotifier struct {
+	notify *notify.Service
+	logger *slog.Logger
+	// accounts reads an account by id (consent knows only ids).
+	accounts interface {
+		Get(ctx context.Context, id string) (accounts.Record, error)
 	}
-	if !approved && reason != "" {
-		msg.Params["reason"] = reason
+	// clients names a relying party (consent knows only its id).
+	clients interface {
+		LoadClient(ctx context.Context, id string) (oidc.Client, error)
 	}
+}
+
+// enqueue queues kind for account a. Without an e-mail channel a citizen
+// with no phone is told on the account page only; an account with neither
+// is not told.
+func (n outboxNotifier) enqueue(ctx context.Context, a accounts.Account, kind notify.Kind, params map[string]string) error {
+	msg := notify.Notification{AccountID: a.ID, Kind: kind, Lang: notifyLang(a.Lang), Params: params}
 	switch {
 	case a.Phone != "":
 		msg.Channel, msg.Address = notify.SMS, a.Phone
@@ -111,7 +129,60 @@ func (n outboxNotifier) NotifyEnrolment(ctx context.Context, a accounts.Account,
 	if _, err := n.notify.Enqueue(ctx, msg); err != nil && !errors.Is(err, notify.ErrNoChannel) {
 		return err
 	}
-	// Without an e-mail channel a citizen with no phone is told on the
-	// account page only.
 	return nil
+}
+
+func notifyLang(l string) notify.Lang {
+	if l == accounts.LangEN {
+		return notify.EN
+	}
+	return notify.VI
+}
+
+// Notify implements accounts.Notifier: the notice kinds are the outbox's.
+func (n outboxNotifier) Notify(ctx context.Context, in accounts.Notice) error {
+	return n.enqueue(ctx, in.Account, notify.Kind(in.Kind), in.Params)
+}
+
+// NotifyEnrolment implements proofing.Notifier.
+func (n outboxNotifier) NotifyEnrolment(ctx context.Context, a accounts.Account, level int, approved bool, reason string) error {
+	params := map[string]string{"level": fmt.Sprint(level), "approved": fmt.Sprint(approved)}
+	if !approved && reason != "" {
+		params["reason"] = reason
+	}
+	return n.enqueue(ctx, a, notify.EnrolmentResult, params)
+}
+
+// ServiceConnected implements consent.ConnectedNotifier: the service is
+// named in the citizen's language. Failures are logged, not returned to
+// the sign-in (the consent stands).
+func (n outboxNotifier) ServiceConnected(ctx context.Context, accountID, clientID string, claims int) error {
+	err := func() error {
+		r, err := n.accounts.Get(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		c, err := n.clients.LoadClient(ctx, clientID)
+		if err != nil {
+			return err
+		}
+		name := c.DisplayName(r.Lang)
+		if len(name) > 200 {
+			name = name[:200]
+		}
+		return n.enqueue(ctx, r.Account, notify.ServiceConnected, map[string]string{"service": name, "claims": fmt.Sprint(claims)})
+	}()
+	if err != nil && n.logger != nil {
+		n.logger.ErrorContext(ctx, "notification not queued", "kind", string(notify.ServiceConnected), "account_id", accountID, "client_id", clientID, "error", err)
+	}
+	return err
+}
+
+// emailCodes sends e-mails with one-time codes straight through the
+// e-mail channel (accounts.EmailSender), never through the outbox.
+type emailCodes struct{ ch notify.Channel }
+
+// SendEmail implements accounts.EmailSender.
+func (e emailCodes) SendEmail(ctx context.Context, to, subject, text string) error {
+	return e.ch.Deliver(ctx, to, notify.Message{Subject: subject, Text: text})
 }

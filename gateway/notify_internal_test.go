@@ -34,7 +34,7 @@ func TestEnrolmentResultGoesThroughTheOutbox(t *testing.T) {
 	db := pgtest.New(t)
 	sms := &sentSMS{}
 	cfg := config.Default() // not dev mode, no SMTP server: no e-mail channel
-	svc, err := newNotify(Options{Config: cfg, Pool: db.App, Logger: slog.New(slog.DiscardHandler)}, sms, nil)
+	svc, _, err := newNotify(Options{Config: cfg, Pool: db.App, Logger: slog.New(slog.DiscardHandler)}, sms, nil)
 	require.NoError(t, err)
 	n := outboxNotifier{notify: svc}
 

@@ -35,6 +35,22 @@ type Ops struct {
 	clients   *oidc.Clients
 	consent   *consent.Service
 	staff     *staff.Service
+	notices   accounts.Notifier
+}
+
+// Notices queues notifications to citizens in the outbox (serving replicas
+// deliver them): an account locked or unlocked from the command line is
+// told like any other.
+func (s *Ops) Notices() (accounts.Notifier, error) {
+	if s.notices == nil {
+		inbox := accountspg.NewInbox(s.o.Pool)
+		svc, _, err := newNotify(s.o, newSender(s.o, inbox), &accounts.LogSender{Logger: s.o.Logger, Inbox: inbox, Now: s.o.Now})
+		if err != nil {
+			return nil, err
+		}
+		s.notices = newOutboxNotifier(s.o, svc, s.OIDCStore())
+	}
+	return s.notices, nil
 }
 
 // NewOps checks o and returns an operations set that has built nothing yet.
@@ -61,7 +77,11 @@ func (s *Ops) Registry() *attributespg.Store {
 // refuses to lock (accounts.ErrNoLockCascade). LockAccount builds the whole.
 func (s *Ops) Accounts() (*accounts.Service, error) {
 	if s.accounts == nil {
-		acc, err := newAccounts(s.o, s.Registry(), accountspg.NewInbox(s.o.Pool), lockCascade{}, nil)
+		notices, err := s.Notices()
+		if err != nil {
+			return nil, err
+		}
+		acc, err := newAccounts(s.o, s.Registry(), accountspg.NewInbox(s.o.Pool), lockCascade{}, nil, notices, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -146,7 +166,11 @@ func (s *Ops) LockAccount(ctx context.Context, personalID, reason string, by acc
 		if err != nil {
 			return accounts.Account{}, err
 		}
-		acc, err := newAccounts(s.o, s.Registry(), accountspg.NewInbox(s.o.Pool), lockCascade{tokens: s.OIDCStore(), consent: svc}, nil)
+		notices, err := s.Notices()
+		if err != nil {
+			return accounts.Account{}, err
+		}
+		acc, err := newAccounts(s.o, s.Registry(), accountspg.NewInbox(s.o.Pool), lockCascade{tokens: s.OIDCStore(), consent: svc}, nil, notices, nil)
 		if err != nil {
 			return accounts.Account{}, err
 		}

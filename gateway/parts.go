@@ -113,6 +113,9 @@ type consentParts struct {
 	Keys      *oidc.Keys
 	Registry  *attributespg.Store
 	Outbound  *http.Client
+	// Connected is told of newly connected services; nil tells nobody
+	// (operator commands).
+	Connected consent.ConnectedNotifier
 }
 
 // newConsent builds the consent side's adapter to the provider (token
@@ -140,7 +143,7 @@ func newConsent(o Options, p consentParts) (*consentlink.Provider, *backchannel.
 	}
 	svc, err := consent.NewService(consent.Config{
 		Store: consentpg.NewStore(pool), Audit: o.Audit, Tokens: forConsent, Logout: logoutSender,
-		Signer: forConsent, Issuer: cfg.Issuer, Now: o.Now, TTL: cfg.Consent.TTL.D(),
+		Signer: forConsent, Issuer: cfg.Issuer, Now: o.Now, TTL: cfg.Consent.TTL.D(), Connected: p.Connected,
 	})
 	if err != nil {
 		return nil, nil, nil, err
