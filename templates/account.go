@@ -52,6 +52,9 @@ type AccountPage struct {
 	// Notice and Error are message keys (may be empty).
 	Notice string
 	Error  string
+	// NoticeLang is the language of the citizen's notifications ("vi" or
+	// "en"); empty hides the form that changes it.
+	NoticeLang string
 }
 
 // Account renders the account page.
@@ -65,6 +68,14 @@ func (s *Set) Account(w http.ResponseWriter, status int, p AccountPage) error {
 func init() {
 	Register(map[string][2]string{
 		"account.title":             {"Tài khoản của bạn", "Your account"},
+		"account.lang.title":        {"Ngôn ngữ của thông báo", "Language of notifications"},
+		"account.lang.intro":        {"Tin nhắn SMS và thư điện tử báo cho bạn về tài khoản (đăng ký, kích hoạt, khoá, mở khoá, đổi mật khẩu, dịch vụ mới kết nối) được viết bằng ngôn ngữ này.", "The SMS and e-mails telling you about your account (registration, activation, lock, unlock, change of password, newly connected services) are written in this language."},
+		"account.lang.label":        {"Ngôn ngữ", "Language"},
+		"account.lang.vi":           {"Tiếng Việt", "Vietnamese (Tiếng Việt)"},
+		"account.lang.en":           {"Tiếng Anh (English)", "English"},
+		"account.lang.save":         {"Lưu", "Save"},
+		"account.lang.saved":        {"Đã lưu ngôn ngữ của thông báo.", "The language of notifications was saved."},
+		"account.lang.invalid":      {"Ngôn ngữ không hợp lệ.", "That language is not offered."},
 		"account.history_link":      {"Lịch sử sử dụng tài khoản (5 năm gần nhất)", "Usage history of your account (last 5 years)"},
 		"account.services":          {"Dịch vụ đã kết nối", "Connected services"},
 		"account.services_none":     {"Bạn chưa cho phép dịch vụ nào đọc thông tin của bạn.", "You have not allowed any service to read your information."},

@@ -73,6 +73,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	h.recoveryRoutes(r)
 	r.Handle(PathPassword, httpx.NoStore(http.HandlerFunc(h.showPassword))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathPassword, httpx.NoStore(http.HandlerFunc(h.postPassword))).Methods(http.MethodPost)
+	r.Handle(PathLanguage, httpx.NoStore(http.HandlerFunc(h.postLanguage))).Methods(http.MethodPost)
 	if h.LockAccount != nil {
 		r.Handle(PathLock, httpx.NoStore(http.HandlerFunc(h.showLock))).Methods(http.MethodGet, http.MethodHead)
 		r.Handle(PathLock, httpx.NoStore(http.HandlerFunc(h.postLock))).Methods(http.MethodPost)

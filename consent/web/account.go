@@ -46,6 +46,19 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 		page.Notice = "account.passkeys.added"
 	case "passkey_removed":
 		page.Notice = "account.passkeys.removed"
+	case "language":
+		page.Notice = "account.lang.saved"
+	}
+	if h.Profile != nil {
+		a, err := h.Profile.Get(ctx, login.AccountID)
+		if err != nil {
+			h.errorPage(w, r, l, http.StatusInternalServerError, "error.generic", "", fmt.Errorf("read account: %w", err))
+			return
+		}
+		page.NoticeLang = a.Lang
+		if page.NoticeLang == "" {
+			page.NoticeLang = accounts.LangVI
+		}
 	}
 	if h.Passkeys != nil && h.Passkeys.PasskeysEnabled() {
 		section, err := h.passkeySection(r, login, l)

@@ -120,6 +120,16 @@ type Handler struct {
 	// Passkeys, when set and on, adds the passkeys section to the account
 	// page.
 	Passkeys Passkeys
+	// Profile, when set, adds the choice of the notifications' language to
+	// the account page (posted to /account/language, served by
+	// accounts/web).
+	Profile Profile
+}
+
+// Profile reads the signed-in citizen's account (its notification
+// language).
+type Profile interface {
+	Get(ctx context.Context, id string) (accounts.Account, error)
 }
 
 // Routes mounts the pages.
