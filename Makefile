@@ -23,6 +23,7 @@ FUZZTIME ?= 30s
 fuzz: ## run every fuzz target for FUZZTIME each (seeds run in `make test` too)
 	$(GO) test ./audit -run '^$$' -fuzz '^FuzzParseCursor$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./audit -run '^$$' -fuzz '^FuzzReadCheckpoints$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./accounts -run '^$$' -fuzz '^FuzzNormalizeEmail$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./cardreader -run '^$$' -fuzz '^FuzzParseCardAccess$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./cardreader -run '^$$' -fuzz '^FuzzUnmarshalPoint$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./cardreader -run '^$$' -fuzz '^FuzzParseTD1$$' -fuzztime $(FUZZTIME)

@@ -46,14 +46,14 @@ func NormalizeEmail(s string) (string, error) {
 	return s[:at+1] + strings.ToLower(s[at+1:]), nil
 }
 
-// MaskEmail keeps the first character of the mailbox and the domain:
-// t*******@example.vn.
+// MaskEmail keeps the first character of the mailbox and the domain, and
+// hides the mailbox's length: t***@example.vn.
 func MaskEmail(addr string) string {
 	at := strings.LastIndexByte(addr, '@')
 	if at <= 0 {
-		return strings.Repeat("*", len(addr))
+		return "***"
 	}
-	return addr[:1] + strings.Repeat("*", max(at-1, 3)) + addr[at:]
+	return addr[:1] + "***" + addr[at:]
 }
 
 // emailCode is the subject and text of an e-mail carrying a code, in lang.
