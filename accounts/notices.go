@@ -92,9 +92,30 @@ func (s *Service) notice(ctx context.Context, a Account, kind NoticeKind, params
 	if s.notices == nil {
 		return
 	}
-	if err := s.notices.Notify(context.WithoutCancel(ctx), Notice{Account: a, Kind: kind, Params: params, RequestID: requestID}); err != nil {
+	if err := s.notices.Notify(context.WithoutCancel(ctx), Notice{Account: a, Kind: kind, Params: clip(params), RequestID: requestID}); err != nil {
 		s.logger.ErrorContext(ctx, "notification not queued", "account_id", a.ID, "kind", string(kind), "error", err, "request_id", requestID)
 	}
+}
+
+// maxNoticeParam bounds a notice's parameter (a device's or a service's
+// name), as the outbox does.
+const maxNoticeParam = 200
+
+// clip returns params with every value cut to maxNoticeParam bytes, on a
+// character boundary, so that a long device name does not make the outbox
+// refuse the notice.
+func clip(params map[string]string) map[string]string {
+	if params == nil {
+		return nil
+	}
+	out := make(map[string]string, len(params))
+	for k, v := range params {
+		if len(v) > maxNoticeParam {
+			v = strings.ToValidUTF8(v[:maxNoticeParam], "")
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // NotifyAccount queues a notice for the account with id (consent tells of
@@ -107,7 +128,7 @@ func (s *Service) NotifyAccount(ctx context.Context, id string, kind NoticeKind,
 	if s.notices == nil {
 		return nil
 	}
-	return s.notices.Notify(context.WithoutCancel(ctx), Notice{Account: r.Account, Kind: kind, Params: params, RequestID: requestID})
+	return s.notices.Notify(context.WithoutCancel(ctx), Notice{Account: r.Account, Kind: kind, Params: clip(params), RequestID: requestID})
 }
 
 // SetLanguage sets the language of the account's notifications ("vi" or

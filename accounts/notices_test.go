@@ -2,7 +2,9 @@ package accounts_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 
@@ -64,4 +66,23 @@ func TestNormalizeLangAndEmail(t *testing.T) {
 		require.ErrorIs(t, err, accounts.ErrInvalidEmail, bad)
 	}
 	require.Equal(t, "A***@example.vn", accounts.MaskEmail("An.Le@example.vn"))
+}
+
+// TestDeviceChangeNoticeIsClipped: a device change is told through
+// NotifyAccount (the call the device binding makes), with an over-long
+// device name cut on a character boundary rather than refused.
+func TestDeviceChangeNoticeIsClipped(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	a := env.Citizen(t, pid, password, phone, assurance.Level1)
+	long := strings.Repeat("Điện thoại ", 40)
+	require.NoError(t, env.Service.NotifyAccount(t.Context(), a.ID, accounts.NoticeDeviceChanged, map[string]string{"device": long}, "req-1"))
+	all := env.Notices.All()
+	require.Len(t, all, 1)
+	require.Equal(t, accounts.NoticeDeviceChanged, all[0].Kind)
+	got := all[0].Params["device"]
+	require.LessOrEqual(t, len(got), 200)
+	require.True(t, utf8.ValidString(got))
+	require.True(t, strings.HasPrefix(long, got))
+	require.ErrorIs(t, env.Service.NotifyAccount(t.Context(), "00000000-0000-0000-0000-000000000000", accounts.NoticeDeviceChanged, nil, ""), accounts.ErrNotFound)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
@@ -168,7 +169,7 @@ func (n outboxNotifier) ServiceConnected(ctx context.Context, accountID, clientI
 		}
 		name := c.DisplayName(r.Lang)
 		if len(name) > 200 {
-			name = name[:200]
+			name = strings.ToValidUTF8(name[:200], "")
 		}
 		return n.enqueue(ctx, r.Account, notify.ServiceConnected, map[string]string{"service": name, "claims": fmt.Sprint(claims)})
 	}()
