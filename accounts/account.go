@@ -22,16 +22,12 @@ func (s Status) Valid() bool { return s == Pending || s == Active || s == Locked
 // Account is an electronic identity account. Its login name is the 12-digit
 // personal identification number.
 type Account struct {
-	ID         string // opaque internal id (UUID); never shown to relying parties
-	PersonalID string
-	Level      assurance.Level
-	Status     Status
-	Phone      string // E.164; one phone number per account
-	Email      string
-	// Lang is the language of the citizen's notifications, LangVI or
-	// LangEN (set from the page's language at registration and activation,
-	// changed on the account page).
-	Lang        string
+	ID          string // opaque internal id (UUID); never shown to relying parties
+	PersonalID  string
+	Level       assurance.Level
+	Status      Status
+	Phone       string // E.164; one phone number per account
+	Email       string
 	LockReason  string
 	CreatedAt   time.Time
 	ActivatedAt *time.Time
@@ -42,6 +38,10 @@ type Account struct {
 	// EvidenceID names the enrolment evidence the level rests on; empty at
 	// level 0.
 	EvidenceID string
+	// Lang is the language of the citizen's notifications, LangVI or
+	// LangEN (set from the page's language at registration and activation,
+	// changed on the account page).
+	Lang string
 }
 
 // SignInEnded reports whether a browser sign-in made at authTime has been
