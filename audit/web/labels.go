@@ -17,6 +17,7 @@ var typeOrder = []audit.EventType{
 	audit.PasswordChanged, audit.PhoneChanged, audit.DeviceChanged, audit.FactorChanged, audit.HistoryViewed,
 	audit.OfficerAction, audit.OperatorAction, audit.RetentionApplied, audit.ClientChanged, audit.KeyRotated,
 	audit.CredentialIssued,
+	audit.LanguageChanged,
 	audit.LockRequested, audit.LockApproved, audit.LockRefused, audit.LockWithdrawn, audit.UnlockedAtCounter,
 }
 
