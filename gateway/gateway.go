@@ -21,6 +21,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/accounts"
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	"github.com/dinhdanh/dinhdanh/accounts/smsgateway"
+	accountsapi "github.com/dinhdanh/dinhdanh/accounts/api"
 	accountsweb "github.com/dinhdanh/dinhdanh/accounts/web"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/audit"
@@ -286,6 +287,9 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return fail(err)
 	}
+	// The app's account endpoints (device binding, sign-in) beside
+	// proofing's under /api/app/v1, limited per client address on their own.
+	appAccounts := &accountsapi.Handler{Accounts: g.Accounts, AppLimit: (&ipWindow{n: 60, now: o.Now}).allow, Logger: logger}
 	var proofingAPI *proofingapi.Handler
 	g.Proofing, g.ProofingStore, proofingAPI, err = newProofing(o, proofingParts{
 		Accounts: g.Accounts, Registry: g.Registry, Staff: g.Staff,
@@ -407,7 +411,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 			return pg.CheckCurrent(ctx, pool, schema.Sources()...)
 		},
 		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages},
-		API:               []server.Mounter{proofingAPI},
+		API:               []server.Mounter{proofingAPI, appAccounts},
 		BrowserMiddleware: []mux.MiddlewareFunc{g.endLockedSignIns(sessions, logger)},
 		// Console pages of other packages mount here too, given
 		// staffweb.Principal and staffweb.Require as functions.
