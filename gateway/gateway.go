@@ -19,9 +19,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
+	accountsapi "github.com/dinhdanh/dinhdanh/accounts/api"
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	"github.com/dinhdanh/dinhdanh/accounts/smsgateway"
-	accountsapi "github.com/dinhdanh/dinhdanh/accounts/api"
 	accountsweb "github.com/dinhdanh/dinhdanh/accounts/web"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/audit"
