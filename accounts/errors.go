@@ -67,6 +67,12 @@ const (
 	// ScopeAnswers: wrong security answers or passcodes in recovery and
 	// unlock, keyed by personal id number and client address.
 	ScopeAnswers Scope = "answers"
+	// ScopeAppDevice: wrong passcodes at the app's sign-in, keyed by the
+	// device id (only the holder of the device key gets that far).
+	ScopeAppDevice Scope = "app_device"
+	// ScopeAppAddress: failed app sign-ins (wrong signature, challenge or
+	// passcode), keyed by client address.
+	ScopeAppAddress Scope = "app_ip"
 )
 
 // LockoutError says that sign-in is refused for a while. Pages show

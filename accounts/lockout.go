@@ -148,7 +148,7 @@ func (p LockoutPolicy) withDefaults() LockoutPolicy {
 }
 
 func (p LockoutPolicy) limit(s Scope) int {
-	if s == ScopeIP {
+	if s == ScopeIP || s == ScopeAppAddress {
 		return p.IPFailures
 	}
 	return p.AccountFailures

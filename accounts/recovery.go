@@ -56,9 +56,14 @@ type RecoveryPurpose string
 const (
 	PurposeRecovery RecoveryPurpose = "recovery" // a new password
 	PurposeUnlock   RecoveryPurpose = "unlock"   // the end of a self-lock
+	// PurposeDevice moves an active account to a new app device
+	// (MoveDevice).
+	PurposeDevice RecoveryPurpose = "device"
 )
 
-func (p RecoveryPurpose) valid() bool { return p == PurposeRecovery || p == PurposeUnlock }
+func (p RecoveryPurpose) valid() bool {
+	return p == PurposeRecovery || p == PurposeUnlock || p == PurposeDevice
+}
 
 // recoveryTTL bounds the time from the SMS code to the last step.
 const recoveryTTL = 15 * time.Minute
@@ -169,8 +174,11 @@ func (s *Service) StartRecovery(ctx context.Context, req RecoveryRequest) (Recov
 }
 
 func (p RecoveryPurpose) event() audit.EventType {
-	if p == PurposeUnlock {
+	switch p {
+	case PurposeUnlock:
 		return audit.AccountUnlocked
+	case PurposeDevice:
+		return audit.DeviceChanged
 	}
 	return audit.PasswordChanged
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
+	accountsapi "github.com/dinhdanh/dinhdanh/accounts/api"
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	"github.com/dinhdanh/dinhdanh/accounts/smsgateway"
 	accountsweb "github.com/dinhdanh/dinhdanh/accounts/web"
@@ -292,6 +293,9 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return fail(err)
 	}
+	// The app's account endpoints (device binding, sign-in) beside
+	// proofing's under /api/app/v1, limited per client address on their own.
+	appAccounts := &accountsapi.Handler{Accounts: g.Accounts, AppLimit: (&ipWindow{n: 60, now: o.Now}).allow, Logger: logger}
 	var proofingAPI *proofingapi.Handler
 	g.Proofing, g.ProofingStore, proofingAPI, err = newProofing(o, proofingParts{
 		Accounts: g.Accounts, Registry: g.Registry, Staff: g.Staff,
@@ -413,7 +417,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 			return pg.CheckCurrent(ctx, pool, schema.Sources()...)
 		},
 		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages},
-		API:               []server.Mounter{proofingAPI},
+		API:               []server.Mounter{proofingAPI, appAccounts},
 		BrowserMiddleware: []mux.MiddlewareFunc{g.endLockedSignIns(sessions, logger)},
 		// Console pages of other packages mount here too, given
 		// staffweb.Principal and staffweb.Require as functions.

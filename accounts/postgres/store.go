@@ -351,6 +351,14 @@ func (s *Store) Purge(ctx context.Context, before time.Time) (int64, error) {
 			return err
 		}
 		n += tag.RowsAffected()
+		// App sign-in challenges and app sessions past their expiry.
+		for _, q := range []string{`DELETE FROM app_challenges WHERE expires_at < $1`, `DELETE FROM app_sessions WHERE expires_at < $1`} {
+			tag, err = tx.Exec(ctx, q, before.UTC())
+			if err != nil {
+				return err
+			}
+			n += tag.RowsAffected()
+		}
 		return nil
 	})
 	if err != nil {

@@ -79,7 +79,7 @@ var domainFolders = []string{
 
 // isDomain reports whether a package counts as domain code: a domain
 // folder's package and its sub-packages, except its edges, which are
-// allowed what the domain is not: `web` (HTTP handlers), `postgres`
+// allowed what the domain is not: `web` and `api` (HTTP handlers), `postgres`
 // (storage on pgx), `storetest` (the store conformance suite) and test
 // helpers (`*test`, e.g. consenttest, audittest). Adapters that speak to
 // one outside system (accounts/smsgateway, consent/backchannel,
@@ -91,7 +91,7 @@ func isDomain(rel string) bool {
 		return false
 	}
 	for _, el := range strings.Split(rel, "/")[1:] {
-		if el == "web" || el == "postgres" || el == "storetest" || strings.HasSuffix(el, "test") {
+		if el == "web" || el == "api" || el == "postgres" || el == "storetest" || strings.HasSuffix(el, "test") {
 			return false
 		}
 	}
@@ -99,8 +99,10 @@ func isDomain(rel string) bool {
 }
 
 // isWeb reports whether a package is a web package (HTTP handlers of one
-// domain): its last path element is web.
-func isWeb(rel string) bool { return rel == "web" || strings.HasSuffix(rel, "/web") }
+// domain): its last path element is web, or api (JSON handlers).
+func isWeb(rel string) bool {
+	return rel == "web" || strings.HasSuffix(rel, "/web") || strings.HasSuffix(rel, "/api")
+}
 
 // exception allows one package one import that a rule forbids. files are
 // the package's files that import it, so a reader finds them and the test
