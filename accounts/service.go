@@ -68,6 +68,9 @@ type Config struct {
 	// PasskeyStore keeps passkeys; when nil, Store is used if it implements
 	// PasskeyStore (accounts/postgres does).
 	PasskeyStore PasskeyStore
+	// BrowserSessions keeps browser sessions; when nil, Store is used if it
+	// implements BrowserSessionStore (accounts/postgres does).
+	BrowserSessions BrowserSessionStore
 }
 
 // Service is the accounts capability: lifecycle, credentials and sign-in.
@@ -93,6 +96,7 @@ type Service struct {
 	deviceKey   []byte
 	webauthn    *webauthn.WebAuthn
 	passkeys    PasskeyStore
+	sessions    BrowserSessionStore
 }
 
 // New checks cfg and builds a Service.
@@ -130,7 +134,10 @@ func New(cfg Config) (*Service, error) {
 		codeKey: cfg.CodeKey, issuer: cfg.Issuer, lockout: cfg.Lockout.withDefaults(),
 		smsTTL: cfg.SMSCodeTTL, smsAttempts: cfg.SMSMaxAttempts, regs: cfg.Registrations,
 		tokens: cfg.Tokens, logout: cfg.Logout, hashing: cfg.Hashing,
-		deviceKey: cfg.DeviceKey, webauthn: wa, passkeys: cfg.PasskeyStore,
+		deviceKey: cfg.DeviceKey, webauthn: wa, passkeys: cfg.PasskeyStore, sessions: cfg.BrowserSessions,
+	}
+	if bs, ok := cfg.Store.(BrowserSessionStore); ok && s.sessions == nil {
+		s.sessions = bs
 	}
 	if ps, ok := cfg.Store.(PasskeyStore); ok && s.passkeys == nil {
 		s.passkeys = ps
@@ -914,5 +921,11 @@ func (s *Service) Purge(ctx context.Context) (int64, error) {
 		}
 		n += m
 	}
-	return n, nil
+	// Browser sessions live at most as long as the scs lifetime (hours);
+	// a month keeps the list honest with room to spare.
+	m, err := s.purgeBrowserSessions(ctx, now.Add(-30*24*time.Hour))
+	if err != nil {
+		return n, fmt.Errorf("accounts: purge: %w", err)
+	}
+	return n + m, nil
 }
