@@ -276,6 +276,11 @@ func (s *Service) refuse(ctx context.Context, c Client, accountID string, t audi
 // or, before there is one, by the number) and per client address. purpose
 // is named in the OTPSent event.
 func (s *Service) sendCode(ctx context.Context, c Client, now time.Time, accountID, phone, purpose string, store func(code string) error) error {
+	return s.sendCodeFrom(ctx, c, now, accountID, phone, purpose, nil, store)
+}
+
+// sendCodeFrom is sendCode with the code made by gen (nil: a random one).
+func (s *Service) sendCodeFrom(ctx context.Context, c Client, now time.Time, accountID, phone, purpose string, gen func() string, store func(code string) error) error {
 	ev := c.event(audit.OTPSent, accountID, audit.Success, "")
 	ev.Detail = map[string]string{"channel": "sms", "purpose": purpose}
 	dest := ThrottleKey{Scope: ScopeSMS, Key: accountID}
@@ -293,8 +298,10 @@ func (s *Service) sendCode(ctx context.Context, c Client, now time.Time, account
 		}
 		return lock
 	}
-	code, err := newSMSCode()
-	if err != nil {
+	code := ""
+	if gen != nil {
+		code = gen()
+	} else if code, err = newSMSCode(); err != nil {
 		return err
 	}
 	if err := store(code); err != nil {
