@@ -68,3 +68,22 @@ func TestChangePassword(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, s.browser(t).login("", pid, password).status)
 	require.Equal(t, http.StatusOK, s.browser(t).login("?ui_locales=en", pid, "mật khẩu mới 2026").status)
 }
+
+// A change of password needs the second factor too: a complete sign-in
+// within the last 5 minutes; an older one is sent to sign in again.
+func TestChangePasswordNeedsFreshSignIn(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, false)
+	b := s.browser(t)
+	b.signedIn(s)
+	s.env.Clock.Advance(6 * time.Minute)
+	form := b.get("/account/password")
+	require.Equal(t, http.StatusOK, form.status)
+	require.Contains(t, form.body, `id="password-reauth"`)
+	require.NotContains(t, form.body, `id="password-submit"`)
+	p := b.submit(b.get("/account/sessions"), "/account/password", url.Values{"current": {password}, "password": {"mật khẩu mới 2026"}, "password2": {"mật khẩu mới 2026"}})
+	require.Equal(t, http.StatusForbidden, p.status)
+	require.Equal(t, "password.reauth", errorCode(t, p))
+	require.Contains(t, s.env.Audit.Types(), "account.password_changed:reauth_required")
+	require.Equal(t, http.StatusOK, s.browser(t).login("", pid, password).status, "the password did not change")
+}
