@@ -79,6 +79,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	h.recoveryRoutes(r)
 	h.sessionRoutes(r)
 	h.phoneRoutes(r)
+	h.securityRoutes(r)
 	r.Handle(PathPassword, httpx.NoStore(http.HandlerFunc(h.showPassword))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathPassword, httpx.NoStore(http.HandlerFunc(h.postPassword))).Methods(http.MethodPost)
 	if h.LockAccount != nil {
