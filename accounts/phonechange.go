@@ -170,3 +170,43 @@ func (s *Service) ConfirmPhoneChange(ctx context.Context, by SignedIn, in PhoneC
 	}
 	return a, nil
 }
+
+// ChangePhoneAtCounter sets the account's phone number for a citizen who
+// came to the counter (the old phone lost, or none on record): the caller
+// (package lockrequest) has checked the officer's role and a verified read
+// of the citizen's chip card, named by readID. The number is read by
+// NormalizePhone; the one on record is ErrSamePhone, a number held by
+// another account ErrPhoneTaken. Audit: PhoneChanged by the officer with
+// detail method=counter and the chip read; the old number, if any, is told
+// by SMS.
+func (s *Service) ChangePhoneAtCounter(ctx context.Context, id, phone, readID string, by Actor) (Account, error) {
+	np, err := NormalizePhone(phone)
+	if err != nil {
+		return Account{}, err
+	}
+	old := ""
+	a, err := s.updateThenRecord(ctx, id, func(r *Record) (audit.Event, error) {
+		if r.Phone == np {
+			return audit.Event{}, ErrSamePhone
+		}
+		old, r.Phone = r.Phone, np
+		e := by.event(audit.PhoneChanged, r.ID, audit.Success)
+		e.Detail = map[string]string{"method": "counter", "chip_read_id": readID, "new": MaskPhone(np)}
+		if old != "" {
+			e.Detail["old"] = MaskPhone(old)
+		}
+		return e, nil
+	})
+	if errors.Is(err, ErrAlreadyExists) {
+		return Account{}, ErrPhoneTaken
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("accounts: change phone at counter: %w", err)
+	}
+	if old != "" {
+		if err := s.sender.Send(context.WithoutCancel(ctx), old, fmt.Sprintf(phoneChangedSMS, MaskPhone(np))); err != nil {
+			s.logger.ErrorContext(ctx, "notification SMS failed", "account_id", a.ID, "error", err, "request_id", by.RequestID)
+		}
+	}
+	return a, nil
+}
