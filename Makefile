@@ -21,6 +21,8 @@ bench: ## load benchmarks (print figures; never assert)
 
 FUZZTIME ?= 30s
 fuzz: ## run every fuzz target for FUZZTIME each (seeds run in `make test` too)
+	$(GO) test ./accounts -run '^$$' -fuzz '^FuzzNormalizeEmail$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./accounts -run '^$$' -fuzz '^FuzzApproxAddress$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./audit -run '^$$' -fuzz '^FuzzParseCursor$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./audit -run '^$$' -fuzz '^FuzzReadCheckpoints$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./cardreader -run '^$$' -fuzz '^FuzzParseCardAccess$$' -fuzztime $(FUZZTIME)

@@ -71,6 +71,9 @@ type Config struct {
 	// BrowserSessions keeps browser sessions; when nil, Store is used if it
 	// implements BrowserSessionStore (accounts/postgres does).
 	BrowserSessions BrowserSessionStore
+	// Email sends codes by e-mail (the change of e-mail address); nil
+	// leaves that change off.
+	Email EmailSender
 }
 
 // Service is the accounts capability: lifecycle, credentials and sign-in.
@@ -97,6 +100,7 @@ type Service struct {
 	webauthn    *webauthn.WebAuthn
 	passkeys    PasskeyStore
 	sessions    BrowserSessionStore
+	email       EmailSender
 }
 
 // New checks cfg and builds a Service.
@@ -135,6 +139,7 @@ func New(cfg Config) (*Service, error) {
 		smsTTL: cfg.SMSCodeTTL, smsAttempts: cfg.SMSMaxAttempts, regs: cfg.Registrations,
 		tokens: cfg.Tokens, logout: cfg.Logout, hashing: cfg.Hashing,
 		deviceKey: cfg.DeviceKey, webauthn: wa, passkeys: cfg.PasskeyStore, sessions: cfg.BrowserSessions,
+		email: cfg.Email,
 	}
 	if bs, ok := cfg.Store.(BrowserSessionStore); ok && s.sessions == nil {
 		s.sessions = bs

@@ -176,7 +176,12 @@ func newSender(o Options, inbox *accountspg.Inbox) accounts.Sender {
 
 func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbox, cascade lockCascade, hashing *accounts.HashLimiter) (*accounts.Service, error) {
 	cfg, secrets := o.Config, o.Config.Secrets
+	email, err := emailCodes(o, inbox)
+	if err != nil {
+		return nil, err
+	}
 	return accounts.New(accounts.Config{
+		Email: email,
 		Store: accountspg.NewStore(o.Pool), Registry: registry, Audit: o.Audit, Sender: newSender(o, inbox),
 		Logger: o.Logger, Now: o.Now,
 		Argon2Params: accounts.Argon2Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Iterations, Threads: cfg.Argon2.Parallelism, SaltLen: 16, KeyLen: 32},

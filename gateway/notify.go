@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
+	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	"github.com/dinhdanh/dinhdanh/notify"
 	notifypg "github.com/dinhdanh/dinhdanh/notify/postgres"
 	"github.com/dinhdanh/dinhdanh/notify/smtpmail"
@@ -67,6 +68,25 @@ func emailChannel(o Options, dev *accounts.LogSender) (notify.Channel, error) {
 //     kinds exist; their flows (accounts, consent) queue them when they land.
 //   - the citizen's language: accounts keep no preference, so the top floor
 //     writes in Vietnamese.
+
+// emailSender sends a one-time code through the e-mail channel at once
+// (accounts.EmailSender): codes never go through the outbox.
+type emailSender struct{ ch notify.Channel }
+
+// SendEmail implements accounts.EmailSender.
+func (e emailSender) SendEmail(ctx context.Context, address, subject, text string) error {
+	return e.ch.Deliver(ctx, address, notify.Message{Subject: subject, Text: text})
+}
+
+// emailCodes is the e-mail sender of accounts' codes: the configured
+// e-mail channel, nil (the change of e-mail address off) without one.
+func emailCodes(o Options, inbox *accountspg.Inbox) (accounts.EmailSender, error) {
+	ch, err := emailChannel(o, &accounts.LogSender{Logger: o.Logger, Inbox: inbox, Now: o.Now})
+	if err != nil || ch == nil {
+		return nil, err
+	}
+	return emailSender{ch: ch}, nil
+}
 
 // newNotify builds the notification outbox on the database, with SMS
 // through sms and e-mail as configured. Its worker is started by New only:

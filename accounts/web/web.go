@@ -80,6 +80,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	h.sessionRoutes(r)
 	h.phoneRoutes(r)
 	h.securityRoutes(r)
+	h.emailRoutes(r)
 	r.Handle(PathPassword, httpx.NoStore(http.HandlerFunc(h.showPassword))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathPassword, httpx.NoStore(http.HandlerFunc(h.postPassword))).Methods(http.MethodPost)
 	if h.LockAccount != nil {

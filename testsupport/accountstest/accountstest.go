@@ -81,6 +81,12 @@ func (s *Sender) Send(_ context.Context, phone, message string) error {
 	return nil
 }
 
+// SendEmail implements accounts.EmailSender: the message is kept under the
+// address, as an SMS is under the phone (Last, LastCode).
+func (s *Sender) SendEmail(ctx context.Context, address, subject, text string) error {
+	return s.Send(ctx, address, subject+"\n\n"+text)
+}
+
 // Last returns the body of the last message sent to phone, or "".
 func (s *Sender) Last(phone string) string {
 	s.mu.Lock()
@@ -203,7 +209,7 @@ func NewWithLockout(t testing.TB, pool *pgxpool.Pool, sender accounts.Sender, lo
 		Store: env.Store, Registry: env.Registry, Audit: env.Audit, Sender: sender,
 		Now: env.Clock.Now, Argon2Params: Params, TOTPKey: env.TOTPKey,
 		CodeKey: keyderive.Key(env.TOTPKey, "test-sms"), DeviceKey: keyderive.Key(env.TOTPKey, "test-device"),
-		Tokens: env.Cascade, Logout: env.Cascade, Lockout: lockout,
+		Tokens: env.Cascade, Logout: env.Cascade, Lockout: lockout, Email: env.Sender,
 		Passkeys: &accounts.PasskeyConfig{RPID: PasskeyRPID, Origins: []string{PasskeyOrigin}},
 	})
 	require.NoError(t, err)
