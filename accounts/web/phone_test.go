@@ -33,7 +33,7 @@ func TestChangePhone(t *testing.T) {
 	require.Contains(t, form.body, `id="phone-reauth"`)
 	require.Contains(t, form.body, `id="phone-lost"`, "the way to the counter for a lost phone")
 	// (the re-authentication page has no form: a token from another page)
-	p = b.submit(b.get("/account/password"), web.PathPhone, url.Values{"phone": {newPhone}})
+	p = b.submit(b.get(web.PathSessions), web.PathPhone, url.Values{"phone": {newPhone}})
 	require.Equal(t, http.StatusForbidden, p.status)
 	require.Equal(t, "phone.reauth", errorCode(t, p))
 	require.Contains(t, s.env.Audit.Types(), "account.phone_changed:reauth_required")
@@ -86,7 +86,7 @@ func TestChangePhone(t *testing.T) {
 	require.Contains(t, s.env.Audit.Types(), "account.phone_changed:wrong_old_code")
 
 	// Nothing to replay: the change is done.
-	p = b.submit(b.get("/account/password"), web.PathPhoneConfirm, url.Values{"old_code": {oldCode}, "new_code": {newCode}})
+	p = b.submit(b.get(web.PathSessions), web.PathPhoneConfirm, url.Values{"old_code": {oldCode}, "new_code": {newCode}})
 	require.Equal(t, http.StatusBadRequest, p.status)
 	require.Equal(t, "phone.expired", errorCode(t, p))
 }
