@@ -25,6 +25,8 @@ const (
 	NoticeRecovery NoticeKind = "recovery"
 	// NoticePasswordChanged: the holder changed the password, signed in.
 	NoticePasswordChanged NoticeKind = "password_changed"
+	// NoticeEmailChanged: the holder changed the e-mail address.
+	NoticeEmailChanged NoticeKind = "email_changed"
 	// NoticeDeviceChanged: the account moved to another device; params
 	// device (its name, optional).
 	NoticeDeviceChanged NoticeKind = "device_changed"

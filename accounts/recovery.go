@@ -531,13 +531,18 @@ func selfLocked(reason string) bool {
 // PasswordChange is a change of password by its holder, signed in.
 type PasswordChange struct {
 	AccountID string
-	Current   string
-	New       string
+	// SignedIn is the browser's sign-in: it must be a complete one (password
+	// and second factor) within ReauthWindow, so that a change of password
+	// also needs the second factor.
+	SignedIn SignedIn
+	Current  string
+	New      string
 	Client
 }
 
 // ChangePassword replaces the password of a signed-in holder who typed the
-// current one again. A wrong current password counts like a wrong sign-in
+// current one again, signed in with password and second factor within
+// ReauthWindow (ErrReauthRequired otherwise: sign in again). A wrong current password counts like a wrong sign-in
 // password from this (account, address) pair (AccountFailures, then a
 // lockout of that pair). On success every browser sign-in made before now
 // ends, as do every token and grant at relying parties; the caller renews
@@ -554,6 +559,9 @@ func (s *Service) ChangePassword(ctx context.Context, in PasswordChange) (Accoun
 	}
 	if rec.Status == Locked {
 		return Account{}, ErrLocked
+	}
+	if in.SignedIn.AccountID != rec.ID || !s.Reauthenticated(in.SignedIn) {
+		return Account{}, s.refuse(ctx, in.Client, rec.ID, audit.PasswordChanged, "reauth_required", ErrReauthRequired)
 	}
 	pairK := ThrottleKey{Scope: ScopeAccountAddress, Key: rec.PersonalID + " " + ipKey(in.IP)}
 	lock, seen, err := s.lockedOut(ctx, now, pairK)

@@ -250,12 +250,24 @@ func TestChangePassword(t *testing.T) {
 	ctx := t.Context()
 	a := recoveryCitizen(t, env)
 	c := accounts.Client{IP: ip}
-	_, err := env.Service.ChangePassword(ctx, accounts.PasswordChange{AccountID: a.ID, Current: "sai mật khẩu", New: "mật khẩu mới 1", Client: c})
+	// A change needs a complete sign-in within the last 5 minutes (the
+	// password alone, or an older sign-in, is refused before the password
+	// is even checked).
+	fresh := accounts.SignedIn{AccountID: a.ID, AuthTime: env.Clock.Now(), Strength: assurance.Level2}
+	for name, by := range map[string]accounts.SignedIn{
+		"password only":   {AccountID: a.ID, AuthTime: env.Clock.Now(), Strength: assurance.Level1},
+		"stale":           {AccountID: a.ID, AuthTime: env.Clock.Now().Add(-6 * time.Minute), Strength: assurance.Level2},
+		"another account": {AccountID: "00000000-0000-4000-8000-000000000000", AuthTime: env.Clock.Now(), Strength: assurance.Level2},
+	} {
+		_, err := env.Service.ChangePassword(ctx, accounts.PasswordChange{AccountID: a.ID, SignedIn: by, Current: password, New: "mật khẩu mới 1", Client: c})
+		require.ErrorIs(t, err, accounts.ErrReauthRequired, name)
+	}
+	_, err := env.Service.ChangePassword(ctx, accounts.PasswordChange{AccountID: a.ID, SignedIn: fresh, Current: "sai mật khẩu", New: "mật khẩu mới 1", Client: c})
 	require.ErrorIs(t, err, accounts.ErrBadCredentials)
-	_, err = env.Service.ChangePassword(ctx, accounts.PasswordChange{AccountID: a.ID, Current: password, New: password, Client: c})
+	_, err = env.Service.ChangePassword(ctx, accounts.PasswordChange{AccountID: a.ID, SignedIn: fresh, Current: password, New: password, Client: c})
 	require.ErrorIs(t, err, accounts.ErrWeakPassword)
 	env.Clock.Advance(time.Minute)
-	got, err := env.Service.ChangePassword(ctx, accounts.PasswordChange{AccountID: a.ID, Current: password, New: "mật khẩu mới 1", Client: c})
+	got, err := env.Service.ChangePassword(ctx, accounts.PasswordChange{AccountID: a.ID, SignedIn: fresh, Current: password, New: "mật khẩu mới 1", Client: c})
 	require.NoError(t, err)
 	require.True(t, got.SignInEnded(env.Clock.Now().Add(-time.Second)))
 	revoked, _ := env.Cascade.Ended()

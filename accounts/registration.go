@@ -278,7 +278,7 @@ func (s *Service) StartRegistration(ctx context.Context, req RegistrationRequest
 	if email != "" {
 		to = contact{channel: "email", address: email, lang: g.Lang}
 	}
-	if err := s.sendCodeTo(ctx, req.Client, now, "", to, "registration", func(code string) error {
+	if err := s.sendCodeTo(ctx, req.Client, now, "", to, "registration", nil, func(code string) error {
 		g.CodeHash = codeHash(s.codeKey, g.ID, code)
 		return s.regs.CreateRegistration(ctx, g)
 	}); err != nil {
@@ -308,7 +308,12 @@ func (s *Service) refuse(ctx context.Context, c Client, accountID string, t audi
 // or, before there is one, by the number) and per client address. purpose
 // is named in the OTPSent event.
 func (s *Service) sendCode(ctx context.Context, c Client, now time.Time, accountID, phone, purpose string, store func(code string) error) error {
-	return s.sendCodeTo(ctx, c, now, accountID, contact{channel: "sms", address: phone}, purpose, store)
+	return s.sendCodeTo(ctx, c, now, accountID, contact{channel: "sms", address: phone}, purpose, nil, store)
+}
+
+// sendCodeFrom is sendCode with the code made by gen (nil: a random one).
+func (s *Service) sendCodeFrom(ctx context.Context, c Client, now time.Time, accountID, phone, purpose string, gen func() string, store func(code string) error) error {
+	return s.sendCodeTo(ctx, c, now, accountID, contact{channel: "sms", address: phone}, purpose, gen, store)
 }
 
 // contact is where a code goes: an SMS to a phone or an e-mail to an
@@ -318,12 +323,13 @@ type contact struct {
 	channel, address, lang string
 }
 
-// sendCodeTo is sendCode to a phone or an e-mail address. The limits are
+// sendCodeTo is sendCode to a phone or an e-mail address, with the code
+// made by gen (nil: a random one). The limits are
 // the same for both and shared: per destination (ScopeSMS keyed by the
 // account, or before there is one by "phone:<number>" or
 // "email:<address>") and per client address, so that a stranger cannot use
 // up the citizen's codes from elsewhere without being stopped first.
-func (s *Service) sendCodeTo(ctx context.Context, c Client, now time.Time, accountID string, to contact, purpose string, store func(code string) error) error {
+func (s *Service) sendCodeTo(ctx context.Context, c Client, now time.Time, accountID string, to contact, purpose string, gen func() string, store func(code string) error) error {
 	ev := c.event(audit.OTPSent, accountID, audit.Success, "")
 	ev.Detail = map[string]string{"channel": to.channel, "purpose": purpose}
 	dest := ThrottleKey{Scope: ScopeSMS, Key: accountID}
@@ -344,8 +350,10 @@ func (s *Service) sendCodeTo(ctx context.Context, c Client, now time.Time, accou
 		}
 		return lock
 	}
-	code, err := newSMSCode()
-	if err != nil {
+	code := ""
+	if gen != nil {
+		code = gen()
+	} else if code, err = newSMSCode(); err != nil {
 		return err
 	}
 	if err := store(code); err != nil {

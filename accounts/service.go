@@ -72,8 +72,12 @@ type Config struct {
 	// (results of registration and activation, recovery, change of
 	// password, lock and unlock); nil drops them.
 	Notices Notifier
+	// BrowserSessions keeps browser sessions; when nil, Store is used if it
+	// implements BrowserSessionStore (accounts/postgres does).
+	BrowserSessions BrowserSessionStore
 	// Email sends e-mail with one-time codes (a registration whose contact
-	// is an e-mail address); nil refuses such registrations (ErrNoEmail).
+	// is an e-mail address, the change of e-mail address); nil refuses
+	// such registrations (ErrNoEmail) and leaves that change off.
 	Email EmailSender
 }
 
@@ -101,6 +105,7 @@ type Service struct {
 	webauthn    *webauthn.WebAuthn
 	passkeys    PasskeyStore
 	notices     Notifier
+	sessions    BrowserSessionStore
 	email       EmailSender
 }
 
@@ -139,8 +144,11 @@ func New(cfg Config) (*Service, error) {
 		codeKey: cfg.CodeKey, issuer: cfg.Issuer, lockout: cfg.Lockout.withDefaults(),
 		smsTTL: cfg.SMSCodeTTL, smsAttempts: cfg.SMSMaxAttempts, regs: cfg.Registrations,
 		tokens: cfg.Tokens, logout: cfg.Logout, hashing: cfg.Hashing,
-		deviceKey: cfg.DeviceKey, webauthn: wa, passkeys: cfg.PasskeyStore,
+		deviceKey: cfg.DeviceKey, webauthn: wa, passkeys: cfg.PasskeyStore, sessions: cfg.BrowserSessions,
 		notices: cfg.Notices, email: cfg.Email,
+	}
+	if bs, ok := cfg.Store.(BrowserSessionStore); ok && s.sessions == nil {
+		s.sessions = bs
 	}
 	if ps, ok := cfg.Store.(PasskeyStore); ok && s.passkeys == nil {
 		s.passkeys = ps
@@ -925,5 +933,11 @@ func (s *Service) Purge(ctx context.Context) (int64, error) {
 		}
 		n += m
 	}
-	return n, nil
+	// Browser sessions live at most as long as the scs lifetime (hours);
+	// a month keeps the list honest with room to spare.
+	m, err := s.purgeBrowserSessions(ctx, now.Add(-30*24*time.Hour))
+	if err != nil {
+		return n, fmt.Errorf("accounts: purge: %w", err)
+	}
+	return n + m, nil
 }

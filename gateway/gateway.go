@@ -326,6 +326,8 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Accounts: g.Accounts, Templates: tmpl, Sessions: sessions, CSRF: csrf, Logger: logger, Now: o.Now,
 		DevMode: cfg.DevMode, Inbox: inbox,
 		LockAccount: g.lockAccountID,
+		Services:    g.sessionServices,
+		BoundDevice: g.boundDevice,
 		SignedOut: func(ctx context.Context, accountID, sid string) {
 			if err := g.Consent.EndSessions(ctx, accountID, sid, consent.LogoutSignedOut); err != nil {
 				logger.WarnContext(ctx, "back-channel logout after sign-out", "error", err)
@@ -418,7 +420,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		},
 		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages},
 		API:               []server.Mounter{proofingAPI, appAccounts},
-		BrowserMiddleware: []mux.MiddlewareFunc{g.endLockedSignIns(sessions, logger)},
+		BrowserMiddleware: []mux.MiddlewareFunc{signin.EndSignIns},
 		// Console pages of other packages mount here too, given
 		// staffweb.Principal and staffweb.Require as functions.
 		Staff:           []server.Mounter{console, counter, lockPages},
@@ -482,34 +484,9 @@ func every(ctx context.Context, interval time.Duration, fn func(context.Context)
 	}
 }
 
-// endLockedSignIns ends the browser sign-in of an account that was locked
-// after it signed in: a lock must end every session at once (Decree 59
-// art. 19), and a sign-in the lock ended stays ended after an unlock
-// (accounts.Account.SignInEnded). accounts.Service.Lock ends the tokens.
-func (g *Gateway) endLockedSignIns(sessions *scs.SessionManager, logger *slog.Logger) mux.MiddlewareFunc {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if l, ok := websession.GetLogin(r.Context(), sessions); ok {
-				a, err := g.Accounts.Get(r.Context(), l.AccountID)
-				if err != nil && !errors.Is(err, accounts.ErrNotFound) {
-					logger.ErrorContext(r.Context(), "check account status", "error", err, "request_id", httpx.RequestIDFrom(r.Context()))
-					http.Error(w, "temporarily unavailable, request id "+httpx.RequestIDFrom(r.Context()), http.StatusServiceUnavailable)
-					return
-				}
-				if err != nil || a.Status == accounts.Locked || a.SignInEnded(l.AuthTime) {
-					_ = sessions.Destroy(r.Context())
-					http.Redirect(w, r, accountsweb.PathLogin, http.StatusSeeOther)
-					return
-				}
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-}
-
 // LockAccount locks a citizen's account and ends everything it holds at
 // once: tokens and grants at every relying party, back-channel logout to
-// those that registered for it, and (through endLockedSignIns) browser
+// those that registered for it, and (through accountsweb.Handler.EndSignIns) browser
 // sign-ins. by names the officer, operator or citizen who asked.
 func (g *Gateway) LockAccount(ctx context.Context, personalID, reason string, by accounts.Actor) (accounts.Account, error) {
 	a, err := g.Accounts.ByPersonalID(ctx, personalID)

@@ -59,6 +59,9 @@ const (
 	// DeviceChanged: the account moved to another device. Parameters:
 	// device (its name, optional).
 	DeviceChanged Kind = "device_changed"
+	// EmailChanged: the holder changed the account's e-mail address. No
+	// parameters (the new address is not repeated).
+	EmailChanged Kind = "email_changed"
 	// Locked: the account was locked. Parameters: reason (optional code).
 	Locked Kind = "locked"
 	// Unlocked: the account was unlocked. No parameters.
@@ -85,6 +88,7 @@ var kinds = map[Kind]paramSpec{
 	ActivationResult:   {required: []string{"approved"}, optional: []string{"reason"}, booleans: []string{"approved"}},
 	Recovery:           {required: []string{"sessions"}, numbers: []string{"sessions"}},
 	PasswordChanged:    {},
+	EmailChanged:       {},
 	DeviceChanged:      {optional: []string{"device"}},
 	Locked:             {optional: []string{"reason"}},
 	Unlocked:           {},

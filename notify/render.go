@@ -63,6 +63,10 @@ var entries = []entry{
 	{"password_changed.text", s("Mật khẩu tài khoản định danh điện tử của bạn vừa được thay đổi và mọi phiên đăng nhập khác đã kết thúc. Nếu không phải bạn, hãy khoá tài khoản ngay."),
 		s("The password of your electronic identity account was just changed and every other sign-in was ended. If this was not you, lock your account at once.")},
 
+	{"email_changed.subject", s("Địa chỉ thư điện tử của tài khoản định danh điện tử đã thay đổi"), s("Your electronic identity e-mail address was changed")},
+	{"email_changed.text", s("Địa chỉ thư điện tử của tài khoản định danh điện tử của bạn vừa được thay đổi. Nếu không phải bạn, hãy khoá tài khoản ngay và liên hệ Công an xã, phường."),
+		s("The e-mail address of your electronic identity account was just changed. If this was not you, lock your account at once and contact your commune police.")},
+
 	{"device_changed.subject", s("Tài khoản định danh điện tử đã chuyển sang thiết bị mới"), s("Your electronic identity moved to a new device")},
 	{"device_changed.text", s("Tài khoản định danh điện tử của bạn vừa được chuyển sang thiết bị mới%s; thiết bị cũ đã bị đăng xuất. Nếu không phải bạn, hãy khoá tài khoản ngay."),
 		s("Your electronic identity account was just moved to a new device%s; the old device was signed out. If this was not you, lock your account at once.")},
@@ -153,7 +157,7 @@ func Render(n Notification) (Message, error) {
 			why = p.Sprintf("reason", p.Sprintf(key))
 		}
 		text = p.Sprintf(k+".text", why)
-	case Unlocked, PasswordChanged:
+	case Unlocked, PasswordChanged, EmailChanged:
 		text = p.Sprintf(k + ".text")
 	case ServiceConnected:
 		text = p.Sprintf(k+".text", par["service"], num("claims"))

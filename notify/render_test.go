@@ -71,7 +71,7 @@ func TestRenderInTheCitizensLanguage(t *testing.T) {
 func TestEveryKindRendersInBothLanguages(t *testing.T) {
 	params := map[notify.Kind]map[string]string{
 		notify.RegistrationResult: {"approved": "false", "reason": "x"}, notify.ActivationResult: {"approved": "true"},
-		notify.Recovery: {"sessions": "2"}, notify.DeviceChanged: {}, notify.Locked: {}, notify.Unlocked: {}, notify.PasswordChanged: {},
+		notify.Recovery: {"sessions": "2"}, notify.DeviceChanged: {}, notify.Locked: {}, notify.Unlocked: {}, notify.PasswordChanged: {}, notify.EmailChanged: {},
 		notify.ServiceConnected: {"service": "S", "claims": "2"}, notify.EnrolmentResult: {"level": "1", "approved": "true"},
 	}
 	require.Len(t, notify.Kinds(), len(params))

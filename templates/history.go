@@ -110,6 +110,7 @@ func init() {
 		"history.type.account.unlocked":               {"Mở khóa tài khoản", "Account unlocked"},
 		"history.type.account.password_changed":       {"Đổi mật khẩu", "Password changed"},
 		"history.type.account.phone_changed":          {"Đổi số điện thoại", "Phone number changed"},
+		"history.type.account.email_changed":          {"Đổi địa chỉ thư điện tử", "E-mail address changed"},
 		"history.type.account.device_changed":         {"Đổi thiết bị", "Device changed"},
 		"history.type.account.factor_changed":         {"Thay đổi phương thức xác thực", "Sign-in method changed"},
 		"history.type.history.viewed_by_officer":      {"Cán bộ xem lịch sử sử dụng", "An officer viewed your usage history"},

@@ -56,6 +56,10 @@ type PasswordPage struct {
 	Error        string
 	RetryMinutes int
 	Done         bool
+	// Reauth: the sign-in is too old (or lacked a second factor);
+	// ReauthURL signs in again and comes back.
+	Reauth    bool
+	ReauthURL string
 }
 
 // Password renders the change of password page.
@@ -68,6 +72,7 @@ func (s *Set) Password(w http.ResponseWriter, status int, p PasswordPage) error 
 
 func init() {
 	Register(map[string][2]string{
+		"password.reauth":        {"Để đổi mật khẩu, vui lòng đăng nhập lại (mật khẩu và bước xác thực thứ hai) trong vòng 5 phút trước đó.", "To change the password, please sign in again (password and second step) within the 5 minutes before."},
 		"recover.title":          {"Quên mật khẩu", "Forgotten password"},
 		"recover.link":           {"Quên mật khẩu?", "Forgotten password?"},
 		"recover.intro":          {"Nhập số định danh cá nhân. Mã xác thực sẽ được gửi đến số điện thoại đã đăng ký với tài khoản; sau đó bạn trả lời hai câu hỏi bảo mật và đặt mật khẩu mới.", "Enter your personal identification number. A code will be sent to the phone number registered with the account; you then answer your two security questions and choose a new password."},

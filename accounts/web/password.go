@@ -24,9 +24,18 @@ func (h *Handler) passwordSignedIn(w http.ResponseWriter, r *http.Request) (webs
 	return l, ok
 }
 
+// passwordPage is the form, or the way to sign in again when the sign-in
+// is not a complete one within accounts.ReauthWindow.
+func (h *Handler) passwordPage(r *http.Request, lang templates.Lang, l websession.Login) templates.PasswordPage {
+	return templates.PasswordPage{
+		Base: h.base(r, lang), Reauth: !h.Accounts.Reauthenticated(signedInOf(l)),
+		ReauthURL: PathLogin + "?" + url.Values{"return_to": {PathPassword}, "ui_locales": {string(lang)}}.Encode(),
+	}
+}
+
 func (h *Handler) showPassword(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.passwordSignedIn(w, r); ok {
-		h.render(w, r, h.Templates.Password(w, http.StatusOK, templates.PasswordPage{Base: h.base(r, h.lang(r))}))
+	if l, ok := h.passwordSignedIn(w, r); ok {
+		h.render(w, r, h.Templates.Password(w, http.StatusOK, h.passwordPage(r, h.lang(r), l)))
 	}
 }
 
@@ -41,7 +50,8 @@ func (h *Handler) postPassword(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	page := templates.PasswordPage{Base: h.base(r, lang)}
+	page := h.passwordPage(r, lang, l)
+	page.Reauth = false
 	fail := func(status int, key string, minutes int) {
 		page.Error, page.RetryMinutes = key, minutes
 		h.render(w, r, h.Templates.Password(w, status, page))
@@ -52,7 +62,7 @@ func (h *Handler) postPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, err := h.Accounts.ChangePassword(ctx, accounts.PasswordChange{
-		AccountID: l.AccountID, Current: r.PostFormValue("current"), New: pw, Client: clientOf(r),
+		AccountID: l.AccountID, SignedIn: signedInOf(l), Current: r.PostFormValue("current"), New: pw, Client: clientOf(r),
 	})
 	if err != nil && a.ID == "" {
 		if le, ok := accounts.AsLockout(err); ok {
@@ -61,6 +71,9 @@ func (h *Handler) postPassword(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		switch {
+		case errors.Is(err, accounts.ErrReauthRequired):
+			page.Reauth = true
+			fail(http.StatusForbidden, "password.reauth", 0)
 		case errors.Is(err, accounts.ErrBusy):
 			ref := busy(w)
 			fail(ref.status, ref.msg, 0)

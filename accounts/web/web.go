@@ -57,6 +57,12 @@ type Handler struct {
 	SignedOut func(ctx context.Context, accountID, sid string)
 	// LockAccount, when set, mounts the citizen's own lock page at /lock.
 	LockAccount LockFunc
+	// Services, when set, lists on the sessions page the relying parties
+	// holding tokens or consents for the account.
+	Services ServicesFunc
+	// BoundDevice, when set, shows the app device bound to the account on
+	// the sessions page (device binding fills it).
+	BoundDevice BoundDeviceFunc
 }
 
 // Routes mounts the pages on r (a router that runs sessions and CSRF).
@@ -71,6 +77,10 @@ func (h *Handler) Routes(r *mux.Router) {
 	h.registrationRoutes(r)
 	h.activationRoutes(r)
 	h.recoveryRoutes(r)
+	h.sessionRoutes(r)
+	h.phoneRoutes(r)
+	h.securityRoutes(r)
+	h.emailRoutes(r)
 	r.Handle(PathPassword, httpx.NoStore(http.HandlerFunc(h.showPassword))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathPassword, httpx.NoStore(http.HandlerFunc(h.postPassword))).Methods(http.MethodPost)
 	r.Handle(PathLanguage, httpx.NoStore(http.HandlerFunc(h.postLanguage))).Methods(http.MethodPost)
@@ -174,8 +184,11 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p := templates.SignInPage{Base: h.base(r, lang)}
-	if r.URL.Query().Get("signed_out") == "1" {
+	switch r.URL.Query().Get("signed_out") {
+	case "1":
 		p.Notice = "signin.signed_out"
+	case "all":
+		p.Notice = "signin.signed_out_all"
 	}
 	if r.URL.Query().Get("expired") == "1" {
 		p.Error = "signin.expired"
@@ -447,12 +460,22 @@ func (h *Handler) completeSignIn(w http.ResponseWriter, r *http.Request, acct ac
 	// RenewToken keeps the data: the CSRF token of the signed-out session
 	// must not carry over into the signed-in one.
 	h.CSRF.Renew(ctx)
-	var sid [16]byte
-	_, _ = rand.Read(sid[:])
+	if old, ok := websession.GetLogin(ctx, h.Sessions); ok {
+		// Signing in again in the same browser replaces its sign-in.
+		h.endOwnSession(ctx, old)
+	}
+	var sidBytes [16]byte
+	_, _ = rand.Read(sidBytes[:])
+	sid := base64.RawURLEncoding.EncodeToString(sidBytes[:])
 	websession.PutLogin(ctx, h.Sessions, websession.Login{
 		AccountID: acct.ID, Level: acct.Level, Strength: assurance.Level2,
-		AMR: accounts.AMR(f), AuthTime: h.now(), SID: base64.RawURLEncoding.EncodeToString(sid[:]),
+		AMR: accounts.AMR(f), AuthTime: h.now(), SID: sid,
 	})
+	if err := h.Accounts.StartBrowserSession(ctx, acct.ID, sid, clientOf(r)); err != nil {
+		// The sign-in stands: the per-request check records the session
+		// when its row is missing.
+		h.logger().ErrorContext(ctx, "record browser session", "error", err, "request_id", httpx.RequestIDFrom(ctx))
+	}
 	h.Sessions.Remove(ctx, keyPending)
 	h.Sessions.Remove(ctx, keyPasskeyLogin)
 	h.rememberDevice(w, r, acct.ID)
@@ -510,6 +533,7 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
 			// audit log is down would be worse.
 			h.logger().ErrorContext(ctx, "audit sign-out", "error", err, "request_id", httpx.RequestIDFrom(ctx))
 		}
+		h.endOwnSession(ctx, l)
 		if h.SignedOut != nil {
 			h.SignedOut(ctx, l.AccountID, l.SID)
 		}
@@ -519,6 +543,17 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, PathLogin+"?signed_out=1&ui_locales="+string(lang), http.StatusSeeOther)
+}
+
+// endOwnSession marks this browser's sign-in l ended in the sessions list.
+// The browser's session itself is destroyed or replaced by the caller.
+func (h *Handler) endOwnSession(ctx context.Context, l websession.Login) {
+	if l.SID == "" {
+		return
+	}
+	if _, err := h.Accounts.EndOwnBrowserSession(ctx, l.AccountID, l.SID); err != nil {
+		h.logger().WarnContext(ctx, "end own browser session", "error", err, "request_id", httpx.RequestIDFrom(ctx))
+	}
 }
 
 // ---- development SMS inbox ----

@@ -74,7 +74,7 @@ func newSite(t *testing.T, devMode bool) *site {
 	r := mux.NewRouter()
 	r.Use(httpx.RequestID, testClientIP)
 	browser := r.NewRoute().Subrouter()
-	browser.Use(sm.LoadAndSave, csrf.Middleware, httpx.NoStore)
+	browser.Use(sm.LoadAndSave, csrf.Middleware, httpx.NoStore, h.EndSignIns)
 	h.Routes(browser)
 	// Stand-ins for the pages a sign-in returns to: they show the login.
 	show := func(w http.ResponseWriter, r *http.Request) {
@@ -111,6 +111,7 @@ type browser struct {
 	client *http.Client
 	ip     string
 	accept string
+	ua     string
 }
 
 func (s *site) browser(t *testing.T) *browser {
@@ -133,6 +134,9 @@ func (b *browser) do(req *http.Request) page {
 	}
 	if b.accept != "" {
 		req.Header.Set("Accept-Language", b.accept)
+	}
+	if b.ua != "" {
+		req.Header.Set("User-Agent", b.ua)
 	}
 	resp, err := b.client.Do(req)
 	require.NoError(b.t, err)

@@ -14,7 +14,7 @@ var typeOrder = []audit.EventType{
 	audit.TokenRevoked, audit.RefreshReuse, audit.UserinfoRead, audit.Introspected, audit.AuthorizeDenied,
 	audit.ConsentGranted, audit.ConsentRefused, audit.ConsentRevoked, audit.ReceiptDownloaded,
 	audit.AccountRegistered, audit.AccountActivated, audit.AccountLocked, audit.AccountUnlocked,
-	audit.PasswordChanged, audit.PhoneChanged, audit.DeviceChanged, audit.FactorChanged, audit.HistoryViewed,
+	audit.PasswordChanged, audit.PhoneChanged, audit.EmailChanged, audit.DeviceChanged, audit.FactorChanged, audit.HistoryViewed,
 	audit.OfficerAction, audit.OperatorAction, audit.RetentionApplied, audit.ClientChanged, audit.KeyRotated,
 	audit.CredentialIssued,
 	audit.LanguageChanged,

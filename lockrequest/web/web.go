@@ -22,6 +22,8 @@ const (
 	PathLocks  = "/staff/locks"
 	PathNew    = PathLocks + "/new"
 	PathUnlock = PathLocks + "/unlock"
+	// PathPhone changes a citizen's phone number at the counter.
+	PathPhone = PathLocks + "/phone"
 	// DefaultSignInPath is the staff console's sign-in page.
 	DefaultSignInPath = "/staff/login"
 )
@@ -52,6 +54,8 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle(PathNew, page(h.showNew)).Methods(http.MethodGet)
 	r.Handle(PathUnlock, page(h.showUnlock)).Methods(http.MethodGet)
 	r.Handle(PathUnlock, page(h.unlock)).Methods(http.MethodPost)
+	r.Handle(PathPhone, page(h.showPhone)).Methods(http.MethodGet)
+	r.Handle(PathPhone, page(h.changePhone)).Methods(http.MethodPost)
 	r.Handle(PathLocks+"/"+idPattern, page(h.show)).Methods(http.MethodGet)
 	r.Handle(PathLocks+"/"+idPattern+"/approve", page(h.approve)).Methods(http.MethodPost)
 	r.Handle(PathLocks+"/"+idPattern+"/refuse", page(h.refuse)).Methods(http.MethodPost)
