@@ -542,7 +542,8 @@ func TestSessionEnds(t *testing.T) {
 
 	tok := s.signedIn(t, dev)
 	s.env.Clock.Advance(time.Second)
-	_, err := s.env.Service.ChangePassword(ctx, accounts.PasswordChange{AccountID: a.ID, Current: password, New: "mật khẩu mới hơn", Client: accounts.Client{IP: addr}})
+	_, err := s.env.Service.ChangePassword(ctx, accounts.PasswordChange{AccountID: a.ID,
+		SignedIn: accounts.SignedIn{AccountID: a.ID, AuthTime: s.env.Clock.Now(), Strength: assurance.Level2}, Current: password, New: "mật khẩu mới hơn", Client: accounts.Client{IP: addr}})
 	require.NoError(t, err)
 	code, body := s.me(t, tok)
 	refused(t, http.StatusUnauthorized, "invalid_token", code, body)

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dinhdanh/dinhdanh/accounts"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/accounts/web"
@@ -49,7 +51,7 @@ func TestChangeEmail(t *testing.T) {
 	a, err := s.env.Service.Get(t.Context(), s.account.ID)
 	require.NoError(t, err)
 	require.Equal(t, stored, a.Email)
-	require.Contains(t, s.env.Sender.Last(phone), "thu dien tu", "the phone is told")
+	require.Contains(t, s.env.Notices.Kinds(s.account.ID), accounts.NoticeEmailChanged, "the citizen is told")
 	require.Contains(t, s.env.Audit.Types(), "account.email_changed")
 
 	p = b.submit(b.get(web.PathSessions), web.PathEmailConfirm, url.Values{"code": {code}})
