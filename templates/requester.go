@@ -1,0 +1,44 @@
+package templates
+
+import (
+	"html/template"
+	"strings"
+)
+
+// Requester is the service that sent the citizen to sign in (the relying
+// party of the pending authorization request), named on the sign-in and
+// second-factor pages as Singpass and FranceConnect do.
+type Requester struct {
+	// Name is the service's name in the page's language.
+	Name string
+	// Logo is the image's URL, empty when there is none (NewRequester).
+	Logo template.URL
+}
+
+// logoPrefixes are the URLs a logo may have: the registration checked it
+// (oidc.ValidLogoURI); this keeps anything else out of an <img> even so.
+var logoPrefixes = []string{
+	"https://",
+	"data:image/png;base64,", "data:image/jpeg;base64,", "data:image/gif;base64,",
+	"data:image/webp;base64,", "data:image/svg+xml;base64,",
+}
+
+// NewRequester is the requester named name with the logo at logo, which is
+// dropped unless it is an https URL or a base64 data: image.
+func NewRequester(name, logo string) *Requester {
+	r := &Requester{Name: name}
+	for _, p := range logoPrefixes {
+		if strings.HasPrefix(logo, p) && len(logo) > len(p) {
+			r.Logo = template.URL(logo) //nolint:gosec // an https or data:image URL, in an <img src> only
+			break
+		}
+	}
+	return r
+}
+
+func init() {
+	Register(map[string][2]string{
+		"signin.requester":      {"%s đề nghị bạn đăng nhập bằng tài khoản định danh điện tử.", "%s asks you to sign in with your electronic identity account."},
+		"signin.requester_logo": {"Biểu trưng của %s", "Logo of %s"},
+	})
+}
