@@ -40,8 +40,8 @@ func (b *browser) phone() {
 
 // citizenPages walks a browser in lang ("vi" or "en") through every page a
 // citizen sees, calling check on each with the page's name once it has
-// loaded. Only the first page of the multi-step forms (register,
-// activate, unlock) is visited; recovery goes as far as the security
+// loaded. Only the first page of registration and unlocking is visited;
+// activation goes as far as its last form, recovery as far as the security
 // questions, sign-in through the second factor and consent.
 func citizenPages(t *testing.T, e *env, b *browser, lang string, check func(page string)) {
 	t.Helper()
@@ -54,7 +54,17 @@ func citizenPages(t *testing.T, e *env, b *browser, lang string, check func(page
 
 	// Signed out: the pages before a sign-in.
 	visit("register", e.gatewayURL+"/register"+q, "main h1")
-	visit("activate", e.gatewayURL+"/activate"+q, "main h1")
+	// Activation, as far as the passcode and security questions (selects).
+	visit("activate", e.gatewayURL+"/activate"+q, "#activate-start #personal_id")
+	b.do("type the personal id number and phone",
+		chromedp.SendKeys(chromedp.CSS("#personal_id"), population.DemoPendingID),
+		chromedp.SendKeys(chromedp.CSS("#phone"), "0901000004"),
+	)
+	b.follow("#activate-submit", "#activate-code #code")
+	check("activate (code)")
+	b.do("type the SMS code", chromedp.SendKeys(chromedp.CSS("#code"), e.lastSMSCode(t, "+84901000004")))
+	b.follow("#activate-confirm", "#activate-finish #passcode")
+	check("activate (passcode, security questions)")
 	visit("unlock", e.gatewayURL+"/unlock"+q, "main h1")
 	visit("lock", e.gatewayURL+"/lock"+q, "main h1")
 	visit("error page (not found)", e.gatewayURL+"/no-such-page"+q, "main h1")
