@@ -26,14 +26,20 @@ var logoPrefixes = []string{
 // NewRequester is the requester named name with the logo at logo, which is
 // dropped unless it is an https URL or a base64 data: image.
 func NewRequester(name, logo string) *Requester {
-	r := &Requester{Name: name}
+	return &Requester{Name: name, Logo: LogoURL(logo)}
+}
+
+// LogoURL is a relying party's logo as a URL for <img src>: html/template
+// would otherwise replace a data: URL by "#ZgotmplZ". Anything but an https
+// URL or a base64 data: image gives "" (no image). Pages use it as
+// {{with logo .X}}<img src="{{.}}" ...>{{end}}.
+func LogoURL(s string) template.URL {
 	for _, p := range logoPrefixes {
-		if strings.HasPrefix(logo, p) && len(logo) > len(p) {
-			r.Logo = template.URL(logo) //nolint:gosec // an https or data:image URL, in an <img src> only
-			break
+		if strings.HasPrefix(s, p) && len(s) > len(p) {
+			return template.URL(s) //nolint:gosec // an https or data:image URL, in an <img src> only
 		}
 	}
-	return r
+	return ""
 }
 
 func init() {

@@ -175,9 +175,17 @@ func TestPhoneWidth(t *testing.T) {
 				if err != nil {
 					b.fatalf("%s: measure widths: %v", page, err)
 				}
+				b.screenshot("phone-" + lang + "-" + strings.NewReplacer(" ", "-", "(", "", ")", "", ",", "").Replace(page))
 				if len(got) > 0 {
-					b.screenshot("phone-" + lang + "-" + strings.NewReplacer(" ", "-", "(", "", ")", "", ",", "").Replace(page))
 					t.Errorf("%s (%s, %s) is wider than a %d px phone:\n  %s", page, lang, b.location(), phoneWidth, strings.Join(got, "\n  "))
+				}
+				// A logo html/template neutralised, or one the CSP blocks,
+				// is a broken image: none on any page.
+				broken, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
+					`[...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.outerHTML.slice(0, 120))`))
+				require.NoError(t, err)
+				if len(broken) > 0 {
+					t.Errorf("%s (%s): broken images: %v", page, lang, broken)
 				}
 				pageLang, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.documentElement.lang`))
 				require.NoError(t, err)
