@@ -68,6 +68,7 @@ func citizenPages(t *testing.T, e *env, b *browser, lang string, check func(page
 	visit("unlock", e.gatewayURL+"/unlock"+q, "main h1")
 	visit("lock", e.gatewayURL+"/lock"+q, "main h1")
 	visit("error page (not found)", e.gatewayURL+"/no-such-page"+q, "main h1")
+	visit("error page (bad authorization request)", e.gatewayURL+"/authorize"+q+"&client_id=nobody&response_type=code&scope=openid", "main h1")
 	visit("verify (empty)", e.gatewayURL+"/verify"+q, "#token")
 
 	// Recovery of a forgotten password, as far as the security questions.
