@@ -53,7 +53,9 @@ func citizenPages(t *testing.T, e *env, b *browser, lang string, check func(page
 	}
 
 	// Signed out: the pages before a sign-in.
-	visit("register", e.gatewayURL+"/register"+q, "main h1")
+	visit("register", e.gatewayURL+"/register"+q, "#register-submit")
+	b.follow("#register-submit", "p.alert")
+	check("register (nothing filled in)")
 	// Activation, as far as the passcode and security questions (selects).
 	visit("activate", e.gatewayURL+"/activate"+q, "#activate-start #personal_id")
 	b.do("type the personal id number and phone",
