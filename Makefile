@@ -3,12 +3,17 @@ GO ?= go
 export GOFLAGS ?= -buildvcs=false
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run test build bench fuzz lint vet
+.PHONY: run test build bench fuzz lint vet axe
 
 run: build ## start the gateway with its own PostgreSQL under ./.data and demo data
 	exec ./bin/dinhdanh dev
 
-test: ## every test, race detector on, against real PostgreSQL
+# axe-core (npm, pinned in .ci/node/package-lock.json) for the accessibility
+# test (gateway/browsertest TestAxe); it skips without it, except under CI=true.
+AXE_DIR := .ci/node/node_modules/axe-core
+export AXE_CORE_JS ?= $(CURDIR)/$(AXE_DIR)/axe.min.js
+
+test: axe ## every test, race detector on, against real PostgreSQL
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 15m ./...
 
@@ -41,8 +46,13 @@ fuzz: ## run every fuzz target for FUZZTIME each (seeds run in `make test` too)
 	$(GO) test ./cardreader/vpcd -run '^$$' -fuzz '^FuzzReadFrame$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./cmd/cardreader -run '^$$' -fuzz '^FuzzPortraitImage$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./oidc -run '^$$' -fuzz '^FuzzClaimsRequest$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./oidc -run '^$$' -fuzz '^FuzzValidLogoURI$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./oidc/web -run '^$$' -fuzz '^FuzzNoBiometricLeak$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./personalid -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./population -run '^$$' -fuzz '^FuzzReadAndCheck$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./proofing -run '^$$' -fuzz '^FuzzParseFMR$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./sharing -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME)
+axe: ## install axe-core for the accessibility test, when npm is there
+	@if [ -f $(AXE_DIR)/axe.min.js ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then npm ci --prefix .ci/node --no-audit --no-fund --silent || echo "axe-core not installed: TestAxe will skip (fail under CI=true)"; \
+	else echo "npm not found: TestAxe will skip (fail under CI=true); install Node.js and npm"; fi

@@ -328,6 +328,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		LockAccount: g.lockAccountID,
 		Services:    g.sessionServices,
 		BoundDevice: g.boundDevice,
+		Requester:   g.requester,
 		SignedOut: func(ctx context.Context, accountID, sid string) {
 			if err := g.Consent.EndSessions(ctx, accountID, sid, consent.LogoutSignedOut); err != nil {
 				logger.WarnContext(ctx, "back-channel logout after sign-out", "error", err)
@@ -532,12 +533,21 @@ func (g *Gateway) DemoRelyingParty(ctx context.Context, rpBase string) (*demorp.
 }
 
 func (g *Gateway) registerDemoClient(ctx context.Context, name, redirectURI string) (string, error) {
-	if _, err := g.Clients.Get(ctx, DemoClientID); err == nil {
+	if c, err := g.Clients.Get(ctx, DemoClientID); err == nil {
+		if c.LogoURL == "" { // registered before it had a logo
+			if _, err := g.Clients.Update(ctx, "dev", DemoClientID, func(c *oidc.Client) error {
+				c.LogoURL = demoLogo
+				return nil
+			}); err != nil {
+				return "", fmt.Errorf("gateway: give the demo client its logo: %w", err)
+			}
+		}
 		return g.Clients.RotateSecret(ctx, "dev", DemoClientID)
 	}
 	_, secret, err := g.Clients.Create(ctx, "dev", oidc.Client{
 		ID:                      DemoClientID,
 		Name:                    oidc.Text{VI: name, EN: "Public service portal (demo)"},
+		LogoURL:                 demoLogo,
 		Purpose:                 oidc.Text{VI: "Xác thực công dân để giải quyết thủ tục hành chính trực tuyến.", EN: "Identify citizens to handle administrative procedures online."},
 		PurposeVersion:          1,
 		Kind:                    oidc.KindPublicService,

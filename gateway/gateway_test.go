@@ -93,6 +93,35 @@ func TestShellEndpointsAndHeaders(t *testing.T) {
 	}
 }
 
+// TestFavicon: the icon files are served like the other static files
+// (type, caching) and every page links them.
+func TestFavicon(t *testing.T) {
+	srv := newGateway(t)
+	for _, tc := range []struct{ path, contentType, start string }{
+		{"/favicon.ico", "image/x-icon", "\x00\x00\x01\x00"},
+		{"/static/img/favicon.svg", "image/svg+xml", "<svg"},
+		{"/static/img/favicon-32.png", "image/png", "\x89PNG"},
+		{"/static/img/apple-touch-icon.png", "image/png", "\x89PNG"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			res, err := http.Get(srv.URL + tc.path)
+			require.NoError(t, err)
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			require.True(t, strings.HasPrefix(res.Header.Get("Content-Type"), tc.contentType), res.Header.Get("Content-Type"))
+			require.Equal(t, "public, max-age=3600", res.Header.Get("Cache-Control"))
+			require.True(t, strings.HasPrefix(string(b), tc.start), "%q", b[:min(len(b), 16)])
+		})
+	}
+	res, err := http.Get(srv.URL + "/login")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	require.Contains(t, string(b), `<link rel="icon" href="/favicon.ico" sizes="32x32">`)
+	require.Contains(t, string(b), `<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">`)
+}
+
 func TestUnsafeRequestWithoutCSRFTokenIsRejected(t *testing.T) {
 	srv := newGateway(t)
 	jar, _ := cookiejar.New(nil)

@@ -323,8 +323,10 @@ func (c *Client) Validate() error {
 	if c.BackchannelLogoutURI != "" && !httpsURL(c.BackchannelLogoutURI) {
 		bad("backchannel_logout_uri must be https")
 	}
-	if c.LogoURL != "" && !httpsURL(c.LogoURL) {
-		bad("logo_uri must be https")
+	if c.LogoURL != "" {
+		if err := ValidLogoURI(c.LogoURL); err != nil {
+			bad("%v", err)
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: %w", ErrInvalidClient, errors.Join(errs...))

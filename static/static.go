@@ -3,7 +3,7 @@ package static
 
 import "embed"
 
-// FS is the static files, rooted at this folder (css/..., js/...).
+// FS is the static files, rooted at this folder (css/..., js/..., img/...).
 //
-//go:embed css js
+//go:embed css js img
 var FS embed.FS

@@ -13,6 +13,9 @@ type SignInPage struct {
 	Error        string
 	RetryMinutes int
 	Notice       string
+	// Requester is the service asking, when the sign-in answers an
+	// authorization request; nil otherwise.
+	Requester *Requester
 }
 
 // SignIn renders the sign-in form.
@@ -39,6 +42,8 @@ type SecondFactorPage struct {
 	Error        string
 	RetryMinutes int
 	Notice       string
+	// Requester is the service asking, as on the sign-in page.
+	Requester *Requester
 }
 
 // SecondFactor renders the second-factor step.

@@ -79,6 +79,8 @@ var funcs = template.FuncMap{
 		}
 		return m, nil
 	},
+	// logo is a relying party's logo for <img src> (LogoURL).
+	"logo": LogoURL,
 	"other": func(lang Lang) Lang {
 		if lang == EN {
 			return VI

@@ -41,3 +41,22 @@ func TestErrorPageInBothLanguages(t *testing.T) {
 		require.True(t, strings.Contains(body, `lang="`+string(lang)+`"`))
 	}
 }
+
+// TestLogoURL: only https URLs and base64 data: images reach an <img src>,
+// and they reach it unaltered (html/template would neutralise a data: URL).
+func TestLogoURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://rp.example/logo.png":        "https://rp.example/logo.png",
+		"data:image/png;base64,iVBORw0KGgo=": "data:image/png;base64,iVBORw0KGgo=",
+		"data:image/svg+xml;base64,PHN2Zy8+": "data:image/svg+xml;base64,PHN2Zy8+",
+		"http://rp.example/logo.png":         "",
+		"javascript:alert(1)":                "",
+		"data:text/html;base64,PHNjcmlwdD4=": "",
+		"data:image/png;base64,":             "",
+		"":                                   "",
+	} {
+		if got := string(templates.LogoURL(in)); got != want {
+			t.Errorf("LogoURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

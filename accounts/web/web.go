@@ -63,6 +63,11 @@ type Handler struct {
 	// BoundDevice, when set, shows the app device bound to the account on
 	// the sessions page (device binding fills it).
 	BoundDevice BoundDeviceFunc
+	// Requester, when set, names the service a sign-in answers: given where
+	// the sign-in returns to (an authorization request of a relying party),
+	// the service's name in lang and its logo; ok false when returnTo is no
+	// such request or names no known, enabled service.
+	Requester func(ctx context.Context, returnTo string, lang templates.Lang) (name, logo string, ok bool)
 }
 
 // Routes mounts the pages on r (a router that runs sessions and CSRF).
@@ -129,6 +134,23 @@ func (h *Handler) lang(r *http.Request) templates.Lang {
 	return templates.Negotiate("", r.Header.Get("Accept-Language"))
 }
 
+// requester is the service the sign-in in progress answers, for the
+// sign-in and second-factor pages; nil when none.
+func (h *Handler) requester(r *http.Request, lang templates.Lang) *templates.Requester {
+	if h.Requester == nil {
+		return nil
+	}
+	rt := h.Sessions.GetString(r.Context(), keyReturnTo)
+	if !SafeReturnTo(rt) {
+		return nil
+	}
+	name, logo, ok := h.Requester(r.Context(), rt, lang)
+	if !ok || name == "" {
+		return nil
+	}
+	return templates.NewRequester(name, logo)
+}
+
 func (h *Handler) base(r *http.Request, lang templates.Lang) templates.Base {
 	return templates.Base{Lang: lang, CSRFToken: h.CSRF.Token(r.Context()), RequestID: httpx.RequestIDFrom(r.Context())}
 }
@@ -183,7 +205,7 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) {
 			h.Sessions.Remove(ctx, keyReturnTo)
 		}
 	}
-	p := templates.SignInPage{Base: h.base(r, lang)}
+	p := templates.SignInPage{Base: h.base(r, lang), Requester: h.requester(r, lang)}
 	switch r.URL.Query().Get("signed_out") {
 	case "1":
 		p.Notice = "signin.signed_out"
@@ -204,7 +226,7 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 		PersonalID: pid, Password: r.PostFormValue("password"), Devices: devices(r),
 		IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(ctx),
 	})
-	page := templates.SignInPage{Base: h.base(r, lang), PersonalID: pid}
+	page := templates.SignInPage{Base: h.base(r, lang), PersonalID: pid, Requester: h.requester(r, lang)}
 	if err != nil {
 		ref, ok := passwordRefusal(w, err,
 			refusal{status: http.StatusForbidden, msg: "signin.account_locked"},
@@ -314,7 +336,7 @@ func (h *Handler) factorPage(r *http.Request, lang templates.Lang, p pendingSign
 	return templates.SecondFactorPage{
 		Base: h.base(r, lang), TOTP: p.has(accounts.FactorTOTP), SMS: p.has(accounts.FactorSMS),
 		Passkey: p.has(accounts.FactorPasskey),
-		Method:  string(p.Method), SMSSentTo: p.SMSSentTo,
+		Method:  string(p.Method), SMSSentTo: p.SMSSentTo, Requester: h.requester(r, lang),
 	}
 }
 
@@ -381,7 +403,7 @@ func (h *Handler) endedAccount(w http.ResponseWriter, r *http.Request, lang temp
 		return false
 	}
 	h.Sessions.Remove(r.Context(), keyPending)
-	h.render(w, r, h.Templates.SignIn(w, http.StatusForbidden, templates.SignInPage{Base: h.base(r, lang), Error: key}))
+	h.render(w, r, h.Templates.SignIn(w, http.StatusForbidden, templates.SignInPage{Base: h.base(r, lang), Error: key, Requester: h.requester(r, lang)}))
 	return true
 }
 
@@ -418,7 +440,7 @@ func (h *Handler) postVerify(w http.ResponseWriter, r *http.Request) {
 			// say the same until the lock runs out.
 			h.Sessions.Remove(ctx, keyPending)
 			ref := lockedOut(w, le)
-			lp := templates.SignInPage{Base: h.base(r, lang), Error: ref.msg, RetryMinutes: ref.retryMinutes}
+			lp := templates.SignInPage{Base: h.base(r, lang), Error: ref.msg, RetryMinutes: ref.retryMinutes, Requester: h.requester(r, lang)}
 			h.render(w, r, h.Templates.SignIn(w, ref.status, lp))
 			return
 		case errors.Is(err, accounts.ErrInvalidCode):

@@ -227,7 +227,7 @@ func (f *clientFlags) register(fs *flag.FlagSet, create bool) {
 	fs.StringVar(&f.nameEN, "name-en", "", "name in English")
 	fs.StringVar(&f.purposeVI, "purpose-vi", "", "why it asks for data, in Vietnamese (shown on the consent screen)")
 	fs.StringVar(&f.purposeEN, "purpose-en", "", "purpose in English")
-	fs.StringVar(&f.logoURI, "logo-uri", "", "https URL of its logo")
+	fs.StringVar(&f.logoURI, "logo-uri", "", "its logo: an https URL, or a data:image/(png|jpeg|gif|webp|svg+xml);base64 URL of at most 16 KiB")
 	fs.StringVar(&f.kind, "kind", "", "public_service, bank or other (default other)")
 	fs.Var(&f.redirects, "redirect-uri", "redirect_uri, exact match (repeatable; https, or http only for loopback)")
 	fs.Var(&f.postLogout, "post-logout-uri", "post_logout_redirect_uri (repeatable)")

@@ -5,6 +5,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"io/fs"
@@ -91,6 +92,10 @@ func New(o Options) http.Handler {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ready\n"))
 	}).Methods(http.MethodGet)
+	// The bitmap icons (rendered from img/favicon.svg) before the files.
+	for path, icon := range static.Icons() {
+		r.Handle(path, cacheStatic(serveIcon(path, icon))).Methods(http.MethodGet, http.MethodHead)
+	}
 	staticFS, _ := fs.Sub(static.FS, ".")
 	r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", cacheStatic(http.FileServerFS(staticFS))))
 
@@ -184,6 +189,16 @@ func rememberLanguage(secure bool) mux.MiddlewareFunc {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// serveIcon serves one rendered icon (with Last-Modified of the start-up,
+// Range and HEAD, as the file server does).
+func serveIcon(path string, icon static.Icon) http.Handler {
+	started := time.Now()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", icon.ContentType)
+		http.ServeContent(w, r, path, started, bytes.NewReader(icon.Data))
+	})
 }
 
 func cacheStatic(h http.Handler) http.Handler {
