@@ -163,25 +163,6 @@ func init() {
 		"share.verify.error.issuer":      {"Mã QR do một nơi khác cấp.", "The QR code was issued by someone else."},
 		"share.verify.error.challenge":   {"Mã kiểm tra chỉ gồm 4 đến 32 chữ cái và chữ số.", "The check code has 4 to 32 letters and digits."},
 
-		"share.gender.male":        {"Nam", "Male"},
-		"share.gender.female":      {"Nữ", "Female"},
-		"share.nationality.VN":     {"Việt Nam", "Viet Nam"},
-		"share.doc.issuer":         {"nơi cấp: %s", "issued by %s"},
-		"share.doc.expires":        {"hết hạn %s", "expires %s"},
-		"share.doc.status.valid":   {"còn hiệu lực", "valid"},
-		"share.doc.status.expired": {"hết hiệu lực", "expired"},
-		"share.doc.status.retired": {"đã thu hồi", "retired"},
-		// Labels of documents' own fields (their keys as the registries name them).
-		"share.doc.field.classes":             {"hạng", "classes"},
-		"share.doc.field.class":               {"hạng", "class"},
-		"share.doc.field.plate":               {"biển số", "plate"},
-		"share.doc.field.make":                {"nhãn hiệu", "make"},
-		"share.doc.field.model":               {"số loại", "model"},
-		"share.doc.field.colour":              {"màu sơn", "colour"},
-		"share.doc.field.registered_hospital": {"nơi đăng ký khám chữa bệnh", "registered hospital"},
-		"share.doc.field.chassis_number":      {"số khung", "chassis number"},
-		"share.doc.field.engine_number":       {"số máy", "engine number"},
-
 		"history.type.sharing.credential_issued": {"Tạo mã QR chia sẻ thông tin", "Sharing QR code created"},
 	})
 }

@@ -77,7 +77,7 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 			RevokeURL:  "/account/services/" + url.PathEscape(g.ClientID) + "/revoke",
 			ReceiptURL: "/account/services/" + url.PathEscape(g.ClientID) + "/receipt",
 		}
-		for _, claim := range g.Claims {
+		for _, claim := range attributes.DisplayOrder(g.Claims) {
 			if !biometric(claim) {
 				svc.Claims = append(svc.Claims, "consent.claim."+claim)
 			}
@@ -89,11 +89,12 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, l, http.StatusInternalServerError, "error.generic", "", fmt.Errorf("preview own data: %w", err))
 		return
 	}
+	slices.SortStableFunc(items, func(a, b Item) int { return attributes.CompareClaims(a.Claim, b.Claim) })
 	for _, it := range items {
 		if biometric(it.Claim) {
 			continue
 		}
-		page.Data = append(page.Data, templates.ConsentItem{Claim: it.Claim, Label: labelKey(it), Value: it.Value})
+		page.Data = append(page.Data, templates.ConsentItem{Claim: it.Claim, Label: labelKey(it), Value: templates.ClaimValue(l, it.Claim, it.Value)})
 	}
 	if err := h.Templates.Account(w, http.StatusOK, page); err != nil {
 		h.logger().ErrorContext(ctx, "render account", "error", err)

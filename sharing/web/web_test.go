@@ -234,10 +234,10 @@ func TestShareAndVerifyInBothLanguages(t *testing.T) {
 	e := newEnv(t)
 	accountID, person := e.citizen(2)
 	texts := map[templates.Lang]struct {
-		query, title, valid, male, nonceErr, expiresPrefix string
+		query, title, valid, male, nonceErr, expiresPrefix, born, nation string
 	}{
-		templates.VI: {"", "Chia sẻ thông tin bằng mã QR", "Hợp lệ", "Nam", "không được tạo với mã kiểm tra bạn đã đưa", "Hết hiệu lực lúc"},
-		templates.EN: {"?ui_locales=en", "Share with a QR code", "Valid", "Male", "was not made with the check code you gave", "Valid until"},
+		templates.VI: {"", "Chia sẻ thông tin bằng mã QR", "Hợp lệ", "Nam", "không được tạo với mã kiểm tra bạn đã đưa", "Hết hiệu lực lúc", "01/05/1990", "Việt Nam"},
+		templates.EN: {"?ui_locales=en", "Share with a QR code", "Valid", "Male", "was not made with the check code you gave", "Valid until", "1 May 1990", "Viet Nam"},
 	}
 	for lang, tx := range texts {
 		t.Run(string(lang), func(t *testing.T) {
@@ -247,7 +247,10 @@ func TestShareAndVerifyInBothLanguages(t *testing.T) {
 			require.Equal(t, http.StatusOK, res.StatusCode, body)
 			assert.Contains(t, body, tx.title)
 			assert.Contains(t, body, person.FullName, "the citizen's own values are shown")
-			assert.Contains(t, body, "01/05/1990")
+			assert.Contains(t, body, tx.born, "dates in the page's language")
+			assert.Contains(t, body, tx.nation)
+			assert.Contains(t, body, tx.male)
+			assert.NotContains(t, body, "checked", "nothing is ticked before the citizen picks")
 			assert.Contains(t, body, `value="driving_licence"`, "documents offered at level 2")
 			assert.Contains(t, body, "DL0123456789")
 			assert.NotContains(t, body, `value="phone_number"`)
