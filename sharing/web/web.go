@@ -152,6 +152,7 @@ func (h *Handler) issue(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	c, err := h.Sharing.Issue(ctx, sharing.Request{
 		AccountID: login.AccountID, Level: login.ACRLevel(), Claims: claims, Challenge: challenge,
+		Format: sharing.FormatCompact,
 		Actor: sharing.Actor{IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(ctx)},
 	})
 	if err != nil {
@@ -250,7 +251,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 		h.renderVerify(w, r, l, page, http.StatusBadRequest)
 		return
 	}
-	v, err := sharing.Verify(page.Token, keys, h.now(), sharing.VerifyOptions{Issuer: h.Issuer, Challenge: page.Challenge})
+	v, err := sharing.VerifyAny(page.Token, keys, h.now(), sharing.VerifyOptions{Issuer: h.Issuer, Challenge: page.Challenge})
 	if err != nil {
 		// The reason is for the verifier's screen; the text is never logged.
 		page.Error = verifyErrorKey(err)
