@@ -153,7 +153,7 @@ func (h *Handler) issue(w http.ResponseWriter, r *http.Request) {
 	c, err := h.Sharing.Issue(ctx, sharing.Request{
 		AccountID: login.AccountID, Level: login.ACRLevel(), Claims: claims, Challenge: challenge,
 		Format: sharing.FormatCompact,
-		Actor: sharing.Actor{IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(ctx)},
+		Actor:  sharing.Actor{IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(ctx)},
 	})
 	if err != nil {
 		key := ""
