@@ -114,7 +114,6 @@ func init() {
 		"share.challenge":           {"Mã kiểm tra của người nhận (nếu có)", "The recipient's check code (if any)"},
 		"share.challenge_hint":      {"Nếu người nhận đưa cho bạn một mã, hãy nhập vào đây: mã QR sẽ chỉ dùng được với họ, ngay lúc này.", "If the recipient gives you a code, type it here: the QR code then works only for them, right now."},
 		"share.documents_level2":    {"Giấy tờ tích hợp (giấy phép lái xe, bảo hiểm...) chỉ chia sẻ được với tài khoản mức độ 2 khi đăng nhập bằng hai bước.", "Integrated documents (driving licence, insurance...) can be shared only by a level 2 account signed in with two steps."},
-		"share.ttl":                 {"Mã QR có hiệu lực trong %d phút.", "The QR code is valid for %d minutes."},
 		"share.create":              {"Tạo mã QR", "Create QR code"},
 		"share.biometrics_never":    {"Ảnh chân dung và vân tay là thông tin sinh trắc học và không bao giờ được đưa vào mã QR.", "Your portrait and fingerprints are biometric data and are never put in a QR code."},
 		"share.error.nothing":       {"Vui lòng chọn ít nhất một thông tin có giá trị.", "Please choose at least one item that has a value."},
@@ -130,7 +129,6 @@ func init() {
 		"share.credential.bound":   {"Chỉ dùng được với mã kiểm tra %s.", "Works only with check code %s."},
 		"share.credential.claims":  {"Mã QR chứa", "The QR code holds"},
 		"share.credential.text":    {"Dạng văn bản (nếu người nhận không quét được)", "As text (if the recipient cannot scan)"},
-		"share.credential.size":    {"%d byte", "%d bytes"},
 		"share.credential.again":   {"Tạo mã khác", "Create another"},
 
 		"share.verify.title":             {"Kiểm tra mã QR định danh", "Check an identity QR code"},
@@ -147,7 +145,6 @@ func init() {
 		"share.verify.level":             {"Mức độ định danh", "Identity level"},
 		"share.verify.bound":             {"Mã QR được tạo với mã kiểm tra của bạn.", "The QR code was made with your check code."},
 		"share.verify.not_bound":         {"Mã QR không gắn với mã kiểm tra nào: có thể là bản chụp lại trong thời hạn hiệu lực.", "The QR code is not bound to a check code: it could be a copy shown again while still valid."},
-		"share.verify.undisclosed":       {"Người dân không hiển thị %d thông tin khác có trong mã.", "The citizen chose not to show %d other item(s) in the code."},
 		"share.verify.id":                {"Mã số", "Identifier"},
 		"share.verify.none":              {"Mã QR không hiển thị thông tin nào.", "The QR code shows no information."},
 		"share.verify.error.malformed":   {"Đây không phải là mã QR chia sẻ thông tin định danh.", "This is not an identity sharing QR code."},
