@@ -4,9 +4,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -167,9 +170,58 @@ func (h *Handler) receipt(w http.ResponseWriter, r *http.Request) {
 	if h.failed(w, r, l, err, "receipt for "+clientID) {
 		return
 	}
-	w.Header().Set("Content-Type", "application/jwt")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="consent-receipt-%s.jwt"`, rec.ID))
-	_, _ = w.Write([]byte(jws))
+	name := fmt.Sprintf("consent-receipt-%s.jwt", rec.ID)
+	if wantsJWT(r) {
+		w.Header().Set("Content-Type", "application/jwt")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
+		_, _ = w.Write([]byte(jws))
+		return
+	}
+	page := templates.ReceiptPage{
+		Base:       h.base(r, l),
+		ClientName: localized(rec.ClientName, rec.NameEN, l), ClientID: rec.ClientID,
+		Subject: rec.Subject, Issuer: rec.Issuer, ReceiptID: rec.ID,
+		Purpose:        localized(rec.Purpose.Text, rec.Purpose.TextEN, l),
+		PurposeVersion: rec.Purpose.Version,
+		GrantedAt:      formatRFC3339(rec.GrantedAt, l), ExpiresAt: formatRFC3339(rec.ExpiresAt, l),
+		RevokedAt: formatRFC3339(rec.RevokedAt, l), IssuedAt: formatTime(time.Unix(rec.IssuedAt, 0), l),
+		Status: "account.status." + string(rec.Status),
+		JWT:    jws,
+		// A data: URL of the JWS we just signed (base64url text, no markup):
+		// the page carries the very receipt it shows.
+		JWTData:  template.URL("data:application/jwt;base64," + base64.StdEncoding.EncodeToString([]byte(jws))),
+		FileName: name,
+		RawURL:   "/account/services/" + url.PathEscape(clientID) + "/receipt?format=jwt",
+	}
+	for _, c := range attributes.DisplayOrder(rec.Claims) {
+		if !biometric(c) {
+			page.Claims = append(page.Claims, "consent.claim."+c)
+		}
+	}
+	for _, s := range rec.Scopes {
+		if k := "consent.scope." + s; templates.HasMessage(k) {
+			page.Permissions = append(page.Permissions, k)
+		}
+	}
+	if err := h.Templates.Receipt(w, http.StatusOK, page); err != nil {
+		h.logger().ErrorContext(ctx, "render receipt", "error", err)
+	}
+}
+
+// wantsJWT reports a request for the signed receipt itself (?format=jwt, or
+// an Accept naming application/jwt) rather than the page.
+func wantsJWT(r *http.Request) bool {
+	return r.URL.Query().Get("format") == "jwt" || strings.Contains(r.Header.Get("Accept"), "application/jwt")
+}
+
+// formatRFC3339 formats a receipt's RFC 3339 time in the page language;
+// empty stays empty.
+func formatRFC3339(s string, l templates.Lang) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return formatTime(t, l)
 }
 
 // failed answers a failed operation on one of the citizen's connections: a
