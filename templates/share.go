@@ -132,8 +132,12 @@ func init() {
 		"share.credential.again":   {"Tạo mã khác", "Create another"},
 
 		"share.verify.title":             {"Kiểm tra mã QR định danh", "Check an identity QR code"},
-		"share.verify.intro":             {"Dán nội dung đã quét từ mã QR của người dân. Chữ ký được kiểm tra bằng khóa công khai của cổng định danh; ứng dụng kiểm tra ngoại tuyến chỉ cần lưu sẵn các khóa này (/jwks.json).", "Paste the text scanned from the citizen's QR code. The signature is checked with the gateway's public keys; an offline verifier app only needs a cached copy of them (/jwks.json)."},
+		"share.verify.intro":             {"Quét mã QR của người dân bằng máy ảnh (nếu trình duyệt hỗ trợ) hoặc dán nội dung của mã. Chữ ký được kiểm tra bằng khóa công khai của cổng định danh; ứng dụng kiểm tra ngoại tuyến chỉ cần lưu sẵn các khóa này (/jwks.json).", "Scan the citizen's QR code with the camera (where this browser can) or paste its text. The signature is checked with the gateway's public keys; an offline verifier app only needs a cached copy of them (/jwks.json)."},
 		"share.verify.token":             {"Nội dung mã QR", "QR code text"},
+		"share.verify.scan":              {"Quét bằng máy ảnh", "Scan with the camera"},
+		"share.verify.scan_stop":         {"Tắt máy ảnh", "Stop the camera"},
+		"share.verify.scan_done":         {"Đã đọc mã QR. Nhập mã kiểm tra (nếu có) rồi bấm Kiểm tra.", "QR code read. Type your check code (if any), then press Check."},
+		"share.verify.scan_error":        {"Không mở được máy ảnh. Hãy dán nội dung mã QR vào ô dưới đây.", "The camera could not be opened. Paste the QR code's text below instead."},
 		"share.verify.challenge":         {"Mã kiểm tra bạn đã đưa (nếu có)", "The check code you gave (if any)"},
 		"share.verify.suggested":         {"Muốn chắc mã QR được tạo cho bạn, ngay lúc này? Hãy đưa người dân mã %s trước khi họ tạo mã QR, rồi nhập mã đó ở trên.", "Want to be sure the QR code was made for you, right now? Give the citizen the code %s before they create it, then type that code above."},
 		"share.verify.submit":            {"Kiểm tra", "Check"},

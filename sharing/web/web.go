@@ -221,6 +221,9 @@ func (h *Handler) showVerify(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) renderVerify(w http.ResponseWriter, r *http.Request, l templates.Lang, page templates.ShareVerifyPage, status int) {
+	// The verifier's page may use the camera to read a QR code (its own
+	// script, static/js/verify-scan.js); every other page keeps camera=().
+	w.Header().Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
 	_, signedIn := websession.GetLogin(r.Context(), h.Sessions)
 	page.Base = h.base(r, l, signedIn)
 	if code, err := sharing.NewChallenge(nil); err == nil {
