@@ -2,6 +2,7 @@ package browsertest_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,16 @@ func TestSignInConsentRefreshAndRevoke(t *testing.T) {
 	items := b.text("table.items")
 	assert.Contains(t, items, "Nguyễn Văn An")
 	assert.Contains(t, items, population.DemoLevel2ID)
+	// Listed as the identity card reads: name, then date of birth; the
+	// address after the ID number, not first as alphabetical order had it.
+	order, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll("input[name=claim]")].map(c => c.value)`))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(order), 2)
+	require.Equal(t, []string{"name", "birthdate"}, order[:2], "claims in the identity card's order: %v", order)
+	if i, j := slices.Index(order, "address"), slices.Index(order, "personal_id_number"); i >= 0 && j >= 0 {
+		require.Less(t, j, i, "the ID number before the address: %v", order)
+	}
 	require.True(t, b.checked("#claim-nationality"), "voluntary claims start ticked")
 	b.do("untick nationality", chromedp.Click(chromedp.CSS("#claim-nationality")))
 	require.False(t, b.checked("#claim-nationality"))
