@@ -52,6 +52,9 @@ fuzz: ## run every fuzz target for FUZZTIME each (seeds run in `make test` too)
 	$(GO) test ./population -run '^$$' -fuzz '^FuzzReadAndCheck$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./proofing -run '^$$' -fuzz '^FuzzParseFMR$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./sharing -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./sharing -run '^$$' -fuzz '^FuzzVerifyCompact$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./sharing -run '^$$' -fuzz '^FuzzBase45$$' -fuzztime $(FUZZTIME)
+
 axe: ## install axe-core for the accessibility test, when npm is there
 	@if [ -f $(AXE_DIR)/axe.min.js ]; then :; \
 	elif command -v npm >/dev/null 2>&1; then npm ci --prefix .ci/node --no-audit --no-fund --silent || echo "axe-core not installed: TestAxe will skip (fail under CI=true)"; \

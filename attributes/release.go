@@ -329,3 +329,40 @@ func date(t time.Time) string {
 	}
 	return t.UTC().Format("2006-01-02")
 }
+
+// rank is each claim's place when claims are listed to a person: the
+// policy's order, which is the identity card's (name, date of birth, sex,
+// nationality, ID number, residence), then contact details, documents and
+// dependents.
+var rank = func() map[string]int {
+	m := make(map[string]int, len(policy))
+	for i, p := range policy {
+		m[p.Claim] = i
+	}
+	return m
+}()
+
+// CompareClaims orders claim names as they are listed to a person (on the
+// consent screen, the account page, receipts, the sharing pages): known
+// claims in the policy's order, unknown names after them, alphabetically.
+func CompareClaims(a, b string) int {
+	ra, okA := rank[a]
+	rb, okB := rank[b]
+	switch {
+	case okA && okB:
+		return ra - rb
+	case okA:
+		return -1
+	case okB:
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
+// DisplayOrder returns a copy of names in the order they are listed to a
+// person (CompareClaims), without duplicates.
+func DisplayOrder(names []string) []string {
+	out := slices.Clone(names)
+	slices.SortFunc(out, CompareClaims)
+	return slices.Compact(out)
+}

@@ -73,3 +73,27 @@ func TestRelease(t *testing.T) {
 	_, _, err = attributes.Release(ctx, reg, reg, "999", 1, []string{"name"})
 	require.ErrorIs(t, err, attributes.ErrNotFound)
 }
+
+func TestDisplayOrder(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   []string
+		want []string
+	}{
+		{"alphabetical input", []string{"address", "birthdate", "gender", "name", "nationality", "personal_id_number"},
+			[]string{"name", "birthdate", "gender", "nationality", "personal_id_number", "address"}},
+		{"documents after identity, dependents last", []string{"dependents", "driving_licence", "email", "name", "health_insurance"},
+			[]string{"name", "email", "driving_licence", "health_insurance", "dependents"}},
+		{"unknown names last, sorted, duplicates dropped", []string{"zeta", "name", "alpha", "name"},
+			[]string{"name", "alpha", "zeta"}},
+		{"empty", nil, []string{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := attributes.DisplayOrder(tc.in)
+			if got == nil {
+				got = []string{}
+			}
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}

@@ -166,12 +166,16 @@ type Request struct {
 	Claims []string
 	// Challenge is the verifier's challenge code as typed, or empty.
 	Challenge string
-	Actor     Actor
+	// Format is the credential's encoding: FormatSDJWT (the zero value) or
+	// FormatCompact.
+	Format Format
+	Actor  Actor
 }
 
 // Credential is an issued credential.
 type Credential struct {
-	// Token is the SD-JWT text, what the QR code holds.
+	// Token is the credential's text, what the QR code holds: an SD-JWT or
+	// a compact credential (Request.Format).
 	Token string
 	// Claims are the names of the disclosed attributes, sorted.
 	Claims   []string
@@ -211,6 +215,9 @@ func (s *Service) Issue(ctx context.Context, r Request) (Credential, error) {
 		return Credential{}, fmt.Errorf("sharing: issue: %w", err)
 	}
 
+	if r.Format == FormatCompact {
+		return s.issueCompact(ctx, r, level, nonce, vals, names)
+	}
 	var disclosures, digests, released []string
 	for _, n := range names {
 		v, ok := vals[n]
@@ -257,14 +264,51 @@ func (s *Service) Issue(ctx context.Context, r Request) (Credential, error) {
 	if len(c.Token) > s.cfg.MaxSize {
 		return Credential{}, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(c.Token), s.cfg.MaxSize)
 	}
-	// Audited before it is shown: nothing acknowledged goes unaudited.
-	err = s.cfg.Audit.Record(ctx, audit.Event{
+	return s.audited(ctx, r, c, "sd-jwt")
+}
+
+// issueCompact is Issue's compact form: the chosen attributes with a value,
+// signed as they are (every one shown; nothing to drop later).
+func (s *Service) issueCompact(ctx context.Context, r Request, level assurance.Level, nonce string, vals map[string]any, names []string) (Credential, error) {
+	var released []string
+	for _, n := range names {
+		if v, ok := vals[n]; ok && !empty(v) {
+			released = append(released, n)
+		}
+	}
+	if len(released) == 0 {
+		return Credential{}, ErrNothingToShare
+	}
+	jti := make([]byte, compactJTIBytes)
+	if _, err := io.ReadFull(s.cfg.Rand, jti); err != nil {
+		return Credential{}, fmt.Errorf("sharing: jti: %w", err)
+	}
+	now := s.cfg.Now().UTC().Truncate(time.Second)
+	c := Credential{
+		Claims: released, JTI: base64.RawURLEncoding.EncodeToString(jti), ACR: ACR(level), Nonce: nonce,
+		IssuedAt: now, Expires: now.Add(s.cfg.TTL),
+	}
+	token, err := s.signCompact(c, level, vals, released)
+	if err != nil {
+		return Credential{}, err
+	}
+	c.Token = token
+	if len(c.Token) > s.cfg.MaxSize {
+		return Credential{}, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(c.Token), s.cfg.MaxSize)
+	}
+	return s.audited(ctx, r, c, "compact")
+}
+
+// audited records the issuance and returns c. Audited before it is shown:
+// nothing acknowledged goes unaudited.
+func (s *Service) audited(ctx context.Context, r Request, c Credential, format string) (Credential, error) {
+	err := s.cfg.Audit.Record(ctx, audit.Event{
 		Type: audit.CredentialIssued, ActorKind: audit.Citizen, ActorID: r.AccountID, AccountID: r.AccountID,
-		Claims: released, ACR: c.ACR, Outcome: audit.Success,
+		Claims: c.Claims, ACR: c.ACR, Outcome: audit.Success,
 		IP: r.Actor.IP, UserAgent: r.Actor.UserAgent, RequestID: r.Actor.RequestID,
 		Detail: map[string]string{
-			"jti": c.JTI, "expires_at": c.Expires.Format(time.RFC3339),
-			"challenge_bound": strconv.FormatBool(nonce != ""), "size": strconv.Itoa(len(c.Token)),
+			"jti": c.JTI, "expires_at": c.Expires.Format(time.RFC3339), "format": format,
+			"challenge_bound": strconv.FormatBool(c.Nonce != ""), "size": strconv.Itoa(len(c.Token)),
 		},
 	})
 	if err != nil {

@@ -73,7 +73,7 @@ func Verify(token string, keys jose.JSONWebKeySet, now time.Time, opts VerifyOpt
 		return Verified{}, fmt.Errorf("%w: more than %d disclosures", ErrMalformed, maxDisclosures)
 	}
 
-	kid, body, err := verifyJWS(parts[0], keys)
+	kid, body, err := verifyJWS(parts[0], keys, MediaType)
 	if err != nil {
 		return Verified{}, err
 	}
@@ -87,41 +87,13 @@ func Verify(token string, keys jose.JSONWebKeySet, now time.Time, opts VerifyOpt
 	if p.SDAlg != "" && p.SDAlg != DigestAlgorithm {
 		return Verified{}, fmt.Errorf("%w: _sd_alg %q", ErrUnsupported, p.SDAlg)
 	}
-	leeway := opts.Leeway
-	switch {
-	case leeway == 0:
-		leeway = time.Minute
-	case leeway < 0:
-		leeway = 0
-	}
 	v := Verified{
 		Issuer: p.Issuer, ACR: p.ACR, JTI: p.JTI, Nonce: p.Nonce, KeyID: kid,
 		IssuedAt: time.Unix(p.IssuedAt, 0).UTC(), Expires: time.Unix(p.Expires, 0).UTC(),
 		Claims: map[string]any{},
 	}
-	if p.Expires == 0 || p.IssuedAt == 0 {
-		return Verified{}, fmt.Errorf("%w: no exp or iat", ErrMalformed)
-	}
-	if !now.Before(v.Expires.Add(leeway)) {
-		return Verified{}, fmt.Errorf("%w at %s", ErrExpired, v.Expires.Format(time.RFC3339))
-	}
-	if v.IssuedAt.After(now.Add(leeway)) {
-		return Verified{}, fmt.Errorf("%w: iat %s", ErrNotYetValid, v.IssuedAt.Format(time.RFC3339))
-	}
-	if opts.Issuer != "" && p.Issuer != opts.Issuer {
-		return Verified{}, fmt.Errorf("%w: %q, want %q", ErrIssuer, p.Issuer, opts.Issuer)
-	}
-	if opts.Challenge != "" {
-		want, err := NormalizeChallenge(opts.Challenge)
-		if err != nil {
-			return Verified{}, fmt.Errorf("%w: the verifier's code is not valid", ErrNonce)
-		}
-		if p.Nonce == "" {
-			return Verified{}, fmt.Errorf("%w: the credential carries no challenge code", ErrNonce)
-		}
-		if p.Nonce != want {
-			return Verified{}, fmt.Errorf("%w: made for another challenge", ErrNonce)
-		}
+	if err := checkValidity(v, p.IssuedAt, p.Expires, now, opts); err != nil {
+		return Verified{}, err
 	}
 
 	inCredential := make(map[string]bool, len(p.SD))
@@ -162,8 +134,9 @@ func Verify(token string, keys jose.JSONWebKeySet, now time.Time, opts VerifyOpt
 	return v, nil
 }
 
-// verifyJWS checks the issuer-signed JWT and returns its kid and payload.
-func verifyJWS(jwt string, keys jose.JSONWebKeySet) (string, []byte, error) {
+// verifyJWS checks the issuer-signed JWT, typed wantType, and returns its
+// kid and payload.
+func verifyJWS(jwt string, keys jose.JSONWebKeySet, wantType string) (string, []byte, error) {
 	if strings.Count(jwt, ".") != 2 {
 		return "", nil, fmt.Errorf("%w: the first part is not a compact JWS", ErrMalformed)
 	}
@@ -182,7 +155,7 @@ func verifyJWS(jwt string, keys jose.JSONWebKeySet) (string, []byte, error) {
 	}
 	sig := obj.Signatures[0]
 	typ, _ := sig.Protected.ExtraHeaders[jose.HeaderType].(string)
-	if t := strings.TrimPrefix(strings.ToLower(typ), "application/"); t != MediaType {
+	if t := strings.TrimPrefix(strings.ToLower(typ), "application/"); t != wantType {
 		return "", nil, fmt.Errorf("%w: typ %q", ErrType, typ)
 	}
 	kid := sig.Protected.KeyID
@@ -262,4 +235,41 @@ func decodeDisclosure(d string) (string, any, error) {
 		return "", nil, errors.New("invalid claim name")
 	}
 	return name, arr[2], nil
+}
+
+// checkValidity checks what both forms share: iat and exp, the issuer and
+// the challenge code.
+func checkValidity(v Verified, iat, exp int64, now time.Time, opts VerifyOptions) error {
+	leeway := opts.Leeway
+	switch {
+	case leeway == 0:
+		leeway = time.Minute
+	case leeway < 0:
+		leeway = 0
+	}
+	if exp == 0 || iat == 0 {
+		return fmt.Errorf("%w: no exp or iat", ErrMalformed)
+	}
+	if !now.Before(v.Expires.Add(leeway)) {
+		return fmt.Errorf("%w at %s", ErrExpired, v.Expires.Format(time.RFC3339))
+	}
+	if v.IssuedAt.After(now.Add(leeway)) {
+		return fmt.Errorf("%w: iat %s", ErrNotYetValid, v.IssuedAt.Format(time.RFC3339))
+	}
+	if opts.Issuer != "" && v.Issuer != opts.Issuer {
+		return fmt.Errorf("%w: %q, want %q", ErrIssuer, v.Issuer, opts.Issuer)
+	}
+	if opts.Challenge != "" {
+		want, err := NormalizeChallenge(opts.Challenge)
+		if err != nil {
+			return fmt.Errorf("%w: the verifier's code is not valid", ErrNonce)
+		}
+		if v.Nonce == "" {
+			return fmt.Errorf("%w: the credential carries no challenge code", ErrNonce)
+		}
+		if v.Nonce != want {
+			return fmt.Errorf("%w: made for another challenge", ErrNonce)
+		}
+	}
+	return nil
 }

@@ -83,8 +83,6 @@ func init() {
 		"register.mismatch":          {"Thông tin không khớp với Cơ sở dữ liệu quốc gia về dân cư. Vui lòng kiểm tra lại số định danh, họ tên, ngày sinh và giới tính như trên thẻ căn cước.", "The details do not match the national population database. Please check the identification number, name, date of birth and gender as printed on your ID card."},
 		"register.under_14":          {"Công dân dưới 14 tuổi chưa thể tự đăng ký tài khoản. Cha, mẹ hoặc người giám hộ đăng ký cho trẻ trong tài khoản định danh điện tử của mình.", "Citizens under 14 cannot register an account of their own. A parent or guardian registers the child under their own electronic identity account."},
 		"register.already":           {"Số định danh cá nhân này đã được đăng ký tài khoản. Vui lòng đăng nhập hoặc kích hoạt tài khoản. Nếu bạn không đăng ký, hãy liên hệ Công an xã, phường nơi cư trú.", "This personal identification number is already registered. Please sign in or activate the account. If you did not register it, please contact your commune or ward police."},
-		"register.locked_out":        {"Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau %d phút.", "Too many failed attempts. Please try again in %d minutes."},
-		"register.sms_limit":         {"Đã gửi quá nhiều mã SMS. Vui lòng thử lại sau %d phút.", "Too many SMS codes were sent. Please try again in %d minutes."},
 		"register.code_intro":        {"Mã xác thực đã được gửi tới số %s. Mã có hiệu lực trong 5 phút.", "A code was sent to %s. It is valid for 5 minutes."},
 		"register.code":              {"Mã xác thực", "Verification code"},
 		"register.confirm":           {"Xác nhận", "Confirm"},

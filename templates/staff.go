@@ -200,7 +200,6 @@ func init() {
 		"staff.signin.verify":      {"Xác nhận", "Verify"},
 		"staff.signin.bad":         {"Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password."},
 		"staff.signin.bad_code":    {"Mã xác thực không đúng hoặc đã được dùng.", "The code is wrong or was already used."},
-		"staff.signin.locked":      {"Quá nhiều lần thử sai. Vui lòng thử lại sau %d phút.", "Too many failed attempts. Please try again in %d minutes."},
 		"staff.signin.disabled":    {"Tài khoản cán bộ này đã bị vô hiệu hóa.", "This staff account is disabled."},
 		"staff.signin.expired":     {"Phiên đăng nhập đã hết hạn, vui lòng nhập lại mật khẩu.", "The sign-in expired; please enter your password again."},
 		"staff.signin.signed_out":  {"Bạn đã đăng xuất.", "You are signed out."},

@@ -60,3 +60,54 @@ func TestLogoURL(t *testing.T) {
 		}
 	}
 }
+
+func TestPluralMessages(t *testing.T) {
+	cases := []struct {
+		lang templates.Lang
+		key  string
+		n    any
+		want string
+	}{
+		{templates.EN, "signin.locked_out", 1, "Too many failed attempts. Please try again in 1 minute."},
+		{templates.EN, "signin.locked_out", 2, "Too many failed attempts. Please try again in 2 minutes."},
+		{templates.EN, "signin.locked_out", 0, "Too many failed attempts. Please try again in 0 minutes."},
+		{templates.VI, "signin.locked_out", 1, "Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau 1 phút."},
+		{templates.VI, "signin.locked_out", 15, "Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút."},
+		{templates.EN, "share.verify.undisclosed", 1, "The citizen chose not to show 1 other item in the code."},
+		{templates.EN, "share.verify.undisclosed", 3, "The citizen chose not to show 3 other items in the code."},
+		{templates.EN, "account.services.count", int64(1), "1 service"},
+		{templates.EN, "account.services.count", uint(2), "2 services"},
+		{templates.VI, "account.services.count", 2, "2 dịch vụ"},
+		// Numbers print as fmt prints them: no grouping of digits.
+		{templates.EN, "share.credential.size", 1288, "1288 characters"},
+		{templates.VI, "share.credential.size", 12000, "12000 ký tự"},
+	}
+	for _, tc := range cases {
+		require.Equal(t, tc.want, templates.T(tc.lang, tc.key, tc.n), "%s %s %v", tc.lang, tc.key, tc.n)
+	}
+}
+
+func TestMessagesThroughCatalogue(t *testing.T) {
+	// A missing key shows the key, with or without arguments.
+	require.Equal(t, "no.such.key", templates.T(templates.EN, "no.such.key"))
+	require.Equal(t, "no.such.key", templates.T(templates.VI, "no.such.key", 3))
+	require.False(t, templates.HasMessage("no.such.key"))
+	// Plain messages format as before: strings, and integers without
+	// grouping (a year, a code).
+	require.Equal(t, "Valid until 2026", templates.T(templates.EN, "share.credential.expires", "2026"))
+	require.Equal(t, "Enrolled at level 2. Evidence: chip", templates.T(templates.EN, "counter.enrolled", 2, "chip"))
+	require.Equal(t, "Hồ sơ từ ứng dụng chờ duyệt: 12345", templates.T(templates.VI, "counter.pending", 12345))
+	// An unknown language is Vietnamese.
+	require.Equal(t, templates.T(templates.VI, "error.generic"), templates.T("fr", "error.generic"))
+	// The caller's arguments are left alone.
+	args := []any{3}
+	_ = templates.T(templates.EN, "share.ttl", args...)
+	require.Equal(t, 3, args[0])
+}
+
+func TestRegisterRefusesDuplicates(t *testing.T) {
+	require.Panics(t, func() { templates.Register(map[string][2]string{"share.ttl": {"a", "b"}}) })
+	require.Panics(t, func() {
+		templates.RegisterPlural(map[string]templates.Plural{"error.generic": {VI: templates.Forms{Other: "a"}, EN: templates.Forms{Other: "b"}}})
+	})
+}

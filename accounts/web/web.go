@@ -294,8 +294,6 @@ func lockedOut(w http.ResponseWriter, le *accounts.LockoutError) refusal {
 	case le.Scope == accounts.ScopeGlobal || le.Scope == accounts.ScopeWait:
 		// The slower path while spraying goes on: not the citizen's fault.
 		ref.msg = "signin.slow"
-	case ref.retryMinutes == 1:
-		ref.msg = "signin.locked_out_one"
 	}
 	return ref
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/internal/webpage"
@@ -142,7 +143,7 @@ func (h *Handler) entry(lang templates.Lang, e audit.Entry, names map[string]str
 		}
 		row.ServiceURL = pageURL(PathHistory, audit.Filter{ClientID: e.ClientID}, audit.Cursor{}, keepLang)
 	}
-	for _, c := range e.Claims {
+	for _, c := range attributes.DisplayOrder(e.Claims) {
 		row.Claims = append(row.Claims, claimLabel(lang, c))
 	}
 	switch e.ActorKind {

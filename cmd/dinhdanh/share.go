@@ -50,7 +50,7 @@ func cmdShare(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	v, err := sharing.Verify(text, keys, time.Now(), sharing.VerifyOptions{Issuer: *issuer, Challenge: *challenge})
+	v, err := sharing.VerifyAny(text, keys, time.Now(), sharing.VerifyOptions{Issuer: *issuer, Challenge: *challenge})
 	if err != nil {
 		return err
 	}

@@ -70,6 +70,13 @@ func TestShareVerify(t *testing.T) {
 
 	err = run(t.Context(), []string{"share", "verify", "-jwks", file, "-challenge", "ZZ99ZZ", c.Token}, &out, &errb)
 	require.ErrorIs(t, err, sharing.ErrNonce)
+	// The compact form of the share page verifies the same way.
+	cc, err := svc.Issue(t.Context(), sharing.Request{AccountID: "a", Level: 1, Claims: []string{"name"}, Format: sharing.FormatCompact})
+	require.NoError(t, err)
+	out.Reset()
+	require.NoError(t, run(t.Context(), []string{"share", "verify", "-jwks", file, cc.Token}, &out, &errb))
+	require.Contains(t, out.String(), `"name": "Trần Thị Bình"`)
+
 	err = run(t.Context(), []string{"share", "verify", c.Token}, &out, &errb)
 	require.ErrorContains(t, err, "usage: dinhdanh share verify")
 }

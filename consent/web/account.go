@@ -4,9 +4,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -90,7 +93,7 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 			RevokeURL:  "/account/services/" + url.PathEscape(g.ClientID) + "/revoke",
 			ReceiptURL: "/account/services/" + url.PathEscape(g.ClientID) + "/receipt",
 		}
-		for _, claim := range g.Claims {
+		for _, claim := range attributes.DisplayOrder(g.Claims) {
 			if !biometric(claim) {
 				svc.Claims = append(svc.Claims, "consent.claim."+claim)
 			}
@@ -102,11 +105,12 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, l, http.StatusInternalServerError, "error.generic", "", fmt.Errorf("preview own data: %w", err))
 		return
 	}
+	slices.SortStableFunc(items, func(a, b Item) int { return attributes.CompareClaims(a.Claim, b.Claim) })
 	for _, it := range items {
 		if biometric(it.Claim) {
 			continue
 		}
-		page.Data = append(page.Data, templates.ConsentItem{Claim: it.Claim, Label: labelKey(it), Value: it.Value})
+		page.Data = append(page.Data, templates.ConsentItem{Claim: it.Claim, Label: labelKey(it), Value: templates.ClaimValue(l, it.Claim, it.Value)})
 	}
 	if err := h.Templates.Account(w, http.StatusOK, page); err != nil {
 		h.logger().ErrorContext(ctx, "render account", "error", err)
@@ -179,9 +183,58 @@ func (h *Handler) receipt(w http.ResponseWriter, r *http.Request) {
 	if h.failed(w, r, l, err, "receipt for "+clientID) {
 		return
 	}
-	w.Header().Set("Content-Type", "application/jwt")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="consent-receipt-%s.jwt"`, rec.ID))
-	_, _ = w.Write([]byte(jws))
+	name := fmt.Sprintf("consent-receipt-%s.jwt", rec.ID)
+	if wantsJWT(r) {
+		w.Header().Set("Content-Type", "application/jwt")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
+		_, _ = w.Write([]byte(jws))
+		return
+	}
+	page := templates.ReceiptPage{
+		Base:       h.base(r, l),
+		ClientName: localized(rec.ClientName, rec.NameEN, l), ClientID: rec.ClientID,
+		Subject: rec.Subject, Issuer: rec.Issuer, ReceiptID: rec.ID,
+		Purpose:        localized(rec.Purpose.Text, rec.Purpose.TextEN, l),
+		PurposeVersion: rec.Purpose.Version,
+		GrantedAt:      formatRFC3339(rec.GrantedAt, l), ExpiresAt: formatRFC3339(rec.ExpiresAt, l),
+		RevokedAt: formatRFC3339(rec.RevokedAt, l), IssuedAt: formatTime(time.Unix(rec.IssuedAt, 0), l),
+		Status: "account.status." + string(rec.Status),
+		JWT:    jws,
+		// A data: URL of the JWS we just signed (base64url text, no markup):
+		// the page carries the very receipt it shows.
+		JWTData:  template.URL("data:application/jwt;base64," + base64.StdEncoding.EncodeToString([]byte(jws))),
+		FileName: name,
+		RawURL:   "/account/services/" + url.PathEscape(clientID) + "/receipt?format=jwt",
+	}
+	for _, c := range attributes.DisplayOrder(rec.Claims) {
+		if !biometric(c) {
+			page.Claims = append(page.Claims, "consent.claim."+c)
+		}
+	}
+	for _, s := range rec.Scopes {
+		if k := "consent.scope." + s; templates.HasMessage(k) {
+			page.Permissions = append(page.Permissions, k)
+		}
+	}
+	if err := h.Templates.Receipt(w, http.StatusOK, page); err != nil {
+		h.logger().ErrorContext(ctx, "render receipt", "error", err)
+	}
+}
+
+// wantsJWT reports a request for the signed receipt itself (?format=jwt, or
+// an Accept naming application/jwt) rather than the page.
+func wantsJWT(r *http.Request) bool {
+	return r.URL.Query().Get("format") == "jwt" || strings.Contains(r.Header.Get("Accept"), "application/jwt")
+}
+
+// formatRFC3339 formats a receipt's RFC 3339 time in the page language;
+// empty stays empty.
+func formatRFC3339(s string, l templates.Lang) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return formatTime(t, l)
 }
 
 // failed answers a failed operation on one of the citizen's connections: a

@@ -38,8 +38,8 @@ func (h *Handler) pending(w http.ResponseWriter, r *http.Request, id, accountID 
 }
 
 // offered lists the items of a pending request with the citizen's values, in
-// the preview's order, every releasable claim included, essential ones
-// marked, biometrics never.
+// the order claims are listed to a person (attributes.CompareClaims), every
+// releasable claim included, essential ones marked, biometrics never.
 func (h *Handler) offered(ctx context.Context, p Pending) ([]Item, error) {
 	want := claimsOf(p.Scopes, p.Claims)
 	preview, err := h.Preview.Preview(ctx, p.AccountID, p.Scopes, p.Claims)
@@ -61,6 +61,7 @@ func (h *Handler) offered(ctx context.Context, p Pending) ([]Item, error) {
 			out = append(out, Item{Claim: c, Essential: slices.Contains(p.Essential, c)})
 		}
 	}
+	slices.SortStableFunc(out, func(a, b Item) int { return attributes.CompareClaims(a.Claim, b.Claim) })
 	return out, nil
 }
 
@@ -113,7 +114,7 @@ func (h *Handler) renderConsent(w http.ResponseWriter, r *http.Request, l templa
 	}
 	for _, it := range items {
 		page.Items = append(page.Items, templates.ConsentItem{
-			Claim: it.Claim, Label: labelKey(it), Value: it.Value, Essential: it.Essential, Checked: true,
+			Claim: it.Claim, Label: labelKey(it), Value: templates.ClaimValue(l, it.Claim, it.Value), Essential: it.Essential, Checked: true,
 		})
 	}
 	if err := h.Templates.Consent(w, status, page); err != nil {

@@ -67,13 +67,14 @@ type Challenges interface {
 	Complete(ctx context.Context, id string, o Outcome) (redirectURL string, err error)
 }
 
-// Item is one attribute with the citizen's own value, formatted for display
-// as the service would receive it (dates as dd/mm/yyyy).
+// Item is one attribute with the citizen's own value as the service would
+// receive it (the claim value of package attributes); the page formats it
+// in its own language (templates.ClaimValue).
 type Item struct {
 	Claim string
 	// LabelKey is a message key; "consent.claim.<Claim>" when empty.
 	LabelKey  string
-	Value     string
+	Value     any
 	Essential bool
 }
 
@@ -232,6 +233,5 @@ func formatTime(t time.Time, l templates.Lang) string {
 func claimsOf(scopes, claims []string) []string {
 	all := append(attributes.ClaimsForScopes(scopes), claims...)
 	all = slices.DeleteFunc(all, func(c string) bool { return c == "" || biometric(c) })
-	slices.Sort(all)
-	return slices.Compact(all)
+	return attributes.DisplayOrder(all)
 }

@@ -3,7 +3,9 @@ package web_test
 import (
 	"context"
 	"crypto/ecdsa"
+	"encoding/base64"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -90,10 +92,11 @@ func (c *challenges) Complete(_ context.Context, id string, o web.Outcome) (stri
 // returns a portrait.
 type preview struct{}
 
-var values = map[string]string{
-	"name": "Nguyễn Văn A", "birthdate": "15/03/1990", "gender": "Nam", "nationality": "Việt Nam",
+// values are as attributes.Release gives them: the page formats them.
+var values = map[string]any{
+	"name": "Nguyễn Văn A", "birthdate": "1990-03-15", "gender": "male", "nationality": "VN",
 	"personal_id_number": "001090012345", "phone_number": "+84 912 345 678", "email": "a.nguyen@example.vn",
-	"address": "Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội",
+	"address": map[string]any{"formatted": "Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội", "country": "VN"},
 }
 
 func (preview) Preview(_ context.Context, accountID string, scopes, claims []string) ([]web.Item, error) {
@@ -301,6 +304,45 @@ func TestConsentScreenInBothLanguages(t *testing.T) {
 			require.Contains(t, p.body, `id="claim-name" checked disabled`)
 			require.Contains(t, p.body, `name="claim" value="birthdate" checked`)
 			require.NotContains(t, p.body, `value="portrait"`)
+		})
+	}
+}
+
+// TestConsentClaimOrder: claims are listed as an identity card reads (name,
+// date of birth, sex, nationality, ID number, residence, then contact), not
+// alphabetically, with values in the page's language.
+func TestConsentClaimOrder(t *testing.T) {
+	for _, tc := range []struct {
+		lang  string
+		order []string
+		want  []string
+	}{
+		{"vi", []string{"Họ và tên", "Ngày sinh", "Giới tính", "Quốc tịch", "Số định danh cá nhân", "Nơi thường trú", "Số điện thoại"},
+			[]string{"15/03/1990", "<strong>Nam</strong>", "<strong>Việt Nam</strong>"}},
+		{"en", []string{"Full name", "Date of birth", "Gender", "Nationality", "Personal identification number", "Permanent address", "Phone number"},
+			[]string{"15 March 1990", "<strong>Male</strong>", "<strong>Viet Nam</strong>"}},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			f.pending("c1", func(p *web.Pending) {
+				p.Scopes = []string{"openid", "phone", "address", "personal_id", "profile"}
+				p.UILocales = tc.lang
+			})
+			p := do(t, f.browser(t, "acc-1"), http.MethodGet, f.srv.URL+"/consent?challenge=c1", nil, nil)
+			require.Equal(t, http.StatusOK, p.status, p.body)
+			last := -1
+			for _, label := range tc.order {
+				i := strings.Index(p.body, ">"+label+": <strong>")
+				if i < 0 {
+					i = strings.Index(p.body, ">"+label+":")
+				}
+				require.Greater(t, i, last, "%s out of order", label)
+				last = i
+			}
+			for _, w := range tc.want {
+				require.Contains(t, p.body, w)
+			}
 		})
 	}
 }
@@ -514,7 +556,7 @@ func TestAccountPage(t *testing.T) {
 	}{
 		{
 			name: "Vietnamese",
-			want: []string{"Dịch vụ đã kết nối", "Cổng Dịch vụ công quốc gia", "Ngày sinh, Họ và tên, Số định danh cá nhân",
+			want: []string{"Dịch vụ đã kết nối", "Cổng Dịch vụ công quốc gia", "Họ và tên, Ngày sinh, Số định danh cá nhân", `id="services-count">1 dịch vụ<`,
 				"23/11/2026 09:00", "23/11/2027 09:00", "Chưa sử dụng", "Đang hiệu lực", "Rút lại sự đồng ý",
 				"/account/services/dvc/revoke", "/account/services/dvc/receipt",
 				"Thông tin của bạn", "Nguyễn Văn A", "001090012345", "Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội", "a.nguyen@example.vn",
@@ -523,7 +565,7 @@ func TestAccountPage(t *testing.T) {
 		{
 			name:  "English",
 			query: "?ui_locales=en",
-			want: []string{`lang="en"`, "Connected services", "National Public Service Portal", "Date of birth, Full name, Personal identification number",
+			want: []string{`lang="en"`, "Connected services", "National Public Service Portal", "Full name, Date of birth, Personal identification number", `id="services-count">1 service<`,
 				"23 Nov 2026, 09:00", "Withdraw consent", "Your information", "Nguyễn Văn A"},
 		},
 	}
@@ -588,7 +630,7 @@ func TestReceiptDownload(t *testing.T) {
 	_, err := f.svc.Grant(t.Context(), consent.Approval{AccountID: "acc-1", ClientID: "dvc", Scopes: []string{"openid", "profile"}, Claims: []string{"name"}, PurposeVersion: "2"})
 	require.NoError(t, err)
 	b := f.browser(t, "acc-1")
-	p := do(t, b, http.MethodGet, f.srv.URL+"/account/services/dvc/receipt", nil, nil)
+	p := do(t, b, http.MethodGet, f.srv.URL+"/account/services/dvc/receipt?format=jwt", nil, nil)
 	require.Equal(t, http.StatusOK, p.status, p.body)
 	require.Equal(t, "application/jwt", p.header.Get("Content-Type"))
 	require.Contains(t, p.header.Get("Content-Disposition"), "attachment;")
@@ -609,4 +651,43 @@ func TestReceiptDownload(t *testing.T) {
 	p = do(t, b, http.MethodGet, f.srv.URL+"/account/services/bank/receipt", nil, nil)
 	require.Equal(t, http.StatusNotFound, p.status)
 	require.Len(t, f.audit.Types(), 2, "no receipt, no event")
+}
+
+// TestReceiptPage: the receipt link opens a page a citizen can read, in
+// their language, carrying the signed receipt, which verifies.
+func TestReceiptPage(t *testing.T) {
+	for _, tc := range []struct {
+		lang string
+		want []string
+	}{
+		{"vi", []string{"Biên nhận đồng ý chia sẻ thông tin", "Cổng Dịch vụ công quốc gia", "Họ và tên, Ngày sinh", "Đang hiệu lực", "pairwise-of-dvc", "Xác định người nộp hồ sơ thủ tục hành chính"}},
+		{"en", []string{"Consent receipt", "National Public Service Portal", "Full name, Date of birth", "Active", "pairwise-of-dvc", "Identify applicants of administrative procedures"}},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			f := newFixture(t)
+			_, err := f.svc.Grant(t.Context(), consent.Approval{AccountID: "acc-1", ClientID: "dvc", Scopes: []string{"openid", "profile"},
+				Claims: []string{"birthdate", "name"}, PurposeVersion: "2"})
+			require.NoError(t, err)
+			p := do(t, f.browser(t, "acc-1"), http.MethodGet, f.srv.URL+"/account/services/dvc/receipt?ui_locales="+tc.lang, nil, nil)
+			require.Equal(t, http.StatusOK, p.status, p.body)
+			require.Contains(t, p.header.Get("Content-Type"), "text/html")
+			require.Equal(t, "no-store", p.header.Get("Cache-Control"))
+			for _, w := range tc.want {
+				require.Contains(t, p.body, w)
+			}
+			require.NotContains(t, p.body, "acc-1")
+			// The attached file is the signed receipt.
+			m := regexp.MustCompile(`id="receipt-download" href="data:application/jwt;base64,([^"]+)" download="(consent-receipt-[^"]+\.jwt)"`).FindStringSubmatch(p.body)
+			require.NotNil(t, m, p.body)
+			raw, err := base64.StdEncoding.DecodeString(html.UnescapeString(m[1]))
+			require.NoError(t, err)
+			tok, err := jwt.ParseSigned(string(raw), []jose.SignatureAlgorithm{jose.ES256})
+			require.NoError(t, err)
+			var r consent.Receipt
+			require.NoError(t, tok.Claims(&f.key.PublicKey, &r))
+			require.Equal(t, "consent-receipt-"+r.ID+".jwt", m[2])
+			require.Equal(t, []string{"birthdate", "name"}, r.Claims)
+			require.Contains(t, p.body, r.ID, "the page names the receipt it carries")
+		})
+	}
 }

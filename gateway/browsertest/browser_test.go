@@ -1,18 +1,23 @@
 package browsertest_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/pquerna/otp/totp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/biometrics"
+	"github.com/dinhdanh/dinhdanh/consent"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	"github.com/dinhdanh/dinhdanh/population"
 )
@@ -62,6 +67,16 @@ func TestSignInConsentRefreshAndRevoke(t *testing.T) {
 	items := b.text("table.items")
 	assert.Contains(t, items, "Nguyễn Văn An")
 	assert.Contains(t, items, population.DemoLevel2ID)
+	// Listed as the identity card reads: name, then date of birth; the
+	// address after the ID number, not first as alphabetical order had it.
+	order, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll("input[name=claim]")].map(c => c.value)`))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(order), 2)
+	require.Equal(t, []string{"name", "birthdate"}, order[:2], "claims in the identity card's order: %v", order)
+	if i, j := slices.Index(order, "address"), slices.Index(order, "personal_id_number"); i >= 0 && j >= 0 {
+		require.Less(t, j, i, "the ID number before the address: %v", order)
+	}
 	require.True(t, b.checked("#claim-nationality"), "voluntary claims start ticked")
 	b.do("untick nationality", chromedp.Click(chromedp.CSS("#claim-nationality")))
 	require.False(t, b.checked("#claim-nationality"))
@@ -99,6 +114,33 @@ func TestSignInConsentRefreshAndRevoke(t *testing.T) {
 	assert.NotContains(t, listed, "Quốc tịch", "the unticked claim is not listed as shared")
 	assert.NotContains(t, b.html(), biometrics.SentinelPrefix)
 	b.screenshot("account")
+
+	// The consent receipt is a page the citizen can read, carrying the
+	// signed file, which verifies against the published keys.
+	b.follow(service+` a[href$="/receipt"]`, "#receipt")
+	assert.Contains(t, b.text("#receipt-service"), "Cổng dịch vụ công (minh hoạ)")
+	assert.True(t, strings.HasPrefix(b.text("#receipt-claims"), "Họ và tên, Ngày sinh"), "claims in order: %s", b.text("#receipt-claims"))
+	assert.Equal(t, "Đang hiệu lực", b.text("#receipt-status"))
+	href, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.getElementById("receipt-download").getAttribute("href")`))
+	require.NoError(t, err)
+	signed, ok := strings.CutPrefix(href, "data:application/jwt;base64,")
+	require.True(t, ok, href)
+	raw, err := base64.StdEncoding.DecodeString(signed)
+	require.NoError(t, err)
+	res, err := http.Get(e.gatewayURL + "/jwks.json")
+	require.NoError(t, err)
+	var keys jose.JSONWebKeySet
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&keys))
+	res.Body.Close()
+	jws, err := jose.ParseSigned(string(raw), []jose.SignatureAlgorithm{jose.ES256})
+	require.NoError(t, err)
+	require.Len(t, keys.Key(jws.Signatures[0].Header.KeyID), 1)
+	payload, err := jws.Verify(keys.Key(jws.Signatures[0].Header.KeyID)[0].Key)
+	require.NoError(t, err, "the attached receipt verifies")
+	assert.Equal(t, consent.ReceiptType, jws.Signatures[0].Protected.ExtraHeaders[jose.HeaderType])
+	assert.Contains(t, string(payload), `"client_id":"`+demoClientID+`"`)
+
+	b.open(e.gatewayURL+"/account", service)
 	b.follow(service+" form button[type=submit]", "p.notice")
 	b.requireAt(e.gatewayURL + "/account?done=revoked")
 	b.do("the service can no longer be revoked",

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/pquerna/otp/totp"
@@ -124,16 +125,20 @@ func TestShareAndVerify(t *testing.T) {
 	b.requireAt(e.gatewayURL + "/account/share")
 	noBiometrics("the sharing form")
 
-	// Every claim starts ticked: keep the name and the birth date only.
+	// Nothing starts ticked: the citizen picks the name and the birth date.
 	want := []string{"birthdate", "name"}
 	ticked, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
 		`[...document.querySelectorAll("input[name=claim]:checked")].map(c => c.value)`))
 	require.NoError(t, err)
-	require.Subset(t, ticked, want)
-	for _, c := range ticked {
-		if !slices.Contains(want, c) {
-			b.do("untick "+c, chromedp.Click(chromedp.CSS("#claim-"+c)))
-		}
+	require.Empty(t, ticked, "nothing is shared unless the citizen ticks it")
+	// Claims are listed as the identity card reads: name first.
+	order, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll("input[name=claim]")].map(c => c.value)`))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(order), 2)
+	require.Equal(t, []string{"name", "birthdate"}, order[:2])
+	for _, c := range want {
+		b.do("tick "+c, chromedp.Click(chromedp.CSS("#claim-"+c)))
 	}
 	ticked, err = chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
 		`[...document.querySelectorAll("input[name=claim]:checked")].map(c => c.value)`))
@@ -148,11 +153,17 @@ func TestShareAndVerify(t *testing.T) {
 	token, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#share-token")))
 	require.NoError(t, err)
 	token = strings.TrimSpace(token)
-	require.NotEmpty(t, token)
+	require.True(t, strings.HasPrefix(token, sharing.CompactPrefix), "the compact form: %q", token)
+	require.Less(t, len(token), 450, "a small QR code for name and birth date")
 	assert.NotContains(t, token, biometrics.SentinelPrefix)
 
 	// A verifier's browser: paste the text into /verify.
 	b.open(e.gatewayURL+"/verify", "#token")
+	// The camera button shows only where the browser can read QR codes.
+	scan, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](
+		`!document.getElementById("verify-scan").hidden === ("BarcodeDetector" in window && !!navigator.mediaDevices)`))
+	require.NoError(t, err)
+	require.True(t, scan, "the camera button is shown exactly when it can work")
 	b.do("paste the credential",
 		chromedp.Focus(chromedp.CSS("#token")),
 		// Input.insertText is what a paste does: one insertion, with the
@@ -181,12 +192,52 @@ func TestShareAndVerify(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	var keys jose.JSONWebKeySet
 	require.NoError(t, json.NewDecoder(res.Body).Decode(&keys))
-	v, err := sharing.Verify(token, keys, time.Now(), sharing.VerifyOptions{Issuer: e.gatewayURL})
+	v, err := sharing.VerifyAny(token, keys, time.Now(), sharing.VerifyOptions{Issuer: e.gatewayURL})
 	require.NoError(t, err)
 	assert.Equal(t, e.gatewayURL, v.Issuer)
 	assert.Equal(t, "Nguyễn Văn An", v.Claims["name"])
 	assert.Len(t, v.Claims, 2, "only the ticked claims are disclosed: %v", v.Claims)
 	assert.Contains(t, v.Claims, "birthdate")
+
+	// A verifier with a camera: a browser that offers BarcodeDetector and a
+	// camera (both stood in for here, the camera by a canvas stream, the
+	// detector reading "the code it sees" as the credential) fills the
+	// field by scanning.
+	b.do("give the browser a camera and a QR detector", chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tgt, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: fakeCamera(token)})
+		return err
+	}))
+	b.open(e.gatewayURL+"/verify?ui_locales=en", "#verify-scan")
+	b.do("scan", chromedp.Click(chromedp.CSS("#verify-scan")), chromedp.WaitVisible(chromedp.CSS("#verify-scan-status")))
+	scanned, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#token")))
+	require.NoError(t, err)
+	require.Equal(t, token, scanned)
+	b.follow("#verify-submit", "#verify-result")
+	assert.Contains(t, b.text("#verified-name"), "Nguyễn Văn An")
+	assert.Contains(t, b.text("#verified-birthdate"), "12 March 1985", "an English date on an English page")
+}
+
+// fakeCamera is a script that gives a page a camera (a canvas stream) and a
+// BarcodeDetector that reads text from every frame, as a phone reading a
+// QR code would.
+func fakeCamera(text string) string {
+	q, _ := json.Marshal(text)
+	return `(() => {
+  const text = ` + string(q) + `;
+  window.BarcodeDetector = class {
+    static getSupportedFormats() { return Promise.resolve(["qr_code"]); }
+    detect() { return Promise.resolve([{ format: "qr_code", rawValue: text }]); }
+  };
+  const camera = () => {
+    const c = document.createElement("canvas");
+    c.width = 64; c.height = 64;
+    const g = c.getContext("2d");
+    setInterval(() => { g.fillStyle = "#" + Math.floor(Math.random() * 4096).toString(16).padStart(3, "0"); g.fillRect(0, 0, 64, 64); }, 50);
+    return Promise.resolve(c.captureStream(20));
+  };
+  if (navigator.mediaDevices) navigator.mediaDevices.getUserMedia = camera;
+  else Object.defineProperty(navigator, "mediaDevices", { value: { getUserMedia: camera } });
+})();`
 }
 
 // smsCount is how many SMS the development inbox holds for phone.

@@ -196,7 +196,7 @@ func TestRevocationEndsTokensAtOnce(t *testing.T) {
 
 	// The receipt verifies against the published JWKS, names the sub of
 	// the ID tokens and the claims granted, typed consent-receipt+jwt.
-	p := e.do(b, http.MethodGet, e.Server.URL+"/account/services/"+reg.ID+"/receipt", nil)
+	p := e.do(b, http.MethodGet, e.Server.URL+"/account/services/"+reg.ID+"/receipt?format=jwt", nil)
 	require.Equal(t, http.StatusOK, p.resp.StatusCode, p.body)
 	var receipt map[string]any
 	verifyJWS(t, e, p.body, consent.ReceiptType, &receipt)

@@ -1,13 +1,13 @@
 package web
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/mux"
 	qrcode "github.com/skip2/go-qrcode"
 
+	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/internal/webpage"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
@@ -105,7 +106,8 @@ func (h *Handler) showShare(w http.ResponseWriter, r *http.Request) {
 	h.renderShare(w, r, lang(r), login, nil, "", "", http.StatusOK)
 }
 
-// renderShare shows the form; chosen are the ticked claims (all when nil).
+// renderShare shows the form; chosen are the ticked claims: none at first,
+// the citizen picks what to share.
 func (h *Handler) renderShare(w http.ResponseWriter, r *http.Request, l templates.Lang, login websession.Login, chosen []string, challenge, errKey string, status int) {
 	offer, err := h.Sharing.Offer(r.Context(), login.AccountID, login.ACRLevel())
 	if errors.Is(err, sharing.ErrNotActive) {
@@ -126,8 +128,8 @@ func (h *Handler) renderShare(w http.ResponseWriter, r *http.Request, l template
 	}
 	for _, a := range offer {
 		page.Items = append(page.Items, templates.ConsentItem{
-			Claim: a.Claim, Label: "consent.claim." + a.Claim, Value: Display(l, a.Claim, a.Value),
-			Checked: chosen == nil || slices.Contains(chosen, a.Claim),
+			Claim: a.Claim, Label: "consent.claim." + a.Claim, Value: templates.ClaimValue(l, a.Claim, a.Value),
+			Checked: slices.Contains(chosen, a.Claim),
 		})
 	}
 	if err := h.Templates.Share(w, status, page); err != nil {
@@ -150,7 +152,8 @@ func (h *Handler) issue(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	c, err := h.Sharing.Issue(ctx, sharing.Request{
 		AccountID: login.AccountID, Level: login.ACRLevel(), Claims: claims, Challenge: challenge,
-		Actor: sharing.Actor{IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(ctx)},
+		Format: sharing.FormatCompact,
+		Actor:  sharing.Actor{IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(ctx)},
 	})
 	if err != nil {
 		key := ""
@@ -182,7 +185,7 @@ func (h *Handler) issue(w http.ResponseWriter, r *http.Request) {
 		Base: h.base(r, l, true), QR: qr, QRSize: size, Token: c.Token, Size: len(c.Token),
 		Expires: formatTime(c.Expires, l), Challenge: c.Nonce, ACR: "consent.acr." + c.ACR,
 	}
-	for _, n := range c.Claims {
+	for _, n := range attributes.DisplayOrder(c.Claims) {
 		page.Claims = append(page.Claims, "consent.claim."+n)
 	}
 	if err := h.Templates.ShareCredential(w, http.StatusOK, page); err != nil {
@@ -218,6 +221,9 @@ func (h *Handler) showVerify(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) renderVerify(w http.ResponseWriter, r *http.Request, l templates.Lang, page templates.ShareVerifyPage, status int) {
+	// The verifier's page may use the camera to read a QR code (its own
+	// script, static/js/verify-scan.js); every other page keeps camera=().
+	w.Header().Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
 	_, signedIn := websession.GetLogin(r.Context(), h.Sessions)
 	page.Base = h.base(r, l, signedIn)
 	if code, err := sharing.NewChallenge(nil); err == nil {
@@ -248,7 +254,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 		h.renderVerify(w, r, l, page, http.StatusBadRequest)
 		return
 	}
-	v, err := sharing.Verify(page.Token, keys, h.now(), sharing.VerifyOptions{Issuer: h.Issuer, Challenge: page.Challenge})
+	v, err := sharing.VerifyAny(page.Token, keys, h.now(), sharing.VerifyOptions{Issuer: h.Issuer, Challenge: page.Challenge})
 	if err != nil {
 		// The reason is for the verifier's screen; the text is never logged.
 		page.Error = verifyErrorKey(err)
@@ -264,8 +270,8 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 	}
 	page.Undisclosed = v.Undisclosed
 	page.ChallengeBound = page.Challenge != "" && v.Nonce != ""
-	for _, n := range displayOrder(v.Claims) {
-		page.Items = append(page.Items, templates.VerifyItem{Claim: n, Label: claimLabel(l, n), Value: Display(l, n, v.Claims[n])})
+	for _, n := range attributes.DisplayOrder(slices.Collect(maps.Keys(v.Claims))) {
+		page.Items = append(page.Items, templates.VerifyItem{Claim: n, Label: claimLabel(l, n), Value: templates.ClaimValue(l, n, v.Claims[n])})
 	}
 	h.renderVerify(w, r, l, page, http.StatusOK)
 }
@@ -287,24 +293,6 @@ func verifyErrorKey(err error) string {
 	return "share.verify.error.malformed"
 }
 
-// displayOrder lists the claims in the sharing form's order, unknown names
-// last and sorted.
-func displayOrder(claims map[string]any) []string {
-	var out, rest []string
-	for _, n := range sharing.Shareable(2) {
-		if _, ok := claims[n]; ok {
-			out = append(out, n)
-		}
-	}
-	for n := range claims {
-		if !slices.Contains(out, n) {
-			rest = append(rest, n)
-		}
-	}
-	slices.Sort(rest)
-	return append(out, rest...)
-}
-
 func claimLabel(l templates.Lang, claim string) string {
 	if k := "consent.claim." + claim; templates.HasMessage(k) {
 		return templates.T(l, k)
@@ -317,112 +305,4 @@ func formatTime(t time.Time, l templates.Lang) string {
 		return t.In(webpage.Vietnam).Format("2 Jan 2006, 15:04:05 (UTC+7)")
 	}
 	return t.In(webpage.Vietnam).Format("15:04:05 02/01/2006 (UTC+7)")
-}
-
-// Display formats a disclosed value for a person to read: dates dd/mm/yyyy,
-// gender and nationality in words, the address on one line, documents by
-// number, issuer, expiry, status and fields.
-func Display(l templates.Lang, claim string, v any) string {
-	msg := func(key, fallback string) string {
-		if templates.HasMessage(key) {
-			return templates.T(l, key)
-		}
-		return fallback
-	}
-	switch claim {
-	case "birthdate":
-		s, _ := v.(string)
-		return date(s)
-	case "gender":
-		s, _ := v.(string)
-		return msg("share.gender."+s, s)
-	case "nationality":
-		s, _ := v.(string)
-		return msg("share.nationality."+s, s)
-	case "address":
-		if m, ok := v.(map[string]any); ok {
-			if s, ok := m["formatted"].(string); ok {
-				return s
-			}
-		}
-	case "driving_licence", "vehicle_registration", "health_insurance", "social_insurance":
-		var parts []string
-		for _, d := range documents(v) {
-			parts = append(parts, document(l, d, msg))
-		}
-		return strings.Join(parts, "; ")
-	}
-	switch x := v.(type) {
-	case string:
-		return x
-	case nil:
-		return ""
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-// documents reads a document list as released ([]map[string]any) or as
-// decoded from JSON ([]any of map[string]any).
-func documents(v any) []map[string]any {
-	switch x := v.(type) {
-	case []map[string]any:
-		return x
-	case []any:
-		var out []map[string]any
-		for _, e := range x {
-			if m, ok := e.(map[string]any); ok {
-				out = append(out, m)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
-func document(l templates.Lang, d map[string]any, msg func(key, fallback string) string) string {
-	str := func(k string) string { s, _ := d[k].(string); return s }
-	parts := []string{str("number")}
-	if s := str("issuer"); s != "" {
-		parts = append(parts, templates.T(l, "share.doc.issuer", s))
-	}
-	if s := str("expires_on"); s != "" {
-		parts = append(parts, templates.T(l, "share.doc.expires", date(s)))
-	}
-	if s := str("status"); s != "" {
-		parts = append(parts, msg("share.doc.status."+s, s))
-	}
-	var fields []string
-	switch f := d["fields"].(type) {
-	case map[string]any:
-		for k, v := range f {
-			fields = append(fields, fmt.Sprintf("%s: %v", msg("share.doc.field."+k, k), v))
-		}
-	case map[string]string:
-		for k, v := range f {
-			fields = append(fields, msg("share.doc.field."+k, k)+": "+v)
-		}
-	}
-	slices.Sort(fields)
-	parts = append(parts, fields...)
-	var b bytes.Buffer
-	for i, p := range parts {
-		if p == "" {
-			continue
-		}
-		if i > 0 && b.Len() > 0 {
-			b.WriteString(" · ")
-		}
-		b.WriteString(p)
-	}
-	return b.String()
-}
-
-// date turns yyyy-mm-dd into dd/mm/yyyy.
-func date(s string) string {
-	t, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		return s
-	}
-	return t.Format("02/01/2006")
 }

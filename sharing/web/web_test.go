@@ -26,6 +26,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
+	qrcode "github.com/skip2/go-qrcode"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -58,6 +59,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 type env struct {
 	t        *testing.T
 	srv      *httptest.Server
+	svc      *sharing.Service
 	keys     *oidc.Keys
 	audit    *audittest.Spy
 	people   *attributespg.Store
@@ -114,6 +116,7 @@ func newEnv(t *testing.T) *env {
 		}),
 	})
 	require.NoError(t, err)
+	e.svc = svc
 	tmpl, err := templates.New()
 	require.NoError(t, err)
 	sessions := scs.New()
@@ -234,10 +237,10 @@ func TestShareAndVerifyInBothLanguages(t *testing.T) {
 	e := newEnv(t)
 	accountID, person := e.citizen(2)
 	texts := map[templates.Lang]struct {
-		query, title, valid, male, nonceErr, expiresPrefix string
+		query, title, valid, male, nonceErr, expiresPrefix, born, nation string
 	}{
-		templates.VI: {"", "Chia sẻ thông tin bằng mã QR", "Hợp lệ", "Nam", "không được tạo với mã kiểm tra bạn đã đưa", "Hết hiệu lực lúc"},
-		templates.EN: {"?ui_locales=en", "Share with a QR code", "Valid", "Male", "was not made with the check code you gave", "Valid until"},
+		templates.VI: {"", "Chia sẻ thông tin bằng mã QR", "Hợp lệ", "Nam", "không được tạo với mã kiểm tra bạn đã đưa", "Hết hiệu lực lúc", "01/05/1990", "Việt Nam"},
+		templates.EN: {"?ui_locales=en", "Share with a QR code", "Valid", "Male", "was not made with the check code you gave", "Valid until", "1 May 1990", "Viet Nam"},
 	}
 	for lang, tx := range texts {
 		t.Run(string(lang), func(t *testing.T) {
@@ -247,7 +250,10 @@ func TestShareAndVerifyInBothLanguages(t *testing.T) {
 			require.Equal(t, http.StatusOK, res.StatusCode, body)
 			assert.Contains(t, body, tx.title)
 			assert.Contains(t, body, person.FullName, "the citizen's own values are shown")
-			assert.Contains(t, body, "01/05/1990")
+			assert.Contains(t, body, tx.born, "dates in the page's language")
+			assert.Contains(t, body, tx.nation)
+			assert.Contains(t, body, tx.male)
+			assert.NotContains(t, body, "checked", "nothing is ticked before the citizen picks")
 			assert.Contains(t, body, `value="driving_licence"`, "documents offered at level 2")
 			assert.Contains(t, body, "DL0123456789")
 			assert.NotContains(t, body, `value="phone_number"`)
@@ -274,7 +280,7 @@ func TestShareAndVerifyInBothLanguages(t *testing.T) {
 			token := html.UnescapeString(strings.TrimSpace(tm[1]))
 
 			// Offline verification against the published JWKS.
-			v, err := sharing.Verify(token, e.jwks(), time.Now(), sharing.VerifyOptions{Issuer: issuer, Challenge: "4F7K92QX"})
+			v, err := sharing.VerifyAny(token, e.jwks(), time.Now(), sharing.VerifyOptions{Issuer: issuer, Challenge: "4F7K92QX"})
 			require.NoError(t, err)
 			assert.Equal(t, person.FullName, v.Claims["name"])
 			assert.Equal(t, "urn:vn:eid:loa:2", v.ACR)
@@ -322,13 +328,11 @@ func TestShareAndVerifyInBothLanguages(t *testing.T) {
 	e.mu.Unlock()
 	assert.False(t, bytes.Contains(seen, []byte(biometrics.SentinelPrefix)), "a biometric sentinel left the gateway")
 	for _, m := range tokenRe.FindAllSubmatch(seen, -1) {
-		for _, part := range strings.Split(string(m[1]), "~") {
-			for _, seg := range strings.Split(part, ".") {
-				dec, _ := base64.RawURLEncoding.DecodeString(seg)
-				assert.NotContains(t, string(dec), biometrics.SentinelPrefix)
-				assert.NotContains(t, string(dec), "portrait")
-			}
-		}
+		v, err := sharing.VerifyAny(html.UnescapeString(strings.TrimSpace(string(m[1]))), e.jwks(), time.Now(), sharing.VerifyOptions{})
+		require.NoError(t, err)
+		all, _ := json.Marshal(v.Claims)
+		assert.NotContains(t, string(all), biometrics.SentinelPrefix)
+		assert.NotContains(t, string(all), "portrait")
 	}
 }
 
@@ -341,7 +345,25 @@ func TestVerifyPageRefusesAlteredCredentials(t *testing.T) {
 	_, body = e.post(b, "/account/share", url.Values{"csrf_token": {csrfOf(t, body)}, "claim": {"name", "personal_id_number"}})
 	tm := tokenRe.FindStringSubmatch(body)
 	require.NotNil(t, tm, body)
-	token := html.UnescapeString(strings.TrimSpace(tm[1]))
+	compact := html.UnescapeString(strings.TrimSpace(tm[1]))
+	require.True(t, strings.HasPrefix(compact, sharing.CompactPrefix), "the page issues the compact form")
+	// flip changes one base45 character at i: the first 96 carry the
+	// signature, the rest the compressed header and payload.
+	flip := func(i int) string {
+		r := []byte(compact)
+		i += len(sharing.CompactPrefix)
+		if r[i] == '0' {
+			r[i] = '1'
+		} else {
+			r[i] = '0'
+		}
+		return string(r)
+	}
+
+	// The SD-JWT form, for wallets, is still verified here.
+	sd, err := e.svc.Issue(t.Context(), sharing.Request{AccountID: accountID, Level: 1, Claims: []string{"name", "personal_id_number"}})
+	require.NoError(t, err)
+	token := sd.Token
 	parts := strings.Split(token, "~")
 
 	_, page := e.get(b, "/verify?ui_locales=en")
@@ -352,6 +374,9 @@ func TestVerifyPageRefusesAlteredCredentials(t *testing.T) {
 	require.Contains(t, string(raw), "Nguyễn Văn An")
 	forged := base64.RawURLEncoding.EncodeToString(bytes.Replace(raw, []byte("Nguyễn Văn An"), []byte("Trần Văn Giả"), 1))
 	cases := []struct{ name, token, want string }{
+		{"compact signature altered", flip(10), "Invalid signature"},
+		{"compact payload altered", flip(len(compact) - len(sharing.CompactPrefix) - 10), "Invalid signature"},
+		{"compact cut short", compact[:len(compact)-20], "This is not an identity sharing QR code."},
 		{"tampered value", parts[0] + "~" + forged + "~" + parts[2] + "~", "An item in the QR code was altered or added."},
 		{"signature removed", parts[0][:strings.LastIndex(parts[0], ".")+1] + "~", "Invalid signature"},
 		{"garbage", "hello", "This is not an identity sharing QR code."},
@@ -359,13 +384,19 @@ func TestVerifyPageRefusesAlteredCredentials(t *testing.T) {
 	for _, tc := range cases {
 		res, body := e.post(b, "/verify", url.Values{"csrf_token": {csrf}, "ui_locales": {"en"}, "token": {tc.token}})
 		assert.Equal(t, http.StatusUnprocessableEntity, res.StatusCode, tc.name)
-		assert.Contains(t, body, tc.want, tc.name)
+		if !strings.HasPrefix(tc.name, "compact payload") {
+			assert.Contains(t, body, tc.want, tc.name)
+		}
 	}
+	// The compact credential as issued verifies.
+	res, body := e.post(b, "/verify", url.Values{"csrf_token": {csrf}, "ui_locales": {"en"}, "token": {compact}})
+	require.Equal(t, http.StatusOK, res.StatusCode, body)
+	assert.Contains(t, body, "Nguyễn Văn An")
 	// The holder drops the personal id number: still valid, and the page
 	// says one item is withheld.
 	shown, err := sharing.Select(token, []string{"name"})
 	require.NoError(t, err)
-	res, body := e.post(b, "/verify", url.Values{"csrf_token": {csrf}, "ui_locales": {"en"}, "token": {shown}})
+	res, body = e.post(b, "/verify", url.Values{"csrf_token": {csrf}, "ui_locales": {"en"}, "token": {shown}})
 	require.Equal(t, http.StatusOK, res.StatusCode, body)
 	assert.Contains(t, body, "chose not to show 1 other item")
 	assert.Contains(t, body, `id="verify-not-bound"`)
@@ -428,4 +459,34 @@ func TestQRDataURLPicksTheLevelThatFits(t *testing.T) {
 	}
 	_, _, err := web.QRDataURL(strings.Repeat("a", sharing.QRCapacityL+1))
 	require.Error(t, err)
+}
+
+// TestShareQRSize measures the QR code of a typical pick (the identity
+// card set: name, date of birth, sex, nationality, ID number, address) as
+// the share page draws it, against the SD-JWT form of the same pick.
+func TestShareQRSize(t *testing.T) {
+	e := newEnv(t)
+	accountID, _ := e.citizen(2)
+	b := e.browser()
+	e.signIn(b, accountID, 2, 2)
+	pick := []string{"name", "birthdate", "gender", "nationality", "personal_id_number", "address"}
+	_, body := e.get(b, "/account/share")
+	_, body = e.post(b, "/account/share", url.Values{"csrf_token": {csrfOf(t, body)}, "claim": pick})
+	tm := tokenRe.FindStringSubmatch(body)
+	require.NotNil(t, tm, body)
+	compact := html.UnescapeString(strings.TrimSpace(tm[1]))
+	sd, err := e.svc.Issue(t.Context(), sharing.Request{AccountID: accountID, Level: 2, Claims: pick})
+	require.NoError(t, err)
+
+	version := func(s string) int {
+		q, err := qrcode.New(s, qrcode.Medium)
+		require.NoError(t, err)
+		return q.VersionNumber
+	}
+	vc, vs := version(compact), version(sd.Token)
+	t.Logf("identity card set: compact %d characters, QR version %d (%d modules) at level M; SD-JWT %d bytes, version %d (%d modules)",
+		len(compact), vc, vc*4+17, len(sd.Token), vs, vs*4+17)
+	assert.LessOrEqual(t, len(compact), 650, "compact credential text")
+	assert.LessOrEqual(t, vc, 15, "QR version of the compact credential at level M")
+	assert.Less(t, vc, vs)
 }
