@@ -113,13 +113,14 @@ func TestEveryEventTellsTheCitizenOnce(t *testing.T) {
 	require.Equal(t, want, told(t, g, a.ID))
 
 	// The citizen prefers English from the account page; a change of
-	// password, refused then made.
+	// password (after a complete sign-in just now), refused then made.
+	fresh := accounts.SignedIn{AccountID: a.ID, AuthTime: time.Now(), Strength: assurance.Level2}
 	_, err = g.Accounts.SetLanguage(ctx, a.ID, accounts.LangEN, accounts.Actor{Kind: audit.Citizen, ID: a.ID})
 	require.NoError(t, err)
-	_, err = g.Accounts.ChangePassword(ctx, accounts.PasswordChange{AccountID: a.ID, Current: "sai mật khẩu", New: "mật khẩu 2027", Client: c})
+	_, err = g.Accounts.ChangePassword(ctx, accounts.PasswordChange{AccountID: a.ID, SignedIn: fresh, Current: "sai mật khẩu", New: "mật khẩu 2027", Client: c})
 	require.ErrorIs(t, err, accounts.ErrBadCredentials)
 	require.Equal(t, want, told(t, g, a.ID), "a refused change tells nothing")
-	_, err = g.Accounts.ChangePassword(ctx, accounts.PasswordChange{AccountID: a.ID, Current: "mật khẩu 2026", New: "mật khẩu 2027", Client: c})
+	_, err = g.Accounts.ChangePassword(ctx, accounts.PasswordChange{AccountID: a.ID, SignedIn: fresh, Current: "mật khẩu 2026", New: "mật khẩu 2027", Client: c})
 	require.NoError(t, err)
 	want = append(want, "password_changed sms "+phone+" en")
 	require.Equal(t, want, told(t, g, a.ID))

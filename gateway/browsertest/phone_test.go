@@ -109,6 +109,8 @@ func citizenPages(t *testing.T, e *env, b *browser, lang string, check func(page
 	visit("history", e.gatewayURL+"/account/history"+q, "main h1")
 	visit("lock (signed in)", e.gatewayURL+"/lock"+q, "main h1")
 	visit("share", e.gatewayURL+"/account/share"+q, "#share-create")
+	// Nothing is ticked at first: pick the name and date of birth.
+	b.do("tick name and birthdate", chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('input[name=claim]').forEach((c, i) => { if (i < 2) c.checked = true })`))
 	b.follow("#share-create", "#share-qr")
 	check("share (QR credential)")
 	token, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#share-token")))
