@@ -142,4 +142,3 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, by SignedIn, ch EmailC
 	s.notice(ctx, a, NoticeEmailChanged, nil, c.RequestID)
 	return a, nil
 }
-
