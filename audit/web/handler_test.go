@@ -182,7 +182,7 @@ func TestHistoryPage(t *testing.T) {
 	require.Equal(t, "/account/history", link(w.Body.String(), "Về mới nhất"))
 
 	w = get(r, "/account/history?type=signin.succeeded", "acc-1")
-	require.Equal(t, 5, strings.Count(w.Body.String(), `data-type="signin.succeeded">Đăng nhập thành công</td>`))
+	require.Equal(t, 5, strings.Count(w.Body.String(), `data-type="signin.succeeded" data-label="Hoạt động">Đăng nhập thành công</td>`))
 	require.Equal(t, 5, strings.Count(w.Body.String(), `<tr class="entry">`))
 	require.Contains(t, w.Body.String(), `<option value="signin.succeeded" selected>`)
 	require.Contains(t, w.Body.String(), "Bỏ lọc")
