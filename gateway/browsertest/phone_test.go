@@ -106,6 +106,13 @@ func citizenPages(t *testing.T, e *env, b *browser, lang string, check func(page
 	// Signed in: the account and what hangs off it.
 	visit("account (passkeys, services)", e.gatewayURL+"/account"+q, "#passkeys")
 	visit("password", e.gatewayURL+"/account/password"+q, "main h1")
+	visit("sessions", e.gatewayURL+"/account/sessions"+q, "#sessions-page")
+	visit("phone number", e.gatewayURL+"/account/phone"+q, "main h1")
+	visit("e-mail", e.gatewayURL+"/account/email"+q, "main h1")
+	visit("second factor (account)", e.gatewayURL+"/account/security"+q, "main h1")
+	visit("account (services)", e.gatewayURL+"/account"+q, `a[href$="/receipt"]`)
+	b.follow(`a[href$="/receipt"]`, "main h1")
+	check("consent receipt")
 	visit("history", e.gatewayURL+"/account/history"+q, "main h1")
 	visit("lock (signed in)", e.gatewayURL+"/lock"+q, "main h1")
 	visit("share", e.gatewayURL+"/account/share"+q, "#share-create")
