@@ -4,13 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/gorilla/mux"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
-	"github.com/dinhdanh/dinhdanh/internal/webpage"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
 	"github.com/dinhdanh/dinhdanh/templates"
 )
@@ -46,7 +44,7 @@ func (h *Handler) pendingEmail(r *http.Request, l websession.Login) (accounts.Em
 
 func (h *Handler) emailPage(r *http.Request, lang templates.Lang, l websession.Login) (templates.EmailPage, error) {
 	p := templates.EmailPage{Base: h.base(r, lang), Off: !h.Accounts.EmailEnabled(),
-		ReauthURL: PathLogin + "?" + url.Values{"return_to": {PathEmail}, "ui_locales": {string(lang)}}.Encode()}
+		ReauthURL: reauthAt(PathEmail, lang)}
 	a, err := h.Accounts.Get(r.Context(), l.AccountID)
 	if err != nil {
 		return p, err
@@ -62,18 +60,9 @@ func (h *Handler) emailPage(r *http.Request, lang templates.Lang, l websession.L
 	return p, nil
 }
 
-func (h *Handler) emailSignedIn(w http.ResponseWriter, r *http.Request, post bool) (websession.Login, bool) {
-	l, ok := webpage.RequireLogin(w, r, h.Sessions, PathLogin, PathEmail)
-	if ok && post && !webpage.CSRFOK(r, h.CSRF) {
-		http.Error(w, "CSRF token missing or invalid", http.StatusForbidden)
-		return l, false
-	}
-	return l, ok
-}
-
 func (h *Handler) showEmail(w http.ResponseWriter, r *http.Request) {
 	lang := h.lang(r)
-	l, ok := h.emailSignedIn(w, r, false)
+	l, ok := h.signedInAt(w, r, PathEmail, false)
 	if !ok {
 		return
 	}
@@ -92,7 +81,7 @@ func (h *Handler) showEmail(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) postEmail(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	lang := h.lang(r)
-	l, ok := h.emailSignedIn(w, r, true)
+	l, ok := h.signedInAt(w, r, PathEmail, true)
 	if !ok {
 		return
 	}
@@ -105,7 +94,7 @@ func (h *Handler) postEmail(w http.ResponseWriter, r *http.Request) {
 	p.Address = r.PostFormValue("email")
 	ec, err := h.Accounts.StartEmailChange(ctx, signedInOf(l), p.Address, clientOf(r))
 	if err != nil {
-		status, key, minutes, ok := emailRefusal(w, err, "email.limit")
+		status, key, minutes, ok := emailRefusals.match(w, err, "email.limit")
 		if !ok {
 			h.serverError(w, r, lang, "start e-mail change", err)
 			return
@@ -125,7 +114,7 @@ func (h *Handler) postEmail(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) postEmailConfirm(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	lang := h.lang(r)
-	l, ok := h.emailSignedIn(w, r, true)
+	l, ok := h.signedInAt(w, r, PathEmail, true)
 	if !ok {
 		return
 	}
@@ -142,7 +131,7 @@ func (h *Handler) postEmailConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	_, err = h.Accounts.ConfirmEmailChange(ctx, signedInOf(l), ec, r.PostFormValue("code"), clientOf(r))
 	if err != nil {
-		status, key, minutes, ok := emailRefusal(w, err, "email.locked_out")
+		status, key, minutes, ok := emailRefusals.match(w, err, "email.locked_out")
 		if !ok {
 			h.serverError(w, r, lang, "confirm e-mail change", err)
 			return
@@ -160,30 +149,13 @@ func (h *Handler) postEmailConfirm(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, h.Templates.Email(w, http.StatusOK, p))
 }
 
-// emailRefusal maps an error of the change of e-mail address to its status
-// and message key (lockedKey words a lockout, Retry-After set); ok is false
-// for an operational error.
-func emailRefusal(w http.ResponseWriter, err error, lockedKey string) (status int, key string, minutes int, ok bool) {
-	if le, isLock := accounts.AsLockout(err); isLock {
-		w.Header().Set("Retry-After", retryAfter(le))
-		return http.StatusTooManyRequests, lockedKey, le.RetryMinutes(), true
-	}
-	for _, m := range []struct {
-		err    error
-		status int
-		key    string
-	}{
-		{accounts.ErrReauthRequired, http.StatusForbidden, "email.reauth"},
-		{accounts.ErrEmailOff, http.StatusServiceUnavailable, "email.off"},
-		{accounts.ErrLocked, http.StatusForbidden, "email.account_locked"},
-		{accounts.ErrInvalidEmail, http.StatusBadRequest, "email.invalid"},
-		{accounts.ErrSameEmail, http.StatusBadRequest, "email.same"},
-		{accounts.ErrInvalidCode, http.StatusUnauthorized, "email.wrong_code"},
-		{accounts.ErrCodeExpired, http.StatusBadRequest, "email.expired"},
-	} {
-		if errors.Is(err, m.err) {
-			return m.status, m.key, 0, true
-		}
-	}
-	return 0, "", 0, false
+// emailRefusals word the errors of a change of e-mail address.
+var emailRefusals = changeRefusals{
+	{accounts.ErrReauthRequired, http.StatusForbidden, "email.reauth"},
+	{accounts.ErrEmailOff, http.StatusServiceUnavailable, "email.off"},
+	{accounts.ErrLocked, http.StatusForbidden, "email.account_locked"},
+	{accounts.ErrInvalidEmail, http.StatusBadRequest, "email.invalid"},
+	{accounts.ErrSameEmail, http.StatusBadRequest, "email.same"},
+	{accounts.ErrInvalidCode, http.StatusUnauthorized, "email.wrong_code"},
+	{accounts.ErrCodeExpired, http.StatusBadRequest, "email.expired"},
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/audit"
@@ -152,11 +151,6 @@ func (h *Handler) citizen(r *http.Request, accountID string) accounts.Actor {
 		RequestID: httpx.RequestIDFrom(r.Context())}
 }
 
-// reauthURL signs in again and comes back to the account page's passkeys.
-func reauthURL(lang string) string {
-	return PathLogin + "?" + url.Values{"return_to": {PathAccountPasskeys + "#passkeys"}, "ui_locales": {lang}}.Encode()
-}
-
 func (h *Handler) passkeyBegin(w http.ResponseWriter, r *http.Request) {
 	by, ok := h.signedIn(w, r)
 	if !ok {
@@ -165,7 +159,7 @@ func (h *Handler) passkeyBegin(w http.ResponseWriter, r *http.Request) {
 	options, state, err := h.Accounts.BeginPasskeyRegistration(r.Context(), by)
 	switch {
 	case errors.Is(err, accounts.ErrReauthRequired):
-		writeJSON(w, http.StatusForbidden, map[string]string{"error": "reauth_required", "redirect": reauthURL(string(h.lang(r)))})
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": "reauth_required", "redirect": reauthAt(PathAccountPasskeys+"#passkeys", h.lang(r))})
 		return
 	case errors.Is(err, accounts.ErrLocked):
 		jsonError(w, http.StatusForbidden, "account_locked")
@@ -196,7 +190,7 @@ func (h *Handler) passkeyFinish(w http.ResponseWriter, r *http.Request) {
 	_, err := h.Accounts.FinishPasskeyRegistration(ctx, by, h.citizen(r, by.AccountID), []byte(state), body.Credential, body.Name)
 	switch {
 	case errors.Is(err, accounts.ErrReauthRequired):
-		writeJSON(w, http.StatusForbidden, map[string]string{"error": "reauth_required", "redirect": reauthURL(string(h.lang(r)))})
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": "reauth_required", "redirect": reauthAt(PathAccountPasskeys+"#passkeys", h.lang(r))})
 	case errors.Is(err, accounts.ErrPasskeyFailed), errors.Is(err, accounts.ErrAlreadyExists):
 		jsonError(w, http.StatusBadRequest, "passkey_failed")
 	case errors.Is(err, accounts.ErrLocked):
@@ -228,7 +222,7 @@ func (h *Handler) passkeyRemove(w http.ResponseWriter, r *http.Request) {
 	err = h.Accounts.RemovePasskey(ctx, by, h.citizen(r, l.AccountID), id)
 	switch {
 	case errors.Is(err, accounts.ErrReauthRequired):
-		http.Redirect(w, r, reauthURL(string(lang)), http.StatusSeeOther)
+		http.Redirect(w, r, reauthAt(PathAccountPasskeys+"#passkeys", lang), http.StatusSeeOther)
 	case errors.Is(err, accounts.ErrNotFound):
 		http.Redirect(w, r, PathAccountPasskeys+"?done=passkey_not_found#passkeys", http.StatusSeeOther)
 	case err != nil:

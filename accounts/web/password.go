@@ -29,7 +29,7 @@ func (h *Handler) passwordSignedIn(w http.ResponseWriter, r *http.Request) (webs
 func (h *Handler) passwordPage(r *http.Request, lang templates.Lang, l websession.Login) templates.PasswordPage {
 	return templates.PasswordPage{
 		Base: h.base(r, lang), Reauth: !h.Accounts.Reauthenticated(signedInOf(l)),
-		ReauthURL: PathLogin + "?" + url.Values{"return_to": {PathPassword}, "ui_locales": {string(lang)}}.Encode(),
+		ReauthURL: reauthAt(PathPassword, lang),
 	}
 }
 

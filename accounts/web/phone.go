@@ -4,13 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/gorilla/mux"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
-	"github.com/dinhdanh/dinhdanh/internal/webpage"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
 	"github.com/dinhdanh/dinhdanh/templates"
 )
@@ -37,7 +35,7 @@ func (h *Handler) phoneRoutes(r *mux.Router) {
 
 func (h *Handler) phonePage(r *http.Request, lang templates.Lang, l websession.Login) (templates.PhonePage, error) {
 	p := templates.PhonePage{Base: h.base(r, lang),
-		ReauthURL: PathLogin + "?" + url.Values{"return_to": {PathPhone}, "ui_locales": {string(lang)}}.Encode()}
+		ReauthURL: reauthAt(PathPhone, lang)}
 	a, err := h.Accounts.Get(r.Context(), l.AccountID)
 	if err != nil {
 		return p, err
@@ -68,7 +66,7 @@ func (h *Handler) pendingPhone(r *http.Request, l websession.Login) (accounts.Ph
 
 func (h *Handler) showPhone(w http.ResponseWriter, r *http.Request) {
 	lang := h.lang(r)
-	l, ok := webpage.RequireLogin(w, r, h.Sessions, PathLogin, PathPhone)
+	l, ok := h.signedInAt(w, r, PathPhone, false)
 	if !ok {
 		return
 	}
@@ -87,12 +85,8 @@ func (h *Handler) showPhone(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) postPhone(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	lang := h.lang(r)
-	l, ok := webpage.RequireLogin(w, r, h.Sessions, PathLogin, PathPhone)
+	l, ok := h.signedInAt(w, r, PathPhone, true)
 	if !ok {
-		return
-	}
-	if !webpage.CSRFOK(r, h.CSRF) {
-		http.Error(w, "CSRF token missing or invalid", http.StatusForbidden)
 		return
 	}
 	h.Sessions.Remove(ctx, keyPhoneChange)
@@ -104,7 +98,7 @@ func (h *Handler) postPhone(w http.ResponseWriter, r *http.Request) {
 	p.NewPhone = r.PostFormValue("phone")
 	pc, err := h.Accounts.StartPhoneChange(ctx, signedInOf(l), p.NewPhone, clientOf(r))
 	if err != nil {
-		status, key, minutes, ok := phoneRefusal(w, err, "phone.sms_limit")
+		status, key, minutes, ok := phoneRefusals.match(w, err, "phone.sms_limit")
 		if !ok {
 			h.serverError(w, r, lang, "start phone change", err)
 			return
@@ -124,12 +118,8 @@ func (h *Handler) postPhone(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) postPhoneConfirm(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	lang := h.lang(r)
-	l, ok := webpage.RequireLogin(w, r, h.Sessions, PathLogin, PathPhone)
+	l, ok := h.signedInAt(w, r, PathPhone, true)
 	if !ok {
-		return
-	}
-	if !webpage.CSRFOK(r, h.CSRF) {
-		http.Error(w, "CSRF token missing or invalid", http.StatusForbidden)
 		return
 	}
 	p, err := h.phonePage(r, lang, l)
@@ -147,7 +137,7 @@ func (h *Handler) postPhoneConfirm(w http.ResponseWriter, r *http.Request) {
 		Change: pc, OldCode: r.PostFormValue("old_code"), NewCode: r.PostFormValue("new_code"), Client: clientOf(r),
 	})
 	if err != nil {
-		status, key, minutes, ok := phoneRefusal(w, err, "phone.locked_out")
+		status, key, minutes, ok := phoneRefusals.match(w, err, "phone.locked_out")
 		if !ok {
 			h.serverError(w, r, lang, "confirm phone change", err)
 			return
@@ -165,32 +155,15 @@ func (h *Handler) postPhoneConfirm(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, h.Templates.Phone(w, http.StatusOK, p))
 }
 
-// phoneRefusal maps an error of the change of phone number to its status
-// and message key; lockedKey words a lockout (with its minutes, and
-// Retry-After set). ok is false for an operational error.
-func phoneRefusal(w http.ResponseWriter, err error, lockedKey string) (status int, key string, minutes int, ok bool) {
-	if le, isLock := accounts.AsLockout(err); isLock {
-		w.Header().Set("Retry-After", retryAfter(le))
-		return http.StatusTooManyRequests, lockedKey, le.RetryMinutes(), true
-	}
-	for _, m := range []struct {
-		err    error
-		status int
-		key    string
-	}{
-		{accounts.ErrReauthRequired, http.StatusForbidden, "phone.reauth"},
-		{accounts.ErrLocked, http.StatusForbidden, "phone.account_locked"},
-		{accounts.ErrNoOldPhone, http.StatusConflict, "phone.no_old"},
-		{accounts.ErrInvalidPhone, http.StatusBadRequest, "phone.invalid"},
-		{accounts.ErrSamePhone, http.StatusBadRequest, "phone.same"},
-		{accounts.ErrOldPhoneCode, http.StatusUnauthorized, "phone.wrong_old"},
-		{accounts.ErrNewPhoneCode, http.StatusUnauthorized, "phone.wrong_new"},
-		{accounts.ErrCodeExpired, http.StatusBadRequest, "phone.expired"},
-		{accounts.ErrPhoneTaken, http.StatusConflict, "phone.taken"},
-	} {
-		if errors.Is(err, m.err) {
-			return m.status, m.key, 0, true
-		}
-	}
-	return 0, "", 0, false
+// phoneRefusals word the errors of a change of phone number.
+var phoneRefusals = changeRefusals{
+	{accounts.ErrReauthRequired, http.StatusForbidden, "phone.reauth"},
+	{accounts.ErrLocked, http.StatusForbidden, "phone.account_locked"},
+	{accounts.ErrNoOldPhone, http.StatusConflict, "phone.no_old"},
+	{accounts.ErrInvalidPhone, http.StatusBadRequest, "phone.invalid"},
+	{accounts.ErrSamePhone, http.StatusBadRequest, "phone.same"},
+	{accounts.ErrOldPhoneCode, http.StatusUnauthorized, "phone.wrong_old"},
+	{accounts.ErrNewPhoneCode, http.StatusUnauthorized, "phone.wrong_new"},
+	{accounts.ErrCodeExpired, http.StatusBadRequest, "phone.expired"},
+	{accounts.ErrPhoneTaken, http.StatusConflict, "phone.taken"},
 }

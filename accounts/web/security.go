@@ -5,14 +5,12 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
-	"net/url"
 
 	"github.com/gorilla/mux"
 	"github.com/skip2/go-qrcode"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
-	"github.com/dinhdanh/dinhdanh/internal/webpage"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
 	"github.com/dinhdanh/dinhdanh/templates"
 )
@@ -37,7 +35,7 @@ func (h *Handler) securityRoutes(r *mux.Router) {
 func (h *Handler) securityPage(r *http.Request, lang templates.Lang, l websession.Login) (templates.SecurityPage, error) {
 	p := templates.SecurityPage{Base: h.base(r, lang), CanChange: h.Accounts.Reauthenticated(signedInOf(l)),
 		PasskeysOn: h.Accounts.PasskeysEnabled(),
-		ReauthURL:  PathLogin + "?" + url.Values{"return_to": {PathSecurity}, "ui_locales": {string(lang)}}.Encode()}
+		ReauthURL:  reauthAt(PathSecurity, lang)}
 	f, err := h.Accounts.SecondFactorsOf(r.Context(), l.AccountID)
 	if err != nil {
 		return p, err
@@ -46,18 +44,9 @@ func (h *Handler) securityPage(r *http.Request, lang templates.Lang, l websessio
 	return p, nil
 }
 
-func (h *Handler) securitySignedIn(w http.ResponseWriter, r *http.Request, post bool) (websession.Login, bool) {
-	l, ok := webpage.RequireLogin(w, r, h.Sessions, PathLogin, PathSecurity)
-	if ok && post && !webpage.CSRFOK(r, h.CSRF) {
-		http.Error(w, "CSRF token missing or invalid", http.StatusForbidden)
-		return l, false
-	}
-	return l, ok
-}
-
 func (h *Handler) showSecurity(w http.ResponseWriter, r *http.Request) {
 	lang := h.lang(r)
-	l, ok := h.securitySignedIn(w, r, false)
+	l, ok := h.signedInAt(w, r, PathSecurity, false)
 	if !ok {
 		return
 	}
@@ -78,7 +67,7 @@ func (h *Handler) showSecurity(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) postTOTPBegin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	lang := h.lang(r)
-	l, ok := h.securitySignedIn(w, r, true)
+	l, ok := h.signedInAt(w, r, PathSecurity, true)
 	if !ok {
 		return
 	}
@@ -118,7 +107,7 @@ func (h *Handler) postTOTPBegin(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) postTOTPConfirm(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	lang := h.lang(r)
-	l, ok := h.securitySignedIn(w, r, true)
+	l, ok := h.signedInAt(w, r, PathSecurity, true)
 	if !ok {
 		return
 	}

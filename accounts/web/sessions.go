@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -81,11 +80,6 @@ func (h *Handler) sessionsSignedIn(w http.ResponseWriter, r *http.Request) (webs
 	return webpage.RequireLogin(w, r, h.Sessions, PathLogin, PathSessions)
 }
 
-// sessionsReauthURL signs in again and comes back to the sessions page.
-func sessionsReauthURL(lang templates.Lang) string {
-	return PathLogin + "?" + url.Values{"return_to": {PathSessions}, "ui_locales": {string(lang)}}.Encode()
-}
-
 func (h *Handler) showSessions(w http.ResponseWriter, r *http.Request) {
 	lang := h.lang(r)
 	l, ok := h.sessionsSignedIn(w, r)
@@ -105,7 +99,7 @@ func (h *Handler) showSessions(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) renderSessions(w http.ResponseWriter, r *http.Request, lang templates.Lang, l websession.Login, status int, notice, errKey string) {
 	ctx := r.Context()
 	p := templates.SessionsPage{
-		Base: h.base(r, lang), Notice: notice, Error: errKey, ReauthURL: sessionsReauthURL(lang),
+		Base: h.base(r, lang), Notice: notice, Error: errKey, ReauthURL: reauthAt(PathSessions, lang),
 		CanSignOutAll: h.Accounts.Reauthenticated(accounts.SignedIn{AccountID: l.AccountID, AuthTime: l.AuthTime, Strength: l.Strength}),
 	}
 	p.Title = "sessions.title"
