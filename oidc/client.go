@@ -26,6 +26,21 @@ const (
 	KindOther         Kind = "other"
 )
 
+// Profile is a security profile a client is held to, on top of the rules
+// every client follows.
+type Profile string
+
+// Client profiles.
+const (
+	// ProfileDefault is the gateway's baseline (PKCE S256, exact redirect
+	// URIs, code flow only).
+	ProfileDefault Profile = ""
+	// ProfileFAPI2 is the FAPI 2.0 Security Profile: PAR only,
+	// private_key_jwt, sender-constrained (DPoP) tokens, ES256 or PS256,
+	// authorization codes of at most 60 s.
+	ProfileFAPI2 Profile = "fapi2"
+)
+
 // SubjectType is how sub is computed for a client (OIDC Core §8).
 type SubjectType string
 
@@ -87,9 +102,11 @@ type Client struct {
 	SubjectType                 SubjectType     `json:"subject_type"`
 	SectorIdentifier            string          `json:"sector_identifier,omitempty"`
 	RequirePAR                  bool            `json:"require_pushed_authorization_requests"`
-	Disabled                    bool            `json:"disabled"`
-	CreatedAt                   time.Time       `json:"created_at"`
-	UpdatedAt                   time.Time       `json:"updated_at"`
+	// Profile holds the client to a security profile (ProfileFAPI2).
+	Profile   Profile   `json:"profile,omitempty"`
+	Disabled  bool      `json:"disabled"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 
 	// SecretHash is HMAC-SHA-256(pepper, secret); never serialised.
 	SecretHash []byte `json:"-"`
@@ -160,6 +177,9 @@ func (c *Client) GetTokenEndpointAuthSigningAlgorithm() string {
 	}
 	return c.TokenEndpointAuthSigningAlg
 }
+
+// FAPI2 reports a client held to the FAPI 2.0 Security Profile.
+func (c *Client) FAPI2() bool { return c.Profile == ProfileFAPI2 }
 
 // Machine reports a client that only uses client credentials: it never
 // receives citizen data.
