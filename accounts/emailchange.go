@@ -99,32 +99,20 @@ func (s *Service) StartEmailChange(ctx context.Context, by SignedIn, address str
 // method=self_service; the phone on record is told by SMS.
 func (s *Service) ConfirmEmailChange(ctx context.Context, by SignedIn, ch EmailChange, code string, c Client) (Account, error) {
 	now := s.clock()
-	rec, err := s.store.Get(ctx, by.AccountID)
+	const op = "confirm e-mail change"
+	rec, g, err := s.openChange(ctx, now, by.AccountID, c, audit.EmailChanged, op)
 	if err != nil {
-		return Account{}, fmt.Errorf("accounts: confirm e-mail change: %w", err)
-	}
-	if rec.Status == Locked {
-		return Account{}, ErrLocked
-	}
-	pairK := ThrottleKey{Scope: ScopeSecondFactor, Key: rec.PersonalID + " " + ipKey(c.IP)}
-	ipK := ThrottleKey{Scope: ScopeIP, Key: ipKey(c.IP)}
-	lock, seen, err := s.lockedOut(ctx, now, pairK, ipK)
-	if err != nil {
-		return Account{}, fmt.Errorf("accounts: confirm e-mail change: %w", err)
-	}
-	if lock != nil {
-		return Account{}, s.refuse(ctx, c, rec.ID, audit.EmailChanged, string(lock.Scope)+"_locked_out", lock)
+		return Account{}, err
 	}
 	if ch.Address == "" || now.Sub(ch.StartedAt) > phoneChangeTTL || ch.StartedAt.After(now.Add(time.Minute)) {
 		return Account{}, s.refuse(ctx, c, rec.ID, audit.EmailChanged, "expired", ErrCodeExpired)
 	}
 	want := s.emailChangeCode(rec.ID, rec.Email, ch.Address, ch.StartedAt)
-	if !hmac.Equal([]byte(strings.ReplaceAll(strings.TrimSpace(code), " ", "")), []byte(want)) {
-		return Account{}, s.failed(ctx, now, "confirm e-mail change",
-			c.event(audit.EmailChanged, rec.ID, audit.Failure, "wrong_code"), ErrInvalidCode, pairK, ipK)
+	if !hmac.Equal([]byte(cleanCode(code)), []byte(want)) {
+		return Account{}, s.miss(ctx, now, op, g, c.event(audit.EmailChanged, rec.ID, audit.Failure, "wrong_code"), ErrInvalidCode)
 	}
-	if err := s.clearFailures(ctx, now, pairK, seen); err != nil {
-		return Account{}, fmt.Errorf("accounts: confirm e-mail change: %w", err)
+	if err := s.passed(ctx, now, op, g); err != nil {
+		return Account{}, err
 	}
 	old := rec.Email
 	a, err := s.updateThenRecord(ctx, rec.ID, func(r *Record) (audit.Event, error) {

@@ -3,7 +3,6 @@ package accounts
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/dinhdanh/dinhdanh/audit"
 )
@@ -73,33 +72,21 @@ func (s *Service) FinishTOTPChange(ctx context.Context, by SignedIn, pending []b
 		return s.refuse(ctx, c, by.AccountID, audit.FactorChanged, "reauth_required", ErrReauthRequired)
 	}
 	now := s.clock()
-	rec, err := s.store.Get(ctx, by.AccountID)
+	const op = "finish TOTP change"
+	rec, g, err := s.openChange(ctx, now, by.AccountID, c, audit.FactorChanged, op)
 	if err != nil {
-		return fmt.Errorf("accounts: finish TOTP change: %w", err)
-	}
-	if rec.Status == Locked {
-		return ErrLocked
+		return err
 	}
 	secret, err := s.totp.open(rec.ID, pending)
 	if err != nil {
 		return ErrCodeExpired // not a secret sealed for this account
 	}
-	pairK := ThrottleKey{Scope: ScopeSecondFactor, Key: rec.PersonalID + " " + ipKey(c.IP)}
-	ipK := ThrottleKey{Scope: ScopeIP, Key: ipKey(c.IP)}
-	lock, seen, err := s.lockedOut(ctx, now, pairK, ipK)
-	if err != nil {
-		return fmt.Errorf("accounts: finish TOTP change: %w", err)
-	}
-	if lock != nil {
-		return s.refuse(ctx, c, rec.ID, audit.FactorChanged, string(lock.Scope)+"_locked_out", lock)
-	}
-	step, ok := matchTOTP(secret, strings.ReplaceAll(strings.TrimSpace(code), " ", ""), now)
+	step, ok := matchTOTP(secret, cleanCode(code), now)
 	if !ok {
-		return s.failed(ctx, now, "finish TOTP change", c.event(audit.FactorChanged, rec.ID, audit.Failure, "wrong_code"),
-			ErrInvalidCode, pairK, ipK)
+		return s.miss(ctx, now, op, g, c.event(audit.FactorChanged, rec.ID, audit.Failure, "wrong_code"), ErrInvalidCode)
 	}
-	if err := s.clearFailures(ctx, now, pairK, seen); err != nil {
-		return fmt.Errorf("accounts: finish TOTP change: %w", err)
+	if err := s.passed(ctx, now, op, g); err != nil {
+		return err
 	}
 	_, err = s.update(ctx, rec.ID, func(r *Record) (audit.Event, error) {
 		change := "enrolled"

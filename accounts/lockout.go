@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/audit"
@@ -306,6 +307,56 @@ func (s *Service) clearFailures(ctx context.Context, now time.Time, key Throttle
 			return nil
 		})
 		return err
+	}
+	return nil
+}
+
+// codeGuard throttles the guesses of one code or answer: per (personal id
+// number, client address) pair and per client address, never per account,
+// so a stranger cannot lock the holder out.
+type codeGuard struct {
+	pair, ip ThrottleKey
+	seen     []Throttle
+}
+
+// cleanCode is a typed code without surrounding blanks and inner spaces.
+func cleanCode(code string) string { return strings.ReplaceAll(strings.TrimSpace(code), " ", "") }
+
+// openChange starts checking the code of a change the signed-in holder
+// asked for (e-mail, phone, authenticator): the account, refused when
+// locked, and the guard of its guesses, refused (audited as t, with the
+// lockout as the error) while locked out. op names the step in errors.
+func (s *Service) openChange(ctx context.Context, now time.Time, accountID string, c Client, t audit.EventType, op string) (Record, codeGuard, error) {
+	rec, err := s.store.Get(ctx, accountID)
+	if err != nil {
+		return Record{}, codeGuard{}, fmt.Errorf("accounts: %s: %w", op, err)
+	}
+	if rec.Status == Locked {
+		return Record{}, codeGuard{}, ErrLocked
+	}
+	g := codeGuard{pair: ThrottleKey{Scope: ScopeSecondFactor, Key: rec.PersonalID + " " + ipKey(c.IP)},
+		ip: ThrottleKey{Scope: ScopeIP, Key: ipKey(c.IP)}}
+	lock, seen, err := s.lockedOut(ctx, now, g.pair, g.ip)
+	if err != nil {
+		return Record{}, codeGuard{}, fmt.Errorf("accounts: %s: %w", op, err)
+	}
+	if lock != nil {
+		return Record{}, codeGuard{}, s.refuse(ctx, c, rec.ID, t, string(lock.Scope)+"_locked_out", lock)
+	}
+	g.seen = seen
+	return rec, g, nil
+}
+
+// miss counts a wrong guess (audited as fail) and returns verdict, or the
+// lockout it caused.
+func (s *Service) miss(ctx context.Context, now time.Time, op string, g codeGuard, fail audit.Event, verdict error) error {
+	return s.failed(ctx, now, op, fail, verdict, g.pair, g.ip)
+}
+
+// passed forgets the pair's failures after a right guess.
+func (s *Service) passed(ctx context.Context, now time.Time, op string, g codeGuard) error {
+	if err := s.clearFailures(ctx, now, g.pair, g.seen); err != nil {
+		return fmt.Errorf("accounts: %s: %w", op, err)
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/audit"
@@ -115,39 +114,25 @@ const phoneChangedSMS = "So dien thoai cua tai khoan dinh danh dien tu vua duoc 
 // told by SMS.
 func (s *Service) ConfirmPhoneChange(ctx context.Context, by SignedIn, in PhoneChangeConfirm) (Account, error) {
 	now := s.clock()
-	rec, err := s.store.Get(ctx, by.AccountID)
+	const op = "confirm phone change"
+	rec, g, err := s.openChange(ctx, now, by.AccountID, in.Client, audit.PhoneChanged, op)
 	if err != nil {
-		return Account{}, fmt.Errorf("accounts: confirm phone change: %w", err)
-	}
-	if rec.Status == Locked {
-		return Account{}, ErrLocked
-	}
-	pairK := ThrottleKey{Scope: ScopeSecondFactor, Key: rec.PersonalID + " " + ipKey(in.IP)}
-	ipK := ThrottleKey{Scope: ScopeIP, Key: ipKey(in.IP)}
-	lock, seen, err := s.lockedOut(ctx, now, pairK, ipK)
-	if err != nil {
-		return Account{}, fmt.Errorf("accounts: confirm phone change: %w", err)
-	}
-	if lock != nil {
-		return Account{}, s.refuse(ctx, in.Client, rec.ID, audit.PhoneChanged, string(lock.Scope)+"_locked_out", lock)
+		return Account{}, err
 	}
 	pc := in.Change
 	if pc.NewPhone == "" || now.Sub(pc.StartedAt) > phoneChangeTTL || pc.StartedAt.After(now.Add(time.Minute)) {
 		return Account{}, s.refuse(ctx, in.Client, rec.ID, audit.PhoneChanged, "expired", ErrCodeExpired)
 	}
-	clean := func(c string) string { return strings.ReplaceAll(strings.TrimSpace(c), " ", "") }
 	wantOld := s.phoneChangeCode("old", rec.ID, rec.Phone, pc.NewPhone, pc.StartedAt)
 	wantNew := s.phoneChangeCode("new", rec.ID, rec.Phone, pc.NewPhone, pc.StartedAt)
-	if !hmac.Equal([]byte(clean(in.OldCode)), []byte(wantOld)) {
-		return Account{}, s.failed(ctx, now, "confirm phone change",
-			in.event(audit.PhoneChanged, rec.ID, audit.Failure, "wrong_old_code"), ErrOldPhoneCode, pairK, ipK)
+	if !hmac.Equal([]byte(cleanCode(in.OldCode)), []byte(wantOld)) {
+		return Account{}, s.miss(ctx, now, op, g, in.event(audit.PhoneChanged, rec.ID, audit.Failure, "wrong_old_code"), ErrOldPhoneCode)
 	}
-	if !hmac.Equal([]byte(clean(in.NewCode)), []byte(wantNew)) {
-		return Account{}, s.failed(ctx, now, "confirm phone change",
-			in.event(audit.PhoneChanged, rec.ID, audit.Failure, "wrong_new_code"), ErrNewPhoneCode, pairK, ipK)
+	if !hmac.Equal([]byte(cleanCode(in.NewCode)), []byte(wantNew)) {
+		return Account{}, s.miss(ctx, now, op, g, in.event(audit.PhoneChanged, rec.ID, audit.Failure, "wrong_new_code"), ErrNewPhoneCode)
 	}
-	if err := s.clearFailures(ctx, now, pairK, seen); err != nil {
-		return Account{}, fmt.Errorf("accounts: confirm phone change: %w", err)
+	if err := s.passed(ctx, now, op, g); err != nil {
+		return Account{}, err
 	}
 	old := rec.Phone
 	a, err := s.updateThenRecord(ctx, rec.ID, func(r *Record) (audit.Event, error) {

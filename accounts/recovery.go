@@ -137,7 +137,7 @@ func (s *Service) StartRecovery(ctx context.Context, req RecoveryRequest) (Recov
 		return RecoveryStarted{}, fmt.Errorf("%w: purpose %q", ErrInvalid, req.Purpose)
 	}
 	now := s.clock()
-	pid := strings.ReplaceAll(strings.TrimSpace(req.PersonalID), " ", "")
+	pid := cleanCode(req.PersonalID)
 	ipK := ThrottleKey{Scope: ScopeIP, Key: ipKey(req.IP)}
 	if lock, _, err := s.lockedOut(ctx, now, ipK); err != nil {
 		return RecoveryStarted{}, fmt.Errorf("accounts: start recovery: %w", err)
@@ -259,7 +259,7 @@ func (s *Service) VerifyRecoveryCode(ctx context.Context, req RecoveryCode) (str
 		}
 		return "", lock
 	}
-	verr, reason, err := s.checkSMS(ctx, rec, strings.ReplaceAll(strings.TrimSpace(req.Code), " ", ""), now)
+	verr, reason, err := s.checkSMS(ctx, rec, cleanCode(req.Code), now)
 	if err != nil {
 		return "", fmt.Errorf("accounts: verify recovery code: %w", err)
 	}
