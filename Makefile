@@ -8,9 +8,12 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 run: build ## start the gateway with its own PostgreSQL under ./.data and demo data
 	exec ./bin/dinhdanh dev
 
-# axe-core (npm, pinned in .ci/node/package-lock.json) for the accessibility
-# test (gateway/browsertest TestAxe); it skips without it, except under CI=true.
+# axe-core and openid-client (npm, pinned in .ci/node/package-lock.json) for
+# the accessibility test (gateway/browsertest TestAxe) and the bank tests with
+# an independent relying party (TestBank*); they skip without them, except
+# under CI=true.
 AXE_DIR := .ci/node/node_modules/axe-core
+OPENID_CLIENT_DIR := .ci/node/node_modules/openid-client
 export AXE_CORE_JS ?= $(CURDIR)/$(AXE_DIR)/axe.min.js
 
 test: axe ## every test, race detector on, against real PostgreSQL
@@ -55,7 +58,7 @@ fuzz: ## run every fuzz target for FUZZTIME each (seeds run in `make test` too)
 	$(GO) test ./sharing -run '^$$' -fuzz '^FuzzVerifyCompact$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./sharing -run '^$$' -fuzz '^FuzzBase45$$' -fuzztime $(FUZZTIME)
 
-axe: ## install axe-core for the accessibility test, when npm is there
-	@if [ -f $(AXE_DIR)/axe.min.js ]; then :; \
-	elif command -v npm >/dev/null 2>&1; then npm ci --prefix .ci/node --no-audit --no-fund --silent || echo "axe-core not installed: TestAxe will skip (fail under CI=true)"; \
-	else echo "npm not found: TestAxe will skip (fail under CI=true); install Node.js and npm"; fi
+axe: ## install the tests' Node packages (axe-core, openid-client), when npm is there
+	@if [ -f $(AXE_DIR)/axe.min.js ] && [ -f $(OPENID_CLIENT_DIR)/package.json ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then npm ci --prefix .ci/node --no-audit --no-fund --silent || echo "Node packages not installed: TestAxe and TestBank* will skip (fail under CI=true)"; \
+	else echo "npm not found: TestAxe and TestBank* will skip (fail under CI=true); install Node.js and npm"; fi
