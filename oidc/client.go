@@ -103,7 +103,10 @@ type Client struct {
 	SectorIdentifier            string          `json:"sector_identifier,omitempty"`
 	RequirePAR                  bool            `json:"require_pushed_authorization_requests"`
 	// Profile holds the client to a security profile (ProfileFAPI2).
-	Profile   Profile   `json:"profile,omitempty"`
+	Profile Profile `json:"profile,omitempty"`
+	// ResponseSecurity asks for signed and encrypted responses (JWE, JARM,
+	// RFC 9701).
+	ResponseSecurity
 	Disabled  bool      `json:"disabled"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -244,6 +247,7 @@ func (c *Client) Normalize() {
 	if !c.Machine() && !slices.Contains(c.Scopes, attributes.ScopeOpenID) {
 		c.Scopes = append([]string{attributes.ScopeOpenID}, c.Scopes...)
 	}
+	c.normalizeResponseSecurity()
 }
 
 // Validate reports every problem with the registration at once.
@@ -348,6 +352,7 @@ func (c *Client) Validate() error {
 			bad("%v", err)
 		}
 	}
+	errs = append(errs, c.validateResponseSecurity()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: %w", ErrInvalidClient, errors.Join(errs...))
 	}

@@ -251,7 +251,6 @@ func (p *Provider) renderDiscovery() []byte {
 		"claims_locales_supported":                         []string{"vi"},
 		"frontchannel_logout_supported":                    false,
 		"backchannel_logout_supported":                     p.backchannel,
-		"userinfo_signing_alg_values_supported":            []string{},
 		"display_values_supported":                         []string{"page"},
 	}
 	if p.backchannel {
@@ -259,7 +258,7 @@ func (p *Provider) renderDiscovery() []byte {
 		// otherwise), the sid of the ID tokens (Back-Channel Logout 1.0 §2.1).
 		doc["backchannel_logout_session_supported"] = true
 	}
-	delete(doc, "userinfo_signing_alg_values_supported") // JSON userinfo only
+	responseSecurityDiscovery(doc)
 	b, _ := json.MarshalIndent(doc, "", "  ")
 	return b
 }

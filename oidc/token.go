@@ -200,6 +200,7 @@ func (p *Provider) Userinfo(ctx context.Context, token string, meta Meta) (map[s
 	if err != nil {
 		return nil, ErrInvalidToken
 	}
+	noteUserinfoClient(ctx, ar.GetClient())
 	sess, _ := ar.GetSession().(*Session)
 	if sess == nil || sess.AccountID == "" || !ar.GetGrantedScopes().Has(attributes.ScopeOpenID) {
 		return nil, ErrInsufficientScope

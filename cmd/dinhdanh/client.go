@@ -214,6 +214,7 @@ type clientFlags struct {
 	minLevel                                 int
 	requirePAR                               bool
 	redirects, postLogout                    listFlag
+	responses                                responseFlags
 }
 
 func (f *clientFlags) register(fs *flag.FlagSet, create bool) {
@@ -243,6 +244,7 @@ func (f *clientFlags) register(fs *flag.FlagSet, create bool) {
 	fs.StringVar(&f.subjectType, "subject-type", "", "pairwise (default) or public")
 	fs.StringVar(&f.sector, "sector", "", "sector_identifier for pairwise subjects (needed when redirect URIs span hosts)")
 	fs.BoolVar(&f.requirePAR, "require-par", false, "require pushed authorization requests (RFC 9126)")
+	f.responses.register(fs)
 }
 
 // apply copies the flags given on the command line into c, leaving the
@@ -305,6 +307,8 @@ func (f *clientFlags) apply(fs *flag.FlagSet, c *oidc.Client) error {
 			c.SectorIdentifier = f.sector
 		case "require-par":
 			c.RequirePAR = f.requirePAR
+		default:
+			f.responses.apply(fl.Name, c)
 		}
 	})
 	return err
@@ -418,6 +422,7 @@ func printClient(w io.Writer, c oidc.Client) {
 		row("sector", c.Sector())
 	}
 	row("require_par", fmt.Sprint(c.RequirePAR))
+	printResponseSecurity(row, c)
 	if !c.CreatedAt.IsZero() {
 		row("created_at", c.CreatedAt.UTC().Format(time.RFC3339))
 		row("updated_at", c.UpdatedAt.UTC().Format(time.RFC3339))

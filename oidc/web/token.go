@@ -15,6 +15,9 @@ import (
 func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ar, resp, err := h.Provider.Token(ctx, r, meta(r))
+	if err == nil {
+		err = h.Provider.SealTokenResponse(ctx, ar, resp)
+	}
 	if err != nil {
 		errorHeaders(w, r, err)
 		h.Provider.OAuth2.WriteAccessError(ctx, w, ar, err)
@@ -40,11 +43,11 @@ func (h *Handler) userinfo(w http.ResponseWriter, r *http.Request) {
 		bearerError(w, http.StatusBadRequest, "invalid_request", "send the access token in the Authorization header")
 		return
 	}
-	vals, err := h.Provider.Userinfo(ctx, fosite.AccessTokenFromRequest(r), meta(r))
+	reply, err := h.Provider.UserinfoResponse(ctx, fosite.AccessTokenFromRequest(r), meta(r))
 	switch {
 	case err == nil:
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(vals)
+		w.Header().Set("Content-Type", reply.ContentType)
+		_, _ = w.Write(reply.Body)
 	case errors.Is(err, oidc.ErrInvalidToken) && fosite.AccessTokenFromRequest(r) == "":
 		bearerError(w, http.StatusUnauthorized, "invalid_token", "no access token")
 	case errors.Is(err, oidc.ErrInvalidToken):
