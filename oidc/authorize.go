@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -75,7 +76,11 @@ type AuthorizeRequest struct {
 	MaxAge time.Duration
 	// PARURI is the request_uri of a pushed request (RFC 9126), "" if the
 	// parameters came with the request.
-	PARURI    string
+	PARURI string
+	// Outer is what the browser may carry back to /authorize (after a
+	// sign-in): the parameters it sent, or only client_id and request_uri
+	// for a pushed request, whose parameters never go back to the browser.
+	Outer     url.Values
 	prompts   []string
 	UILocales string
 }
@@ -161,13 +166,16 @@ func (p *Provider) validateAuthorize(ctx context.Context, r *http.Request, resum
 	if dup == "client_id" || dup == "redirect_uri" {
 		return nil, fosite.ErrInvalidRequest.WithHintf("The parameter '%s' was sent more than once.", dup)
 	}
+	// What the browser sent, before fosite merges a pushed request into
+	// r.Form.
+	outer := cloneValues(r.Form)
 	tctx, err := p.Store.BeginTX(ctx)
 	if err != nil {
 		return nil, unavailable(err)
 	}
 	ar, err := p.OAuth2.NewAuthorizeRequest(tctx, r)
 	_ = p.Store.Rollback(tctx)
-	req := &AuthorizeRequest{Fosite: ar, MaxAge: -1}
+	req := &AuthorizeRequest{Fosite: ar, MaxAge: -1, Outer: outer}
 	if ar == nil {
 		req = nil
 	}
@@ -182,11 +190,21 @@ func (p *Provider) validateAuthorize(ctx context.Context, r *http.Request, resum
 	if dup != "" {
 		return req, fosite.ErrInvalidRequest.WithHintf("The parameter '%s' was sent more than once.", dup)
 	}
-	if uri := r.Form.Get("request_uri"); strings.HasPrefix(uri, PARPrefix) {
+	if uri := outer.Get("request_uri"); strings.HasPrefix(uri, PARPrefix) {
 		req.PARURI = uri
+		req.Outer = url.Values{"client_id": {outer.Get("client_id")}, "request_uri": {uri}}
 	}
-	if client.RequirePAR && req.PARURI == "" && !resumed {
+	if (client.RequirePAR || client.FAPI2()) && req.PARURI == "" && !resumed {
 		return req, fosite.ErrInvalidRequest.WithHint("This client must use a pushed authorization request (RFC 9126).")
+	}
+	if client.FAPI2() && !resumed {
+		// FAPI 2.0 §5.3.2.1 (RFC 9126 §4): the authorization request of a
+		// fapi2 client is client_id and request_uri, nothing else.
+		for _, k := range slices.Sorted(maps.Keys(outer)) {
+			if k != "client_id" && k != "request_uri" {
+				return req, fosite.ErrInvalidRequest.WithHintf("Only client_id and request_uri may be sent to the authorization endpoint with a pushed request; '%s' was sent too.", k)
+			}
+		}
 	}
 	if err := p.checkAuthorize(req); err != nil {
 		return req, err
@@ -521,6 +539,7 @@ func (p *Provider) issueCode(ctx context.Context, req *AuthorizeRequest, in Sign
 		return slices.DeleteFunc(names, func(n string) bool { return !slices.Contains(claims, n) })
 	}
 	session := p.NewGrantSession(client, in, requestedAt, keep(userinfo), keep(idToken))
+	session.CodeIssuedAt = p.now()
 
 	tctx, err := p.Store.BeginTX(ctx)
 	if err != nil {
@@ -575,6 +594,13 @@ func (p *Provider) PushAuthorize(ctx context.Context, r *http.Request) (fosite.A
 	if err == nil {
 		err = p.checkPushed(ar)
 	}
+	if err == nil {
+		// The client's credentials are not authorization parameters: they
+		// are not stored with the request, nor ever shown again.
+		for _, k := range []string{"client_secret", "client_assertion", "client_assertion_type"} {
+			ar.GetRequestForm().Del(k)
+		}
+	}
 	if err != nil {
 		_ = p.Store.Rollback(tctx)
 		return ar, nil, unavailable(err)
@@ -599,6 +625,14 @@ func (p *Provider) checkPushed(ar fosite.AuthorizeRequester) error {
 		return fosite.ErrServerError.WithDebug("client of an unexpected type")
 	}
 	return p.checkAuthorize(&AuthorizeRequest{Fosite: ar, Client: client, MaxAge: -1})
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	return out
 }
 
 // duplicated returns a parameter sent more than once (RFC 6749 §3.1,

@@ -42,7 +42,7 @@ func TestAuthorizeDecisions(t *testing.T) {
 	})
 	ctx := t.Context()
 	portal := e.Register(oidc.Client{Scopes: []string{"openid", "profile"}})
-	bank := e.Register(oidc.Client{Scopes: []string{"openid", "profile"}, Kind: oidc.KindBank})
+	bank := e.Register(oidc.Client{Scopes: []string{"openid", "profile"}, Kind: oidc.KindBank, Profile: oidc.ProfileBaseline})
 	require.Equal(t, assurance.Level2, bank.MinLevel, "a bank needs level 2")
 	level1, level2, locked := e.SeedCitizen(assurance.Level1), e.SeedCitizen(assurance.Level2), e.SeedCitizen(assurance.Level2)
 	_, err := e.DB.Exec(ctx, `UPDATE accounts SET status = 'locked' WHERE id = $1`, locked.AccountID)

@@ -32,14 +32,23 @@ type Profile string
 
 // Client profiles.
 const (
-	// ProfileDefault is the gateway's baseline (PKCE S256, exact redirect
-	// URIs, code flow only).
+	// ProfileDefault is no choice made: Normalize gives a bank ProfileFAPI2
+	// and any other client the baseline. A client stored before profiles
+	// existed keeps "" and the baseline.
 	ProfileDefault Profile = ""
+	// ProfileBaseline is the gateway's baseline (PKCE S256, exact redirect
+	// URIs, code flow only), chosen explicitly: a bank that is not (yet)
+	// held to FAPI 2.0.
+	ProfileBaseline Profile = "baseline"
 	// ProfileFAPI2 is the FAPI 2.0 Security Profile: PAR only,
 	// private_key_jwt, sender-constrained (DPoP) tokens, ES256 or PS256,
 	// authorization codes of at most 60 s.
 	ProfileFAPI2 Profile = "fapi2"
 )
+
+// FAPI2CodeLifespan is the longest life of a fapi2 client's authorization
+// code (FAPI 2.0 Security Profile §5.3.2.1, item 13: at most 60 seconds).
+const FAPI2CodeLifespan = 60 * time.Second
 
 // SubjectType is how sub is computed for a client (OIDC Core §8).
 type SubjectType string
@@ -69,6 +78,7 @@ const (
 const (
 	ES256 = "ES256"
 	RS256 = "RS256"
+	PS256 = "PS256"
 )
 
 // Text is a message in Vietnamese and English.
@@ -107,9 +117,16 @@ type Client struct {
 	// ResponseSecurity asks for signed and encrypted responses (JWE, JARM,
 	// RFC 9701).
 	ResponseSecurity
-	Disabled  bool      `json:"disabled"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	// RequestObjectSigningAlg is the only alg its request objects may use
+	// (RFC 9101 §10.2, OAuth dynamic registration metadata); "" allows
+	// ES256, PS256 and RS256 (ES256 and PS256 for fapi2).
+	RequestObjectSigningAlg string `json:"request_object_signing_alg,omitempty"`
+	// RequireSignedRequestObject: every authorization request must come as
+	// a signed request object (RFC 9101 §10.5), by value or pushed.
+	RequireSignedRequestObject bool      `json:"require_signed_request_object,omitempty"`
+	Disabled                   bool      `json:"disabled"`
+	CreatedAt                  time.Time `json:"created_at"`
+	UpdatedAt                  time.Time `json:"updated_at"`
 
 	// SecretHash is HMAC-SHA-256(pepper, secret); never serialised.
 	SecretHash []byte `json:"-"`
@@ -168,7 +185,18 @@ func (c *Client) GetJSONWebKeys() *josev3.JSONWebKeySet {
 func (c *Client) GetJSONWebKeysURI() string { return c.JWKSURI }
 
 // GetRequestObjectSigningAlgorithm implements fosite.OpenIDConnectClient.
-func (c *Client) GetRequestObjectSigningAlgorithm() string { return "" }
+func (c *Client) GetRequestObjectSigningAlgorithm() string { return c.RequestObjectSigningAlg }
+
+// RequestObjectAlgs are the algs this client's request objects may use.
+func (c *Client) RequestObjectAlgs() []string {
+	switch {
+	case c.RequestObjectSigningAlg != "":
+		return []string{c.RequestObjectSigningAlg}
+	case c.FAPI2():
+		return []string{ES256, PS256}
+	}
+	return []string{ES256, PS256, RS256}
+}
 
 // GetTokenEndpointAuthMethod implements fosite.OpenIDConnectClient.
 func (c *Client) GetTokenEndpointAuthMethod() string { return c.TokenEndpointAuthMethod }
@@ -231,6 +259,20 @@ func (c *Client) Normalize() {
 	}
 	if len(c.GrantTypes) == 0 {
 		c.GrantTypes = []string{GrantAuthorizationCode, GrantRefreshToken}
+	}
+	if c.Profile == ProfileDefault && c.Kind == KindBank {
+		c.Profile = ProfileFAPI2
+	}
+	if c.FAPI2() {
+		// FAPI 2.0 §5.3.2.1: PAR only; §5.3.2.1 and §5.4: private_key_jwt
+		// (or mTLS, not built) with ES256 or PS256.
+		c.RequirePAR = true
+		if c.TokenEndpointAuthMethod == "" {
+			c.TokenEndpointAuthMethod = AuthPrivateKeyJWT
+		}
+		if c.TokenEndpointAuthSigningAlg == "" && c.TokenEndpointAuthMethod == AuthPrivateKeyJWT {
+			c.TokenEndpointAuthSigningAlg = ES256
+		}
 	}
 	if c.TokenEndpointAuthMethod == "" {
 		c.TokenEndpointAuthMethod = AuthClientSecretBasic
@@ -300,7 +342,7 @@ func (c *Client) Validate() error {
 			bad("jwks is not a JSON Web Key Set")
 		}
 		switch c.GetTokenEndpointAuthSigningAlgorithm() {
-		case RS256, ES256, "PS256":
+		case RS256, ES256, PS256:
 		default:
 			bad("token_endpoint_auth_signing_alg %q is not supported", c.TokenEndpointAuthSigningAlg)
 		}
@@ -310,6 +352,19 @@ func (c *Client) Validate() error {
 		}
 	default:
 		bad("token_endpoint_auth_method %q is not supported", c.TokenEndpointAuthMethod)
+	}
+	switch c.Profile {
+	case ProfileDefault, ProfileBaseline, ProfileFAPI2:
+	default:
+		bad("profile %q is not one of baseline, fapi2", c.Profile)
+	}
+	switch c.RequestObjectSigningAlg {
+	case "", ES256, PS256, RS256:
+	default:
+		bad("request_object_signing_alg %q is not one of ES256, PS256, RS256", c.RequestObjectSigningAlg)
+	}
+	if c.FAPI2() {
+		errs = append(errs, c.validateFAPI2()...)
 	}
 	if c.JWKSURI != "" && !httpsURL(c.JWKSURI) {
 		bad("jwks_uri must be https")
@@ -357,6 +412,33 @@ func (c *Client) Validate() error {
 		return fmt.Errorf("%w: %w", ErrInvalidClient, errors.Join(errs...))
 	}
 	return nil
+}
+
+// validateFAPI2 lists what the FAPI 2.0 Security Profile (final) forbids in
+// a registration (§5.3.2.1, §5.4.1).
+func (c *Client) validateFAPI2() []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Machine() {
+		bad("profile fapi2 is for the authorization code flow; a client-credentials client cannot have it")
+	}
+	if c.TokenEndpointAuthMethod != AuthPrivateKeyJWT {
+		bad("profile fapi2 needs token_endpoint_auth_method private_key_jwt, not %q (client secrets are not allowed by FAPI 2.0; register profile baseline to keep one)", c.TokenEndpointAuthMethod)
+	} else if alg := c.GetTokenEndpointAuthSigningAlgorithm(); alg != ES256 && alg != PS256 {
+		bad("profile fapi2 needs token_endpoint_auth_signing_alg ES256 or PS256, not %q", alg)
+	}
+	if alg := c.RequestObjectSigningAlg; alg != "" && alg != ES256 && alg != PS256 {
+		bad("profile fapi2 needs request_object_signing_alg ES256 or PS256, not %q", alg)
+	}
+	if alg := c.IDTokenAlg(); alg != ES256 {
+		// PS256 ID tokens are not built: ES256 is the only FAPI algorithm
+		// the gateway signs with.
+		bad("profile fapi2 needs id_token_signed_response_alg ES256, not %q", alg)
+	}
+	if !c.RequirePAR {
+		bad("profile fapi2 needs require_pushed_authorization_requests")
+	}
+	return errs
 }
 
 func httpsURL(s string) bool {

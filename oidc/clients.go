@@ -128,6 +128,12 @@ func (s *Clients) Update(ctx context.Context, actor, id string, fn func(*Client)
 			return err
 		}
 		c.ID, c.SecretHash, c.CreatedAt = before.ID, before.SecretHash, before.CreatedAt
+		if before.Profile == ProfileDefault && c.Profile == ProfileDefault {
+			// Registered before profiles existed: an update does not move
+			// a bank to fapi2 behind its back (its secret would stop
+			// working); the operator sets profile fapi2 to move it.
+			c.Profile = ProfileBaseline
+		}
 		if c.Purpose != before.Purpose && c.PurposeVersion <= before.PurposeVersion {
 			c.PurposeVersion = before.PurposeVersion + 1
 		}

@@ -200,6 +200,12 @@ func NewProvider(cfg Config) (*Provider, error) {
 		compose.OAuth2PKCEFactory,
 		compose.PushedAuthorizeHandlerFactory,
 	)
+	// RFC 9126 §2 and FAPI 2.0 §5.3.2.1: a client assertion's aud may be
+	// the issuer, the PAR endpoint or the token endpoint, at every endpoint
+	// that authenticates clients (fosite's client authentication reads the
+	// accepted audiences from the Fosite's own config only).
+	provider.(*fosite.Fosite).Config = &assertionAudiences{Config: fc,
+		urls: []string{cfg.Issuer + PathToken, cfg.Issuer + PathPAR, cfg.Issuer}}
 	p := &Provider{
 		OAuth2: provider, FositeConfig: fc, Fosite: provider.(*fosite.Fosite), Store: cfg.Store, Keys: cfg.Keys,
 		Subjects: NewSubjects(cfg.PairwiseKey), Accounts: cfg.Accounts,
@@ -210,6 +216,16 @@ func NewProvider(cfg Config) (*Provider, error) {
 	p.discovery = p.renderDiscovery()
 	return p, nil
 }
+
+// assertionAudiences is fosite's config with more accepted client assertion
+// audiences than the token URL.
+type assertionAudiences struct {
+	*fosite.Config
+	urls []string
+}
+
+// GetTokenURLs implements fosite.TokenURLProvider.
+func (a *assertionAudiences) GetTokenURLs(context.Context) []string { return a.urls }
 
 // Discovery returns the pre-rendered discovery document (OIDC Discovery §3).
 // It lists only what this provider implements.

@@ -25,6 +25,13 @@ type Session struct {
 	IDTokenClaimNames []string `json:"id_token_claim_names,omitempty"`
 	// PurposeVersion of the client's purpose text the grant was made under.
 	PurposeVersion int `json:"purpose_version,omitempty"`
+	// CodeIssuedAt is when the authorization code was issued (the
+	// provider's clock): a fapi2 client's code is refused after
+	// FAPI2CodeLifespan whatever fosite's global lifespan says.
+	CodeIssuedAt time.Time `json:"code_issued_at,omitzero"`
+	// SignedRequest: the pushed request came as a verified request object
+	// (RFC 9101), for clients that must sign (RequireSignedRequestObject).
+	SignedRequest bool `json:"signed_request,omitempty"`
 }
 
 var _ openid.Session = (*Session)(nil)

@@ -60,6 +60,9 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 		return ar, nil, p.tokenError(ctx, ar, unavailable(err), meta)
 	}
 	client, _ := ClientOf(ar.GetClient())
+	if err := p.checkFAPI2Token(r, ar); err != nil {
+		return ar, nil, p.tokenError(ctx, ar, err, meta)
+	}
 	grant := GrantAuthorizationCode
 	eventType := audit.TokenIssued
 	switch {
@@ -147,6 +150,33 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 	}
 	return ar, resp, nil
 }
+
+// checkFAPI2Token applies the FAPI 2.0 rules fosite does not know to a
+// token request it accepted: the client authenticated with private_key_jwt
+// (§5.3.2.1, also refused at registration) and an authorization code is at
+// most FAPI2CodeLifespan old (§5.3.2.1). An expired code is not revoked:
+// nothing was issued with it, and it can never be redeemed.
+func (p *Provider) checkFAPI2Token(r *http.Request, ar fosite.AccessRequester) error {
+	client, ok := ClientOf(ar.GetClient())
+	if !ok || !client.FAPI2() {
+		return nil
+	}
+	if client.TokenEndpointAuthMethod != AuthPrivateKeyJWT || r.PostForm.Get("client_assertion_type") != clientAssertionJWTBearer {
+		return fosite.ErrInvalidClient.WithHint("A fapi2 client authenticates with private_key_jwt only.")
+	}
+	if !ar.GetGrantTypes().ExactOne(GrantAuthorizationCode) {
+		return nil
+	}
+	sess, _ := ar.GetSession().(*Session)
+	if sess == nil || sess.CodeIssuedAt.IsZero() || p.now().Sub(sess.CodeIssuedAt) > FAPI2CodeLifespan {
+		return fosite.ErrInvalidGrant.WithHint("The authorization code expired (a fapi2 client's code lives 60 seconds).")
+	}
+	return nil
+}
+
+// clientAssertionJWTBearer is the client_assertion_type of private_key_jwt
+// (RFC 7523 §2.2).
+const clientAssertionJWTBearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 // revokeGrant ends every token of a grant (best effort; logged on failure).
 // It runs on a context the client cannot cancel: a client that disconnects

@@ -211,8 +211,9 @@ type clientFlags struct {
 	kind, auth, authAlg, idTokenAlg          string
 	jwksFile, jwksURI, subjectType, sector   string
 	logoURI, backchannel, scopes, grantTypes string
+	profile, requestObjectAlg                string
 	minLevel                                 int
-	requirePAR                               bool
+	requirePAR, requireSignedRequestObject   bool
 	redirects, postLogout                    listFlag
 	responses                                responseFlags
 }
@@ -245,6 +246,9 @@ func (f *clientFlags) register(fs *flag.FlagSet, create bool) {
 	fs.StringVar(&f.sector, "sector", "", "sector_identifier for pairwise subjects (needed when redirect URIs span hosts)")
 	fs.BoolVar(&f.requirePAR, "require-par", false, "require pushed authorization requests (RFC 9126)")
 	f.responses.register(fs)
+	fs.StringVar(&f.profile, "profile", "", "security profile: fapi2 (FAPI 2.0: PAR, private_key_jwt ES256/PS256; the default for a bank) or baseline")
+	fs.StringVar(&f.requestObjectAlg, "request-object-alg", "", "request_object_signing_alg: ES256, PS256 or RS256 (default: any of them; ES256 or PS256 for fapi2)")
+	fs.BoolVar(&f.requireSignedRequestObject, "require-signed-request-object", false, "refuse authorization requests without a signed request object (RFC 9101)")
 }
 
 // apply copies the flags given on the command line into c, leaving the
@@ -307,6 +311,12 @@ func (f *clientFlags) apply(fs *flag.FlagSet, c *oidc.Client) error {
 			c.SectorIdentifier = f.sector
 		case "require-par":
 			c.RequirePAR = f.requirePAR
+		case "profile":
+			c.Profile = oidc.Profile(f.profile)
+		case "request-object-alg":
+			c.RequestObjectSigningAlg = f.requestObjectAlg
+		case "require-signed-request-object":
+			c.RequireSignedRequestObject = f.requireSignedRequestObject
 		default:
 			f.responses.apply(fl.Name, c)
 		}
@@ -423,6 +433,15 @@ func printClient(w io.Writer, c oidc.Client) {
 	}
 	row("require_par", fmt.Sprint(c.RequirePAR))
 	printResponseSecurity(row, c)
+	profile := c.Profile
+	if profile == oidc.ProfileDefault {
+		profile = oidc.ProfileBaseline
+	}
+	row("profile", string(profile))
+	row("request_object_signing_alg", c.RequestObjectSigningAlg)
+	if c.RequireSignedRequestObject {
+		row("require_signed_request_object", "true")
+	}
 	if !c.CreatedAt.IsZero() {
 		row("created_at", c.CreatedAt.UTC().Format(time.RFC3339))
 		row("updated_at", c.UpdatedAt.UTC().Format(time.RFC3339))

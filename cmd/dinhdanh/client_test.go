@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -16,6 +18,7 @@ import (
 	"strings"
 	"testing"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/config"
@@ -78,7 +81,7 @@ func TestClientRoundTrip(t *testing.T) {
 	db := toolEnv(t)
 
 	out := dd(t, "client", "create", "-id", "bank-a", "-name-vi", "Ngân hàng A", "-name-en", "Bank A",
-		"-kind", "bank", "-redirect-uri", "https://bank-a.example/cb", "-redirect-uri", "https://bank-a.example/cb2",
+		"-kind", "bank", "-profile", "baseline", "-redirect-uri", "https://bank-a.example/cb", "-redirect-uri", "https://bank-a.example/cb2",
 		"-scopes", "openid profile personal_id", "-purpose-vi", "Mở tài khoản", "-require-par")
 	require.Contains(t, out, "registered client bank-a")
 	require.Contains(t, out, "shown only this once")
@@ -243,4 +246,48 @@ func serveGateway(t *testing.T, db *pgtest.DB) *httptest.Server {
 	srv := httptest.NewServer(g.Handler)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// A bank is registered with the fapi2 profile by default, with keys and no
+// secret; the profile and request-object flags round-trip; a secret is
+// refused for fapi2 with the reason.
+func TestClientFAPI2Profile(t *testing.T) {
+	toolEnv(t)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	set, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: key.Public(), KeyID: "k1", Use: "sig"}}})
+	require.NoError(t, err)
+	jwks := filepath.Join(t.TempDir(), "jwks.json")
+	require.NoError(t, os.WriteFile(jwks, set, 0o600))
+
+	out := dd(t, "client", "create", "-id", "bank-f", "-name-vi", "Ngân hàng F", "-kind", "bank",
+		"-redirect-uri", "https://bank-f.example/cb", "-jwks-file", jwks, "-scopes", "openid personal_id")
+	require.NotContains(t, out, "client_secret:")
+	require.Regexp(t, `profile:\s+fapi2`, out)
+	require.Regexp(t, `token_endpoint_auth_method:\s+private_key_jwt`, out)
+	require.Regexp(t, `token_endpoint_auth_signing_alg:\s+ES256`, out)
+	require.Regexp(t, `require_par:\s+true`, out)
+
+	dd(t, "client", "update", "bank-f", "-request-object-alg", "PS256", "-require-signed-request-object")
+	var c oidc.Client
+	require.NoError(t, json.Unmarshal([]byte(dd(t, "client", "show", "bank-f", "-json")), &c))
+	require.Equal(t, oidc.ProfileFAPI2, c.Profile)
+	require.Equal(t, "PS256", c.RequestObjectSigningAlg)
+	require.True(t, c.RequireSignedRequestObject)
+	out = dd(t, "client", "show", "bank-f")
+	require.Regexp(t, `request_object_signing_alg:\s+PS256`, out)
+	require.Regexp(t, `require_signed_request_object:\s+true`, out)
+
+	_, _, err = ddErr(t, "client", "update", "bank-f", "-request-object-alg", "RS256")
+	require.ErrorContains(t, err, `profile fapi2 needs request_object_signing_alg ES256 or PS256, not "RS256"`)
+	_, _, err = ddErr(t, "client", "create", "-name-vi", "Ngân hàng G", "-kind", "bank", "-auth", "client_secret_basic",
+		"-redirect-uri", "https://bank-g.example/cb")
+	require.ErrorContains(t, err, `profile fapi2 needs token_endpoint_auth_method private_key_jwt, not "client_secret_basic"`)
+	_, _, err = ddErr(t, "client", "create", "-name-vi", "Ngân hàng G", "-kind", "bank", "-profile", "fapi3",
+		"-redirect-uri", "https://bank-g.example/cb")
+	require.ErrorContains(t, err, `profile "fapi3" is not one of baseline, fapi2`)
+	out = dd(t, "client", "create", "-name-vi", "Ngân hàng G", "-kind", "bank", "-profile", "baseline",
+		"-redirect-uri", "https://bank-g.example/cb")
+	require.Contains(t, out, "client_secret:")
+	require.Regexp(t, `profile:\s+baseline`, out)
 }

@@ -35,7 +35,7 @@ func TestAdminAPI(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, st)
 
 	st, created, raw := call(http.MethodPost, "/admin/api/clients", adminToken, map[string]any{
-		"name": map[string]string{"vi": "Ngân hàng A", "en": "Bank A"}, "kind": "bank",
+		"name": map[string]string{"vi": "Ngân hàng A", "en": "Bank A"}, "kind": "bank", "profile": "baseline",
 		"redirect_uris": []string{"https://bank.example/cb"}, "scopes": []string{"openid", "personal_id"},
 		"purpose": map[string]string{"vi": "Mở tài khoản", "en": "Open an account"},
 	})
@@ -72,4 +72,50 @@ func TestAdminAPI(t *testing.T) {
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
 	resp.Body.Close()
 	assert.Len(t, list, 1)
+}
+
+// TestAdminAPIFAPI2: the admin API takes the profile and the request-object
+// fields, and refuses a secret for a fapi2 bank with the reason.
+func TestAdminAPIFAPI2(t *testing.T) {
+	e := newEnv(t)
+	call := func(method, path string, body any) (int, map[string]any) {
+		var buf bytes.Buffer
+		require.NoError(t, json.NewEncoder(&buf).Encode(body))
+		req, _ := http.NewRequest(method, e.Server.URL+path, &buf)
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		resp := must(e.Server.Client().Do(req))
+		defer resp.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	key := newBankKey(t, "PS256")
+	var jwks map[string]any
+	require.NoError(t, json.Unmarshal(key.jwks(), &jwks))
+	bank := map[string]any{"name": map[string]string{"vi": "Ngân hàng F"}, "kind": "bank",
+		"redirect_uris": []string{"https://bank.example/cb"}, "scopes": []string{"openid", "personal_id"},
+		"jwks": jwks, "token_endpoint_auth_signing_alg": "PS256",
+		"request_object_signing_alg": "PS256", "require_signed_request_object": true}
+	st, created := call(http.MethodPost, "/admin/api/clients", bank)
+	require.Equal(t, http.StatusCreated, st, "%v", created)
+	assert.Equal(t, "fapi2", created["profile"])
+	assert.Equal(t, "PS256", created["request_object_signing_alg"])
+	assert.Equal(t, true, created["require_signed_request_object"])
+	assert.Equal(t, true, created["require_pushed_authorization_requests"])
+	assert.Equal(t, "private_key_jwt", created["token_endpoint_auth_method"])
+	assert.Nil(t, created["client_secret"])
+
+	id := created["client_id"].(string)
+	st, upd := call(http.MethodPatch, "/admin/api/clients/"+id, map[string]any{"require_signed_request_object": false})
+	require.Equal(t, http.StatusOK, st, "%v", upd)
+	assert.Nil(t, upd["require_signed_request_object"])
+	st, upd = call(http.MethodPatch, "/admin/api/clients/"+id, map[string]any{"token_endpoint_auth_method": "client_secret_basic"})
+	assert.Equal(t, http.StatusBadRequest, st)
+	assert.Contains(t, upd["error_description"], "profile fapi2 needs token_endpoint_auth_method private_key_jwt")
+
+	delete(bank, "jwks")
+	bank["token_endpoint_auth_method"] = "client_secret_post"
+	st, m := call(http.MethodPost, "/admin/api/clients", bank)
+	assert.Equal(t, http.StatusBadRequest, st)
+	assert.Contains(t, m["error_description"], `not "client_secret_post"`)
 }

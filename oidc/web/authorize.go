@@ -58,7 +58,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 		h.authorizeError(w, r, req, err)
 		return
 	}
-	hash := requestHash(r.Form)
+	hash := requestHash(req.Outer)
 	var marker authnMarker
 	if s := h.Sessions.GetString(ctx, keyAuthn); s != "" {
 		_ = json.Unmarshal([]byte(s), &marker)
@@ -124,7 +124,7 @@ func (h *Handler) carryOut(w http.ResponseWriter, r *http.Request, req *oidc.Aut
 		allowFormPost(w, req.Fosite)
 		h.Provider.OAuth2.WriteAuthorizeResponse(r.Context(), w, req.Fosite, d.Response)
 	case oidc.StepSignIn:
-		h.redirectToLogin(w, r, d)
+		h.redirectToLogin(w, r, req, d)
 	case oidc.StepConsent:
 		q := url.Values{"challenge": {d.ChallengeID}}
 		if req.UILocales != "" {
@@ -145,13 +145,16 @@ func (h *Handler) consentPath() string {
 	return "/consent"
 }
 
-func (h *Handler) redirectToLogin(w http.ResponseWriter, r *http.Request, d oidc.Decision) {
+// redirectToLogin sends the browser to sign in and back to the request as
+// it sent it: a pushed request comes back as client_id and request_uri
+// only, so that its parameters never show in a browser URL (RFC 9126 §1).
+func (h *Handler) redirectToLogin(w http.ResponseWriter, r *http.Request, req *oidc.AuthorizeRequest, d oidc.Decision) {
 	loginPath := h.LoginPath
 	if loginPath == "" {
 		loginPath = "/login"
 	}
 	q := url.Values{}
-	q.Set("return_to", oidc.PathAuthorize+"?"+r.Form.Encode())
+	q.Set("return_to", oidc.PathAuthorize+"?"+req.Outer.Encode())
 	q.Set("ui_locales", string(h.lang(r)))
 	if d.Level >= 2 {
 		q.Set("acr_values", d.Level.ACR())

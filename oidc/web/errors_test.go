@@ -98,7 +98,7 @@ func TestErrorCodes(t *testing.T) {
 		assert.Equal(t, "consent_required", authErr(r.AuthURL(v, "nonce-0123456789", oauth2.SetAuthURLParam("prompt", "none"))))
 	})
 	t.Run("unmet_authentication_requirements", func(t *testing.T) {
-		bank := e.RP(e.Register(oidc.Client{Kind: oidc.KindBank, Scopes: []string{"openid"}}))
+		bank := e.RP(e.Register(oidc.Client{Kind: oidc.KindBank, Profile: oidc.ProfileBaseline, Scopes: []string{"openid"}}))
 		resp, body := e.Visit(b, bank.AuthURL(v, "nonce-0123456789"))
 		require.Equal(t, http.StatusForbidden, resp.StatusCode, "a page for the citizen")
 		assert.Contains(t, body, "mức độ 2")

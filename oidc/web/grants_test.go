@@ -274,7 +274,7 @@ func TestPrivateKeyJWT(t *testing.T) {
 	e.signInAs(c, 2)
 	key := must(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))
 	jwks, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: key.Public(), KeyID: "bank-1", Algorithm: "ES256", Use: "sig"}}})
-	reg := e.Register(oidc.Client{Kind: oidc.KindBank, TokenEndpointAuthMethod: oidc.AuthPrivateKeyJWT,
+	reg := e.Register(oidc.Client{Kind: oidc.KindBank, Profile: oidc.ProfileBaseline, TokenEndpointAuthMethod: oidc.AuthPrivateKeyJWT,
 		TokenEndpointAuthSigningAlg: oidc.ES256, JWKS: jwks, Scopes: []string{"openid", "personal_id"}})
 	require.Empty(t, reg.Secret, "no secret for private_key_jwt")
 	r := e.RP(reg, "openid", "personal_id")
@@ -352,7 +352,7 @@ func TestPrivateKeyJWTWithJWKSURI(t *testing.T) {
 
 	key1 := must(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))
 	publish(key1, "bank-1")
-	reg := e.Register(oidc.Client{Kind: oidc.KindBank, TokenEndpointAuthMethod: oidc.AuthPrivateKeyJWT,
+	reg := e.Register(oidc.Client{Kind: oidc.KindBank, Profile: oidc.ProfileBaseline, TokenEndpointAuthMethod: oidc.AuthPrivateKeyJWT,
 		TokenEndpointAuthSigningAlg: oidc.ES256, JWKSURI: bank.URL + "/jwks.json", Scopes: []string{"openid", "personal_id"}})
 	require.Empty(t, reg.Secret)
 	require.Empty(t, reg.JWKS, "keys by reference only")

@@ -76,8 +76,9 @@ const State = "state-0123456789"
 // RedirectURI is the redirect URI Register gives a client that has none.
 const RedirectURI = "https://rp.example/cb"
 
-// Clock is the clock of the signing keys: the real time plus an offset a
-// test advances. fosite itself uses the real time.
+// Clock is the clock of the signing keys and of the provider's own
+// decisions (a fapi2 code's age): the real time plus an offset a test
+// advances. fosite itself uses the real time.
 type Clock struct {
 	mu sync.Mutex
 	d  time.Duration
@@ -188,7 +189,7 @@ func New(t testing.TB, db *pgxpool.Pool, o Options) *Env {
 		TokenSecret: TokenKey, PairwiseKey: PairwiseKey,
 		Accounts: Accounts{e.Accounts}, Registry: e.People, Documents: e.People,
 		Consent: decider, BackchannelLogout: o.BackchannelLogout, Audit: e.Audit,
-		IDTokenLifespan: time.Hour,
+		IDTokenLifespan: time.Hour, Now: e.Clock.Now,
 	})
 	require.NoError(t, err)
 	e.Clients = &oidc.Clients{Store: e.Store, Hasher: e.Hasher, Audit: e.Audit}
