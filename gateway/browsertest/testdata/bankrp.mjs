@@ -23,6 +23,7 @@
 //   decrypt        {keys: [private JWKs], enc: ["A256GCM", …]}: decrypt
 //                  ID tokens and userinfo
 //   refresh        refresh once after the code exchange
+//   metadata       more client metadata for openid-client (the registration's)
 //   flow           false: no authorization, only the probes
 //   probes         names of refusal probes to run (see PROBES below)
 //
@@ -83,6 +84,7 @@ const auth = client.PrivateKeyJwt(signingKey, cfg.assertion_aud === 'token_endpo
   : undefined)
 const metadata = { redirect_uris: [cfg.redirect_uri], token_endpoint_auth_method: 'private_key_jwt' }
 if (cfg.jarm) metadata.authorization_signed_response_alg = 'ES256'
+Object.assign(metadata, cfg.metadata)
 const config = await client.discovery(new URL(cfg.issuer), cfg.client_id, metadata, auth, {
   execute: [client.allowInsecureRequests] // the tests' gateway is on http://127.0.0.1
 })
@@ -209,7 +211,7 @@ async function primeNonce (url = as.userinfo_endpoint) {
 }
 
 // clientAssertion is a private_key_jwt assertion for the gateway.
-async function clientAssertion (aud = cfg.issuer) {
+async function clientAssertion (aud = cfg.assertion_aud === 'token_endpoint' ? as.token_endpoint : cfg.issuer) {
   const now = Math.floor(Date.now() / 1000)
   return new jose.SignJWT({ iss: cfg.client_id, sub: cfg.client_id, aud, jti: randomUUID(), iat: now, exp: now + 60 })
     .setProtectedHeader({ alg: cfg.client_key.alg, kid: cfg.client_key.kid })

@@ -1,0 +1,150 @@
+//go:build bankfeatures
+
+package browsertest_test
+
+// The bank tests of features still being built (issue 12): they run with
+// `go test -tags bankfeatures` until each feature lands, then move to
+// bank_test.go.
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dinhdanh/dinhdanh/oidc"
+	"github.com/dinhdanh/dinhdanh/population"
+)
+
+// TestBankDPoPRefusals: the fapi2 bank's tokens are DPoP-bound (RFC 9449);
+// each wrong proof is refused for its one fault, a correct hand-made one is
+// accepted; a request object that is unsigned or expired, an authorization
+// request outside PAR and a client secret are refused.
+func TestBankDPoPRefusals(t *testing.T) {
+	bankNode(t)
+	e := newEnv(t)
+	bk := newBank(t, e, "bank-dpop", map[string]any{"profile": oidc.ProfileFAPI2})
+	b := newBrowser(t, "vi")
+	res := bankRun(t, e, b, bk, map[string]any{
+		"dpop":    true,
+		"refresh": true,
+		"probes": []string{
+			"userinfo_ok", "userinfo_bearer", "userinfo_other_url", "userinfo_other_method",
+			"userinfo_replayed_jti", "userinfo_stale_iat", "userinfo_no_nonce", "userinfo_old_nonce",
+			"userinfo_wrong_ath", "token_no_nonce", "refresh_other_key",
+			"par_signed_request_object", "par_unsigned_request_object", "par_expired_request_object",
+			"authorize_without_par", "par_client_secret",
+		},
+	})
+	require.Nil(t, res.Error, "the flow: %s", res.raw)
+	assert.True(t, strings.EqualFold(res.TokenType, "DPoP"), "token_type %q", res.TokenType)
+	assert.Equal(t, population.DemoLevel2ID, res.Userinfo["personal_id_number"])
+	require.NotNil(t, res.Refreshed)
+	assert.True(t, strings.EqualFold(res.Refreshed["token_type"].(string), "DPoP"), "refreshed: %v", res.Refreshed)
+
+	p := res.Probes
+	assert.Equal(t, http.StatusOK, p["userinfo_ok"].Status, "a correct hand-made proof: %+v", p["userinfo_ok"])
+	assert.Equal(t, http.StatusOK, p["userinfo_replayed_jti"].FirstStatus, "the proof, the first time")
+	for name, want := range map[string]struct {
+		status int
+		code   string
+	}{
+		"userinfo_bearer":             {401, "invalid_token"},
+		"userinfo_other_url":          {401, "invalid_dpop_proof"},
+		"userinfo_other_method":       {401, "invalid_dpop_proof"},
+		"userinfo_replayed_jti":       {401, "invalid_dpop_proof"},
+		"userinfo_stale_iat":          {401, "invalid_dpop_proof"},
+		"userinfo_no_nonce":           {401, "use_dpop_nonce"},
+		"userinfo_old_nonce":          {401, "use_dpop_nonce"},
+		"userinfo_wrong_ath":          {401, "invalid_dpop_proof"},
+		"token_no_nonce":              {400, "use_dpop_nonce"},
+		"refresh_other_key":           {400, "invalid_dpop_proof"},
+		"par_unsigned_request_object": {400, "invalid_request_object"},
+		"par_expired_request_object":  {400, "invalid_request_object"},
+		"par_client_secret":           {401, "invalid_client"},
+	} {
+		got := p[name]
+		assert.Equal(t, want.status, got.Status, "%s: %+v", name, got)
+		assert.Equal(t, want.code, got.Error, "%s: %+v", name, got)
+		if strings.HasPrefix(name, "userinfo_") && name != "userinfo_bearer" {
+			assert.True(t, strings.HasPrefix(got.WWWAuthenticate, "DPoP "), "%s: WWW-Authenticate %q", name, got.WWWAuthenticate)
+		}
+		if strings.HasSuffix(name, "_nonce") {
+			assert.True(t, got.DPoPNonce, "%s: a fresh DPoP-Nonce comes with the refusal", name)
+		}
+	}
+	assert.Equal(t, http.StatusCreated, p["par_signed_request_object"].Status, "a correct hand-made request object: %+v", p["par_signed_request_object"])
+	if got := p["authorize_without_par"]; got.Status == http.StatusBadRequest {
+		assert.NotEmpty(t, got.Error, "%+v", got)
+	} else {
+		assert.Equal(t, "invalid_request", got.LocationError, "a request outside PAR: %+v", got)
+	}
+}
+
+// TestBankJARAndJARM: openid-client signs the authorization request (JAR
+// by value, pushed), and decodes a JWT-secured authorization response
+// (JARM).
+func TestBankJARAndJARM(t *testing.T) {
+	bankNode(t)
+	e := newEnv(t)
+	bk := newBank(t, e, "bank-jarm", map[string]any{
+		"profile":                           oidc.ProfileFAPI2,
+		"request_object_signing_alg":        "ES256",
+		"authorization_signed_response_alg": "ES256",
+	})
+	b := newBrowser(t, "vi")
+	for _, tc := range []struct {
+		name string
+		cfg  map[string]any
+		back []string
+	}{
+		{"jar", map[string]any{"dpop": true, "jar": true}, []string{"code", "iss", "state"}},
+		{"jarm", map[string]any{"dpop": true, "jarm": true}, []string{"response"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := bankRun(t, e, b, bk, tc.cfg)
+			require.Nil(t, res.Error, "the flow: %s", res.raw)
+			assert.Equal(t, tc.back, res.CallbackParams)
+			assert.Equal(t, population.DemoLevel2ID, res.Userinfo["personal_id_number"])
+		})
+	}
+}
+
+// TestBankEncryptedResponses: the bank's ID token and userinfo are
+// encrypted to its key, and openid-client decrypts them with the private
+// key, for each supported pair of algorithm and encryption.
+func TestBankEncryptedResponses(t *testing.T) {
+	bankNode(t)
+	e := newEnv(t)
+	b := newBrowser(t, "vi")
+	for _, alg := range []string{"RSA-OAEP-256", "ECDH-ES+A256KW", "ECDH-ES"} {
+		for _, enc := range []string{"A256GCM", "A128CBC-HS256"} {
+			t.Run(alg+"_"+enc, func(t *testing.T) {
+				key := newBankKey(t, alg, "enc")
+				id := "bank-" + strings.ToLower(strings.NewReplacer("+", "-", "_", "-").Replace(alg+"-"+enc))
+				bk := newBank(t, e, id, map[string]any{
+					"profile":                         oidc.ProfileFAPI2,
+					"id_token_encrypted_response_alg": alg,
+					"id_token_encrypted_response_enc": enc,
+					"userinfo_signed_response_alg":    "ES256",
+					"userinfo_encrypted_response_alg": alg,
+					"userinfo_encrypted_response_enc": enc,
+				}, key)
+				res := bankRun(t, e, b, bk, map[string]any{
+					"dpop":    true,
+					"decrypt": map[string]any{"keys": []any{key.priv}, "enc": []string{enc}},
+					"metadata": map[string]any{
+						"userinfo_signed_response_alg": "ES256",
+					},
+				})
+				require.Nil(t, res.Error, "the flow: %s", res.raw)
+				assert.True(t, res.IDTokenDecrypt, "the ID token came encrypted")
+				assert.True(t, res.UserinfoDecrypt, "userinfo came encrypted")
+				assert.Equal(t, e.gatewayURL, res.IDToken["iss"])
+				assert.Equal(t, population.DemoLevel2ID, res.Userinfo["personal_id_number"])
+			})
+		}
+	}
+}
