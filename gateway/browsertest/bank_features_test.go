@@ -18,15 +18,19 @@ import (
 	"github.com/dinhdanh/dinhdanh/population"
 )
 
-// TestBankDPoPRefusals: the fapi2 bank's tokens are DPoP-bound (RFC 9449);
+func init() {
+	bankFeatureCases = append(bankFeatureCases,
+		bankCase{"dpop", bankDPoPRefusals},
+		bankCase{"jar-jarm", bankJARAndJARM},
+	)
+}
+
+// bankDPoPRefusals: the fapi2 bank's tokens are DPoP-bound (RFC 9449);
 // each wrong proof is refused for its one fault, a correct hand-made one is
 // accepted; a request object that is unsigned or expired, an authorization
 // request outside PAR and a client secret are refused.
-func TestBankDPoPRefusals(t *testing.T) {
-	bankNode(t)
-	e := newEnv(t)
+func bankDPoPRefusals(t *testing.T, e *env, b *browser) {
 	bk := newBank(t, e, "bank-dpop", map[string]any{"profile": oidc.ProfileFAPI2})
-	b := newBrowser(t, "vi")
 	res := bankRun(t, e, b, bk, map[string]any{
 		"dpop":    true,
 		"refresh": true,
@@ -83,18 +87,15 @@ func TestBankDPoPRefusals(t *testing.T) {
 	}
 }
 
-// TestBankJARAndJARM: openid-client signs the authorization request (JAR
+// bankJARAndJARM: openid-client signs the authorization request (JAR
 // by value, pushed), and decodes a JWT-secured authorization response
 // (JARM).
-func TestBankJARAndJARM(t *testing.T) {
-	bankNode(t)
-	e := newEnv(t)
+func bankJARAndJARM(t *testing.T, e *env, b *browser) {
 	bk := newBank(t, e, "bank-jarm", map[string]any{
 		"profile":                           oidc.ProfileFAPI2,
 		"request_object_signing_alg":        "ES256",
 		"authorization_signed_response_alg": "ES256",
 	})
-	b := newBrowser(t, "vi")
 	for _, tc := range []struct {
 		name string
 		cfg  map[string]any
@@ -104,47 +105,10 @@ func TestBankJARAndJARM(t *testing.T) {
 		{"jarm", map[string]any{"dpop": true, "jarm": true}, []string{"response"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := bankRun(t, e, b, bk, tc.cfg)
+			res := bankRun(t, e, b.on(t), bk, tc.cfg)
 			require.Nil(t, res.Error, "the flow: %s", res.raw)
 			assert.Equal(t, tc.back, res.CallbackParams)
 			assert.Equal(t, population.DemoLevel2ID, res.Userinfo["personal_id_number"])
 		})
-	}
-}
-
-// TestBankEncryptedResponses: the bank's ID token and userinfo are
-// encrypted to its key, and openid-client decrypts them with the private
-// key, for each supported pair of algorithm and encryption.
-func TestBankEncryptedResponses(t *testing.T) {
-	bankNode(t)
-	e := newEnv(t)
-	b := newBrowser(t, "vi")
-	for _, alg := range []string{"RSA-OAEP-256", "ECDH-ES+A256KW", "ECDH-ES"} {
-		for _, enc := range []string{"A256GCM", "A128CBC-HS256"} {
-			t.Run(alg+"_"+enc, func(t *testing.T) {
-				key := newBankKey(t, alg, "enc")
-				id := "bank-" + strings.ToLower(strings.NewReplacer("+", "-", "_", "-").Replace(alg+"-"+enc))
-				bk := newBank(t, e, id, map[string]any{
-					"profile":                         oidc.ProfileFAPI2,
-					"id_token_encrypted_response_alg": alg,
-					"id_token_encrypted_response_enc": enc,
-					"userinfo_signed_response_alg":    "ES256",
-					"userinfo_encrypted_response_alg": alg,
-					"userinfo_encrypted_response_enc": enc,
-				}, key)
-				res := bankRun(t, e, b, bk, map[string]any{
-					"dpop":    true,
-					"decrypt": map[string]any{"keys": []any{key.priv}, "enc": []string{enc}},
-					"metadata": map[string]any{
-						"userinfo_signed_response_alg": "ES256",
-					},
-				})
-				require.Nil(t, res.Error, "the flow: %s", res.raw)
-				assert.True(t, res.IDTokenDecrypt, "the ID token came encrypted")
-				assert.True(t, res.UserinfoDecrypt, "userinfo came encrypted")
-				assert.Equal(t, e.gatewayURL, res.IDToken["iss"])
-				assert.Equal(t, population.DemoLevel2ID, res.Userinfo["personal_id_number"])
-			})
-		}
 	}
 }

@@ -1,6 +1,7 @@
 package browsertest_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -13,16 +14,45 @@ import (
 	"github.com/dinhdanh/dinhdanh/population"
 )
 
-// TestBankFAPI2Baseline: a bank held to the fapi2 profile, with
-// openid-client as its relying party, pushes its authorization request
-// (PAR) authenticated with private_key_jwt, comes back with the code, the
-// state and iss, exchanges the code with PKCE, reads userinfo and
-// refreshes; a client secret is refused at PAR and at the token endpoint.
-func TestBankFAPI2Baseline(t *testing.T) {
+// bankCase is one part of TestBank: they share one gateway and one browser,
+// in which the level 2 demo citizen signs in once (the first flow).
+type bankCase struct {
+	name string
+	run  func(t *testing.T, e *env, b *browser)
+}
+
+// bankFeatureCases are the cases of features not yet landed
+// (bank_features_test.go, build tag bankfeatures).
+var bankFeatureCases []bankCase
+
+// TestBank runs a bank's relying party that the project did not write,
+// openid-client, against the gateway.
+func TestBank(t *testing.T) {
 	bankNode(t)
 	e := newEnv(t)
-	bk := newBank(t, e, "bank-fapi2", map[string]any{"profile": oidc.ProfileFAPI2})
 	b := newBrowser(t, "vi")
+	cases := []bankCase{
+		{"fapi2", bankFAPI2},
+		{"encrypted", bankEncryptedResponses},
+	}
+	for _, c := range append(cases, bankFeatureCases...) {
+		t.Run(c.name, func(t *testing.T) {
+			// The same tab, under the subtest's own deadline.
+			sub := b.on(t)
+			var cancel context.CancelFunc
+			sub.ctx, cancel = context.WithTimeout(b.tab, testTimeout)
+			defer cancel()
+			c.run(t, e, sub)
+		})
+	}
+}
+
+// bankFAPI2: a bank held to the fapi2 profile pushes its authorization
+// request (PAR) authenticated with private_key_jwt, comes back with the
+// code, the state and iss, exchanges the code with PKCE, reads userinfo and
+// refreshes; a client secret is refused at PAR and at the token endpoint.
+func bankFAPI2(t *testing.T, e *env, b *browser) {
+	bk := newBank(t, e, "bank-fapi2", map[string]any{"profile": oidc.ProfileFAPI2})
 	res := bankRun(t, e, b, bk, map[string]any{
 		"assertion_aud": "token_endpoint",
 		"refresh":       true,
@@ -46,5 +76,41 @@ func TestBankFAPI2Baseline(t *testing.T) {
 		p := res.Probes[name]
 		assert.Equal(t, 401, p.Status, "%s: %+v", name, p)
 		assert.Equal(t, "invalid_client", p.Error, "%s: %+v", name, p)
+	}
+}
+
+// bankEncryptedResponses: the bank's ID token and userinfo are encrypted
+// to its key, and openid-client decrypts them with the private key, for
+// each supported pair of algorithm and encryption.
+func bankEncryptedResponses(t *testing.T, e *env, b *browser) {
+	for _, alg := range []string{"RSA-OAEP-256", "ECDH-ES+A256KW", "ECDH-ES"} {
+		for _, enc := range []string{"A256GCM", "A128CBC-HS256"} {
+			t.Run(alg+"_"+enc, func(t *testing.T) {
+				key := newBankKey(t, alg, "enc")
+				id := "bank-" + strings.ToLower(strings.NewReplacer("+", "-", "_", "-").Replace(alg+"-"+enc))
+				bk := newBank(t, e, id, map[string]any{
+					"profile":                         oidc.ProfileFAPI2,
+					"id_token_encrypted_response_alg": alg,
+					"id_token_encrypted_response_enc": enc,
+					"userinfo_signed_response_alg":    "ES256",
+					"userinfo_encrypted_response_alg": alg,
+					"userinfo_encrypted_response_enc": enc,
+				}, key)
+				res := bankRun(t, e, b.on(t), bk, map[string]any{
+					// The issuer as the assertion's audience and DPoP: once PAR
+					// takes them (TestBankDPoPRefusals).
+					"assertion_aud": "token_endpoint",
+					"decrypt":       map[string]any{"keys": []any{key.priv}, "enc": []string{enc}},
+					"metadata": map[string]any{
+						"userinfo_signed_response_alg": "ES256",
+					},
+				})
+				require.Nil(t, res.Error, "the flow: %s", res.raw)
+				assert.True(t, res.IDTokenDecrypt, "the ID token came encrypted")
+				assert.True(t, res.UserinfoDecrypt, "userinfo came encrypted")
+				assert.Equal(t, e.gatewayURL, res.IDToken["iss"])
+				assert.Equal(t, population.DemoLevel2ID, res.Userinfo["personal_id_number"])
+			})
+		}
 	}
 }

@@ -268,3 +268,11 @@ func (b *browser) present(sel string) bool {
 	}
 	return n
 }
+
+// on is the browser reporting to t, a subtest of the test that started it:
+// a test's FailNow must run on its own goroutine.
+func (b *browser) on(t *testing.T) *browser {
+	c := *b
+	c.t = t
+	return &c
+}
