@@ -27,8 +27,7 @@ func init() {
 
 // bankDPoPRefusals: the fapi2 bank's tokens are DPoP-bound (RFC 9449);
 // each wrong proof is refused for its one fault, a correct hand-made one is
-// accepted; a request object that is unsigned or expired, an authorization
-// request outside PAR and a client secret are refused.
+// accepted; a request object that is unsigned or expired is refused.
 func bankDPoPRefusals(t *testing.T, e *env, b *browser) {
 	bk := newBank(t, e, "bank-dpop", map[string]any{"profile": oidc.ProfileFAPI2})
 	res := bankRun(t, e, b, bk, map[string]any{
@@ -39,7 +38,6 @@ func bankDPoPRefusals(t *testing.T, e *env, b *browser) {
 			"userinfo_replayed_jti", "userinfo_stale_iat", "userinfo_no_nonce", "userinfo_old_nonce",
 			"userinfo_wrong_ath", "token_no_nonce", "refresh_other_key",
 			"par_signed_request_object", "par_unsigned_request_object", "par_expired_request_object",
-			"authorize_without_par", "par_client_secret",
 		},
 	})
 	require.Nil(t, res.Error, "the flow: %s", res.raw)
@@ -67,7 +65,6 @@ func bankDPoPRefusals(t *testing.T, e *env, b *browser) {
 		"refresh_other_key":           {400, "invalid_dpop_proof"},
 		"par_unsigned_request_object": {400, "invalid_request_object"},
 		"par_expired_request_object":  {400, "invalid_request_object"},
-		"par_client_secret":           {401, "invalid_client"},
 	} {
 		got := p[name]
 		assert.Equal(t, want.status, got.Status, "%s: %+v", name, got)
@@ -80,11 +77,6 @@ func bankDPoPRefusals(t *testing.T, e *env, b *browser) {
 		}
 	}
 	assert.Equal(t, http.StatusCreated, p["par_signed_request_object"].Status, "a correct hand-made request object: %+v", p["par_signed_request_object"])
-	if got := p["authorize_without_par"]; got.Status == http.StatusBadRequest {
-		assert.NotEmpty(t, got.Error, "%+v", got)
-	} else {
-		assert.Equal(t, "invalid_request", got.LocationError, "a request outside PAR: %+v", got)
-	}
 }
 
 // bankJARAndJARM: openid-client signs the authorization request (JAR

@@ -2,6 +2,7 @@ package browsertest_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -47,16 +48,19 @@ func TestBank(t *testing.T) {
 	}
 }
 
-// bankFAPI2: a bank held to the fapi2 profile pushes its authorization
+// bankFAPI2: a bank, held to the fapi2 profile by default, pushes its authorization
 // request (PAR) authenticated with private_key_jwt, comes back with the
 // code, the state and iss, exchanges the code with PKCE, reads userinfo and
-// refreshes; a client secret is refused at PAR and at the token endpoint.
+// refreshes; a request outside PAR and a client secret (at PAR and at the
+// token endpoint) are refused.
 func bankFAPI2(t *testing.T, e *env, b *browser) {
-	bk := newBank(t, e, "bank-fapi2", map[string]any{"profile": oidc.ProfileFAPI2})
+	bk := newBank(t, e, "bank-fapi2", nil)
+	reg, err := e.g.Clients.Get(t.Context(), bk.id)
+	require.NoError(t, err)
+	require.Equal(t, oidc.ProfileFAPI2, reg.Profile, "a bank is held to fapi2 unless it says otherwise")
 	res := bankRun(t, e, b, bk, map[string]any{
-		"assertion_aud": "token_endpoint",
-		"refresh":       true,
-		"probes":        []string{"par_client_secret", "token_client_secret_basic"},
+		"refresh": true,
+		"probes":  []string{"par_client_secret", "token_client_secret_basic", "authorize_without_par"},
 	})
 	require.Nil(t, res.Error, "the flow: %s", res.raw)
 
@@ -72,6 +76,13 @@ func bankFAPI2(t *testing.T, e *env, b *browser) {
 	require.NotNil(t, res.Refreshed, "refreshed: %s", res.raw)
 	assert.Equal(t, res.IDToken["sub"], res.Refreshed["userinfo_sub"])
 
+	// FAPI 2.0 §5.3.2.1: outside PAR the request is refused, back at the
+	// bank (its redirect_uri is registered).
+	outside := res.Probes["authorize_without_par"]
+	assert.Equal(t, http.StatusSeeOther, outside.Status, "%+v", outside)
+	assert.Equal(t, bk.redirect, outside.Location, "%+v", outside)
+	assert.Equal(t, "invalid_request", outside.LocationError, "%+v", outside)
+	// A client secret, whatever it is, is refused.
 	for _, name := range []string{"par_client_secret", "token_client_secret_basic"} {
 		p := res.Probes[name]
 		assert.Equal(t, 401, p.Status, "%s: %+v", name, p)
@@ -97,10 +108,7 @@ func bankEncryptedResponses(t *testing.T, e *env, b *browser) {
 					"userinfo_encrypted_response_enc": enc,
 				}, key)
 				res := bankRun(t, e, b.on(t), bk, map[string]any{
-					// The issuer as the assertion's audience and DPoP: once PAR
-					// takes them (TestBankDPoPRefusals).
-					"assertion_aud": "token_endpoint",
-					"decrypt":       map[string]any{"keys": []any{key.priv}, "enc": []string{enc}},
+					"decrypt": map[string]any{"keys": []any{key.priv}, "enc": []string{enc}},
 					"metadata": map[string]any{
 						"userinfo_signed_response_alg": "ES256",
 					},

@@ -133,6 +133,7 @@ type bankProbe struct {
 	DPoPNonce       bool           `json:"dpop_nonce"`
 	FirstStatus     int            `json:"first_status"`
 	LocationError   string         `json:"location_error"`
+	Location        string         `json:"location"`
 	Thrown          map[string]any `json:"thrown"`
 }
 

@@ -174,7 +174,11 @@ async function answer (res) {
   const o = { status: res.status, error, www_authenticate: www, dpop_nonce: res.headers.has('dpop-nonce') }
   if (res.status >= 300 && res.status < 400) {
     const loc = res.headers.get('location')
-    o.location_error = loc ? new URL(loc, cfg.issuer).searchParams.get('error') ?? undefined : undefined
+    if (loc) {
+      const u = new URL(loc, cfg.issuer)
+      o.location_error = u.searchParams.get('error') ?? undefined
+      o.location = u.origin + u.pathname
+    }
   }
   return o
 }
