@@ -224,9 +224,10 @@ func (p *Provider) checkAuthorize(req *AuthorizeRequest) error {
 		return fosite.ErrUnsupportedResponseType.WithHint("Only response_type=code is supported.")
 	}
 	switch ar.GetResponseMode() {
-	case fosite.ResponseModeDefault, fosite.ResponseModeQuery, fosite.ResponseModeFormPost:
+	case fosite.ResponseModeDefault, fosite.ResponseModeQuery, fosite.ResponseModeFormPost,
+		ResponseModeJWT, ResponseModeQueryJWT, ResponseModeFragmentJWT, ResponseModeFormPostJWT:
 	default:
-		return fosite.ErrUnsupportedResponseMode.WithHintf("response_mode '%s' is not supported; use query or form_post.", form.Get("response_mode"))
+		return fosite.ErrUnsupportedResponseMode.WithHintf("response_mode '%s' is not supported; use query or a JWT mode (JARM).", form.Get("response_mode"))
 	}
 	if !ar.GetRequestedScopes().Has(attributes.ScopeOpenID) {
 		return fosite.ErrInvalidScope.WithHint("The openid scope is required.")

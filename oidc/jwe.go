@@ -332,4 +332,7 @@ func responseSecurityDiscovery(doc map[string]any) {
 	doc["userinfo_signing_alg_values_supported"] = ResponseSigningAlgs
 	doc["userinfo_encryption_alg_values_supported"] = EncryptionAlgs
 	doc["userinfo_encryption_enc_values_supported"] = EncryptionEncs
+	doc["authorization_signing_alg_values_supported"] = ResponseSigningAlgs
+	doc["authorization_encryption_alg_values_supported"] = EncryptionAlgs
+	doc["authorization_encryption_enc_values_supported"] = EncryptionEncs
 }

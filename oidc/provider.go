@@ -213,6 +213,7 @@ func NewProvider(cfg Config) (*Provider, error) {
 		Audit: cfg.Audit, Logger: cfg.Logger, Issuer: cfg.Issuer, backchannel: cfg.BackchannelLogout,
 		challenges: cfg.Challenges, clock: cfg.Now,
 	}
+	fc.ResponseModeHandlerExtension = jarmModes{fosite.NewDefaultResponseModeHandler()}
 	p.discovery = p.renderDiscovery()
 	return p, nil
 }
@@ -247,7 +248,7 @@ func (p *Provider) renderDiscovery() []byte {
 		"authorization_response_iss_parameter_supported":   true,
 		"scopes_supported":                                 attributes.Scopes(),
 		"response_types_supported":                         []string{"code"},
-		"response_modes_supported":                         []string{"query"},
+		"response_modes_supported":                         ResponseModes(),
 		"grant_types_supported":                            []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials},
 		"acr_values_supported":                             assurance.Supported(),
 		"subject_types_supported":                          []string{string(SubjectPairwise), string(SubjectPublic)},

@@ -121,6 +121,10 @@ func signIn(l websession.Login) *oidc.SignIn {
 func (h *Handler) carryOut(w http.ResponseWriter, r *http.Request, req *oidc.AuthorizeRequest, d oidc.Decision) {
 	switch d.Step {
 	case oidc.StepRespond:
+		if oidc.IsJARM(req.Fosite.GetResponseMode()) {
+			h.writeJARM(w, r, req.Fosite, d.Response.GetParameters())
+			return
+		}
 		allowFormPost(w, req.Fosite)
 		h.Provider.OAuth2.WriteAuthorizeResponse(r.Context(), w, req.Fosite, d.Response)
 	case oidc.StepSignIn:
@@ -219,6 +223,9 @@ func (h *Handler) unmet(w http.ResponseWriter, r *http.Request, req *oidc.Author
 	if far, ok := req.Fosite.(*fosite.AuthorizeRequest); ok {
 		query := *far
 		query.ResponseMode = fosite.ResponseModeQuery
+		if oidc.IsJARM(far.ResponseMode) {
+			query.ResponseMode = oidc.ResponseModeQueryJWT
+		}
 		ar = &query
 	}
 	h.writeAuthorizeError(rec, r, ar, oidc.ErrUnmetAuthenticationRequirements)
@@ -252,10 +259,11 @@ func allowFormPost(w http.ResponseWriter, ar fosite.AuthorizeRequester) {
 // form post (under the page's own CSP) when that was asked.
 func (h *Handler) writeAuthorizeError(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, err error) {
 	ctx := r.Context()
-	rfc := fosite.ErrorToRFC6749Error(err).WithLegacyFormat(false).WithExposeDebug(false)
-	params := rfc.ToValues()
-	params.Set("state", ar.GetState())
-	params.Set("iss", h.Provider.Issuer)
+	params := h.Provider.AuthorizeErrorParams(ar, err)
+	if oidc.IsJARM(ar.GetResponseMode()) {
+		h.writeJARM(w, r, ar, params)
+		return
+	}
 	u := *ar.GetRedirectURI()
 	u.Fragment = ""
 	w.Header().Set("Cache-Control", "no-store")
