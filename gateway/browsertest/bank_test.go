@@ -59,6 +59,7 @@ func bankFAPI2(t *testing.T, e *env, b *browser) {
 	require.NoError(t, err)
 	require.Equal(t, oidc.ProfileFAPI2, reg.Profile, "a bank is held to fapi2 unless it says otherwise")
 	res := bankRun(t, e, b, bk, map[string]any{
+		"dpop":    true, // fapi2: sender-constrained tokens
 		"refresh": true,
 		"probes":  []string{"par_client_secret", "token_client_secret_basic", "authorize_without_par"},
 	})
@@ -108,6 +109,7 @@ func bankEncryptedResponses(t *testing.T, e *env, b *browser) {
 					"userinfo_encrypted_response_enc": enc,
 				}, key)
 				res := bankRun(t, e, b.on(t), bk, map[string]any{
+					"dpop":    true, // fapi2: sender-constrained tokens
 					"decrypt": map[string]any{"keys": []any{key.priv}, "enc": []string{enc}},
 					"metadata": map[string]any{
 						"userinfo_signed_response_alg": "ES256",
