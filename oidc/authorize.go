@@ -169,6 +169,24 @@ func (p *Provider) validateAuthorize(ctx context.Context, r *http.Request, resum
 	// What the browser sent, before fosite merges a pushed request into
 	// r.Form.
 	outer := cloneValues(r.Form)
+	signed := false
+	if uri := outer.Get("request_uri"); uri != "" && !strings.HasPrefix(uri, PARPrefix) {
+		// RFC 9101 §5.2: request objects by reference are not fetched; only
+		// the request_uri of a pushed request is known here.
+		return nil, fosite.ErrRequestURINotSupported.WithHint("Only the request_uri of a pushed authorization request (RFC 9126) is accepted.")
+	}
+	if raw := outer.Get("request"); raw != "" {
+		if outer.Get("request_uri") != "" {
+			return nil, fosite.ErrInvalidRequest.WithHint("Send request or request_uri, not both.")
+		}
+		form, err := p.requestObject(ctx, outer.Get("client_id"), raw)
+		if err != nil {
+			return nil, err
+		}
+		// RFC 9101 §6.3: only the object's parameters are used.
+		r.Form = form
+		signed = true
+	}
 	tctx, err := p.Store.BeginTX(ctx)
 	if err != nil {
 		return nil, unavailable(err)
@@ -193,6 +211,16 @@ func (p *Provider) validateAuthorize(ctx context.Context, r *http.Request, resum
 	if uri := outer.Get("request_uri"); strings.HasPrefix(uri, PARPrefix) {
 		req.PARURI = uri
 		req.Outer = url.Values{"client_id": {outer.Get("client_id")}, "request_uri": {uri}}
+	}
+	if signed {
+		req.Outer = url.Values{"client_id": {outer.Get("client_id")}, "request": {outer.Get("request")}}
+	}
+	if req.PARURI != "" {
+		sess, _ := ar.GetSession().(*Session)
+		signed = sess != nil && sess.SignedRequest
+	}
+	if client.RequireSignedRequestObject && !signed && !resumed {
+		return req, fosite.ErrInvalidRequest.WithHint("This client must send its authorization request as a signed request object (RFC 9101), by value or pushed.")
 	}
 	if (client.RequirePAR || client.FAPI2()) && req.PARURI == "" && !resumed {
 		return req, fosite.ErrInvalidRequest.WithHint("This client must use a pushed authorization request (RFC 9126).")
@@ -587,13 +615,29 @@ func (p *Provider) PushAuthorize(ctx context.Context, r *http.Request) (fosite.A
 	if dup := duplicated(r.PostForm); dup != "" {
 		return nil, nil, fosite.ErrInvalidRequest.WithHintf("The parameter '%s' was sent more than once.", dup)
 	}
+	signed := false
+	if raw := r.PostForm.Get("request"); raw != "" {
+		form, err := p.requestObject(ctx, r.PostForm.Get("client_id"), raw)
+		if err != nil {
+			return nil, nil, err
+		}
+		// RFC 9126 §3: the object carries the authorization parameters,
+		// the body only the client's authentication beside it.
+		for _, k := range []string{"client_assertion", "client_assertion_type", "client_secret"} {
+			if v, ok := r.PostForm[k]; ok {
+				form[k] = v
+			}
+		}
+		r.PostForm, r.Form = form, cloneValues(form)
+		signed = true
+	}
 	tctx, err := p.Store.BeginTX(ctx)
 	if err != nil {
 		return nil, nil, unavailable(err)
 	}
 	ar, err := p.OAuth2.NewPushedAuthorizeRequest(tctx, r)
 	if err == nil {
-		err = p.checkPushed(ar)
+		err = p.checkPushed(ar, signed)
 	}
 	if err == nil {
 		// The client's credentials are not authorization parameters: they
@@ -606,7 +650,9 @@ func (p *Provider) PushAuthorize(ctx context.Context, r *http.Request) (fosite.A
 		_ = p.Store.Rollback(tctx)
 		return ar, nil, unavailable(err)
 	}
-	resp, err := p.OAuth2.NewPushedAuthorizeResponse(tctx, ar, NewSession())
+	sess := NewSession()
+	sess.SignedRequest = signed
+	resp, err := p.OAuth2.NewPushedAuthorizeResponse(tctx, ar, sess)
 	if err != nil {
 		_ = p.Store.Rollback(tctx)
 		return ar, nil, err
@@ -617,7 +663,7 @@ func (p *Provider) PushAuthorize(ctx context.Context, r *http.Request) (fosite.A
 	return ar, resp, nil
 }
 
-func (p *Provider) checkPushed(ar fosite.AuthorizeRequester) error {
+func (p *Provider) checkPushed(ar fosite.AuthorizeRequester, signed bool) error {
 	if ar.GetRequestForm().Get("request_uri") != "" {
 		return fosite.ErrInvalidRequest.WithHint("request_uri is not allowed in a pushed request.")
 	}
@@ -625,7 +671,30 @@ func (p *Provider) checkPushed(ar fosite.AuthorizeRequester) error {
 	if !ok {
 		return fosite.ErrServerError.WithDebug("client of an unexpected type")
 	}
+	if client.RequireSignedRequestObject && !signed {
+		return fosite.ErrInvalidRequest.WithHint("This client must push its authorization request as a signed request object (RFC 9101).")
+	}
 	return p.checkAuthorize(&AuthorizeRequest{Fosite: ar, Client: client, MaxAge: -1})
+}
+
+// requestObject verifies the request object of the client clientID names
+// (RFC 9101 §5: client_id is sent beside it) and returns its parameters.
+func (p *Provider) requestObject(ctx context.Context, clientID, raw string) (url.Values, error) {
+	if clientID == "" {
+		return nil, fosite.ErrInvalidRequest.WithHint("client_id is required beside a request object (RFC 9101 §5).")
+	}
+	fc, err := p.Store.GetClient(ctx, clientID)
+	if errors.Is(err, fosite.ErrNotFound) {
+		return nil, fosite.ErrInvalidClient.WithHint("The requested OAuth 2.0 Client does not exist.")
+	}
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	client, ok := ClientOf(fc)
+	if !ok {
+		return nil, fosite.ErrServerError.WithDebug("client of an unexpected type")
+	}
+	return p.requests.Verify(ctx, raw, client)
 }
 
 func cloneValues(v url.Values) url.Values {

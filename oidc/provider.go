@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/hashicorp/go-retryablehttp"
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/compose"
@@ -104,6 +105,7 @@ type Provider struct {
 
 	backchannel bool
 	discovery   []byte
+	requests    *RequestObjects
 	challenges  ChallengeStore
 	clock       func() time.Time
 }
@@ -214,8 +216,29 @@ func NewProvider(cfg Config) (*Provider, error) {
 		challenges: cfg.Challenges, clock: cfg.Now,
 	}
 	fc.ResponseModeHandlerExtension = jarmModes{fosite.NewDefaultResponseModeHandler()}
+	p.requests = &RequestObjects{Issuer: cfg.Issuer, Now: p.now, Keys: p.clientKeys}
 	p.discovery = p.renderDiscovery()
 	return p, nil
+}
+
+// jwksFetchTimeout bounds one fetch of a client's jwks_uri.
+const jwksFetchTimeout = 5 * time.Second
+
+// clientKeys reads a client's jwks_uri through fosite's fetcher, the one
+// client assertions use: one cache (JWKSCacheTTL) and one HTTP client
+// (JWKSClient, refusing non-public addresses in the product) for both.
+func (p *Provider) clientKeys(ctx context.Context, uri string, refresh bool) ([]jose.JSONWebKey, error) {
+	ctx, cancel := context.WithTimeout(ctx, jwksFetchTimeout)
+	defer cancel()
+	set, err := p.FositeConfig.JWKSFetcherStrategy.Resolve(ctx, uri, refresh)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]jose.JSONWebKey, 0, len(set.Keys))
+	for _, k := range set.Keys {
+		keys = append(keys, jose.JSONWebKey{Key: k.Key, KeyID: k.KeyID, Algorithm: k.Algorithm, Use: k.Use})
+	}
+	return keys, nil
 }
 
 // assertionAudiences is fosite's config with more accepted client assertion
@@ -254,21 +277,25 @@ func (p *Provider) renderDiscovery() []byte {
 		"subject_types_supported":                          []string{string(SubjectPairwise), string(SubjectPublic)},
 		"id_token_signing_alg_values_supported":            []string{ES256, RS256},
 		"token_endpoint_auth_methods_supported":            []string{AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT, AuthNone},
-		"token_endpoint_auth_signing_alg_values_supported": []string{RS256, ES256, "PS256"},
+		"token_endpoint_auth_signing_alg_values_supported": []string{RS256, ES256, PS256},
 		"introspection_endpoint_auth_methods_supported":    []string{AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT},
 		"revocation_endpoint_auth_methods_supported":       []string{AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT, AuthNone},
 		"code_challenge_methods_supported":                 []string{"S256"},
 		"claims_supported":                                 claims,
 		"claim_types_supported":                            []string{"normal"},
 		"claims_parameter_supported":                       true,
-		"request_parameter_supported":                      false,
-		"request_uri_parameter_supported":                  false,
-		"prompt_values_supported":                          []string{"none", "login", "consent"},
-		"ui_locales_supported":                             []string{"vi", "en"},
-		"claims_locales_supported":                         []string{"vi"},
-		"frontchannel_logout_supported":                    false,
-		"backchannel_logout_supported":                     p.backchannel,
-		"display_values_supported":                         []string{"page"},
+		// RFC 9101: signed request objects by value and pushed; by
+		// reference only as a pushed request's request_uri.
+		"request_parameter_supported":                 true,
+		"request_object_signing_alg_values_supported": []string{ES256, PS256, RS256},
+		"require_signed_request_object":               false,
+		"request_uri_parameter_supported":             false,
+		"prompt_values_supported":                     []string{"none", "login", "consent"},
+		"ui_locales_supported":                        []string{"vi", "en"},
+		"claims_locales_supported":                    []string{"vi"},
+		"frontchannel_logout_supported":               false,
+		"backchannel_logout_supported":                p.backchannel,
+		"display_values_supported":                    []string{"page"},
 	}
 	if p.backchannel {
 		// Logout tokens carry sid when a sign-in session ended (and sub

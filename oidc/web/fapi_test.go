@@ -6,10 +6,12 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -18,6 +20,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/google/uuid"
+	"github.com/hashicorp/go-retryablehttp"
+	"github.com/ory/fosite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
@@ -384,4 +388,183 @@ func TestFAPI2Refusals(t *testing.T) {
 		st, tok = k.exchange(q.Get("code"), verifier, issuer)
 		assert.Equal(t, http.StatusOK, st, "%v", tok)
 	})
+}
+
+// requestObject is the claims of a request object of client id with key,
+// asking what params asks, valid from now for five minutes.
+func requestObject(e *env, id string, params url.Values) map[string]any {
+	now := time.Now()
+	claims := map[string]any{"iss": id, "aud": e.Server.URL, "client_id": id,
+		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "jti": uuid.NewString()}
+	for k := range params {
+		if k != "client_id" {
+			claims[k] = params.Get(k)
+		}
+	}
+	return claims
+}
+
+// TestRequestObjectByValue: a client that is not fapi2 sends its request
+// as a signed object at /authorize (RFC 9101); the parameters outside it are
+// not used, and the browser goes to sign in and back with client_id and
+// request only.
+func TestRequestObjectByValue(t *testing.T) {
+	e := newEnv(t)
+	c := e.citizen(2)
+	e.signInAs(c, 2)
+	key := newBankKey(t, oidc.ES256)
+	reg := e.Register(oidc.Client{JWKS: key.jwks(), Scopes: []string{"openid", "profile"}})
+	r := e.RP(reg, "openid", "profile")
+	verifier := oauth2.GenerateVerifier()
+	params := url.Values{"response_type": {"code"}, "redirect_uri": {reg.RedirectURIs[0]}, "scope": {"openid profile"},
+		"state": {"state-from-object"}, "nonce": {"nonce-0123456789"}, "code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)},
+		"code_challenge_method": {"S256"}}
+	claims := requestObject(e, reg.ID, params)
+	claims["claims"] = map[string]any{"id_token": map[string]any{"name": nil}}
+	claims["max_age"] = 3600
+	jar := key.sign(t, "oauth-authz-req+jwt", claims)
+	b := e.Browser()
+	var visited []string
+	check := b.CheckRedirect
+	b.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		visited = append(visited, req.URL.String())
+		return check(req, via)
+	}
+	// Outer parameters are ignored (RFC 9101 §6.3), even a wider scope.
+	q := url.Values{"client_id": {reg.ID}, "request": {jar}, "scope": {"openid email"}, "state": {"outer"}}
+	resp, body := e.Visit(b, e.Server.URL+oidc.PathAuthorize+"?"+q.Encode())
+	cb := callback(t, resp, body)
+	require.Empty(t, cb.Get("error"), cb.Get("error_description"))
+	assert.Equal(t, "state-from-object", cb.Get("state"))
+	assert.Equal(t, e.Server.URL, cb.Get("iss"))
+	require.NotEmpty(t, visited)
+	for _, v := range visited {
+		assert.NotContains(t, v, "email", "outer parameters are not carried")
+		assert.NotContains(t, v, "code_challenge", "the object's parameters stay in the object")
+	}
+	tok := must(r.Conf.Exchange(r.Ctx, cb.Get("code"), oauth2.VerifierOption(verifier)))
+	idt := must(r.Verifier.Verify(r.Ctx, tok.Extra("id_token").(string)))
+	var got map[string]any
+	require.NoError(t, idt.Claims(&got))
+	assert.Equal(t, "Nguyễn Văn An", got["name"], "the claims parameter inside the object is honoured")
+	assert.NotContains(t, tok.Extra("scope"), "email")
+
+	// Refusals at /authorize: a page, since nothing in a refused object can
+	// be trusted to redirect to.
+	expired := requestObject(e, reg.ID, params)
+	expired["exp"] = time.Now().Add(-time.Minute).Unix()
+	for name, tc := range map[string]struct {
+		q    url.Values
+		code string
+	}{
+		"expired object":       {url.Values{"client_id": {reg.ID}, "request": {key.sign(t, "JWT", expired)}}, "invalid_request_object"},
+		"unsigned object":      {url.Values{"client_id": {reg.ID}, "request": {unsigned(claims)}}, "invalid_request_object"},
+		"no client_id":         {url.Values{"request": {jar}}, "invalid_request"},
+		"request by reference": {url.Values{"client_id": {reg.ID}, "request_uri": {"https://rp.example/request.jwt"}}, "request_uri_not_supported"},
+	} {
+		resp, body := e.Visit(e.Browser(), e.Server.URL+oidc.PathAuthorize+"?"+tc.q.Encode())
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, name)
+		assert.Contains(t, body, tc.code, name)
+	}
+}
+
+// unsigned is an alg=none JWT of claims.
+func unsigned(claims map[string]any) string {
+	enc := func(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+	return enc([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + enc(must(json.Marshal(claims))) + "."
+}
+
+// TestRequestObjectAtPAR: a fapi2 bank that must sign (require_signed_request_object)
+// pushes signed objects, verified with inline keys (ES256) or keys at its
+// jwks_uri (PS256), and every bad object is refused with
+// invalid_request_object.
+func TestRequestObjectAtPAR(t *testing.T) {
+	e := newEnv(t)
+	c := e.citizen(2)
+	e.signInAs(c, 2)
+	issuer := e.Server.URL
+
+	// The jwks_uri bank's key set, over TLS; the fetcher trusts the test
+	// server's certificate.
+	psKey := newBankKey(t, oidc.PS256)
+	jwksServer := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/jwk-set+json")
+		_, _ = w.Write(psKey.jwks())
+	}))
+	t.Cleanup(jwksServer.Close)
+	hc := retryablehttp.NewClient()
+	hc.HTTPClient, hc.RetryMax, hc.Logger = jwksServer.Client(), 0, nil
+	e.Provider.FositeConfig.JWKSFetcherStrategy = fosite.NewDefaultJWKSFetcherStrategy(fosite.JWKSFetcherWithHTTPClient(hc))
+
+	banks := map[string]*bank{
+		"inline ES256":   newBank(t, e, newBankKey(t, oidc.ES256), oidc.Client{RequireSignedRequestObject: true}),
+		"jwks_uri PS256": newBank(t, e, psKey, oidc.Client{JWKSURI: jwksServer.URL + "/jwks.json", RequireSignedRequestObject: true, RequestObjectSigningAlg: oidc.PS256}),
+	}
+	for name, k := range banks {
+		t.Run(name, func(t *testing.T) {
+			verifier := oauth2.GenerateVerifier()
+			// Unsigned: refused, since this bank must sign.
+			st, par := k.push(k.params(verifier), issuer)
+			assert.Equal(t, http.StatusBadRequest, st)
+			assert.Equal(t, "invalid_request", par["error"])
+			assert.Contains(t, par["error_description"], "signed request object")
+
+			jar := k.key.sign(t, "oauth-authz-req+jwt", requestObject(e, k.reg.ID, k.params(verifier)))
+			st, par = k.push(url.Values{"request": {jar}}, issuer)
+			require.Equal(t, http.StatusCreated, st, "%v", par)
+			q := k.authorize(url.Values{"client_id": {k.reg.ID}, "request_uri": {par["request_uri"].(string)}})
+			require.Empty(t, q.Get("error"), q.Get("error_description"))
+			assert.Equal(t, "state-0123456789", q.Get("state"))
+			st, tok := k.exchange(q.Get("code"), verifier, issuer)
+			require.Equal(t, http.StatusOK, st, "%v", tok)
+
+			// The same object by value at /authorize: not for fapi2 (PAR only).
+			got := k.authorize(url.Values{"client_id": {k.reg.ID}, "request": {jar}})
+			assert.Equal(t, "invalid_request", got.Get("error"))
+			assert.Equal(t, issuer, got.Get("iss"))
+		})
+	}
+
+	k := banks["inline ES256"]
+	other := newBankKey(t, oidc.ES256)
+	rsKey := newBankKey(t, oidc.RS256)
+	now := time.Now()
+	cases := []struct {
+		name string
+		sign func(map[string]any) string
+		mod  func(map[string]any)
+		hint string
+	}{
+		{"alg none", unsigned, nil, "alg none is never accepted"},
+		{"another key", func(m map[string]any) string { return other.sign(t, "JWT", m) }, nil, "does not verify"},
+		{"RS256 for fapi2", func(m map[string]any) string { return rsKey.sign(t, "JWT", m) }, nil, "ES256, PS256"},
+		{"expired", nil, func(m map[string]any) { m["exp"] = now.Add(-time.Second).Unix() }, "expired"},
+		{"no exp", nil, func(m map[string]any) { delete(m, "exp") }, "must have an exp"},
+		{"no nbf", nil, func(m map[string]any) { delete(m, "nbf") }, "must have an nbf"},
+		{"nbf in the future", nil, func(m map[string]any) { m["nbf"] = now.Add(time.Minute).Unix() }, "not valid yet"},
+		{"nbf too old", nil, func(m map[string]any) { m["nbf"] = now.Add(-61 * time.Minute).Unix() }, "more than 60 minutes old"},
+		{"valid too long", nil, func(m map[string]any) { m["exp"] = now.Add(61 * time.Minute).Unix() }, "at most 60 minutes"},
+		{"wrong aud", nil, func(m map[string]any) { m["aud"] = issuer + oidc.PathPAR }, "aud must be the issuer"},
+		{"wrong iss", nil, func(m map[string]any) { m["iss"] = "someone-else" }, "iss must be the client_id"},
+		{"other client_id inside", nil, func(m map[string]any) { m["client_id"] = "someone-else" }, "client_id must be"},
+		{"request_uri inside", nil, func(m map[string]any) { m["request_uri"] = oidc.PARPrefix + "x" }, "may not contain 'request_uri'"},
+		{"not a JWS", func(map[string]any) string { return "a.b" }, nil, "signed JWT"},
+		{"encrypted", func(map[string]any) string { return "a.b.c.d.e" }, nil, "signed JWT"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := requestObject(e, k.reg.ID, k.params(oauth2.GenerateVerifier()))
+			if tc.mod != nil {
+				tc.mod(m)
+			}
+			sign := tc.sign
+			if sign == nil {
+				sign = func(m map[string]any) string { return k.key.sign(t, "JWT", m) }
+			}
+			st, par := k.push(url.Values{"request": {sign(m)}}, issuer)
+			assert.Equal(t, http.StatusBadRequest, st, "%v", par)
+			assert.Equal(t, "invalid_request_object", par["error"], "%v", par)
+			assert.Contains(t, par["error_description"], tc.hint)
+		})
+	}
 }
