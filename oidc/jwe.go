@@ -333,6 +333,7 @@ func responseSecurityDiscovery(doc map[string]any) {
 	doc["userinfo_encryption_alg_values_supported"] = EncryptionAlgs
 	doc["userinfo_encryption_enc_values_supported"] = EncryptionEncs
 	doc["authorization_signing_alg_values_supported"] = ResponseSigningAlgs
+	doc["introspection_signing_alg_values_supported"] = ResponseSigningAlgs
 	doc["authorization_encryption_alg_values_supported"] = EncryptionAlgs
 	doc["authorization_encryption_enc_values_supported"] = EncryptionEncs
 }

@@ -429,3 +429,8 @@ func ClientOf(c fosite.Client) (*Client, bool) {
 	cl, ok := c.(*Client)
 	return cl, ok
 }
+
+// AuthenticatedClientID is the client a request that fosite has just
+// authenticated came from (the caller of introspection, for its signed
+// response).
+func AuthenticatedClientID(r *http.Request) string { return authenticatedClientID(r) }

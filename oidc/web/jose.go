@@ -50,3 +50,16 @@ func (h *Handler) writeJARM(w http.ResponseWriter, r *http.Request, ar fosite.Au
 	}
 	w.WriteHeader(http.StatusSeeOther)
 }
+
+// introspectionJWT answers an introspection request that asked for
+// application/token-introspection+jwt with the signed response (RFC 9701).
+func (h *Handler) introspectionJWT(w http.ResponseWriter, r *http.Request, out map[string]any) {
+	jws, err := h.Provider.IntrospectionJWT(r.Context(), oidc.AuthenticatedClientID(r), out)
+	if err != nil {
+		h.logger().ErrorContext(r.Context(), "sign introspection", "error", err, "request_id", httpx.RequestIDFrom(r.Context()))
+		h.introspectionError(w, r, fosite.ErrServerError)
+		return
+	}
+	w.Header().Set("Content-Type", oidc.IntrospectionJWTType)
+	_, _ = w.Write([]byte(jws))
+}

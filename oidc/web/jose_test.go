@@ -438,3 +438,64 @@ func TestUnknownResponseModeRefused(t *testing.T) {
 	loc := must(url.Parse(resp.Header.Get("Location")))
 	assert.Equal(t, "unsupported_response_mode", must(url.ParseQuery(loc.Fragment)).Get("error"), "answered in the mode asked for")
 }
+
+// TestSignedIntrospection: a resource server that sends Accept:
+// application/token-introspection+jwt gets the introspection response as a
+// JWS typed token-introspection+jwt (RFC 9701) with iss, aud (itself), iat
+// and token_introspection, signed with its introspection_signed_response_alg;
+// other callers keep JSON, and errors stay JSON.
+func TestSignedIntrospection(t *testing.T) {
+	e := newEnv(t)
+	c := e.citizen(1)
+	e.signInAs(c, 1)
+	reg := e.Register(oidc.Client{ResponseSecurity: oidc.ResponseSecurity{IntrospectionSignedResponseAlg: oidc.RS256}})
+	r := e.RP(reg)
+	f := r.Login(e.Browser())
+	introspect := func(token, accept string) (*http.Response, string) {
+		t.Helper()
+		req := r.TokenRequest(oidc.PathIntrospect, url.Values{"token": {token}})
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		resp := must(e.Server.Client().Do(req))
+		defer resp.Body.Close()
+		return resp, string(must(io.ReadAll(resp.Body)))
+	}
+	resp, body := introspect(f.Token.AccessToken, "application/json;q=0.5, application/token-introspection+jwt")
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	assert.Equal(t, oidc.IntrospectionJWTType, resp.Header.Get("Content-Type"))
+	obj := must(jose.ParseSigned(body, []jose.SignatureAlgorithm{jose.RS256}))
+	assert.Equal(t, "token-introspection+jwt", obj.Signatures[0].Protected.ExtraHeaders[jose.HeaderType])
+	claims := verifyJWS(t, e, body)
+	assert.Equal(t, e.Server.URL, claims["iss"])
+	assert.Equal(t, reg.ID, claims["aud"])
+	assert.NotZero(t, claims["iat"])
+	ti, _ := claims["token_introspection"].(map[string]any)
+	require.NotNil(t, ti, "%v", claims)
+	assert.Equal(t, true, ti["active"])
+	assert.Equal(t, f.Sub, ti["sub"])
+	assert.Equal(t, reg.ID, ti["client_id"])
+
+	// An inactive token: the same envelope around {"active": false}.
+	resp, body = introspect("not-a-token", oidc.IntrospectionJWTType)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	claims = verifyJWS(t, e, body)
+	assert.Equal(t, map[string]any{"active": false}, claims["token_introspection"])
+	assert.Equal(t, reg.ID, claims["aud"])
+
+	// No Accept (or JSON preferred): JSON as before.
+	for _, accept := range []string{"", "application/json", "application/token-introspection+jwt;q=0.1, application/json"} {
+		resp, body = introspect(f.Token.AccessToken, accept)
+		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"), accept)
+		assert.Contains(t, body, `"active":true`)
+	}
+
+	// A client that failed to authenticate gets a JSON error whatever it accepts.
+	req := r.TokenRequest(oidc.PathIntrospect, url.Values{"token": {f.Token.AccessToken}})
+	req.SetBasicAuth(reg.ID, "wrong")
+	req.Header.Set("Accept", oidc.IntrospectionJWTType)
+	resp = must(e.Server.Client().Do(req))
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Contains(t, resp.Header.Get("Content-Type"), "application/json")
+}

@@ -74,6 +74,10 @@ func (h *Handler) introspect(w http.ResponseWriter, r *http.Request) {
 		h.introspectionError(w, r, err)
 		return
 	}
+	if oidc.WantsIntrospectionJWT(r.Header.Get("Accept")) {
+		h.introspectionJWT(w, r, out)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)
 }
