@@ -21,13 +21,12 @@ import (
 func init() {
 	bankFeatureCases = append(bankFeatureCases,
 		bankCase{"dpop", bankDPoPRefusals},
-		bankCase{"jar-jarm", bankJARAndJARM},
 	)
 }
 
 // bankDPoPRefusals: the fapi2 bank's tokens are DPoP-bound (RFC 9449);
 // each wrong proof is refused for its one fault, a correct hand-made one is
-// accepted; a request object that is unsigned or expired is refused.
+// accepted.
 func bankDPoPRefusals(t *testing.T, e *env, b *browser) {
 	bk := newBank(t, e, "bank-dpop", map[string]any{"profile": oidc.ProfileFAPI2})
 	res := bankRun(t, e, b, bk, map[string]any{
@@ -37,7 +36,6 @@ func bankDPoPRefusals(t *testing.T, e *env, b *browser) {
 			"userinfo_ok", "userinfo_bearer", "userinfo_other_url", "userinfo_other_method",
 			"userinfo_replayed_jti", "userinfo_stale_iat", "userinfo_no_nonce", "userinfo_old_nonce",
 			"userinfo_wrong_ath", "token_no_nonce", "refresh_other_key",
-			"par_signed_request_object", "par_unsigned_request_object", "par_expired_request_object",
 		},
 	})
 	require.Nil(t, res.Error, "the flow: %s", res.raw)
@@ -53,18 +51,16 @@ func bankDPoPRefusals(t *testing.T, e *env, b *browser) {
 		status int
 		code   string
 	}{
-		"userinfo_bearer":             {401, "invalid_token"},
-		"userinfo_other_url":          {401, "invalid_dpop_proof"},
-		"userinfo_other_method":       {401, "invalid_dpop_proof"},
-		"userinfo_replayed_jti":       {401, "invalid_dpop_proof"},
-		"userinfo_stale_iat":          {401, "invalid_dpop_proof"},
-		"userinfo_no_nonce":           {401, "use_dpop_nonce"},
-		"userinfo_old_nonce":          {401, "use_dpop_nonce"},
-		"userinfo_wrong_ath":          {401, "invalid_dpop_proof"},
-		"token_no_nonce":              {400, "use_dpop_nonce"},
-		"refresh_other_key":           {400, "invalid_dpop_proof"},
-		"par_unsigned_request_object": {400, "invalid_request_object"},
-		"par_expired_request_object":  {400, "invalid_request_object"},
+		"userinfo_bearer":       {401, "invalid_token"},
+		"userinfo_other_url":    {401, "invalid_dpop_proof"},
+		"userinfo_other_method": {401, "invalid_dpop_proof"},
+		"userinfo_replayed_jti": {401, "invalid_dpop_proof"},
+		"userinfo_stale_iat":    {401, "invalid_dpop_proof"},
+		"userinfo_no_nonce":     {401, "use_dpop_nonce"},
+		"userinfo_old_nonce":    {401, "use_dpop_nonce"},
+		"userinfo_wrong_ath":    {401, "invalid_dpop_proof"},
+		"token_no_nonce":        {400, "use_dpop_nonce"},
+		"refresh_other_key":     {400, "invalid_dpop_proof"},
 	} {
 		got := p[name]
 		assert.Equal(t, want.status, got.Status, "%s: %+v", name, got)
@@ -75,32 +71,5 @@ func bankDPoPRefusals(t *testing.T, e *env, b *browser) {
 		if strings.HasSuffix(name, "_nonce") {
 			assert.True(t, got.DPoPNonce, "%s: a fresh DPoP-Nonce comes with the refusal", name)
 		}
-	}
-	assert.Equal(t, http.StatusCreated, p["par_signed_request_object"].Status, "a correct hand-made request object: %+v", p["par_signed_request_object"])
-}
-
-// bankJARAndJARM: openid-client signs the authorization request (JAR
-// by value, pushed), and decodes a JWT-secured authorization response
-// (JARM).
-func bankJARAndJARM(t *testing.T, e *env, b *browser) {
-	bk := newBank(t, e, "bank-jarm", map[string]any{
-		"profile":                           oidc.ProfileFAPI2,
-		"request_object_signing_alg":        "ES256",
-		"authorization_signed_response_alg": "ES256",
-	})
-	for _, tc := range []struct {
-		name string
-		cfg  map[string]any
-		back []string
-	}{
-		{"jar", map[string]any{"dpop": true, "jar": true}, []string{"code", "iss", "state"}},
-		{"jarm", map[string]any{"dpop": true, "jarm": true}, []string{"response"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			res := bankRun(t, e, b.on(t), bk, tc.cfg)
-			require.Nil(t, res.Error, "the flow: %s", res.raw)
-			assert.Equal(t, tc.back, res.CallbackParams)
-			assert.Equal(t, population.DemoLevel2ID, res.Userinfo["personal_id_number"])
-		})
 	}
 }

@@ -34,6 +34,7 @@ func TestBank(t *testing.T) {
 	b := newBrowser(t, "vi")
 	cases := []bankCase{
 		{"fapi2", bankFAPI2},
+		{"jar-jarm", bankJARAndJARM},
 		{"encrypted", bankEncryptedResponses},
 	}
 	for _, c := range append(cases, bankFeatureCases...) {
@@ -51,8 +52,8 @@ func TestBank(t *testing.T) {
 // bankFAPI2: a bank, held to the fapi2 profile by default, pushes its authorization
 // request (PAR) authenticated with private_key_jwt, comes back with the
 // code, the state and iss, exchanges the code with PKCE, reads userinfo and
-// refreshes; a request outside PAR and a client secret (at PAR and at the
-// token endpoint) are refused.
+// refreshes; a request outside PAR, an unsigned or expired request object
+// and a client secret (at PAR and at the token endpoint) are refused.
 func bankFAPI2(t *testing.T, e *env, b *browser) {
 	bk := newBank(t, e, "bank-fapi2", nil)
 	reg, err := e.g.Clients.Get(t.Context(), bk.id)
@@ -61,7 +62,8 @@ func bankFAPI2(t *testing.T, e *env, b *browser) {
 	res := bankRun(t, e, b, bk, map[string]any{
 		"dpop":    true, // fapi2: sender-constrained tokens
 		"refresh": true,
-		"probes":  []string{"par_client_secret", "token_client_secret_basic", "authorize_without_par"},
+		"probes": []string{"par_client_secret", "token_client_secret_basic", "authorize_without_par",
+			"par_signed_request_object", "par_unsigned_request_object", "par_expired_request_object"},
 	})
 	require.Nil(t, res.Error, "the flow: %s", res.raw)
 
@@ -83,6 +85,14 @@ func bankFAPI2(t *testing.T, e *env, b *browser) {
 	assert.Equal(t, http.StatusSeeOther, outside.Status, "%+v", outside)
 	assert.Equal(t, bk.redirect, outside.Location, "%+v", outside)
 	assert.Equal(t, "invalid_request", outside.LocationError, "%+v", outside)
+	// RFC 9101: a hand-made request object is accepted at PAR, and refused
+	// unsigned (alg none) or past its exp.
+	p := res.Probes
+	assert.Equal(t, http.StatusCreated, p["par_signed_request_object"].Status, "%+v", p["par_signed_request_object"])
+	for _, name := range []string{"par_unsigned_request_object", "par_expired_request_object"} {
+		assert.Equal(t, http.StatusBadRequest, p[name].Status, "%s: %+v", name, p[name])
+		assert.Equal(t, "invalid_request_object", p[name].Error, "%s: %+v", name, p[name])
+	}
 	// A client secret, whatever it is, is refused.
 	for _, name := range []string{"par_client_secret", "token_client_secret_basic"} {
 		p := res.Probes[name]
@@ -122,5 +132,31 @@ func bankEncryptedResponses(t *testing.T, e *env, b *browser) {
 				assert.Equal(t, population.DemoLevel2ID, res.Userinfo["personal_id_number"])
 			})
 		}
+	}
+}
+
+// bankJARAndJARM: openid-client signs the authorization request (JAR
+// by value, pushed), and decodes a JWT-secured authorization response
+// (JARM).
+func bankJARAndJARM(t *testing.T, e *env, b *browser) {
+	bk := newBank(t, e, "bank-jarm", map[string]any{
+		"profile":                           oidc.ProfileFAPI2,
+		"request_object_signing_alg":        "ES256",
+		"authorization_signed_response_alg": "ES256",
+	})
+	for _, tc := range []struct {
+		name string
+		cfg  map[string]any
+		back []string
+	}{
+		{"jar", map[string]any{"dpop": true, "jar": true}, []string{"code", "iss", "scope", "state"}},
+		{"jarm", map[string]any{"dpop": true, "jarm": true}, []string{"response"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := bankRun(t, e, b.on(t), bk, tc.cfg)
+			require.Nil(t, res.Error, "the flow: %s", res.raw)
+			assert.Equal(t, tc.back, res.CallbackParams)
+			assert.Equal(t, population.DemoLevel2ID, res.Userinfo["personal_id_number"])
+		})
 	}
 }
