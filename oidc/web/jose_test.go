@@ -499,3 +499,21 @@ func TestSignedIntrospection(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	assert.Contains(t, resp.Header.Get("Content-Type"), "application/json")
 }
+
+// TestEncryptedIDTokenOnRefresh: the ID token of a refresh is encrypted too.
+func TestEncryptedIDTokenOnRefresh(t *testing.T) {
+	e := newEnv(t)
+	c := e.citizen(1)
+	e.signInAs(c, 1)
+	keys := testEncKeys()
+	reg := e.Register(oidc.Client{Scopes: []string{"openid", "offline_access"}, JWKS: keys.public(),
+		ResponseSecurity: oidc.ResponseSecurity{IDTokenEncryptedResponseAlg: oidc.RSAOAEP256, IDTokenEncryptedResponseEnc: oidc.A256GCM}})
+	r := e.RP(reg, "openid", "offline_access")
+	tok := codeFlow(t, e, r, oidctest.NewNonce())
+	require.NotEmpty(t, tok.RefreshToken)
+	status, out, body := r.Post(oidc.PathToken, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}})
+	require.Equal(t, http.StatusOK, status, body)
+	inner := decrypt(t, keys, out["id_token"].(string), oidc.RSAOAEP256, oidc.A256GCM, "JWT")
+	_, err := r.Verifier.Verify(r.Ctx, string(inner))
+	require.NoError(t, err)
+}
