@@ -68,10 +68,16 @@ func WantsIntrospectionJWT(accept string) bool {
 // resource server callerID (RFC 9701 §5): a JWS typed
 // token-introspection+jwt with iss, aud (the caller's client_id), iat and
 // token_introspection, signed with the caller's
-// introspection_signed_response_alg (ES256 by default).
+// introspection_signed_response_alg (ES256 by default), then encrypted to
+// its key (nested, cty JWT) when it registered
+// introspection_encrypted_response_alg (RFC 9701 §6).
 func (p *Provider) IntrospectionJWT(ctx context.Context, callerID string, out map[string]any) (string, error) {
 	alg := ES256
-	if c, err := p.Client(ctx, callerID); err == nil && c.IntrospectionSignedResponseAlg != "" {
+	c, err := p.Client(ctx, callerID)
+	if err != nil {
+		return "", fmt.Errorf("oidc: introspection caller: %w", err)
+	}
+	if c.IntrospectionSignedResponseAlg != "" {
 		alg = c.IntrospectionSignedResponseAlg
 	}
 	claims := map[string]any{
@@ -84,5 +90,8 @@ func (p *Provider) IntrospectionJWT(ctx context.Context, callerID string, out ma
 	if err != nil {
 		return "", fmt.Errorf("oidc: sign introspection response: %w", err)
 	}
-	return jws, nil
+	if c.IntrospectionEncryptedResponseAlg == "" {
+		return jws, nil
+	}
+	return p.encryptTo(ctx, c, c.IntrospectionEncryptedResponseAlg, c.IntrospectionEncryptedResponseEnc, []byte(jws), "JWT")
 }

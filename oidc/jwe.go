@@ -61,6 +61,10 @@ type ResponseSecurity struct {
 	// IntrospectionSignedResponseAlg signs RFC 9701 introspection responses
 	// for this (resource server) client; ES256 when empty.
 	IntrospectionSignedResponseAlg string `json:"introspection_signed_response_alg,omitempty"`
+	// IntrospectionEncryptedResponseAlg/Enc nest those responses in a JWE
+	// to the client's key (RFC 9701 §6).
+	IntrospectionEncryptedResponseAlg string `json:"introspection_encrypted_response_alg,omitempty"`
+	IntrospectionEncryptedResponseEnc string `json:"introspection_encrypted_response_enc,omitempty"`
 }
 
 // normalizeResponseSecurity fills the default content encryption.
@@ -73,6 +77,7 @@ func (c *Client) normalizeResponseSecurity() {
 	def(c.IDTokenEncryptedResponseAlg, &c.IDTokenEncryptedResponseEnc)
 	def(c.UserinfoEncryptedResponseAlg, &c.UserinfoEncryptedResponseEnc)
 	def(c.AuthorizationEncryptedResponseAlg, &c.AuthorizationEncryptedResponseEnc)
+	def(c.IntrospectionEncryptedResponseAlg, &c.IntrospectionEncryptedResponseEnc)
 }
 
 // validateResponseSecurity checks the metadata of signed and encrypted
@@ -95,6 +100,7 @@ func (c *Client) validateResponseSecurity() []error {
 		{"id_token", c.IDTokenEncryptedResponseAlg, c.IDTokenEncryptedResponseEnc},
 		{"userinfo", c.UserinfoEncryptedResponseAlg, c.UserinfoEncryptedResponseEnc},
 		{"authorization", c.AuthorizationEncryptedResponseAlg, c.AuthorizationEncryptedResponseEnc},
+		{"introspection", c.IntrospectionEncryptedResponseAlg, c.IntrospectionEncryptedResponseEnc},
 	} {
 		switch {
 		case e.alg == "" && e.enc != "":
@@ -334,6 +340,8 @@ func responseSecurityDiscovery(doc map[string]any) {
 	doc["userinfo_encryption_enc_values_supported"] = EncryptionEncs
 	doc["authorization_signing_alg_values_supported"] = ResponseSigningAlgs
 	doc["introspection_signing_alg_values_supported"] = ResponseSigningAlgs
+	doc["introspection_encryption_alg_values_supported"] = EncryptionAlgs
+	doc["introspection_encryption_enc_values_supported"] = EncryptionEncs
 	doc["authorization_encryption_alg_values_supported"] = EncryptionAlgs
 	doc["authorization_encryption_enc_values_supported"] = EncryptionEncs
 }

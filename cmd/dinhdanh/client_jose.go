@@ -12,7 +12,8 @@ type responseFlags struct {
 	idTokenEncAlg, idTokenEnc             string
 	userinfoAlg, userinfoEncAlg, userinfo string
 	jarmAlg, jarmEncAlg, jarmEnc          string
-	introspectionAlg                      string
+	introspectionAlg, introspectionEncAlg string
+	introspectionEnc                      string
 }
 
 func (f *responseFlags) register(fs *flag.FlagSet) {
@@ -24,6 +25,8 @@ func (f *responseFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.jarmAlg, "authorization-alg", "", "authorization_signed_response_alg (JARM): ES256 (default) or RS256")
 	fs.StringVar(&f.jarmEncAlg, "authorization-enc-alg", "", "authorization_encrypted_response_alg (JARM): RSA-OAEP-256, ECDH-ES+A256KW or ECDH-ES")
 	fs.StringVar(&f.jarmEnc, "authorization-enc", "", "authorization_encrypted_response_enc (JARM): A256GCM or A128CBC-HS256 (default)")
+	fs.StringVar(&f.introspectionEncAlg, "introspection-enc-alg", "", "introspection_encrypted_response_alg (RFC 9701): RSA-OAEP-256, ECDH-ES+A256KW or ECDH-ES")
+	fs.StringVar(&f.introspectionEnc, "introspection-enc", "", "introspection_encrypted_response_enc: A256GCM or A128CBC-HS256 (default)")
 	fs.StringVar(&f.introspectionAlg, "introspection-alg", "", "introspection_signed_response_alg (RFC 9701, for resource servers): ES256 (default) or RS256")
 }
 
@@ -48,6 +51,10 @@ func (f *responseFlags) apply(name string, c *oidc.Client) {
 		c.AuthorizationEncryptedResponseEnc = f.jarmEnc
 	case "introspection-alg":
 		c.IntrospectionSignedResponseAlg = f.introspectionAlg
+	case "introspection-enc-alg":
+		c.IntrospectionEncryptedResponseAlg = f.introspectionEncAlg
+	case "introspection-enc":
+		c.IntrospectionEncryptedResponseEnc = f.introspectionEnc
 	}
 }
 
@@ -65,4 +72,5 @@ func printResponseSecurity(row func(k, v string), c oidc.Client) {
 	row("authorization_signed_response_alg", c.AuthorizationSignedResponseAlg)
 	row("authorization_encryption", pair(c.AuthorizationEncryptedResponseAlg, c.AuthorizationEncryptedResponseEnc))
 	row("introspection_signed_response_alg", c.IntrospectionSignedResponseAlg)
+	row("introspection_encryption", pair(c.IntrospectionEncryptedResponseAlg, c.IntrospectionEncryptedResponseEnc))
 }

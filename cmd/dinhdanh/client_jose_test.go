@@ -29,7 +29,8 @@ func TestClientResponseSecurityFlags(t *testing.T) {
 
 	out := dd(t, "client", "create", "-id", "rp-jwe", "-name-vi", "Dịch vụ", "-redirect-uri", "https://rp.example/cb",
 		"-jwks-file", jwks, "-id-token-enc-alg", "ECDH-ES+A256KW", "-userinfo-alg", "ES256",
-		"-userinfo-enc-alg", "ECDH-ES", "-userinfo-enc", "A256GCM", "-authorization-alg", "RS256", "-introspection-alg", "RS256")
+		"-userinfo-enc-alg", "ECDH-ES", "-userinfo-enc", "A256GCM", "-authorization-alg", "RS256", "-introspection-alg", "RS256",
+		"-introspection-enc-alg", "ECDH-ES+A256KW", "-introspection-enc", "A256GCM")
 	require.Regexp(t, `id_token_encryption:\s+ECDH-ES\+A256KW A128CBC-HS256`, out)
 	require.Regexp(t, `userinfo_encryption:\s+ECDH-ES A256GCM`, out)
 	var c oidc.Client
@@ -38,6 +39,7 @@ func TestClientResponseSecurityFlags(t *testing.T) {
 		IDTokenEncryptedResponseAlg: "ECDH-ES+A256KW", IDTokenEncryptedResponseEnc: "A128CBC-HS256",
 		UserinfoSignedResponseAlg: "ES256", UserinfoEncryptedResponseAlg: "ECDH-ES", UserinfoEncryptedResponseEnc: "A256GCM",
 		AuthorizationSignedResponseAlg: "RS256", IntrospectionSignedResponseAlg: "RS256",
+		IntrospectionEncryptedResponseAlg: "ECDH-ES+A256KW", IntrospectionEncryptedResponseEnc: "A256GCM",
 	}, c.ResponseSecurity)
 
 	_, _, err = ddErr(t, "client", "update", "rp-jwe", "-authorization-enc-alg", "RSA-OAEP-256")

@@ -490,8 +490,26 @@ func TestSignedIntrospection(t *testing.T) {
 		assert.Contains(t, body, `"active":true`)
 	}
 
+	// A resource server that registered encryption gets the JWS nested in a
+	// JWE to its key.
+	keys := testEncKeys()
+	rs := e.Register(oidc.Client{JWKS: keys.public(), ResponseSecurity: oidc.ResponseSecurity{
+		IntrospectionEncryptedResponseAlg: oidc.RSAOAEP256, IntrospectionEncryptedResponseEnc: oidc.A256GCM}})
+	rsRP := e.RP(rs)
+	f2 := rsRP.Login(e.Browser())
+	req := rsRP.TokenRequest(oidc.PathIntrospect, url.Values{"token": {f2.Token.AccessToken}})
+	req.Header.Set("Accept", oidc.IntrospectionJWTType)
+	resp = must(e.Server.Client().Do(req))
+	body = string(must(io.ReadAll(resp.Body)))
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	assert.Equal(t, oidc.IntrospectionJWTType, resp.Header.Get("Content-Type"))
+	claims = verifyJWS(t, e, string(decrypt(t, keys, body, oidc.RSAOAEP256, oidc.A256GCM, "JWT")))
+	assert.Equal(t, rs.ID, claims["aud"])
+	assert.Equal(t, true, claims["token_introspection"].(map[string]any)["active"])
+
 	// A client that failed to authenticate gets a JSON error whatever it accepts.
-	req := r.TokenRequest(oidc.PathIntrospect, url.Values{"token": {f.Token.AccessToken}})
+	req = r.TokenRequest(oidc.PathIntrospect, url.Values{"token": {f.Token.AccessToken}})
 	req.SetBasicAuth(reg.ID, "wrong")
 	req.Header.Set("Accept", oidc.IntrospectionJWTType)
 	resp = must(e.Server.Client().Do(req))
