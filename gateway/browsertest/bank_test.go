@@ -34,6 +34,7 @@ func TestBank(t *testing.T) {
 	b := newBrowser(t, "vi")
 	cases := []bankCase{
 		{"fapi2", bankFAPI2},
+		{"ps256", bankPS256},
 		{"jar-jarm", bankJARAndJARM},
 		{"encrypted", bankEncryptedResponses},
 	}
@@ -133,6 +134,16 @@ func bankEncryptedResponses(t *testing.T, e *env, b *browser) {
 			})
 		}
 	}
+}
+
+// bankPS256: a bank whose key is RSA signs its client assertions and its
+// request object with PS256, the other algorithm FAPI 2.0 allows.
+func bankPS256(t *testing.T, e *env, b *browser) {
+	bk := newBank(t, e, "bank-ps256", map[string]any{"token_endpoint_auth_signing_alg": "PS256", "request_object_signing_alg": "PS256"})
+	require.Equal(t, "PS256", bk.sig.priv.Algorithm)
+	res := bankRun(t, e, b, bk, map[string]any{"dpop": true, "jar": true})
+	require.Nil(t, res.Error, "the flow: %s", res.raw)
+	assert.Equal(t, population.DemoLevel2ID, res.Userinfo["personal_id_number"])
 }
 
 // bankJARAndJARM: openid-client signs the authorization request (JAR

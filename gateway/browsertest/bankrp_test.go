@@ -91,14 +91,19 @@ type bank struct {
 	redirect string
 }
 
-// newBank registers a bank (kind bank, private_key_jwt with an ES256 key)
+// newBank registers a bank (kind bank, private_key_jwt with an ES256 key,
+// or one of token_endpoint_auth_signing_alg in meta)
 // with meta merged into its registration, as JSON so that metadata the
 // registration does not know yet is simply ignored; and serves its
 // callback page.
 func newBank(t *testing.T, e *env, id string, meta map[string]any, encKeys ...bankKey) *bank {
 	t.Helper()
 	ln := listen(t)
-	b := &bank{id: id, sig: newBankKey(t, "ES256", "sig"), redirect: "http://" + ln.Addr().String() + "/callback"}
+	alg := "ES256"
+	if a, ok := meta["token_endpoint_auth_signing_alg"].(string); ok {
+		alg = a
+	}
+	b := &bank{id: id, sig: newBankKey(t, alg, "sig"), redirect: "http://" + ln.Addr().String() + "/callback"}
 	serve(t, ln, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, `<!doctype html><title>bank</title><p id="bank-callback">back at the bank</p>`)
 	}))
@@ -110,7 +115,7 @@ func newBank(t *testing.T, e *env, id string, meta map[string]any, encKeys ...ba
 		"redirect_uris":                   []string{b.redirect},
 		"scopes":                          []string{"openid", "profile", "personal_id", "offline_access"},
 		"token_endpoint_auth_method":      oidc.AuthPrivateKeyJWT,
-		"token_endpoint_auth_signing_alg": "ES256",
+		"token_endpoint_auth_signing_alg": alg,
 		"jwks":                            jwks(t, append([]bankKey{b.sig}, encKeys...)...),
 	}
 	for k, v := range meta {
