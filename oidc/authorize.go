@@ -52,6 +52,9 @@ type Meta struct {
 	IP        string
 	UserAgent string
 	RequestID string
+	// Sender is how the token was presented and the DPoP proof, at the
+	// token endpoint and protected resources.
+	Sender Sender
 }
 
 func (m Meta) stamp(e audit.Event) audit.Event {

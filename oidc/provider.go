@@ -21,6 +21,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/oidc/dpop"
 )
 
 // Endpoint paths, relative to the issuer.
@@ -108,6 +109,7 @@ type Provider struct {
 	requests    *RequestObjects
 	challenges  ChallengeStore
 	clock       func() time.Time
+	dpop        *dpop.Verifier
 }
 
 func (p *Provider) now() time.Time { return p.clock().UTC() }
@@ -213,7 +215,7 @@ func NewProvider(cfg Config) (*Provider, error) {
 		Subjects: NewSubjects(cfg.PairwiseKey), Accounts: cfg.Accounts,
 		Registry: cfg.Registry, Documents: cfg.Documents, Consent: cfg.Consent,
 		Audit: cfg.Audit, Logger: cfg.Logger, Issuer: cfg.Issuer, backchannel: cfg.BackchannelLogout,
-		challenges: cfg.Challenges, clock: cfg.Now,
+		challenges: cfg.Challenges, clock: cfg.Now, dpop: newDPoPVerifier(cfg.TokenSecret, cfg.Now),
 	}
 	fc.ResponseModeHandlerExtension = jarmModes{fosite.NewDefaultResponseModeHandler()}
 	p.requests = &RequestObjects{Issuer: cfg.Issuer, Now: p.now, Keys: p.clientKeys}
@@ -296,6 +298,7 @@ func (p *Provider) renderDiscovery() []byte {
 		"frontchannel_logout_supported":               false,
 		"backchannel_logout_supported":                p.backchannel,
 		"display_values_supported":                    []string{"page"},
+		"dpop_signing_alg_values_supported":           dpop.AlgNames(),
 	}
 	if p.backchannel {
 		// Logout tokens carry sid when a sign-in session ended (and sub

@@ -32,6 +32,9 @@ type Session struct {
 	// SignedRequest: the pushed request came as a verified request object
 	// (RFC 9101), for clients that must sign (RequireSignedRequestObject).
 	SignedRequest bool `json:"signed_request,omitempty"`
+	// JKT is the thumbprint of the DPoP key the grant is bound to (RFC 9449
+	// §6: cnf.jkt); "" for bearer tokens.
+	JKT string `json:"cnf_jkt,omitempty"`
 }
 
 var _ openid.Session = (*Session)(nil)

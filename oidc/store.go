@@ -40,8 +40,13 @@ type Store interface {
 	// or refresh running concurrently either finishes first and its tokens
 	// are deleted too, or fails. It returns how many were removed.
 	RevokeClientTokens(ctx context.Context, accountID, clientID string) (int64, error)
-	// DeleteExpired removes codes, tokens, PAR requests, assertion ids and
-	// consent challenges that expired before t.
+	// UseDPoPProof records the jti of a DPoP proof made with the key jkt,
+	// to be refused again until expires (RFC 9449 §11.1). It returns false
+	// when the pair is already recorded and not yet expired: a replay, on
+	// this replica or another. Of two concurrent uses only one gets true.
+	UseDPoPProof(ctx context.Context, jkt, jti string, expires time.Time) (bool, error)
+	// DeleteExpired removes codes, tokens, PAR requests, assertion ids, DPoP
+	// proof ids and consent challenges that expired before t.
 	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
 }
 

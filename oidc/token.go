@@ -39,6 +39,10 @@ var (
 // connections. A nil requester in the error case means the request could
 // not be read at all.
 func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosite.AccessRequester, fosite.AccessResponder, error) {
+	proof, err := p.tokenProof(ctx, meta.Sender)
+	if err != nil {
+		return nil, nil, p.tokenError(ctx, nil, err, meta)
+	}
 	// Phase 1: authenticate the client and validate the grant.
 	pctx, release, err := p.Store.Acquire(ctx)
 	if err != nil {
@@ -76,6 +80,10 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 		}
 	case ar.GetGrantTypes().ExactOne(GrantRefreshToken):
 		grant, eventType = GrantRefreshToken, audit.TokenRefreshed
+	}
+	jkt, err := p.bindDPoP(ar, client, proof)
+	if err != nil {
+		return ar, nil, p.tokenError(ctx, ar, err, meta)
 	}
 
 	sess, _ := ar.GetSession().(*Session)
@@ -131,6 +139,9 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 	}
 	if err := p.Store.Commit(tctx); err != nil {
 		return ar, nil, fosite.ErrServerError.WithWrap(err)
+	}
+	if jkt != "" {
+		resp.SetTokenType("DPoP") // RFC 9449 §5
 	}
 	e := audit.Event{Type: eventType, ActorKind: audit.Client, ActorID: client.ID, ClientID: client.ID,
 		Scopes: ar.GetGrantedScopes(), Claims: released, Outcome: audit.Success,
@@ -231,6 +242,9 @@ func (p *Provider) Userinfo(ctx context.Context, token string, meta Meta) (map[s
 		return nil, ErrInvalidToken
 	}
 	noteUserinfoClient(ctx, ar.GetClient())
+	if err := p.resourceDPoP(ctx, ar, token, p.Issuer+PathUserinfo, meta.Sender); err != nil {
+		return nil, err
+	}
 	sess, _ := ar.GetSession().(*Session)
 	if sess == nil || sess.AccountID == "" || !ar.GetGrantedScopes().Has(attributes.ScopeOpenID) {
 		return nil, ErrInsufficientScope
@@ -311,6 +325,13 @@ func (p *Provider) Introspect(ctx context.Context, r *http.Request, meta Meta) (
 	}
 	if use == fosite.RefreshToken {
 		out["token_type"] = "refresh_token"
+	}
+	if sess != nil && sess.JKT != "" {
+		// RFC 9449 §6.2: the key the token is bound to.
+		out["cnf"] = map[string]string{"jkt": sess.JKT}
+		if use != fosite.RefreshToken {
+			out["token_type"] = "DPoP"
+		}
 	}
 	if sess != nil {
 		if exp := sess.GetExpiresAt(fosite.TokenType(use)); !exp.IsZero() {

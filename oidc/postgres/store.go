@@ -577,6 +577,19 @@ func (s *Store) SetClientAssertionJWT(ctx context.Context, jti string, exp time.
 	return nil
 }
 
+// UseDPoPProof implements oidc.Store. The insert is the check: of two
+// concurrent uses of one (jkt, jti) only one inserts; an expired row not yet
+// pruned is taken over.
+func (s *Store) UseDPoPProof(ctx context.Context, jkt, jti string, expires time.Time) (bool, error) {
+	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO oidc_dpop_jtis (jkt, jti, expires_at) VALUES ($1, $2, $3)
+		ON CONFLICT (jkt, jti) DO UPDATE SET expires_at = EXCLUDED.expires_at
+		WHERE oidc_dpop_jtis.expires_at <= $4`, jkt, jti, expires.UTC(), s.now().UTC())
+	if err != nil {
+		return false, fmt.Errorf("oidc/postgres: record dpop jti: %w: %w", oidc.ErrUnavailable, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
 // RevokeAccount implements oidc.Store.
 func (s *Store) RevokeAccount(ctx context.Context, accountID string) (int64, error) {
 	if accountID == "" {
@@ -599,6 +612,11 @@ func (s *Store) DeleteExpired(ctx context.Context, t time.Time) (int64, error) {
 		}
 		n = tag.RowsAffected()
 		tag, err = s.q(ctx).Exec(ctx, `DELETE FROM oidc_assertion_jtis WHERE expires_at < $1`, t.UTC())
+		if err != nil {
+			return err
+		}
+		n += tag.RowsAffected()
+		tag, err = s.q(ctx).Exec(ctx, `DELETE FROM oidc_dpop_jtis WHERE expires_at < $1`, t.UTC())
 		if err != nil {
 			return err
 		}

@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"PKCEAndOpenIDSessions", testPKCEAndOIDC},
 		{"PAR", testPAR},
 		{"ClientAssertionJTI", testJTI},
+		{"DPoPProofJTI", testDPoPJTI},
 		{"Transactions", testTransactions},
 		{"DisabledClientKillsTokens", testDisabledClient},
 		{"RevokeAccountAndExpiry", testRevokeAccount},
@@ -313,6 +314,44 @@ func testJTI(t *testing.T, s Store) {
 	}
 	wg.Wait()
 	require.EqualValues(t, 1, ok.Load(), "one use of a jti wins")
+}
+
+func testDPoPJTI(t *testing.T, s Store) {
+	ctx := t.Context()
+	exp := time.Now().Add(time.Minute)
+	ok, err := s.UseDPoPProof(ctx, "jkt-a", "j1", exp)
+	require.NoError(t, err)
+	require.True(t, ok)
+	ok, err = s.UseDPoPProof(ctx, "jkt-a", "j1", exp)
+	require.NoError(t, err)
+	require.False(t, ok, "replay refused")
+	ok, err = s.UseDPoPProof(ctx, "jkt-b", "j1", exp)
+	require.NoError(t, err)
+	require.True(t, ok, "another key's jti is its own")
+	// An expired row is taken over, and pruned by DeleteExpired.
+	ok, err = s.UseDPoPProof(ctx, "jkt-a", "old", time.Now().Add(-time.Minute))
+	require.NoError(t, err)
+	require.True(t, ok)
+	ok, err = s.UseDPoPProof(ctx, "jkt-a", "old", exp)
+	require.NoError(t, err)
+	require.True(t, ok, "an expired jti may be used again")
+	_, err = s.UseDPoPProof(ctx, "jkt-a", "gone", time.Now().Add(-time.Hour))
+	require.NoError(t, err)
+	n, err := s.DeleteExpired(ctx, time.Now())
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, n, int64(1))
+
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if ok, err := s.UseDPoPProof(ctx, "jkt-race", "j", exp); err == nil && ok {
+				wins.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	require.EqualValues(t, 1, wins.Load(), "one use of a proof wins")
 }
 
 func testTransactions(t *testing.T, s Store) {

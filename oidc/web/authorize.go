@@ -44,7 +44,7 @@ func requestHash(form url.Values) string {
 }
 
 func meta(r *http.Request) oidc.Meta {
-	return oidc.Meta{IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(r.Context())}
+	return oidc.Meta{IP: httpx.ClientIP(r), UserAgent: r.UserAgent(), RequestID: httpx.RequestIDFrom(r.Context()), Sender: sender(r)}
 }
 
 // authorize serves the authorization endpoint: it decodes the request and

@@ -18,6 +18,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = h.Provider.SealTokenResponse(ctx, ar, resp)
 	}
+	h.dpopTokenHeaders(w, r, err)
 	if err != nil {
 		errorHeaders(w, r, err)
 		h.Provider.OAuth2.WriteAccessError(ctx, w, ar, err)
@@ -43,7 +44,10 @@ func (h *Handler) userinfo(w http.ResponseWriter, r *http.Request) {
 		bearerError(w, http.StatusBadRequest, "invalid_request", "send the access token in the Authorization header")
 		return
 	}
-	reply, err := h.Provider.UserinfoResponse(ctx, fosite.AccessTokenFromRequest(r), meta(r))
+	reply, err := h.Provider.UserinfoResponse(ctx, accessToken(r), meta(r))
+	if h.dpopUserinfo(w, r, err) {
+		return
+	}
 	switch {
 	case err == nil:
 		w.Header().Set("Content-Type", reply.ContentType)

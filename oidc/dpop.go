@@ -1,0 +1,160 @@
+package oidc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/ory/fosite"
+
+	"github.com/dinhdanh/dinhdanh/internal/keyderive"
+	"github.com/dinhdanh/dinhdanh/oidc/dpop"
+)
+
+// Sender is how a request presented its token and proved possession of a
+// key (RFC 9449), as the web layer read it.
+type Sender struct {
+	// Scheme is the Authorization scheme at a protected resource: "DPoP",
+	// "Bearer", or "" (none, or another).
+	Scheme string
+	// Proof is the DPoP header ("" when absent); Proofs how many DPoP
+	// headers the request had (RFC 9449 §4.3 check 1: at most one).
+	Proof  string
+	Proofs int
+	// Method is the HTTP method, for htm.
+	Method string
+}
+
+// ErrDPoPBound: a DPoP-bound access token was presented as a bearer token
+// (RFC 9449 §7.2); the web layer answers with a DPoP challenge.
+var ErrDPoPBound = errors.New("oidc: the access token is DPoP-bound")
+
+// dpopSkew is kept on top of a proof's iat window before its jti is
+// forgotten, for clocks of replicas that differ a little.
+const dpopSkew = time.Minute
+
+func newDPoPVerifier(tokenSecret []byte, now func() time.Time) *dpop.Verifier {
+	return &dpop.Verifier{
+		// Derived from the token secret, so every replica issues and
+		// accepts the same nonces.
+		Nonces: dpop.NewNonces(keyderive.Key(tokenSecret, "oidc/dpop-nonce"), now),
+		Now:    now,
+	}
+}
+
+// DPoPNonce is the server nonce to send in a DPoP-Nonce header now
+// (RFC 9449 §8, §9); it rotates every dpop.NoncePeriod.
+func (p *Provider) DPoPNonce() string { return p.dpop.Nonces.Current() }
+
+// DPoPAlgs are the proof algorithms accepted.
+func DPoPAlgs() []string { return dpop.AlgNames() }
+
+// tokenProof checks the DPoP proof of a token request (RFC 9449 §5), if it
+// has one, before the grant is read: a refusal here (a bad or stale proof,
+// a missing or old nonce, a replayed jti) leaves the code or refresh token
+// untouched, so the client can retry with the nonce it was given. A proof
+// must carry a server nonce. Refusals: invalid_dpop_proof, use_dpop_nonce.
+func (p *Provider) tokenProof(ctx context.Context, s Sender) (*dpop.Claim, error) {
+	if s.Proofs == 0 {
+		return nil, nil
+	}
+	if s.Proofs > 1 {
+		return nil, dpopFosite(&dpop.Error{Code: dpop.ErrInvalidProof.Code, Description: "send one DPoP header"})
+	}
+	c, err := p.dpop.Check(dpop.Request{Proof: s.Proof, Method: http.MethodPost, URL: p.Issuer + PathToken, RequireNonce: true})
+	if err != nil {
+		return nil, dpopFosite(err)
+	}
+	if err := p.useProof(ctx, c); err != nil {
+		return nil, dpopFosite(unavailable(err))
+	}
+	return &c, nil
+}
+
+// bindDPoP binds a grant to the key of its proof: the session, stored with
+// the access and refresh tokens, carries the key's thumbprint (cnf.jkt),
+// and a bound grant's refresh needs a proof by the same key (RFC 9449 §5
+// asks it for public clients; here for every client, as FAPI 2.0 does).
+// It returns the thumbprint, or "" for a bearer grant.
+//
+// Refusals: no proof where one is needed (a fapi2 client, a bound refresh
+// token) is invalid_dpop_proof; a good proof by another key than the
+// grant's is invalid_grant (the grant is not this key's).
+func (p *Provider) bindDPoP(ar fosite.AccessRequester, client *Client, proof *dpop.Claim) (string, error) {
+	sess, _ := ar.GetSession().(*Session)
+	boundJKT := ""
+	if sess != nil {
+		boundJKT = sess.JKT
+	}
+	if proof == nil {
+		switch {
+		case boundJKT != "":
+			return "", dpopFosite(&dpop.Error{Code: dpop.ErrInvalidProof.Code, Description: "the grant is bound to a DPoP key; send a DPoP proof made with it"})
+		case client != nil && client.FAPI2():
+			return "", dpopFosite(&dpop.Error{Code: dpop.ErrInvalidProof.Code, Description: "this client's tokens are sender-constrained; send a DPoP proof"})
+		}
+		return "", nil
+	}
+	if boundJKT != "" && proof.JKT != boundJKT {
+		return "", fosite.ErrInvalidGrant.WithHint("The grant is bound to another DPoP key.")
+	}
+	if sess != nil {
+		sess.JKT = proof.JKT
+	}
+	return proof.JKT, nil
+}
+
+// resourceDPoP checks how an access token was presented at a protected
+// resource (RFC 9449 §7): a DPoP-bound token needs the DPoP scheme and a
+// proof by its key over this request and token (ath), with a server nonce;
+// an unbound token the Bearer scheme. Errors: ErrDPoPBound, ErrInvalidToken
+// (an unbound token under the DPoP scheme), dpop.ErrInvalidProof,
+// dpop.ErrUseNonce, ErrUnavailable.
+func (p *Provider) resourceDPoP(ctx context.Context, ar fosite.Requester, token, url string, s Sender) error {
+	sess, _ := ar.GetSession().(*Session)
+	if sess == nil || sess.JKT == "" {
+		if s.Scheme == "DPoP" {
+			return fmt.Errorf("%w: the access token is not DPoP-bound; use the Bearer scheme", ErrInvalidToken)
+		}
+		return nil
+	}
+	if s.Scheme != "DPoP" {
+		return ErrDPoPBound
+	}
+	if s.Proofs > 1 {
+		return &dpop.Error{Code: dpop.ErrInvalidProof.Code, Description: "send one DPoP header"}
+	}
+	c, err := p.dpop.Check(dpop.Request{Proof: s.Proof, Method: s.Method, URL: url, AccessToken: token, RequireNonce: true})
+	if err != nil {
+		return err
+	}
+	if c.JKT != sess.JKT {
+		return &dpop.Error{Code: dpop.ErrInvalidProof.Code, Description: "the DPoP proof is not made with the key the access token is bound to"}
+	}
+	return p.useProof(ctx, c)
+}
+
+// useProof refuses a proof whose jti was seen (on any replica) within its
+// window (RFC 9449 §11.1).
+func (p *Provider) useProof(ctx context.Context, c dpop.Claim) error {
+	ok, err := p.Store.UseDPoPProof(ctx, c.JKT, c.JTI, c.Expires.Add(dpopSkew))
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if !ok {
+		return &dpop.Error{Code: dpop.ErrInvalidProof.Code, Description: "the DPoP proof was already used (jti)"}
+	}
+	return nil
+}
+
+// dpopFosite turns a DPoP refusal into the token endpoint's error (RFC 9449
+// §5: 400 with invalid_dpop_proof or use_dpop_nonce); others pass.
+func dpopFosite(err error) error {
+	var de *dpop.Error
+	if errors.As(err, &de) {
+		return &fosite.RFC6749Error{ErrorField: de.Code, DescriptionField: de.Description, CodeField: http.StatusBadRequest}
+	}
+	return err
+}
