@@ -70,7 +70,7 @@ func bankFAPI2(t *testing.T, e *env, b *browser) {
 
 	assert.Equal(t, []string{"client_id", "request_uri"}, res.AuthorizeParams, "after PAR the browser carries only client_id and request_uri")
 	assert.Subset(t, res.CallbackParams, []string{"code", "state", "iss"}, "RFC 9207: iss in the authorization response")
-	assert.True(t, strings.EqualFold(res.TokenType, "bearer") || strings.EqualFold(res.TokenType, "dpop"), res.TokenType)
+	assert.True(t, strings.EqualFold(res.TokenType, "dpop"), "fapi2 tokens are DPoP-bound: %s", res.TokenType)
 	assert.Equal(t, e.gatewayURL, res.IDToken["iss"])
 	assert.Equal(t, assurance.ACR2, res.IDToken["acr"], "a bank gets level 2")
 	assert.Equal(t, "Nguyễn Văn An", res.Userinfo["name"])
