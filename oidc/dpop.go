@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/ory/fosite"
@@ -63,7 +62,7 @@ func (p *Provider) tokenProof(ctx context.Context, s Sender) (*dpop.Claim, error
 	if s.Proofs > 1 {
 		return nil, dpopFosite(&dpop.Error{Code: dpop.ErrInvalidProof.Code, Description: "send one DPoP header"})
 	}
-	c, err := p.dpop.Check(dpop.Request{Proof: s.Proof, Method: http.MethodPost, URL: p.Issuer + PathToken, RequireNonce: true})
+	c, err := p.dpop.Check(dpop.Request{Proof: s.Proof, Method: "POST", URL: p.Issuer + PathToken, RequireNonce: true})
 	if err != nil {
 		return nil, dpopFosite(err)
 	}
@@ -154,7 +153,7 @@ func (p *Provider) useProof(ctx context.Context, c dpop.Claim) error {
 func dpopFosite(err error) error {
 	var de *dpop.Error
 	if errors.As(err, &de) {
-		return &fosite.RFC6749Error{ErrorField: de.Code, DescriptionField: de.Description, CodeField: http.StatusBadRequest}
+		return &fosite.RFC6749Error{ErrorField: de.Code, DescriptionField: de.Description, CodeField: 400}
 	}
 	return err
 }
