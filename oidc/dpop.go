@@ -78,9 +78,10 @@ func (p *Provider) tokenProof(ctx context.Context, s Sender) (*dpop.Claim, error
 // asks it for public clients; here for every client, as FAPI 2.0 does).
 // It returns the thumbprint, or "" for a bearer grant.
 //
-// Refusals: no proof where one is needed (a fapi2 client, a bound refresh
-// token) is invalid_dpop_proof; a good proof by another key than the
-// grant's is invalid_grant (the grant is not this key's).
+// Refusals, all invalid_dpop_proof: no proof where one is needed (a fapi2
+// client, a bound refresh token), and a proof by another key than the
+// grant's (it proves possession of the wrong key; RFC 9449 names no code
+// for it, invalid_grant would suggest the refresh token itself is bad).
 func (p *Provider) bindDPoP(ar fosite.AccessRequester, client *Client, proof *dpop.Claim) (string, error) {
 	sess, _ := ar.GetSession().(*Session)
 	boundJKT := ""
@@ -97,7 +98,7 @@ func (p *Provider) bindDPoP(ar fosite.AccessRequester, client *Client, proof *dp
 		return "", nil
 	}
 	if boundJKT != "" && proof.JKT != boundJKT {
-		return "", fosite.ErrInvalidGrant.WithHint("The grant is bound to another DPoP key.")
+		return "", dpopFosite(&dpop.Error{Code: dpop.ErrInvalidProof.Code, Description: "the grant is bound to another DPoP key"})
 	}
 	if sess != nil {
 		sess.JKT = proof.JKT

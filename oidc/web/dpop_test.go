@@ -165,7 +165,7 @@ func TestDPoPCodeFlowUserinfoAndRefresh(t *testing.T) {
 			other.nonce = d.nonce
 			a := other.token(refresh, other.proof(http.MethodPost, oidc.PathToken, ""))
 			assert.Equal(t, http.StatusBadRequest, a.status, a.raw)
-			assert.Equal(t, "invalid_grant", a.body["error"], a.raw)
+			assert.Equal(t, "invalid_dpop_proof", a.body["error"], a.raw)
 			// No proof at all.
 			a = d.token(refresh)
 			assert.Equal(t, http.StatusBadRequest, a.status, a.raw)
