@@ -319,19 +319,32 @@ func TestDPoPTokenEndpointRefusals(t *testing.T) {
 		a = d.token(form, p)
 		assert.Equal(t, "invalid_dpop_proof", a.body["error"], "replayed jti: %s", a.raw)
 	})
+}
 
-	t.Run("fapi2 client without proof", func(t *testing.T) {
-		fr := machineClient(e, oidc.Client{GrantTypes: []string{oidc.GrantClientCredentials}, Scopes: []string{"registry.read"}, Profile: oidc.ProfileFAPI2})
-		fd := newDPoPRP(t, e.RP(fr))
-		a := fd.token(form)
-		assert.Equal(t, http.StatusBadRequest, a.status, a.raw)
-		assert.Equal(t, "invalid_dpop_proof", a.body["error"], a.raw)
-		assert.NotEmpty(t, a.header.Get("DPoP-Nonce"))
-		fd.nonce = d.nonce
-		a = fd.token(form, fd.proof(http.MethodPost, oidc.PathToken, ""))
-		require.Equal(t, http.StatusOK, a.status, a.raw)
-		assert.Equal(t, "DPoP", a.body["token_type"])
-	})
+// TestDPoPFAPI2NeedsProof: a fapi2 bank's code exchange without a proof is
+// refused; with one its tokens are DPoP-bound.
+func TestDPoPFAPI2NeedsProof(t *testing.T) {
+	e := newEnv(t)
+	c := e.citizen(2)
+	e.signInAs(c, 2)
+	k := newBank(t, e, newBankKey(t, oidc.ES256), oidc.Client{})
+	redeem := func(verifier string, q url.Values) url.Values {
+		form := k.authn(e.Server.URL)
+		form.Set("grant_type", "authorization_code")
+		form.Set("code", q.Get("code"))
+		form.Set("code_verifier", verifier)
+		form.Set("redirect_uri", k.reg.RedirectURIs[0])
+		return form
+	}
+	verifier := oauth2.GenerateVerifier()
+	st, tok := k.post(oidc.PathToken, redeem(verifier, k.code(verifier)))
+	assert.Equal(t, http.StatusBadRequest, st)
+	assert.Equal(t, "invalid_dpop_proof", tok["error"], "%v", tok)
+
+	verifier = oauth2.GenerateVerifier()
+	st, tok = k.postDPoP(oidc.PathToken, redeem(verifier, k.code(verifier)))
+	require.Equal(t, http.StatusOK, st, "%v", tok)
+	assert.Equal(t, "DPoP", tok["token_type"])
 }
 
 // TestBearerUnchanged: without a proof, tokens stay bearer tokens.
@@ -412,4 +425,26 @@ func signRaw(t *testing.T, key any, alg jose.SignatureAlgorithm, hdr, claims map
 	o, err := s.Sign(b)
 	require.NoError(t, err)
 	return must(o.CompactSerialize())
+}
+
+// postDPoP is post with a DPoP proof for path (fapi2 tokens are
+// sender-constrained), made with a key of the bank's and the gateway's
+// current nonce, at the provider's time.
+func (k *bank) postDPoP(path string, form url.Values) (int, map[string]any) {
+	k.mu.Lock()
+	if k.dpopKey == nil {
+		k.dpopKey = must(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))
+	}
+	key := k.dpopKey
+	k.mu.Unlock()
+	proof := must((dpop.Prover{Key: key, Alg: jose.ES256}).Proof(dpop.ProofOptions{Method: http.MethodPost,
+		URL: k.e.Server.URL + path, Nonce: k.e.Provider.DPoPNonce(), IssuedAt: k.e.Clock.Now()}))
+	req := must(http.NewRequest(http.MethodPost, k.e.Server.URL+path, strings.NewReader(form.Encode())))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("DPoP", proof)
+	resp := must(k.e.Server.Client().Do(req))
+	defer resp.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
 }

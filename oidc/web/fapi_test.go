@@ -75,6 +75,7 @@ type bank struct {
 	mu      sync.Mutex
 	visited []string
 	b       *http.Client
+	dpopKey *ecdsa.PrivateKey // postDPoP's
 }
 
 func newBank(t testing.TB, e *env, key bankKey, c oidc.Client) *bank {
@@ -167,7 +168,7 @@ func (k *bank) exchange(code, verifier, aud string) (int, map[string]any) {
 	form.Set("code", code)
 	form.Set("code_verifier", verifier)
 	form.Set("redirect_uri", k.reg.RedirectURIs[0])
-	return k.post(oidc.PathToken, form)
+	return k.postDPoP(oidc.PathToken, form)
 }
 
 // code pushes a request and takes it through the browser: the callback.
