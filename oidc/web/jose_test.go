@@ -233,6 +233,15 @@ func TestEncryptionKeyFromJWKSURI(t *testing.T) {
 	assert.Equal(t, http.StatusInternalServerError, status, raw)
 	assert.Equal(t, "server_error", out["error"])
 	assert.NotContains(t, raw, "access_token")
+
+	// Userinfo to encrypt with no usable key: server_error, no claims.
+	uiNone := e.Register(oidc.Client{JWKSURI: srv.URL + "/sig-only", ResponseSecurity: oidc.ResponseSecurity{
+		UserinfoEncryptedResponseAlg: oidc.ECDHES}})
+	tok = codeFlow(t, e, e.RP(uiNone), oidctest.NewNonce())
+	st, _, uiBody := userinfoRaw(t, e, tok.AccessToken)
+	assert.Equal(t, http.StatusInternalServerError, st, uiBody)
+	assert.Contains(t, uiBody, `"error":"server_error"`)
+	assert.NotContains(t, uiBody, "sub")
 }
 
 // TestResponseSecurityRegistration: bad algorithms, an enc without alg and
