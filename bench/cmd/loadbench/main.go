@@ -4,7 +4,8 @@
 // PostgreSQL cluster (as testsupport/pgtest does), seeds one citizen and two
 // clients, and reports, at each concurrency, requests per second and p50/p99
 // latency for: code-for-token exchange, refresh, client credentials,
-// userinfo, introspection, discovery and JWKS.
+// userinfo, introspection, discovery and JWKS; and the exchange, refresh
+// and userinfo again with DPoP-bound tokens (RFC 9449), next to bearer.
 //
 // With -issuer it measures another provider instead (for peer comparison),
 // limited to the rows that need no citizen: discovery, JWKS and, given
@@ -15,6 +16,9 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -31,9 +35,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 	"golang.org/x/oauth2"
@@ -48,9 +54,11 @@ import (
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
 	"github.com/dinhdanh/dinhdanh/oidc"
+	"github.com/dinhdanh/dinhdanh/oidc/dpop"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 	"github.com/dinhdanh/dinhdanh/oidc/web"
 	"github.com/dinhdanh/dinhdanh/templates"
+	"github.com/dinhdanh/dinhdanh/testsupport/accountstest"
 )
 
 func main() {
@@ -98,10 +106,11 @@ type row struct {
 	errors      int64
 	elapsed     time.Duration
 	lat         []time.Duration
+	cpu         time.Duration // this process's CPU time (gateway and load client, not PostgreSQL)
 }
 
 func print(rows []row) {
-	fmt.Printf("%-26s %5s %8s %9s %9s %9s %7s\n", "operation", "conc", "requests", "req/s", "p50 ms", "p99 ms", "errors")
+	fmt.Printf("%-26s %5s %8s %9s %9s %9s %11s %7s\n", "operation", "conc", "requests", "req/s", "p50 ms", "p99 ms", "cpu ms/req", "errors")
 	for _, r := range rows {
 		sort.Slice(r.lat, func(i, j int) bool { return r.lat[i] < r.lat[j] })
 		q := func(p float64) float64 {
@@ -110,8 +119,12 @@ func print(rows []row) {
 			}
 			return float64(r.lat[min(len(r.lat)-1, int(p*float64(len(r.lat))))].Microseconds()) / 1000
 		}
-		fmt.Printf("%-26s %5d %8d %9.0f %9.2f %9.2f %7d\n", r.name, r.concurrency, r.n,
-			float64(r.n)/r.elapsed.Seconds(), q(0.50), q(0.99), r.errors)
+		cpu := 0.0
+		if r.n > 0 {
+			cpu = float64(r.cpu.Microseconds()) / 1000 / float64(r.n)
+		}
+		fmt.Printf("%-26s %5d %8d %9.0f %9.2f %9.2f %11.3f %7d\n", r.name, r.concurrency, r.n,
+			float64(r.n)/r.elapsed.Seconds(), q(0.50), q(0.99), cpu, r.errors)
 	}
 }
 
@@ -125,6 +138,7 @@ func measure(name string, c, n int, d time.Duration, op func(i int) error) row {
 		wg     sync.WaitGroup
 		start  = time.Now()
 		stopAt = start.Add(d)
+		cpu0   = processCPU()
 	)
 	for range c {
 		wg.Go(func() {
@@ -149,7 +163,16 @@ func measure(name string, c, n int, d time.Duration, op func(i int) error) row {
 		})
 	}
 	wg.Wait()
-	return row{name: name, concurrency: c, n: len(lat), errors: errs.Load(), elapsed: time.Since(start), lat: lat}
+	return row{name: name, concurrency: c, n: len(lat), errors: errs.Load(), elapsed: time.Since(start), lat: lat, cpu: processCPU() - cpu0}
+}
+
+// processCPU is the user and system CPU time of this process so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func client(c int) *http.Client {
@@ -160,8 +183,8 @@ func client(c int) *http.Client {
 
 func get(hc *http.Client, u string, header ...string) error {
 	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	if len(header) == 2 {
-		req.Header.Set(header[0], header[1])
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -175,9 +198,12 @@ func get(hc *http.Client, u string, header ...string) error {
 	return nil
 }
 
-func postForm(hc *http.Client, u, user, pass string, form url.Values) (map[string]any, error) {
+func postForm(hc *http.Client, u, user, pass string, form url.Values, header ...string) (map[string]any, error) {
 	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	req.SetBasicAuth(url.QueryEscape(user), url.QueryEscape(pass))
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -242,6 +268,9 @@ type gateway struct {
 	rpSecret      string
 	machineSecret string
 	accountID     string
+	// dpopNonce is the gateway's current DPoP-Nonce (read in-process, as
+	// a client would from its last answer).
+	dpopNonce func() string
 }
 
 func must[T any](v T, err error) T {
@@ -281,8 +310,9 @@ func startGateway(ctx context.Context, poolSize int32, withAudit, durable bool) 
 		log.Fatal(err)
 	}
 	accountID := uuid.NewString()
-	if err := acc.Create(ctx, accounts.Record{Account: accounts.Account{ID: accountID, PersonalID: pid, Level: 2,
-		Status: accounts.Active, CreatedAt: now, ActivatedAt: &now, UpdatedAt: now}}, nil); err != nil {
+	// A level 2 account needs its enrolment evidence (accounts_level_has_evidence).
+	if err := acc.Create(ctx, accountstest.WithEvidence(accounts.Record{Account: accounts.Account{ID: accountID, PersonalID: pid, Level: 2,
+		Status: accounts.Active, CreatedAt: now, ActivatedAt: &now, UpdatedAt: now}}), nil); err != nil {
 		log.Fatal(err)
 	}
 
@@ -303,7 +333,7 @@ func startGateway(ctx context.Context, poolSize int32, withAudit, durable bool) 
 			AMR: []string{"pwd", "otp"}, AuthTime: time.Now(), SID: uuid.NewString()})
 		http.Redirect(w, r, r.URL.Query().Get("return_to"), http.StatusFound)
 	})
-	g := &gateway{url: srv.URL, accountID: accountID}
+	g := &gateway{url: srv.URL, accountID: accountID, dpopNonce: p.DPoPNonce}
 	var err error
 	g.rp, g.rpSecret, err = clients.Create(ctx, "bench", oidc.Client{Name: oidc.Text{VI: "Bench RP"}, Kind: oidc.KindPublicService,
 		RedirectURIs: []string{"https://rp.example/cb"}, Scopes: []string{"openid", "profile", "offline_access"}})
@@ -407,6 +437,58 @@ func (g *gateway) run(ctx context.Context, c int, d time.Duration, codes int) []
 	}))
 	rows = append(rows, measure("discovery", c, 0, d, func(int) error { return get(hc, g.url+"/.well-known/openid-configuration") }))
 	rows = append(rows, measure("jwks", c, 0, d, func(int) error { return get(hc, g.url+"/jwks.json") }))
+	return append(rows, g.runDPoP(c, codes, hc)...)
+}
+
+// runDPoP measures the exchange, the refresh and userinfo with DPoP-bound
+// tokens: each request carries a fresh ES256 proof with the server's nonce,
+// which the gateway verifies and whose jti it records in PostgreSQL. The
+// proofs are signed before each row starts (a client's cost, not the
+// gateway's); userinfo runs 4 requests per grant.
+func (g *gateway) runDPoP(c, codes int, hc *http.Client) []row {
+	key := must(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))
+	prover := dpop.Prover{Key: key, Alg: jose.ES256}
+	proofs := func(n int, method, path string, token func(i int) string) []string {
+		out := make([]string, n)
+		nonce := g.dpopNonce()
+		for i := range out {
+			tok := ""
+			if token != nil {
+				tok = token(i)
+			}
+			out[i] = must(prover.Proof(dpop.ProofOptions{Method: method, URL: g.url + path, AccessToken: tok, Nonce: nonce}))
+		}
+		return out
+	}
+	grants := g.mint(codes)
+	refresh := make([]string, codes)
+	access := make([]string, codes)
+	var rows []row
+	p := proofs(codes, http.MethodPost, "/token", nil)
+	rows = append(rows, measure("code exchange, DPoP", c, codes, 0, func(i int) error {
+		m, err := postForm(hc, g.url+"/token", g.rp.ID, g.rpSecret, url.Values{"grant_type": {"authorization_code"},
+			"code": {grants[i].code}, "code_verifier": {grants[i].verifier}, "redirect_uri": {g.rp.RedirectURIs[0]}}, "DPoP", p[i])
+		if err == nil {
+			refresh[i], _ = m["refresh_token"].(string)
+			if m["token_type"] != "DPoP" {
+				return fmt.Errorf("token_type %v", m["token_type"])
+			}
+		}
+		return err
+	}))
+	p = proofs(codes, http.MethodPost, "/token", nil)
+	rows = append(rows, measure("refresh, DPoP", c, codes, 0, func(i int) error {
+		m, err := postForm(hc, g.url+"/token", g.rp.ID, g.rpSecret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh[i]}}, "DPoP", p[i])
+		if err == nil {
+			access[i], _ = m["access_token"].(string)
+		}
+		return err
+	}))
+	n := 4 * codes
+	p = proofs(n, http.MethodGet, "/userinfo", func(i int) string { return access[i%codes] })
+	rows = append(rows, measure("userinfo, DPoP", c, n, 0, func(i int) error {
+		return get(hc, g.url+"/userinfo", "Authorization", "DPoP "+access[i%codes], "DPoP", p[i])
+	}))
 	return rows
 }
 
