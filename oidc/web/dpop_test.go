@@ -448,3 +448,31 @@ func (k *bank) postDPoP(path string, form url.Values) (int, map[string]any) {
 	_ = json.NewDecoder(resp.Body).Decode(&m)
 	return resp.StatusCode, m
 }
+
+// TestDPoPNonceRotation: a nonce is good in its five-minute window and the
+// next; after that a proof with it is answered use_dpop_nonce with the
+// current one, and the retry passes.
+func TestDPoPNonceRotation(t *testing.T) {
+	e := newEnv(t)
+	c := e.citizen(1)
+	e.signInAs(c, 1)
+	reg := e.Register(oidc.Client{Scopes: []string{"openid", "profile"}})
+	d := newDPoPRP(t, e.RP(reg, "openid", "profile"))
+	at := d.exchange(e.Browser()).body["access_token"].(string)
+	now := func(o *dpop.ProofOptions) { o.IssuedAt = e.Clock.Now() }
+	first := d.nonce
+
+	e.Clock.Advance(dpop.NoncePeriod)
+	a := d.userinfo(http.MethodGet, "DPoP", at, d.proof(http.MethodGet, oidc.PathUserinfo, at, now))
+	require.Equal(t, http.StatusOK, a.status, "the previous window's nonce: %s", a.raw)
+	assert.NotEqual(t, first, d.nonce, "a new nonce came with the answer")
+
+	d.nonce = first
+	e.Clock.Advance(dpop.NoncePeriod)
+	a = d.userinfo(http.MethodGet, "DPoP", at, d.proof(http.MethodGet, oidc.PathUserinfo, at, now))
+	require.Equal(t, http.StatusUnauthorized, a.status, a.raw)
+	assert.Equal(t, "use_dpop_nonce", a.body["error"])
+	require.NotEqual(t, first, d.nonce, "DPoP-Nonce carries the current nonce")
+	a = d.userinfo(http.MethodGet, "DPoP", at, d.proof(http.MethodGet, oidc.PathUserinfo, at, now))
+	assert.Equal(t, http.StatusOK, a.status, "the retry with it: %s", a.raw)
+}
