@@ -172,8 +172,12 @@ func NewProvider(cfg Config) (*Provider, error) {
 		PushedAuthorizeRequestURIPrefix: PARPrefix,
 		PushedAuthorizeContextLifespan:  cfg.PARLifespan,
 		MinParameterEntropy:             8,
-		SendDebugMessagesToClients:      false,
-		FormPostHTMLTemplate:            formPostTemplate,
+		// The granted scope goes to the client in the token response
+		// (RFC 6749 §5.1), not through the browser in the authorization
+		// response, where RFC 6749 §4.1.2 does not have it.
+		OmitRedirectScopeParam:     true,
+		SendDebugMessagesToClients: false,
+		FormPostHTMLTemplate:       formPostTemplate,
 	}
 	if cfg.JWKSCacheTTL == 0 {
 		cfg.JWKSCacheTTL = 15 * time.Minute

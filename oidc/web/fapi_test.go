@@ -293,6 +293,7 @@ func TestFAPI2Flow(t *testing.T) {
 				require.Empty(t, q.Get("error"), q.Get("error_description"))
 				assert.Equal(t, issuer, q.Get("iss"), "RFC 9207")
 				assert.Equal(t, "state-0123456789", q.Get("state"))
+				assert.False(t, q.Has("scope"), "the granted scope comes in the token response only")
 
 				// Nothing pushed went back to the browser: it was sent to sign
 				// in and back with client_id and request_uri only.
