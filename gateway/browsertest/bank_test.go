@@ -22,10 +22,6 @@ type bankCase struct {
 	run  func(t *testing.T, e *env, b *browser)
 }
 
-// bankFeatureCases are the cases of features not yet landed
-// (bank_features_test.go, build tag bankfeatures).
-var bankFeatureCases []bankCase
-
 // TestBank runs a bank's relying party that the project did not write,
 // openid-client, against the gateway.
 func TestBank(t *testing.T) {
@@ -37,9 +33,10 @@ func TestBank(t *testing.T) {
 		{"ps256", bankPS256},
 		{"jar-jarm", bankJARAndJARM},
 		{"dpop-refusals", bankDPoP},
+		{"without-dpop", bankWithoutDPoP},
 		{"encrypted", bankEncryptedResponses},
 	}
-	for _, c := range append(cases, bankFeatureCases...) {
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			// The same tab, under the subtest's own deadline.
 			sub := b.on(t)
@@ -151,6 +148,18 @@ func bankDPoP(t *testing.T, e *env, b *browser) {
 			assert.True(t, got.DPoPNonce, "%s: a fresh DPoP-Nonce comes with the refusal", name)
 		}
 	}
+}
+
+// bankWithoutDPoP: a fapi2 bank that does not prove possession of a key
+// at the token endpoint gets no tokens (FAPI 2.0 §5.3.2.1: sender-constrained
+// tokens only).
+func bankWithoutDPoP(t *testing.T, e *env, b *browser) {
+	bk := newBank(t, e, "bank-no-dpop", nil)
+	res := bankRun(t, e, b, bk, map[string]any{"dpop": false})
+	require.NotNil(t, res.Error, "tokens without DPoP: %s", res.raw)
+	assert.Equal(t, "invalid_dpop_proof", res.Error["error"], "%s", res.raw)
+	assert.EqualValues(t, http.StatusBadRequest, res.Error["status"], "%s", res.raw)
+	assert.Empty(t, res.TokenType)
 }
 
 // bankEncryptedResponses: the bank's ID token and userinfo are encrypted
