@@ -220,7 +220,7 @@ func bankJARAndJARM(t *testing.T, e *env, b *browser) {
 		cfg  map[string]any
 		back []string
 	}{
-		{"jar", map[string]any{"dpop": true, "jar": true}, []string{"code", "iss", "scope", "state"}},
+		{"jar", map[string]any{"dpop": true, "jar": true}, []string{"code", "iss", "state"}},
 		{"jarm", map[string]any{"dpop": true, "jarm": true}, []string{"response"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
