@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/oidc/dpop"
+	"github.com/dinhdanh/dinhdanh/testsupport/josetest"
 )
 
 const tokenURL = "https://id.example.vn/token"
@@ -37,37 +38,13 @@ func verifier() *dpop.Verifier {
 	return &dpop.Verifier{Nonces: dpop.NewNonces([]byte("0123456789abcdef0123456789abcdef"), now), Now: now}
 }
 
-// rawProof signs any header and claims, for proofs Prover would not make.
-func rawProof(t *testing.T, key any, alg jose.SignatureAlgorithm, hdr map[string]any, claims map[string]any) string {
-	t.Helper()
-	opts := &jose.SignerOptions{ExtraHeaders: map[jose.HeaderKey]any{}}
-	for k, v := range hdr {
-		opts.ExtraHeaders[jose.HeaderKey(k)] = v
-	}
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key}, opts)
-	require.NoError(t, err)
-	b, err := json.Marshal(claims)
-	require.NoError(t, err)
-	o, err := s.Sign(b)
-	require.NoError(t, err)
-	out, err := o.CompactSerialize()
-	require.NoError(t, err)
-	return out
-}
-
 func TestCheck(t *testing.T) {
 	v := verifier()
 	key := ecKey(t)
 	p := dpop.Prover{Key: key, Alg: jose.ES256}
 	nonce := v.Nonces.Current()
 	good := dpop.ProofOptions{Method: "POST", URL: tokenURL, Nonce: nonce, IssuedAt: t0, JTI: "j1"}
-	pubJWK, err := json.Marshal(jose.JSONWebKey{Key: key.Public()})
-	require.NoError(t, err)
-	privJWK, err := json.Marshal(jose.JSONWebKey{Key: key})
-	require.NoError(t, err)
-	var pub, priv map[string]any
-	require.NoError(t, json.Unmarshal(pubJWK, &pub))
-	require.NoError(t, json.Unmarshal(privJWK, &priv))
+	pub, priv := josetest.JWKMaps(t, key)
 	baseClaims := map[string]any{"jti": "x", "htm": "POST", "htu": tokenURL, "iat": t0.Unix(), "nonce": nonce}
 
 	mk := func(o dpop.ProofOptions) string {
@@ -77,7 +54,7 @@ func TestCheck(t *testing.T) {
 	}
 	with := func(f func(*dpop.ProofOptions)) string { o := good; f(&o); return mk(o) }
 	hmacProof := func() string {
-		return rawProof(t, []byte("0123456789abcdef0123456789abcdef"), jose.HS256, map[string]any{"typ": "dpop+jwt", "jwk": pub}, baseClaims)
+		return josetest.SignRaw(t, []byte("0123456789abcdef0123456789abcdef"), jose.HS256, map[string]any{"typ": "dpop+jwt", "jwk": pub}, baseClaims)
 	}
 	noneProof := func() string {
 		h := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"dpop+jwt"}`))
@@ -112,12 +89,12 @@ func TestCheck(t *testing.T) {
 		{"ath ok", dpop.Request{Proof: with(func(o *dpop.ProofOptions) { o.AccessToken = "tok" }), Method: "POST", URL: tokenURL, AccessToken: "tok"}, nil},
 		{"ath wrong", dpop.Request{Proof: with(func(o *dpop.ProofOptions) { o.AccessToken = "other" }), Method: "POST", URL: tokenURL, AccessToken: "tok"}, dpop.ErrInvalidProof},
 		{"ath missing", dpop.Request{Proof: mk(good), Method: "POST", URL: tokenURL, AccessToken: "tok"}, dpop.ErrInvalidProof},
-		{"private jwk", dpop.Request{Proof: rawProof(t, key, jose.ES256, map[string]any{"typ": "dpop+jwt", "jwk": priv}, baseClaims), Method: "POST", URL: tokenURL}, dpop.ErrInvalidProof},
-		{"no jwk", dpop.Request{Proof: rawProof(t, key, jose.ES256, map[string]any{"typ": "dpop+jwt"}, baseClaims), Method: "POST", URL: tokenURL}, dpop.ErrInvalidProof},
-		{"wrong typ", dpop.Request{Proof: rawProof(t, key, jose.ES256, map[string]any{"typ": "JWT", "jwk": pub}, baseClaims), Method: "POST", URL: tokenURL}, dpop.ErrInvalidProof},
-		{"jwk of another key", dpop.Request{Proof: rawProof(t, ecKey(t), jose.ES256, map[string]any{"typ": "dpop+jwt", "jwk": pub}, baseClaims), Method: "POST", URL: tokenURL}, dpop.ErrInvalidProof},
-		{"no jti", dpop.Request{Proof: rawProof(t, key, jose.ES256, map[string]any{"typ": "dpop+jwt", "jwk": pub}, map[string]any{"htm": "POST", "htu": tokenURL, "iat": t0.Unix()}), Method: "POST", URL: tokenURL}, dpop.ErrInvalidProof},
-		{"iat string", dpop.Request{Proof: rawProof(t, key, jose.ES256, map[string]any{"typ": "dpop+jwt", "jwk": pub}, map[string]any{"jti": "x", "htm": "POST", "htu": tokenURL, "iat": "now"}), Method: "POST", URL: tokenURL}, dpop.ErrInvalidProof},
+		{"private jwk", dpop.Request{Proof: josetest.SignRaw(t, key, jose.ES256, map[string]any{"typ": "dpop+jwt", "jwk": priv}, baseClaims), Method: "POST", URL: tokenURL}, dpop.ErrInvalidProof},
+		{"no jwk", dpop.Request{Proof: josetest.SignRaw(t, key, jose.ES256, map[string]any{"typ": "dpop+jwt"}, baseClaims), Method: "POST", URL: tokenURL}, dpop.ErrInvalidProof},
+		{"wrong typ", dpop.Request{Proof: josetest.SignRaw(t, key, jose.ES256, map[string]any{"typ": "JWT", "jwk": pub}, baseClaims), Method: "POST", URL: tokenURL}, dpop.ErrInvalidProof},
+		{"jwk of another key", dpop.Request{Proof: josetest.SignRaw(t, ecKey(t), jose.ES256, map[string]any{"typ": "dpop+jwt", "jwk": pub}, baseClaims), Method: "POST", URL: tokenURL}, dpop.ErrInvalidProof},
+		{"no jti", dpop.Request{Proof: josetest.SignRaw(t, key, jose.ES256, map[string]any{"typ": "dpop+jwt", "jwk": pub}, map[string]any{"htm": "POST", "htu": tokenURL, "iat": t0.Unix()}), Method: "POST", URL: tokenURL}, dpop.ErrInvalidProof},
+		{"iat string", dpop.Request{Proof: josetest.SignRaw(t, key, jose.ES256, map[string]any{"typ": "dpop+jwt", "jwk": pub}, map[string]any{"jti": "x", "htm": "POST", "htu": tokenURL, "iat": "now"}), Method: "POST", URL: tokenURL}, dpop.ErrInvalidProof},
 		{"alg HS256", dpop.Request{Proof: hmacProof(), Method: "POST", URL: tokenURL}, dpop.ErrInvalidProof},
 		{"alg none", dpop.Request{Proof: noneProof(), Method: "POST", URL: tokenURL}, dpop.ErrInvalidProof},
 		{"alg RS256", dpop.Request{Proof: rs256(), Method: "POST", URL: tokenURL}, dpop.ErrInvalidProof},

@@ -24,6 +24,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/oidc/dpop"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 	"github.com/dinhdanh/dinhdanh/oidc/web"
+	"github.com/dinhdanh/dinhdanh/testsupport/josetest"
 	"github.com/dinhdanh/dinhdanh/testsupport/oidctest"
 )
 
@@ -192,7 +193,7 @@ func TestDPoPUserinfoRefusals(t *testing.T) {
 	reg := e.Register(oidc.Client{Scopes: []string{"openid", "profile"}})
 	d := newDPoPRP(t, e.RP(reg, "openid", "profile"))
 	at := d.exchange(e.Browser()).body["access_token"].(string)
-	pub, priv := jwkMaps(t, d.prover.Key.(*ecdsa.PrivateKey))
+	pub, priv := josetest.JWKMaps(t, d.prover.Key.(*ecdsa.PrivateKey))
 	claims := func() map[string]any {
 		return map[string]any{"jti": oidctest.RandomDigits(12), "htm": "GET", "htu": e.Server.URL + oidc.PathUserinfo,
 			"iat": time.Now().Unix(), "nonce": d.nonce, "ath": dpop.TokenHash(at)}
@@ -241,10 +242,10 @@ func TestDPoPUserinfoRefusals(t *testing.T) {
 			return d.userinfo(http.MethodGet, "DPoP", at, o.proof(http.MethodGet, oidc.PathUserinfo, at))
 		}, 401, "invalid_dpop_proof"},
 		{"private key in jwk", func() dpopAnswer {
-			return d.userinfo(http.MethodGet, "DPoP", at, signRaw(t, d.prover.Key, jose.ES256, map[string]any{"typ": "dpop+jwt", "jwk": priv}, claims()))
+			return d.userinfo(http.MethodGet, "DPoP", at, josetest.SignRaw(t, d.prover.Key, jose.ES256, map[string]any{"typ": "dpop+jwt", "jwk": priv}, claims()))
 		}, 401, "invalid_dpop_proof"},
 		{"alg HS256", func() dpopAnswer {
-			return d.userinfo(http.MethodGet, "DPoP", at, signRaw(t, []byte("0123456789abcdef0123456789abcdef"), jose.HS256, map[string]any{"typ": "dpop+jwt", "jwk": pub}, claims()))
+			return d.userinfo(http.MethodGet, "DPoP", at, josetest.SignRaw(t, []byte("0123456789abcdef0123456789abcdef"), jose.HS256, map[string]any{"typ": "dpop+jwt", "jwk": pub}, claims()))
 		}, 401, "invalid_dpop_proof"},
 		{"alg none", func() dpopAnswer {
 			h := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"dpop+jwt"}`))
@@ -278,7 +279,7 @@ func TestDPoPTokenEndpointRefusals(t *testing.T) {
 	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"registry.read"}}
 	a := d.token(form, d.proof(http.MethodPost, oidc.PathToken, ""))
 	require.Equal(t, "use_dpop_nonce", a.body["error"], a.raw)
-	pub, _ := jwkMaps(t, d.prover.Key.(*ecdsa.PrivateKey))
+	pub, _ := josetest.JWKMaps(t, d.prover.Key.(*ecdsa.PrivateKey))
 	for _, tc := range []struct {
 		name   string
 		proofs func() []string
@@ -296,7 +297,7 @@ func TestDPoPTokenEndpointRefusals(t *testing.T) {
 			return []string{d.proof(http.MethodPost, oidc.PathToken, ""), d.proof(http.MethodPost, oidc.PathToken, "")}
 		}, "invalid_dpop_proof"},
 		{"alg HS256", func() []string {
-			return []string{signRaw(t, []byte("0123456789abcdef0123456789abcdef"), jose.HS256, map[string]any{"typ": "dpop+jwt", "jwk": pub},
+			return []string{josetest.SignRaw(t, []byte("0123456789abcdef0123456789abcdef"), jose.HS256, map[string]any{"typ": "dpop+jwt", "jwk": pub},
 				map[string]any{"jti": "x", "htm": "POST", "htu": e.Server.URL + oidc.PathToken, "iat": time.Now().Unix(), "nonce": d.nonce})}
 		}, "invalid_dpop_proof"},
 	} {
@@ -400,31 +401,6 @@ func TestDPoPReplicas(t *testing.T) {
 	assert.Equal(t, "invalid_dpop_proof", a.body["error"], "replayed on another replica: %s", a.raw)
 	a = d.userinfo(http.MethodGet, "DPoP", at, d.proof(http.MethodGet, oidc.PathUserinfo, at))
 	assert.Equal(t, http.StatusOK, a.status, "a fresh proof at the replica, with the first one's nonce: %s", a.raw)
-}
-
-func jwkMaps(t *testing.T, key *ecdsa.PrivateKey) (pub, priv map[string]any) {
-	b, err := json.Marshal(jose.JSONWebKey{Key: key.Public()})
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(b, &pub))
-	b, err = json.Marshal(jose.JSONWebKey{Key: key})
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(b, &priv))
-	return pub, priv
-}
-
-// signRaw signs any header and claims: proofs no honest client makes.
-func signRaw(t *testing.T, key any, alg jose.SignatureAlgorithm, hdr, claims map[string]any) string {
-	opts := &jose.SignerOptions{ExtraHeaders: map[jose.HeaderKey]any{}}
-	for k, v := range hdr {
-		opts.ExtraHeaders[jose.HeaderKey(k)] = v
-	}
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key}, opts)
-	require.NoError(t, err)
-	b, err := json.Marshal(claims)
-	require.NoError(t, err)
-	o, err := s.Sign(b)
-	require.NoError(t, err)
-	return must(o.CompactSerialize())
 }
 
 // postDPoP is post with a DPoP proof for path (fapi2 tokens are
