@@ -12,6 +12,7 @@ import (
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
 	consentpg "github.com/dinhdanh/dinhdanh/consent/postgres"
+	foreignerspg "github.com/dinhdanh/dinhdanh/foreigners/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	lockrequestpg "github.com/dinhdanh/dinhdanh/lockrequest/postgres"
 	notifypg "github.com/dinhdanh/dinhdanh/notify/postgres"
@@ -45,5 +46,6 @@ func Sources() []pg.Source {
 		{Domain: "proofing", FS: sub(proofingpg.Migrations, "migrations")},
 		{Domain: "lockrequest", FS: sub(lockrequestpg.Migrations, "migrations")},
 		{Domain: "notify", FS: sub(notifypg.Migrations, "migrations")},
+		{Domain: "foreigners", FS: sub(foreignerspg.Migrations, "migrations")},
 	}
 }
