@@ -8,6 +8,8 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/dinhdanh/dinhdanh/audit"
+
 	"github.com/dinhdanh/dinhdanh/internal/keyderive"
 	"github.com/dinhdanh/dinhdanh/oidc/dpop"
 )
@@ -29,6 +31,52 @@ type Sender struct {
 // ErrDPoPBound: a DPoP-bound access token was presented as a bearer token
 // (RFC 9449 §7.2); the web layer answers with a DPoP challenge.
 var ErrDPoPBound = errors.New("oidc: the access token is DPoP-bound")
+
+// errBoundMisuse marks a refusal of a bound grant or token presented
+// without a proof by its key: at the token endpoint a refresh with another
+// key's proof or none, at a resource the token under the Bearer scheme or
+// with another key's proof. An honest client never does this; a thief of
+// the refresh or access token does, so it goes into the citizen's history.
+var errBoundMisuse = errors.New("oidc: a DPoP-bound grant presented without its key")
+
+// boundMisuse is a DPoP refusal (code invalid_dpop_proof, for errors.As)
+// marked errBoundMisuse (for errors.Is).
+func boundMisuse(desc string) error {
+	return fmt.Errorf("%w: %w", errBoundMisuse, &dpop.Error{Code: dpop.ErrInvalidProof.Code, Description: desc})
+}
+
+// recordBoundMisuse writes errBoundMisuse refusals into the citizen's
+// history (others pass): where says which endpoint, presented what came
+// instead of a proof by the grant's key.
+func (p *Provider) recordBoundMisuse(ctx context.Context, err error, ar fosite.Requester, where string, meta Meta) {
+	if !errors.Is(err, errBoundMisuse) && !errors.Is(err, ErrDPoPBound) || ar == nil {
+		return
+	}
+	sess, _ := ar.GetSession().(*Session)
+	if sess == nil || sess.AccountID == "" {
+		return
+	}
+	e := audit.Event{Type: audit.TokenKeyMismatch, ActorKind: audit.Client, AccountID: sess.AccountID,
+		Outcome: audit.Denied, Reason: where, Detail: map[string]string{"presented": presented(meta.Sender)}}
+	if c := ar.GetClient(); c != nil {
+		e.ActorID, e.ClientID = c.GetID(), c.GetID()
+	}
+	if aerr := p.Record(ctx, meta.stamp(e)); aerr != nil {
+		p.Logger.ErrorContext(ctx, "audit dpop key mismatch", "error", aerr, "request_id", meta.RequestID)
+	}
+}
+
+// presented names what a request offered in place of a proof by the
+// grant's key.
+func presented(s Sender) string {
+	switch {
+	case s.Proofs == 0 && s.Scheme == "Bearer":
+		return "bearer"
+	case s.Proofs == 0:
+		return "no_proof"
+	}
+	return "another_key"
+}
 
 // dpopSkew is kept on top of a proof's iat window before its jti is
 // forgotten, for clocks of replicas that differ a little.
@@ -91,14 +139,14 @@ func (p *Provider) bindDPoP(ar fosite.AccessRequester, client *Client, proof *dp
 	if proof == nil {
 		switch {
 		case boundJKT != "":
-			return "", dpopFosite(&dpop.Error{Code: dpop.ErrInvalidProof.Code, Description: "the grant is bound to a DPoP key; send a DPoP proof made with it"})
+			return "", dpopFosite(boundMisuse("the grant is bound to a DPoP key; send a DPoP proof made with it"))
 		case client != nil && client.FAPI2():
 			return "", dpopFosite(&dpop.Error{Code: dpop.ErrInvalidProof.Code, Description: "this client's tokens are sender-constrained; send a DPoP proof"})
 		}
 		return "", nil
 	}
 	if boundJKT != "" && proof.JKT != boundJKT {
-		return "", dpopFosite(&dpop.Error{Code: dpop.ErrInvalidProof.Code, Description: "the grant is bound to another DPoP key"})
+		return "", dpopFosite(boundMisuse("the grant is bound to another DPoP key"))
 	}
 	if sess != nil {
 		sess.JKT = proof.JKT
@@ -131,7 +179,7 @@ func (p *Provider) resourceDPoP(ctx context.Context, ar fosite.Requester, token,
 		return err
 	}
 	if c.JKT != sess.JKT {
-		return &dpop.Error{Code: dpop.ErrInvalidProof.Code, Description: "the DPoP proof is not made with the key the access token is bound to"}
+		return boundMisuse("the DPoP proof is not made with the key the access token is bound to")
 	}
 	return p.useProof(ctx, c)
 }
@@ -154,7 +202,7 @@ func (p *Provider) useProof(ctx context.Context, c dpop.Claim) error {
 func dpopFosite(err error) error {
 	var de *dpop.Error
 	if errors.As(err, &de) {
-		return &fosite.RFC6749Error{ErrorField: de.Code, DescriptionField: de.Description, CodeField: 400}
+		return (&fosite.RFC6749Error{ErrorField: de.Code, DescriptionField: de.Description, CodeField: 400}).WithWrap(err)
 	}
 	return err
 }

@@ -83,6 +83,7 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 	}
 	jkt, err := p.bindDPoP(ar, client, proof)
 	if err != nil {
+		p.recordBoundMisuse(ctx, err, ar, "token", meta)
 		return ar, nil, p.tokenError(ctx, ar, err, meta)
 	}
 
@@ -243,6 +244,7 @@ func (p *Provider) Userinfo(ctx context.Context, token string, meta Meta) (map[s
 	}
 	noteUserinfoClient(ctx, ar.GetClient())
 	if err := p.resourceDPoP(ctx, ar, token, p.Issuer+PathUserinfo, meta.Sender); err != nil {
+		p.recordBoundMisuse(ctx, err, ar, "userinfo", meta)
 		return nil, err
 	}
 	sess, _ := ar.GetSession().(*Session)

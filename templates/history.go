@@ -97,6 +97,7 @@ func init() {
 		"history.type.token.refreshed":                {"Gia hạn quyền truy cập", "Access renewed"},
 		"history.type.token.revoked":                  {"Thu hồi quyền truy cập", "Access revoked"},
 		"history.type.token.refresh_reuse_detected":   {"Phát hiện dùng lại mã gia hạn", "Reuse of a renewal token detected"},
+		"history.type.token.dpop_key_mismatch":        {"Từ chối mã truy cập không kèm khóa của dịch vụ", "Refused a token presented without the service's key"},
 		"history.type.userinfo.read":                  {"Dịch vụ đọc thông tin", "Service read your information"},
 		"history.type.token.introspected":             {"Dịch vụ kiểm tra mã truy cập", "Service checked an access token"},
 		"history.type.authorize.denied":               {"Từ chối yêu cầu của dịch vụ", "Service request refused"},

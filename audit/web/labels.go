@@ -11,7 +11,7 @@ import (
 var typeOrder = []audit.EventType{
 	audit.SignInSucceeded, audit.SignInFailed, audit.SecondFactorOK, audit.SecondFactorFailed,
 	audit.SignInLockedOut, audit.SignedOut, audit.OTPSent, audit.TokenIssued, audit.TokenRefreshed,
-	audit.TokenRevoked, audit.RefreshReuse, audit.UserinfoRead, audit.Introspected, audit.AuthorizeDenied,
+	audit.TokenRevoked, audit.RefreshReuse, audit.TokenKeyMismatch, audit.UserinfoRead, audit.Introspected, audit.AuthorizeDenied,
 	audit.ConsentGranted, audit.ConsentRefused, audit.ConsentRevoked, audit.ReceiptDownloaded,
 	audit.AccountRegistered, audit.AccountActivated, audit.AccountLocked, audit.AccountUnlocked,
 	audit.PasswordChanged, audit.PhoneChanged, audit.EmailChanged, audit.DeviceChanged, audit.FactorChanged, audit.HistoryViewed,

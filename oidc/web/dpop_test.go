@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 
+	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	"github.com/dinhdanh/dinhdanh/oidc/dpop"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
@@ -171,6 +172,17 @@ func TestDPoPCodeFlowUserinfoAndRefresh(t *testing.T) {
 			a = d.token(refresh)
 			assert.Equal(t, http.StatusBadRequest, a.status, a.raw)
 			assert.Equal(t, "invalid_dpop_proof", a.body["error"], a.raw)
+			misuse := func() []string {
+				var out []string
+				for _, ev := range e.Audit.Of(audit.TokenKeyMismatch) {
+					if ev.ClientID == reg.ID {
+						out = append(out, ev.Reason+":"+ev.Detail["presented"])
+					}
+				}
+				return out
+			}
+			assert.Equal(t, []string{"token:another_key", "token:no_proof"}, misuse(),
+				"a bound refresh token without its key is what a thief sends: both refusals are in the citizen's history")
 			// The same key: new tokens, still bound.
 			a = d.token(refresh, d.proof(http.MethodPost, oidc.PathToken, ""))
 			require.Equal(t, http.StatusOK, a.status, a.raw)
@@ -178,6 +190,7 @@ func TestDPoPCodeFlowUserinfoAndRefresh(t *testing.T) {
 			at2 := a.body["access_token"].(string)
 			ui = d.userinfo(http.MethodGet, "Bearer", at2)
 			assert.Equal(t, http.StatusUnauthorized, ui.status, "the refreshed token is bound: %s", ui.raw)
+			assert.Equal(t, []string{"token:another_key", "token:no_proof", "userinfo:bearer"}, misuse())
 			ui = d.userinfo(http.MethodGet, "DPoP", at2, d.proof(http.MethodGet, oidc.PathUserinfo, at2))
 			assert.Equal(t, http.StatusOK, ui.status, ui.raw)
 		})
