@@ -216,3 +216,39 @@ func (c *Card) MatchQR(q QR) error {
 	}
 	return nil
 }
+
+// Passport is what a passport's chip says about its holder: DG1's TD3 MRZ,
+// its check digits verified. Like Card it has no biometric field.
+type Passport struct {
+	DocumentNumber string // the passport number
+	IssuingState   string // ICAO code as in the MRZ ("KOR", "D<<" trimmed to "D")
+	Nationality    string // ICAO code as in the MRZ
+	PrimaryID      string // surname(s), fillers turned into spaces
+	SecondaryID    string // given names
+	BirthDate      time.Time
+	Sex            string // "M", "F", "<" or "X", as printed
+	Gender         attributes.Gender
+	ExpiryDate     time.Time
+	PersonalNumber string // the MRZ's optional data, fillers trimmed
+
+	LDSVersion string
+	DataGroups []int // as listed in EF.COM
+	MRZ        MRZ
+}
+
+// Name returns the name as the MRZ prints it ("KIM MIN JUN").
+func (p *Passport) Name() string { return p.MRZ.Name() }
+
+// NewPassport builds a Passport from a passport's DG1 (ErrMRZ when the MRZ
+// is not a passport's).
+func NewPassport(com COM, mrz MRZ) (*Passport, error) {
+	if !mrz.Passport() {
+		return nil, fmt.Errorf("%w: not a passport's MRZ", ErrMRZ)
+	}
+	return &Passport{
+		DocumentNumber: mrz.DocumentNumber, IssuingState: mrz.IssuingState, Nationality: mrz.Nationality,
+		PrimaryID: mrz.PrimaryID, SecondaryID: mrz.SecondaryID, BirthDate: mrz.Birth(), Sex: mrz.Sex,
+		Gender: mrz.Gender(), ExpiryDate: mrz.Expiry(), PersonalNumber: mrz.OptionalData1,
+		LDSVersion: com.LDSVersion, DataGroups: com.DataGroups, MRZ: mrz,
+	}, nil
+}

@@ -1,5 +1,8 @@
 // Package cardreader reads the chip ID card (CCCD) at a counter: the QR code
-// printed on its back (ParseQR), and its ICAO 9303 chip (Reader). It turns
+// printed on its back (ParseQR), and its ICAO 9303 chip (Reader); and a
+// foreigner's passport chip the same way (DG1 holding a TD3 MRZ, ParseTD3,
+// read into a Passport: no DG13, no personal ID number; passive
+// authentication against the issuing state's CSCA in the same TrustStore). It turns
 // what the card says into attribute values, checked against each other and
 // against the personal identification number's rules; it holds no
 // biometric data.

@@ -74,7 +74,8 @@ func ParseCOM(b []byte) (COM, error) {
 	return c, nil
 }
 
-// ParseDG1 decodes DG1 (61 { 5F1F MRZ }) holding a TD1 MRZ.
+// ParseDG1 decodes DG1 (61 { 5F1F MRZ }) holding a TD1 MRZ (ID card) or
+// a TD3 MRZ (passport).
 func ParseDG1(b []byte) (MRZ, error) {
 	outer, rest, err := parseTLV(b)
 	if err != nil || outer.tag != TagDG1 || len(rest) != 0 {
@@ -84,7 +85,7 @@ func ParseDG1(b []byte) (MRZ, error) {
 	if err != nil || in.tag != 0x5F1F || len(rest) != 0 {
 		return MRZ{}, fmt.Errorf("%w: DG1 has no MRZ data object", ErrDataGroup)
 	}
-	return ParseTD1(string(in.value))
+	return ParseMRZ(string(in.value))
 }
 
 // DG13 is the Vietnamese personal data group (feasibility notes §6.4):

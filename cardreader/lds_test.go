@@ -126,6 +126,8 @@ func FuzzParseTD1(f *testing.F) {
 func FuzzParseDG1(f *testing.F) {
 	f.Add(emulator.EncodeDG1(emulator.Synthetic().TD1()))
 	f.Add(emulator.EncodeDG1(icaoTD1))
+	f.Add(emulator.EncodeDG1(icaoTD3))
+	f.Add(emulator.EncodeDG1(emulator.SyntheticTraveller().TD3()))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, err := cardreader.ParseDG1(b)
 		if err != nil {

@@ -43,11 +43,12 @@ func isDigits(s string, n int) bool {
 	return true
 }
 
-// MRZ is a parsed TD1 machine readable zone (ICAO 9303-5 §4.2: three lines
-// of 30 characters), as DG1 of a chip ID card holds it. Every check digit
-// has been verified.
+// MRZ is a parsed machine readable zone: TD1 (ICAO 9303-5 §4.2: three
+// lines of 30 characters), as DG1 of a chip ID card holds it, or TD3
+// (ICAO 9303-4: two lines of 44, a passport's; see ParseTD3). Every check
+// digit has been verified.
 type MRZ struct {
-	DocumentCode   string // "ID" (also "I<", "IC"…)
+	DocumentCode   string // "ID" (also "I<", "IC"…); "P" or "PO"… for a passport
 	IssuingState   string // "VNM"
 	DocumentNumber string // 9 characters; for a CCCD the last 9 digits of the ID
 	OptionalData1  string // '<' fillers trimmed; a CCCD's begins with the 12-digit ID
@@ -153,6 +154,97 @@ func ParseTD1(s string) (MRZ, error) {
 	return m, nil
 }
 
+// Lines of a TD3 MRZ (passports).
+const (
+	TD3LineLen = 44
+	TD3Len     = 2 * TD3LineLen
+)
+
+// ParseMRZ parses a TD1 (ID card, 3×30) or TD3 (passport, 2×44) MRZ by
+// its length (line breaks tolerated).
+func ParseMRZ(s string) (MRZ, error) {
+	if len(strings.NewReplacer("\r", "", "\n", "").Replace(s)) == TD3Len {
+		return ParseTD3(s)
+	}
+	return ParseTD1(s)
+}
+
+// ParseTD3 parses an 88-character TD3 MRZ (ICAO 9303-4 §4.2.2: two lines
+// of 44 characters, a passport's data page; line breaks tolerated) into
+// the MRZ a TD1 fills, and verifies its five check digits: passport
+// number, date of birth, date of expiry, personal number (optional data)
+// and the composite. The personal number goes to OptionalData1; a TD3 has
+// no OptionalData2 and no PersonalID. The BAC key (Key) is derived the
+// same way as a TD1's.
+func ParseTD3(s string) (MRZ, error) {
+	s = strings.NewReplacer("\r", "", "\n", "").Replace(s)
+	if len(s) != TD3Len {
+		return MRZ{}, fmt.Errorf("%w: a TD3 MRZ has %d characters, got %d", ErrMRZ, TD3Len, len(s))
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c == '<') {
+			return MRZ{}, fmt.Errorf("%w: character at %d not allowed", ErrMRZ, i)
+		}
+	}
+	l1, l2 := s[:TD3LineLen], s[TD3LineLen:]
+	if l1[0] != 'P' {
+		return MRZ{}, fmt.Errorf("%w: not a passport document code", ErrMRZ)
+	}
+	m := MRZ{
+		DocumentCode:   strings.TrimRight(l1[0:2], "<"),
+		IssuingState:   strings.TrimRight(l1[2:5], "<"),
+		DocumentNumber: strings.TrimRight(l2[0:9], "<"),
+		Nationality:    strings.TrimRight(l2[10:13], "<"),
+		BirthDate:      l2[13:19],
+		Sex:            l2[20:21],
+		ExpiryDate:     l2[21:27],
+		OptionalData1:  strings.TrimRight(l2[28:42], "<"),
+	}
+	if m.IssuingState == "" {
+		return MRZ{}, fmt.Errorf("%w: empty issuing state", ErrMRZ)
+	}
+	if err := verifyCD("document number", l2[0:9], l2[9]); err != nil {
+		return MRZ{}, err
+	}
+	if m.DocumentNumber == "" {
+		return MRZ{}, fmt.Errorf("%w: empty document number", ErrMRZ)
+	}
+	if err := verifyCD("date of birth", l2[13:19], l2[19]); err != nil {
+		return MRZ{}, err
+	}
+	if err := verifyCD("date of expiry", l2[21:27], l2[27]); err != nil {
+		return MRZ{}, err
+	}
+	if err := verifyCD("personal number", l2[28:42], l2[42]); err != nil {
+		return MRZ{}, err
+	}
+	if err := verifyCD("composite", l2[0:10]+l2[13:20]+l2[21:43], l2[43]); err != nil {
+		return MRZ{}, err
+	}
+	if !isDigits(m.BirthDate, 6) || !isDigits(m.ExpiryDate, 6) {
+		return MRZ{}, fmt.Errorf("%w: dates must be digits", ErrMRZ)
+	}
+	if _, err := time.Parse("060102", m.BirthDate); err != nil {
+		return MRZ{}, fmt.Errorf("%w: invalid date of birth", ErrMRZ)
+	}
+	if _, err := time.Parse("060102", m.ExpiryDate); err != nil {
+		return MRZ{}, fmt.Errorf("%w: invalid date of expiry", ErrMRZ)
+	}
+	switch m.Sex {
+	case "M", "F", "<", "X":
+	default:
+		return MRZ{}, fmt.Errorf("%w: invalid sex", ErrMRZ)
+	}
+	primary, secondary, _ := strings.Cut(strings.TrimRight(l1[5:], "<"), "<<")
+	m.PrimaryID = strings.TrimSpace(strings.ReplaceAll(primary, "<", " "))
+	m.SecondaryID = strings.TrimSpace(strings.ReplaceAll(secondary, "<", " "))
+	if m.PrimaryID == "" {
+		return MRZ{}, fmt.Errorf("%w: empty name", ErrMRZ)
+	}
+	return m, nil
+}
+
 func verifyCD(field, s string, cd byte) error {
 	want, err := CheckDigit(s)
 	if err != nil {
@@ -182,6 +274,10 @@ func (m MRZ) Gender() attributes.Gender {
 	return ""
 }
 
+// Passport reports whether the MRZ is a passport's (TD3, document code
+// "P…").
+func (m MRZ) Passport() bool { return strings.HasPrefix(m.DocumentCode, "P") }
+
 // Key returns the BAC key printed in this MRZ.
 func (m MRZ) Key() Key {
 	return Key{DocumentNumber: m.DocumentNumber, BirthDate: m.BirthDate, ExpiryDate: m.ExpiryDate}
@@ -207,7 +303,7 @@ func (m MRZ) Birth() time.Time {
 }
 
 // Expiry returns the date of expiry, read as 20YY: chip ID cards were
-// first issued in 2016.
+// first issued in 2016, chip passports in 1998 and valid 10 years at most.
 func (m MRZ) Expiry() time.Time {
 	t, _ := time.Parse("060102", m.ExpiryDate)
 	return time.Date(2000+t.Year()%100, t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)

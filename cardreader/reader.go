@@ -19,7 +19,9 @@ const DefaultChunkSize = 0xDF
 // DG13 are a few hundred bytes; short READ BINARY offsets stop at 32767.
 const maxFileSize = maxReadBinaryOfst
 
-// Reader reads a chip ID card over a Transport: EF.CardAccess, PACE when
+// Reader reads a chip ID card (or a passport: DG1 then holds a TD3 MRZ,
+// there is no DG13, and Read.Passport is filled instead of Read.Card) over
+// a Transport: EF.CardAccess, PACE when
 // it offers it (BAC otherwise), then EF.COM, DG1, DG13, DG14, DG15 and
 // EF.SOD under secure messaging, and Active Authentication when DG15 is
 // there. It reads DG2 (portrait) only when asked and never DG3
@@ -59,8 +61,12 @@ type Request struct {
 
 // Read is the outcome of ReadChip.
 type Read struct {
-	// Card is what the chip says, checked for consistency.
+	// Card is what the chip says, checked for consistency; nil for a
+	// passport, which fills Passport instead.
 	Card *Card
+	// Passport is what a passport's chip (DG1 holding a TD3 MRZ) says;
+	// nil for an ID card.
+	Passport *Passport
 	// Chip holds the files and the Active Authentication answer byte for
 	// byte, for a verifier (never DG2 or DG3).
 	Chip ChipData
@@ -82,6 +88,9 @@ func (r *Reader) Read(ctx context.Context, t Transport, req Request) (*Card, err
 	rd, err := r.ReadChip(ctx, t, req)
 	if err != nil {
 		return nil, err
+	}
+	if rd.Card == nil {
+		return nil, fmt.Errorf("%w: a passport, not an ID card", ErrMismatch)
 	}
 	return rd.Card, nil
 }
@@ -128,14 +137,18 @@ func (r *Reader) ReadChip(ctx context.Context, t Transport, req Request) (*Read,
 		// that does not repeat it is inconsistent.
 		return nil, fmt.Errorf("%w: DG1 does not repeat the access key", ErrMismatch)
 	}
+	passport := mrz.Passport()
+	if passport && req.QR != nil {
+		return nil, fmt.Errorf("%w: a passport has no QR code to compare", ErrMismatch)
+	}
 	var dg13 *DG13
 	for _, f := range []struct {
 		n    int
 		name string
 		fid  uint16
 	}{{13, "EF.DG13", FIDDG13}, {14, "EF.DG14", FIDDG14}, {15, "EF.DG15", FIDDG15}} {
-		if !com.Has(f.n) {
-			continue
+		if !com.Has(f.n) || passport && f.n == 13 {
+			continue // DG13 is the Vietnamese ID card's
 		}
 		raw, err := s.ReadFile(ctx, f.name, f.fid)
 		if err != nil {
@@ -179,6 +192,12 @@ func (r *Reader) ReadChip(ctx context.Context, t Transport, req Request) (*Read,
 		return nil, err
 	default:
 		out.Chip.SOD = sod
+	}
+	if passport {
+		if out.Passport, err = NewPassport(com, mrz); err != nil {
+			return nil, err
+		}
+		return out, nil
 	}
 	c, err := NewCard(com, mrz, dg13)
 	if err != nil {

@@ -27,9 +27,10 @@ type Verification struct {
 	ActiveAuth bool `json:"active_auth"`
 }
 
-// mandatoryDataGroups must be in every verified read: the MRZ and the
-// Vietnamese personal data.
-var mandatoryDataGroups = []int{1, 13}
+// mandatoryDataGroups must be in every verified read of an ID card: the
+// MRZ and the Vietnamese personal data. A passport (DG1 holding a TD3 MRZ,
+// which the SOD's hash of DG1 binds) needs DG1 only.
+var mandatoryDataGroups, passportDataGroups = []int{1, 13}, []int{1}
 
 // Verify runs passive authentication (ICAO 9303-11 §5.1) and, when the chip
 // has DG15, active authentication (§6.1) over chip, trusting the CSCAs of
@@ -42,7 +43,7 @@ var mandatoryDataGroups = []int{1, 13}
 //     signer's key (ErrSOD);
 //  3. the document signer is not on its CSCA's CRL (ErrRevoked), and both
 //     certificates are valid at now (ErrSignerExpired);
-//  4. DG1 and DG13 are present (ErrDataGroup), and every data group in
+//  4. DG1 and DG13 (DG1 only for a passport) are present (ErrDataGroup), and every data group in
 //     chip.DataGroups has a hash in the SOD equal to its hash
 //     (ErrDataGroupHash);
 //  5. if the SOD covers DG15, DG15 must be present and
@@ -88,7 +89,11 @@ func Verify(chip ChipData, ts *TrustStore, now time.Time) (Verification, error) 
 		return v, fmt.Errorf("%w: csca valid %s to %s", ErrSignerExpired,
 			csca.notBefore.UTC().Format(time.DateOnly), csca.notAfter.UTC().Format(time.DateOnly))
 	}
-	for _, n := range mandatoryDataGroups {
+	mandatory := mandatoryDataGroups
+	if m, err := ParseDG1(chip.DataGroups[1]); err == nil && m.Passport() {
+		mandatory = passportDataGroups
+	}
+	for _, n := range mandatory {
 		if len(chip.DataGroups[n]) == 0 {
 			return v, fmt.Errorf("%w: dg%d not read", ErrDataGroup, n)
 		}

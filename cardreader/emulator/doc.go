@@ -6,7 +6,9 @@
 // Authentication key (ISO/IEC 9796-2 for RSA, plain ECDSA). It holds
 // EF.COM, DG1 (TD1 MRZ) and DG13 (Vietnamese personal data) built by its
 // own encoders for a synthetic person, DG15 from the AA key, and any file
-// a test gives (EF.SOD, DG14, ...). A test can pull the card mid-read
+// a test gives (EF.SOD, DG14, ...). PassportOptions makes a passport
+// instead (a Traveller's TD3 MRZ in DG1, DG2 a face record), to be signed
+// by an Issuer of any state (e.g. a test "KOR" CSCA). A test can pull the card mid-read
 // (Remove, PullAfter). It lets the whole read path run end to end in tests
 // without a reader or a card.
 //

@@ -189,3 +189,65 @@ func EncodeDG2(img []byte) []byte {
 	return cardreader.TLV(0x75, cardreader.TLV(0x7F61, cardreader.TLV(0x02, []byte{1}),
 		cardreader.TLV(0x7F60, cardreader.TLV(0xA1, cardreader.TLV(0x80, []byte{1, 1})), cardreader.TLV(0x5F2E, rec))))
 }
+
+// Traveller is a synthetic passport holder (ICAO 9303-4 TD3 data page).
+type Traveller struct {
+	PassportNo   string // up to 9 characters
+	IssuingState string // ICAO alpha-3 ("KOR", "D" for Germany…)
+	Nationality  string // ICAO alpha-3
+	// MRZName is the name field of the MRZ without trailing fillers:
+	// primary identifier, "<<", secondary identifier ("KIM<<MIN<JUN").
+	MRZName        string
+	BirthDate      time.Time
+	Sex            string // "M", "F" or "<"
+	ExpiryDate     time.Time
+	PersonalNumber string // optional data, up to 14 characters; "" for none
+}
+
+// SyntheticTraveller returns a made-up Korean passport holder.
+func SyntheticTraveller() Traveller {
+	return Traveller{PassportNo: "M12345678", IssuingState: "KOR", Nationality: "KOR", MRZName: "KIM<<MIN<JUN",
+		BirthDate: time.Date(1988, 3, 9, 0, 0, 0, 0, time.UTC), Sex: "M",
+		ExpiryDate: time.Date(2033, 3, 8, 0, 0, 0, 0, time.UTC)}
+}
+
+// Key returns the BAC key of t's passport.
+func (t Traveller) Key() cardreader.Key {
+	return cardreader.Key{DocumentNumber: t.PassportNo, BirthDate: t.BirthDate.Format("060102"), ExpiryDate: t.ExpiryDate.Format("060102")}
+}
+
+// TD3 returns t's 88-character passport MRZ (ICAO 9303-4 §4.2.2), check
+// digits computed.
+func (t Traveller) TD3() string {
+	l1 := "P<" + fill(t.IssuingState, 3) + fill(t.MRZName, 39)
+	doc := fill(t.PassportNo, 9)
+	dob, exp := t.BirthDate.Format("060102"), t.ExpiryDate.Format("060102")
+	sex := t.Sex
+	if sex == "" {
+		sex = "<"
+	}
+	opt := fill(t.PersonalNumber, 14)
+	l2 := doc + cd(doc) + fill(t.Nationality, 3) + dob + cd(dob) + sex + exp + cd(exp) + opt + cd(opt)
+	l2 += cd(l2[0:10] + l2[13:20] + l2[21:43])
+	return l1 + l2
+}
+
+// PassportOptions returns the options of t's passport: BAC, and PACE
+// (brainpoolP256r1) with the MRZ (no CAN), DG1 (TD3) and DG2 (a
+// placeholder unless portrait is given, then a face record holding it).
+// Add AAKey and EF.SOD (Issuer.SignSOD) as the test needs.
+func PassportOptions(t Traveller, portrait []byte) Options {
+	dg2 := cardreader.TLV(0x75, []byte("placeholder, not a portrait"))
+	if portrait != nil {
+		dg2 = EncodeDG2(portrait)
+	}
+	return Options{
+		Key:   t.Key(),
+		PACE:  true,
+		Curve: CurveBrainpoolP256r1,
+		Files: map[uint16][]byte{
+			cardreader.FIDDG1: EncodeDG1(t.TD3()),
+			cardreader.FIDDG2: dg2,
+		},
+	}
+}

@@ -18,12 +18,13 @@ type chipRequest struct {
 	// Challenge is the verifier's 8 bytes for the chip's authentication;
 	// nil for a local read.
 	Challenge []byte
-	Portrait  bool // read DG2 too (for --face only; never sent anywhere)
+	Portrait  bool // read DG2 too (for --face, and a passport's for the gateway)
 }
 
 // chipRead is one read of the card.
 type chipRead struct {
-	Card     *cardreader.Card    // checked identity
+	Card     *cardreader.Card    // checked identity (an ID card)
+	Passport *cardreader.Passport // a passport's identity (Card is nil then)
 	Chip     cardreader.ChipData // the files byte for byte, for a verifier
 	Portrait []byte              // DG2 as read, only when asked
 	Files    []string            // the files read, by name
@@ -44,7 +45,7 @@ func readChip(ctx context.Context, t cardreader.Transport, req chipRequest) (*ch
 	if req.Portrait && len(r.Portrait) == 0 {
 		return nil, errors.New("--face: the card lists no portrait (DG2)")
 	}
-	out := &chipRead{Card: r.Card, Chip: r.Chip, Portrait: r.Portrait, At: time.Now().UTC()}
+	out := &chipRead{Card: r.Card, Passport: r.Passport, Chip: r.Chip, Portrait: r.Portrait, At: time.Now().UTC()}
 	if len(r.Chip.CardAccess) > 0 {
 		out.Files = append(out.Files, "EF.CardAccess")
 	}

@@ -4,7 +4,7 @@
 //	cardreader read  [--socket PATH] [--reader NAME] [--wait D] (--can CAN | --mrz-key DOCNO,DOB,EXPIRY)
 //	                 [--face FILE] [--trust PATH]
 //	cardreader enrol --gateway URL --token ddo_... [--socket PATH] [--reader NAME]
-//	                 (--can CAN | --mrz-key DOCNO,DOB,EXPIRY)
+//	                 (--can CAN | --mrz-key DOCNO,DOB,EXPIRY) [--passport]
 //	cardreader virtual --card DIR [--addr HOST:PORT]
 //
 // read prints the card's identity and each check that was really made, as
@@ -18,7 +18,9 @@
 // written to FILE (checked against EF.SOD too with --trust).
 //
 // enrol asks the gateway for a challenge, reads the card and sends the chip
-// data (never DG2 or DG3) to the gateway, then prints the gateway's answer:
+// data (never DG3, and DG2 only for a passport with --passport: the gateway
+// shows a foreigner's chip portrait to the officer) to the gateway, then
+// prints the gateway's answer:
 // a refused read (422) too, with every check, and the command then fails
 // naming the failed ones.
 //
@@ -38,7 +40,7 @@ import (
 	"syscall"
 )
 
-const usage = `cardreader: read a chip ID card (CCCD) through pcscd
+const usage = `cardreader: read a chip ID card (CCCD) or passport through pcscd
 
 Usage:
   cardreader read  [--socket PATH] [--reader NAME] (--can CAN | --mrz-key DOCNO,DOB,EXPIRY)
@@ -47,15 +49,17 @@ Usage:
         (a CSCA master list, PEM bundle or folder) adds passive and active
         authentication, and a failed one ends with exit code 1
   cardreader enrol --gateway URL --token ddo_... [--socket PATH] [--reader NAME]
-                   (--can CAN | --mrz-key DOCNO,DOB,EXPIRY)
-        read the card over the gateway's challenge and send the chip data to
-        the gateway's counter API; print its JSON answer
+                   (--can CAN | --mrz-key DOCNO,DOB,EXPIRY) [--passport]
+        read the card (or, with --passport, a passport and its portrait) over
+        the gateway's challenge and send the chip data to the gateway's
+        counter API; print its JSON answer
   cardreader virtual --card DIR [--addr HOST:PORT]
         put a card folder (the demo cards under .data/demo-cards) into pcscd's
         vpcd reader (vsmartcard-vpcd) as a software card, until Ctrl-C
 
   --mrz-key DOCNO,DOB,EXPIRY  document number (9 characters, or the 12-digit ID
-                              number), date of birth and expiry as YYMMDD
+                              number; a passport's number), date of birth and
+                              expiry as YYMMDD
   --can CAN                   card access number (the last 6 digits of the ID)
   --wait DURATION             wait that long for a card on the reader (e.g. 30s)
   --token                     the officer's API credential; $CARDREADER_TOKEN if unset

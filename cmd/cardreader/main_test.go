@@ -292,3 +292,51 @@ func TestUsage(t *testing.T) {
 	require.Equal(t, 0, exitCode(nil))
 	require.Equal(t, 1, exitCode(errors.New("x")))
 }
+
+// TestReadPassport: a passport (TD3 MRZ, PACE with the MRZ) read through
+// pcscd, then passive authentication under its state's CSCA, and refused
+// under a trust list without it.
+func TestReadPassport(t *testing.T) {
+	t.Parallel()
+	d := pcscdtest.Start(t)
+	tr := emulator.SyntheticTraveller()
+	kor, err := emulator.NewIssuer("KOR", nil)
+	require.NoError(t, err)
+	o := emulator.PassportOptions(tr, fakeJPEG)
+	o.Files[cardreader.FIDSOD], err = kor.SignSOD(map[int][]byte{1: o.Files[cardreader.FIDDG1], 2: o.Files[cardreader.FIDDG2]})
+	require.NoError(t, err)
+	card, err := emulator.NewCard(o)
+	require.NoError(t, err)
+	icc, err := vpcd.Insert(t.Context(), d.Addr(), card, vpcd.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = icc.Close() })
+	d.WaitCard(t, pcscdtest.ReaderName, true, 30*time.Second)
+
+	dir := t.TempDir()
+	trusted, untrusted := filepath.Join(dir, "kor.pem"), filepath.Join(dir, "vn.pem")
+	require.NoError(t, os.WriteFile(trusted, kor.CSCAPEM(), 0o600))
+	vn, err := emulator.NewIssuer("VN", nil)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(untrusted, vn.CSCAPEM(), 0o600))
+	k := tr.Key()
+	key := k.DocumentNumber + "," + k.BirthDate + "," + k.ExpiryDate
+
+	var out, errOut bytes.Buffer
+	err = run(t.Context(), []string{"read", "--socket", d.Socket, "--mrz-key", key, "--trust", trusted}, &out, &errOut)
+	require.NoError(t, err, errOut.String())
+	var got readOutput
+	require.NoError(t, json.Unmarshal(out.Bytes(), &got))
+	require.Equal(t, "PACE", got.AccessControl)
+	require.Equal(t, identity{Document: "passport", IssuingState: "KOR", DocumentNumber: "M12345678", FullName: "KIM MIN JUN",
+		MRZName: "KIM MIN JUN", BirthDate: "1988-03-09", Gender: "male", Nationality: "KOR"}, got.Identity)
+	require.Equal(t, "2033-03-08", got.Card.ExpiryDate)
+	require.NotNil(t, got.Verification)
+	require.True(t, got.Verification.PassiveAuth)
+	require.Contains(t, got.Verification.CSCA, "Test CSCA KOR")
+
+	out.Reset()
+	err = run(t.Context(), []string{"read", "--socket", d.Socket, "--mrz-key", key, "--trust", untrusted}, &out, &errOut)
+	require.ErrorIs(t, err, cardreader.ErrUnknownSigner)
+	require.NoError(t, json.Unmarshal(out.Bytes(), &got))
+	require.False(t, got.Verification.PassiveAuth)
+}

@@ -204,6 +204,8 @@ type readOutput struct {
 }
 
 type identity struct {
+	Document         string `json:"document"` // "id_card" or "passport"
+	IssuingState     string `json:"issuing_state,omitempty"`
 	PersonalID       string `json:"personal_id"`
 	DocumentNumber   string `json:"document_number"`
 	FullName         string `json:"full_name"`
@@ -250,12 +252,15 @@ func day(t time.Time) string {
 
 // report turns a read into the printed JSON, checks included.
 func report(reader string, r *chipRead) readOutput {
+	if r.Passport != nil {
+		return reportPassport(reader, r)
+	}
 	c := r.Card
 	out := readOutput{
 		Reader:        reader,
 		AccessControl: r.Chip.AccessControl,
 		Identity: identity{
-			PersonalID: c.PersonalID, DocumentNumber: c.DocumentNumber, FullName: c.FullName,
+			Document: "id_card", IssuingState: c.MRZ.IssuingState, PersonalID: c.PersonalID, DocumentNumber: c.DocumentNumber, FullName: c.FullName,
 			MRZName: c.MRZName, BirthDate: day(c.BirthDate), Gender: string(c.Gender),
 			Nationality: c.Nationality, Ethnicity: c.Ethnicity, Religion: c.Religion,
 			PlaceOfOrigin: c.PlaceOfOrigin, Residence: c.Residence, IdentifyingMarks: c.IdentifyingMarks,
@@ -278,6 +283,34 @@ func report(reader string, r *chipRead) readOutput {
 			Detail: "DG13 agrees with DG1 on ID number, date of birth, sex, expiry and name"})
 	}
 	// Without a CSCA list (--trust) nothing proves the data's origin.
+	out.NotChecked = append(out.NotChecked,
+		check{Name: checkPassiveAuth, Detail: "no --trust: nothing proves the data groups were signed by the issuer"},
+		check{Name: checkActiveAuth, Detail: "no --trust: the chip's answer proves nothing without a DG15 the issuer signed, so a copied chip is not ruled out"},
+	)
+	return out
+}
+
+// reportPassport is report for a passport: the MRZ's identity (no
+// personal ID number, no DG13).
+func reportPassport(reader string, r *chipRead) readOutput {
+	p := r.Passport
+	out := readOutput{
+		Reader:        reader,
+		AccessControl: r.Chip.AccessControl,
+		Identity: identity{Document: "passport", IssuingState: p.IssuingState, DocumentNumber: p.DocumentNumber,
+			FullName: p.Name(), MRZName: p.Name(), BirthDate: day(p.BirthDate), Gender: string(p.Gender),
+			Nationality: p.Nationality},
+		Card: &cardDates{ExpiryDate: day(p.ExpiryDate),
+			Expired: r.At.After(p.ExpiryDate.AddDate(0, 0, 1)), LDSVersion: p.LDSVersion},
+		DataGroups: p.DataGroups,
+		ChipFiles:  r.Files,
+		ReadAt:     r.At,
+	}
+	out.Checks = append(out.Checks,
+		check{Name: "access_control", Passed: true, Detail: r.Chip.AccessControl +
+			": the chip proved it knows the access key; every answer carried a valid secure messaging MAC"},
+		check{Name: "mrz", Passed: true, Detail: "DG1's TD3 check digits are valid and DG1 repeats the access key"},
+	)
 	out.NotChecked = append(out.NotChecked,
 		check{Name: checkPassiveAuth, Detail: "no --trust: nothing proves the data groups were signed by the issuer"},
 		check{Name: checkActiveAuth, Detail: "no --trust: the chip's answer proves nothing without a DG15 the issuer signed, so a copied chip is not ruled out"},
