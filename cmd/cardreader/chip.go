@@ -23,11 +23,11 @@ type chipRequest struct {
 
 // chipRead is one read of the card.
 type chipRead struct {
-	Card     *cardreader.Card    // checked identity (an ID card)
+	Card     *cardreader.Card     // checked identity (an ID card)
 	Passport *cardreader.Passport // a passport's identity (Card is nil then)
-	Chip     cardreader.ChipData // the files byte for byte, for a verifier
-	Portrait []byte              // DG2 as read, only when asked
-	Files    []string            // the files read, by name
+	Chip     cardreader.ChipData  // the files byte for byte, for a verifier
+	Portrait []byte               // DG2 as read, only when asked
+	Files    []string             // the files read, by name
 	At       time.Time
 }
 
