@@ -48,6 +48,24 @@ type Person struct {
 	// GuardianRelation is "child" or "ward" when GuardianID is set.
 	GuardianRelation string    `json:"guardian_relation,omitempty"`
 	IssueDate        time.Time `json:"issue_date,omitempty"` // chip ID card issue date
+	// Passport and ResidencePermit are a foreigner's, from the foreigners'
+	// registry; nil for citizens.
+	Passport        *Passport        `json:"passport,omitempty"`
+	ResidencePermit *ResidencePermit `json:"residence_permit,omitempty"`
+}
+
+// Passport is a foreigner's passport as the foreigners' registry holds it.
+type Passport struct {
+	Number         string    `json:"number"`
+	IssuingCountry string    `json:"issuing_country"` // ICAO 9303 three-letter code, as in the MRZ ("KOR")
+	Expiry         time.Time `json:"expiry"`          // date only, UTC midnight
+}
+
+// ResidencePermit is the visa or residence card that lets a foreigner stay.
+type ResidencePermit struct {
+	Kind   string    `json:"kind"` // visa, temporary_residence_card, permanent_residence_card
+	Number string    `json:"number"`
+	Expiry time.Time `json:"expiry"` // date only, UTC midnight: the last day of the stay
 }
 
 // DocumentKind names an integrated document.

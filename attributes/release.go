@@ -26,7 +26,13 @@ const (
 	ScopeHealthInsurance     = "documents.health_insurance"
 	ScopeSocialInsurance     = "documents.social_insurance"
 	ScopeDependents          = "dependents"
-	ScopeOfflineAccess       = "offline_access"
+	// ScopePassport releases a foreigner's passport; ScopeResidencePermit
+	// their visa or residence card. Two scopes, so that a service that
+	// needs one (a hotel the passport, an employer the permit) is not
+	// given the other.
+	ScopePassport        = "passport"
+	ScopeResidencePermit = "residence_permit"
+	ScopeOfflineAccess   = "offline_access"
 )
 
 // Claim names released by this gateway. OIDC Core §5.1 names where one
@@ -46,6 +52,11 @@ const (
 	ClaimHealthInsurance     = "health_insurance"
 	ClaimSocialInsurance     = "social_insurance"
 	ClaimDependents          = "dependents"
+	// ClaimPassport is {number, issuing_country, expiry}; ClaimResidencePermit
+	// is {kind, number, expiry}. Foreigners only; nationality comes from the
+	// passport for them.
+	ClaimPassport        = "passport"
+	ClaimResidencePermit = "residence_permit"
 )
 
 // ClaimPolicy says which scope releases a claim and the assurance level
@@ -68,6 +79,8 @@ var policy = []ClaimPolicy{
 	{ClaimPhoneNumber, ScopePhone, assurance.Level1},
 	{ClaimPhoneNumberVerified, ScopePhone, assurance.Level1},
 	{ClaimEmail, ScopeEmail, assurance.Level1},
+	{ClaimPassport, ScopePassport, assurance.Level1},
+	{ClaimResidencePermit, ScopeResidencePermit, assurance.Level1},
 	{ClaimDrivingLicence, ScopeDrivingLicence, assurance.Level2},
 	{ClaimVehicleRegistration, ScopeVehicleRegistration, assurance.Level2},
 	{ClaimHealthInsurance, ScopeHealthInsurance, assurance.Level2},
@@ -247,6 +260,14 @@ func personClaims(p Person, want map[string]bool, out map[string]any) {
 	set(ClaimPhoneNumber, p.Phone, p.Phone != "")
 	set(ClaimPhoneNumberVerified, true, p.Phone != "")
 	set(ClaimEmail, p.Email, p.Email != "")
+	if p.Passport != nil {
+		set(ClaimPassport, map[string]any{"number": p.Passport.Number, "issuing_country": p.Passport.IssuingCountry,
+			"expiry": date(p.Passport.Expiry)}, true)
+	}
+	if p.ResidencePermit != nil {
+		set(ClaimResidencePermit, map[string]any{"kind": p.ResidencePermit.Kind, "number": p.ResidencePermit.Number,
+			"expiry": date(p.ResidencePermit.Expiry)}, true)
+	}
 }
 
 // addressClaim renders OIDC Core §5.1.1's address claim.

@@ -16,6 +16,11 @@ import (
 type fakeRegistry struct{}
 
 func (fakeRegistry) Person(_ context.Context, id string) (attributes.Person, error) {
+	if id == "001088000002" {
+		return attributes.Person{PersonalID: id, FullName: "MIN JUN KIM", Nationality: "KR",
+			Passport:        &attributes.Passport{Number: "M12345678", IssuingCountry: "KOR", Expiry: time.Date(2033, 4, 1, 0, 0, 0, 0, time.UTC)},
+			ResidencePermit: &attributes.ResidencePermit{Kind: "temporary_residence_card", Number: "TT01234567", Expiry: time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC)}}, nil
+	}
 	if id != "001090000001" {
 		return attributes.Person{}, attributes.ErrNotFound
 	}
@@ -69,6 +74,22 @@ func TestRelease(t *testing.T) {
 	assert.Equal(t, map[string]string{"class": "B2"}, dl[0]["fields"], "biometric-looking fields never leave")
 	assert.Equal(t, []map[string]any{}, vals["health_insurance"])
 	assert.NotContains(t, fmt.Sprint(vals), "SENTINEL")
+
+	// A citizen has no passport in the foreigners' registry: the claims are
+	// absent, not empty.
+	vals, names, err = attributes.Release(ctx, reg, reg, "001090000001", 1, []string{"passport", "residence_permit"})
+	require.NoError(t, err)
+	assert.Empty(t, vals)
+	assert.Empty(t, names)
+
+	vals, names, err = attributes.Release(ctx, reg, reg, "001088000002", 1, []string{"passport", "residence_permit", "nationality"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"nationality", "passport", "residence_permit"}, names)
+	assert.Equal(t, map[string]any{"number": "M12345678", "issuing_country": "KOR", "expiry": "2033-04-01"}, vals["passport"])
+	assert.Equal(t, map[string]any{"kind": "temporary_residence_card", "number": "TT01234567", "expiry": "2027-06-30"}, vals["residence_permit"])
+	assert.Equal(t, "KR", vals["nationality"])
+	assert.Equal(t, []string{"passport"}, attributes.ClaimsForScopes([]string{"passport"}))
+	assert.Equal(t, []string{"residence_permit"}, attributes.ClaimsForScopes([]string{"residence_permit"}))
 
 	_, _, err = attributes.Release(ctx, reg, reg, "999", 1, []string{"name"})
 	require.ErrorIs(t, err, attributes.ErrNotFound)

@@ -134,9 +134,9 @@ func ValidID(id string, r Resident) error {
 // the nationality as ISO 3166-1 alpha-2 (the nationality claim's form for
 // everyone), the address in Vietnam, the passport and the permit.
 func (r Resident) Person() attributes.Person {
-	return attributes.Person{
+	return withDocuments(attributes.Person{
 		PersonalID: r.ID, FullName: r.Name(), BirthDate: r.BirthDate, Gender: r.Gender(),
 		Nationality: Alpha2(r.Nationality), Residence: r.Address, Phone: r.Phone, Email: r.Email,
 		PassportNo: r.PassportNo,
-	}
+	}, r)
 }

@@ -23,6 +23,7 @@ import (
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	"github.com/dinhdanh/dinhdanh/accounts/smsgateway"
 	accountsweb "github.com/dinhdanh/dinhdanh/accounts/web"
+	"github.com/dinhdanh/dinhdanh/attributes"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/audit"
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
@@ -30,6 +31,8 @@ import (
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/consent"
 	consentweb "github.com/dinhdanh/dinhdanh/consent/web"
+	"github.com/dinhdanh/dinhdanh/foreigners"
+	foreignerspg "github.com/dinhdanh/dinhdanh/foreigners/postgres"
 	"github.com/dinhdanh/dinhdanh/gateway/consentlink"
 	"github.com/dinhdanh/dinhdanh/gateway/demorp"
 	"github.com/dinhdanh/dinhdanh/gateway/schema"
@@ -63,14 +66,18 @@ type Gateway struct {
 	Accounts *accounts.Service
 	// Hashing is the admission control of password hashing (tests hold
 	// its slots to see the 503).
-	Hashing   *accounts.HashLimiter
-	Registry  *attributespg.Store
-	Clients   *oidc.Clients
-	Keys      *oidc.Keys
-	OIDCStore *oidcpg.Store
-	Provider  *oidc.Provider
-	Consent   *consent.Service
-	Staff     *staff.Service
+	Hashing  *accounts.HashLimiter
+	Registry *attributespg.Store
+	// Foreigners is the foreigners' registry; People the population
+	// registry with it laid over (what claims and pages read).
+	Foreigners *foreignerspg.Store
+	People     attributes.Registry
+	Clients    *oidc.Clients
+	Keys       *oidc.Keys
+	OIDCStore  *oidcpg.Store
+	Provider   *oidc.Provider
+	Consent    *consent.Service
+	Staff      *staff.Service
 	// Locks are locks by authorities (officers file, supervisors decide).
 	Locks *lockrequest.Service
 	Audit audit.Recorder
@@ -177,7 +184,7 @@ func newSender(o Options, inbox *accountspg.Inbox) accounts.Sender {
 
 // notices queues what citizens are told; email sends registration codes
 // by e-mail (nil: registration by phone only).
-func newAccounts(o Options, registry *attributespg.Store, inbox *accountspg.Inbox, cascade lockCascade, hashing *accounts.HashLimiter,
+func newAccounts(o Options, registry attributes.Registry, inbox *accountspg.Inbox, cascade lockCascade, hashing *accounts.HashLimiter,
 	notices accounts.Notifier, email accounts.EmailSender) (*accounts.Service, error) {
 	cfg, secrets := o.Config, o.Config.Secrets
 	return accounts.New(accounts.Config{
@@ -233,6 +240,8 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	sessions.Cookie.Secure = !(cfg.DevMode && issuer.Scheme == "http")
 
 	g.Registry = attributespg.NewStore(pool)
+	g.Foreigners = foreignerspg.NewStore(pool)
+	g.People = foreigners.People{Population: g.Registry, Foreigners: g.Foreigners}
 	inbox := accountspg.NewInbox(pool)
 
 	// The OpenID Connect provider.
@@ -257,7 +266,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	notices := newOutboxNotifier(o, g.Notify, g.OIDCStore)
 	outbound := outboundClient(cfg)
 	forConsent, logoutSender, consentSvc, err := newConsent(o, consentParts{
-		OIDCStore: g.OIDCStore, Keys: g.Keys, Registry: g.Registry, Outbound: outbound, Connected: notices,
+		OIDCStore: g.OIDCStore, Keys: g.Keys, Registry: g.Registry, People: g.People, Outbound: outbound, Connected: notices,
 	})
 	if err != nil {
 		return fail(err)
@@ -268,7 +277,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	// Password hashing has its own bounded pool; token, JWKS, discovery and
 	// userinfo never touch it.
 	g.Hashing = accounts.NewHashLimiter(cfg.Argon2.Slots(), cfg.Argon2.Queue, cfg.Argon2.QueueWait.D())
-	g.Accounts, err = newAccounts(o, g.Registry, inbox, lockCascade{tokens: g.OIDCStore, consent: g.Consent}, g.Hashing, notices, emailCodes)
+	g.Accounts, err = newAccounts(o, g.People, inbox, lockCascade{tokens: g.OIDCStore, consent: g.Consent}, g.Hashing, notices, emailCodes)
 	if err != nil {
 		return fail(err)
 	}
@@ -279,7 +288,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	g.Provider, err = oidc.NewProvider(oidc.Config{
 		Issuer: cfg.Issuer, Store: g.OIDCStore, Keys: g.Keys, Hasher: hasher,
 		TokenSecret: keyderive.Key(secrets.SessionKey, "fosite-tokens"), PairwiseKey: secrets.PairwiseKey,
-		Accounts: g.Accounts, Registry: g.Registry, Documents: g.Registry, Audit: o.Audit,
+		Accounts: g.Accounts, Registry: g.People, Documents: g.Registry, Audit: o.Audit,
 		Consent: decider, Challenges: g.OIDCStore, BackchannelLogout: true, Now: o.Now,
 		AccessTokenLifespan: cfg.Tokens.AccessTTL.D(), RefreshTokenLifespan: cfg.Tokens.RefreshTTL.D(),
 		IDTokenLifespan: cfg.Tokens.IDTokenTTL.D(), AuthorizeCodeLifespan: cfg.Tokens.CodeTTL.D(),
@@ -376,7 +385,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	// QR credentials, signed with the ID-token keys (oidc.Keys is a
 	// sharing.Signer) so that verifiers check them against /jwks.json.
 	shares, err := sharing.New(sharing.Config{
-		Signer: g.Keys, Registry: g.Registry, Documents: g.Registry, Audit: o.Audit, Issuer: cfg.Issuer, Now: o.Now,
+		Signer: g.Keys, Registry: g.People, Documents: g.Registry, Audit: o.Audit, Issuer: cfg.Issuer, Now: o.Now,
 		Holders: sharing.HolderFunc(func(ctx context.Context, id string) (sharing.Holder, error) {
 			a, err := g.Accounts.Get(ctx, id)
 			if err != nil {

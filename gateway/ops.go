@@ -5,9 +5,12 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
+	"github.com/dinhdanh/dinhdanh/attributes"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/consent"
+	"github.com/dinhdanh/dinhdanh/foreigners"
+	foreignerspg "github.com/dinhdanh/dinhdanh/foreigners/postgres"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 	"github.com/dinhdanh/dinhdanh/staff"
@@ -72,6 +75,12 @@ func (s *Ops) Registry() *attributespg.Store {
 	return s.registry
 }
 
+// People is the population registry with the foreigners' registry laid
+// over it.
+func (s *Ops) People() attributes.Registry {
+	return foreigners.People{Population: s.Registry(), Foreigners: foreignerspg.NewStore(s.o.Pool)}
+}
+
 // Accounts is the account service, as the serving gateway builds it but
 // without what a lock ends beyond the account (tokens, relying parties): it
 // refuses to lock (accounts.ErrNoLockCascade). LockAccount builds the whole.
@@ -81,7 +90,7 @@ func (s *Ops) Accounts() (*accounts.Service, error) {
 		if err != nil {
 			return nil, err
 		}
-		acc, err := newAccounts(s.o, s.Registry(), accountspg.NewInbox(s.o.Pool), lockCascade{}, nil, notices, nil)
+		acc, err := newAccounts(s.o, s.People(), accountspg.NewInbox(s.o.Pool), lockCascade{}, nil, notices, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -135,7 +144,7 @@ func (s *Ops) Consent(ctx context.Context) (*consent.Service, error) {
 			return nil, err
 		}
 		_, _, svc, err := newConsent(s.o, consentParts{
-			OIDCStore: s.OIDCStore(), Keys: keys, Registry: s.Registry(), Outbound: outboundClient(s.o.Config),
+			OIDCStore: s.OIDCStore(), Keys: keys, Registry: s.Registry(), People: s.People(), Outbound: outboundClient(s.o.Config),
 		})
 		if err != nil {
 			return nil, err
@@ -170,7 +179,7 @@ func (s *Ops) LockAccount(ctx context.Context, personalID, reason string, by acc
 		if err != nil {
 			return accounts.Account{}, err
 		}
-		acc, err := newAccounts(s.o, s.Registry(), accountspg.NewInbox(s.o.Pool), lockCascade{tokens: s.OIDCStore(), consent: svc}, nil, notices, nil)
+		acc, err := newAccounts(s.o, s.People(), accountspg.NewInbox(s.o.Pool), lockCascade{tokens: s.OIDCStore(), consent: svc}, nil, notices, nil)
 		if err != nil {
 			return accounts.Account{}, err
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
+	"github.com/dinhdanh/dinhdanh/attributes"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/consent"
@@ -112,7 +113,9 @@ type consentParts struct {
 	OIDCStore *oidcpg.Store
 	Keys      *oidc.Keys
 	Registry  *attributespg.Store
-	Outbound  *http.Client
+	// People is Registry with the foreigners' registry laid over it.
+	People   attributes.Registry
+	Outbound *http.Client
 	// Connected is told of newly connected services; nil tells nobody
 	// (operator commands).
 	Connected consent.ConnectedNotifier
@@ -129,7 +132,7 @@ func newConsent(o Options, p consentParts) (*consentlink.Provider, *backchannel.
 		Store: p.OIDCStore, Clients: p.OIDCStore, Keys: p.Keys, PairwiseKey: secrets.PairwiseKey,
 		// The preview reads accounts from their store: the account service
 		// is built after the consent service, which its lock needs.
-		Accounts: accountspg.Accounts{Store: accountspg.NewStore(pool)}, Registry: p.Registry, Documents: p.Registry, Logger: logger,
+		Accounts: accountspg.Accounts{Store: accountspg.NewStore(pool)}, Registry: p.People, Documents: p.Registry, Logger: logger,
 	})
 	if err != nil {
 		return nil, nil, nil, err

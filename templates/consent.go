@@ -96,6 +96,8 @@ func init() {
 		"consent.claim.vehicle_registration":  {"Đăng ký xe", "Vehicle registration"},
 		"consent.claim.health_insurance":      {"Thẻ bảo hiểm y tế", "Health insurance card"},
 		"consent.claim.social_insurance":      {"Sổ bảo hiểm xã hội", "Social insurance book"},
+		"consent.claim.passport":              {"Hộ chiếu (số, quốc gia cấp, ngày hết hạn)", "Passport (number, issuing country, expiry)"},
+		"consent.claim.residence_permit":      {"Thị thực hoặc thẻ tạm trú (loại, số, ngày hết hạn)", "Visa or residence card (kind, number, expiry)"},
 		"consent.claim.dependents":            {"Người phụ thuộc (con dưới 14 tuổi, người được giám hộ)", "Dependents (children under 14, wards)"},
 	})
 }

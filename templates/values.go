@@ -47,6 +47,10 @@ func ClaimValue(l Lang, claim string, v any) string {
 			parts = append(parts, dependent(l, d))
 		}
 		return strings.Join(parts, "; ")
+	case "passport", "residence_permit":
+		if m, ok := v.(map[string]any); ok {
+			return travelDocument(l, claim, m)
+		}
 	case "driving_licence", "vehicle_registration", "health_insurance", "social_insurance":
 		var parts []string
 		for _, d := range objects(v) {
@@ -143,6 +147,26 @@ func dependent(l Lang, d map[string]any) string {
 	return strings.TrimSpace(out)
 }
 
+// travelDocument is a foreigner's passport ("M12345678 · Hàn Quốc · hết
+// hạn 01/04/2033") or residence permit ("Thẻ tạm trú · TT01234567 · hết hạn
+// 30/06/2027").
+func travelDocument(l Lang, claim string, d map[string]any) string {
+	str := func(k string) string { s, _ := d[k].(string); return s }
+	var parts []string
+	if s := str("kind"); s != "" {
+		parts = append(parts, msgOr(l, "value.permit."+s, s))
+	}
+	parts = append(parts, str("number"))
+	if s := str("issuing_country"); s != "" && claim == "passport" {
+		parts = append(parts, Country(l, s))
+	}
+	if s := str("expiry"); s != "" {
+		parts = append(parts, T(l, "value.doc.expires", FormatDate(l, s)))
+	}
+	parts = slices.DeleteFunc(parts, func(s string) bool { return s == "" })
+	return strings.Join(parts, " · ")
+}
+
 func document(l Lang, d map[string]any) string {
 	str := func(k string) string { s, _ := d[k].(string); return s }
 	parts := []string{str("number")}
@@ -174,19 +198,22 @@ func document(l Lang, d map[string]any) string {
 
 func init() {
 	Register(map[string][2]string{
-		"value.gender.male":        {"Nam", "Male"},
-		"value.gender.female":      {"Nữ", "Female"},
-		"value.country.VN":         {"Việt Nam", "Viet Nam"},
-		"value.verified":           {"Đã xác minh", "Verified"},
-		"value.yes":                {"Có", "Yes"},
-		"value.no":                 {"Không", "No"},
-		"value.relation.child":     {"con", "child"},
-		"value.relation.ward":      {"người được giám hộ", "ward"},
-		"value.doc.issuer":         {"nơi cấp: %s", "issued by %s"},
-		"value.doc.expires":        {"hết hạn %s", "expires %s"},
-		"value.doc.status.valid":   {"còn hiệu lực", "valid"},
-		"value.doc.status.expired": {"hết hiệu lực", "expired"},
-		"value.doc.status.retired": {"đã thu hồi", "retired"},
+		"value.gender.male":                     {"Nam", "Male"},
+		"value.gender.female":                   {"Nữ", "Female"},
+		"value.country.VN":                      {"Việt Nam", "Viet Nam"},
+		"value.verified":                        {"Đã xác minh", "Verified"},
+		"value.yes":                             {"Có", "Yes"},
+		"value.no":                              {"Không", "No"},
+		"value.relation.child":                  {"con", "child"},
+		"value.relation.ward":                   {"người được giám hộ", "ward"},
+		"value.doc.issuer":                      {"nơi cấp: %s", "issued by %s"},
+		"value.doc.expires":                     {"hết hạn %s", "expires %s"},
+		"value.doc.status.valid":                {"còn hiệu lực", "valid"},
+		"value.doc.status.expired":              {"hết hiệu lực", "expired"},
+		"value.doc.status.retired":              {"đã thu hồi", "retired"},
+		"value.permit.visa":                     {"Thị thực", "Visa"},
+		"value.permit.temporary_residence_card": {"Thẻ tạm trú", "Temporary residence card"},
+		"value.permit.permanent_residence_card": {"Thẻ thường trú", "Permanent residence card"},
 		// Labels of documents' own fields (their keys as the registries name them).
 		"value.doc.field.classes":             {"hạng", "classes"},
 		"value.doc.field.class":               {"hạng", "class"},

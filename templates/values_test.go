@@ -33,6 +33,10 @@ func TestClaimValue(t *testing.T) {
 			"DL01 · issued by Sở GTVT Hà Nội · expires 5 December 2031 · valid · class: B2"},
 		{"vehicle_registration", decoded, "DL01 · hết hiệu lực · biển số: 29A-123.45", "DL01 · expired · plate: 29A-123.45"},
 		{"dependents", deps, "Nguyễn Văn Bé (01/06/2018, con)", "Nguyễn Văn Bé (1 June 2018, child)"},
+		{"passport", map[string]any{"number": "M12345678", "issuing_country": "KOR", "expiry": "2033-04-01"},
+			"M12345678 · Hàn Quốc · hết hạn 01/04/2033", "M12345678 · South Korea · expires 1 April 2033"},
+		{"residence_permit", map[string]any{"kind": "temporary_residence_card", "number": "TT01234567", "expiry": "2027-06-30"},
+			"Thẻ tạm trú · TT01234567 · hết hạn 30/06/2027", "Temporary residence card · TT01234567 · expires 30 June 2027"},
 		{"name", "Nguyễn Văn An", "Nguyễn Văn An", "Nguyễn Văn An"},
 		{"unknown", map[string]any{"a": 1}, `{"a":1}`, `{"a":1}`},
 	} {

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/attributes"
+	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/foreigners"
 	"github.com/dinhdanh/dinhdanh/foreigners/postgres"
 	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
@@ -70,4 +71,51 @@ func TestRegistryRoundTrip(t *testing.T) {
 	dup := anna
 	dup.ID = "079191000008"
 	require.Error(t, s.Put(ctx, dup))
+}
+
+// TestPeople: the attributes registry that knows foreigners lays the
+// foreigners' registry over the population registry, and reads a foreigner
+// the population registry does not hold from it alone.
+func TestPeople(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ctx := t.Context()
+	pop := attributespg.NewStore(db.App)
+	reg := postgres.NewStore(db.App)
+	people := foreigners.People{Population: pop, Foreigners: reg}
+
+	citizen := attributes.Person{PersonalID: "001090123456", FullName: "Nguyễn Văn An", BirthDate: d(1990, 5, 17),
+		Gender: attributes.Male, Nationality: "VN"}
+	kimPop := attributes.Person{PersonalID: "001088000002", FullName: "Kim Min-jun", BirthDate: d(1988, 11, 5),
+		Gender: attributes.Male, Nationality: "KR", PassportNo: "M12345678"}
+	require.NoError(t, pop.Write(ctx, []attributes.Person{citizen, kimPop}, nil))
+	kim := foreigners.Resident{ID: kimPop.PersonalID, PassportNo: "M12345678", IssuingCountry: "KOR", Nationality: "KOR",
+		PrimaryName: "KIM", SecondaryName: "MIN JUN", BirthDate: d(1988, 11, 5), Sex: "M", PassportExpiry: d(2033, 4, 1),
+		PermitKind: foreigners.TemporaryResidenceCard, PermitNumber: "TT01234567", PermitExpiry: d(2027, 6, 30)}
+	anna := foreigners.Resident{ID: "079191000007", PassportNo: "C01X00T47", IssuingCountry: "DEU", Nationality: "DEU",
+		PrimaryName: "MUELLER", SecondaryName: "ANNA", BirthDate: d(1991, 2, 3), Sex: "F", PassportExpiry: d(2030, 1, 1),
+		PermitKind: foreigners.Visa, PermitNumber: "V1234567", PermitExpiry: d(2027, 1, 15), Phone: "+84901000077"}
+	require.NoError(t, reg.Put(ctx, kim, anna))
+
+	got, err := people.Person(ctx, citizen.PersonalID)
+	require.NoError(t, err)
+	require.Equal(t, citizen, got)
+
+	got, err = people.Person(ctx, kim.ID)
+	require.NoError(t, err)
+	require.Equal(t, "Kim Min-jun", got.FullName, "the population registry's name")
+	require.Equal(t, "KR", got.Nationality)
+	require.Equal(t, &attributes.Passport{Number: "M12345678", IssuingCountry: "KOR", Expiry: d(2033, 4, 1)}, got.Passport)
+	require.Equal(t, &attributes.ResidencePermit{Kind: "temporary_residence_card", Number: "TT01234567", Expiry: d(2027, 6, 30)}, got.ResidencePermit)
+
+	got, err = people.Person(ctx, anna.ID)
+	require.NoError(t, err)
+	require.Equal(t, "ANNA MUELLER", got.FullName)
+	require.Equal(t, "DE", got.Nationality)
+	require.Equal(t, attributes.Female, got.Gender)
+	require.Equal(t, "+84901000077", got.Phone)
+	require.Equal(t, "V1234567", got.ResidencePermit.Number)
+
+	_, err = people.Person(ctx, "079090000001")
+	require.ErrorIs(t, err, attributes.ErrNotFound)
 }

@@ -53,6 +53,8 @@ import (
 	"github.com/dinhdanh/dinhdanh/attributes"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/audit/audittest"
+	"github.com/dinhdanh/dinhdanh/foreigners"
+	foreignerspg "github.com/dinhdanh/dinhdanh/foreigners/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
 	"github.com/dinhdanh/dinhdanh/oidc"
@@ -187,7 +189,7 @@ func New(t testing.TB, db *pgxpool.Pool, o Options) *Env {
 		Challenges: challenges,
 		Issuer:     e.Server.URL, Store: e.Store, Keys: e.Keys, Hasher: e.Hasher,
 		TokenSecret: TokenKey, PairwiseKey: PairwiseKey,
-		Accounts: Accounts{e.Accounts}, Registry: e.People, Documents: e.People,
+		Accounts: Accounts{e.Accounts}, Registry: foreigners.People{Population: e.People, Foreigners: foreignerspg.NewStore(e.DB)}, Documents: e.People,
 		Consent: decider, BackchannelLogout: o.BackchannelLogout, Audit: e.Audit,
 		IDTokenLifespan: time.Hour, Now: e.Clock.Now,
 	})
