@@ -509,6 +509,9 @@ func (s *Service) CompleteRegistration(ctx context.Context, req RegistrationComp
 			return err
 		}
 		rec.PasswordHash = hash
+		if err := s.reuseID(ctx, &rec); err != nil {
+			return err
+		}
 		e := req.event(audit.AccountRegistered, rec.ID, audit.Success, "")
 		e.Detail = map[string]string{"level": "0", "status": string(Pending), "channel": "web", "contact": "phone"}
 		if g.Email != "" {

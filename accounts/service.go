@@ -79,6 +79,17 @@ type Config struct {
 	// is an e-mail address, the change of e-mail address); nil refuses
 	// such registrations (ErrNoEmail) and leaves that change off.
 	Email EmailSender
+	// AccountIDs, when set, offers the id a new account takes (Create and
+	// CompleteRegistration): a child registered under a guardian keeps its
+	// dependent id at 14, so that the pairwise subjects relying parties
+	// know continue. nil: always a new id.
+	AccountIDs AccountIDs
+}
+
+// AccountIDs offers an existing subject id for a new account of a person
+// (package guardianship implements it). "" means none: a new one is drawn.
+type AccountIDs interface {
+	AccountIDFor(ctx context.Context, personalID string) (string, error)
 }
 
 // Service is the accounts capability: lifecycle, credentials and sign-in.
@@ -107,6 +118,7 @@ type Service struct {
 	notices     Notifier
 	sessions    BrowserSessionStore
 	email       EmailSender
+	ids         AccountIDs
 }
 
 // New checks cfg and builds a Service.
@@ -145,7 +157,7 @@ func New(cfg Config) (*Service, error) {
 		smsTTL: cfg.SMSCodeTTL, smsAttempts: cfg.SMSMaxAttempts, regs: cfg.Registrations,
 		tokens: cfg.Tokens, logout: cfg.Logout, hashing: cfg.Hashing,
 		deviceKey: cfg.DeviceKey, webauthn: wa, passkeys: cfg.PasskeyStore, sessions: cfg.BrowserSessions,
-		notices: cfg.Notices, email: cfg.Email,
+		notices: cfg.Notices, email: cfg.Email, ids: cfg.AccountIDs,
 	}
 	if bs, ok := cfg.Store.(BrowserSessionStore); ok && s.sessions == nil {
 		s.sessions = bs
@@ -261,6 +273,9 @@ func (s *Service) Create(ctx context.Context, in NewAccount, by Actor) (Account,
 	if err != nil {
 		return Account{}, err
 	}
+	if err := s.reuseID(ctx, &rec); err != nil {
+		return Account{}, fmt.Errorf("accounts: create: %w", err)
+	}
 	e := by.event(audit.AccountRegistered, rec.ID, audit.Success)
 	e.Detail = map[string]string{"level": fmt.Sprint(int(rec.Level)), "status": string(rec.Status)}
 	// Recorded before the insert commits, as update does: an account whose
@@ -269,6 +284,25 @@ func (s *Service) Create(ctx context.Context, in NewAccount, by Actor) (Account,
 		return Account{}, fmt.Errorf("accounts: create: %w", err)
 	}
 	return rec.Account, nil
+}
+
+// reuseID gives rec the id AccountIDs offers for its person, if any.
+func (s *Service) reuseID(ctx context.Context, rec *Record) error {
+	if s.ids == nil {
+		return nil
+	}
+	id, err := s.ids.AccountIDFor(ctx, rec.PersonalID)
+	if err != nil || id == "" {
+		return err
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		return fmt.Errorf("account id offered for the person is not a UUID: %w", err)
+	}
+	rec.ID = id
+	if rec.Enrolment != nil {
+		rec.Enrolment.AccountID = id
+	}
+	return nil
 }
 
 // NewRecord checks in and builds the record Create would store, with a new

@@ -37,6 +37,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/gateway/demorp"
 	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/gateway/server"
+	"github.com/dinhdanh/dinhdanh/guardianship"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/internal/keyderive"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
@@ -88,6 +89,9 @@ type Gateway struct {
 	// Notify is the outbox of notifications to citizens (SMS, e-mail);
 	// its worker runs until Close.
 	Notify *notify.Service
+	// Guardianship is dependents under guardians' accounts and the
+	// guardianship records officers enter.
+	Guardianship *guardianship.Service
 
 	issuer  string
 	cancel  context.CancelFunc
@@ -203,6 +207,8 @@ func newAccounts(o Options, registry attributes.Registry, inbox *accountspg.Inbo
 		Tokens: cascade.tokens, Logout: cascade.logout(), Hashing: hashing,
 		Passkeys: citizenPasskeys(cfg.Issuer),
 		Notices:  notices, Email: email,
+		// A child who registers at 14 keeps its dependent id.
+		AccountIDs: accountIDs(o),
 	})
 }
 
@@ -278,6 +284,10 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	// userinfo never touch it.
 	g.Hashing = accounts.NewHashLimiter(cfg.Argon2.Slots(), cfg.Argon2.Queue, cfg.Argon2.QueueWait.D())
 	g.Accounts, err = newAccounts(o, g.People, inbox, lockCascade{tokens: g.OIDCStore, consent: g.Consent}, g.Hashing, notices, emailCodes)
+	if err != nil {
+		return fail(err)
+	}
+	g.Guardianship, err = newGuardianship(o, g.Registry, g.Accounts, g.Consent)
 	if err != nil {
 		return fail(err)
 	}
@@ -472,6 +482,9 @@ func (g *Gateway) maintain(ctx context.Context, pool *pgxpool.Pool, logger *slog
 		{"expired tokens", func(ctx context.Context) error { _, err := g.OIDCStore.DeleteExpired(ctx, now()); return err }},
 		{"retired keys", func(ctx context.Context) error { _, err := g.Keys.Prune(ctx); return err }},
 		{"finished notifications", func(ctx context.Context) error { _, err := g.Notify.Purge(ctx); return err }},
+		// Authority over dependents is computed from the clock at every
+		// check; this records the ends (14th birthdays, records' ends).
+		{"guardianship ends", func(ctx context.Context) error { _, err := g.Guardianship.Sweep(ctx); return err }},
 	}
 	for _, j := range jobs {
 		if err := j.run(ctx); err != nil && ctx.Err() == nil {

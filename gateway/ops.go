@@ -11,6 +11,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/consent"
 	"github.com/dinhdanh/dinhdanh/foreigners"
 	foreignerspg "github.com/dinhdanh/dinhdanh/foreigners/postgres"
+	"github.com/dinhdanh/dinhdanh/guardianship"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 	"github.com/dinhdanh/dinhdanh/staff"
@@ -39,6 +40,8 @@ type Ops struct {
 	consent   *consent.Service
 	staff     *staff.Service
 	notices   accounts.Notifier
+
+	guardianship *guardianship.Service
 }
 
 // Notices queues notifications to citizens in the outbox (serving replicas

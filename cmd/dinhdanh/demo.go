@@ -22,6 +22,11 @@ func loadDemo(ctx context.Context, pool *pgxpool.Pool, g *gateway.Gateway, logge
 	if err != nil {
 		return nil, err
 	}
+	// The level 2 citizen's child, registered under his account
+	// (README, "Dependents").
+	if err := g.DemoDependents(ctx); err != nil {
+		return nil, err
+	}
 	// Demo staff (README, "Staff console"): an operator, a supervisor and
 	// two officers.
 	if err := g.Staff.LoadDemo(ctx); err != nil {

@@ -13,6 +13,7 @@ import (
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
 	consentpg "github.com/dinhdanh/dinhdanh/consent/postgres"
 	foreignerspg "github.com/dinhdanh/dinhdanh/foreigners/postgres"
+	guardianshippg "github.com/dinhdanh/dinhdanh/guardianship/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	lockrequestpg "github.com/dinhdanh/dinhdanh/lockrequest/postgres"
 	notifypg "github.com/dinhdanh/dinhdanh/notify/postgres"
@@ -47,5 +48,6 @@ func Sources() []pg.Source {
 		{Domain: "lockrequest", FS: sub(lockrequestpg.Migrations, "migrations")},
 		{Domain: "notify", FS: sub(notifypg.Migrations, "migrations")},
 		{Domain: "foreigners", FS: sub(foreignerspg.Migrations, "migrations")},
+		{Domain: "guardianship", FS: sub(guardianshippg.Migrations, "migrations")},
 	}
 }
