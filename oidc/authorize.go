@@ -104,6 +104,10 @@ type SignInAttempt struct {
 	Since time.Time
 	// Rounds is how often this request sent the browser to sign in.
 	Rounds int
+	// ActingFor is the guardian's choice on the choice page for this
+	// request (act_for_dependent): ActSelf, a dependent's id, or "" when
+	// not chosen yet.
+	ActingFor string
 }
 
 // Step is what the web layer must do next with an authorization request.
@@ -124,6 +128,10 @@ const (
 	// StepUnmet: tell the citizen how to reach the level, with a link that
 	// sends Decision.Err to the relying party.
 	StepUnmet
+	// StepChooseDependent: the signed-in guardian chooses "myself" or a
+	// dependent (DependentChoices) before consent, then the browser comes
+	// back to the request with the choice (SignInAttempt.ActingFor).
+	StepChooseDependent
 )
 
 // Decision is the outcome of Authorize.
@@ -285,7 +293,7 @@ func (p *Provider) checkAuthorize(req *AuthorizeRequest) error {
 		return ErrUnmetAuthenticationRequirements.WithHint("No requested acr value is supported.")
 	}
 	req.UILocales = form.Get("ui_locales")
-	return nil
+	return checkActFor(req.Client, ar.GetRequestedScopes())
 }
 
 // checkPKCE enforces RFC 7636 at the authorization endpoint, where fosite
@@ -363,9 +371,20 @@ func (p *Provider) Authorize(ctx context.Context, req *AuthorizeRequest, at Sign
 			Force: reason != "no_session" && reason != "step_up"}, nil
 	}
 
+	actingFor, d, done, err := p.chooseHolder(ctx, req, in, at, meta)
+	if err != nil || done {
+		return d, err
+	}
+	// The consent is the guardian's, recorded on the dependent's records
+	// when acting for one.
+	holder := in.AccountID
+	if actingFor != "" {
+		holder = actingFor
+	}
+	scopes := dropActScope(req.Fosite.GetRequestedScopes())
 	decision, err := p.Consent.Decide(ctx, ConsentRequest{
-		AccountID: in.AccountID, Client: client, Scopes: req.Fosite.GetRequestedScopes(),
-		Claims: attributes.ClaimsFor(req.Fosite.GetRequestedScopes(), req.RequestedClaims),
+		AccountID: holder, Client: client, Scopes: scopes,
+		Claims: attributes.ClaimsFor(scopes, req.RequestedClaims),
 		Prompt: req.Prompt("consent"), PromptNone: req.Prompt("none"),
 	})
 	switch {
@@ -379,17 +398,54 @@ func (p *Provider) Authorize(ctx context.Context, req *AuthorizeRequest, at Sign
 		return refuse(fosite.ErrConsentRequired), nil
 	case decision.NeedsPrompt:
 		return p.park(ctx, req, Challenge{
-			AccountID: in.AccountID, ClientID: client.ID, SignIn: in, RequestedAt: requestedAt,
-			Scopes: req.Fosite.GetRequestedScopes(), Claims: req.RequestedClaims,
+			AccountID: in.AccountID, ActingFor: actingFor, ClientID: client.ID, SignIn: in, RequestedAt: requestedAt,
+			Scopes: scopes, Claims: req.RequestedClaims,
 			Essential: essentialClaims(req.ClaimsRequest, req.RequestedClaims),
 			ACR:       req.Need.Level.ACR(), UILocales: req.UILocales, Reason: decision.Reason,
 		})
 	}
-	resp, err := p.issueCode(ctx, req, in, requestedAt, decision.Scopes, decision.Claims, req.PARURI)
+	resp, err := p.issueCode(ctx, req, in, actingFor, requestedAt, decision.Scopes, decision.Claims, req.PARURI)
 	if err != nil {
 		return refuse(err), nil
 	}
 	return respond(resp), nil
+}
+
+// chooseHolder applies the guardian's choice of a request asking for
+// act_for_dependent: the choice page first (unless the guardian has nobody
+// to act for), then the dependent chosen, whose authority must be live. It
+// returns the dependent's id ("" for the guardian themselves), or a
+// decision to carry out (done).
+func (p *Provider) chooseHolder(ctx context.Context, req *AuthorizeRequest, in SignIn, at SignInAttempt, meta Meta) (string, Decision, bool, error) {
+	if !actsFor(req) || !req.Client.AcceptDependents {
+		return "", Decision{}, false, nil
+	}
+	switch at.ActingFor {
+	case ActSelf:
+		return "", Decision{}, false, nil
+	case "":
+		ds, err := p.DependentChoices(ctx, in.AccountID)
+		if err != nil {
+			return "", Decision{}, true, err
+		}
+		if len(ds) == 0 {
+			return "", Decision{}, false, nil
+		}
+		if req.Prompt("none") {
+			// OIDC Core §3.1.2.6: the choice needs the guardian.
+			return "", refuse(fosite.ErrInteractionRequired.WithHint("The guardian must choose whom to sign in for.")), true, nil
+		}
+		return "", Decision{Step: StepChooseDependent}, true, nil
+	}
+	d, err := p.authority(ctx, in.AccountID, at.ActingFor)
+	switch {
+	case errors.Is(err, ErrNoAuthority):
+		p.deny(ctx, req.Client, in.AccountID, "no_authority", meta)
+		return "", refuse(fosite.ErrAccessDenied.WithHint("The guardian may not act for this person.")), true, nil
+	case err != nil:
+		return "", Decision{}, true, err
+	}
+	return d.ID, Decision{}, false, nil
 }
 
 // signInFresh reports whether the browser's sign-in may answer the request
@@ -519,11 +575,20 @@ func (p *Provider) ResumeAuthorize(ctx context.Context, challengeID string, in *
 		}
 		return req, Decision{}, err
 	}
+	if c.ActingFor != "" {
+		if _, err := p.authority(ctx, c.AccountID, c.ActingFor); err != nil {
+			if errors.Is(err, ErrNoAuthority) {
+				p.deny(ctx, req.Client, c.AccountID, "no_authority", meta)
+				return req, refuse(fosite.ErrAccessDenied.WithHint("The guardian may no longer act for this person.")), nil
+			}
+			return req, Decision{}, err
+		}
+	}
 	// Nothing beyond what was asked, whatever the answer says.
 	all := attributes.ClaimsFor(c.Scopes, c.Claims)
 	scopes := slices.DeleteFunc(slices.Clone(c.Answer.Scopes), func(s string) bool { return !slices.Contains(c.Scopes, s) })
 	claims := slices.DeleteFunc(slices.Clone(c.Answer.Claims), func(n string) bool { return !slices.Contains(all, n) })
-	resp, err := p.issueCode(ctx, req, c.SignIn, c.RequestedAt, scopes, claims, "")
+	resp, err := p.issueCode(ctx, req, c.SignIn, c.ActingFor, c.RequestedAt, scopes, claims, "")
 	if err != nil {
 		return req, refuse(err), nil
 	}
@@ -551,7 +616,7 @@ func essentialClaims(cr ClaimsRequest, allowed []string) []string {
 // only claims listed in claims, whatever the scopes would imply: a voluntary
 // claim the citizen unticked stays out of the ID token, userinfo and every
 // refresh, since the session stores the claim names.
-func (p *Provider) issueCode(ctx context.Context, req *AuthorizeRequest, in SignIn, requestedAt time.Time,
+func (p *Provider) issueCode(ctx context.Context, req *AuthorizeRequest, in SignIn, actingFor string, requestedAt time.Time,
 	scopes, claims []string, parURI string) (fosite.AuthorizeResponder, error) {
 	ar, client := req.Fosite, req.Client
 	if !slices.Contains(scopes, attributes.ScopeOpenID) {
@@ -571,6 +636,9 @@ func (p *Provider) issueCode(ctx context.Context, req *AuthorizeRequest, in Sign
 		return slices.DeleteFunc(names, func(n string) bool { return !slices.Contains(claims, n) })
 	}
 	session := p.NewGrantSession(client, in, requestedAt, keep(userinfo), keep(idToken))
+	if actingFor != "" {
+		p.actFor(session, client, actingFor)
+	}
 	session.CodeIssuedAt = p.now()
 
 	tctx, err := p.Store.BeginTX(ctx)

@@ -72,6 +72,10 @@ const (
 	GrantAuthorizationCode = "authorization_code"
 	GrantRefreshToken      = "refresh_token"
 	GrantClientCredentials = "client_credentials"
+	// GrantTokenExchange is RFC 8693 token exchange, for a client that
+	// accepts dependents: the guardian's access token for one acting for a
+	// dependent.
+	GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
 )
 
 // Signing algorithms for ID tokens.
@@ -123,10 +127,15 @@ type Client struct {
 	RequestObjectSigningAlg string `json:"request_object_signing_alg,omitempty"`
 	// RequireSignedRequestObject: every authorization request must come as
 	// a signed request object (RFC 9101 §10.5), by value or pushed.
-	RequireSignedRequestObject bool      `json:"require_signed_request_object,omitempty"`
-	Disabled                   bool      `json:"disabled"`
-	CreatedAt                  time.Time `json:"created_at"`
-	UpdatedAt                  time.Time `json:"updated_at"`
+	RequireSignedRequestObject bool `json:"require_signed_request_object,omitempty"`
+	// AcceptDependents lets a guardian sign in for a dependent (a child
+	// under 14 or a ward) at this client: it may ask for the
+	// act_for_dependent scope and use the token exchange grant. Off by
+	// default; a client not registered for it never shows the choice.
+	AcceptDependents bool      `json:"accept_dependents,omitempty"`
+	Disabled         bool      `json:"disabled"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 
 	// SecretHash is HMAC-SHA-256(pepper, secret); never serialised.
 	SecretHash []byte `json:"-"`
@@ -155,8 +164,14 @@ func (c *Client) GetResponseTypes() fosite.Arguments {
 	return fosite.Arguments{"code"}
 }
 
-// GetScopes implements fosite.Client.
-func (c *Client) GetScopes() fosite.Arguments { return c.Scopes }
+// GetScopes implements fosite.Client. A client registered to accept
+// dependents may also ask for the act_for_dependent scope.
+func (c *Client) GetScopes() fosite.Arguments {
+	if c.AcceptDependents && !slices.Contains(c.Scopes, ScopeActForDependent) {
+		return append(slices.Clone(c.Scopes), ScopeActForDependent)
+	}
+	return c.Scopes
+}
 
 // IsPublic implements fosite.Client.
 func (c *Client) IsPublic() bool { return c.TokenEndpointAuthMethod == AuthNone }
@@ -328,6 +343,8 @@ func (c *Client) Validate() error {
 		switch {
 		case machine && attributes.CitizenScope(s):
 			bad("machine client may not have citizen scope %q", s)
+		case s == ScopeActForDependent:
+			bad("scope %q is not registered: set accept_dependents", s)
 		case !machine && !attributes.KnownScope(s):
 			bad("scope %q is not known", s)
 		}
@@ -362,6 +379,9 @@ func (c *Client) Validate() error {
 	case "", ES256, PS256, RS256:
 	default:
 		bad("request_object_signing_alg %q is not one of ES256, PS256, RS256", c.RequestObjectSigningAlg)
+	}
+	if c.AcceptDependents && machine {
+		bad("accept_dependents is for clients that sign citizens in; a client-credentials client cannot have it")
 	}
 	if c.FAPI2() {
 		errs = append(errs, c.validateFAPI2()...)

@@ -86,6 +86,9 @@ type Challenge struct {
 	// consent screen.
 	ID        string
 	AccountID string
+	// ActingFor is the dependent the guardian (AccountID) acts for; its
+	// consent records get the answer. "" when not acting.
+	ActingFor string
 	ClientID  string
 	// Form holds the authorization request's parameters, a pushed request
 	// already resolved (request_uri removed).

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/compose"
+	"github.com/ory/fosite/handler/oauth2"
 	"github.com/ory/fosite/handler/openid"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
@@ -67,6 +68,9 @@ type Config struct {
 	// consent_required.
 	Challenges ChallengeStore
 	Audit      audit.Recorder
+	// Dependents is the guardianship registry: whom a guardian may act for
+	// at a client that accepts dependents. nil: nobody acts for anyone.
+	Dependents Dependents
 	// BackchannelLogout says relying parties are notified through OpenID
 	// Connect Back-Channel Logout 1.0 (with sid): set it once the consent
 	// service has a logout notifier, so discovery says so.
@@ -110,6 +114,9 @@ type Provider struct {
 	challenges  ChallengeStore
 	clock       func() time.Time
 	dpop        *dpop.Verifier
+	dependents  Dependents
+	// tokens issues the access tokens of the token exchange grant.
+	tokens oauth2.CoreStrategy
 }
 
 func (p *Provider) now() time.Time { return p.clock().UTC() }
@@ -220,7 +227,10 @@ func NewProvider(cfg Config) (*Provider, error) {
 		Registry: cfg.Registry, Documents: cfg.Documents, Consent: cfg.Consent,
 		Audit: cfg.Audit, Logger: cfg.Logger, Issuer: cfg.Issuer, backchannel: cfg.BackchannelLogout,
 		challenges: cfg.Challenges, clock: cfg.Now, dpop: newDPoPVerifier(cfg.TokenSecret, cfg.Now),
+		dependents: cfg.Dependents, tokens: strategy.CoreStrategy,
 	}
+	// RFC 8693 token exchange: fosite has no handler for it.
+	fc.TokenEndpointHandlers = append(fc.TokenEndpointHandlers, &tokenExchange{p: p})
 	fc.ResponseModeHandlerExtension = jarmModes{fosite.NewDefaultResponseModeHandler()}
 	p.requests = &RequestObjects{Issuer: cfg.Issuer, Now: p.now, Keys: p.clientKeys}
 	p.discovery = p.renderDiscovery()
@@ -262,7 +272,7 @@ func (a *assertionAudiences) GetTokenURLs(context.Context) []string { return a.u
 func (p *Provider) Discovery() []byte { return p.discovery }
 
 func (p *Provider) renderDiscovery() []byte {
-	claims := append([]string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "at_hash"}, attributes.Claims()...)
+	claims := append([]string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "at_hash", "act"}, attributes.Claims()...)
 	doc := map[string]any{
 		"issuer":                                           p.Issuer,
 		"authorization_endpoint":                           p.Issuer + PathAuthorize,
@@ -275,10 +285,10 @@ func (p *Provider) renderDiscovery() []byte {
 		"pushed_authorization_request_endpoint":            p.Issuer + PathPAR,
 		"require_pushed_authorization_requests":            false,
 		"authorization_response_iss_parameter_supported":   true,
-		"scopes_supported":                                 attributes.Scopes(),
+		"scopes_supported":                                 append(attributes.Scopes(), ScopeActForDependent),
 		"response_types_supported":                         []string{"code"},
 		"response_modes_supported":                         ResponseModes(),
-		"grant_types_supported":                            []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials},
+		"grant_types_supported":                            []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials, GrantTokenExchange},
 		"acr_values_supported":                             assurance.Supported(),
 		"subject_types_supported":                          []string{string(SubjectPairwise), string(SubjectPublic)},
 		"id_token_signing_alg_values_supported":            []string{ES256, RS256},

@@ -35,6 +35,10 @@ type Session struct {
 	// JKT is the thumbprint of the DPoP key the grant is bound to (RFC 9449
 	// §6: cnf.jkt); "" for bearer tokens.
 	JKT string `json:"cnf_jkt,omitempty"`
+	// DependentID is set when the guardian (AccountID) acts for a
+	// dependent: sub is then the dependent's and act names the guardian
+	// (Act); the released attributes are the dependent's.
+	DependentID string `json:"dependent_id,omitempty"`
 }
 
 var _ openid.Session = (*Session)(nil)

@@ -80,6 +80,8 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 		}
 	case ar.GetGrantTypes().ExactOne(GrantRefreshToken):
 		grant, eventType = GrantRefreshToken, audit.TokenRefreshed
+	case ar.GetGrantTypes().ExactOne(GrantTokenExchange):
+		grant = GrantTokenExchange
 	}
 	jkt, err := p.bindDPoP(ar, client, proof)
 	if err != nil {
@@ -101,8 +103,25 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 			}
 			return ar, nil, fosite.ErrTemporarilyUnavailable.WithWrap(err)
 		}
+		if grant == GrantTokenExchange {
+			if err := p.exchangeFor(ctx, ar, client, sess); err != nil {
+				return ar, nil, p.tokenError(ctx, ar, err, meta)
+			}
+		}
+		if sess.DependentID != "" {
+			// The guardian's authority is checked at every issuance: it
+			// ends at the child's 14th birthday or with the guardianship.
+			_, err := p.authority(ctx, sess.AccountID, sess.DependentID)
+			switch {
+			case errors.Is(err, ErrNoAuthority):
+				p.revokeGrant(ctx, ar.GetID())
+				return ar, nil, p.tokenError(ctx, ar, fosite.ErrInvalidGrant.WithHint("The guardian may no longer act for this dependent."), meta)
+			case err != nil:
+				return ar, nil, fosite.ErrTemporarilyUnavailable.WithWrap(err)
+			}
+		}
 		if len(sess.IDTokenClaimNames) > 0 { // set only for openid grants
-			vals, names, err := p.Release(ctx, acct, sess.Level, sess.IDTokenClaimNames)
+			vals, names, err := p.releaseFor(ctx, sess, acct, sess.IDTokenClaimNames)
 			if err != nil {
 				return ar, nil, fosite.ErrTemporarilyUnavailable.WithWrap(err)
 			}
@@ -151,14 +170,14 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 		e.AccountID = sess.AccountID
 		e.ACR = sess.ACR()
 	}
-	if err := p.Record(ctx, meta.stamp(e)); err != nil {
+	if err := p.recordActing(ctx, meta.stamp(e), sess); err != nil {
 		// Fail closed: nothing unaudited leaves; what was stored is revoked.
 		p.Logger.ErrorContext(ctx, "audit token issuance", "error", err, "request_id", meta.RequestID)
 		p.revokeGrant(ctx, ar.GetID())
 		return ar, nil, fosite.ErrServerError
 	}
 	if sess != nil {
-		p.ConsentUsed(ctx, sess.AccountID, client.ID)
+		p.ConsentUsed(ctx, sess.holderID(), client.ID)
 	}
 	return ar, resp, nil
 }
@@ -258,18 +277,24 @@ func (p *Provider) Userinfo(ctx context.Context, token string, meta Meta) (map[s
 		}
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	vals, names, err := p.Release(ctx, acct, sess.Level, sess.UserinfoClaims)
+	vals, names, err := p.releaseFor(ctx, sess, acct, sess.UserinfoClaims)
+	if errors.Is(err, ErrNoAuthority) {
+		return nil, ErrInvalidToken
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: release claims: %w", ErrUnavailable, err)
 	}
 	clientID := ar.GetClient().GetID()
-	if err := p.Record(ctx, meta.stamp(audit.Event{Type: audit.UserinfoRead, ActorKind: audit.Client,
+	if err := p.recordActing(ctx, meta.stamp(audit.Event{Type: audit.UserinfoRead, ActorKind: audit.Client,
 		ActorID: clientID, ClientID: clientID, AccountID: sess.AccountID, Scopes: ar.GetGrantedScopes(),
-		Claims: names, ACR: sess.ACR(), Outcome: audit.Success})); err != nil {
+		Claims: names, ACR: sess.ACR(), Outcome: audit.Success}), sess); err != nil {
 		return nil, err
 	}
-	p.ConsentUsed(ctx, sess.AccountID, clientID)
+	p.ConsentUsed(ctx, sess.holderID(), clientID)
 	vals["sub"] = sess.Subject
+	if act := sess.Act(); act != nil {
+		vals["act"] = act
+	}
 	return vals, nil
 }
 
@@ -308,8 +333,11 @@ func (p *Provider) Introspect(ctx context.Context, r *http.Request, meta Meta) (
 	sess, _ := ar.GetSession().(*Session)
 	if sess != nil && sess.AccountID != "" {
 		_, err := p.Account(ctx, sess.AccountID)
+		if err == nil && sess.DependentID != "" {
+			_, err = p.authority(ctx, sess.AccountID, sess.DependentID)
+		}
 		switch {
-		case errors.Is(err, ErrAccountLocked) || errors.Is(err, ErrAccountNotFound):
+		case errors.Is(err, ErrAccountLocked) || errors.Is(err, ErrAccountNotFound) || errors.Is(err, ErrNoAuthority):
 			return inactive, nil
 		case err != nil:
 			return nil, fosite.ErrTemporarilyUnavailable.WithWrap(err)
@@ -344,9 +372,12 @@ func (p *Provider) Introspect(ctx context.Context, r *http.Request, meta Meta) (
 			out["acr"] = sess.ACR()
 			out["auth_time"] = sess.AuthTime().Unix()
 			e.AccountID, e.ACR = sess.AccountID, sess.ACR()
+			if act := sess.Act(); act != nil {
+				out["act"] = act // RFC 8693 §4.1, as in the token
+			}
 		}
 	}
-	if err := p.Record(ctx, meta.stamp(e)); err != nil {
+	if err := p.recordActing(ctx, meta.stamp(e), sess); err != nil {
 		p.Logger.ErrorContext(ctx, "audit introspection", "error", err)
 		return nil, fosite.ErrServerError
 	}

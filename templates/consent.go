@@ -38,6 +38,9 @@ type ConsentPage struct {
 	Permissions []string
 	// Error is a message key shown above the form.
 	Error string
+	// ActingForName is the dependent the guardian signs in for, if any:
+	// the values shown and shared are the dependent's.
+	ActingForName string
 }
 
 // Consent renders the consent screen.
@@ -99,5 +102,11 @@ func init() {
 		"consent.claim.passport":              {"Hộ chiếu (số, quốc gia cấp, ngày hết hạn)", "Passport (number, issuing country, expiry)"},
 		"consent.claim.residence_permit":      {"Thị thực hoặc thẻ tạm trú (loại, số, ngày hết hạn)", "Visa or residence card (kind, number, expiry)"},
 		"consent.claim.dependents":            {"Người phụ thuộc (con dưới 14 tuổi, người được giám hộ)", "Dependents (children under 14, wards)"},
+	})
+}
+
+func init() {
+	Register(map[string][2]string{
+		"consent.acting_for": {"Bạn đang đăng nhập thay cho %s. Thông tin dưới đây là của người này; sự đồng ý của bạn được ghi vào hồ sơ của người này, với bạn là người giám hộ đã đồng ý.", "You are signing in for %s. The information below is theirs; your consent is recorded on their records, naming you as the guardian who gave it."},
 	})
 }

@@ -59,3 +59,47 @@ func init() {
 		"oidc.error.logout":          {"Yêu cầu đăng xuất không hợp lệ.", "The sign-out request is not valid."},
 	})
 }
+
+// OIDCChoice is one person a guardian may sign in for.
+type OIDCChoice struct {
+	// Value is posted back: "self" or the dependent's opaque id.
+	Value string
+	Name  string
+	// Relation is child, ward or "" for the guardian themselves.
+	Relation string
+}
+
+// OIDCChoosePage asks a guardian, after sign-in and before consent, whom
+// they sign in for at a service that accepts dependents: themselves or one
+// of the dependents they may act for now.
+type OIDCChoosePage struct {
+	Base
+	ClientName string
+	// ReturnTo is the authorization request the choice belongs to.
+	ReturnTo   string
+	UILocales  string
+	Dependents []OIDCChoice
+	// Error is a message key shown above the form.
+	Error string
+}
+
+// OIDCChoose renders the guardian's choice.
+func (s *Set) OIDCChoose(w http.ResponseWriter, status int, p OIDCChoosePage) error {
+	if p.Title == "" {
+		p.Title = "oidc.choose.title"
+	}
+	return s.render(w, status, "oidc_choose", p)
+}
+
+func init() {
+	Register(map[string][2]string{
+		"oidc.choose.title":    {"Bạn đăng nhập cho ai?", "Who are you signing in for?"},
+		"oidc.choose.intro":    {"%s chấp nhận cha mẹ hoặc người giám hộ đăng nhập thay cho con dưới 14 tuổi hoặc người được giám hộ. Hãy chọn người mà bạn đăng nhập cho.", "%s accepts a parent or guardian signing in for a child under 14 or a ward. Choose whom you are signing in for."},
+		"oidc.choose.self":     {"Chính tôi", "Myself"},
+		"oidc.choose.child":    {"Con", "Child"},
+		"oidc.choose.ward":     {"Người được giám hộ", "Ward"},
+		"oidc.choose.note":     {"Khi đăng nhập thay, dịch vụ nhận thông tin của người được chọn và biết rằng bạn là người thực hiện. Việc sử dụng được ghi vào lịch sử của cả hai người.", "When you sign in for someone, the service receives that person's information and knows that you are the one acting. The use is recorded in both histories."},
+		"oidc.choose.continue": {"Tiếp tục", "Continue"},
+		"oidc.choose.invalid":  {"Vui lòng chọn một người trong danh sách.", "Please choose one person from the list."},
+	})
+}

@@ -214,6 +214,7 @@ type clientFlags struct {
 	profile, requestObjectAlg                string
 	minLevel                                 int
 	requirePAR, requireSignedRequestObject   bool
+	acceptDependents                         bool
 	redirects, postLogout                    listFlag
 	responses                                responseFlags
 }
@@ -249,6 +250,7 @@ func (f *clientFlags) register(fs *flag.FlagSet, create bool) {
 	fs.StringVar(&f.profile, "profile", "", "security profile: fapi2 (FAPI 2.0: PAR, private_key_jwt ES256/PS256; the default for a bank) or baseline")
 	fs.StringVar(&f.requestObjectAlg, "request-object-alg", "", "request_object_signing_alg: ES256, PS256 or RS256 (default: any of them; ES256 or PS256 for fapi2)")
 	fs.BoolVar(&f.requireSignedRequestObject, "require-signed-request-object", false, "refuse authorization requests without a signed request object (RFC 9101)")
+	fs.BoolVar(&f.acceptDependents, "accept-dependents", false, "let a guardian sign in for a child under 14 or a ward (scope act_for_dependent, token exchange); off by default")
 }
 
 // apply copies the flags given on the command line into c, leaving the
@@ -317,6 +319,8 @@ func (f *clientFlags) apply(fs *flag.FlagSet, c *oidc.Client) error {
 			c.RequestObjectSigningAlg = f.requestObjectAlg
 		case "require-signed-request-object":
 			c.RequireSignedRequestObject = f.requireSignedRequestObject
+		case "accept-dependents":
+			c.AcceptDependents = f.acceptDependents
 		default:
 			f.responses.apply(fl.Name, c)
 		}
@@ -442,6 +446,7 @@ func printClient(w io.Writer, c oidc.Client) {
 	if c.RequireSignedRequestObject {
 		row("require_signed_request_object", "true")
 	}
+	row("accept_dependents", fmt.Sprint(c.AcceptDependents))
 	if !c.CreatedAt.IsZero() {
 		row("created_at", c.CreatedAt.UTC().Format(time.RFC3339))
 		row("updated_at", c.UpdatedAt.UTC().Format(time.RFC3339))

@@ -42,7 +42,13 @@ func (h *Handler) pending(w http.ResponseWriter, r *http.Request, id, accountID 
 // releasable claim included, essential ones marked, biometrics never.
 func (h *Handler) offered(ctx context.Context, p Pending) ([]Item, error) {
 	want := claimsOf(p.Scopes, p.Claims)
-	preview, err := h.Preview.Preview(ctx, p.AccountID, p.Scopes, p.Claims)
+	var preview []Item
+	var err error
+	if p.ActingFor == "" {
+		preview, err = h.Preview.Preview(ctx, p.AccountID, p.Scopes, p.Claims)
+	} else if dp, ok := h.Preview.(DependentPreview); ok {
+		preview, err = dp.PreviewDependent(ctx, p.AccountID, p.ActingFor, p.Scopes, p.Claims)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("preview values: %w", err)
 	}
@@ -100,6 +106,7 @@ func (h *Handler) renderConsent(w http.ResponseWriter, r *http.Request, l templa
 		Purpose:        localized(p.Client.Purpose, p.Client.PurposeEN, l),
 		PurposeVersion: p.Client.PurposeVersion,
 		Error:          errKey,
+		ActingForName:  p.ActingForName,
 	}
 	if k := "consent.acr." + p.ACR; templates.HasMessage(k) {
 		page.ACR = k
@@ -176,7 +183,7 @@ func (h *Handler) answerConsent(w http.ResponseWriter, r *http.Request) {
 			claims = append(claims, it.Claim)
 		}
 		err = h.Consent.Refuse(ctx, consent.Refusal{
-			AccountID: p.AccountID, ClientID: p.Client.ID, Scopes: p.Scopes, Claims: claims,
+			AccountID: p.holder(), ClientID: p.Client.ID, Scopes: p.Scopes, Claims: claims,
 			PurposeVersion: p.Client.PurposeVersion, ACR: p.ACR, By: actor(r, login.AccountID),
 		})
 	} else {
@@ -188,7 +195,7 @@ func (h *Handler) answerConsent(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		_, err = h.Consent.Grant(ctx, consent.Approval{
-			AccountID: p.AccountID, ClientID: p.Client.ID, Scopes: o.Scopes, Claims: o.Claims, Declined: declined,
+			AccountID: p.holder(), ClientID: p.Client.ID, Scopes: o.Scopes, Claims: o.Claims, Declined: declined,
 			PurposeVersion: p.Client.PurposeVersion, ACR: p.ACR, By: actor(r, login.AccountID),
 		})
 	}
@@ -234,4 +241,14 @@ func approve(p Pending, items []Item, ticked []string) Outcome {
 		}
 	}
 	return o
+}
+
+// holder is whose consent records get the answer: the dependent's when the
+// guardian signs in for one (By still names the guardian), else the
+// signed-in citizen's.
+func (p Pending) holder() string {
+	if p.ActingFor != "" {
+		return p.ActingFor
+	}
+	return p.AccountID
 }

@@ -44,6 +44,11 @@ type Pending struct {
 	UILocales string
 	// Reason is why the screen is shown (from consent.Service.Decide).
 	Reason consent.Reason
+	// ActingFor is the dependent the guardian (AccountID) signs in for: the
+	// answer is recorded on the dependent's consent records, given by the
+	// guardian. ActingForName is shown on the screen.
+	ActingFor     string
+	ActingForName string
 }
 
 // Outcome is the citizen's answer.
@@ -82,6 +87,13 @@ type Item struct {
 // claims would release. It must never return biometric data.
 type ValuePreview interface {
 	Preview(ctx context.Context, accountID string, scopes, claims []string) ([]Item, error)
+}
+
+// DependentPreview is what a ValuePreview may also implement: the values of
+// a dependent the guardian acts for. Without it the screen names the
+// claims of a dependent without their values.
+type DependentPreview interface {
+	PreviewDependent(ctx context.Context, guardianAccountID, dependentID string, scopes, claims []string) ([]Item, error)
 }
 
 // Passkeys lists the citizen's passkeys on the account page; the accounts

@@ -30,6 +30,9 @@ type Config struct {
 	Accounts    oidc.Accounts
 	Registry    attributes.Registry
 	Documents   attributes.DocumentSource
+	// Dependents previews the values of a dependent a guardian signs in
+	// for; nil: none are shown.
+	Dependents oidc.Dependents
 	// SignAlg signs receipts and logout tokens; ES256 when empty.
 	SignAlg string
 	Logger  *slog.Logger
@@ -43,16 +46,17 @@ type Provider struct {
 
 // Compile-time checks of the interfaces each adapter implements.
 var (
-	_ consent.TokenRevoker    = (*Provider)(nil)
-	_ consent.Signer          = (*Provider)(nil)
-	_ consentweb.ValuePreview = (*Provider)(nil)
-	_ consentweb.Clients      = (*Provider)(nil)
-	_ consentweb.Subjects     = (*Provider)(nil)
-	_ backchannel.Clients     = (*Provider)(nil)
-	_ backchannel.Subjects    = (*Provider)(nil)
-	_ oidc.ConsentDecider     = (*Decider)(nil)
-	_ oidc.ConsentEvents      = (*Decider)(nil)
-	_ consentweb.Challenges   = (*Challenges)(nil)
+	_ consent.TokenRevoker        = (*Provider)(nil)
+	_ consent.Signer              = (*Provider)(nil)
+	_ consentweb.ValuePreview     = (*Provider)(nil)
+	_ consentweb.DependentPreview = (*Provider)(nil)
+	_ consentweb.Clients          = (*Provider)(nil)
+	_ consentweb.Subjects         = (*Provider)(nil)
+	_ backchannel.Clients         = (*Provider)(nil)
+	_ backchannel.Subjects        = (*Provider)(nil)
+	_ oidc.ConsentDecider         = (*Decider)(nil)
+	_ oidc.ConsentEvents          = (*Decider)(nil)
+	_ consentweb.Challenges       = (*Challenges)(nil)
 )
 
 // NewProvider checks cfg and builds the consent side's adapter.
@@ -224,10 +228,20 @@ func (c *Challenges) Get(ctx context.Context, id string) (consentweb.Pending, er
 	if err != nil {
 		return consentweb.Pending{}, err
 	}
-	return consentweb.Pending{
+	pending := consentweb.Pending{
 		AccountID: ch.AccountID, Client: consentClient(cl), Scopes: ch.Scopes, Claims: ch.Claims,
 		Essential: ch.Essential, ACR: ch.ACR, UILocales: ch.UILocales, Reason: consent.Reason(ch.Reason),
-	}, nil
+	}
+	if ch.ActingFor != "" {
+		d, err := c.p.Authority(ctx, ch.AccountID, ch.ActingFor)
+		if err != nil {
+			// The authority ended while the request waited: the screen
+			// must not show the dependent's data any more.
+			return consentweb.Pending{}, unknown(fmt.Errorf("%w: %w", oidc.ErrUnknownChallenge, err))
+		}
+		pending.ActingFor, pending.ActingForName = d.ID, d.Name
+	}
+	return pending, nil
 }
 
 // Begin implements consent/web.Challenges.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	consentweb "github.com/dinhdanh/dinhdanh/consent/web"
 	"github.com/dinhdanh/dinhdanh/templates"
@@ -20,8 +21,30 @@ func (l *Provider) Preview(ctx context.Context, accountID string, scopes, claims
 	if err != nil {
 		return nil, fmt.Errorf("consentlink: preview: load account: %w", err)
 	}
+	return l.preview(ctx, a.PersonalID, a.Level, scopes, claims)
+}
+
+// PreviewDependent implements consent/web.DependentPreview: the values of
+// the dependent the guardian signs in for (authority checked), at the
+// guardian's account level.
+func (l *Provider) PreviewDependent(ctx context.Context, guardianAccountID, dependentID string, scopes, claims []string) ([]consentweb.Item, error) {
+	if l.cfg.Dependents == nil {
+		return nil, nil
+	}
+	g, err := l.cfg.Accounts.Get(ctx, guardianAccountID)
+	if err != nil {
+		return nil, fmt.Errorf("consentlink: preview: load account: %w", err)
+	}
+	d, err := l.cfg.Dependents.Authority(ctx, guardianAccountID, dependentID)
+	if err != nil {
+		return nil, fmt.Errorf("consentlink: preview dependent: %w", err)
+	}
+	return l.preview(ctx, d.PersonalID, g.Level, scopes, claims)
+}
+
+func (l *Provider) preview(ctx context.Context, personalID string, level assurance.Level, scopes, claims []string) ([]consentweb.Item, error) {
 	names := attributes.DisplayOrder(attributes.ClaimsFor(scopes, claims))
-	vals, _, err := attributes.Release(ctx, l.cfg.Registry, l.cfg.Documents, a.PersonalID, a.Level, names)
+	vals, _, err := attributes.Release(ctx, l.cfg.Registry, l.cfg.Documents, personalID, level, names)
 	if errors.Is(err, attributes.ErrNotFound) {
 		return nil, nil
 	}

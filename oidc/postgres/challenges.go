@@ -30,6 +30,7 @@ type challengeData struct {
 	ACR         string     `json:"acr,omitempty"`
 	UILocales   string     `json:"ui_locales,omitempty"`
 	Reason      string     `json:"reason,omitempty"`
+	ActingFor   string     `json:"acting_for,omitempty"`
 	// Answer is set by AnswerChallenge.
 	Answer *oidc.ChallengeAnswer `json:"answer,omitempty"`
 }
@@ -64,6 +65,7 @@ func (s *Store) CreateChallenge(ctx context.Context, c oidc.Challenge, parReques
 		SignIn: signInData{AccountLevel: c.SignIn.AccountLevel, Strength: c.SignIn.Strength, AMR: c.SignIn.AMR,
 			AuthTime: c.SignIn.AuthTime.UTC(), SID: c.SignIn.SID},
 		Scopes: c.Scopes, Claims: c.Claims, Essential: c.Essential, ACR: c.ACR, UILocales: c.UILocales, Reason: c.Reason,
+		ActingFor: c.ActingFor,
 	})
 	if err != nil {
 		return fmt.Errorf("oidc/postgres: encode challenge: %w", err)
@@ -107,6 +109,7 @@ func scanChallenge(row pgx.Row, id string) (oidc.Challenge, error) {
 		AMR: d.SignIn.AMR, AuthTime: d.SignIn.AuthTime.UTC(), SID: d.SignIn.SID}
 	c.Scopes, c.Claims, c.Essential = d.Scopes, d.Claims, d.Essential
 	c.ACR, c.UILocales, c.Reason, c.Answer = d.ACR, d.UILocales, d.Reason, d.Answer
+	c.ActingFor = d.ActingFor
 	c.CreatedAt, c.ExpiresAt = c.CreatedAt.UTC(), c.ExpiresAt.UTC()
 	if c.Form == nil {
 		c.Form = url.Values{}

@@ -69,6 +69,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	at := oidc.SignInAttempt{Since: marker.At, Rounds: marker.Count}
 	if l, ok := websession.GetLogin(ctx, h.Sessions); ok {
 		at.SignIn = signIn(l)
+		at.ActingFor = h.actingFor(r, hash, l.AccountID)
 	}
 	d, err := h.Provider.Authorize(ctx, req, at, meta(r))
 	if err != nil {
@@ -88,6 +89,9 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 		h.Sessions.Put(ctx, keyAuthn, string(b))
 	} else {
 		h.Sessions.Remove(ctx, keyAuthn)
+	}
+	if d.Step != oidc.StepSignIn && d.Step != oidc.StepChooseDependent {
+		h.Sessions.Remove(ctx, keyActing)
 	}
 	h.carryOut(w, r, req, d)
 }
@@ -137,6 +141,8 @@ func (h *Handler) carryOut(w http.ResponseWriter, r *http.Request, req *oidc.Aut
 		http.Redirect(w, r, h.consentPath()+"?"+q.Encode(), http.StatusFound)
 	case oidc.StepUnmet:
 		h.unmet(w, r, req)
+	case oidc.StepChooseDependent:
+		http.Redirect(w, r, chooseURL(req, h.lang(r)), http.StatusFound)
 	default:
 		h.authorizeError(w, r, req, d.Err)
 	}

@@ -39,7 +39,10 @@ type Handler struct {
 	// ConsentPath is the consent screen (default /consent); it is called
 	// with challenge.
 	ConsentPath string
-	Now         func() time.Time
+	// CSRF gives the choice page's form its token (the session's CSRF
+	// middleware checks it).
+	CSRF *httpx.CSRF
+	Now  func() time.Time
 }
 
 func (h *Handler) now() time.Time {
@@ -72,6 +75,7 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.HandleFunc(oidc.PathJWKS, h.jwks).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(oidc.PathAuthorize, httpx.NoStore(http.HandlerFunc(h.authorize))).Methods(http.MethodGet, http.MethodPost)
 	r.Handle(oidc.PathAuthorizeResume, httpx.NoStore(http.HandlerFunc(h.resume))).Methods(http.MethodGet)
+	r.Handle(PathChoose, httpx.NoStore(http.HandlerFunc(h.choose))).Methods(http.MethodGet, http.MethodPost)
 	r.Handle(oidc.PathToken, httpx.NoStore(http.HandlerFunc(h.token))).Methods(http.MethodPost)
 	r.Handle(oidc.PathUserinfo, httpx.NoStore(http.HandlerFunc(h.userinfo))).Methods(http.MethodGet, http.MethodPost)
 	r.Handle(oidc.PathIntrospect, httpx.NoStore(http.HandlerFunc(h.introspect))).Methods(http.MethodPost)
