@@ -123,6 +123,8 @@ type Options struct {
 	AdminToken string
 	// Routes adds routes once the provider's are on e.Router.
 	Routes func(e *Env)
+	// Dependents is oidc.Config.Dependents (nil: nobody acts for anyone).
+	Dependents oidc.Dependents
 }
 
 // Env is one provider on its own database and test server.
@@ -190,7 +192,7 @@ func New(t testing.TB, db *pgxpool.Pool, o Options) *Env {
 		Issuer:     e.Server.URL, Store: e.Store, Keys: e.Keys, Hasher: e.Hasher,
 		TokenSecret: TokenKey, PairwiseKey: PairwiseKey,
 		Accounts: Accounts{e.Accounts}, Registry: foreigners.People{Population: e.People, Foreigners: foreignerspg.NewStore(e.DB)}, Documents: e.People,
-		Consent: decider, BackchannelLogout: o.BackchannelLogout, Audit: e.Audit,
+		Consent: decider, BackchannelLogout: o.BackchannelLogout, Audit: e.Audit, Dependents: o.Dependents,
 		IDTokenLifespan: time.Hour, Now: e.Clock.Now,
 	})
 	require.NoError(t, err)

@@ -1,0 +1,316 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/dinhdanh/dinhdanh/assurance"
+	"github.com/dinhdanh/dinhdanh/attributes"
+	"github.com/dinhdanh/dinhdanh/audit"
+	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
+	"github.com/dinhdanh/dinhdanh/oidc"
+	"github.com/dinhdanh/dinhdanh/testsupport/oidctest"
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
+)
+
+// guardianship is the provider's view of the guardianship registry for
+// these tests: who may act for whom, changed by the test (the registry
+// itself and its rules are tested in package guardianship).
+type guardianship struct {
+	mu   sync.Mutex
+	deps map[string][]oidc.Dependent
+}
+
+func (g *guardianship) ActingFor(_ context.Context, guardian string) ([]oidc.Dependent, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]oidc.Dependent(nil), g.deps[guardian]...), nil
+}
+
+func (g *guardianship) Authority(_ context.Context, guardian, id string) (oidc.Dependent, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, d := range g.deps[guardian] {
+		if d.ID == id {
+			return d, nil
+		}
+	}
+	return oidc.Dependent{}, oidc.ErrNoAuthority
+}
+
+func (g *guardianship) end(guardian string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.deps, guardian)
+}
+
+type actEnv struct {
+	*env
+	g *guardianship
+}
+
+func newActEnv(t *testing.T) *actEnv {
+	t.Helper()
+	cs := &consentSwitch{}
+	g := &guardianship{deps: map[string][]oidc.Dependent{}}
+	e := &env{consent: cs, Env: oidctest.New(t, pgtest.New(t).App, oidctest.Options{
+		Consent:    func(*oidctest.Env) oidc.ConsentDecider { return cs },
+		Dependents: g,
+	})}
+	e.bio = biometricspg.NewStore(e.DB, time.Now)
+	return &actEnv{env: e, g: g}
+}
+
+// child registers a child under guardian in the population registry and
+// the guardianship view.
+func (e *actEnv) child(guardian citizen, name string) oidc.Dependent {
+	t := e.T
+	pid := "001218" + oidctest.RandomDigits(6)
+	require.NoError(t, e.People.Write(t.Context(), []attributes.Person{{PersonalID: pid, FullName: name,
+		BirthDate: time.Date(2018, 3, 3, 0, 0, 0, 0, time.UTC), Gender: attributes.Female, Nationality: "VN",
+		GuardianID: guardian.PersonalID}}, nil))
+	d := oidc.Dependent{ID: uuid.NewString(), PersonalID: pid, Name: name, Relation: "child"}
+	e.g.mu.Lock()
+	e.g.deps[guardian.AccountID] = append(e.g.deps[guardian.AccountID], d)
+	e.g.mu.Unlock()
+	return d
+}
+
+var returnToField = regexp.MustCompile(`name="return_to" value="([^"]+)"`)
+
+// actLogin runs the code flow through the choice page, choosing choice
+// ("self" or a dependent's id), and redeems the code.
+func actLogin(t *testing.T, e *actEnv, r *rp, b *http.Client, choice string, opts ...oauth2.AuthCodeOption) flow {
+	t.Helper()
+	verifier, nonce := oauth2.GenerateVerifier(), oidctest.NewNonce()
+	resp, body := e.Visit(b, r.AuthURL(verifier, nonce, opts...))
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	require.Equal(t, oidcwebPathChoose, resp.Request.URL.Path, "the choice page after sign-in")
+	m := returnToField.FindStringSubmatch(body)
+	require.NotNil(t, m, body)
+	returnTo := html.UnescapeString(m[1])
+	resp, err := b.PostForm(e.Server.URL+oidcwebPathChoose, url.Values{"return_to": {returnTo}, "acting_for": {choice}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Contains(t, []int{http.StatusFound, http.StatusSeeOther}, resp.StatusCode)
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
+	return r.Redeem(loc.Query(), verifier, nonce)
+}
+
+const oidcwebPathChoose = "/authorize/choose"
+
+func TestActingForDependent(t *testing.T) {
+	e := newActEnv(t)
+	alice := e.citizen(2)
+	kid := e.child(alice, "Nguyễn Thu Hà")
+	e.signInAs(alice, 2)
+	reg := e.Register(oidc.Client{AcceptDependents: true, Scopes: []string{"openid", "profile", "personal_id", "offline_access"}})
+	r := e.RP(reg, "openid", "profile", "personal_id", "offline_access", oidc.ScopeActForDependent)
+	b := e.Browser()
+
+	// The page lists the dependent, in Vietnamese by default.
+	resp, body := e.Visit(b, r.AuthURL(oauth2.GenerateVerifier(), oidctest.NewNonce()))
+	require.Equal(t, oidcwebPathChoose, resp.Request.URL.Path)
+	assert.Contains(t, body, "Bạn đăng nhập cho ai?")
+	assert.Contains(t, body, "Nguyễn Thu Hà")
+	assert.Contains(t, body, "Chính tôi")
+	assert.NotContains(t, body, kid.PersonalID, "the page never shows the child's number")
+
+	f := actLogin(t, e, r, b, kid.ID)
+	clientReg := &reg.Client
+	guardianSub := e.Provider.Subjects.For(clientReg, alice.AccountID)
+	assert.Equal(t, e.Provider.Subjects.For(clientReg, kid.ID), f.Sub, "sub is the dependent's pairwise subject")
+	assert.NotEqual(t, guardianSub, f.Sub)
+	assert.Equal(t, map[string]any{"sub": guardianSub}, f.Claims["act"], "RFC 8693 §4.1 act names the guardian")
+	assert.Equal(t, assurance.ACR2, f.Claims["acr"], "acr is the guardian's sign-in")
+	assert.NotContains(t, f.RawID, kid.PersonalID)
+
+	status, ui, raw := r.Userinfo(f.Token.AccessToken)
+	require.Equal(t, http.StatusOK, status, raw)
+	assert.Equal(t, f.Sub, ui["sub"])
+	assert.Equal(t, map[string]any{"sub": guardianSub}, ui["act"])
+	assert.Equal(t, "Nguyễn Thu Hà", ui["name"], "the dependent's attributes")
+	assert.Equal(t, kid.PersonalID, ui["personal_id_number"])
+	assert.NotContains(t, raw, alice.PersonalID)
+
+	in := r.Introspect(f.Token.AccessToken)
+	assert.Equal(t, true, in["active"])
+	assert.Equal(t, f.Sub, in["sub"])
+	assert.Equal(t, map[string]any{"sub": guardianSub}, in["act"])
+
+	// Both histories show the use.
+	issued := e.Audit.Of(audit.TokenIssued)
+	require.Len(t, issued, 2)
+	assert.Equal(t, alice.AccountID, issued[0].AccountID)
+	assert.Equal(t, kid.ID, issued[0].Detail["acting_for"])
+	assert.Equal(t, kid.ID, issued[1].AccountID)
+	assert.Equal(t, alice.AccountID, issued[1].Detail["guardian"])
+	reads := e.Audit.Of(audit.UserinfoRead)
+	require.Len(t, reads, 2)
+	assert.ElementsMatch(t, []string{alice.AccountID, kid.ID}, []string{reads[0].AccountID, reads[1].AccountID})
+
+	// Refresh keeps acting.
+	tok, err := r.Refresh(f.Token.RefreshToken)
+	require.NoError(t, err)
+	f2 := r.Verify(tok, "")
+	assert.Equal(t, f.Sub, f2.Sub)
+	assert.Equal(t, map[string]any{"sub": guardianSub}, f2.Claims["act"])
+
+	// The guardian's authority ends (the child turned 14): refresh,
+	// userinfo and introspection stop at once.
+	e.g.end(alice.AccountID)
+	_, err = r.Refresh(tok.RefreshToken)
+	var re *oauth2.RetrieveError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "invalid_grant", re.ErrorCode)
+	status, _, _ = r.Userinfo(tok.AccessToken)
+	assert.Equal(t, http.StatusUnauthorized, status)
+}
+
+func TestActingForMyselfHasNoAct(t *testing.T) {
+	e := newActEnv(t)
+	alice := e.citizen(2)
+	e.child(alice, "Nguyễn Thu Hà")
+	e.signInAs(alice, 2)
+	reg := e.Register(oidc.Client{AcceptDependents: true, Scopes: []string{"openid", "profile"}})
+	r := e.RP(reg, "openid", "profile", oidc.ScopeActForDependent)
+	f := actLogin(t, e, r, e.Browser(), oidc.ActSelf)
+	assert.Equal(t, e.Provider.Subjects.For(&reg.Client, alice.AccountID), f.Sub)
+	assert.Nil(t, f.Claims["act"], "no act when the guardian signs in as themselves")
+	_, ui, _ := r.Userinfo(f.Token.AccessToken)
+	assert.Nil(t, ui["act"])
+	assert.Equal(t, "Nguyễn Văn An", ui["name"])
+
+	// An opted-in client that does not ask never shows the page either.
+	f = e.RP(reg, "openid", "profile").Login(e.Browser())
+	assert.Nil(t, f.Claims["act"])
+}
+
+func TestNotOptedInNeverSeesTheChoice(t *testing.T) {
+	e := newActEnv(t)
+	alice := e.citizen(2)
+	e.child(alice, "Nguyễn Thu Hà")
+	e.signInAs(alice, 2)
+	reg := e.Register(oidc.Client{Scopes: []string{"openid", "profile"}})
+
+	// Asking is refused at /authorize before any page (no sign-in).
+	b := e.Browser()
+	logins := e.Logins()
+	r := e.RP(reg, "openid", "profile", oidc.ScopeActForDependent)
+	resp, body := e.Visit(b, r.AuthURL(oauth2.GenerateVerifier(), oidctest.NewNonce()))
+	q := callback(t, resp, body)
+	assert.Equal(t, "invalid_scope", q.Get("error"))
+	assert.Equal(t, logins, e.Logins(), "refused before sign-in")
+
+	// And at /par.
+	status, m, raw := r.Post(oidc.PathPAR, url.Values{"response_type": {"code"}, "client_id": {reg.ID},
+		"redirect_uri": {reg.RedirectURIs[0]}, "scope": {"openid " + oidc.ScopeActForDependent},
+		"code_challenge": {oauth2.S256ChallengeFromVerifier(oauth2.GenerateVerifier())}, "code_challenge_method": {"S256"}})
+	assert.Equal(t, http.StatusBadRequest, status, raw)
+	assert.Equal(t, "invalid_scope", m["error"])
+
+	// Without asking: straight through, no act, whoever the guardian has.
+	f := e.RP(reg, "openid", "profile").Login(b)
+	assert.Nil(t, f.Claims["act"])
+	assert.Equal(t, e.Provider.Subjects.For(&reg.Client, alice.AccountID), f.Sub)
+}
+
+func TestTokenExchangeForDependent(t *testing.T) {
+	e := newActEnv(t)
+	alice := e.citizen(2)
+	kid := e.child(alice, "Nguyễn Thu Hà")
+	e.signInAs(alice, 2)
+	reg := e.Register(oidc.Client{AcceptDependents: true, Scopes: []string{"openid", "profile", "personal_id", "offline_access"}})
+	r := e.RP(reg, "openid", "profile", "personal_id", oidc.ScopeActForDependent)
+	b := e.Browser()
+	// The client learns the dependent's sub from a sign-in as the child;
+	// it holds the guardian's own token from a sign-in as herself.
+	kidFlow := actLogin(t, e, r, b, kid.ID)
+	own := actLogin(t, e, r, b, oidc.ActSelf)
+	kidSub := kidFlow.Sub
+
+	base := func() url.Values {
+		return url.Values{"grant_type": {oidc.GrantTokenExchange}, "subject_token": {own.Token.AccessToken},
+			"subject_token_type": {oidc.TokenTypeAccessToken}, "requested_subject": {kidSub}}
+	}
+	other := e.Register(oidc.Client{Scopes: []string{"openid", "profile"}})
+	otherOpted := e.Register(oidc.Client{AcceptDependents: true, Scopes: []string{"openid", "profile"}})
+	cases := []struct {
+		name   string
+		rp     *rp
+		edit   func(url.Values)
+		status int
+		code   string
+	}{
+		{"client not opted in", e.RP(other), nil, http.StatusBadRequest, "unauthorized_client"},
+		{"subject token of another client", e.RP(otherOpted), nil, http.StatusBadRequest, "invalid_grant"},
+		{"no subject_token_type", r, func(v url.Values) { v.Del("subject_token_type") }, http.StatusBadRequest, "invalid_request"},
+		{"id token type", r, func(v url.Values) { v.Set("subject_token_type", "urn:ietf:params:oauth:token-type:id_token") }, http.StatusBadRequest, "invalid_request"},
+		{"no requested_subject", r, func(v url.Values) { v.Del("requested_subject") }, http.StatusBadRequest, "invalid_request"},
+		{"actor token", r, func(v url.Values) { v.Set("actor_token", "x") }, http.StatusBadRequest, "invalid_request"},
+		{"unknown subject token", r, func(v url.Values) { v.Set("subject_token", "nope.nope") }, http.StatusBadRequest, "invalid_grant"},
+		{"not a dependent", r, func(v url.Values) { v.Set("requested_subject", own.Sub) }, http.StatusBadRequest, "invalid_target"},
+		{"audience", r, func(v url.Values) { v.Set("audience", "https://api.example") }, http.StatusBadRequest, "invalid_target"},
+		{"more scopes than the subject token", r, func(v url.Values) { v.Set("scope", "openid offline_access") }, http.StatusBadRequest, "invalid_scope"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			form := base()
+			if tc.edit != nil {
+				tc.edit(form)
+			}
+			status, m, raw := tc.rp.Post(oidc.PathToken, form)
+			assert.Equal(t, tc.status, status, raw)
+			assert.Equal(t, tc.code, m["error"], raw)
+		})
+	}
+
+	t.Run("no consent for the dependent", func(t *testing.T) {
+		e.consent.needsPrompt.Store(true)
+		defer e.consent.needsPrompt.Store(false)
+		status, m, raw := r.Post(oidc.PathToken, base())
+		assert.Equal(t, http.StatusBadRequest, status, raw)
+		assert.Equal(t, "invalid_grant", m["error"])
+	})
+
+	form := base()
+	form.Set("scope", "openid profile")
+	status, m, raw := r.Post(oidc.PathToken, form)
+	require.Equal(t, http.StatusOK, status, raw)
+	assert.Equal(t, oidc.TokenTypeAccessToken, m["issued_token_type"])
+	assert.Equal(t, "bearer", strings.ToLower(fmt.Sprint(m["token_type"])))
+	assert.Equal(t, "openid profile", m["scope"])
+	assert.Nil(t, m["refresh_token"])
+	at := m["access_token"].(string)
+	guardianSub := own.Sub
+	in := r.Introspect(at)
+	assert.Equal(t, true, in["active"])
+	assert.Equal(t, kidSub, in["sub"])
+	assert.Equal(t, map[string]any{"sub": guardianSub}, in["act"])
+	status, ui, raw := r.Userinfo(at)
+	require.Equal(t, http.StatusOK, status, raw)
+	assert.Equal(t, kidSub, ui["sub"])
+	assert.Equal(t, "Nguyễn Thu Hà", ui["name"])
+	assert.Nil(t, ui["personal_id_number"], "only the scopes asked")
+
+	// The authority ends: the exchange is refused, the token stops.
+	e.g.end(alice.AccountID)
+	status, m, _ = r.Post(oidc.PathToken, base())
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Equal(t, "invalid_target", m["error"])
+	assert.Equal(t, false, r.Introspect(at)["active"])
+}
