@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"time"
 
@@ -23,7 +22,7 @@ const (
 var ErrInvalidTarget = &fosite.RFC6749Error{
 	ErrorField:       "invalid_target",
 	DescriptionField: "The requested subject is not one the authorization server will issue a token for.",
-	CodeField:        http.StatusBadRequest,
+	CodeField:        400, // Bad Request (RFC 8693 §2.2.2, RFC 6749 §5.2)
 }
 
 // tokenExchange is the RFC 8693 grant, for the one case this gateway
