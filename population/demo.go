@@ -16,6 +16,12 @@ import (
 //go:embed demo/population.jsonl
 var demoFile []byte
 
+// demoForeignersFile is deploy/demo/foreigners.jsonl: the foreigners'
+// registry's demo extract (a test keeps the two equal).
+//
+//go:embed demo/foreigners.jsonl
+var demoForeignersFile []byte
+
 // The demo sign-ins of deploy/demo/population.jsonl. Every demo account's
 // password is DemoPassword.
 const (
@@ -31,8 +37,12 @@ const (
 	DemoLevel2ID    = "001085000001"
 	DemoChildID     = "001216000001" // Nguyễn Minh Khôi, born 2016, no account of his own
 	DemoForeignerID = "001088000002" // Kim Min-jun (KR), level 1, SMS to +84901000003
-	DemoPendingID   = "048092000001" // Lê Văn Cường: registered, not activated
-	DemoLockedID    = "031198000001" // Phạm Thị Dung: locked (lost phone)
+	// DemoForeignerRegistrationID is Anna Müller (DEU), in the foreigners'
+	// registry with passport C01X00T47 and visa VN2468135 to 2027-03-31, and
+	// no account: the example for /register/foreigner.
+	DemoForeignerRegistrationID = "079191000007"
+	DemoPendingID               = "048092000001" // Lê Văn Cường: registered, not activated
+	DemoLockedID                = "031198000001" // Phạm Thị Dung: locked (lost phone)
 	// DemoRegistrationID is Võ Thanh Hoàng, a generated citizen (seed 1)
 	// in the registry without an account: the registration example of
 	// docs/onboarding.md.
@@ -48,6 +58,10 @@ var DemoAnswers = [2]accounts.Answer{
 
 // DemoFile returns the demo population file.
 func DemoFile() []byte { return bytes.Clone(demoFile) }
+
+// DemoForeignersFile returns the embedded foreigners' registry demo
+// extract.
+func DemoForeignersFile() []byte { return bytes.Clone(demoForeignersFile) }
 
 // DemoOptions tune LoadDemo.
 type DemoOptions struct {
@@ -119,6 +133,12 @@ func LoadDemo(ctx context.Context, dst Target, opts DemoOptions) error {
 	default:
 		return fmt.Errorf("population: demo: %w", err)
 	}
+	// The foreigners' registry's extract, on every start: it replaces the
+	// records of the same numbers, so a data set loaded before the registry
+	// existed gets it too.
+	if _, err := ImportForeigners(ctx, dst, bytes.NewReader(demoForeignersFile), JSONLines); err != nil {
+		return fmt.Errorf("population: demo: %w", err)
+	}
 	if dst.Biometrics != nil {
 		n, err := dst.Biometrics.SeedDemoSentinels(ctx)
 		if err != nil {
@@ -150,7 +170,8 @@ func DemoBanner() string {
 	return fmt.Sprintf(`Demo sign-ins (password %s for every demo account):
   level 2  %s  Nguyễn Văn An   TOTP secret %s, or SMS
   level 1  %s  Trần Thị Bình   SMS code (read it at /dev/sms)
-  level 1  %s  Kim Min-jun     foreign resident, SMS code
+  level 1  %s  Kim Min-jun     foreign resident (passport M12345678, KOR; residence card to 2028-06-30), SMS code
+  foreigner registration at /register/foreigner: Anna Müller, passport C01X00T47 (DEU), visa VN2468135
   pending  %s  Lê Văn Cường    not activated: activate at /activate with phone 0901000004
   locked   %s  Phạm Thị Dung   locked: lost phone (no phone on record: the counter unlocks)
   security answers (forgotten password at /recover, /unlock): %s, %s

@@ -18,6 +18,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/attributes"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/audit"
+	foreignerspg "github.com/dinhdanh/dinhdanh/foreigners/postgres"
 )
 
 // SentinelSeeder gives demo accounts recognisable biometric records
@@ -219,4 +220,96 @@ func accountRecords(svc *accounts.Service, items []item, now time.Time) ([]accou
 		out = append(out, rec)
 	}
 	return out, nil
+}
+
+// ForeignersReport counts what a foreigners' registry import wrote.
+type ForeignersReport struct {
+	Residents int
+}
+
+// ImportForeigners reads a foreigners' registry extract (CSV, see
+// ForeignerCSVColumns, or JSON lines of ForeignerRecord), validates every
+// line and writes every resident in one transaction, or nothing: a
+// *ValidationError lists every bad line, including a passport the registry
+// already holds under another number. A resident already present (same
+// number) is replaced: a later extract with a renewed permit or passport
+// updates the record (what that does to a locked account is the permit
+// sweep's business, not the import's).
+func ImportForeigners(ctx context.Context, dst Target, r io.Reader, format Format) (ForeignersReport, error) {
+	var lines []foreignerLine
+	var bad []LineError
+	switch format {
+	case CSV:
+		lines, bad = readForeignerCSV(r)
+	case JSONLines:
+		lines, bad = readForeignerJSONLines(r)
+	default:
+		return ForeignersReport{}, fmt.Errorf("population: unknown format %q", format)
+	}
+	return importForeigners(ctx, dst, lines, bad)
+}
+
+// ImportForeignerRecords imports records as if they were the lines of a
+// file.
+func ImportForeignerRecords(ctx context.Context, dst Target, recs []ForeignerRecord) (ForeignersReport, error) {
+	lines := make([]foreignerLine, len(recs))
+	for i, r := range recs {
+		lines[i] = foreignerLine{i + 1, r}
+	}
+	return importForeigners(ctx, dst, lines, nil)
+}
+
+func importForeigners(ctx context.Context, dst Target, lines []foreignerLine, bad []LineError) (ForeignersReport, error) {
+	start := time.Now()
+	now := dst.now()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	residents, nums, more := checkForeigners(lines, today)
+	bad = append(bad, more...)
+	rep := ForeignersReport{Residents: len(residents)}
+	err := pgx.BeginFunc(ctx, dst.Pool, func(tx pgx.Tx) error {
+		// A passport the registry holds under another number is reported
+		// even when other lines are bad, so that one run lists every bad
+		// line.
+		countries := make([]string, len(residents))
+		numbers := make([]string, len(residents))
+		for i, r := range residents {
+			countries[i], numbers[i] = r.IssuingCountry, r.PassportNo
+		}
+		holders, err := foreignerspg.PassportHolders(ctx, tx, countries, numbers)
+		if err != nil {
+			return err
+		}
+		for i, r := range residents {
+			if id, ok := holders[[2]string{r.IssuingCountry, r.PassportNo}]; ok && id != r.ID {
+				bad = append(bad, LineError{nums[i], fmt.Errorf("passport %s %s is held by another id in the registry", r.IssuingCountry, r.PassportNo)})
+			}
+		}
+		if len(bad) > 0 {
+			return validationError(bad)
+		}
+		if _, err := foreignerspg.Write(ctx, tx, residents); err != nil {
+			return err
+		}
+		if dst.Audit != nil {
+			e := audit.Event{Time: now, Type: audit.OperatorAction, ActorKind: audit.System, ActorID: "importer",
+				Outcome: audit.Success, Reason: "foreigners_import", Detail: map[string]string{
+					"residents": strconv.Itoa(rep.Residents),
+				}}
+			if err := dst.Audit.Record(ctx, e); err != nil {
+				return fmt.Errorf("audit: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			return ForeignersReport{}, err
+		}
+		return ForeignersReport{}, fmt.Errorf("population: nothing imported: %w", err)
+	}
+	if dst.Logger != nil {
+		dst.Logger.InfoContext(ctx, "foreigners imported", "residents", rep.Residents, "took", time.Since(start).String())
+	}
+	return rep, nil
 }

@@ -316,3 +316,9 @@ func TestDeployDemoFileMatchesEmbedded(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, string(population.DemoFile()), string(b), "deploy/demo/population.jsonl and population/demo/population.jsonl must be the same file")
 }
+
+func TestDeployDemoForeignersFileMatchesEmbedded(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "deploy", "demo", "foreigners.jsonl"))
+	require.NoError(t, err)
+	require.Equal(t, string(population.DemoForeignersFile()), string(b), "deploy/demo/foreigners.jsonl and population/demo/foreigners.jsonl must be the same file")
+}

@@ -19,9 +19,9 @@ import (
 	"github.com/dinhdanh/dinhdanh/population"
 )
 
-// cmdImport loads population records (and any documents and account parts)
-// from a CSV or JSON-lines file. Every bad line is reported with its number
-// and then nothing is written.
+// cmdImport loads population records (and any documents and account parts),
+// or the foreigners' registry's residents, from a CSV or JSON-lines file.
+// Every bad line is reported with its number and then nothing is written.
 func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	dataDir := fs.String("data", ".data", "without DATABASE_URL: the `dinhdanh dev` folder whose database to use")
@@ -29,8 +29,8 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if len(rest) != 2 || rest[0] != "population" {
-		return errors.New("usage: dinhdanh import [-config FILE] population FILE.csv|FILE.jsonl")
+	if len(rest) != 2 || (rest[0] != "population" && rest[0] != "foreigners") {
+		return errors.New("usage: dinhdanh import [-config FILE] population|foreigners FILE.csv|FILE.jsonl")
 	}
 	format, err := population.FormatOf(rest[1])
 	if err != nil {
@@ -56,6 +56,14 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer closeAudit()
+	if rest[0] == "foreigners" {
+		rep, err := population.ImportForeigners(ctx, population.Target{Pool: pool, Audit: rec, Logger: logger}, f, format)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "imported %d foreign residents\n", rep.Residents)
+		return nil
+	}
 	// Only the account service: the import hashes passwords and seals TOTP
 	// secrets as the gateway would, without starting key rotation or the
 	// other background work of a running gateway.

@@ -51,3 +51,28 @@ func TestImportRefusesOutdatedSchema(t *testing.T) {
 	_, _, err = ddErr(t, "import", "population", p)
 	require.ErrorContains(t, err, "dinhdanh migrate up")
 }
+
+func TestImportForeigners(t *testing.T) {
+	db := toolEnv(t)
+	count := func() int {
+		var n int
+		require.NoError(t, db.Owner.QueryRow(t.Context(), "SELECT count(*) FROM foreign_residents").Scan(&n))
+		return n
+	}
+	good := population.DemoForeignersFile()
+	lines := bytes.Count(good, []byte("\n"))
+	bad := append(append([]byte{}, good...), []byte(`{"id":"12","passport_no":""}`+"\n")...)
+	p := filepath.Join(t.TempDir(), "foreigners.jsonl")
+	require.NoError(t, os.WriteFile(p, bad, 0o600))
+	_, _, err := ddErr(t, "import", "foreigners", p)
+	require.ErrorContains(t, err, fmt.Sprintf("line %d", lines+1))
+	require.Zero(t, count())
+	require.Zero(t, countEvents(t, db, "reason = 'foreigners_import'"))
+
+	require.NoError(t, os.WriteFile(p, good, 0o600))
+	out, _, err := ddErr(t, "import", "foreigners", p)
+	require.NoError(t, err)
+	require.Contains(t, out, fmt.Sprintf("imported %d foreign residents", lines))
+	require.Equal(t, lines, count())
+	require.Equal(t, 1, countEvents(t, db, "reason = 'foreigners_import'"))
+}

@@ -4,6 +4,7 @@
 //	dinhdanh serve   -config FILE      serve (refuses an outdated schema)
 //	dinhdanh migrate -config FILE up|status
 //	dinhdanh import  population FILE   load the population registry (CSV or JSON lines)
+//	dinhdanh import  foreigners FILE   load the foreigners' registry (CSV or JSON lines)
 //	dinhdanh client  create|list|show|update|enable|disable|rotate-secret
 //	dinhdanh keys    rotate|list
 //	dinhdanh audit   verify|export-checkpoints|retain|public-key
@@ -35,6 +36,7 @@ Usage:
   dinhdanh serve   -config FILE                 run the gateway
   dinhdanh migrate -config FILE up|status       apply or list database migrations
   dinhdanh import  -config FILE population FILE load population records (CSV or JSON lines)
+  dinhdanh import  -config FILE foreigners FILE load the foreigners' registry (CSV or JSON lines)
 
 Operator commands (DATABASE_URL, or the dev database under ./.data):
   dinhdanh client create -name-vi NAME -redirect-uri URI [flags]
