@@ -31,6 +31,12 @@ func (m EvidenceMethod) Valid() bool {
 	return m == EvidenceCounter || m == EvidenceApp || m == EvidenceImport
 }
 
+// Documents an enrolment read (Evidence.Document).
+const (
+	DocumentIDCard   = "id_card"  // the chip ID card (CCCD)
+	DocumentPassport = "passport" // a foreigner's passport (TD3 MRZ)
+)
+
 // Check is one verification an enrolment rests on, by name: for example
 // "passive_authentication", "active_authentication", "registry_match",
 // "document_valid", "portrait_captured", "fingerprint_match", "consent".
@@ -58,7 +64,12 @@ type Evidence struct {
 	IssuingState   string
 	DocumentExpiry *time.Time
 	Signer         string
-	Checks         []Check
+	// Document is DocumentIDCard or DocumentPassport when a document was
+	// read ("" for an import); CSCA names the country signing certificate
+	// the signer chains to.
+	Document string
+	CSCA     string
+	Checks   []Check
 	// OfficerID and Unit name the staff member who checked, and their
 	// police unit; empty when a rule approved (the app) or for an import,
 	// where Source says what.

@@ -164,6 +164,9 @@ func (s *Service) submitChip(ctx context.Context, acct accounts.Account, sub Sub
 	if err != nil {
 		return Submission{}, err
 	}
+	if r.Document != DocumentIDCard {
+		return Submission{}, fmt.Errorf("%w: a passport is read at a counter, not in the app", ErrInvalid)
+	}
 	if r.PersonalID != "" && r.PersonalID != sub.PersonalID {
 		return Submission{}, fmt.Errorf("%w: the card read is not the card of this personal ID number", ErrInvalid)
 	}

@@ -52,7 +52,7 @@ func (s *Service) saveRead(ctx context.Context, r ChipRead, by accounts.Actor) e
 		outcome = audit.Failure
 	}
 	e := audit.Event{Type: audit.OfficerAction, ActorKind: by.Kind, ActorID: by.ID, Outcome: outcome, Reason: "chip_read",
-		Detail: map[string]string{"action": "chip_read", "read_id": r.ID, "access_control": r.AccessControl}}
+		Detail: map[string]string{"action": "chip_read", "read_id": r.ID, "access_control": r.AccessControl, "document": r.Document}}
 	if r.Unit != "" {
 		e.Detail["unit"] = r.Unit
 	}
@@ -105,6 +105,10 @@ type Capture struct {
 	// Consent: the citizen agreed, at the counter, to this enrolment and
 	// to the storing of their biometrics.
 	Consent bool
+	// PortraitCompared: for a passport, the officer compared the chip's
+	// portrait (ChipRead.Portrait) with the person at the counter and
+	// found them the same.
+	PortraitCompared bool
 }
 
 // maxPortrait bounds a portrait's size.
@@ -133,6 +137,12 @@ func (s *Service) EnrolLevel2(ctx context.Context, by staff.Principal, readID st
 	}
 	acct, err := s.cfg.Accounts.ByPersonalID(ctx, r.PersonalID)
 	if errors.Is(err, accounts.ErrNotFound) {
+		e := audit.Event{Type: audit.OfficerAction, ActorKind: audit.Officer, ActorID: by.MemberID, Outcome: audit.Failure,
+			Reason: "enrol_level2", Detail: map[string]string{"action": "enrol_level2", "read_id": r.ID, "failed": "no_account",
+				"document": r.Document, "unit": by.Unit.Code}}
+		if err := s.cfg.Audit.Record(ctx, e); err != nil {
+			return accounts.Account{}, accounts.Evidence{}, fmt.Errorf("proofing: audit: %w", err)
+		}
 		return accounts.Account{}, accounts.Evidence{}, ErrNoAccount
 	} else if err != nil {
 		return accounts.Account{}, accounts.Evidence{}, fmt.Errorf("proofing: account: %w", err)
@@ -143,14 +153,40 @@ func (s *Service) EnrolLevel2(ctx context.Context, by staff.Principal, readID st
 	if err := validPortrait(c.Portrait, c.PortraitFormat); err != nil {
 		portrait.OK, portrait.Detail = false, "a JPEG or PNG portrait of at most 2 MiB is required"
 	}
+	passport := r.Document == DocumentPassport
 	fp := accounts.Check{Name: CheckFingerprint}
-	if c.FingerPosition < 1 || c.FingerPosition > 10 || len(c.Fingerprint) == 0 {
+	switch {
+	case c.FingerPosition < 1 || c.FingerPosition > 10 || len(c.Fingerprint) == 0:
 		fp.Detail = "a fingerprint template and its finger (1-10) are required"
-	} else if m, err := s.cfg.Matcher.Match(ctx, r.PersonalID, c.FingerPosition, c.Fingerprint); err != nil {
-		fp.Detail = err.Error()
-	} else {
-		fp.OK = m.OK()
-		fp.Detail = fmt.Sprintf("score %d, threshold %d", m.Score, m.Threshold)
+		if passport {
+			fp.Name = CheckFingerprintEnrolled
+		}
+	case passport:
+		// No state keeps a fingerprint of a foreigner for this gateway to
+		// match: the template taken here becomes the account's reference,
+		// and the evidence says so instead of claiming a match.
+		fp.Name = CheckFingerprintEnrolled
+		if _, err := ParseFMR(c.Fingerprint); err != nil {
+			fp.Detail = err.Error()
+		} else {
+			fp.OK = true
+			fp.Detail = fmt.Sprintf("no national fingerprint reference exists for a foreigner: the template of finger %d taken at the counter becomes the account's enrolled reference; nothing was matched", c.FingerPosition)
+		}
+	default:
+		if m, err := s.cfg.Matcher.Match(ctx, r.PersonalID, c.FingerPosition, c.Fingerprint); err != nil {
+			fp.Detail = err.Error()
+		} else {
+			fp.OK = m.OK()
+			fp.Detail = fmt.Sprintf("score %d, threshold %d", m.Score, m.Threshold)
+		}
+	}
+	if passport {
+		cp := accounts.Check{Name: CheckChipPortrait, OK: c.PortraitCompared,
+			Detail: "the officer compared the passport chip's portrait (DG2, signed by the issuing state) with the person at the counter"}
+		if !c.PortraitCompared {
+			cp.Detail = "the officer did not confirm that the passport chip's portrait shows the person at the counter"
+		}
+		checks = append(checks, cp)
 	}
 	consent := accounts.Check{Name: CheckConsent, OK: c.Consent}
 	if !c.Consent {
@@ -158,13 +194,17 @@ func (s *Service) EnrolLevel2(ctx context.Context, by staff.Principal, readID st
 	}
 	checks = append(checks, portrait, fp, consent)
 
+	doc := r.Document
+	if doc == "" {
+		doc = DocumentIDCard
+	}
 	ev := accounts.Evidence{Level: assurance.Level2, Method: accounts.EvidenceCounter, DocumentNumber: r.DocumentNumber,
-		IssuingState: r.IssuingState, DocumentExpiry: &r.DocumentExpiry, Signer: r.Signer, Checks: checks,
-		OfficerID: by.MemberID, Unit: by.Unit.Code}
+		IssuingState: r.IssuingState, DocumentExpiry: &r.DocumentExpiry, Signer: r.Signer, Document: doc, CSCA: r.CSCA,
+		Checks: checks, OfficerID: by.MemberID, Unit: by.Unit.Code}
 	if f := ev.Failed(); len(f) > 0 {
 		e := audit.Event{Type: audit.OfficerAction, ActorKind: audit.Officer, ActorID: by.MemberID, AccountID: acct.ID,
 			Outcome: audit.Failure, Reason: "enrol_level2",
-			Detail: map[string]string{"action": "enrol_level2", "read_id": r.ID, "failed": strings.Join(f, ","), "unit": by.Unit.Code}}
+			Detail: map[string]string{"action": "enrol_level2", "read_id": r.ID, "failed": strings.Join(f, ","), "unit": by.Unit.Code, "document": r.Document}}
 		if err := s.cfg.Audit.Record(ctx, e); err != nil {
 			return accounts.Account{}, accounts.Evidence{}, fmt.Errorf("proofing: audit: %w", err)
 		}

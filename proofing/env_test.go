@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
@@ -30,6 +31,17 @@ type env struct {
 	Store      *proofingpg.Store
 	Biometrics *biometricspg.Store
 	Notified   *notifier
+	Pool       *pgxpool.Pool
+}
+
+// auditReasons lists the recorded events as reason:outcome.
+func (e *env) auditReasons(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, ev := range e.Audit.Events() {
+		out = append(out, ev.Reason+":"+string(ev.Outcome))
+	}
+	return out
 }
 
 // notifier records what citizens were told.
@@ -44,15 +56,19 @@ func (n *notifier) NotifyEnrolment(_ context.Context, a accounts.Account, level 
 	return nil
 }
 
-func newEnv(t *testing.T, chips proofing.ChipVerifier) *env {
+func newEnv(t *testing.T, chips proofing.ChipVerifier, opts ...func(*proofing.Config, *env)) *env {
 	t.Helper()
 	db := pgtest.New(t)
-	e := &env{Env: accountstest.New(t, db.App, nil), Store: proofingpg.NewStore(db.App), Notified: &notifier{}}
+	e := &env{Env: accountstest.New(t, db.App, nil), Store: proofingpg.NewStore(db.App), Notified: &notifier{}, Pool: db.App}
 	e.Biometrics = biometricspg.NewStore(db.App, e.Clock.Now)
-	svc, err := proofing.New(proofing.Config{
+	cfg := proofing.Config{
 		Store: e.Store, Chips: chips, Registry: e.Registry, Accounts: e.Service, Biometrics: e.Biometrics,
 		Matcher: proofing.TemplateMatcher{References: e.Store}, Audit: e.Audit, Notifier: e.Notified, Now: e.Clock.Now,
-	})
+	}
+	for _, o := range opts {
+		o(&cfg, e)
+	}
+	svc, err := proofing.New(cfg)
 	require.NoError(t, err)
 	e.Proofing = svc
 	return e

@@ -12,6 +12,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/biometrics"
 	"github.com/dinhdanh/dinhdanh/cardreader"
+	"github.com/dinhdanh/dinhdanh/foreigners"
 	"github.com/dinhdanh/dinhdanh/staff"
 )
 
@@ -46,6 +47,20 @@ const (
 	CheckPortrait      = "portrait_captured"
 	CheckFingerprint   = "fingerprint_match"
 	CheckConsent       = "consent"
+	// A foreigner's passport at the counter (see SubmitRead): its MRZ, the
+	// foreigners' registry, the chip's portrait the officer compared with
+	// the person, and the fingerprint that becomes the account's reference
+	// (there is no national one to match for a foreigner).
+	CheckPassportData        = "passport_data_consistent"
+	CheckForeignersRegistry  = "foreigners_registry_match"
+	CheckChipPortrait        = "chip_portrait_compared"
+	CheckFingerprintEnrolled = "fingerprint_enrolled"
+)
+
+// Documents a read is of (ChipRead.Document).
+const (
+	DocumentIDCard   = accounts.DocumentIDCard
+	DocumentPassport = accounts.DocumentPassport
 )
 
 // ChipResult is what a ChipVerifier proved about chip data.
@@ -67,6 +82,12 @@ type ChipResult struct {
 // wraps cardreader.ErrClone and the result still names Signer and CSCA.
 type ChipVerifier interface {
 	VerifyChip(chip cardreader.ChipData, now time.Time) (ChipResult, error)
+}
+
+// Foreigners is the foreigners' registry a passport is compared with
+// (package foreigners; countries are ICAO alpha-3 codes, as in the MRZ).
+type Foreigners interface {
+	ByPassport(ctx context.Context, issuingCountry, passportNo string) (foreigners.Resident, error)
 }
 
 // Registry is the population registry a card is compared with.
@@ -120,7 +141,12 @@ type Challenge struct {
 // ChipRead is a verified (or refused) chip read: the identity the card
 // carries and every check run, never a biometric.
 type ChipRead struct {
-	ID             string
+	ID string
+	// Document is DocumentIDCard or DocumentPassport.
+	Document string
+	// PersonalID is the ID card's number, or for a passport the
+	// identification number the foreigners' registry assigned its holder
+	// (their account's login); "" when the registry has no such passport.
 	PersonalID     string
 	DocumentNumber string
 	IssuingState   string
@@ -140,6 +166,11 @@ type ChipRead struct {
 	CreatedAt time.Time
 	// UsedAt is set once an enrolment used the read.
 	UsedAt *time.Time
+	// Portrait is a passport's chip portrait (DG2's face image, signed by
+	// its SOD) and its media type, for the officer's visual comparison;
+	// kept until an enrolment uses the read. Never set for an ID card.
+	Portrait       []byte
+	PortraitFormat string
 }
 
 // OK reports whether every check passed.
@@ -194,9 +225,12 @@ type Store interface {
 
 // Config builds a Service. Every field but Notifier and Now is required.
 type Config struct {
-	Store      Store
-	Chips      ChipVerifier
-	Registry   Registry
+	Store    Store
+	Chips    ChipVerifier
+	Registry Registry
+	// Foreigners is the foreigners' registry; nil refuses every passport
+	// (its registry check fails).
+	Foreigners Foreigners
 	Accounts   Accounts
 	Biometrics Biometrics
 	Matcher    Matcher

@@ -12,7 +12,7 @@ import (
 )
 
 const evidenceColumns = `id::text, account_id::text, level, method, document_number, issuing_state, document_expiry,
-	signer, checks, officer_id, unit, source, created_at, revoked_at, revoked_reason`
+	signer, checks, officer_id, unit, source, created_at, revoked_at, revoked_reason, document, csca`
 
 // insertEvidence writes r.Enrolment, when set, in tx: the evidence the
 // write's new level rests on.
@@ -31,10 +31,10 @@ func insertEvidence(ctx context.Context, tx pgx.Tx, r accounts.Record) error {
 		expiry = &d
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO enrolment_evidence (id, account_id, level, method, document_number, issuing_state,
-		document_expiry, signer, checks, officer_id, unit, source, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		document_expiry, signer, checks, officer_id, unit, source, created_at, document, csca)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		e.ID, r.ID, int(e.Level), string(e.Method), e.DocumentNumber, e.IssuingState,
-		expiry, e.Signer, checks, e.OfficerID, e.Unit, e.Source, e.CreatedAt.UTC())
+		expiry, e.Signer, checks, e.OfficerID, e.Unit, e.Source, e.CreatedAt.UTC(), e.Document, e.CSCA)
 	return translate(err)
 }
 
@@ -43,7 +43,8 @@ func scanEvidence(row pgx.Row) (accounts.Evidence, error) {
 	var method string
 	var checks []byte
 	err := row.Scan(&e.ID, &e.AccountID, &e.Level, &method, &e.DocumentNumber, &e.IssuingState, &e.DocumentExpiry,
-		&e.Signer, &checks, &e.OfficerID, &e.Unit, &e.Source, &e.CreatedAt, &e.RevokedAt, &e.RevokedReason)
+		&e.Signer, &checks, &e.OfficerID, &e.Unit, &e.Source, &e.CreatedAt, &e.RevokedAt, &e.RevokedReason,
+		&e.Document, &e.CSCA)
 	if err != nil {
 		return accounts.Evidence{}, translate(err)
 	}

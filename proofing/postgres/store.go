@@ -69,14 +69,14 @@ func (s *Store) DeleteExpiredChallenges(ctx context.Context, t time.Time) (int64
 }
 
 const readColumns = `id::text, personal_id, document_number, issuing_state, document_expiry, access_control, signer, csca,
-	person, mismatches, checks, read_by, unit, created_at, used_at`
+	person, mismatches, checks, read_by, unit, created_at, used_at, document, portrait, portrait_format`
 
 func scanRead(row pgx.Row) (proofing.ChipRead, error) {
 	var r proofing.ChipRead
 	var exp *time.Time
 	var person, checks []byte
 	err := row.Scan(&r.ID, &r.PersonalID, &r.DocumentNumber, &r.IssuingState, &exp, &r.AccessControl, &r.Signer, &r.CSCA,
-		&person, &r.Mismatches, &checks, &r.ReadBy, &r.Unit, &r.CreatedAt, &r.UsedAt)
+		&person, &r.Mismatches, &checks, &r.ReadBy, &r.Unit, &r.CreatedAt, &r.UsedAt, &r.Document, &r.Portrait, &r.PortraitFormat)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return proofing.ChipRead{}, proofing.ErrNotFound
 	}
@@ -131,10 +131,10 @@ func (s *Store) SaveRead(ctx context.Context, r proofing.ChipRead, fn func() err
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO chip_reads (id, personal_id, document_number, issuing_state, document_expiry,
-			access_control, signer, csca, person, mismatches, checks, read_by, unit, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			access_control, signer, csca, person, mismatches, checks, read_by, unit, created_at, document, portrait, portrait_format)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 			r.ID, r.PersonalID, r.DocumentNumber, r.IssuingState, date(r.DocumentExpiry), r.AccessControl, r.Signer, r.CSCA,
-			person, mismatches, checks, r.ReadBy, r.Unit, r.CreatedAt.UTC())
+			person, mismatches, checks, r.ReadBy, r.Unit, r.CreatedAt.UTC(), document(r.Document), r.Portrait, r.PortraitFormat)
 		if err != nil {
 			return fmt.Errorf("proofing/postgres: save read: %w", err)
 		}
@@ -158,9 +158,18 @@ func (s *Store) Read(ctx context.Context, id string) (proofing.ChipRead, error) 
 	return r, err
 }
 
-// UseRead implements proofing.Store.
+func document(d string) string {
+	if d == "" {
+		return proofing.DocumentIDCard
+	}
+	return d
+}
+
+// UseRead implements proofing.Store. A passport's portrait goes with it:
+// the enrolment is the visual comparison's end.
 func (s *Store) UseRead(ctx context.Context, id string, t time.Time) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE chip_reads SET used_at = $2 WHERE id::text = $1 AND used_at IS NULL`, id, t.UTC())
+	tag, err := s.pool.Exec(ctx, `UPDATE chip_reads SET used_at = $2, portrait = NULL, portrait_format = ''
+		WHERE id::text = $1 AND used_at IS NULL`, id, t.UTC())
 	if err != nil {
 		return fmt.Errorf("proofing/postgres: use read: %w", err)
 	}

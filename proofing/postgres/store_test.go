@@ -57,7 +57,7 @@ func TestChallengesAreSingleUseAndExpire(t *testing.T) {
 func TestReads(t *testing.T) {
 	s := postgres.NewStore(pgtest.New(t).App)
 	ctx := t.Context()
-	r := proofing.ChipRead{ID: "0b3a2f9e-8d21-4c0e-9d0a-111111111111", PersonalID: "001085000001", DocumentNumber: "085000001",
+	r := proofing.ChipRead{ID: "0b3a2f9e-8d21-4c0e-9d0a-111111111111", Document: proofing.DocumentIDCard, PersonalID: "001085000001", DocumentNumber: "085000001",
 		IssuingState: "VNM", DocumentExpiry: time.Date(2040, 1, 2, 0, 0, 0, 0, time.UTC), AccessControl: "PACE",
 		Signer: "CN=DS 1, serial 2", CSCA: "CN=CSCA VN", Person: attributes.Person{PersonalID: "001085000001", FullName: "Nguyễn Văn An"},
 		Mismatches: []string{"gender"}, Checks: []accounts.Check{{Name: proofing.CheckPassiveAuth, OK: true}, {Name: proofing.CheckRegistry, Detail: "x"}},
@@ -75,9 +75,23 @@ func TestReads(t *testing.T) {
 	require.NoError(t, s.ReleaseRead(ctx, r.ID))
 	require.NoError(t, s.UseRead(ctx, r.ID, t0.Add(3*time.Minute)))
 
+	// A passport's read keeps the chip's portrait until it is used.
+	pr := r
+	pr.ID, pr.Document, pr.Portrait, pr.PortraitFormat = "0b3a2f9e-8d21-4c0e-9d0a-444444444444", proofing.DocumentPassport, []byte("\xff\xd8\xff"), "image/jpeg"
+	pr.CreatedAt = t0.Add(-time.Second)
+	require.NoError(t, s.SaveRead(ctx, pr, func() error { return nil }))
+	got, err = s.Read(ctx, pr.ID)
+	require.NoError(t, err)
+	require.Equal(t, pr, got)
+	require.NoError(t, s.UseRead(ctx, pr.ID, t0.Add(time.Minute)))
+	got, err = s.Read(ctx, pr.ID)
+	require.NoError(t, err)
+	require.Nil(t, got.Portrait)
+	require.Empty(t, got.PortraitFormat)
+
 	list, err := s.Reads(ctx, "officer-1", t0.Add(-time.Minute))
 	require.NoError(t, err)
-	require.Len(t, list, 1)
+	require.Len(t, list, 2)
 	list, err = s.Reads(ctx, "officer-2", t0.Add(-time.Minute))
 	require.NoError(t, err)
 	require.Empty(t, list)
