@@ -169,7 +169,10 @@ type Challenge struct {
 // Read is a chip read as the APIs show it: identity, every check, never a
 // biometric.
 type Read struct {
-	ID             string           `json:"id"`
+	ID string `json:"id"`
+	// Document is "id_card" or "passport"; a passport's chip portrait is
+	// never in the answer (the officer sees it on the counter page).
+	Document       string           `json:"document,omitempty"`
 	PersonalID     string           `json:"personal_id,omitempty"`
 	FullName       string           `json:"full_name,omitempty"`
 	BirthDate      string           `json:"birth_date,omitempty"`
@@ -188,7 +191,7 @@ type Read struct {
 }
 
 func readOf(r proofing.ChipRead) *Read {
-	out := &Read{ID: r.ID, PersonalID: r.PersonalID, FullName: r.Person.FullName, Gender: string(r.Person.Gender),
+	out := &Read{ID: r.ID, Document: r.Document, PersonalID: r.PersonalID, FullName: r.Person.FullName, Gender: string(r.Person.Gender),
 		DocumentNumber: r.DocumentNumber, IssuingState: r.IssuingState, AccessControl: r.AccessControl, Signer: r.Signer,
 		CSCA: r.CSCA, Mismatches: r.Mismatches, Checks: r.Checks, OK: r.OK(), CreatedAt: r.CreatedAt, Used: r.UsedAt != nil}
 	if !r.Person.BirthDate.IsZero() {

@@ -97,6 +97,9 @@ type EnrolRequest struct {
 	Fingerprint    []byte `json:"fingerprint"`
 	FingerPosition int    `json:"finger_position"`
 	Consent        bool   `json:"consent"`
+	// PortraitCompared: for a passport, the officer compared the chip's
+	// portrait with the person at the counter.
+	PortraitCompared bool `json:"portrait_compared,omitempty"`
 }
 
 // Enrolment is the answer to an enrolment: the account's new level and
@@ -116,7 +119,7 @@ func (h *Handler) counterEnrol(w http.ResponseWriter, r *http.Request) {
 	}
 	a, ev, err := h.Proofing.EnrolLevel2(r.Context(), principal(r), in.ReadID, proofing.Capture{
 		Portrait: in.Portrait, PortraitFormat: in.PortraitFormat, Fingerprint: in.Fingerprint,
-		FingerPosition: in.FingerPosition, Consent: in.Consent})
+		FingerPosition: in.FingerPosition, Consent: in.Consent, PortraitCompared: in.PortraitCompared})
 	if err != nil {
 		h.fail(w, r, err, nil)
 		return

@@ -154,6 +154,15 @@ func readView(r proofing.ChipRead) templates.CounterRead {
 	if !r.DocumentExpiry.IsZero() {
 		v.DocumentExpiry = r.DocumentExpiry.Format("02/01/2006")
 	}
+	if r.Document == proofing.DocumentPassport {
+		v.Passport, v.IssuingState, v.Nationality, v.CSCA = true, r.IssuingState, r.Person.Nationality, r.CSCA
+		v.PersonalID = r.PersonalID
+		if len(r.Portrait) > 0 && (r.PortraitFormat == "image/jpeg" || r.PortraitFormat == "image/jp2") && r.UsedAt == nil {
+			// Safe as a URL: the media type is one of two constants and
+			// the rest is base64.
+			v.ChipPortrait = template.URL("data:" + r.PortraitFormat + ";base64," + base64.StdEncoding.EncodeToString(r.Portrait)) //nolint:gosec
+		}
+	}
 	return v
 }
 
@@ -263,7 +272,7 @@ func (h *Handler) enrol(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := templates.CounterReadPage{StaffBase: h.staffBase(r, p), Read: readView(rd)}
-	c := proofing.Capture{Consent: r.PostFormValue("consent") == "yes"}
+	c := proofing.Capture{Consent: r.PostFormValue("consent") == "yes", PortraitCompared: r.PostFormValue("portrait_compared") == "yes"}
 	c.FingerPosition, _ = strconv.Atoi(r.PostFormValue("finger"))
 	c.Portrait, c.PortraitFormat, _ = formFile(r, "portrait")
 	c.Fingerprint, _, _ = formFile(r, "fingerprint")
