@@ -100,6 +100,8 @@ func (l *ipWindow) allow(ip string) bool {
 type proofingParts struct {
 	Accounts *accounts.Service
 	Registry proofing.Registry
+	// Foreigners is the foreigners' registry a passport is matched with.
+	Foreigners proofing.Foreigners
 	// Notifier tells citizens the result (through the outbox).
 	Notifier proofing.Notifier
 	Staff    *staff.Service
@@ -113,8 +115,8 @@ func newProofing(o Options, p proofingParts) (*proofing.Service, *proofingpg.Sto
 	}
 	store := proofingpg.NewStore(o.Pool)
 	svc, err := proofing.New(proofing.Config{
-		Store: store, Chips: chipVerifier{trust: ts}, Registry: p.Registry, Accounts: p.Accounts,
-		Biometrics: biometricspg.NewStore(o.Pool, o.Now), Matcher: proofing.TemplateMatcher{References: store, Threshold: o.Config.Proofing.FingerprintThreshold},
+		Store: store, Chips: chipVerifier{trust: ts}, Registry: p.Registry, Foreigners: p.Foreigners,
+		Accounts: p.Accounts, Biometrics: biometricspg.NewStore(o.Pool, o.Now), Matcher: proofing.TemplateMatcher{References: store, Threshold: o.Config.Proofing.FingerprintThreshold},
 		Audit: o.Audit, Notifier: p.Notifier, Now: o.Now,
 	})
 	if err != nil {
