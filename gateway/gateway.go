@@ -303,6 +303,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		AccessTokenLifespan: cfg.Tokens.AccessTTL.D(), RefreshTokenLifespan: cfg.Tokens.RefreshTTL.D(),
 		IDTokenLifespan: cfg.Tokens.IDTokenTTL.D(), AuthorizeCodeLifespan: cfg.Tokens.CodeTTL.D(),
 		PARLifespan: 10 * time.Minute, Logger: logger, JWKSClient: outbound,
+		Dependents: actingFor{g.Guardianship},
 	})
 	if err != nil {
 		return fail(err)
@@ -356,7 +357,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	}
 	provider := &oidcweb.Handler{
 		Provider: g.Provider, Clients: g.Clients, Sessions: sessions, Templates: tmpl, Logger: logger,
-		AdminToken: secrets.AdminToken, LoginPath: accountsweb.PathLogin, Now: o.Now,
+		AdminToken: secrets.AdminToken, LoginPath: accountsweb.PathLogin, Now: o.Now, CSRF: csrf,
 	}
 	history := &auditweb.Handler{
 		History: auditpg.NewStore(pool, nil), SignInURL: accountsweb.PathLogin, Logger: logger,
@@ -387,7 +388,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		return fail(err)
 	}
 	consentPages := &consentweb.Handler{
-		Consent: g.Consent, Challenges: challenges, Preview: forConsent,
+		Consent: g.Consent, Challenges: challenges, Preview: forConsent, Dependents: challenges,
 		Clients: forConsent, Subjects: forConsent, Templates: tmpl, Sessions: sessions,
 		CSRF: csrf, Logger: logger, LoginPath: accountsweb.PathLogin, Passkeys: g.Accounts, Profile: g.Accounts,
 	}
@@ -550,15 +551,16 @@ func (g *Gateway) DemoRelyingParty(ctx context.Context, rpBase string) (*demorp.
 	}
 	return demorp.New(demorp.Config{
 		Name: name, Issuer: g.issuer, ClientID: DemoClientID, ClientSecret: secret, RedirectURL: redirect,
-		Scopes: []string{"openid", "profile", "personal_id", "address", "offline_access"},
+		Scopes: []string{"openid", "profile", "personal_id", "address", "offline_access"}, ActForDependents: true,
 	}), nil
 }
 
 func (g *Gateway) registerDemoClient(ctx context.Context, name, redirectURI string) (string, error) {
 	if c, err := g.Clients.Get(ctx, DemoClientID); err == nil {
-		if c.LogoURL == "" { // registered before it had a logo
+		if c.LogoURL == "" || !c.AcceptDependents { // registered before it had a logo or accepted dependents
 			if _, err := g.Clients.Update(ctx, "dev", DemoClientID, func(c *oidc.Client) error {
 				c.LogoURL = demoLogo
+				c.AcceptDependents = true
 				return nil
 			}); err != nil {
 				return "", fmt.Errorf("gateway: give the demo client its logo: %w", err)
@@ -578,6 +580,9 @@ func (g *Gateway) registerDemoClient(ctx context.Context, name, redirectURI stri
 		MinLevel:                1,
 		TokenEndpointAuthMethod: oidc.AuthClientSecretBasic,
 		SubjectType:             oidc.SubjectPairwise,
+		// A guardian may sign in for a child or ward (the demo level 2
+		// citizen has a registered child).
+		AcceptDependents: true,
 	})
 	if err != nil {
 		return "", fmt.Errorf("gateway: register demo client: %w", err)

@@ -46,8 +46,8 @@ func (h *Handler) offered(ctx context.Context, p Pending) ([]Item, error) {
 	var err error
 	if p.ActingFor == "" {
 		preview, err = h.Preview.Preview(ctx, p.AccountID, p.Scopes, p.Claims)
-	} else if dp, ok := h.Preview.(DependentPreview); ok {
-		preview, err = dp.PreviewDependent(ctx, p.AccountID, p.ActingFor, p.Scopes, p.Claims)
+	} else if h.Dependents != nil {
+		preview, err = h.Dependents.PreviewDependent(ctx, p.AccountID, p.ActingFor, p.Scopes, p.Claims)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("preview values: %w", err)

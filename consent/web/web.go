@@ -89,9 +89,9 @@ type ValuePreview interface {
 	Preview(ctx context.Context, accountID string, scopes, claims []string) ([]Item, error)
 }
 
-// DependentPreview is what a ValuePreview may also implement: the values of
-// a dependent the guardian acts for. Without it the screen names the
-// claims of a dependent without their values.
+// DependentPreview reads the values of a dependent the guardian signs in
+// for (Handler.Dependents). Without it the screen names the claims of a
+// dependent without their values.
 type DependentPreview interface {
 	PreviewDependent(ctx context.Context, guardianAccountID, dependentID string, scopes, claims []string) ([]Item, error)
 }
@@ -122,6 +122,9 @@ type Handler struct {
 	Consent    *consent.Service
 	Challenges Challenges
 	Preview    ValuePreview
+	// Dependents previews a dependent's values when a guardian signs in
+	// for one; optional.
+	Dependents DependentPreview
 	Clients    Clients
 	Subjects   Subjects
 	Templates  *templates.Set

@@ -30,9 +30,6 @@ type Config struct {
 	Accounts    oidc.Accounts
 	Registry    attributes.Registry
 	Documents   attributes.DocumentSource
-	// Dependents previews the values of a dependent a guardian signs in
-	// for; nil: none are shown.
-	Dependents oidc.Dependents
 	// SignAlg signs receipts and logout tokens; ES256 when empty.
 	SignAlg string
 	Logger  *slog.Logger
@@ -49,7 +46,7 @@ var (
 	_ consent.TokenRevoker        = (*Provider)(nil)
 	_ consent.Signer              = (*Provider)(nil)
 	_ consentweb.ValuePreview     = (*Provider)(nil)
-	_ consentweb.DependentPreview = (*Provider)(nil)
+	_ consentweb.DependentPreview = (*Challenges)(nil)
 	_ consentweb.Clients          = (*Provider)(nil)
 	_ consentweb.Subjects         = (*Provider)(nil)
 	_ backchannel.Clients         = (*Provider)(nil)

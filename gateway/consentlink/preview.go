@@ -25,21 +25,18 @@ func (l *Provider) Preview(ctx context.Context, accountID string, scopes, claims
 }
 
 // PreviewDependent implements consent/web.DependentPreview: the values of
-// the dependent the guardian signs in for (authority checked), at the
-// guardian's account level.
-func (l *Provider) PreviewDependent(ctx context.Context, guardianAccountID, dependentID string, scopes, claims []string) ([]consentweb.Item, error) {
-	if l.cfg.Dependents == nil {
-		return nil, nil
-	}
-	g, err := l.cfg.Accounts.Get(ctx, guardianAccountID)
+// the dependent the guardian signs in for (authority checked by the
+// provider), at the guardian's account level.
+func (c *Challenges) PreviewDependent(ctx context.Context, guardianAccountID, dependentID string, scopes, claims []string) ([]consentweb.Item, error) {
+	g, err := c.clients.cfg.Accounts.Get(ctx, guardianAccountID)
 	if err != nil {
 		return nil, fmt.Errorf("consentlink: preview: load account: %w", err)
 	}
-	d, err := l.cfg.Dependents.Authority(ctx, guardianAccountID, dependentID)
+	d, err := c.p.Authority(ctx, guardianAccountID, dependentID)
 	if err != nil {
 		return nil, fmt.Errorf("consentlink: preview dependent: %w", err)
 	}
-	return l.preview(ctx, d.PersonalID, g.Level, scopes, claims)
+	return c.clients.preview(ctx, d.PersonalID, g.Level, scopes, claims)
 }
 
 func (l *Provider) preview(ctx context.Context, personalID string, level assurance.Level, scopes, claims []string) ([]consentweb.Item, error) {

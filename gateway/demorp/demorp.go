@@ -13,6 +13,8 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +30,10 @@ type Config struct {
 	ClientSecret string
 	RedirectURL  string
 	Scopes       []string
+	// ActForDependents shows the link that lets a guardian sign in for a
+	// dependent (scope act_for_dependent; the client must be registered
+	// with accept_dependents).
+	ActForDependents bool
 	// HTTPClient reaches the gateway (tests pass the httptest client).
 	HTTPClient *http.Client
 }
@@ -46,9 +52,12 @@ type session struct {
 	Token                  *oauth2.Token
 	Claims                 map[string]any
 	UserInfo               map[string]any
-	Message                string
-	Error                  string
-	Created                time.Time
+	// Acting is the guardian's subject when the ID token's act claim (RFC
+	// 8693 §4.1) says the sign-in acts for a dependent.
+	Acting  string
+	Message string
+	Error   string
+	Created time.Time
 }
 
 // New returns the relying party; it discovers the gateway lazily, on the
@@ -143,6 +152,10 @@ func (rp *RP) login(w http.ResponseWriter, r *http.Request) {
 			opts = append(opts, oauth2.SetAuthURLParam(k, v))
 		}
 	}
+	if r.URL.Query().Get("dependent") != "" && rp.cfg.ActForDependents {
+		// A guardian may choose to sign in for a child or ward.
+		opts = append(opts, oauth2.SetAuthURLParam("scope", strings.Join(append(slices.Clone(oc.Scopes), "act_for_dependent"), " ")))
+	}
 	http.Redirect(w, r, oc.AuthCodeURL(s.State, opts...), http.StatusFound)
 }
 
@@ -196,13 +209,31 @@ func (rp *RP) adopt(ctx context.Context, p *oidc.Provider, oc *oauth2.Config, s 
 	}
 	claims := map[string]any{}
 	_ = idt.Claims(&claims)
-	s.Token, s.Claims = tok, claims
+	// RFC 8693 §4.1: act names who acts for the subject; here a guardian
+	// for a dependent, by the guardian's own subject at this client.
+	acting := ""
+	if act, ok := claims["act"]; ok {
+		m, _ := act.(map[string]any)
+		sub, _ := m["sub"].(string)
+		if sub == "" || sub == idt.Subject {
+			return errors.New("id_token act claim invalid")
+		}
+		acting = sub
+	}
+	s.Token, s.Claims, s.Acting = tok, claims, acting
 	ui, err := p.UserInfo(rp.ctx(ctx), oauth2.StaticTokenSource(tok))
 	if err != nil {
 		return errors.New("userinfo failed: " + err.Error())
 	}
 	info := map[string]any{}
 	_ = ui.Claims(&info)
+	// OIDC Core §5.3.2: userinfo's sub must be the ID token's.
+	if ui.Subject != idt.Subject {
+		return errors.New("userinfo sub differs from the id_token's")
+	}
+	if uact, _ := info["act"].(map[string]any); acting != "" && (uact == nil || uact["sub"] != acting) {
+		return errors.New("userinfo act differs from the id_token's")
+	}
 	s.UserInfo = info
 	return nil
 }
@@ -249,9 +280,11 @@ pre{background:#f4f4f4;padding:.75rem;overflow:auto}.err{color:#b3141b}.ok{color
 <body><h1>{{.Name}}</h1>
 <p>Cổng dịch vụ công (bên tin cậy minh hoạ) · Demo relying party</p>
 <p><a id="login" class="btn" href="login">Đăng nhập bằng VNeID</a>
- <a id="login-l2" class="btn" href="login?acr=urn:vn:eid:loa:2">Đăng nhập mức 2</a></p>
+ <a id="login-l2" class="btn" href="login?acr=urn:vn:eid:loa:2">Đăng nhập mức 2</a>
+ {{if .ActForDependents}}<a id="login-dependent" class="btn" href="login?dependent=1">Đăng nhập thay cho con / người được giám hộ</a>{{end}}</p>
 {{with .S.Message}}<p id="message" class="ok">{{.}}</p>{{end}}
 {{with .S.Error}}<p id="error" class="err">{{.}}</p>{{end}}
+{{with .S.Acting}}<p id="acting" class="ok">Đang đăng nhập thay cho người phụ thuộc; người giám hộ (act.sub): <code>{{.}}</code></p>{{end}}
 {{if .S.Claims}}<h2>ID token</h2><pre id="claims">{{.Claims}}</pre>
 <h2>Userinfo</h2><pre id="userinfo">{{.UserInfo}}</pre>
 <form method="post" action="refresh"><button id="refresh" class="btn" type="submit">Làm mới token (refresh)</button></form>{{end}}
@@ -262,7 +295,7 @@ func (rp *RP) render(w http.ResponseWriter, s *session) {
 	info, _ := json.MarshalIndent(s.UserInfo, "", "  ")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = page.Execute(w, map[string]any{"Name": rp.cfg.Name, "S": s, "Claims": string(claims), "UserInfo": string(info)})
+	_ = page.Execute(w, map[string]any{"Name": rp.cfg.Name, "S": s, "ActForDependents": rp.cfg.ActForDependents, "Claims": string(claims), "UserInfo": string(info)})
 }
 
 func random() string {
