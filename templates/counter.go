@@ -173,7 +173,7 @@ func init() {
 		"counter.check.active_authentication":     {"Chip thật, không phải bản sao (xác thực chủ động)", "Genuine chip, not a copy (active authentication)"},
 		"counter.check.card_data_consistent":      {"Dữ liệu trên chip thống nhất", "Chip data consistent"},
 		"counter.check.registry_match":            {"Khớp cơ sở dữ liệu dân cư", "Matches the population registry"},
-		"counter.check.document_valid":            {"Thẻ còn hạn", "Card not expired"},
+		"counter.check.document_valid":            {"Giấy tờ còn hạn", "Document not expired"},
 		"counter.check.portrait_captured":         {"Ảnh chân dung", "Portrait"},
 		"counter.check.fingerprint_match":         {"Vân tay khớp", "Fingerprint matches"},
 		"counter.check.consent":                   {"Sự đồng ý của công dân", "Citizen's consent"},
