@@ -224,20 +224,9 @@ func (s *Service) StartRegistration(ctx context.Context, req RegistrationRequest
 	} else if lock != nil {
 		return RegistrationStarted{}, s.refuse(ctx, req.Client, "", audit.AccountRegistered, string(lock.Scope)+"_locked_out", lock)
 	}
-	var phone, email string
-	var err error
-	switch {
-	case strings.TrimSpace(req.Email) != "" && strings.TrimSpace(req.Phone) == "":
-		if s.email == nil {
-			return RegistrationStarted{}, ErrNoEmail
-		}
-		if email, err = NormalizeEmail(req.Email); err != nil {
-			return RegistrationStarted{}, err
-		}
-	default:
-		if phone, err = NormalizePhone(req.Phone); err != nil {
-			return RegistrationStarted{}, err
-		}
+	phone, email, err := s.registrationContact(req.Phone, req.Email)
+	if err != nil {
+		return RegistrationStarted{}, err
 	}
 	pid := strings.TrimSpace(req.PersonalID)
 	if err := personalid.Validate(pid, req.BirthDate, req.Gender); err != nil {
@@ -256,11 +245,19 @@ func (s *Service) StartRegistration(ctx context.Context, req RegistrationRequest
 	if Age(person.BirthDate, now) < MinAge {
 		return RegistrationStarted{}, s.refuse(ctx, req.Client, "", audit.AccountRegistered, "under_14", ErrUnderage)
 	}
+	return s.startCode(ctx, req.Client, now, pid, phone, email, req.Lang)
+}
+
+// startCode is the end of a registration's first step, once the identity
+// matched the registry: no account yet for pid (ErrAlreadyRegistered), no
+// second-factor lock on it, then a registration and a code to the phone or
+// e-mail address.
+func (s *Service) startCode(ctx context.Context, c Client, now time.Time, pid, phone, email, lang string) (RegistrationStarted, error) {
 	switch existing, err := s.store.ByPersonalID(ctx, pid); {
 	case err == nil:
 		// In the holder's history: someone who knew their card's details
 		// tried to register again.
-		return RegistrationStarted{}, s.refuse(ctx, req.Client, existing.ID, audit.AccountRegistered, "already_registered", ErrAlreadyRegistered)
+		return RegistrationStarted{}, s.refuse(ctx, c, existing.ID, audit.AccountRegistered, "already_registered", ErrAlreadyRegistered)
 	case !errors.Is(err, ErrNotFound):
 		return RegistrationStarted{}, fmt.Errorf("accounts: start registration: %w", err)
 	}
@@ -270,15 +267,15 @@ func (s *Service) StartRegistration(ctx context.Context, req RegistrationRequest
 	if lock, _, err := s.lockedOut(ctx, now, ThrottleKey{Scope: ScopeSecondFactor, Key: pid}); err != nil {
 		return RegistrationStarted{}, fmt.Errorf("accounts: start registration: %w", err)
 	} else if lock != nil {
-		return RegistrationStarted{}, s.refuse(ctx, req.Client, "", audit.AccountRegistered, string(lock.Scope)+"_locked_out", lock)
+		return RegistrationStarted{}, s.refuse(ctx, c, "", audit.AccountRegistered, string(lock.Scope)+"_locked_out", lock)
 	}
-	g := Registration{ID: uuid.NewString(), PersonalID: pid, Phone: phone, Email: email, Lang: NormalizeLang(req.Lang),
+	g := Registration{ID: uuid.NewString(), PersonalID: pid, Phone: phone, Email: email, Lang: NormalizeLang(lang),
 		CreatedAt: now, ExpiresAt: now.Add(s.smsTTL)}
 	to := contact{channel: "sms", address: phone, lang: g.Lang}
 	if email != "" {
 		to = contact{channel: "email", address: email, lang: g.Lang}
 	}
-	if err := s.sendCodeTo(ctx, req.Client, now, "", to, "registration", nil, func(code string) error {
+	if err := s.sendCodeTo(ctx, c, now, "", to, "registration", nil, func(code string) error {
 		g.CodeHash = codeHash(s.codeKey, g.ID, code)
 		return s.regs.CreateRegistration(ctx, g)
 	}); err != nil {

@@ -30,6 +30,10 @@ type Config struct {
 	// Registry is the population registry: an account is only created for a
 	// person it knows, whose personal id number agrees with their record.
 	Registry attributes.Registry
+	// Foreigners is the foreigners' registry that registration from
+	// passport data is checked against; nil refuses it
+	// (ErrNoRegistrations).
+	Foreigners ForeignerRegistry
 	// Audit records every sign-in attempt and state change; when it fails,
 	// the action fails.
 	Audit  audit.Recorder
@@ -97,6 +101,7 @@ type Service struct {
 	store       Store
 	regs        RegistrationStore
 	registry    attributes.Registry
+	foreigners  ForeignerRegistry
 	audit       audit.Recorder
 	sender      Sender
 	logger      *slog.Logger
@@ -151,7 +156,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("accounts: config: %w", errors.Join(errs...))
 	}
 	s := &Service{
-		store: cfg.Store, registry: cfg.Registry, audit: cfg.Audit, sender: cfg.Sender,
+		store: cfg.Store, registry: cfg.Registry, foreigners: cfg.Foreigners, audit: cfg.Audit, sender: cfg.Sender,
 		logger: cfg.Logger, now: cfg.Now, params: cfg.Argon2Params, totp: tc,
 		codeKey: cfg.CodeKey, issuer: cfg.Issuer, lockout: cfg.Lockout.withDefaults(),
 		smsTTL: cfg.SMSCodeTTL, smsAttempts: cfg.SMSMaxAttempts, regs: cfg.Registrations,

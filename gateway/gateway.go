@@ -192,7 +192,7 @@ func newAccounts(o Options, registry attributes.Registry, inbox *accountspg.Inbo
 	notices accounts.Notifier, email accounts.EmailSender) (*accounts.Service, error) {
 	cfg, secrets := o.Config, o.Config.Secrets
 	return accounts.New(accounts.Config{
-		Store: accountspg.NewStore(o.Pool), Registry: registry, Audit: o.Audit, Sender: newSender(o, inbox),
+		Store: accountspg.NewStore(o.Pool), Registry: registry, Foreigners: foreignerspg.NewStore(o.Pool), Audit: o.Audit, Sender: newSender(o, inbox),
 		Logger: o.Logger, Now: o.Now,
 		Argon2Params: accounts.Argon2Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Iterations, Threads: cfg.Argon2.Parallelism, SaltLen: 16, KeyLen: 32},
 		TOTPKey:      keyderive.Key(secrets.EncryptionKey, "totp"),

@@ -11,6 +11,9 @@ const (
 	RegisterCode     = "code"     // the SMS code
 	RegisterPassword = "password" // the password
 	RegisterDone     = "done"     // the account exists, at level 0
+	// RegisterForeigner is a foreigner's first step: passport data, the
+	// visa or residence card, phone.
+	RegisterForeigner = "foreigner"
 )
 
 // RegisterPage is the web self-registration (MISSION "Level 1", on a
@@ -29,6 +32,21 @@ type RegisterPage struct {
 	Phone      string
 	// Email is the contact instead of Phone, for a citizen with no phone.
 	Email string
+	// A foreigner's passport data echoed back (dates as dd/mm/yyyy, Sex M,
+	// F or X).
+	PassportNo     string
+	IssuingCountry string
+	Nationality    string
+	PrimaryName    string
+	SecondaryName  string
+	Sex            string
+	PassportExpiry string
+	PermitNumber   string
+	PermitExpiry   string
+	// Foreigner: the registration is a foreigner's; at RegisterDone, Login
+	// is the identification number assigned to them, their login.
+	Foreigner bool
+	Login     string
 	// MaskedPhone is where the code went (+84*****004, or t***@example.vn
 	// for a registration by e-mail).
 	MaskedPhone string
@@ -112,5 +130,37 @@ func init() {
 		"register.no_email":             {"Hiện chưa thể đăng ký bằng thư điện tử. Vui lòng nhập số điện thoại di động.", "Registration by e-mail is not available at the moment. Please enter a mobile phone number."},
 		"register.code_intro_email":     {"Mã xác thực đã được gửi tới địa chỉ thư điện tử %s. Mã có hiệu lực trong 5 phút.", "A code was sent to the e-mail address %s. It is valid for 5 minutes."},
 		"register.password_intro_email": {"Địa chỉ thư điện tử đã được xác nhận. Hãy đặt mật khẩu: từ 8 ký tự trở lên, không chỉ gồm chữ số.", "Your e-mail address is confirmed. Choose a password: 8 characters or more, not only digits."},
+	})
+}
+
+// Messages of a foreigner's registration from passport data.
+func init() {
+	Register(map[string][2]string{
+		"register.foreigner_title":       {"Đăng ký tài khoản cho người nước ngoài", "Registration for foreigners"},
+		"register.foreigner_link":        {"Người nước ngoài: đăng ký bằng hộ chiếu", "Foreigner? Register with your passport"},
+		"register.citizen_link":          {"Công dân Việt Nam: đăng ký bằng thẻ căn cước", "Vietnamese citizen? Register with your ID card"},
+		"register.foreigner_intro":       {"Dành cho người nước ngoài từ đủ 14 tuổi đang cư trú tại Việt Nam. Nhập thông tin như in trên hộ chiếu (dòng mã MRZ) và trên thị thực hoặc thẻ tạm trú: thông tin được đối chiếu với Cơ sở dữ liệu quốc gia về xuất nhập cảnh.", "For foreigners aged 14 or more residing in Viet Nam. Enter your details as printed in your passport (its MRZ lines) and on your visa or residence card: they are checked against the national immigration database."},
+		"register.passport_no":           {"Số hộ chiếu", "Passport number"},
+		"register.issuing_country":       {"Quốc gia cấp hộ chiếu", "Issuing country"},
+		"register.nationality":           {"Quốc tịch", "Nationality"},
+		"register.country_hint":          {"Mã 3 chữ cái như trên hộ chiếu, ví dụ KOR, DEU, USA", "The three-letter code as in the passport, for example KOR, DEU, USA"},
+		"register.primary_name":          {"Họ (như trên hộ chiếu)", "Surname (as in the passport)"},
+		"register.secondary_name":        {"Tên (như trên hộ chiếu)", "Given names (as in the passport)"},
+		"register.sex":                   {"Giới tính", "Sex"},
+		"register.sex_x":                 {"Không xác định (X)", "Unspecified (X)"},
+		"register.passport_expiry":       {"Ngày hết hạn hộ chiếu", "Passport expiry date"},
+		"register.permit_number":         {"Số thị thực hoặc thẻ tạm trú", "Visa or temporary residence card number"},
+		"register.permit_expiry":         {"Ngày hết hạn thị thực hoặc thẻ tạm trú", "Visa or residence card expiry date"},
+		"register.foreigner_missing":     {"Vui lòng nhập đủ số hộ chiếu, quốc gia cấp, quốc tịch, họ, ngày sinh, giới tính, ngày hết hạn hộ chiếu, số và ngày hết hạn thị thực hoặc thẻ tạm trú, và số điện thoại.", "Please enter the passport number, issuing country, nationality, surname, date of birth, sex, passport expiry, the visa or residence card number and expiry, and a phone number."},
+		"register.bad_foreigner_date":    {"Một ngày không hợp lệ. Vui lòng nhập theo dạng ngày/tháng/năm.", "A date is not valid. Please write dates as day/month/year."},
+		"register.bad_passport":          {"Không đọc được thông tin hộ chiếu: số hộ chiếu gồm chữ và số, quốc gia là mã 3 chữ cái như KOR.", "The passport details cannot be read: the number has letters and digits, countries are three-letter codes such as KOR."},
+		"register.foreigner_mismatch":    {"Thông tin không khớp với Cơ sở dữ liệu quốc gia về xuất nhập cảnh. Vui lòng kiểm tra lại từng thông tin như trên hộ chiếu và thị thực hoặc thẻ tạm trú.", "The details do not match the national immigration database. Please check each detail as printed in your passport and on your visa or residence card."},
+		"register.permit_expired":        {"Thị thực hoặc thẻ tạm trú của bạn đã hết hạn. Vui lòng gia hạn tại cơ quan quản lý xuất nhập cảnh rồi đăng ký lại.", "Your visa or residence card has expired. Please renew it at the immigration office, then register again."},
+		"register.passport_expired":      {"Hộ chiếu của bạn đã hết hạn. Vui lòng đăng ký lại với hộ chiếu mới sau khi cơ quan quản lý xuất nhập cảnh cập nhật.", "Your passport has expired. Please register again with your new passport once the immigration office has recorded it."},
+		"register.foreigner_already":     {"Người nước ngoài này đã được đăng ký tài khoản. Vui lòng đăng nhập hoặc kích hoạt tài khoản.", "This person already has an account. Please sign in or activate the account."},
+		"register.foreigner_under_14":    {"Người dưới 14 tuổi chưa thể tự đăng ký tài khoản.", "People under 14 cannot register an account of their own."},
+		"register.login_is":              {"Tên đăng nhập của bạn là số định danh được cấp cho người nước ngoài:", "Your login is the identification number assigned to you as a foreigner:"},
+		"register.login_keep":            {"Hãy ghi lại số này: bạn dùng nó cùng mật khẩu để đăng nhập.", "Write this number down: you sign in with it and your password."},
+		"register.done_level1_foreigner": {"Để đạt mức 1, hãy mang hộ chiếu và thị thực hoặc thẻ tạm trú đến cơ quan Công an nơi bạn cư trú để cán bộ xác thực.", "For level 1, bring your passport and your visa or residence card to the police office where you reside, where an officer will verify you."},
 	})
 }

@@ -25,6 +25,9 @@ const (
 	PathRegister         = "/register"
 	PathRegisterVerify   = "/register/verify"
 	PathRegisterPassword = "/register/password"
+	// PathRegisterForeigner is a foreigner's first step: passport data
+	// instead of the ID card's; the code and password steps are shared.
+	PathRegisterForeigner = "/register/foreigner"
 )
 
 // keyRegister holds the registration in progress (pendingRegistration,
@@ -39,6 +42,7 @@ type pendingRegistration struct {
 	ID          string    `json:"id"`
 	MaskedPhone string    `json:"masked_phone"` // or the masked e-mail address
 	ByEmail     bool      `json:"by_email,omitempty"`
+	Foreigner   bool      `json:"foreigner,omitempty"`
 	Confirmed   bool      `json:"confirmed"`
 	StartedAt   time.Time `json:"started_at"`
 }
@@ -82,6 +86,7 @@ func (h *Handler) registrationRoutes(r *mux.Router) {
 		step{PathRegister, registration.showStart(h), h.postRegister},
 		step{PathRegisterVerify, registration.showCode(h), h.postRegisterVerify},
 		step{PathRegisterPassword, h.showRegisterPassword, h.postRegisterPassword},
+		step{PathRegisterForeigner, h.showRegisterForeigner, h.postRegisterForeigner},
 	)
 }
 
@@ -446,13 +451,19 @@ func (h *Handler) postRegisterPassword(w http.ResponseWriter, r *http.Request) {
 		registration.fail(h, w, r, http.StatusBadRequest, page, "register.password_mismatch", 0)
 		return
 	}
-	_, err := h.Accounts.CompleteRegistration(r.Context(), accounts.RegistrationCompletion{ID: p.ID, Password: pw, Client: clientOf(r)})
+	acct, err := h.Accounts.CompleteRegistration(r.Context(), accounts.RegistrationCompletion{ID: p.ID, Password: pw, Client: clientOf(r)})
 	if err != nil {
 		registration.failed(h, w, r, lang, page, err, registerPasswordAnswers)
 		return
 	}
 	registration.end(h, r)
-	registration.show(h, w, r, http.StatusOK, registration.at(h, r, lang, templates.RegisterDone))
+	done := registration.at(h, r, lang, templates.RegisterDone)
+	if p.Foreigner {
+		// A foreigner's login is the number the registry assigned: shown
+		// once the phone proved who they are and the account exists.
+		done.Foreigner, done.Login = true, acct.PersonalID
+	}
+	registration.show(h, w, r, http.StatusOK, done)
 }
 
 // registerPasswordAnswers answer the errors of CompleteRegistration.
@@ -461,4 +472,76 @@ var registerPasswordAnswers = answers{what: "complete registration", each: []ans
 	{errs: []error{accounts.ErrAlreadyRegistered}, status: http.StatusConflict, key: "register.already", restart: true},
 	{errs: []error{accounts.ErrPhoneTaken}, status: http.StatusConflict, key: "register.phone_taken", restart: true},
 	{errs: []error{accounts.ErrRegistrationExpired, accounts.ErrPhoneNotConfirmed}, status: http.StatusGone, key: "register.expired", restart: true},
+}}
+
+// ---- a foreigner's first step ----
+
+func (h *Handler) foreignerPage(r *http.Request, lang templates.Lang) templates.RegisterPage {
+	p := registration.at(h, r, lang, templates.RegisterForeigner)
+	p.Title = "register.foreigner_title"
+	return p
+}
+
+func (h *Handler) showRegisterForeigner(w http.ResponseWriter, r *http.Request) {
+	lang := h.lang(r)
+	if r.URL.Query().Get("restart") != "" {
+		registration.end(h, r)
+	}
+	registration.show(h, w, r, http.StatusOK, h.foreignerPage(r, lang))
+}
+
+func (h *Handler) postRegisterForeigner(w http.ResponseWriter, r *http.Request) {
+	lang := h.lang(r)
+	page := h.foreignerPage(r, lang)
+	field := func(name string) string { return strings.TrimSpace(r.PostFormValue(name)) }
+	page.PassportNo, page.IssuingCountry, page.Nationality = field("passport_no"), field("issuing_country"), field("nationality")
+	page.PrimaryName = strings.Join(strings.Fields(r.PostFormValue("primary_name")), " ")
+	page.SecondaryName = strings.Join(strings.Fields(r.PostFormValue("secondary_name")), " ")
+	page.BirthDate, page.Sex = field("birth_date"), field("sex")
+	page.PassportExpiry, page.PermitNumber, page.PermitExpiry = field("passport_expiry"), field("permit_number"), field("permit_expiry")
+	page.Phone, page.Email = field("phone"), field("email")
+	if page.PassportNo == "" || page.IssuingCountry == "" || page.Nationality == "" || page.PrimaryName == "" ||
+		page.BirthDate == "" || page.Sex == "" || page.PassportExpiry == "" || page.PermitNumber == "" ||
+		page.PermitExpiry == "" || (page.Phone == "" && page.Email == "") {
+		registration.fail(h, w, r, http.StatusBadRequest, page, "register.foreigner_missing", 0)
+		return
+	}
+	var dates [3]time.Time
+	for i, s := range []*string{&page.BirthDate, &page.PassportExpiry, &page.PermitExpiry} {
+		d, ok := parseBirthDate(*s)
+		if !ok {
+			registration.fail(h, w, r, http.StatusBadRequest, page, "register.bad_foreigner_date", 0)
+			return
+		}
+		dates[i], *s = d, d.Format("02/01/2006")
+	}
+	started, err := h.Accounts.StartForeignerRegistration(r.Context(), accounts.ForeignerRegistrationRequest{
+		PassportNo: page.PassportNo, IssuingCountry: page.IssuingCountry, Nationality: page.Nationality,
+		PrimaryName: page.PrimaryName, SecondaryName: page.SecondaryName, BirthDate: dates[0], Sex: page.Sex,
+		PassportExpiry: dates[1], PermitNumber: page.PermitNumber, PermitExpiry: dates[2],
+		Phone: page.Phone, Email: page.Email, Lang: string(lang), Client: clientOf(r),
+	})
+	if err != nil {
+		registration.failed(h, w, r, lang, page, err, registerForeignerAnswers)
+		return
+	}
+	p := pendingRegistration{ID: started.ID, MaskedPhone: started.MaskedPhone, Foreigner: true, StartedAt: h.now()}
+	if started.MaskedEmail != "" {
+		p.MaskedPhone, p.ByEmail = started.MaskedEmail, true
+	}
+	registration.begin(h, w, r, lang, p, PathRegisterVerify)
+}
+
+// registerForeignerAnswers answer the errors of StartForeignerRegistration.
+// A mismatch says that the details do not match, never which.
+var registerForeignerAnswers = answers{what: "start foreigner registration", lockout: lockoutHere, each: []answer{
+	{errs: []error{accounts.ErrInvalidPhone}, status: http.StatusBadRequest, key: "register.bad_phone"},
+	{errs: []error{accounts.ErrInvalidEmail}, status: http.StatusBadRequest, key: "register.bad_email"},
+	{errs: []error{accounts.ErrNoEmail}, status: http.StatusBadRequest, key: "register.no_email"},
+	{errs: []error{accounts.ErrInvalidPassport}, status: http.StatusBadRequest, key: "register.bad_passport"},
+	{errs: []error{accounts.ErrIdentityMismatch}, status: http.StatusBadRequest, key: "register.foreigner_mismatch"},
+	{errs: []error{accounts.ErrPermitExpired}, status: http.StatusForbidden, key: "register.permit_expired"},
+	{errs: []error{accounts.ErrPassportExpired}, status: http.StatusForbidden, key: "register.passport_expired"},
+	{errs: []error{accounts.ErrUnderage}, status: http.StatusForbidden, key: "register.foreigner_under_14"},
+	{errs: []error{accounts.ErrAlreadyRegistered}, status: http.StatusConflict, key: "register.foreigner_already"},
 }}

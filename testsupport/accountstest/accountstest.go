@@ -19,6 +19,7 @@ import (
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/audit/audittest"
+	foreignerspg "github.com/dinhdanh/dinhdanh/foreigners/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/keyderive"
 	"github.com/dinhdanh/dinhdanh/internal/testclock"
 	"github.com/dinhdanh/dinhdanh/personalid"
@@ -142,10 +143,13 @@ type Env struct {
 	Service  *accounts.Service
 	Store    *accountspg.Store
 	Registry *attributespg.Store
-	Audit    *Recorder
-	Clock    *Clock
-	Sender   *Sender
-	TOTPKey  []byte
+	// Foreigners is the foreigners' registry registration from passport
+	// data is checked against.
+	Foreigners *foreignerspg.Store
+	Audit      *Recorder
+	Clock      *Clock
+	Sender     *Sender
+	TOTPKey    []byte
 	// Cascade records what locks ended beyond the account's row.
 	Cascade *Cascade
 	// Notices records what the citizen was told (accounts.Notifier).
@@ -231,7 +235,7 @@ func New(t testing.TB, pool *pgxpool.Pool, sender accounts.Sender) *Env {
 func NewWithLockout(t testing.TB, pool *pgxpool.Pool, sender accounts.Sender, lockout accounts.LockoutPolicy) *Env {
 	t.Helper()
 	env := &Env{
-		Store: accountspg.NewStore(pool), Registry: attributespg.NewStore(pool),
+		Store: accountspg.NewStore(pool), Registry: attributespg.NewStore(pool), Foreigners: foreignerspg.NewStore(pool),
 		Audit: &Recorder{}, Clock: NewClock(), Sender: &Sender{}, TOTPKey: make([]byte, 32),
 		Cascade: &Cascade{}, Notices: &Notices{},
 	}
@@ -246,7 +250,7 @@ func NewWithLockout(t testing.TB, pool *pgxpool.Pool, sender accounts.Sender, lo
 		email = env.Sender
 	}
 	svc, err := accounts.New(accounts.Config{
-		Store: env.Store, Registry: env.Registry, Audit: env.Audit, Sender: sender,
+		Store: env.Store, Registry: env.Registry, Foreigners: env.Foreigners, Audit: env.Audit, Sender: sender,
 		Now: env.Clock.Now, Argon2Params: Params, TOTPKey: env.TOTPKey,
 		CodeKey: keyderive.Key(env.TOTPKey, "test-sms"), DeviceKey: keyderive.Key(env.TOTPKey, "test-device"),
 		Tokens: env.Cascade, Logout: env.Cascade, Lockout: lockout,
