@@ -257,7 +257,8 @@ func SaveCard(dir string, o Options) error {
 // LoadCard reads a card folder SaveCard wrote as the options of a CCCD:
 // the MRZ key from DG1, PACE on brainpoolP256r1 with the CAN = the last 6 digits of the ID in DG1, the
 // Active Authentication key when aa-key.pem is there, and DG3, if any,
-// behind EAC.
+// behind EAC. A passport's folder (DG1 holding a TD3 MRZ) loads as a
+// passport: PACE with the MRZ only, no CAN.
 func LoadCard(dir string) (Options, error) {
 	o := Options{Files: map[uint16][]byte{}, PACE: true, Curve: CurveBrainpoolP256r1}
 	for _, f := range cardFiles {
@@ -278,10 +279,14 @@ func LoadCard(dir string) (Options, error) {
 	if err != nil {
 		return Options{}, fmt.Errorf("emulator: %s: %w", dir, err)
 	}
-	if len(mrz.PersonalID) != 12 {
+	switch {
+	case mrz.Passport():
+		o.Key = mrz.Key()
+	case len(mrz.PersonalID) != 12:
 		return Options{}, fmt.Errorf("emulator: %s: DG1 carries no 12-digit ID number", dir)
+	default:
+		o.Key, o.CAN = mrz.Key(), mrz.PersonalID[6:]
 	}
-	o.Key, o.CAN = mrz.Key(), mrz.PersonalID[6:]
 	if _, ok := o.Files[cardreader.FIDDG3]; ok {
 		o.Protected = []uint16{cardreader.FIDDG3}
 	}

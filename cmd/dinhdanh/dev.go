@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dinhdanh/dinhdanh/cardreader/emulator"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
@@ -68,8 +69,16 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	// A test Korean CSCA beside it signs the demo foreigner's passport.
+	kor, korCreated, err := demo.ForeignPKI(*dataDir, "KOR", time.Now())
+	if err != nil {
+		return err
+	}
+	if err := demo.WriteTrust(*dataDir, pki, kor); err != nil {
+		return err
+	}
 	if cfg.Proofing.Trust == "" {
-		cfg.Proofing.Trust = demo.CSCAPath(*dataDir)
+		cfg.Proofing.Trust = demo.TrustPath(*dataDir)
 	}
 	if err := cfg.Validate(config.Needs{}); err != nil {
 		return err
@@ -128,6 +137,10 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("demo cards: %w", err)
 	}
+	passports, err := demo.Passports(ctx, *dataDir, map[string]*emulator.Issuer{"KOR": kor}, a.Foreigners, korCreated, time.Now())
+	if err != nil {
+		return fmt.Errorf("demo passports: %w", err)
+	}
 	rpSrv := &http.Server{Addr: *rpListen, Handler: rp, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := rpSrv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -135,7 +148,7 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}()
 	defer rpSrv.Close()
-	printBanner(stdout, cfg, rpURL, *dataDir, cards)
+	printBanner(stdout, cfg, rpURL, *dataDir, cards, passports)
 	return serveHTTP(ctx, cfg, a.Handler, logger)
 }
 
@@ -206,7 +219,7 @@ func demoRPURL(listen string) (string, error) {
 	return "http://" + net.JoinHostPort(host, port), nil
 }
 
-func printBanner(w io.Writer, cfg config.Config, rp, dataDir string, cards map[string]string) {
+func printBanner(w io.Writer, cfg config.Config, rp, dataDir string, cards, passports map[string]string) {
 	fmt.Fprintf(w, `
 dinhdanh is running (development mode)
   demo service:   %[3]s   (a relying party: "Đăng nhập bằng VNeID")
@@ -218,17 +231,20 @@ dinhdanh is running (development mode)
   health:         %[1]s/healthz   metrics: %[1]s/metrics
 %[2]s%[5]s
 Press Ctrl-C to stop (the database stops with it; data stays in %[4]s).
-`, cfg.Issuer, population.DemoBanner(), rp, dataDir, proofingBanner(cfg, dataDir, cards))
+`, cfg.Issuer, population.DemoBanner(), rp, dataDir, proofingBanner(cfg, dataDir, cards, passports))
 }
 
 // proofingBanner tells where the demo PKI and cards are and how to try the
 // counter with them (README "Try it").
-func proofingBanner(cfg config.Config, dataDir string, cards map[string]string) string {
+func proofingBanner(cfg config.Config, dataDir string, cards, passports map[string]string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Identity proofing (docs/proofing.md):\n")
 	trust := cfg.Proofing.Trust
-	if trust == demo.CSCAPath(dataDir) {
+	switch trust {
+	case demo.CSCAPath(dataDir):
 		trust += "   (demo CSCA; document signer and keys beside it)"
+	case demo.TrustPath(dataDir):
+		trust += "   (demo CSCAs: Vietnam's in demo-pki, a test Korea's in demo-pki-kor)"
 	}
 	fmt.Fprintf(&b, "  trust (CSCA):   %s\n", trust)
 	fmt.Fprintf(&b, "  counter:        %s/staff/counter\n", cfg.Issuer)
@@ -246,6 +262,14 @@ func proofingBanner(cfg config.Config, dataDir string, cards map[string]string) 
 			c = cards[ids[0]]
 		}
 		fmt.Fprintf(&b, "  put a card down: go run ./cmd/cardreader virtual --card %s   (pcscd with vsmartcard-vpcd)\n", c)
+	}
+	for _, id := range slices.Sorted(maps.Keys(passports)) {
+		dir := passports[id]
+		fmt.Fprintf(&b, "  passport:       %s   (foreigner %s; chip files, %s, %s)\n", dir, id, demo.PortraitFile, demo.ProbeFile)
+		if o, err := emulator.LoadCard(dir); err == nil {
+			fmt.Fprintf(&b, "    read it:      go run ./cmd/cardreader enrol --passport --mrz-key %s,%s,%s --gateway %s --token ddo_...\n",
+				o.Key.DocumentNumber, o.Key.BirthDate, o.Key.ExpiryDate, cfg.Issuer)
+		}
 	}
 	return b.String()
 }

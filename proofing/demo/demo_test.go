@@ -14,6 +14,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/cardreader"
 	"github.com/dinhdanh/dinhdanh/cardreader/emulator"
+	"github.com/dinhdanh/dinhdanh/foreigners"
 	"github.com/dinhdanh/dinhdanh/population"
 	"github.com/dinhdanh/dinhdanh/proofing"
 	"github.com/dinhdanh/dinhdanh/proofing/demo"
@@ -159,4 +160,60 @@ func TestPersonExpiry(t *testing.T) {
 		require.Equal(t, tc.expiry, p.ExpiryDate.Format(time.DateOnly), tc.birth)
 		require.Equal(t, "DO<<THI<ANH<DUONG", p.MRZName)
 	}
+}
+
+type residents map[string]foreigners.Resident
+
+func (r residents) ByID(_ context.Context, id string) (foreigners.Resident, error) {
+	res, ok := r[id]
+	if !ok {
+		return foreigners.Resident{}, foreigners.ErrNotFound
+	}
+	return res, nil
+}
+
+// TestDemoPassport: the demo foreigner's passport folder loads as a
+// passport (PACE with the MRZ, no CAN), reads back as the registry's
+// passport and passes passive and active authentication under the demo
+// trust list (the Vietnamese and the Korean CSCA), and not under the
+// Vietnamese CSCA alone.
+func TestDemoPassport(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dir := t.TempDir()
+	now := time.Now().UTC()
+	vn, _, err := demo.PKI(dir, now)
+	require.NoError(t, err)
+	kor, created, err := demo.ForeignPKI(dir, "KOR", now)
+	require.NoError(t, err)
+	require.True(t, created)
+	require.NoError(t, demo.WriteTrust(dir, vn, kor))
+	res := foreigners.Resident{ID: population.DemoForeignerID, PassportNo: "M12345678", IssuingCountry: "KOR", Nationality: "KOR",
+		PrimaryName: "KIM", SecondaryName: "MIN JUN", BirthDate: time.Date(1988, 11, 5, 0, 0, 0, 0, time.UTC), Sex: "M",
+		PassportExpiry: time.Date(2031, 3, 14, 0, 0, 0, 0, time.UTC)}
+	got, err := demo.Passports(ctx, dir, map[string]*emulator.Issuer{"KOR": kor}, residents{res.ID: res}, false, now)
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{res.ID: demo.CardPath(dir, res.ID)}, got)
+
+	o, err := emulator.LoadCard(got[res.ID])
+	require.NoError(t, err)
+	require.Empty(t, o.CAN)
+	card, err := emulator.NewCard(o)
+	require.NoError(t, err)
+	rd, err := (&cardreader.Reader{}).ReadChip(ctx, card, cardreader.Request{Key: demo.Traveller(res).Key(), Portrait: true})
+	require.NoError(t, err)
+	require.Equal(t, "PACE", rd.Chip.AccessControl)
+	require.Equal(t, "M12345678", rd.Passport.DocumentNumber)
+	require.Equal(t, res.BirthDate, rd.Passport.BirthDate)
+	require.Equal(t, "KIM MIN JUN", rd.Passport.Name())
+	rd.Chip.DataGroups[2] = rd.Portrait
+	ts, err := cardreader.LoadTrust(demo.TrustPath(dir))
+	require.NoError(t, err)
+	v, err := cardreader.Verify(rd.Chip, ts, now)
+	require.NoError(t, err)
+	require.True(t, v.ActiveAuth)
+	vnOnly, err := cardreader.ParseCertificatesPEM(vn.CSCAPEM())
+	require.NoError(t, err)
+	_, err = cardreader.Verify(rd.Chip, vnOnly, now)
+	require.ErrorIs(t, err, cardreader.ErrUnknownSigner)
 }
