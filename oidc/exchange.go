@@ -114,7 +114,10 @@ func (t *tokenExchange) HandleTokenEndpointRequest(ctx context.Context, ar fosit
 	s.AccountID = ss.AccountID
 	s.Level = ss.Level
 	s.PurposeVersion = client.PurposeVersion
-	s.JKT = ""
+	// A DPoP-bound subject token is exchanged only with a proof by its key
+	// (bindDPoP), and the new token is bound to it too: a stolen bound
+	// token cannot become a bearer one (RFC 9449 §5).
+	s.JKT = ss.JKT
 	s.Claims.Issuer = t.p.Issuer
 	s.Claims.AuthTime = ss.AuthTime()
 	s.Claims.RequestedAt = now
