@@ -7,7 +7,9 @@ import (
 	"fmt"
 )
 
-// ErrPortrait: DG2 does not hold a face image PortraitImage understands.
+// ErrPortrait: DG2 does not hold a face image PortraitImage understands
+// (ICAO 9303-10 §4.7.2 with an ISO/IEC 19794-5 facial record, JPEG or
+// JPEG 2000).
 var ErrPortrait = errors.New("cardreader: DG2 holds no readable portrait")
 
 // PortraitImage digs the face image out of DG2 (ICAO 9303-10 §4.7.2):
