@@ -38,6 +38,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/gateway/server"
 	"github.com/dinhdanh/dinhdanh/guardianship"
+	guardianshipweb "github.com/dinhdanh/dinhdanh/guardianship/web"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/internal/keyderive"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
@@ -424,6 +425,15 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		SignInPath: staffweb.PathLogin,
 	}
 
+	dependentPages := &guardianshipweb.Handler{
+		Guardianship: g.Guardianship, Templates: tmpl, Sessions: sessions, CSRF: csrf, Logger: logger,
+		LoginPath: accountsweb.PathLogin, ClientNames: history.ClientNames,
+	}
+	guardianshipRecords := &guardianshipweb.StaffHandler{
+		Guardianship: g.Guardianship, Principal: staffweb.Principal, Templates: tmpl, CSRF: console.CSRF, Logger: logger,
+		SignInPath: staffweb.PathLogin,
+	}
+
 	g.Handler = server.New(server.Options{
 		Logger:    logger,
 		Templates: tmpl,
@@ -439,12 +449,12 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Ready: func(ctx context.Context) error {
 			return pg.CheckCurrent(ctx, pool, schema.Sources()...)
 		},
-		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages},
+		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages, dependentPages},
 		API:               []server.Mounter{proofingAPI, appAccounts},
 		BrowserMiddleware: []mux.MiddlewareFunc{signin.EndSignIns},
 		// Console pages of other packages mount here too, given
 		// staffweb.Principal and staffweb.Require as functions.
-		Staff:           []server.Mounter{console, counter, lockPages},
+		Staff:           []server.Mounter{console, counter, lockPages, guardianshipRecords},
 		StaffMiddleware: []mux.MiddlewareFunc{console.Middleware},
 	})
 

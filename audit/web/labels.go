@@ -19,6 +19,8 @@ var typeOrder = []audit.EventType{
 	audit.CredentialIssued,
 	audit.LanguageChanged,
 	audit.LockRequested, audit.LockApproved, audit.LockRefused, audit.LockWithdrawn, audit.UnlockedAtCounter,
+	audit.DependentRegistered, audit.DependentEnded, audit.DependentShareRevoked,
+	audit.GuardianshipRecordEntered, audit.GuardianshipRecordEnded,
 }
 
 var knownTypes = func() map[audit.EventType]bool {

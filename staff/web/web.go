@@ -94,6 +94,7 @@ type Link struct {
 var DefaultLinks = []Link{
 	{templates.StaffLink{Path: PathCounter, Label: "staff.link.counter", Hint: "staff.link.counter_hint"}, []staff.Role{staff.RoleOfficer}},
 	{templates.StaffLink{Path: PathLocks, Label: "staff.link.locks", Hint: "staff.link.locks_hint"}, []staff.Role{staff.RoleOfficer, staff.RoleSupervisor}},
+	{templates.StaffLink{Path: "/staff/guardianship", Label: "staff.link.guardianship", Hint: "staff.link.guardianship_hint"}, []staff.Role{staff.RoleOfficer}},
 	{templates.StaffLink{Path: PathMembers, Label: "staff.link.members", Hint: "staff.link.members_hint"}, []staff.Role{staff.RoleOperator}},
 	{templates.StaffLink{Path: PathUnits, Label: "staff.link.units", Hint: "staff.link.units_hint"}, []staff.Role{staff.RoleOperator}},
 }
