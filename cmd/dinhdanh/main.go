@@ -55,6 +55,8 @@ Operator commands (DATABASE_URL, or the dev database under ./.data):
   dinhdanh staff bootstrap -username U -name NAME -unit CODE[:NAME[:LEVEL]]
                                                 the first operator (only while no staff member exists)
   dinhdanh staff list                           staff members (more are created in the console at /staff)
+  dinhdanh guardianship add|end|list|sweep     guardianship records officers enter (wards
+                                                registered under a guardian's account)
   dinhdanh report activation                    registered vs activated accounts per province
   dinhdanh share verify -jwks FILE|URL TEXT     check a QR credential offline, as a verifier would
   dinhdanh version                              the build's version
@@ -121,6 +123,8 @@ func dispatch(ctx context.Context, cmd string, rest []string, stdout, stderr io.
 		return cmdOfficer(ctx, rest, stdout, stderr)
 	case "staff":
 		return cmdStaff(ctx, rest, stdout, stderr)
+	case "guardianship":
+		return cmdGuardianship(ctx, rest, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, versionString())
 		return nil
