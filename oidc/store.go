@@ -39,6 +39,7 @@ type Store interface {
 	// to clientID for accountID (consent revoked), at once: a token exchange
 	// or refresh running concurrently either finishes first and its tokens
 	// are deleted too, or fails. It returns how many were removed.
+	// A dependent's id also ends the tokens of a guardian acting for it.
 	RevokeClientTokens(ctx context.Context, accountID, clientID string) (int64, error)
 	// UseDPoPProof records the jti of a DPoP proof made with the key jkt,
 	// to be refused again until expires (RFC 9449 §11.1). It returns false

@@ -180,13 +180,15 @@ func (s *Store) RevokeClientTokens(ctx context.Context, accountID, clientID stri
 	}
 	var n int64
 	err := s.inTx(ctx, func(ctx context.Context) error {
+		// A dependent's consent also covers the tokens of a guardian
+		// acting for it (dependent_id).
 		_, err := s.q(ctx).Exec(ctx, `SELECT 1 FROM oidc_requests
-			WHERE account_id = $1 AND client_id = $2 AND kind IN ('code', 'refresh') FOR UPDATE`, accountID, clientID)
+			WHERE (account_id = $1 OR dependent_id = $1) AND client_id = $2 AND kind IN ('code', 'refresh') FOR UPDATE`, accountID, clientID)
 		if err != nil {
 			return err
 		}
 		tag, err := s.q(ctx).Exec(ctx, `DELETE FROM oidc_requests
-			WHERE account_id = $1 AND client_id = $2 AND kind <> 'par'`, accountID, clientID)
+			WHERE (account_id = $1 OR dependent_id = $1) AND client_id = $2 AND kind <> 'par'`, accountID, clientID)
 		if err != nil {
 			return err
 		}

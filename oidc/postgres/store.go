@@ -224,6 +224,14 @@ func accountOf(req fosite.Requester) string {
 	return ""
 }
 
+// dependentOf is the dependent a guardian's grant acts for, "" if none.
+func dependentOf(req fosite.Requester) string {
+	if s, ok := req.GetSession().(*oidc.Session); ok && s != nil {
+		return s.DependentID
+	}
+	return ""
+}
+
 func expiryOf(kind string, req fosite.Requester) *time.Time {
 	sess := req.GetSession()
 	if sess == nil {
@@ -258,9 +266,9 @@ func (s *Store) create(ctx context.Context, kind, signature string, req fosite.R
 		return fmt.Errorf("oidc/postgres: encode request: %w", err)
 	}
 	_, err = s.q(ctx).Exec(ctx, `INSERT INTO oidc_requests
-		(kind, signature, request_id, client_id, account_id, requested_at, expires_at, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		kind, signature, rec.ID, rec.ClientID, accountOf(req), rec.RequestedAt, expiryOf(kind, req), data)
+		(kind, signature, request_id, client_id, account_id, requested_at, expires_at, data, dependent_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		kind, signature, rec.ID, rec.ClientID, accountOf(req), rec.RequestedAt, expiryOf(kind, req), data, dependentOf(req))
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" {

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 
+	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
@@ -313,4 +314,43 @@ func TestTokenExchangeForDependent(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Equal(t, "invalid_target", m["error"])
 	assert.Equal(t, false, r.Introspect(at)["active"])
+}
+
+// The guardian's lock ends the tokens acting for a dependent; withdrawing
+// the dependent's consent at the client ends them too.
+func TestActingEndsWithLockAndConsent(t *testing.T) {
+	e := newActEnv(t)
+	alice := e.citizen(2)
+	kid := e.child(alice, "Nguyễn Thu Hà")
+	e.signInAs(alice, 2)
+	reg := e.Register(oidc.Client{AcceptDependents: true, Scopes: []string{"openid", "profile", "offline_access"}})
+	r := e.RP(reg, "openid", "profile", "offline_access", oidc.ScopeActForDependent)
+
+	// The dependent's consent withdrawn: the guardian's acting tokens end,
+	// the guardian's own stay.
+	b := e.Browser()
+	acting := actLogin(t, e, r, b, kid.ID)
+	own := actLogin(t, e, r, b, oidc.ActSelf)
+	n, err := e.Store.RevokeClientTokens(t.Context(), kid.ID, reg.ID)
+	require.NoError(t, err)
+	assert.Positive(t, n)
+	st, _, _ := r.Userinfo(acting.Token.AccessToken)
+	assert.Equal(t, http.StatusUnauthorized, st)
+	_, err = r.Refresh(acting.Token.RefreshToken)
+	require.Error(t, err)
+	st, _, _ = r.Userinfo(own.Token.AccessToken)
+	assert.Equal(t, http.StatusOK, st, "the guardian's own grant is another consent")
+
+	// The guardian's account locked: refresh and userinfo stop.
+	acting = actLogin(t, e, r, b, kid.ID)
+	_, err = e.Accounts.Update(t.Context(), alice.AccountID, func(rec *accounts.Record) error {
+		rec.Status, rec.LockReason = accounts.Locked, "lost phone"
+		return nil
+	})
+	require.NoError(t, err)
+	st, _, _ = r.Userinfo(acting.Token.AccessToken)
+	assert.Equal(t, http.StatusUnauthorized, st)
+	_, tok, _ := r.Post(oidc.PathToken, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {acting.Token.RefreshToken}})
+	assert.Equal(t, "invalid_grant", tok["error"])
+	assert.Equal(t, false, r.Introspect(acting.Token.AccessToken)["active"])
 }
