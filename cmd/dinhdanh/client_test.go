@@ -291,3 +291,29 @@ func TestClientFAPI2Profile(t *testing.T) {
 	require.Contains(t, out, "client_secret:")
 	require.Regexp(t, `profile:\s+baseline`, out)
 }
+
+// accept_dependents is off by default and set or cleared by the admin
+// command; a client-credentials client cannot have it, nor may the
+// act_for_dependent scope be registered by hand.
+func TestClientAcceptDependents(t *testing.T) {
+	toolEnv(t)
+	out := dd(t, "client", "create", "-id", "school", "-name-vi", "Cổng trường học",
+		"-redirect-uri", "https://school.example/cb", "-scopes", "openid profile")
+	require.Regexp(t, `accept_dependents:\s+false`, out)
+	dd(t, "client", "update", "school", "-accept-dependents")
+	var c oidc.Client
+	require.NoError(t, json.Unmarshal([]byte(dd(t, "client", "show", "school", "-json")), &c))
+	require.True(t, c.AcceptDependents)
+	require.Contains(t, c.GetScopes(), oidc.ScopeActForDependent, "an opted-in client may ask for the choice")
+	require.NotContains(t, c.Scopes, oidc.ScopeActForDependent)
+	dd(t, "client", "update", "school", "-accept-dependents=false")
+	c = oidc.Client{}
+	require.NoError(t, json.Unmarshal([]byte(dd(t, "client", "show", "school", "-json")), &c))
+	require.False(t, c.AcceptDependents)
+	require.NotContains(t, c.GetScopes(), oidc.ScopeActForDependent)
+
+	_, _, err := ddErr(t, "client", "create", "-name-vi", "Máy", "-grant-types", "client_credentials", "-accept-dependents")
+	require.ErrorContains(t, err, "accept_dependents is for clients that sign citizens in")
+	_, _, err = ddErr(t, "client", "update", "school", "-scopes", "openid act_for_dependent")
+	require.ErrorContains(t, err, `scope "act_for_dependent" is not registered: set accept_dependents`)
+}
