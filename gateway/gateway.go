@@ -319,7 +319,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	appAccounts := &accountsapi.Handler{Accounts: g.Accounts, AppLimit: (&ipWindow{n: 60, now: o.Now}).allow, Logger: logger}
 	var proofingAPI *proofingapi.Handler
 	g.Proofing, g.ProofingStore, proofingAPI, err = newProofing(o, proofingParts{
-		Accounts: g.Accounts, Registry: g.Registry, Foreigners: g.Foreigners, Staff: g.Staff,
+		Accounts: g.Accounts, Registry: g.People, Foreigners: g.Foreigners, Staff: g.Staff,
 		Notifier: notices,
 	})
 	if err != nil {

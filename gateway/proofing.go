@@ -99,6 +99,9 @@ func (l *ipWindow) allow(ip string) bool {
 // proofingParts is what newProofing builds on.
 type proofingParts struct {
 	Accounts *accounts.Service
+	// Registry is the population registry with the foreigners' laid over
+	// it (foreigners.People), so that the counter looks up a foreigner by
+	// the assigned number too.
 	Registry proofing.Registry
 	// Foreigners is the foreigners' registry a passport is matched with.
 	Foreigners proofing.Foreigners

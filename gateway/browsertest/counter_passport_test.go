@@ -141,6 +141,10 @@ func TestCounterPassport(t *testing.T) {
 		names[c.Name] = c.OK
 	}
 	assert.True(t, names[proofing.CheckFingerprintEnrolled])
+
+	// The counter finds the foreigner by the assigned number.
+	b.open(e.gatewayURL+"/staff/counter?personal_id="+population.DemoForeignerID, "#citizen")
+	assert.Equal(t, "2", b.text("#citizen-level"))
 	assert.True(t, names[proofing.CheckChipPortrait])
 	assert.NotContains(t, names, proofing.CheckFingerprint)
 }
