@@ -354,3 +354,52 @@ func TestActingEndsWithLockAndConsent(t *testing.T) {
 	assert.Equal(t, "invalid_grant", tok["error"])
 	assert.Equal(t, false, r.Introspect(acting.Token.AccessToken)["active"])
 }
+
+// A DPoP-bound subject token is exchanged only with a proof by its key, and
+// the token issued is bound to that key (RFC 9449 §5): a stolen bound token
+// cannot become a bearer one.
+func TestTokenExchangeKeepsDPoPBinding(t *testing.T) {
+	e := newActEnv(t)
+	alice := e.citizen(2)
+	kid := e.child(alice, "Nguyễn Thu Hà")
+	e.signInAs(alice, 2)
+	reg := e.Register(oidc.Client{AcceptDependents: true, Scopes: []string{"openid", "profile"}})
+	d := newDPoPRP(t, e.RP(reg, "openid", "profile"))
+	own := d.exchange(e.Browser())
+	require.Equal(t, "DPoP", own.body["token_type"], own.raw)
+	form := url.Values{"grant_type": {oidc.GrantTokenExchange}, "subject_token": {own.body["access_token"].(string)},
+		"subject_token_type": {oidc.TokenTypeAccessToken}, "requested_subject": {e.Provider.Subjects.For(&reg.Client, kid.ID)}}
+
+	a := d.token(form)
+	assert.Equal(t, http.StatusBadRequest, a.status, a.raw)
+	assert.Equal(t, "invalid_dpop_proof", a.body["error"], "no proof for a bound subject token")
+	other := newDPoPRP(t, d.rp)
+	other.nonce = d.nonce
+	a = d.token(form, other.proof(http.MethodPost, oidc.PathToken, ""))
+	assert.Equal(t, http.StatusBadRequest, a.status, a.raw)
+	assert.Equal(t, "invalid_dpop_proof", a.body["error"], "another key's proof")
+
+	a = d.token(form, d.proof(http.MethodPost, oidc.PathToken, ""))
+	require.Equal(t, http.StatusOK, a.status, a.raw)
+	assert.Equal(t, "DPoP", a.body["token_type"])
+	assert.Equal(t, oidc.TokenTypeAccessToken, a.body["issued_token_type"])
+	in := d.Introspect(a.body["access_token"].(string))
+	assert.Equal(t, e.Provider.Subjects.For(&reg.Client, kid.ID), in["sub"])
+	assert.NotEmpty(t, in["cnf"], "bound to the same key")
+	assert.Equal(t, "DPoP", in["token_type"])
+}
+
+// prompt=none cannot show the choice: interaction_required.
+func TestActingPromptNone(t *testing.T) {
+	e := newActEnv(t)
+	alice := e.citizen(2)
+	e.child(alice, "Nguyễn Thu Hà")
+	e.signInAs(alice, 2)
+	reg := e.Register(oidc.Client{AcceptDependents: true, Scopes: []string{"openid"}})
+	r := e.RP(reg, "openid")
+	b := e.Browser()
+	r.Login(b) // signed in, without the choice
+	r = e.RP(reg, "openid", oidc.ScopeActForDependent)
+	resp, body := e.Visit(b, r.AuthURL(oauth2.GenerateVerifier(), oidctest.NewNonce(), oauth2.SetAuthURLParam("prompt", "none")))
+	assert.Equal(t, "interaction_required", callback(t, resp, body).Get("error"))
+}
