@@ -496,6 +496,9 @@ func (g *Gateway) maintain(ctx context.Context, pool *pgxpool.Pool, logger *slog
 		// Authority over dependents is computed from the clock at every
 		// check; this records the ends (14th birthdays, records' ends).
 		{"guardianship ends", func(ctx context.Context) error { _, err := g.Guardianship.Sweep(ctx); return err }},
+		// Foreigners' residence permits: notices 30 and 7 days before the
+		// end, the lock the day after, a renewal's unlock.
+		{"residence permits", func(ctx context.Context) error { _, err := g.Accounts.SweepPermits(ctx, g.Foreigners); return err }},
 	}
 	for _, j := range jobs {
 		if err := j.run(ctx); err != nil && ctx.Err() == nil {

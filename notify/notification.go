@@ -72,6 +72,10 @@ const (
 	// EnrolmentResult: an identity proofing (enrolment) was approved or
 	// refused. Parameters: level (a number), approved, reason (optional).
 	EnrolmentResult Kind = "enrolment_result"
+	// PermitExpiring: a foreigner's visa or residence card ends soon and
+	// the account will lock then. Parameters: days (a number), expiry
+	// (YYYY-MM-DD).
+	PermitExpiring Kind = "permit_expiring"
 )
 
 // paramSpec is what a kind accepts: required and optional parameters, and
@@ -79,6 +83,8 @@ const (
 type paramSpec struct {
 	required, optional []string
 	numbers, booleans  []string
+	// dates are YYYY-MM-DD, nothing else.
+	dates []string
 }
 
 // kinds is the allow-list. Parameter names are an allow-list too, so
@@ -94,6 +100,7 @@ var kinds = map[Kind]paramSpec{
 	Unlocked:           {},
 	ServiceConnected:   {required: []string{"service", "claims"}, numbers: []string{"claims"}},
 	EnrolmentResult:    {required: []string{"level", "approved"}, optional: []string{"reason"}, numbers: []string{"level"}, booleans: []string{"approved"}},
+	PermitExpiring:     {required: []string{"days", "expiry"}, numbers: []string{"days"}, dates: []string{"expiry"}},
 }
 
 // Kinds returns the allowed kinds, sorted.
@@ -173,6 +180,11 @@ func (n Notification) Validate() error {
 		if slices.Contains(spec.numbers, name) {
 			if i, err := strconv.Atoi(v); err != nil || i < 0 {
 				return fmt.Errorf("%w: parameter %q must be a number, got %q", ErrInvalid, name, v)
+			}
+		}
+		if slices.Contains(spec.dates, name) {
+			if _, err := time.Parse(time.DateOnly, v); err != nil {
+				return fmt.Errorf("%w: parameter %q must be a date (YYYY-MM-DD), got %q", ErrInvalid, name, v)
 			}
 		}
 		if slices.Contains(spec.booleans, name) && v != "true" && v != "false" {

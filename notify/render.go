@@ -80,6 +80,17 @@ var entries = []entry{
 	{"locked.reason.lost_phone", s("do mất điện thoại"), s("because the phone was lost")},
 	{"locked.reason.authority", s("theo quyết định của cơ quan có thẩm quyền"), s("by decision of the competent authority")},
 	{"locked.reason.card_revoked", s("do thẻ căn cước bị thu hồi"), s("because the identity card was revoked")},
+	{"locked.reason.permit_expired", s("do thị thực hoặc thẻ tạm trú đã hết hạn; tài khoản được mở lại khi cơ quan xuất nhập cảnh ghi nhận giấy tờ gia hạn"),
+		s("because your visa or residence card expired; the account reopens once the immigration office records the renewed one")},
+	{"permit_expiring.subject", s("Thị thực hoặc thẻ tạm trú sắp hết hạn"), s("Your visa or residence card expires soon")},
+	{"permit_expiring.text",
+		plural.Selectf(2, "%d",
+			"=0", "Thị thực hoặc thẻ tạm trú của bạn hết hạn hôm nay (%[1]s). Tài khoản định danh điện tử sẽ bị khoá khi hết hạn; hãy gia hạn tại cơ quan quản lý xuất nhập cảnh.",
+			"other", "Thị thực hoặc thẻ tạm trú của bạn hết hạn ngày %[1]s, còn %[2]d ngày. Tài khoản định danh điện tử sẽ bị khoá khi hết hạn; hãy gia hạn tại cơ quan quản lý xuất nhập cảnh."),
+		plural.Selectf(2, "%d",
+			"=0", "Your visa or residence card expires today (%[1]s). Your electronic identity account will be locked when it expires; renew it at the immigration office.",
+			"=1", "Your visa or residence card expires on %[1]s, in one day. Your electronic identity account will be locked when it expires; renew it at the immigration office.",
+			"other", "Your visa or residence card expires on %[1]s, in %[2]d days. Your electronic identity account will be locked when it expires; renew it at the immigration office.")},
 
 	{"unlocked.subject", s("Tài khoản định danh điện tử đã được mở khoá"), s("Your electronic identity account was unlocked")},
 	{"unlocked.text", s("Tài khoản định danh điện tử của bạn đã được mở khoá. Nếu không phải bạn yêu cầu, hãy liên hệ cơ quan công an ngay."),
@@ -161,6 +172,8 @@ func Render(n Notification) (Message, error) {
 		text = p.Sprintf(k + ".text")
 	case ServiceConnected:
 		text = p.Sprintf(k+".text", par["service"], num("claims"))
+	case PermitExpiring:
+		text = p.Sprintf(k+".text", par["expiry"], num("days"))
 	default:
 		return Message{}, fmt.Errorf("%w: no template for %q", ErrKindNotAllowed, n.Kind)
 	}

@@ -73,6 +73,7 @@ func TestEveryKindRendersInBothLanguages(t *testing.T) {
 		notify.RegistrationResult: {"approved": "false", "reason": "x"}, notify.ActivationResult: {"approved": "true"},
 		notify.Recovery: {"sessions": "2"}, notify.DeviceChanged: {}, notify.Locked: {}, notify.Unlocked: {}, notify.PasswordChanged: {}, notify.EmailChanged: {},
 		notify.ServiceConnected: {"service": "S", "claims": "2"}, notify.EnrolmentResult: {"level": "1", "approved": "true"},
+		notify.PermitExpiring: {"days": "7", "expiry": "2027-06-30"},
 	}
 	require.Len(t, notify.Kinds(), len(params))
 	for _, k := range notify.Kinds() {
@@ -108,6 +109,9 @@ func TestOneTimeCodesAndMalformedNotificationsAreRefused(t *testing.T) {
 		{"e-mail not an address", func(n *notify.Notification) { n.Channel, n.Address = notify.Email, "a@" }, notify.ErrInvalid},
 		{"unknown channel", func(n *notify.Notification) { n.Channel = "fax" }, notify.ErrInvalid},
 		{"missing parameter", func(n *notify.Notification) { n.Kind = notify.EnrolmentResult }, notify.ErrInvalid},
+		{"code smuggled as a date", func(n *notify.Notification) {
+			n.Kind, n.Params = notify.PermitExpiring, map[string]string{"days": "7", "expiry": "123456"}
+		}, notify.ErrInvalid},
 		{"number not a number", func(n *notify.Notification) {
 			n.Kind, n.Params = notify.Recovery, map[string]string{"sessions": "many"}
 		}, notify.ErrInvalid},

@@ -146,3 +146,41 @@ func (s *Store) Put(ctx context.Context, rs ...foreigners.Resident) error {
 		return err
 	})
 }
+
+// RecordPermitStep records that the sweep took step for the permit of
+// resident id ending on expiry; false when it had been recorded before
+// (another run, or another replica, took it).
+func (s *Store) RecordPermitStep(ctx context.Context, id string, expiry time.Time, step string, at time.Time) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `INSERT INTO foreign_permit_steps (resident_id, permit_expiry, step, at)
+		VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, id, dateUTC(expiry), step, at.UTC())
+	if err != nil {
+		return false, fmt.Errorf("foreigners/postgres: record permit step: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// RenewedAfterLock lists the residents whose account the sweep locked for
+// an expired permit, not lifted since, and whose registry record now holds
+// a permit valid on today with a later expiry (a renewal was imported).
+// Each comes with the expiry of the permit the lock was for.
+func (s *Store) RenewedAfterLock(ctx context.Context, today time.Time) (map[string]time.Time, error) {
+	rows, err := s.pool.Query(ctx, `SELECT l.resident_id, l.permit_expiry FROM foreign_permit_steps l
+		JOIN foreign_residents f ON f.id = l.resident_id
+		WHERE l.step = 'locked' AND f.permit_expiry >= $1 AND f.permit_expiry > l.permit_expiry
+		AND NOT EXISTS (SELECT 1 FROM foreign_permit_steps x WHERE x.resident_id = l.resident_id
+			AND x.permit_expiry = l.permit_expiry AND x.step = 'lifted')`, dateUTC(today))
+	if err != nil {
+		return nil, fmt.Errorf("foreigners/postgres: renewed after lock: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var id string
+		var exp time.Time
+		if err := rows.Scan(&id, &exp); err != nil {
+			return nil, fmt.Errorf("foreigners/postgres: renewed after lock: %w", err)
+		}
+		out[id] = dateUTC(exp)
+	}
+	return out, rows.Err()
+}
