@@ -61,6 +61,7 @@ func TestGuardianActsForChild(t *testing.T) {
 	assert.NotContains(t, b.html(), child.PersonalID, "the page never shows the child's number")
 	require.True(t, b.checked(`input[value="self"]`), "myself is the default")
 	b.screenshot("choose-dependent")
+	b.axe()
 	b.do("choose the child", chromedp.Click(chromedp.CSS(`input[value="`+child.ID+`"]`)))
 	b.follow(`form#choose button[type=submit]`, `form[action="/consent"]`)
 
@@ -112,5 +113,21 @@ func TestGuardianActsForChild(t *testing.T) {
 	assert.Contains(t, b.text("form#choose"), "Myself")
 	assert.Contains(t, b.text("form#choose"), "(Child)")
 	b.screenshot("choose-dependent-en")
+	b.axe()
 	b.follow(`form#choose button[type=submit]`, "#message, form[action=\"/consent\"]")
+}
+
+// axe checks the page with axe-core (WCAG 2.1 A/AA and best practice), as
+// TestAxe does for the citizen's pages.
+func (b *browser) axe() {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, chromedp.Evaluate[chromedp.Void](axeScript(b.t))); err != nil {
+		b.fatalf("load axe-core: %v", err)
+	}
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[axeResult](axeRun, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.fatalf("run axe-core: %v", err)
+	}
+	assert.Positive(b.t, got.Passed, "axe-core checked nothing")
+	assert.Empty(b.t, got.Violations, "accessibility violations at %s", b.location())
 }
