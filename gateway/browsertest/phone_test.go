@@ -128,6 +128,15 @@ func citizenPages(t *testing.T, e *env, b *browser, lang string, check func(page
 	b.do("paste the credential", chromedp.Evaluate[chromedp.Void](`document.querySelector("#token").value = `+string(quoted)))
 	b.follow("#verify-submit", "#verify-result")
 	check("verify (result)")
+	// Dependents: the empty list with its form, then the demo child
+	// registered and his page.
+	if _, err := e.g.Guardianship.ByPersonalID(t.Context(), population.DemoChildID); err != nil {
+		visit("dependents (none)", e.gatewayURL+"/account/dependents"+q, "#dependent-pid")
+		require.NoError(t, e.g.DemoDependents(t.Context()))
+	}
+	visit("dependents", e.gatewayURL+"/account/dependents"+q, "#dependents-list")
+	b.follow(".dependent-open", "#dependents-back")
+	check("dependent")
 	visit("logout (confirm)", e.gatewayURL+"/logout"+q, "main h1")
 	visit("account", e.gatewayURL+"/account"+q, "#signout")
 	b.follow("#signout", "#personal_id")
