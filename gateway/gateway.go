@@ -499,6 +499,8 @@ func (g *Gateway) maintain(ctx context.Context, pool *pgxpool.Pool, logger *slog
 		// Foreigners' residence permits: notices 30 and 7 days before the
 		// end, the lock the day after, a renewal's unlock.
 		{"residence permits", func(ctx context.Context) error { _, err := g.Accounts.SweepPermits(ctx, g.Foreigners); return err }},
+		// A passport's chip portrait is kept only while its read can be used.
+		{"chip portraits", func(ctx context.Context) error { _, err := g.Proofing.PurgePortraits(ctx); return err }},
 	}
 	for _, j := range jobs {
 		if err := j.run(ctx); err != nil && ctx.Err() == nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/assurance"
@@ -226,8 +227,19 @@ func (s *Service) EnrolLevel2(ctx context.Context, by staff.Principal, readID st
 		}
 		return accounts.Account{}, accounts.Evidence{}, fmt.Errorf("proofing: enrol: %w", err)
 	}
+	if r.Document == DocumentPassport {
+		// The visual comparison is over: the chip's portrait goes. Should
+		// this fail, PurgePortraits drops it once the read is too old.
+		_, _ = s.cfg.Store.DropPortraits(context.WithoutCancel(ctx), r.ID, time.Time{})
+	}
 	s.notify(ctx, out, 2, true, "")
 	return out, outEv, nil
+}
+
+// PurgePortraits drops the chip portraits of reads older than ReadTTL,
+// which no enrolment can use any more (a periodic job).
+func (s *Service) PurgePortraits(ctx context.Context) (int64, error) {
+	return s.cfg.Store.DropPortraits(ctx, "", s.now().Add(-s.cfg.ReadTTL))
 }
 
 func (s *Service) enrolWith(ctx context.Context, accountID string, ev accounts.Evidence, c Capture, by staff.Principal) (accounts.Account, accounts.Evidence, error) {

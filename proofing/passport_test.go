@@ -276,6 +276,19 @@ func TestCounterRefusesPassports(t *testing.T) {
 			Fingerprint: probe, FingerPosition: 2, Consent: true, PortraitCompared: true})
 		require.ErrorIs(t, err, proofing.ErrNoAccount)
 		require.Contains(t, e.auditReasons(t), "enrol_level2:failure")
+
+		// The read is abandoned: its chip portrait goes once it is too old
+		// to enrol on.
+		n, err := e.Proofing.PurgePortraits(ctx)
+		require.NoError(t, err)
+		require.Zero(t, n)
+		e.Clock.Advance(31 * time.Minute)
+		n, err = e.Proofing.PurgePortraits(ctx)
+		require.NoError(t, err)
+		require.EqualValues(t, 1, n)
+		stored, err := e.Store.Read(ctx, r.ID)
+		require.NoError(t, err)
+		require.Nil(t, stored.Portrait)
 	})
 
 	t.Run("a passport in the app", func(t *testing.T) {

@@ -168,7 +168,8 @@ type ChipRead struct {
 	UsedAt *time.Time
 	// Portrait is a passport's chip portrait (DG2's face image, signed by
 	// its SOD) and its media type, for the officer's visual comparison;
-	// kept until an enrolment uses the read. Never set for an ID card.
+	// dropped once an enrolment used the read, or when the read is older
+	// than ReadTTL (PurgePortraits). Never set for an ID card.
 	Portrait       []byte
 	PortraitFormat string
 }
@@ -209,6 +210,9 @@ type Store interface {
 	// already. ReleaseRead undoes it after a failed enrolment.
 	UseRead(ctx context.Context, id string, t time.Time) error
 	ReleaseRead(ctx context.Context, id string) error
+	// DropPortraits removes the chip portrait (a passport's DG2 image) of
+	// the read id and of every read made before before; it says how many.
+	DropPortraits(ctx context.Context, id string, before time.Time) (int64, error)
 	// Reads returns an officer's reads since t, newest first.
 	Reads(ctx context.Context, readBy string, since time.Time) ([]ChipRead, error)
 

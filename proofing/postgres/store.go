@@ -165,11 +165,9 @@ func document(d string) string {
 	return d
 }
 
-// UseRead implements proofing.Store. A passport's portrait goes with it:
-// the enrolment is the visual comparison's end.
+// UseRead implements proofing.Store.
 func (s *Store) UseRead(ctx context.Context, id string, t time.Time) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE chip_reads SET used_at = $2, portrait = NULL, portrait_format = ''
-		WHERE id::text = $1 AND used_at IS NULL`, id, t.UTC())
+	tag, err := s.pool.Exec(ctx, `UPDATE chip_reads SET used_at = $2 WHERE id::text = $1 AND used_at IS NULL`, id, t.UTC())
 	if err != nil {
 		return fmt.Errorf("proofing/postgres: use read: %w", err)
 	}
@@ -177,6 +175,16 @@ func (s *Store) UseRead(ctx context.Context, id string, t time.Time) error {
 		return proofing.ErrStale
 	}
 	return nil
+}
+
+// DropPortraits implements proofing.Store.
+func (s *Store) DropPortraits(ctx context.Context, id string, before time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE chip_reads SET portrait = NULL, portrait_format = ''
+		WHERE portrait IS NOT NULL AND (id::text = $1 OR created_at < $2)`, id, before.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("proofing/postgres: drop portraits: %w", err)
+	}
+	return tag.RowsAffected(), nil
 }
 
 // ReleaseRead implements proofing.Store.
