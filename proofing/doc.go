@@ -20,6 +20,16 @@
 //     enrolled for the card) and the citizen's recorded consent, level 2
 //     is granted with the evidence, or refused with the precise reason.
 //
+// A foreigner's passport takes the same steps (verifyPassport): the
+// issuing state's CSCA must be in the trust list; the passport (TD3 MRZ)
+// is matched field by field with the foreigners' registry (Foreigners),
+// which names the assigned identification number, the account's login;
+// the reader also sends DG2, whose face the officer compares with the
+// person (CheckChipPortrait). No state holds a fingerprint of a foreigner
+// for the gateway to match: the template captured becomes the account's
+// reference, recorded as CheckFingerprintEnrolled, never as a match.
+// Passports are refused in the app.
+//
 // The app's level 1 path (Submit) runs the same chip verification on what
 // the phone read by NFC, with a portrait from its camera; it is approved by
 // rule when every check passes, or queued for an officer (a QR-only
@@ -27,7 +37,9 @@
 // told the result.
 //
 // Biometrics go to package biometrics through the Biometrics interface;
-// they are never part of a ChipRead, an evidence record or an audit event.
+// they are never part of an evidence record or an audit event, nor of a
+// ChipRead except a passport's chip portrait, kept for the officer's
+// comparison only while the read can be used (PurgePortraits).
 // It knows nothing of HTTP, configuration or pgx: proofing/postgres stores
 // challenges, reads and submissions.
 package proofing
