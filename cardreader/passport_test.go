@@ -170,6 +170,12 @@ func TestReadPassport(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, []int{1, 2, 15}, v.DataGroups)
 
+			// PassportPortrait reads a passport's DG2 (and never an ID
+			// card's, below).
+			rd, err = r.ReadChip(t.Context(), card, cardreader.Request{Key: tr.Key(), PassportPortrait: true})
+			require.NoError(t, err)
+			require.Equal(t, o.Files[cardreader.FIDDG2], rd.Portrait)
+
 			// Read as an ID card, or with the wrong key: refused.
 			_, err = r.Read(t.Context(), card, cardreader.Request{Key: tr.Key()})
 			require.ErrorIs(t, err, cardreader.ErrMismatch)
@@ -214,4 +220,15 @@ func TestVerifyForeignCSCA(t *testing.T) {
 	// An ID card still needs DG13; a passport does not.
 	_, err = cardreader.Verify(signedChip(t, vn, map[int][]byte{1: emulator.EncodeDG1(emulator.Synthetic().TD1()), 2: dgs[2]}, nil, 0), ts, paNow)
 	require.ErrorIs(t, err, cardreader.ErrDataGroup)
+}
+
+func TestPassportPortraitSkipsIDCards(t *testing.T) {
+	t.Parallel()
+	p := emulator.Synthetic()
+	card := emulator.NewCCCD(p)
+	rd, err := (&cardreader.Reader{}).ReadChip(t.Context(), card, cardreader.Request{Key: p.Key(), PassportPortrait: true})
+	require.NoError(t, err)
+	require.NotNil(t, rd.Card)
+	require.Nil(t, rd.Portrait)
+	require.Zero(t, card.Selections(cardreader.FIDDG2))
 }

@@ -57,6 +57,10 @@ type Request struct {
 	// Portrait asks for DG2, returned in Read.Portrait and never in
 	// ChipData.
 	Portrait bool
+	// PassportPortrait asks for DG2 only when DG1 turns out to be a
+	// passport's (a foreigner's portrait, which the gateway shows the
+	// officer); an ID card's DG2 is then not read.
+	PassportPortrait bool
 }
 
 // Read is the outcome of ReadChip.
@@ -163,7 +167,7 @@ func (r *Reader) ReadChip(ctx context.Context, t Transport, req Request) (*Read,
 			dg13 = &d
 		}
 	}
-	if req.Portrait && com.Has(2) {
+	if (req.Portrait || req.PassportPortrait && passport) && com.Has(2) {
 		if out.Portrait, err = s.ReadFile(ctx, "EF.DG2", FIDDG2); err != nil {
 			return nil, err
 		}

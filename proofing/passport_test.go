@@ -230,7 +230,7 @@ func TestCounterRefusesPassports(t *testing.T) {
 		{"expiry differs", tr, kor.issuer, []foreigners.Resident{otherExpiry}, false, []string{proofing.CheckForeignersRegistry}, "passport_expiry"},
 		{"birth date differs", tr, kor.issuer, []foreigners.Resident{otherBirth}, false, []string{proofing.CheckForeignersRegistry}, "birth_date"},
 		{"not in the registry", tr, kor.issuer, nil, false, []string{proofing.CheckForeignersRegistry}, "no foreigners' registry record"},
-		{"no portrait sent", tr, kor.issuer, []foreigners.Resident{resident(tr)}, true, []string{proofing.CheckPassportData}, "cardreader enrol --passport"},
+		{"no portrait sent", tr, kor.issuer, []foreigners.Resident{resident(tr)}, true, []string{proofing.CheckPassportData}, "cardreader enrol sends it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newPassportEnv(t, kor, tc.registry...)

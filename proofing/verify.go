@@ -158,7 +158,7 @@ func (s *Service) verifyPassport(ctx context.Context, chip cardreader.ChipData, 
 	}
 	switch dg2 := chip.DataGroups[2]; {
 	case len(dg2) == 0:
-		pd.OK, pd.Detail = false, "the reader sent no portrait (DG2): read the passport with cardreader enrol --passport"
+		pd.OK, pd.Detail = false, "the reader sent no portrait (DG2) of the passport, which the officer must compare: cardreader enrol sends it"
 	case paOK:
 		img, format, err := cardreader.PortraitImage(dg2)
 		if err != nil {

@@ -18,7 +18,10 @@ type chipRequest struct {
 	// Challenge is the verifier's 8 bytes for the chip's authentication;
 	// nil for a local read.
 	Challenge []byte
-	Portrait  bool // read DG2 too (for --face, and a passport's for the gateway)
+	Portrait  bool // read DG2 too (for --face)
+	// PassportPortrait reads DG2 when the card is a passport (for the
+	// gateway, which shows it to the officer).
+	PassportPortrait bool
 }
 
 // chipRead is one read of the card.
@@ -38,7 +41,7 @@ type chipRead struct {
 // EF.SOD; DG3 never.
 func readChip(ctx context.Context, t cardreader.Transport, req chipRequest) (*chipRead, error) {
 	r, err := (&cardreader.Reader{}).ReadChip(ctx, t, cardreader.Request{Key: req.Key, CAN: req.CAN,
-		Challenge: req.Challenge, Portrait: req.Portrait})
+		Challenge: req.Challenge, Portrait: req.Portrait, PassportPortrait: req.PassportPortrait})
 	if err != nil {
 		return nil, err
 	}

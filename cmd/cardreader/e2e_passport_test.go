@@ -106,6 +106,14 @@ func TestCounterPassportEndToEnd(t *testing.T) {
 		require.Error(t, err)
 	})
 
+	t.Run("a passport without --passport still sends its portrait", func(t *testing.T) {
+		out, err := enrol(t, passport(kor))
+		require.NoError(t, err, out.String())
+		var read gatewayAnswer
+		require.NoError(t, json.Unmarshal(out.Bytes(), &read), out.String())
+		require.True(t, read.OK, "%+v", read.Checks)
+	})
+
 	t.Run("genuine passport", func(t *testing.T) {
 		out, err := enrol(t, passport(kor), "--passport")
 		require.NoError(t, err, out.String())

@@ -30,7 +30,7 @@ func runEnrol(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	gateway := fs.String("gateway", "", "the gateway's base URL, e.g. https://id.example.vn")
 	token := fs.String("token", "", "the officer's API credential (ddo_...); default $CARDREADER_TOKEN")
 	timeout := fs.Duration("timeout", 30*time.Second, "time allowed for each call to the gateway")
-	passport := fs.Bool("passport", false, "the document is a passport: read its portrait (DG2) too and send it, for the officer's visual comparison")
+	passport := fs.Bool("passport", false, "the document must be a passport (a passport's portrait, DG2, is read and sent for the officer's visual comparison in any case)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
@@ -75,7 +75,7 @@ func runEnrol(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The chip signs the gateway's challenge (INTERNAL AUTHENTICATE with
 	// its DG15 key), so the gateway can tell it from a copy.
 	req.Challenge = ch.Challenge
-	req.Portrait = *passport
+	req.PassportPortrait = true
 	r, err := readChip(ctx, card, req)
 	if err != nil {
 		return err
@@ -83,10 +83,10 @@ func runEnrol(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch {
 	case *passport && r.Passport == nil:
 		return errors.New("--passport: the card is not a passport")
-	case *passport:
+	case r.Passport != nil && len(r.Portrait) > 0:
 		// A foreigner has no national portrait reference: the gateway
 		// shows the chip's (checked against EF.SOD) to the officer. An ID
-		// card's DG2 is never sent.
+		// card's DG2 is never read here, nor sent.
 		r.Chip.DataGroups[2] = r.Portrait
 	}
 	release() // the card is done before the network is

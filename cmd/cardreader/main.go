@@ -18,8 +18,9 @@
 // written to FILE (checked against EF.SOD too with --trust).
 //
 // enrol asks the gateway for a challenge, reads the card and sends the chip
-// data (never DG3, and DG2 only for a passport with --passport: the gateway
-// shows a foreigner's chip portrait to the officer) to the gateway, then
+// data (never DG3, and DG2 only for a passport: the gateway shows a
+// foreigner's chip portrait to the officer; --passport insists on one) to
+// the gateway, then
 // prints the gateway's answer:
 // a refused read (422) too, with every check, and the command then fails
 // naming the failed ones.
@@ -50,9 +51,9 @@ Usage:
         authentication, and a failed one ends with exit code 1
   cardreader enrol --gateway URL --token ddo_... [--socket PATH] [--reader NAME]
                    (--can CAN | --mrz-key DOCNO,DOB,EXPIRY) [--passport]
-        read the card (or, with --passport, a passport and its portrait) over
-        the gateway's challenge and send the chip data to the gateway's
-        counter API; print its JSON answer
+        read the card (or a passport, with its portrait; --passport insists
+        on one) over the gateway's challenge and send the chip data to the
+        gateway's counter API; print its JSON answer
   cardreader virtual --card DIR [--addr HOST:PORT]
         put a card folder (the demo cards under .data/demo-cards) into pcscd's
         vpcd reader (vsmartcard-vpcd) as a software card, until Ctrl-C
