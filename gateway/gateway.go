@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -572,10 +573,17 @@ func (g *Gateway) DemoRelyingParty(ctx context.Context, rpBase string) (*demorp.
 
 func (g *Gateway) registerDemoClient(ctx context.Context, name, redirectURI string) (string, error) {
 	if c, err := g.Clients.Get(ctx, DemoClientID); err == nil {
-		if c.LogoURL == "" || !c.AcceptDependents { // registered before it had a logo or accepted dependents
+		// Registered before it had a logo, accepted dependents or could ask
+		// for a foreigner's passport.
+		if c.LogoURL == "" || !c.AcceptDependents || !slices.Contains(c.Scopes, "passport") {
 			if _, err := g.Clients.Update(ctx, "dev", DemoClientID, func(c *oidc.Client) error {
 				c.LogoURL = demoLogo
 				c.AcceptDependents = true
+				for _, sc := range []string{"passport", "residence_permit"} {
+					if !slices.Contains(c.Scopes, sc) {
+						c.Scopes = append(c.Scopes, sc)
+					}
+				}
 				return nil
 			}); err != nil {
 				return "", fmt.Errorf("gateway: give the demo client its logo: %w", err)
@@ -591,7 +599,7 @@ func (g *Gateway) registerDemoClient(ctx context.Context, name, redirectURI stri
 		PurposeVersion:          1,
 		Kind:                    oidc.KindPublicService,
 		RedirectURIs:            []string{redirectURI},
-		Scopes:                  []string{"openid", "profile", "personal_id", "address", "phone", "offline_access"},
+		Scopes:                  []string{"openid", "profile", "personal_id", "address", "phone", "offline_access", "passport", "residence_permit"},
 		MinLevel:                1,
 		TokenEndpointAuthMethod: oidc.AuthClientSecretBasic,
 		SubjectType:             oidc.SubjectPairwise,

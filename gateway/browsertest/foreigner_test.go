@@ -109,3 +109,31 @@ func (b *browser) value(sel string) string {
 	}
 	return v
 }
+
+// TestDemoForeignerSharesPassport: in the demo (`make run`), Kim Min-jun
+// signs in to the demo relying party through its "foreigner" link, which
+// asks for the passport and residence_permit scopes; the consent screen
+// lists his passport and residence card, and the relying party receives
+// them with his nationality from the passport.
+func TestDemoForeignerSharesPassport(t *testing.T) {
+	e := newEnv(t)
+	b := newBrowser(t, "en")
+	b.open(e.rpURL+"/", "#login-passport")
+	b.follow("#login-passport", "#personal_id")
+	b.do("type the assigned number and password",
+		chromedp.SendKeys(chromedp.CSS("#personal_id"), population.DemoForeignerID),
+		chromedp.SendKeys(chromedp.CSS("#password"), population.DemoPassword))
+	b.follow(`form[action="/login"] button[type=submit]`, `form[action="/login/sms"] button[type=submit]`)
+	b.follow(`form[action="/login/sms"] button[type=submit]`, "#code")
+	b.do("type the SMS code", chromedp.SendKeys(chromedp.CSS("#code"), e.lastSMSCode(t, "+84901000003")))
+	b.follow(`form[action="/login/verify"] button[type=submit]`, `form[action="/consent"]`)
+	items := b.text("table.items")
+	require.Contains(t, items, "Passport (number, issuing country, expiry)")
+	require.Contains(t, items, "M12345678 · South Korea · expires 14 March 2031")
+	require.Contains(t, items, "Temporary residence card · TT01234567 · expires 30 June 2028")
+	b.follow(`button[name=action][value=approve]`, "#message")
+	userinfo := jsonOf(t, b.text("#userinfo"))
+	require.Equal(t, map[string]any{"number": "M12345678", "issuing_country": "KOR", "expiry": "2031-03-14"}, userinfo["passport"])
+	require.Equal(t, map[string]any{"kind": "temporary_residence_card", "number": "TT01234567", "expiry": "2028-06-30"}, userinfo["residence_permit"])
+	require.Equal(t, "KR", userinfo["nationality"])
+}

@@ -152,9 +152,18 @@ func (rp *RP) login(w http.ResponseWriter, r *http.Request) {
 			opts = append(opts, oauth2.SetAuthURLParam(k, v))
 		}
 	}
+	scopes := slices.Clone(oc.Scopes)
 	if r.URL.Query().Get("dependent") != "" && rp.cfg.ActForDependents {
 		// A guardian may choose to sign in for a child or ward.
-		opts = append(opts, oauth2.SetAuthURLParam("scope", strings.Join(append(slices.Clone(oc.Scopes), "act_for_dependent"), " ")))
+		scopes = append(scopes, "act_for_dependent")
+	}
+	if r.URL.Query().Get("passport") != "" {
+		// A foreigner's passport and residence permit (scopes passport and
+		// residence_permit; the client must be registered for them).
+		scopes = append(scopes, "passport", "residence_permit")
+	}
+	if len(scopes) > len(oc.Scopes) {
+		opts = append(opts, oauth2.SetAuthURLParam("scope", strings.Join(scopes, " ")))
 	}
 	http.Redirect(w, r, oc.AuthCodeURL(s.State, opts...), http.StatusFound)
 }
@@ -281,7 +290,8 @@ pre{background:#f4f4f4;padding:.75rem;overflow:auto}.err{color:#b3141b}.ok{color
 <p>Cổng dịch vụ công (bên tin cậy minh hoạ) · Demo relying party</p>
 <p><a id="login" class="btn" href="login">Đăng nhập bằng VNeID</a>
  <a id="login-l2" class="btn" href="login?acr=urn:vn:eid:loa:2">Đăng nhập mức 2</a>
- {{if .ActForDependents}}<a id="login-dependent" class="btn" href="login?dependent=1">Đăng nhập thay cho con / người được giám hộ</a>{{end}}</p>
+ {{if .ActForDependents}}<a id="login-dependent" class="btn" href="login?dependent=1">Đăng nhập thay cho con / người được giám hộ</a>{{end}}
+ <a id="login-passport" class="btn" href="login?passport=1">Người nước ngoài: đăng nhập, chia sẻ hộ chiếu</a></p>
 {{with .S.Message}}<p id="message" class="ok">{{.}}</p>{{end}}
 {{with .S.Error}}<p id="error" class="err">{{.}}</p>{{end}}
 {{with .S.Acting}}<p id="acting" class="ok">Đang đăng nhập thay cho người phụ thuộc; người giám hộ (act.sub): <code>{{.}}</code></p>{{end}}
