@@ -305,7 +305,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		AccessTokenLifespan: cfg.Tokens.AccessTTL.D(), RefreshTokenLifespan: cfg.Tokens.RefreshTTL.D(),
 		IDTokenLifespan: cfg.Tokens.IDTokenTTL.D(), AuthorizeCodeLifespan: cfg.Tokens.CodeTTL.D(),
 		PARLifespan: 10 * time.Minute, Logger: logger, JWKSClient: outbound,
-		Dependents: actingFor{g.Guardianship},
+		Dependents: guardianship.ForOIDC{Service: g.Guardianship},
 	})
 	if err != nil {
 		return fail(err)

@@ -12,7 +12,6 @@ import (
 	"github.com/dinhdanh/dinhdanh/consent"
 	"github.com/dinhdanh/dinhdanh/guardianship"
 	guardianshippg "github.com/dinhdanh/dinhdanh/guardianship/postgres"
-	"github.com/dinhdanh/dinhdanh/oidc"
 	"github.com/dinhdanh/dinhdanh/population"
 )
 
@@ -71,39 +70,4 @@ func (g *Gateway) DemoDependents(ctx context.Context) error {
 		return fmt.Errorf("gateway: demo dependents: %w", err)
 	}
 	return nil
-}
-
-// actingFor adapts the guardianship service to what the provider needs to
-// let a guardian act for a dependent at a relying party (oidc.Dependents).
-type actingFor struct{ svc *guardianship.Service }
-
-var _ oidc.Dependents = actingFor{}
-
-func dependentForOIDC(d guardianship.Dependent) oidc.Dependent {
-	return oidc.Dependent{ID: d.ID, PersonalID: d.PersonalID, Name: d.FullName, Relation: d.Relation}
-}
-
-// ActingFor implements oidc.Dependents.
-func (a actingFor) ActingFor(ctx context.Context, guardianAccountID string) ([]oidc.Dependent, error) {
-	ds, err := a.svc.ActingFor(ctx, guardianAccountID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]oidc.Dependent, 0, len(ds))
-	for _, d := range ds {
-		out = append(out, dependentForOIDC(d))
-	}
-	return out, nil
-}
-
-// Authority implements oidc.Dependents.
-func (a actingFor) Authority(ctx context.Context, guardianAccountID, dependentID string) (oidc.Dependent, error) {
-	d, err := a.svc.Authority(ctx, guardianAccountID, dependentID)
-	if errors.Is(err, guardianship.ErrNoAuthority) {
-		return oidc.Dependent{}, fmt.Errorf("%w: %w", oidc.ErrNoAuthority, err)
-	}
-	if err != nil {
-		return oidc.Dependent{}, err
-	}
-	return dependentForOIDC(d), nil
 }

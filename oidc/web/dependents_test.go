@@ -8,11 +8,9 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
@@ -22,72 +20,110 @@ import (
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
+	"github.com/dinhdanh/dinhdanh/guardianship"
+	guardianshippg "github.com/dinhdanh/dinhdanh/guardianship/postgres"
+	"github.com/dinhdanh/dinhdanh/internal/testclock"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	"github.com/dinhdanh/dinhdanh/testsupport/oidctest"
 	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
-// guardianship is the provider's view of the guardianship registry for
-// these tests: who may act for whom, changed by the test (the registry
-// itself and its rules are tested in package guardianship).
-type guardianship struct {
-	mu   sync.Mutex
-	deps map[string][]oidc.Dependent
-}
+// actStart is where the guardianship's clock starts. It is its own test
+// clock, not oidctest's (the real time plus an offset, which also dates the
+// signing keys): a child's authority ends years later, at 14.
+var actStart = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
 
-func (g *guardianship) ActingFor(_ context.Context, guardian string) ([]oidc.Dependent, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return append([]oidc.Dependent(nil), g.deps[guardian]...), nil
-}
+// childBirth is the children's birth date: 14 on 3 March 2032.
+var childBirth = time.Date(2018, 3, 3, 0, 0, 0, 0, time.UTC)
 
-func (g *guardianship) Authority(_ context.Context, guardian, id string) (oidc.Dependent, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	for _, d := range g.deps[guardian] {
-		if d.ID == id {
-			return d, nil
-		}
-	}
-	return oidc.Dependent{}, oidc.ErrNoAuthority
-}
-
-func (g *guardianship) end(guardian string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	delete(g.deps, guardian)
-}
-
+// actEnv is the provider with the guardianship registry as the gateway
+// wires it: the guardianship service on its PostgreSQL store, adapted by
+// guardianship.ForOIDC.
 type actEnv struct {
 	*env
-	g *guardianship
+	guardianship *guardianship.Service
+	clock        *testclock.Clock // the guardianship's clock
 }
 
 func newActEnv(t *testing.T) *actEnv {
 	t.Helper()
 	cs := &consentSwitch{}
-	g := &guardianship{deps: map[string][]oidc.Dependent{}}
-	e := &env{consent: cs, Env: oidctest.New(t, pgtest.New(t).App, oidctest.Options{
+	a := &actEnv{clock: testclock.New(actStart)}
+	a.env = &env{consent: cs, Env: oidctest.New(t, pgtest.New(t).App, oidctest.Options{
 		Consent:    func(*oidctest.Env) oidc.ConsentDecider { return cs },
-		Dependents: g,
+		Dependents: guardianshipFor{a},
 	})}
-	e.bio = biometricspg.NewStore(e.DB, time.Now)
-	return &actEnv{env: e, g: g}
+	a.bio = biometricspg.NewStore(a.DB, time.Now)
+	var err error
+	a.guardianship, err = guardianship.New(guardianship.Config{
+		Store: guardianshippg.NewStore(a.DB), Registry: a.People, Accounts: oidctest.Accounts{Store: a.Accounts},
+		Audit: a.Audit, Now: a.clock.Now,
+	})
+	require.NoError(t, err)
+	return a
 }
 
-// child registers a child under guardian in the population registry and
-// the guardianship view.
+// guardianshipFor is guardianship.ForOIDC on the env's service, which is
+// built on the env's stores once the provider exists.
+type guardianshipFor struct{ a *actEnv }
+
+func (g guardianshipFor) ActingFor(ctx context.Context, guardian string) ([]oidc.Dependent, error) {
+	return guardianship.ForOIDC{Service: g.a.guardianship}.ActingFor(ctx, guardian)
+}
+
+func (g guardianshipFor) Authority(ctx context.Context, guardian, id string) (oidc.Dependent, error) {
+	return guardianship.ForOIDC{Service: g.a.guardianship}.Authority(ctx, guardian, id)
+}
+
+// officer enters and ends guardianship records.
+var officer = guardianship.Officer{ID: "officer-7", Unit: "01.001 Công an phường Tràng Tiền"}
+
+// child writes a child born on childBirth to the population registry
+// under guardian (guardian_id) and registers it under the guardian's
+// account as the guardian would.
 func (e *actEnv) child(guardian citizen, name string) oidc.Dependent {
 	t := e.T
+	t.Helper()
 	pid := "001218" + oidctest.RandomDigits(6)
 	require.NoError(t, e.People.Write(t.Context(), []attributes.Person{{PersonalID: pid, FullName: name,
-		BirthDate: time.Date(2018, 3, 3, 0, 0, 0, 0, time.UTC), Gender: attributes.Female, Nationality: "VN",
-		GuardianID: guardian.PersonalID}}, nil))
-	d := oidc.Dependent{ID: uuid.NewString(), PersonalID: pid, Name: name, Relation: "child"}
-	e.g.mu.Lock()
-	e.g.deps[guardian.AccountID] = append(e.g.deps[guardian.AccountID], d)
-	e.g.mu.Unlock()
-	return d
+		BirthDate: childBirth, Gender: attributes.Female, Nationality: "VN",
+		GuardianID: guardian.PersonalID, GuardianRelation: guardianship.RelationChild}}, nil))
+	return e.register(guardian, pid)
+}
+
+// ward writes an adult to the population registry, an officer's
+// guardianship record naming guardian, and registers the ward under the
+// guardian's account. It returns the record's id too.
+func (e *actEnv) ward(guardian citizen, name string) (oidc.Dependent, string) {
+	t := e.T
+	t.Helper()
+	pid := "001160" + oidctest.RandomDigits(6)
+	require.NoError(t, e.People.Write(t.Context(), []attributes.Person{{PersonalID: pid, FullName: name,
+		BirthDate: time.Date(1960, 7, 1, 0, 0, 0, 0, time.UTC), Gender: attributes.Female, Nationality: "VN"}}, nil))
+	rec, err := e.guardianship.EnterRecord(t.Context(), guardianship.RecordInput{WardID: pid, GuardianID: guardian.PersonalID,
+		Number: "12/2026/QĐ-UBND", Starts: actStart.AddDate(0, -1, 0)}, officer)
+	require.NoError(t, err)
+	return e.register(guardian, pid), rec.ID
+}
+
+func (e *actEnv) register(guardian citizen, pid string) oidc.Dependent {
+	t := e.T
+	t.Helper()
+	d, err := e.guardianship.Register(t.Context(), guardian.AccountID, pid, guardianship.Actor{})
+	require.NoError(t, err)
+	return oidc.Dependent{ID: d.ID, PersonalID: d.PersonalID, Name: d.FullName, Relation: d.Relation}
+}
+
+// turn14 advances the guardianship's clock to the children's 14th
+// birthday: the guardian's authority over them ends.
+func (e *actEnv) turn14() {
+	e.clock.Advance(guardianship.AuthorityEndFor(childBirth).Sub(e.clock.Now()))
+}
+
+// endRecord ends the guardianship record now, as an officer does.
+func (e *actEnv) endRecord(id string) {
+	_, err := e.guardianship.EndRecord(e.T.Context(), id, e.clock.Now(), officer)
+	require.NoError(e.T, err)
 }
 
 var returnToField = regexp.MustCompile(`name="return_to" value="([^"]+)"`)
@@ -115,9 +151,31 @@ func actLogin(t *testing.T, e *actEnv, r *rp, b *http.Client, choice string, opt
 const oidcwebPathChoose = "/authorize/choose"
 
 func TestActingForDependent(t *testing.T) {
+	cases := []struct {
+		name string
+		// add registers the dependent under the guardian and returns how
+		// the guardian's authority over it ends.
+		add func(e *actEnv, guardian citizen) (oidc.Dependent, func())
+	}{
+		{"child turns 14", func(e *actEnv, g citizen) (oidc.Dependent, func()) {
+			return e.child(g, "Nguyễn Thu Hà"), e.turn14
+		}},
+		{"ward's record ends", func(e *actEnv, g citizen) (oidc.Dependent, func()) {
+			d, rec := e.ward(g, "Nguyễn Thu Hà")
+			return d, func() { e.endRecord(rec) }
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			testActingForDependent(t, tc.add)
+		})
+	}
+}
+
+func testActingForDependent(t *testing.T, add func(e *actEnv, guardian citizen) (oidc.Dependent, func())) {
 	e := newActEnv(t)
 	alice := e.citizen(2)
-	kid := e.child(alice, "Nguyễn Thu Hà")
+	kid, end := add(e, alice)
 	e.signInAs(alice, 2)
 	reg := e.Register(oidc.Client{AcceptDependents: true, Scopes: []string{"openid", "profile", "personal_id", "offline_access"}})
 	r := e.RP(reg, "openid", "profile", "personal_id", "offline_access", oidc.ScopeActForDependent)
@@ -171,15 +229,16 @@ func TestActingForDependent(t *testing.T) {
 	assert.Equal(t, f.Sub, f2.Sub)
 	assert.Equal(t, map[string]any{"sub": guardianSub}, f2.Claims["act"])
 
-	// The guardian's authority ends (the child turned 14): refresh,
-	// userinfo and introspection stop at once.
-	e.g.end(alice.AccountID)
+	// The guardian's authority ends (the child turns 14, the ward's
+	// record ends): refresh, userinfo and introspection stop at once.
+	end()
 	_, err = r.Refresh(tok.RefreshToken)
 	var re *oauth2.RetrieveError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, "invalid_grant", re.ErrorCode)
 	status, _, _ = r.Userinfo(tok.AccessToken)
 	assert.Equal(t, http.StatusUnauthorized, status)
+	assert.Equal(t, false, r.Introspect(tok.AccessToken)["active"])
 }
 
 func TestActingForMyselfHasNoAct(t *testing.T) {
@@ -308,8 +367,9 @@ func TestTokenExchangeForDependent(t *testing.T) {
 	assert.Equal(t, "Nguyễn Thu Hà", ui["name"])
 	assert.Nil(t, ui["personal_id_number"], "only the scopes asked")
 
-	// The authority ends: the exchange is refused, the token stops.
-	e.g.end(alice.AccountID)
+	// The authority ends (the child turns 14): the exchange is refused,
+	// the token stops.
+	e.turn14()
 	status, m, _ = r.Post(oidc.PathToken, base())
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Equal(t, "invalid_target", m["error"])

@@ -109,6 +109,13 @@ func (a Accounts) Get(ctx context.Context, id string) (accounts.Account, error) 
 	return r.Account, err
 }
 
+// ByPersonalID returns the account whose login is personalID (with Get,
+// what the guardianship service needs of accounts).
+func (a Accounts) ByPersonalID(ctx context.Context, personalID string) (accounts.Account, error) {
+	r, err := a.Store.ByPersonalID(ctx, personalID)
+	return r.Account, err
+}
+
 // Options vary the wiring between the packages that test the provider.
 type Options struct {
 	// Consent builds the provider's consent decider once the server's URL,
