@@ -19,7 +19,9 @@ import (
 	consentpg "github.com/dinhdanh/dinhdanh/consent/postgres"
 	consentweb "github.com/dinhdanh/dinhdanh/consent/web"
 	"github.com/dinhdanh/dinhdanh/gateway/consentlink"
+	"github.com/dinhdanh/dinhdanh/guardianship"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
+	"github.com/dinhdanh/dinhdanh/internal/testclock"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	oidcweb "github.com/dinhdanh/dinhdanh/oidc/web"
 	"github.com/dinhdanh/dinhdanh/testsupport/oidctest"
@@ -36,6 +38,9 @@ type env struct {
 	deliveries *consentpg.Deliveries
 	link       *consentlink.Provider
 	bio        *biometricspg.Store
+	// guardianship is the guardianship service on its own clock.
+	guardianship *guardianship.Service
+	clock        *testclock.Clock
 }
 
 type (
@@ -45,8 +50,12 @@ type (
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	e := &env{}
+	e := &env{clock: testclock.New(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))}
 	e.Env = oidctest.New(t, pgtest.New(t).App, oidctest.Options{
+		Dependents: func(o *oidctest.Env) oidc.Dependents {
+			e.guardianship = oidctest.Guardianship(o, e.clock.Now)
+			return guardianship.ForOIDC{Service: e.guardianship}
+		},
 		BackchannelLogout: true,
 		ConsentScreen:     true,
 		// The wiring of internal/gateway, in its order.
@@ -79,7 +88,7 @@ func newEnv(t testing.TB) *env {
 			challenges, err := consentlink.NewChallenges(o.Provider, e.link)
 			require.NoError(t, err)
 			ch := &consentweb.Handler{
-				Consent: e.consent, Challenges: challenges, Preview: e.link,
+				Consent: e.consent, Challenges: challenges, Preview: e.link, Dependents: challenges,
 				Clients: e.link, Subjects: e.link, Templates: o.Templates, Sessions: o.Sessions, CSRF: csrf,
 			}
 			ch.Routes(browser)

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"html"
 	"net/http"
@@ -21,7 +20,6 @@ import (
 	"github.com/dinhdanh/dinhdanh/audit"
 	biometricspg "github.com/dinhdanh/dinhdanh/biometrics/postgres"
 	"github.com/dinhdanh/dinhdanh/guardianship"
-	guardianshippg "github.com/dinhdanh/dinhdanh/guardianship/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/testclock"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	"github.com/dinhdanh/dinhdanh/testsupport/oidctest"
@@ -50,29 +48,14 @@ func newActEnv(t *testing.T) *actEnv {
 	cs := &consentSwitch{}
 	a := &actEnv{clock: testclock.New(actStart)}
 	a.env = &env{consent: cs, Env: oidctest.New(t, pgtest.New(t).App, oidctest.Options{
-		Consent:    func(*oidctest.Env) oidc.ConsentDecider { return cs },
-		Dependents: guardianshipFor{a},
+		Consent: func(*oidctest.Env) oidc.ConsentDecider { return cs },
+		Dependents: func(o *oidctest.Env) oidc.Dependents {
+			a.guardianship = oidctest.Guardianship(o, a.clock.Now)
+			return guardianship.ForOIDC{Service: a.guardianship}
+		},
 	})}
 	a.bio = biometricspg.NewStore(a.DB, time.Now)
-	var err error
-	a.guardianship, err = guardianship.New(guardianship.Config{
-		Store: guardianshippg.NewStore(a.DB), Registry: a.People, Accounts: oidctest.Accounts{Store: a.Accounts},
-		Audit: a.Audit, Now: a.clock.Now,
-	})
-	require.NoError(t, err)
 	return a
-}
-
-// guardianshipFor is guardianship.ForOIDC on the env's service, which is
-// built on the env's stores once the provider exists.
-type guardianshipFor struct{ a *actEnv }
-
-func (g guardianshipFor) ActingFor(ctx context.Context, guardian string) ([]oidc.Dependent, error) {
-	return guardianship.ForOIDC{Service: g.a.guardianship}.ActingFor(ctx, guardian)
-}
-
-func (g guardianshipFor) Authority(ctx context.Context, guardian, id string) (oidc.Dependent, error) {
-	return guardianship.ForOIDC{Service: g.a.guardianship}.Authority(ctx, guardian, id)
 }
 
 // officer enters and ends guardianship records.

@@ -55,6 +55,8 @@ import (
 	"github.com/dinhdanh/dinhdanh/audit/audittest"
 	"github.com/dinhdanh/dinhdanh/foreigners"
 	foreignerspg "github.com/dinhdanh/dinhdanh/foreigners/postgres"
+	"github.com/dinhdanh/dinhdanh/guardianship"
+	guardianshippg "github.com/dinhdanh/dinhdanh/guardianship/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
 	"github.com/dinhdanh/dinhdanh/oidc"
@@ -116,6 +118,19 @@ func (a Accounts) ByPersonalID(ctx context.Context, personalID string) (accounts
 	return r.Account, err
 }
 
+// Guardianship is the guardianship service on e's database, registry,
+// accounts and audit spy, with its own clock now (a child's authority ends
+// years later, at 14: e.Clock also dates the signing keys). Options.Dependents
+// adapts it: guardianship.ForOIDC{Service: ...}, as the gateway does.
+func Guardianship(e *Env, now func() time.Time) *guardianship.Service {
+	svc, err := guardianship.New(guardianship.Config{
+		Store: guardianshippg.NewStore(e.DB), Registry: e.People, Accounts: Accounts{Store: e.Accounts},
+		Audit: e.Audit, Now: now,
+	})
+	require.NoError(e.T, err)
+	return svc
+}
+
 // Options vary the wiring between the packages that test the provider.
 type Options struct {
 	// Consent builds the provider's consent decider once the server's URL,
@@ -130,8 +145,9 @@ type Options struct {
 	AdminToken string
 	// Routes adds routes once the provider's are on e.Router.
 	Routes func(e *Env)
-	// Dependents is oidc.Config.Dependents (nil: nobody acts for anyone).
-	Dependents oidc.Dependents
+	// Dependents builds oidc.Config.Dependents once the stores exist (nil:
+	// nobody acts for anyone); see Guardianship.
+	Dependents func(e *Env) oidc.Dependents
 }
 
 // Env is one provider on its own database and test server.
@@ -194,12 +210,16 @@ func New(t testing.TB, db *pgxpool.Pool, o Options) *Env {
 	if o.ConsentScreen {
 		challenges = e.Store
 	}
+	var dependents oidc.Dependents
+	if o.Dependents != nil {
+		dependents = o.Dependents(e)
+	}
 	e.Provider, err = oidc.NewProvider(oidc.Config{
 		Challenges: challenges,
 		Issuer:     e.Server.URL, Store: e.Store, Keys: e.Keys, Hasher: e.Hasher,
 		TokenSecret: TokenKey, PairwiseKey: PairwiseKey,
 		Accounts: Accounts{e.Accounts}, Registry: foreigners.People{Population: e.People, Foreigners: foreignerspg.NewStore(e.DB)}, Documents: e.People,
-		Consent: decider, BackchannelLogout: o.BackchannelLogout, Audit: e.Audit, Dependents: o.Dependents,
+		Consent: decider, BackchannelLogout: o.BackchannelLogout, Audit: e.Audit, Dependents: dependents,
 		IDTokenLifespan: time.Hour, Now: e.Clock.Now,
 	})
 	require.NoError(t, err)
