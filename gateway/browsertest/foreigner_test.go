@@ -54,6 +54,7 @@ func TestForeignerRegistration(t *testing.T) {
 			b.open(e.gatewayURL+"/register?ui_locales="+tc.lang, "#foreigner-link")
 			b.follow("#foreigner-link", "#passport_no")
 			require.Contains(t, b.html(), `<html lang="`+tc.lang+`">`)
+			b.axe()
 			fill := func(p passport) {
 				t.Helper()
 				for _, f := range [][2]string{{"#passport_no", p.number}, {"#issuing_country", p.issuing}, {"#nationality", p.nationality},
