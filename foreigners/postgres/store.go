@@ -71,10 +71,14 @@ func (s *Store) ByID(ctx context.Context, id string) (foreigners.Resident, error
 }
 
 // PermitsEndingBy lists the residents whose permit ends on or before the
-// day last, soonest first (the permit-expiry sweep's input).
+// day last, soonest first (the permit-expiry sweep's input), leaving out
+// those whose account the sweep has locked for that permit already: they
+// need nothing more until a renewal (RenewedAfterLock).
 func (s *Store) PermitsEndingBy(ctx context.Context, last time.Time) ([]foreigners.Resident, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM foreign_residents
-		WHERE permit_expiry <= $1 ORDER BY permit_expiry, id`, dateUTC(last))
+	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM foreign_residents f
+		WHERE permit_expiry <= $1 AND NOT EXISTS (SELECT 1 FROM foreign_permit_steps l
+			WHERE l.resident_id = f.id AND l.permit_expiry = f.permit_expiry AND l.step = 'locked')
+		ORDER BY permit_expiry, id`, dateUTC(last))
 	if err != nil {
 		return nil, fmt.Errorf("foreigners/postgres: permits ending: %w", err)
 	}
