@@ -565,6 +565,17 @@ func (p *Provider) ResumeAuthorize(ctx context.Context, challengeID string, in *
 	if req.Client.ID != c.ClientID {
 		return nil, Decision{}, errors.New("oidc: resume: client changed")
 	}
+	// An authority that ended while the screen was open refuses whatever
+	// the answer (the screen withdraws the request without one).
+	if c.ActingFor != "" {
+		if _, err := p.authority(ctx, c.AccountID, c.ActingFor); err != nil {
+			if errors.Is(err, ErrNoAuthority) {
+				p.deny(ctx, req.Client, c.AccountID, "no_authority", meta)
+				return req, refuse(fosite.ErrAccessDenied.WithHint("The guardian may no longer act for this person.")), nil
+			}
+			return req, Decision{}, err
+		}
+	}
 	if !c.Answer.Approved {
 		return req, refuse(fosite.ErrAccessDenied.WithHint("The citizen did not consent.")), nil
 	}
@@ -574,15 +585,6 @@ func (p *Provider) ResumeAuthorize(ctx context.Context, challengeID string, in *
 			return req, refuse(fosite.ErrAccessDenied.WithHint("The account is locked.")), nil
 		}
 		return req, Decision{}, err
-	}
-	if c.ActingFor != "" {
-		if _, err := p.authority(ctx, c.AccountID, c.ActingFor); err != nil {
-			if errors.Is(err, ErrNoAuthority) {
-				p.deny(ctx, req.Client, c.AccountID, "no_authority", meta)
-				return req, refuse(fosite.ErrAccessDenied.WithHint("The guardian may no longer act for this person.")), nil
-			}
-			return req, Decision{}, err
-		}
 	}
 	// Nothing beyond what was asked, whatever the answer says.
 	all := attributes.ClaimsFor(c.Scopes, c.Claims)

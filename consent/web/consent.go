@@ -22,6 +22,12 @@ func (h *Handler) pending(w http.ResponseWriter, r *http.Request, id, accountID 
 	}
 	p, err := h.Challenges.Get(r.Context(), id)
 	switch {
+	case errors.Is(err, ErrEnded) && p.AccountID == accountID:
+		h.withdraw(w, r, id, l)
+		return Pending{}, false
+	case errors.Is(err, ErrEnded):
+		h.errorPage(w, r, l, http.StatusForbidden, "consent.error.other_account", "access_denied", nil)
+		return Pending{}, false
 	case errors.Is(err, ErrUnknownChallenge):
 		h.errorPage(w, r, l, http.StatusBadRequest, "consent.error.challenge", "invalid_request", nil)
 		return Pending{}, false
@@ -35,6 +41,28 @@ func (h *Handler) pending(w http.ResponseWriter, r *http.Request, id, accountID 
 		return Pending{}, false
 	}
 	return p, true
+}
+
+// withdraw answers a request that can no longer be approved (ErrEnded):
+// nothing is recorded, and the browser goes back to the relying party,
+// which gets access_denied.
+func (h *Handler) withdraw(w http.ResponseWriter, r *http.Request, id string, l templates.Lang) {
+	ctx := r.Context()
+	err := h.Challenges.Begin(ctx, id)
+	next := ""
+	if err == nil {
+		next, err = h.Challenges.Complete(ctx, id, Outcome{})
+	}
+	switch {
+	case errors.Is(err, ErrUnknownChallenge):
+		h.errorPage(w, r, l, http.StatusBadRequest, "consent.error.challenge", "invalid_request", nil)
+		return
+	case err != nil:
+		h.errorPage(w, r, l, http.StatusInternalServerError, "error.generic", "", fmt.Errorf("withdraw challenge: %w", err))
+		return
+	}
+	h.Sessions.Remove(ctx, sessionChallenge)
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 // offered lists the items of a pending request with the citizen's values, in

@@ -25,6 +25,13 @@ import (
 // that does not exist, expired or was already completed.
 var ErrUnknownChallenge = errors.New("consent/web: unknown challenge")
 
+// ErrEnded is what Challenges.Get returns (wrapped), with the Pending's
+// AccountID, for a request that waits for an answer but can no longer be
+// approved: the guardian's authority over the dependent it is for ended
+// while the screen was open. The screen records nothing and sends the
+// browser back to the relying party with access_denied.
+var ErrEnded = errors.New("consent/web: the request can no longer be approved")
+
 // Pending is an authorization request waiting for the citizen's consent, as
 // the OIDC authorize handler stashed it.
 type Pending struct {

@@ -231,10 +231,14 @@ func (c *Challenges) Get(ctx context.Context, id string) (consentweb.Pending, er
 	}
 	if ch.ActingFor != "" {
 		d, err := c.p.Authority(ctx, ch.AccountID, ch.ActingFor)
-		if err != nil {
+		switch {
+		case errors.Is(err, oidc.ErrNoAuthority):
 			// The authority ended while the request waited: the screen
-			// must not show the dependent's data any more.
-			return consentweb.Pending{}, unknown(fmt.Errorf("%w: %w", oidc.ErrUnknownChallenge, err))
+			// must not show the dependent's data any more, and the relying
+			// party gets access_denied.
+			return consentweb.Pending{AccountID: ch.AccountID}, fmt.Errorf("%w: %w", consentweb.ErrEnded, err)
+		case err != nil:
+			return consentweb.Pending{}, err
 		}
 		pending.ActingFor, pending.ActingForName = d.ID, d.Name
 	}

@@ -23,9 +23,8 @@ var returnToRe = regexp.MustCompile(`name="return_to" value="([^"]+)"`)
 
 // TestAuthorityEndsWhileOnScreen: the guardian chose the child and is on
 // the consent screen when the child turns 14. Submitting the screen
-// records no consent on the child's records, issues no code and shows the
-// screen's "request no longer valid" page: the screen no longer stands for
-// anyone the guardian may act for.
+// records no consent on the child's records and sends the browser back to
+// the relying party with access_denied, no code; the denial is audited.
 func TestAuthorityEndsWhileOnScreen(t *testing.T) {
 	e := newEnv(t)
 	ctx := t.Context()
@@ -52,10 +51,24 @@ func TestAuthorityEndsWhileOnScreen(t *testing.T) {
 	// The child turns 14 while the screen is open.
 	e.clock.Advance(guardianship.AuthorityEndFor(birth).Sub(e.clock.Now()))
 	e.Audit.Reset()
-	p := r.answer(b, a, "approve", "name")
-	assert.Equal(t, http.StatusBadRequest, p.resp.StatusCode, p.body)
-	assert.Equal(t, "/consent", p.resp.Request.URL.Path, "no redirect to the relying party with a code")
-	assert.Empty(t, p.resp.Header.Get("Location"))
+
+	// Another citizen with the challenge id cannot withdraw it.
+	id := field(t, challengeRe, a.last.body)
+	e.citizen()
+	other := e.Browser()
+	e.do(other, http.MethodGet, e.Server.URL+"/login?return_to=/account", nil)
+	p := e.do(other, http.MethodGet, e.Server.URL+"/consent?challenge="+url.QueryEscape(id), nil)
+	assert.Equal(t, http.StatusForbidden, p.resp.StatusCode)
+	e.SignIn(guardian.Login(2))
+
+	q := callback(t, r.answer(b, a, "approve", "name"))
+	assert.Equal(t, "access_denied", q.Get("error"))
+	assert.Empty(t, q.Get("code"))
+	denied := e.Audit.Of(audit.AuthorizeDenied)
+	require.Len(t, denied, 1)
+	assert.Equal(t, "no_authority", denied[0].Reason)
+	assert.Equal(t, guardian.AccountID, denied[0].AccountID)
+	assert.Equal(t, reg.ID, denied[0].ClientID)
 
 	conns, err := e.consent.Connections(ctx, kid.ID)
 	require.NoError(t, err)
