@@ -109,6 +109,7 @@ func init() {
 		"dependents.col.relation":       {"Quan hệ", "Relation"},
 		"dependents.col.until":          {"Quyền đại diện đến", "You act for them until"},
 		"dependents.col.status":         {"Trạng thái", "Status"},
+		"dependents.col.details":        {"Chi tiết", "Details"},
 		"dependents.relation.child":     {"Con", "Child"},
 		"dependents.relation.ward":      {"Người được giám hộ", "Ward"},
 		"dependents.basis.registry":     {"theo Cơ sở dữ liệu quốc gia về dân cư", "per the national population database"},
