@@ -88,7 +88,7 @@ type Document struct {
 	ExpiresOn *time.Time        `json:"expires_on,omitempty"`
 	Issuer    string            `json:"issuer,omitempty"`
 	Fields    map[string]string `json:"fields,omitempty"` // e.g. licence classes, plate number, vehicle make
-	Status    string            `json:"status,omitempty"` // valid, expired, retired
+	Status    string            `json:"status,omitempty"` // valid, expired, retired, suspended, withdrawn
 }
 
 // Dependent is a child under 14 or a ward registered under an account.

@@ -327,9 +327,13 @@ func documentClaim(d Document) map[string]any {
 	if d.Issuer != "" {
 		m["issuer"] = d.Issuer
 	}
-	if d.Status != "" {
-		m["status"] = d.Status
+	// The status is always part of the claim: a suspended, withdrawn or
+	// expired document is released as such, never as valid.
+	status := d.Status
+	if status == "" {
+		status = StatusValid
 	}
+	m["status"] = status
 	if len(d.Fields) > 0 {
 		f := map[string]string{}
 		for k, v := range d.Fields {

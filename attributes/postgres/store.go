@@ -23,6 +23,7 @@ var Migrations embed.FS
 // Store is the population and document registries on a pgx pool.
 type Store struct {
 	pool *pgxpool.Pool
+	now  func() time.Time
 }
 
 var (
@@ -31,7 +32,15 @@ var (
 )
 
 // NewStore returns a Store on pool (the application role).
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool, now: time.Now} }
+
+// WithClock returns a copy of s that reads documents' expiry against now: a
+// valid document whose expires_on has passed is read as expired.
+func (s *Store) WithClock(now func() time.Time) *Store {
+	c := *s
+	c.now = now
+	return &c
+}
 
 const personColumns = `personal_id, old_id, full_name, birth_date, gender, nationality, street, ward, district,
 	province, country, phone, email, passport_no, coalesce(guardian_id, ''), guardian_relation, issue_date`
@@ -81,7 +90,8 @@ func (s *Store) Dependents(ctx context.Context, personalID string) ([]attributes
 }
 
 // Documents implements attributes.DocumentSource: holderID's documents of
-// the given kinds (all kinds when none given), by kind then number.
+// the given kinds (all kinds when none given), by kind then number, each
+// with its status on today's date (attributes.EffectiveStatus).
 func (s *Store) Documents(ctx context.Context, holderID string, kinds ...attributes.DocumentKind) ([]attributes.Document, error) {
 	ks := make([]string, len(kinds))
 	for i, k := range kinds {
@@ -114,6 +124,7 @@ func (s *Store) Documents(ctx context.Context, holderID string, kinds ...attribu
 				return d, err
 			}
 		}
+		d.Status = attributes.EffectiveStatus(d, s.now())
 		return d, nil
 	})
 	if err != nil {
