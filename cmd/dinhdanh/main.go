@@ -58,6 +58,8 @@ Operator commands (DATABASE_URL, or the dev database under ./.data):
   dinhdanh guardianship add|end|list|sweep     guardianship records officers enter (wards
                                                 registered under a guardian's account)
   dinhdanh report activation                    registered vs activated accounts per province
+  dinhdanh reconcile vehicles|report|findings|undo RUN
+                                                vehicle registry owners vs the population registry
   dinhdanh share verify -jwks FILE|URL TEXT     check a QR credential offline, as a verifier would
   dinhdanh version                              the build's version
 Every command takes -h for its flags.
@@ -117,6 +119,8 @@ func dispatch(ctx context.Context, cmd string, rest []string, stdout, stderr io.
 		return cmdAccount(ctx, rest, stdout, stderr)
 	case "report":
 		return cmdReport(ctx, rest, stdout, stderr)
+	case "reconcile":
+		return cmdReconcile(ctx, rest, stdout, stderr)
 	case "share":
 		return cmdShare(ctx, rest, stdout, stderr)
 	case "officer":

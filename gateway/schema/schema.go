@@ -19,6 +19,7 @@ import (
 	notifypg "github.com/dinhdanh/dinhdanh/notify/postgres"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 	proofingpg "github.com/dinhdanh/dinhdanh/proofing/postgres"
+	reconcilepg "github.com/dinhdanh/dinhdanh/reconcile/postgres"
 	staffpg "github.com/dinhdanh/dinhdanh/staff/postgres"
 )
 
@@ -49,5 +50,6 @@ func Sources() []pg.Source {
 		{Domain: "notify", FS: sub(notifypg.Migrations, "migrations")},
 		{Domain: "foreigners", FS: sub(foreignerspg.Migrations, "migrations")},
 		{Domain: "guardianship", FS: sub(guardianshippg.Migrations, "migrations")},
+		{Domain: "reconcile", FS: sub(reconcilepg.Migrations, "migrations")},
 	}
 }

@@ -74,7 +74,7 @@ func inModule(imp string) (string, bool) {
 // domainFolders are the top-level folders that hold domain rules.
 var domainFolders = []string{
 	"accounts", "attributes", "assurance", "audit", "biometrics", "cardreader",
-	"consent", "foreigners", "guardianship", "lockrequest", "notify", "oidc", "personalid", "population", "sharing", "staff",
+	"consent", "foreigners", "guardianship", "lockrequest", "notify", "oidc", "personalid", "population", "reconcile", "sharing", "staff",
 }
 
 // isDomain reports whether a package counts as domain code: a domain

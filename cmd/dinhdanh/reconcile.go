@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/config"
+	"github.com/dinhdanh/dinhdanh/gateway/schema"
+	"github.com/dinhdanh/dinhdanh/internal/pg"
+	"github.com/dinhdanh/dinhdanh/reconcile"
+	reconcilepg "github.com/dinhdanh/dinhdanh/reconcile/postgres"
+)
+
+const reconcileUsage = `usage:
+  dinhdanh reconcile vehicles [-batch N] [-csv FILE]
+        compare every vehicle record's owner with the population registry;
+        prints the run id, progress on stderr and the report per province
+        and kind of finding (also written as CSV to FILE)
+  dinhdanh reconcile report [-run ID]     the report of a run (default the latest) as CSV
+  dinhdanh reconcile findings [-run ID]   every finding of a run as CSV
+  dinhdanh reconcile undo RUN [-vehicle NUMBER]
+        restore the owner ID numbers the run completed (all, or one vehicle's)`
+
+// cmdReconcile runs the vehicle-registry reconciliation and its reports.
+func cmdReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(reconcileUsage)
+	}
+	verb, args := args[0], args[1:]
+	fs := flag.NewFlagSet("reconcile "+verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	tf := toolFlags(fs)
+	batch := fs.Int("batch", 20000, "vehicle records per batch (one transaction each)")
+	csvFile := fs.String("csv", "", "also write the report per province and kind to this CSV file")
+	runFlag := fs.Int64("run", 0, "run id (default the latest run)")
+	vehicle := fs.String("vehicle", "", "undo only this vehicle's completion")
+	var runArg string
+	if verb == "undo" {
+		runArg, args = leadingArg(args)
+	}
+	cfg, rest, err := loadConfig(fs, args, config.Needs{})
+	if err != nil {
+		return err
+	}
+	switch verb {
+	case "vehicles", "report", "findings":
+		if len(rest) > 0 {
+			return fmt.Errorf("reconcile %s: unexpected arguments %q", verb, rest)
+		}
+	case "undo":
+		if runArg, err = oneID(runArg, rest, true, "RUN", "reconcile undo"); err != nil {
+			return err
+		}
+	default:
+		return errors.New(reconcileUsage)
+	}
+	actor, err := tf.needActor(verb == "vehicles" || verb == "undo")
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	pool, cleanup, err := openForTool(ctx, &cfg, *tf.data, logger)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if err := pg.CheckCurrent(ctx, pool, schema.Sources()...); err != nil {
+		return err
+	}
+	store := reconcilepg.NewStore(pool, nil)
+	runID := *runFlag
+	if runID == 0 && (verb == "report" || verb == "findings") {
+		latest, err := store.LatestRun(ctx)
+		if err != nil {
+			return err
+		}
+		runID = latest.ID
+	}
+	switch verb {
+	case "report":
+		figs, err := store.Figures(ctx, runID)
+		if err != nil {
+			return err
+		}
+		return writeFiguresCSV(stdout, figs)
+	case "findings":
+		w := csv.NewWriter(stdout)
+		_ = w.Write([]string{"run", "vehicle", "kind", "reason", "province", "owner_id_before", "owner_id_after", "undone_at"})
+		err := store.Findings(ctx, runID, func(f reconcile.Finding) error {
+			undone := ""
+			if !f.UndoneAt.IsZero() {
+				undone = f.UndoneAt.Format(time.RFC3339)
+			}
+			return w.Write([]string{strconv.FormatInt(f.RunID, 10), f.Number, string(f.Kind), f.Reason, f.Province, f.Before, f.After, undone})
+		})
+		w.Flush()
+		if err != nil {
+			return err
+		}
+		return w.Error()
+	}
+
+	rec, closeAudit, err := openAudit(ctx, cfg, pool, logger)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
+	if verb == "undo" {
+		id, err := strconv.ParseInt(runArg, 10, 64)
+		if err != nil || id <= 0 {
+			return fmt.Errorf("reconcile undo: RUN must be a run id, not %q", runArg)
+		}
+		n, err := store.Undo(ctx, id, *vehicle, actor)
+		outcome := audit.Success
+		if err != nil {
+			outcome = audit.Failure
+		}
+		detail := map[string]string{"run": runArg, "restored": strconv.FormatInt(n, 10)}
+		if *vehicle != "" {
+			detail["vehicle"] = *vehicle
+		}
+		if aerr := rec.Record(context.WithoutCancel(ctx), audit.Event{Type: audit.OperatorAction, ActorKind: audit.Operator, ActorID: actor,
+			Outcome: outcome, Reason: "reconcile.undo", Detail: detail}); aerr != nil {
+			return errors.Join(err, aerr)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "run %d: %d owner ID number(s) restored\n", id, n)
+		return nil
+	}
+
+	// vehicles
+	progress := newProgressPrinter(stderr)
+	start := time.Now()
+	run, err := store.Reconcile(ctx, actor, reconcile.DefaultRules(), *batch, progress)
+	took := time.Since(start)
+	detail := map[string]string{"run": strconv.FormatInt(run.ID, 10), "records": strconv.FormatInt(run.Records, 10), "took": took.Round(time.Millisecond).String()}
+	outcome := audit.Success
+	if err != nil {
+		outcome = audit.Failure
+	}
+	if run.ID != 0 {
+		if aerr := rec.Record(context.WithoutCancel(ctx), audit.Event{Type: audit.OperatorAction, ActorKind: audit.Operator, ActorID: actor,
+			Outcome: outcome, Reason: "reconcile.vehicles", Detail: detail}); aerr != nil {
+			return errors.Join(err, aerr)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	figs, err := store.Figures(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "run %d: %d vehicle records in %s (%.0f records/s)\n", run.ID, run.Records, took.Round(time.Millisecond),
+		float64(run.Records)/took.Seconds())
+	totals := reconcile.Totals(figs)
+	for _, k := range reconcile.Kinds {
+		fmt.Fprintf(stdout, "  %-10s %d\n", k, totals[k])
+	}
+	if *csvFile != "" {
+		f, err := os.Create(*csvFile)
+		if err != nil {
+			return err
+		}
+		if err := writeFiguresCSV(f, figs); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	return nil
+}
+
+// writeFiguresCSV writes the report per province and kind of finding.
+func writeFiguresCSV(w io.Writer, figs []reconcile.Figure) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"province", "kind", "count"})
+	for _, f := range figs {
+		_ = cw.Write([]string{f.Province, string(f.Kind), strconv.FormatInt(f.Count, 10)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// newProgressPrinter reports progress on w: one line rewritten in place on
+// a terminal, plain log lines at most every 5 seconds otherwise.
+func newProgressPrinter(w io.Writer) func(reconcile.Progress) {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	var last time.Time
+	return func(p reconcile.Progress) {
+		end := p.Done >= p.Total
+		if tty {
+			fmt.Fprintf(w, "\r\033[K%s", p)
+			if end {
+				fmt.Fprintln(w)
+			}
+			return
+		}
+		if end || time.Since(last) >= 5*time.Second {
+			last = time.Now()
+			fmt.Fprintf(w, "%s reconcile: %s\n", time.Now().UTC().Format(time.RFC3339), p)
+		}
+	}
+}

@@ -1,0 +1,218 @@
+package postgres_test
+
+import (
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dinhdanh/dinhdanh/internal/testclock"
+	"github.com/dinhdanh/dinhdanh/reconcile"
+	"github.com/dinhdanh/dinhdanh/reconcile/postgres"
+	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func d(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
+
+type person struct {
+	id, name                         string
+	birth                            time.Time
+	street, ward, district, province string
+}
+
+var (
+	addrHN  = [4]string{"1 Tràng Tiền", "Tràng Tiền", "Hoàn Kiếm", "Hà Nội"}
+	addrHN2 = [4]string{"5 Kim Mã", "Kim Mã", "Ba Đình", "Hà Nội"}
+	addrHCM = [4]string{"10 Lê Lợi", "Bến Nghé", "Quận 1", "Hồ Chí Minh"}
+)
+
+func p(id, name string, birth time.Time, a [4]string) person {
+	return person{id, name, birth, a[0], a[1], a[2], a[3]}
+}
+
+// The fixture population: every kind of finding needs one of them.
+var people = []person{
+	p("001090000001", "Nguyễn Văn An", d(1990, 1, 2), addrHN),
+	p("001190000002", "Trần Thị Bình", d(1990, 5, 6), addrHN2),
+	p("079085000003", "Lê Văn Cường", d(1985, 3, 4), addrHCM),
+	p("079095000004", "Phạm Văn Dũng", d(1995, 7, 8), addrHCM), // two people with the same
+	p("079095000005", "Phạm Văn Dũng", d(1995, 7, 8), addrHCM), // name, birth and address
+	p("001088000006", "Hoàng Văn Em", d(1988, 1, 1), addrHN),
+	p("001092000007", "Đặng Văn Khoa", d(1992, 2, 2), addrHN),
+}
+
+func v(number, owner, name string, birth time.Time, a [4]string, retired bool) postgres.VehicleRecord {
+	return postgres.VehicleRecord{Number: number, OwnerID: owner, OwnerName: name, OwnerBirthDate: birth,
+		OwnerStreet: a[0], OwnerWard: a[1], OwnerDistrict: a[2], OwnerProvince: a[3], Retired: retired}
+}
+
+var vehicles = []postgres.VehicleRecord{
+	v("29A-00001", "001090000001", "nguyễn văn an ", d(1990, 1, 2), addrHN, false), // right (case and spaces ignored)
+	v("29A-00002", "", "Trần Thị Bình", d(1990, 5, 6), addrHN2, false),             // completed, then shared with 29A-00015
+	v("29A-00003", "", "Ngô Văn Mới", d(1970, 1, 1), addrHN, false),                // nobody matches
+	v("51F-00004", "", "Phạm Văn Dũng", d(1995, 7, 8), addrHCM, false),             // two people match
+	v("29A-00005", "12345", "Nguyễn Văn An", d(1990, 1, 2), addrHN, false),         // not 12 digits
+	v("29A-00006", "999090000001", "Nguyễn Văn An", d(1990, 1, 2), addrHN, false),  // unknown province
+	v("29A-00007", "001085000001", "Nguyễn Văn An", d(1990, 1, 2), addrHN, false),  // year of birth
+	v("29A-00008", "001090999999", "Nguyễn Văn An", d(1990, 1, 2), addrHN, false),  // not in the registry
+	v("51F-00009", "079085000003", "Lê Văn Cường", d(1985, 3, 4), addrHCM, false),  // right, but shared with 51F-00010
+	v("51F-00010", "079085000003", "Đỗ Văn Giang", d(1985, 3, 4), addrHCM, false),  // names someone else (name)
+	v("29A-00011", "001088000006", "Hoàng Văn Em", d(1988, 12, 12), addrHN, false), // names someone else (birth date)
+	v("29A-00012", "001092000007", "Vũ Thị Hoa", d(1992, 9, 9), addrHN, false),     // names someone else (both)
+	v("29A-00013", "bad", "Nguyễn Văn An", d(1990, 1, 2), addrHN, true),            // retired: never wrong
+	v("29A-00014", "", "Trần Thị Bình", d(1990, 5, 6), addrHN2, true),              // retired: never completed
+	v("29A-00015", "001190000002", "Bùi Văn Long", d(1990, 5, 6), addrHN2, false),  // names someone else, shared after completion
+}
+
+type want struct {
+	number string
+	kind   reconcile.Kind
+	reason string
+	before string
+	after  string
+}
+
+func seed(t *testing.T, db *pgtest.DB, s *postgres.Store) {
+	t.Helper()
+	for _, x := range people {
+		_, err := db.App.Exec(t.Context(), `INSERT INTO population (personal_id, full_name, birth_date, gender, nationality, street, ward, district, province, country)
+			VALUES ($1, $2, $3, 'male', 'VN', $4, $5, $6, $7, 'VN')`, x.id, x.name, x.birth, x.street, x.ward, x.district, x.province)
+		require.NoError(t, err)
+	}
+	require.NoError(t, s.PutVehicles(t.Context(), vehicles))
+}
+
+func TestReconcileFindings(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	clock := testclock.New(d(2026, 12, 9))
+	s := postgres.NewStore(db.App, clock.Now)
+	ctx := t.Context()
+	seed(t, db, s)
+
+	var reports []reconcile.Progress
+	run, err := s.Reconcile(ctx, "op", reconcile.DefaultRules(), 4, func(p reconcile.Progress) {
+		clock.Advance(time.Second)
+		reports = append(reports, p)
+	})
+	require.NoError(t, err)
+	require.EqualValues(t, len(vehicles), run.Records)
+	require.False(t, run.FinishedAt.IsZero())
+	require.Len(t, reports, 5) // 4 batches of at most 4, then the end
+	require.Equal(t, reconcile.Progress{Done: 4, Total: 15, Elapsed: 0}, reports[0])
+	require.EqualValues(t, 15, reports[4].Done)
+
+	wants := []want{
+		{"29A-00002", reconcile.Completed, reconcile.ReasonCompleted, "", "001190000002"},
+		{"29A-00002", reconcile.SharedID, reconcile.ReasonShared, "001190000002", "001190000002"},
+		{"29A-00003", reconcile.Unmatched, reconcile.ReasonNoMatch, "", ""},
+		{"29A-00005", reconcile.WrongID, reconcile.ReasonLength, "12345", "12345"},
+		{"29A-00006", reconcile.WrongID, reconcile.ReasonProvince, "999090000001", "999090000001"},
+		{"29A-00007", reconcile.WrongID, reconcile.ReasonYear, "001085000001", "001085000001"},
+		{"29A-00008", reconcile.WrongID, reconcile.ReasonNotInRegistry, "001090999999", "001090999999"},
+		{"29A-00011", reconcile.WrongID, reconcile.ReasonBirthDiffers, "001088000006", "001088000006"},
+		{"29A-00012", reconcile.WrongID, reconcile.ReasonBothDiffer, "001092000007", "001092000007"},
+		{"29A-00013", reconcile.Retired, reconcile.ReasonRetired, "bad", "bad"},
+		{"29A-00014", reconcile.Retired, reconcile.ReasonRetired, "", ""},
+		{"29A-00015", reconcile.SharedID, reconcile.ReasonShared, "001190000002", "001190000002"},
+		{"29A-00015", reconcile.WrongID, reconcile.ReasonNameDiffers, "001190000002", "001190000002"},
+		{"51F-00004", reconcile.Unmatched, reconcile.ReasonSeveralMatch, "", ""},
+		{"51F-00009", reconcile.SharedID, reconcile.ReasonShared, "079085000003", "079085000003"},
+		{"51F-00010", reconcile.SharedID, reconcile.ReasonShared, "079085000003", "079085000003"},
+		{"51F-00010", reconcile.WrongID, reconcile.ReasonNameDiffers, "079085000003", "079085000003"},
+	}
+	var got []want
+	provinces := map[string]string{}
+	require.NoError(t, s.Findings(ctx, run.ID, func(f reconcile.Finding) error {
+		require.Equal(t, run.ID, f.RunID)
+		got = append(got, want{f.Number, f.Kind, f.Reason, f.Before, f.After})
+		provinces[f.Number] = f.Province
+		return nil
+	}))
+	sort.Slice(got, func(i, j int) bool {
+		if got[i].number != got[j].number {
+			return got[i].number < got[j].number
+		}
+		return got[i].kind < got[j].kind
+	})
+	require.Equal(t, wants, got)
+	require.Equal(t, "Hồ Chí Minh", provinces["51F-00010"])
+
+	// The Go form of the rules agrees with the SQL on every number checked.
+	for _, r := range vehicles {
+		if r.Retired || r.OwnerID == "" {
+			continue
+		}
+		reason := reconcile.CheckID(r.OwnerID, r.OwnerBirthDate)
+		if reason == "" {
+			continue
+		}
+		require.Contains(t, got, want{r.Number, reconcile.WrongID, reason, r.OwnerID, r.OwnerID}, r.Number)
+	}
+
+	figs, err := s.Figures(ctx, run.ID)
+	require.NoError(t, err)
+	require.Equal(t, map[reconcile.Kind]int64{
+		reconcile.Completed: 1, reconcile.Unmatched: 2, reconcile.WrongID: 8, reconcile.SharedID: 4, reconcile.Retired: 2,
+	}, reconcile.Totals(figs))
+	require.Contains(t, figs, reconcile.Figure{Province: "Hồ Chí Minh", Kind: reconcile.SharedID, Count: 2})
+
+	owner, err := s.OwnerID(ctx, "29A-00002")
+	require.NoError(t, err)
+	require.Equal(t, "001190000002", owner)
+	owner, err = s.OwnerID(ctx, "29A-00014")
+	require.NoError(t, err)
+	require.Equal(t, "", owner, "a retired vehicle is never completed")
+}
+
+func TestReconcileUndo(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	s := postgres.NewStore(db.App, nil)
+	ctx := t.Context()
+	seed(t, db, s)
+	extra := v("30B-00001", "", "Nguyễn Văn An", d(1990, 1, 2), addrHN, false) // completed too
+	require.NoError(t, s.PutVehicles(ctx, []postgres.VehicleRecord{extra}))
+	run, err := s.Reconcile(ctx, "op", reconcile.DefaultRules(), 0, nil)
+	require.NoError(t, err)
+
+	tests := []struct {
+		name     string
+		run      int64
+		number   string
+		restored int64
+		err      error
+	}{
+		{"unknown run", run.ID + 1, "", 0, reconcile.ErrNotFound},
+		{"unknown vehicle", run.ID, "99Z-99999", 0, reconcile.ErrNotFound},
+		{"a flag changes nothing to undo", run.ID, "29A-00005", 0, reconcile.ErrNotUndoable},
+		{"one finding", run.ID, "29A-00002", 1, nil},
+		{"the same again", run.ID, "29A-00002", 0, reconcile.ErrUndone},
+		{"the rest of the run", run.ID, "", 1, nil},
+		{"the run again", run.ID, "", 0, nil},
+	}
+	for _, tt := range tests {
+		n, err := s.Undo(ctx, tt.run, tt.number, "op2")
+		if tt.err != nil {
+			require.ErrorIs(t, err, tt.err, tt.name)
+			continue
+		}
+		require.NoError(t, err, tt.name)
+		require.Equal(t, tt.restored, n, tt.name)
+	}
+	for _, number := range []string{"29A-00002", "30B-00001"} {
+		owner, err := s.OwnerID(ctx, number)
+		require.NoError(t, err)
+		require.Equal(t, "", owner, number)
+	}
+	figs, err := s.Figures(ctx, run.ID)
+	require.NoError(t, err)
+	require.Zero(t, reconcile.Totals(figs)[reconcile.Completed])
+	latest, err := s.LatestRun(ctx)
+	require.NoError(t, err)
+	require.Equal(t, run.ID, latest.ID)
+	require.False(t, latest.UndoneAt.IsZero())
+}
