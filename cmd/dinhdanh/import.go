@@ -29,8 +29,21 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if len(rest) == 3 && rest[0] == "documents" {
+		logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		pool, cleanup, err := openForTool(ctx, &cfg, *dataDir, logger)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		if err := pg.CheckCurrent(ctx, pool, schema.Sources()...); err != nil {
+			return err
+		}
+		return importDocuments(ctx, cfg, pool, rest[1], rest[2], stdout, stderr)
+	}
 	if len(rest) != 2 || (rest[0] != "population" && rest[0] != "foreigners") {
-		return errors.New("usage: dinhdanh import [-config FILE] population|foreigners FILE.csv|FILE.jsonl")
+		return errors.New("usage: dinhdanh import [-config FILE] population|foreigners FILE.csv|FILE.jsonl\n" +
+			"       dinhdanh import [-config FILE] documents KIND FILE.csv|FILE.jsonl")
 	}
 	format, err := population.FormatOf(rest[1])
 	if err != nil {

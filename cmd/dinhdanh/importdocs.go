@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/dinhdanh/dinhdanh/attributes"
+	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
+	"github.com/dinhdanh/dinhdanh/audit"
+	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
+	"github.com/dinhdanh/dinhdanh/config"
+)
+
+// feedAuditTx records a feed batch's audit event inside its transaction,
+// chained and sealed with the audit key.
+func feedAuditTx(cfg config.Config, pool *pgxpool.Pool) (attributespg.AuditTx, error) {
+	key, err := auditKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	store := auditpg.NewStore(pool, nil)
+	return func(ctx context.Context, tx pgx.Tx, e audit.Event) error {
+		_, err := store.RecordTx(ctx, tx, key, e)
+		return err
+	}, nil
+}
+
+// importDocuments applies a registry's feed file: batch after batch, each
+// whole or not at all; a replayed batch is skipped and said so; the first
+// refused batch stops the import (the earlier ones stay applied).
+func importDocuments(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, kind, name string, stdout, stderr io.Writer) error {
+	k := attributes.DocumentKind(kind)
+	if !attributes.KnownDocumentKind(k) {
+		return fmt.Errorf("unknown document kind %q (driving_licence, vehicle_registration, health_insurance, social_insurance)", kind)
+	}
+	format, err := attributes.FeedFormatOf(name)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	auditTx, err := feedAuditTx(cfg, pool)
+	if err != nil {
+		return err
+	}
+	feeds := attributespg.NewFeedStore(pool, nil, auditTx)
+	cr := &countingReader{r: f}
+	prog := newFeedProgress(stderr, size)
+	start := time.Now()
+	var records, applied, replayed int64
+	err = attributes.ReadFeedFile(cr, format, k, func(b attributes.FeedBatch) error {
+		res, err := attributes.ApplyFeed(ctx, feeds, b, "import:"+kind)
+		if err != nil {
+			return fmt.Errorf("batch %d: %w", b.Seq, err)
+		}
+		records += int64(len(b.Entries))
+		if res.Applied {
+			applied++
+		} else {
+			replayed++
+		}
+		prog(records, cr.n.Load(), time.Since(start), false)
+		return nil
+	})
+	took := time.Since(start)
+	prog(records, cr.n.Load(), took, true)
+	summary := fmt.Sprintf("%s: %d batches applied, %d already applied (replays, nothing changed), %d records, took %s",
+		kind, applied, replayed, records, took.Round(time.Millisecond))
+	if err != nil {
+		var bad *attributes.FeedInvalidError
+		var gap *attributes.FeedGapError
+		if errors.As(err, &bad) {
+			for _, l := range bad.Lines {
+				fmt.Fprintf(stderr, "line %d: %s\n", l.Line, l.Err)
+			}
+		} else if errors.As(err, &gap) {
+			fmt.Fprintf(stderr, "batch %d refused: the registry's next batch is %d\n", gap.Got, gap.Expected)
+		}
+		fmt.Fprintln(stdout, summary)
+		return fmt.Errorf("import stopped: %w", err)
+	}
+	fmt.Fprintln(stdout, summary)
+	return nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// newFeedProgress reports records done, the rate and the time left (from
+// the share of the file read): one line rewritten in place on a terminal,
+// a plain log line at most every 5 seconds otherwise.
+func newFeedProgress(w io.Writer, size int64) func(records, read int64, elapsed time.Duration, end bool) {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	var last time.Time
+	return func(records, read int64, elapsed time.Duration, end bool) {
+		rate := 0.0
+		if elapsed > 0 {
+			rate = float64(records) / elapsed.Seconds()
+		}
+		var left time.Duration
+		if read > 0 && size > read {
+			left = time.Duration(float64(elapsed) * float64(size-read) / float64(read))
+		}
+		pct := 100.0
+		if size > 0 {
+			pct = 100 * float64(read) / float64(size)
+		}
+		line := fmt.Sprintf("%d records (%.1f%% of the file), %.0f records/s, %s elapsed, about %s left",
+			records, pct, rate, elapsed.Round(time.Second), left.Round(time.Second))
+		if tty {
+			fmt.Fprintf(w, "\r\033[K%s", line)
+			if end {
+				fmt.Fprintln(w)
+			}
+			return
+		}
+		if end || time.Since(last) >= 5*time.Second {
+			last = time.Now()
+			fmt.Fprintf(w, "%s import documents: %s\n", time.Now().UTC().Format(time.RFC3339), line)
+		}
+	}
+}
+
