@@ -318,9 +318,9 @@ func (c *Client) Validate() error {
 		bad("name (vi) is empty")
 	}
 	switch c.Kind {
-	case KindPublicService, KindBank, KindOther:
+	case KindPublicService, KindBank, KindInsurer, KindOther:
 	default:
-		bad("kind %q is not one of public_service, bank, other", c.Kind)
+		bad("kind %q is not one of public_service, bank, insurer, other", c.Kind)
 	}
 	if c.Kind == KindBank && c.MinLevel < 2 {
 		bad("a bank needs min_level 2")

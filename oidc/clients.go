@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/audit"
@@ -49,6 +50,13 @@ func (s *Clients) Create(ctx context.Context, actor string, c Client) (Client, s
 	if err := c.Validate(); err != nil {
 		return Client{}, "", err
 	}
+	policy, err := s.KindPolicy(ctx)
+	if err != nil {
+		return Client{}, "", err
+	}
+	if err := policy.Check(&c); err != nil {
+		return Client{}, "", err
+	}
 	var secret string
 	c.SecretHash = nil
 	if c.TokenEndpointAuthMethod == AuthClientSecretBasic || c.TokenEndpointAuthMethod == AuthClientSecretPost {
@@ -60,7 +68,7 @@ func (s *Clients) Create(ctx context.Context, actor string, c Client) (Client, s
 	// The audit event is recorded before the client commits: a client the
 	// audit log does not know of never exists, and one whose secret was
 	// never shown (the call failed) is not left behind.
-	err := s.inTx(ctx, func(ctx context.Context) error {
+	err = s.inTx(ctx, func(ctx context.Context) error {
 		if err := s.Store.CreateClient(ctx, c); err != nil {
 			return fmt.Errorf("oidc: create client %q: %w", c.ID, err)
 		}
@@ -120,8 +128,17 @@ func (s *Clients) List(ctx context.Context) ([]Client, error) {
 
 // Update applies fn to the client and validates the result. The id, secret
 // and creation time cannot change here; a changed purpose text bumps its
-// version (consent given to an older text is then stale).
+// version (consent given to an older text is then stale). A scope added
+// must be one the kind policy allows the client's kind; a scope it had
+// before and the policy no longer allows stays registered (so that the
+// client can still be disabled or edited) but is refused at authorization.
 func (s *Clients) Update(ctx context.Context, actor, id string, fn func(*Client) error) (Client, error) {
+	// Read before the row is locked: never hold a connection while
+	// waiting for a second one.
+	policy, err := s.KindPolicy(ctx)
+	if err != nil {
+		return Client{}, err
+	}
 	c, err := s.Store.UpdateClient(ctx, id, func(c *Client) error {
 		before := *c
 		if err := fn(c); err != nil {
@@ -140,6 +157,17 @@ func (s *Clients) Update(ctx context.Context, actor, id string, fn func(*Client)
 		c.Normalize()
 		if err := c.Validate(); err != nil {
 			return err
+		}
+		if before.Kind != c.Kind {
+			if err := policy.Check(c); err != nil {
+				return err
+			}
+		} else {
+			added := *c
+			added.Scopes = slices.DeleteFunc(slices.Clone(c.Scopes), func(s string) bool { return slices.Contains(before.Scopes, s) })
+			if err := policy.Check(&added); err != nil {
+				return err
+			}
 		}
 		c.UpdatedAt = s.now()
 		// Audited before the change commits: an audit failure leaves the

@@ -176,6 +176,14 @@ func (p *Provider) exchangeFor(ctx context.Context, ar fosite.AccessRequester, c
 		return ErrInvalidTarget.WithHint("requested_subject is not a dependent the guardian may act for now.")
 	}
 	scopes := ar.GetGrantedScopes()
+	for _, s := range scopes {
+		// The client's scopes are those the kind policy allows now
+		// (store.GetClient): a document scope the policy took away since
+		// the guardian's token was issued is not passed on.
+		if !slices.Contains(client.GetScopes(), s) {
+			return fosite.ErrInvalidScope.WithHintf("The OAuth 2.0 Client is not allowed to request scope '%s'.", s)
+		}
+	}
 	d, err := p.Consent.Decide(ctx, ConsentRequest{
 		AccountID: dep.ID, Client: client, Scopes: scopes,
 		Claims: attributes.ClaimsFor(scopes, nil), PromptNone: true,

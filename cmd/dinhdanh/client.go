@@ -231,7 +231,7 @@ func (f *clientFlags) register(fs *flag.FlagSet, create bool) {
 	fs.StringVar(&f.purposeVI, "purpose-vi", "", "why it asks for data, in Vietnamese (shown on the consent screen)")
 	fs.StringVar(&f.purposeEN, "purpose-en", "", "purpose in English")
 	fs.StringVar(&f.logoURI, "logo-uri", "", "its logo: an https URL, or a data:image/(png|jpeg|gif|webp|svg+xml);base64 URL of at most 16 KiB")
-	fs.StringVar(&f.kind, "kind", "", "public_service, bank or other (default other)")
+	fs.StringVar(&f.kind, "kind", "", "public_service, bank, insurer or other (default other); its document scopes must be allowed by the kind policy (dinhdanh policy show)")
 	fs.Var(&f.redirects, "redirect-uri", "redirect_uri, exact match (repeatable; https, or http only for loopback)")
 	fs.Var(&f.postLogout, "post-logout-uri", "post_logout_redirect_uri (repeatable)")
 	fs.StringVar(&f.backchannel, "backchannel-logout-uri", "", "https back-channel logout endpoint")

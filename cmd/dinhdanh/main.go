@@ -6,6 +6,7 @@
 //	dinhdanh import  population FILE   load the population registry (CSV or JSON lines)
 //	dinhdanh import  foreigners FILE   load the foreigners' registry (CSV or JSON lines)
 //	dinhdanh client  create|list|show|update|enable|disable|rotate-secret
+//	dinhdanh policy  show|allow|refuse KIND SCOPE
 //	dinhdanh keys    rotate|list
 //	dinhdanh audit   verify|export-checkpoints|retain|public-key
 //	dinhdanh account lock|unlock|show PERSONAL_ID
@@ -42,6 +43,8 @@ Operator commands (DATABASE_URL, or the dev database under ./.data):
   dinhdanh client create -name-vi NAME -redirect-uri URI [flags]
                                                 register a relying party; prints its secret once
   dinhdanh client list|show ID|update ID [flags]|enable ID|disable ID|rotate-secret ID
+  dinhdanh policy show|allow KIND SCOPE|refuse KIND SCOPE
+                                                which relying-party kinds may have which documents
   dinhdanh keys rotate|list                     ID token signing keys
   dinhdanh audit verify [-from SEQ] [-to SEQ] [-checkpoints FILE]
                                                 check the usage history's hash chain
@@ -111,6 +114,8 @@ func dispatch(ctx context.Context, cmd string, rest []string, stdout, stderr io.
 		return cmdImport(ctx, rest, stdout, stderr)
 	case "client":
 		return cmdClient(ctx, rest, stdout, stderr)
+	case "policy":
+		return cmdPolicy(ctx, rest, stdout, stderr)
 	case "keys":
 		return cmdKeys(ctx, rest, stdout, stderr)
 	case "audit":

@@ -545,6 +545,9 @@ func (s *Store) DeletePARSession(ctx context.Context, requestURI string) error {
 }
 
 // GetClient implements fosite.ClientManager; disabled clients are not found.
+// The client's scopes are those the kind policy in force allows its kind:
+// fosite then refuses any other with invalid_scope, at the authorization
+// and PAR endpoints and on refresh, from the request after a change.
 func (s *Store) GetClient(ctx context.Context, id string) (fosite.Client, error) {
 	c, err := s.loadClient(ctx, id)
 	if errors.Is(err, oidc.ErrNotFound) || (err == nil && c.Disabled) {
@@ -553,6 +556,11 @@ func (s *Store) GetClient(ctx context.Context, id string) (fosite.Client, error)
 	if err != nil {
 		return nil, err
 	}
+	rules, err := s.KindRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	oidc.BuildKindPolicy(rules).Restrict(&c)
 	return &c, nil
 }
 
