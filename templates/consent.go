@@ -38,6 +38,10 @@ type ConsentPage struct {
 	Permissions []string
 	// Error is a message key shown above the form.
 	Error string
+	// PolicyDocuments are the labels (message keys) of the documents asked
+	// for, which the gateway's policy allows a service of ClientKind: the
+	// request was refused before this page otherwise.
+	PolicyDocuments []string
 	// ActingForName is the dependent the guardian signs in for, if any:
 	// the values shown and shared are the dependent's.
 	ActingForName string
@@ -78,7 +82,10 @@ func init() {
 
 		"consent.kind.public_service": {"Dịch vụ công", "Public service"},
 		"consent.kind.bank":           {"Ngân hàng", "Bank"},
-		"consent.kind.other":          {"Tổ chức khác", "Other organisation"},
+		"consent.kind.insurer":        {"Công ty bảo hiểm", "Insurer"},
+		"consent.kind_policy": {"Loại dịch vụ: %s. Quy định của cổng định danh cho phép loại dịch vụ này đọc các giấy tờ được đề nghị:",
+			"Kind of service: %s. The gateway's policy allows this kind of service to read the documents asked for:"},
+		"consent.kind.other": {"Tổ chức khác", "Other organisation"},
 
 		"consent.acr." + assurance.ACR1: {"Mức độ 1", "Level 1"},
 		"consent.acr." + assurance.ACR2: {"Mức độ 2", "Level 2"},

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/consent"
@@ -145,6 +146,14 @@ func (h *Handler) renderConsent(w http.ResponseWriter, r *http.Request, l templa
 	for _, s := range p.Scopes {
 		if k := "consent.scope." + s; templates.HasMessage(k) {
 			page.Permissions = append(page.Permissions, k)
+		}
+		// A document scope reached this page only because the kind policy
+		// allows it the client's kind (oidc.KindPolicy, checked at
+		// /authorize and /par): say so.
+		if doc, ok := strings.CutPrefix(s, "documents."); ok {
+			if k := "consent.claim." + doc; templates.HasMessage(k) {
+				page.PolicyDocuments = append(page.PolicyDocuments, k)
+			}
 		}
 	}
 	for _, it := range items {
