@@ -24,6 +24,47 @@ func (h *Handler) adminRoutes(r *mux.Router) {
 	s.HandleFunc("/{id}", h.adminUpdate).Methods(http.MethodPut, http.MethodPatch)
 	s.HandleFunc("/{id}/disable", h.adminDisable).Methods(http.MethodPost)
 	s.HandleFunc("/{id}/secret", h.adminRotateSecret).Methods(http.MethodPost)
+	ps := r.PathPrefix("/admin/api/policy").Subrouter()
+	ps.Use(h.adminAuth)
+	ps.HandleFunc("", h.adminPolicy).Methods(http.MethodGet)
+	ps.HandleFunc("/{kind}/{scope}", h.adminSetPolicy).Methods(http.MethodPut)
+}
+
+// adminPolicy answers the kind policy: for each relying-party kind, the
+// document scopes it may have.
+func (h *Handler) adminPolicy(w http.ResponseWriter, r *http.Request) {
+	p, err := h.Clients.KindPolicy(r.Context())
+	if err != nil {
+		h.adminError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// adminSetPolicy allows or refuses one document scope to one kind: PUT
+// /admin/api/policy/{kind}/{scope} with {"allowed": true|false}; it answers
+// the policy in force after the change.
+func (h *Handler) adminSetPolicy(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Allowed *bool `json:"allowed"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil || in.Allowed == nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": `the body must be {"allowed": true} or {"allowed": false}`})
+		return
+	}
+	v := mux.Vars(r)
+	rule := oidc.KindRule{Kind: oidc.Kind(v["kind"]), Scope: v["scope"], Allowed: *in.Allowed}
+	if err := h.Clients.SetKindRule(r.Context(), adminActor, rule); err != nil {
+		if errors.Is(err, oidc.ErrInvalidRule) {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": err.Error()})
+			return
+		}
+		h.adminError(w, r, err)
+		return
+	}
+	h.adminPolicy(w, r)
 }
 
 const adminActor = "admin-api"

@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -56,4 +58,48 @@ func TestKindPolicyAtAuthorization(t *testing.T) {
 		oidc.KindRule{Kind: oidc.KindBank, Scope: attributes.ScopeDrivingLicence, Allowed: true}))
 	status, _, raw = par("openid " + attributes.ScopeDrivingLicence)
 	assert.Equal(t, http.StatusCreated, status, raw)
+}
+
+// TestAdminKindPolicy: operators read and set the kind policy through the
+// admin API; a bad rule or body is 400 and changes nothing.
+func TestAdminKindPolicy(t *testing.T) {
+	e := newEnv(t)
+	call := func(method, path, token, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, e.Server.URL+path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp := must(e.Server.Client().Do(req))
+		defer resp.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	st, _ := call(http.MethodGet, "/admin/api/policy", "", "")
+	assert.Equal(t, http.StatusUnauthorized, st)
+	st, _ = call(http.MethodPut, "/admin/api/policy/bank/documents.health_insurance", "", `{"allowed":true}`)
+	assert.Equal(t, http.StatusUnauthorized, st)
+
+	st, p := call(http.MethodGet, "/admin/api/policy", adminToken, "")
+	require.Equal(t, http.StatusOK, st)
+	assert.Equal(t, []any{attributes.ScopeDrivingLicence, attributes.ScopeVehicleRegistration}, p["bank"])
+	assert.Equal(t, []any{}, p["other"])
+
+	tests := []struct {
+		name, path, body string
+		status           int
+	}{
+		{"unknown kind", "/admin/api/policy/shop/documents.driving_licence", `{"allowed":true}`, http.StatusBadRequest},
+		{"not a document scope", "/admin/api/policy/bank/profile", `{"allowed":false}`, http.StatusBadRequest},
+		{"no allowed", "/admin/api/policy/bank/documents.health_insurance", `{}`, http.StatusBadRequest},
+		{"unknown field", "/admin/api/policy/bank/documents.health_insurance", `{"allowed":true,"x":1}`, http.StatusBadRequest},
+		{"allow", "/admin/api/policy/bank/documents.health_insurance", `{"allowed":true}`, http.StatusOK},
+		{"refuse", "/admin/api/policy/bank/documents.driving_licence", `{"allowed":false}`, http.StatusOK},
+	}
+	for _, tc := range tests {
+		st, _ := call(http.MethodPut, tc.path, adminToken, tc.body)
+		assert.Equal(t, tc.status, st, tc.name)
+	}
+	_, p = call(http.MethodGet, "/admin/api/policy", adminToken, "")
+	assert.Equal(t, []any{attributes.ScopeVehicleRegistration, attributes.ScopeHealthInsurance}, p["bank"])
 }
