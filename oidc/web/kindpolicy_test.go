@@ -103,3 +103,26 @@ func TestAdminKindPolicy(t *testing.T) {
 	_, p = call(http.MethodGet, "/admin/api/policy", adminToken, "")
 	assert.Equal(t, []any{attributes.ScopeVehicleRegistration, attributes.ScopeHealthInsurance}, p["bank"])
 }
+
+// TestKindPolicyAtRefresh: a refresh token granted with a document scope
+// the kind policy takes away afterwards gets invalid_scope; nothing slips
+// through on refresh.
+func TestKindPolicyAtRefresh(t *testing.T) {
+	e := newEnv(t)
+	l2 := e.citizen(2)
+	e.signInAs(l2, 2)
+	reg := e.Register(oidc.Client{Kind: oidc.KindInsurer,
+		Scopes: []string{"openid", attributes.ScopeHealthInsurance, "offline_access"}})
+	r := e.RP(reg, "openid", attributes.ScopeHealthInsurance, "offline_access")
+	f := r.Login(e.Browser())
+	require.NotEmpty(t, f.Token.RefreshToken)
+	tok, err := r.Refresh(f.Token.RefreshToken)
+	require.NoError(t, err, "allowed: refreshes")
+
+	require.NoError(t, e.Clients.SetKindRule(t.Context(), "op-1",
+		oidc.KindRule{Kind: oidc.KindInsurer, Scope: attributes.ScopeHealthInsurance, Allowed: false}))
+	_, err = r.Refresh(tok.RefreshToken)
+	var re *oauth2.RetrieveError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "invalid_scope", re.ErrorCode)
+}
