@@ -2,7 +2,10 @@ package attributes
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -164,6 +167,10 @@ func (e *FeedGapError) Error() string {
 	return fmt.Sprintf("attributes: %s feed: batch %d refused, expected %d", e.Kind, e.Got, e.Expected)
 }
 
+// ErrBadBatch refuses a batch that is not readable as a whole (its JSON,
+// kind or sequence number); bad entries are a *FeedInvalidError.
+var ErrBadBatch = errors.New("attributes: bad batch")
+
 // ErrFeedReplayMismatch refuses a batch that reuses the sequence number of
 // an applied batch with different content.
 var ErrFeedReplayMismatch = errors.New("attributes: feed: a different batch was already applied with this sequence number")
@@ -177,10 +184,10 @@ const MaxFeedEntries = 10000
 // one entry per document number).
 func (b FeedBatch) Validate() error {
 	if !KnownDocumentKind(b.Kind) {
-		return fmt.Errorf("attributes: unknown document kind %q", b.Kind)
+		return fmt.Errorf("%w: unknown document kind %q", ErrBadBatch, b.Kind)
 	}
 	if b.Seq <= 0 {
-		return fmt.Errorf("attributes: sequence number must be positive, got %d", b.Seq)
+		return fmt.Errorf("%w: sequence number must be positive, got %d", ErrBadBatch, b.Seq)
 	}
 	if len(b.Entries) == 0 {
 		return NewFeedInvalid([]LineError{{Line: 0, Err: "empty batch"}})
@@ -256,4 +263,19 @@ func ApplyFeed(ctx context.Context, st FeedStore, b FeedBatch, actor string) (Fe
 		return FeedResult{}, err
 	}
 	return st.ApplyFeed(ctx, b, actor)
+}
+
+// NewRegistryToken returns a fresh push secret for a registry: 32 random
+// bytes, base64url, prefixed so that a leaked one is recognisable.
+func NewRegistryToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return "ddreg_" + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// RegistryTokenHash is the keyed hash under which a push secret is stored.
+func RegistryTokenHash(key []byte, token string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(token))
+	return m.Sum(nil)
 }

@@ -60,10 +60,10 @@ func DecodeFeedBatch(r io.Reader, kind DocumentKind) (FeedBatch, error) {
 	dec := json.NewDecoder(io.LimitReader(r, MaxFeedBody+1))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
-		return FeedBatch{}, fmt.Errorf("attributes: batch: %w", err)
+		return FeedBatch{}, fmt.Errorf("%w: %w", ErrBadBatch, err)
 	}
 	if dec.More() {
-		return FeedBatch{}, errors.New("attributes: batch: trailing data after the JSON object")
+		return FeedBatch{}, fmt.Errorf("%w: trailing data after the JSON object", ErrBadBatch)
 	}
 	if len(body.Entries) > MaxFeedEntries {
 		return FeedBatch{}, NewFeedInvalid([]LineError{{Line: 0, Err: fmt.Sprintf("more than %d entries", MaxFeedEntries)}})

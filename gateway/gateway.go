@@ -248,6 +248,9 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	sessions.Cookie.Secure = !(cfg.DevMode && issuer.Scheme == "http")
 
 	g.Registry = attributespg.NewStore(pool)
+	if o.Now != nil {
+		g.Registry = g.Registry.WithClock(o.Now)
+	}
 	g.Foreigners = foreignerspg.NewStore(pool)
 	g.People = foreigners.People{Population: g.Registry, Foreigners: g.Foreigners}
 	inbox := accountspg.NewInbox(pool)
@@ -435,6 +438,12 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		SignInPath: staffweb.PathLogin,
 	}
 
+	// The document registries' pushes (attributes/web).
+	registryFeeds, err := newRegistryFeeds(cfg, pool, o.Now, logger)
+	if err != nil {
+		return fail(err)
+	}
+
 	g.Handler = server.New(server.Options{
 		Logger:    logger,
 		Templates: tmpl,
@@ -451,7 +460,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 			return pg.CheckCurrent(ctx, pool, schema.Sources()...)
 		},
 		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages, dependentPages},
-		API:               []server.Mounter{proofingAPI, appAccounts},
+		API:               []server.Mounter{proofingAPI, appAccounts, registryFeeds},
 		BrowserMiddleware: []mux.MiddlewareFunc{signin.EndSignIns},
 		// Console pages of other packages mount here too, given
 		// staffweb.Principal and staffweb.Require as functions.

@@ -188,3 +188,42 @@ func datePtr(t *time.Time) any {
 	}
 	return dateUTC(*t)
 }
+
+// SetCredential stores the push credential of kind's registry (its keyed
+// hash), replacing any earlier one, audited in the same transaction.
+func (s *FeedStore) SetCredential(ctx context.Context, kind attributes.DocumentKind, tokenHash []byte, actor string) error {
+	if !attributes.KnownDocumentKind(kind) {
+		return fmt.Errorf("attributes/postgres: registry credential: unknown document kind %q", kind)
+	}
+	if s.audit == nil {
+		return errors.New("attributes/postgres: registry credential: no audit recorder")
+	}
+	now := s.now().UTC()
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO registry_credentials (kind, token_hash, created_at, created_by) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (kind) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by`,
+			string(kind), tokenHash, now, actor); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, audit.Event{Time: now, Type: audit.OperatorAction, ActorKind: audit.Operator, ActorID: actor,
+			Outcome: audit.Success, Reason: "registry_credential_created", Detail: map[string]string{"kind": string(kind)}})
+	})
+	if err != nil {
+		return fmt.Errorf("attributes/postgres: registry credential: %w", err)
+	}
+	return nil
+}
+
+// KindOfToken returns the registry whose push credential has tokenHash, or
+// attributes.ErrNotFound.
+func (s *FeedStore) KindOfToken(ctx context.Context, tokenHash []byte) (attributes.DocumentKind, error) {
+	var kind string
+	err := s.pool.QueryRow(ctx, `SELECT kind FROM registry_credentials WHERE token_hash = $1`, tokenHash).Scan(&kind)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", attributes.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("attributes/postgres: registry credential: %w", err)
+	}
+	return attributes.DocumentKind(kind), nil
+}

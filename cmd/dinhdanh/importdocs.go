@@ -3,35 +3,22 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/dinhdanh/dinhdanh/attributes"
-	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
-	"github.com/dinhdanh/dinhdanh/audit"
-	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
+	"github.com/dinhdanh/dinhdanh/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway/schema"
+	"github.com/dinhdanh/dinhdanh/internal/pg"
 )
-
-// feedAuditTx records a feed batch's audit event inside its transaction,
-// chained and sealed with the audit key.
-func feedAuditTx(cfg config.Config, pool *pgxpool.Pool) (attributespg.AuditTx, error) {
-	key, err := auditKey(cfg)
-	if err != nil {
-		return nil, err
-	}
-	store := auditpg.NewStore(pool, nil)
-	return func(ctx context.Context, tx pgx.Tx, e audit.Event) error {
-		_, err := store.RecordTx(ctx, tx, key, e)
-		return err
-	}, nil
-}
 
 // importDocuments applies a registry's feed file: batch after batch, each
 // whole or not at all; a replayed batch is skipped and said so; the first
@@ -54,11 +41,10 @@ func importDocuments(ctx context.Context, cfg config.Config, pool *pgxpool.Pool,
 	if st, err := f.Stat(); err == nil {
 		size = st.Size()
 	}
-	auditTx, err := feedAuditTx(cfg, pool)
+	feeds, err := gateway.NewFeedStore(cfg, pool, nil)
 	if err != nil {
 		return err
 	}
-	feeds := attributespg.NewFeedStore(pool, nil, auditTx)
 	cr := &countingReader{r: f}
 	prog := newFeedProgress(stderr, size)
 	start := time.Now()
@@ -149,3 +135,47 @@ func newFeedProgress(w io.Writer, size int64) func(records, read int64, elapsed 
 	}
 }
 
+const registryUsage = `usage: dinhdanh registry credential [-actor NAME] KIND
+  creates the push credential of a document registry (driving_licence,
+  vehicle_registration, health_insurance, social_insurance) and prints its
+  secret once; the registry sends it as "Authorization: Bearer SECRET" to
+  POST /registry/v1/documents/KIND/batches. It replaces the earlier one.`
+
+// cmdRegistry manages the document registries' push credentials.
+func cmdRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "credential" {
+		return errors.New(registryUsage)
+	}
+	fs := flag.NewFlagSet("registry credential", flag.ContinueOnError)
+	dataDir := fs.String("data", ".data", "without DATABASE_URL: the `dinhdanh dev` folder whose database to use")
+	actor := fs.String("actor", os.Getenv("USER"), "operator name recorded in the audit log (default $USER)")
+	cfg, rest, err := loadConfig(fs, args[1:], config.Needs{})
+	if err != nil {
+		return err
+	}
+	if *actor == "" {
+		return errors.New("registry credential: -actor NAME is required")
+	}
+	if len(rest) != 1 || !attributes.KnownDocumentKind(attributes.DocumentKind(rest[0])) {
+		return errors.New(registryUsage)
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	pool, cleanup, err := openForTool(ctx, &cfg, *dataDir, logger)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if err := pg.CheckCurrent(ctx, pool, schema.Sources()...); err != nil {
+		return err
+	}
+	feeds, err := gateway.NewFeedStore(cfg, pool, nil)
+	if err != nil {
+		return err
+	}
+	token := attributes.NewRegistryToken()
+	if err := feeds.SetCredential(ctx, attributes.DocumentKind(rest[0]), attributes.RegistryTokenHash(gateway.RegistryTokenKey(cfg), token), *actor); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, token)
+	return nil
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -59,4 +60,18 @@ func TestImportDocumentsFeed(t *testing.T) {
 
 	_, _, err = ddErr(t, "import", "documents", "passport", feed)
 	require.ErrorContains(t, err, "unknown document kind")
+}
+
+func TestRegistryCredential(t *testing.T) {
+	db := toolEnv(t)
+	out, _, err := ddErr(t, "registry", "credential", "-actor", "ops", "health_insurance")
+	require.NoError(t, err)
+	token := strings.TrimSpace(out)
+	require.True(t, strings.HasPrefix(token, "ddreg_"))
+	var n int
+	require.NoError(t, db.Owner.QueryRow(t.Context(), `SELECT count(*) FROM registry_credentials WHERE kind = 'health_insurance' AND token_hash <> $1::bytea`, []byte(token)).Scan(&n))
+	require.Equal(t, 1, n, "stored hashed")
+	require.Equal(t, 1, countEvents(t, db, "reason = 'registry_credential_created'"))
+	_, _, err = ddErr(t, "registry", "credential", "passport")
+	require.ErrorContains(t, err, "usage: dinhdanh registry")
 }

@@ -5,6 +5,8 @@
 //	dinhdanh migrate -config FILE up|status
 //	dinhdanh import  population FILE   load the population registry (CSV or JSON lines)
 //	dinhdanh import  foreigners FILE   load the foreigners' registry (CSV or JSON lines)
+//	dinhdanh import  documents KIND FILE  apply a document registry's update feed
+//	dinhdanh registry credential KIND  create a registry's push credential
 //	dinhdanh client  create|list|show|update|enable|disable|rotate-secret
 //	dinhdanh policy  show|allow|refuse KIND SCOPE
 //	dinhdanh keys    rotate|list
@@ -38,6 +40,8 @@ Usage:
   dinhdanh migrate -config FILE up|status       apply or list database migrations
   dinhdanh import  -config FILE population FILE load population records (CSV or JSON lines)
   dinhdanh import  -config FILE foreigners FILE load the foreigners' registry (CSV or JSON lines)
+  dinhdanh import  documents KIND FILE          apply a document registry's update feed (CSV or JSON lines)
+  dinhdanh registry credential KIND             create a registry's push credential (prints its secret once)
 
 Operator commands (DATABASE_URL, or the dev database under ./.data):
   dinhdanh client create -name-vi NAME -redirect-uri URI [flags]
@@ -124,6 +128,8 @@ func dispatch(ctx context.Context, cmd string, rest []string, stdout, stderr io.
 		return cmdAccount(ctx, rest, stdout, stderr)
 	case "report":
 		return cmdReport(ctx, rest, stdout, stderr)
+	case "registry":
+		return cmdRegistry(ctx, rest, stdout, stderr)
 	case "reconcile":
 		return cmdReconcile(ctx, rest, stdout, stderr)
 	case "share":
