@@ -209,7 +209,7 @@ func (p *Provider) validateAuthorize(ctx context.Context, r *http.Request, resum
 		req = nil
 	}
 	if err != nil {
-		return req, unavailable(err)
+		return req, unavailable(policyHint(ar, err))
 	}
 	client, ok := ClientOf(ar.GetClient())
 	if !ok {
@@ -721,7 +721,7 @@ func (p *Provider) PushAuthorize(ctx context.Context, r *http.Request) (fosite.A
 	}
 	if err != nil {
 		_ = p.Store.Rollback(tctx)
-		return ar, nil, unavailable(err)
+		return ar, nil, unavailable(policyHint(ar, err))
 	}
 	sess := NewSession()
 	sess.SignedRequest = signed

@@ -139,6 +139,9 @@ type Client struct {
 
 	// SecretHash is HMAC-SHA-256(pepper, secret); never serialised.
 	SecretHash []byte `json:"-"`
+	// PolicyRefused are the registered scopes the kind policy in force
+	// takes away (KindPolicy.Restrict); never serialised.
+	PolicyRefused []string `json:"-"`
 }
 
 var _ fosite.OpenIDConnectClient = (*Client)(nil)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ory/fosite"
+
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
 )
@@ -73,7 +75,8 @@ func (p KindPolicy) Forbidden(kind Kind, scopes []string) []string {
 // what the authorization, PAR, refresh and token-exchange endpoints see, so
 // that a policy tightened after registration applies at the next request.
 func (p KindPolicy) Restrict(c *Client) {
-	if len(p.Forbidden(c.Kind, c.Scopes)) == 0 {
+	c.PolicyRefused = p.Forbidden(c.Kind, c.Scopes)
+	if len(c.PolicyRefused) == 0 {
 		return
 	}
 	c.Scopes = slices.DeleteFunc(slices.Clone(c.Scopes), func(s string) bool { return !p.Allows(c.Kind, s) })
@@ -167,4 +170,22 @@ func (s *Clients) SetKindRule(ctx context.Context, actor string, r KindRule) err
 			Detail: map[string]string{"kind": string(r.Kind), "scope": r.Scope, "allowed": fmt.Sprint(r.Allowed)},
 		})
 	})
+}
+
+// policyHint explains an invalid_scope the kind policy caused: fosite's own
+// hint says only that the client may not request the scope.
+func policyHint(ar fosite.Requester, err error) error {
+	if ar == nil || ar.GetClient() == nil || !errors.Is(err, fosite.ErrInvalidScope) {
+		return err
+	}
+	c, ok := ClientOf(ar.GetClient())
+	if !ok {
+		return err
+	}
+	for _, s := range ar.GetRequestedScopes() {
+		if slices.Contains(c.PolicyRefused, s) {
+			return fosite.ErrInvalidScope.WithHintf("A client of kind %s may not have scope '%s': the gateway's policy on which kinds of service may read which documents does not allow it.", c.Kind, s)
+		}
+	}
+	return err
 }

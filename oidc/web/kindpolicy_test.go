@@ -35,7 +35,7 @@ func TestKindPolicyAtAuthorization(t *testing.T) {
 	resp, body := e.Visit(b, r.AuthURL(oauth2.GenerateVerifier(), oidctest.NewNonce()))
 	q := callback(t, resp, body)
 	assert.Equal(t, "invalid_scope", q.Get("error"))
-	assert.Contains(t, q.Get("error_description"), attributes.ScopeDrivingLicence)
+	assert.Contains(t, q.Get("error_description"), "A client of kind bank may not have scope '"+attributes.ScopeDrivingLicence+"'")
 	assert.Equal(t, logins, e.Logins(), "refused before sign-in")
 
 	par := func(scope string) (int, map[string]any, string) {
@@ -46,6 +46,7 @@ func TestKindPolicyAtAuthorization(t *testing.T) {
 	status, m, raw := par("openid " + attributes.ScopeDrivingLicence)
 	assert.Equal(t, http.StatusBadRequest, status, raw)
 	assert.Equal(t, "invalid_scope", m["error"])
+	assert.Contains(t, m["error_description"], "A client of kind bank may not have scope '"+attributes.ScopeDrivingLicence+"'")
 
 	// What the policy still allows goes through.
 	status, _, raw = par("openid profile")
