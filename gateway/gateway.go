@@ -54,6 +54,7 @@ import (
 	proofingapi "github.com/dinhdanh/dinhdanh/proofing/api"
 	proofingpg "github.com/dinhdanh/dinhdanh/proofing/postgres"
 	proofingweb "github.com/dinhdanh/dinhdanh/proofing/web"
+	reconcilepg "github.com/dinhdanh/dinhdanh/reconcile/postgres"
 	"github.com/dinhdanh/dinhdanh/sharing"
 	sharingweb "github.com/dinhdanh/dinhdanh/sharing/web"
 	"github.com/dinhdanh/dinhdanh/staff"
@@ -346,6 +347,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registerMetrics(reg, pool, o.Audit, g.Notify)
+	reg.MustRegister(reconcileCollector{store: reconcilepg.NewStore(pool, nil)})
 
 	signin := &accountsweb.Handler{
 		Accounts: g.Accounts, Templates: tmpl, Sessions: sessions, CSRF: csrf, Logger: logger, Now: o.Now,

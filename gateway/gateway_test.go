@@ -19,6 +19,8 @@ import (
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/gateway"
+	"github.com/dinhdanh/dinhdanh/reconcile"
+	reconcilepg "github.com/dinhdanh/dinhdanh/reconcile/postgres"
 	"github.com/dinhdanh/dinhdanh/testsupport/pgtest"
 )
 
@@ -238,4 +240,27 @@ func TestProductionModeWithoutMetricsTokenDoesNotServeMetrics(t *testing.T) {
 	res.Body.Close()
 	require.Equal(t, http.StatusNotFound, res.StatusCode)
 	require.NotContains(t, string(b), "dinhdanh_audit_events_total")
+}
+
+func TestReconcileMetrics(t *testing.T) {
+	srv, _, db := newGatewayWithParts(t)
+	ctx := t.Context()
+	_, err := db.App.Exec(ctx, `INSERT INTO vehicle_records (number, owner_id, owner_name, owner_province, status) VALUES
+		('29A-00005', '12345', 'An', 'Hà Nội', 'active'), ('29A-00013', 'bad', 'An', 'Hà Nội', 'retired')`)
+	require.NoError(t, err)
+	scrape := func() string {
+		res, err := http.Get(srv.URL + "/metrics")
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		return string(b)
+	}
+	require.NotContains(t, scrape(), "dinhdanh_vehicle_reconcile_findings", "no run yet: no figures")
+	_, err = reconcilepg.NewStore(db.App, nil).Reconcile(ctx, "op", reconcile.DefaultRules(), 0, nil)
+	require.NoError(t, err)
+	out := scrape()
+	require.Contains(t, out, `dinhdanh_vehicle_reconcile_findings{kind="wrong_id",province="Hà Nội"} 1`)
+	require.Contains(t, out, `dinhdanh_vehicle_reconcile_findings{kind="retired",province="Hà Nội"} 1`)
+	require.Contains(t, out, "dinhdanh_vehicle_reconcile_records 2")
 }
