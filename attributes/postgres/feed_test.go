@@ -220,3 +220,26 @@ func TestFeedKindsHaveTheirOwnSequence(t *testing.T) {
 		Entries: []attributes.FeedEntry{licence("1")}}, "x")
 	require.Error(t, err)
 }
+
+// The same batch pushed concurrently applies once: the kind's feed row is
+// locked for the whole transaction.
+func TestFeedConcurrentReplaysApplyOnce(t *testing.T) {
+	t.Parallel()
+	e := newFeedEnv(t)
+	var wg sync.WaitGroup
+	results := make([]attributes.FeedResult, 4)
+	errs := make([]error, 4)
+	for i := range results {
+		wg.Go(func() { results[i], errs[i] = e.apply(t, 1, licence("010000000001"), licence("010000000002")) })
+	}
+	wg.Wait()
+	applied := 0
+	for i := range results {
+		require.NoError(t, errs[i])
+		if results[i].Applied {
+			applied++
+		}
+	}
+	require.Equal(t, 1, applied)
+	require.Len(t, e.audit.events, 1)
+}
