@@ -187,7 +187,9 @@ func (s *Store) Reconcile(ctx context.Context, actor string, rules reconcile.Rul
 		}
 		run.Records += n
 		lo = *hi
-		report(run.Records)
+		if run.Records < total { // the end is reported once, after the shared numbers
+			report(run.Records)
+		}
 	}
 	if _, err := s.pool.Exec(ctx, sharedSQL, run.ID, reconcile.ReasonShared); err != nil {
 		return run, fmt.Errorf("reconcile: shared numbers: %w", err)

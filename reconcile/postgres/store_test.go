@@ -101,9 +101,9 @@ func TestReconcileFindings(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, len(vehicles), run.Records)
 	require.False(t, run.FinishedAt.IsZero())
-	require.Len(t, reports, 5) // 4 batches of at most 4, then the end
+	require.Len(t, reports, 4) // after 4, 8 and 12 records, then once at the end
 	require.Equal(t, reconcile.Progress{Done: 4, Total: 15, Elapsed: 0}, reports[0])
-	require.EqualValues(t, 15, reports[4].Done)
+	require.Equal(t, reconcile.Progress{Done: 15, Total: 15, Elapsed: 3 * time.Second}, reports[3])
 
 	wants := []want{
 		{"29A-00002", reconcile.Completed, reconcile.ReasonCompleted, "", "001190000002"},
