@@ -61,7 +61,7 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 	}
 	release()
 	if err != nil {
-		return ar, nil, p.tokenError(ctx, ar, unavailable(err), meta)
+		return ar, nil, p.tokenError(ctx, ar, unavailable(policyHint(ar, err)), meta)
 	}
 	client, _ := ClientOf(ar.GetClient())
 	if err := p.checkFAPI2Token(r, ar); err != nil {

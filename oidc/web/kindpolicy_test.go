@@ -126,4 +126,5 @@ func TestKindPolicyAtRefresh(t *testing.T) {
 	var re *oauth2.RetrieveError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, "invalid_scope", re.ErrorCode)
+	assert.Contains(t, re.ErrorDescription, "A client of kind insurer may not have scope '"+attributes.ScopeHealthInsurance+"'")
 }
