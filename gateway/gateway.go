@@ -440,10 +440,17 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		SignInPath: staffweb.PathLogin,
 	}
 
-	// The document registries' pushes (attributes/web).
-	registryFeeds, err := newRegistryFeeds(cfg, pool, o.Now, logger)
-	if err != nil {
-		return fail(err)
+	// The document registries' pushes (attributes/web), mounted when the
+	// audit key is set: every applied batch is audited in its transaction.
+	apiParts := []server.Mounter{proofingAPI, appAccounts}
+	if len(cfg.Secrets.AuditKey) > 0 {
+		registryFeeds, err := newRegistryFeeds(cfg, pool, o.Now, logger)
+		if err != nil {
+			return fail(err)
+		}
+		apiParts = append(apiParts, registryFeeds)
+	} else if logger != nil {
+		logger.Warn("no audit key: the registries' push endpoint is not served")
 	}
 
 	g.Handler = server.New(server.Options{
@@ -462,7 +469,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 			return pg.CheckCurrent(ctx, pool, schema.Sources()...)
 		},
 		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages, dependentPages},
-		API:               []server.Mounter{proofingAPI, appAccounts, registryFeeds},
+		API:               apiParts,
 		BrowserMiddleware: []mux.MiddlewareFunc{signin.EndSignIns},
 		// Console pages of other packages mount here too, given
 		// staffweb.Principal and staffweb.Require as functions.
