@@ -36,6 +36,39 @@ func (s *Store) loadClient(ctx context.Context, id string) (oidc.Client, error) 
 	return decodeClient(data, hash, disabled)
 }
 
+// loadClientWithPolicy is loadClient and the operators' kind rules in one
+// round trip: GetClient runs on every authorization, PAR and token request,
+// and the rules table is a handful of rows.
+func (s *Store) loadClientWithPolicy(ctx context.Context, id string) (oidc.Client, []oidc.KindRule, error) {
+	var data, hash, rulesJSON []byte
+	var disabled bool
+	err := s.q(ctx).QueryRow(ctx, `SELECT c.data, c.secret_hash, c.disabled,
+			COALESCE((SELECT json_agg(json_build_object('kind', p.kind, 'scope', p.scope, 'allowed', p.allowed))
+				FROM oidc_kind_policy p), '[]')
+		FROM oidc_clients c WHERE c.id = $1`, id).
+		Scan(&data, &hash, &disabled, &rulesJSON)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return oidc.Client{}, nil, oidc.ErrNotFound
+	}
+	if err != nil {
+		return oidc.Client{}, nil, fmt.Errorf("oidc/postgres: load client: %w: %w", oidc.ErrUnavailable, err)
+	}
+	var raw []struct {
+		Kind    string `json:"kind"`
+		Scope   string `json:"scope"`
+		Allowed bool   `json:"allowed"`
+	}
+	if err := json.Unmarshal(rulesJSON, &raw); err != nil {
+		return oidc.Client{}, nil, fmt.Errorf("oidc/postgres: kind policy: %w", err)
+	}
+	rules := make([]oidc.KindRule, 0, len(raw))
+	for _, r := range raw {
+		rules = append(rules, oidc.KindRule{Kind: oidc.Kind(r.Kind), Scope: r.Scope, Allowed: r.Allowed})
+	}
+	c, err := decodeClient(data, hash, disabled)
+	return c, rules, err
+}
+
 // CreateClient implements oidc.ClientStore.
 func (s *Store) CreateClient(ctx context.Context, c oidc.Client) error {
 	data, err := json.Marshal(c)

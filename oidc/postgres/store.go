@@ -549,14 +549,10 @@ func (s *Store) DeletePARSession(ctx context.Context, requestURI string) error {
 // fosite then refuses any other with invalid_scope, at the authorization
 // and PAR endpoints and on refresh, from the request after a change.
 func (s *Store) GetClient(ctx context.Context, id string) (fosite.Client, error) {
-	c, err := s.loadClient(ctx, id)
+	c, rules, err := s.loadClientWithPolicy(ctx, id)
 	if errors.Is(err, oidc.ErrNotFound) || (err == nil && c.Disabled) {
 		return nil, fosite.ErrNotFound
 	}
-	if err != nil {
-		return nil, err
-	}
-	rules, err := s.KindRules(ctx)
 	if err != nil {
 		return nil, err
 	}
