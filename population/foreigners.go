@@ -1,10 +1,6 @@
 package population
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -54,106 +50,23 @@ var ForeignerCSVColumns = []string{
 // foreignerRequired is how many of ForeignerCSVColumns are required.
 const foreignerRequired = 11
 
-type foreignerLine struct {
-	n   int
-	rec ForeignerRecord
-}
+type foreignerLine = numbered[ForeignerRecord]
 
 func readForeignerJSONLines(r io.Reader) ([]foreignerLine, []LineError) {
-	var out []foreignerLine
-	var bad []LineError
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), maxLine)
-	n := 0
-	for sc.Scan() {
-		n++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		var rec ForeignerRecord
-		if err := dec.Decode(&rec); err != nil {
-			bad = append(bad, LineError{n, fmt.Errorf("not a valid record: %w", err)})
-			continue
-		}
-		if dec.More() {
-			bad = append(bad, LineError{n, errors.New("more than one JSON value on the line")})
-			continue
-		}
-		out = append(out, foreignerLine{n, rec})
-	}
-	if err := sc.Err(); err != nil {
-		bad = append(bad, LineError{n + 1, fmt.Errorf("read: %w", err)})
-	}
-	return out, bad
+	return readJSONLinesOf[ForeignerRecord](r)
 }
 
 func readForeignerCSV(r io.Reader) ([]foreignerLine, []LineError) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = 0
-	header, err := cr.Read()
-	if err != nil {
-		return nil, []LineError{{1, fmt.Errorf("header row: %w", err)}}
-	}
-	col := map[string]int{}
-	known := map[string]bool{}
-	for _, c := range ForeignerCSVColumns {
-		known[c] = true
-	}
-	var bad []LineError
-	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		if !known[h] {
-			bad = append(bad, LineError{1, fmt.Errorf("unknown column %q", h)})
-			continue
-		}
-		if _, dup := col[h]; dup {
-			bad = append(bad, LineError{1, fmt.Errorf("column %q twice", h)})
-		}
-		col[h] = i
-	}
-	for _, req := range ForeignerCSVColumns[:foreignerRequired] {
-		if _, ok := col[req]; !ok {
-			bad = append(bad, LineError{1, fmt.Errorf("missing column %q", req)})
-		}
-	}
-	if len(bad) > 0 {
-		return nil, bad
-	}
-	var out []foreignerLine
-	for {
-		row, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				bad = append(bad, LineError{0, fmt.Errorf("read: %w", err)})
-				break
-			}
-			bad = append(bad, LineError{pe.StartLine, pe.Err})
-			continue
-		}
-		n, _ := cr.FieldPos(0)
-		get := func(name string) string {
-			if i, ok := col[name]; ok {
-				return strings.TrimSpace(row[i])
-			}
-			return ""
-		}
-		out = append(out, foreignerLine{n, ForeignerRecord{
+	return readCSVOf(r, ForeignerCSVColumns, foreignerRequired, func(get func(string) string) (ForeignerRecord, error) {
+		return ForeignerRecord{
 			ID: get("id"), PassportNo: get("passport_no"), IssuingCountry: get("issuing_country"), Nationality: get("nationality"),
 			PrimaryName: get("primary_name"), SecondaryName: get("secondary_name"), BirthDate: get("birth_date"), Sex: get("sex"),
 			PassportExpiry: get("passport_expiry"), PermitKind: get("permit_kind"), PermitNumber: get("permit_number"),
 			PermitExpiry: get("permit_expiry"),
 			Address:      Residence{Street: get("street_address"), Ward: get("ward"), District: get("district"), Province: get("province")},
 			Phone:        get("phone"), Email: get("email"),
-		}})
-	}
-	return out, bad
+		}, nil
+	})
 }
 
 var permitNumber = regexp.MustCompile(`^[A-Z0-9]{3,20}$`)

@@ -97,10 +97,13 @@ type AccountRecord struct {
 }
 
 // line is a record with the line it started on.
-type line struct {
+// numbered is a record read from an import file with the line it began on.
+type numbered[T any] struct {
 	n   int
-	rec Record
+	rec T
 }
+
+type line = numbered[Record]
 
 // LineError is what is wrong with one line.
 type LineError struct {
@@ -134,8 +137,12 @@ func (e *ValidationError) Error() string {
 // below it).
 const maxLine = 1 << 20
 
-func readJSONLines(r io.Reader) ([]line, []LineError) {
-	var out []line
+func readJSONLines(r io.Reader) ([]line, []LineError) { return readJSONLinesOf[Record](r) }
+
+// readJSONLinesOf reads one JSON object of type T per line (unknown fields
+// refused), reporting every bad line with its number.
+func readJSONLinesOf[T any](r io.Reader) ([]numbered[T], []LineError) {
+	var out []numbered[T]
 	var bad []LineError
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), maxLine)
@@ -148,7 +155,7 @@ func readJSONLines(r io.Reader) ([]line, []LineError) {
 		}
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
-		var rec Record
+		var rec T
 		if err := dec.Decode(&rec); err != nil {
 			bad = append(bad, LineError{n, fmt.Errorf("not a valid record: %w", err)})
 			continue
@@ -157,7 +164,7 @@ func readJSONLines(r io.Reader) ([]line, []LineError) {
 			bad = append(bad, LineError{n, errors.New("more than one JSON value on the line")})
 			continue
 		}
-		out = append(out, line{n, rec})
+		out = append(out, numbered[T]{n, rec})
 	}
 	if err := sc.Err(); err != nil {
 		bad = append(bad, LineError{n + 1, fmt.Errorf("read: %w", err)})
@@ -175,6 +182,30 @@ var CSVColumns = []string{
 }
 
 func readCSV(r io.Reader) ([]line, []LineError) {
+	return readCSVOf(r, CSVColumns, 4, func(get func(string) string) (Record, error) {
+		rec := Record{
+			PersonalID: get("personal_id"), FullName: get("full_name"), BirthDate: get("birth_date"), Gender: get("gender"),
+			OldID: get("old_id"), Nationality: get("nationality"),
+			Residence: Residence{Street: get("street_address"), Ward: get("ward"), District: get("district"), Province: get("province"), Country: get("country")},
+			Phone:     get("phone"), Email: get("email"), PassportNo: get("passport_no"),
+			GuardianID: get("guardian_id"), GuardianRelation: get("guardian_relation"), IssueDate: get("issue_date"),
+		}
+		if lv := get("account_level"); lv != "" {
+			level, err := strconv.Atoi(lv)
+			if err != nil {
+				return Record{}, fmt.Errorf("account_level %q is not a number", lv)
+			}
+			rec.Account = &AccountRecord{Level: level, Status: get("account_status"), LockReason: get("account_lock_reason"),
+				Password: get("account_password"), Phone: get("account_phone"), TOTPSecret: get("account_totp_secret")}
+		}
+		return rec, nil
+	})
+}
+
+// readCSVOf reads a CSV file whose header names columns (any order, the
+// first required of them mandatory) and builds a T from each row; every bad
+// header, row or value is reported with its line number.
+func readCSVOf[T any](r io.Reader, columns []string, required int, build func(get func(string) string) (T, error)) ([]numbered[T], []LineError) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = 0 // every row as long as the header
 	header, err := cr.Read()
@@ -183,7 +214,7 @@ func readCSV(r io.Reader) ([]line, []LineError) {
 	}
 	col := map[string]int{}
 	known := map[string]bool{}
-	for _, c := range CSVColumns {
+	for _, c := range columns {
 		known[c] = true
 	}
 	var bad []LineError
@@ -198,7 +229,7 @@ func readCSV(r io.Reader) ([]line, []LineError) {
 		}
 		col[h] = i
 	}
-	for _, req := range CSVColumns[:4] {
+	for _, req := range columns[:required] {
 		if _, ok := col[req]; !ok {
 			bad = append(bad, LineError{1, fmt.Errorf("missing column %q", req)})
 		}
@@ -206,7 +237,7 @@ func readCSV(r io.Reader) ([]line, []LineError) {
 	if len(bad) > 0 {
 		return nil, bad
 	}
-	var out []line
+	var out []numbered[T]
 	for {
 		row, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -223,29 +254,17 @@ func readCSV(r io.Reader) ([]line, []LineError) {
 			continue
 		}
 		n, _ := cr.FieldPos(0)
-		get := func(name string) string {
+		rec, err := build(func(name string) string {
 			if i, ok := col[name]; ok {
 				return strings.TrimSpace(row[i])
 			}
 			return ""
+		})
+		if err != nil {
+			bad = append(bad, LineError{n, err})
+			continue
 		}
-		rec := Record{
-			PersonalID: get("personal_id"), FullName: get("full_name"), BirthDate: get("birth_date"), Gender: get("gender"),
-			OldID: get("old_id"), Nationality: get("nationality"),
-			Residence: Residence{Street: get("street_address"), Ward: get("ward"), District: get("district"), Province: get("province"), Country: get("country")},
-			Phone:     get("phone"), Email: get("email"), PassportNo: get("passport_no"),
-			GuardianID: get("guardian_id"), GuardianRelation: get("guardian_relation"), IssueDate: get("issue_date"),
-		}
-		if lv := get("account_level"); lv != "" {
-			level, err := strconv.Atoi(lv)
-			if err != nil {
-				bad = append(bad, LineError{n, fmt.Errorf("account_level %q is not a number", lv)})
-				continue
-			}
-			rec.Account = &AccountRecord{Level: level, Status: get("account_status"), LockReason: get("account_lock_reason"),
-				Password: get("account_password"), Phone: get("account_phone"), TOTPSecret: get("account_totp_secret")}
-		}
-		out = append(out, line{n, rec})
+		out = append(out, numbered[T]{n, rec})
 	}
 	return out, bad
 }
