@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,6 +44,12 @@ type Config struct {
 	Proofing Proofing `yaml:"proofing"`
 	// Email sends notifications by e-mail; off when smtp_host is empty.
 	Email Email `yaml:"email"`
+	// BenchAuditOff replaces the audit recorder of the serving gateway
+	// with a counting no-op, to measure what the audit trail costs
+	// (bench/README.md). For measurement only: Validate refuses it
+	// outside dev mode, and the gateway logs an error line when it is on.
+	// Also set by DINHDANH_BENCH_AUDIT_OFF=true.
+	BenchAuditOff bool `yaml:"bench_audit_off"`
 }
 
 // Proofing configures identity proofing.
@@ -308,6 +315,13 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	if v := getenv("DINHDANH_LISTEN"); v != "" {
 		cfg.Listen = v
 	}
+	if v := getenv("DINHDANH_BENCH_AUDIT_OFF"); v != "" {
+		off, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("DINHDANH_BENCH_AUDIT_OFF: want true or false, got %q", v))
+		}
+		cfg.BenchAuditOff = off
+	}
 	cfg.Secrets.EncryptionKey = readKey(getenv, "DINHDANH_ENCRYPTION_KEY", &errs)
 	cfg.Secrets.PairwiseKey = readKey(getenv, "DINHDANH_PAIRWISE_KEY", &errs)
 	cfg.Secrets.SecretPepper = readKey(getenv, "DINHDANH_SECRET_PEPPER", &errs)
@@ -405,6 +419,11 @@ func (c Config) Validate(needs Needs) error {
 	}
 	if c.DB.MaxConns < 1 {
 		add("database.max_conns", "must be at least 1")
+	}
+	if c.BenchAuditOff && !c.DevMode {
+		// Every use of an account must leave its audit row in production;
+		// the no-op exists only to measure the trail's cost.
+		add("bench_audit_off", "turns the audit trail off for measurement only and is refused outside dev mode (dev_mode: true or dinhdanh dev)")
 	}
 	if needs.Secrets && !c.DevMode {
 		for _, k := range []struct {

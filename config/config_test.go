@@ -180,3 +180,43 @@ func TestEmail(t *testing.T) {
 	require.NoError(t, err)
 	require.ErrorContains(t, cfg.Validate(config.Needs{DB: true, Secrets: true}), "email.tls: must be starttls, tls or none")
 }
+
+// TestBenchAuditOffOnlyInDevMode: the counting no-op in place of the audit
+// trail is for measurement only; outside dev mode the configuration is
+// refused, from the file or the environment.
+func TestBenchAuditOffOnlyInDevMode(t *testing.T) {
+	needs := config.Needs{DB: true, Secrets: true}
+	for _, tc := range []struct {
+		name, yaml string
+		env        map[string]string
+		wantErr    string
+	}{
+		{name: "off by default", yaml: "issuer: https://id.example.vn\nlisten: :1\n"},
+		{name: "refused outside dev mode", yaml: "issuer: https://id.example.vn\nlisten: :1\nbench_audit_off: true\n",
+			wantErr: "bench_audit_off: turns the audit trail off for measurement only and is refused outside dev mode"},
+		{name: "refused from the environment outside dev mode", yaml: "issuer: https://id.example.vn\nlisten: :1\n",
+			env: map[string]string{"DINHDANH_BENCH_AUDIT_OFF": "true"}, wantErr: "bench_audit_off: "},
+		{name: "accepted in dev mode", yaml: "issuer: http://localhost:8080\nlisten: :1\ndev_mode: true\nbench_audit_off: true\n"},
+		{name: "accepted from the environment in dev mode", yaml: "issuer: http://localhost:8080\nlisten: :1\ndev_mode: true\n",
+			env: map[string]string{"DINHDANH_BENCH_AUDIT_OFF": "1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := fullEnv()
+			for k, v := range tc.env {
+				e[k] = v
+			}
+			cfg, err := config.Load(write(t, tc.yaml), env(e))
+			require.NoError(t, err)
+			err = cfg.Validate(needs)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, strings.Contains(tc.name, "accepted"), cfg.BenchAuditOff)
+		})
+	}
+
+	_, err := config.Load("", env(map[string]string{"DINHDANH_BENCH_AUDIT_OFF": "maybe"}))
+	require.ErrorContains(t, err, "DINHDANH_BENCH_AUDIT_OFF")
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -47,9 +48,14 @@ func openAudit(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logge
 }
 
 // startGateway builds the gateway on pool with its audit writer. done stops
-// the gateway, then flushes and closes the audit writer.
+// the gateway, then flushes and closes the audit writer. With
+// bench_audit_off (dev mode only, see config.Validate) the writer is a
+// counting no-op instead, announced at error level on start and stop.
 func startGateway(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger) (*gateway.Gateway, func(), error) {
-	rec, closeAudit, err := openAudit(ctx, cfg, pool, logger)
+	rec, closeAudit, err := benchAuditOff(cfg, logger)
+	if !cfg.BenchAuditOff {
+		rec, closeAudit, err = openAudit(ctx, cfg, pool, logger)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -59,4 +65,28 @@ func startGateway(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, lo
 		return nil, nil, err
 	}
 	return g, func() { g.Close(); closeAudit() }, nil
+}
+
+// countingAudit is the audit recorder of bench_audit_off: it counts the
+// events and drops them.
+type countingAudit struct{ n atomic.Int64 }
+
+func (a *countingAudit) Record(context.Context, audit.Event) error { a.n.Add(1); return nil }
+
+// benchAuditOff returns, when bench_audit_off is set, the counting no-op
+// and its close, which reports how many events were dropped. Refused
+// outside dev mode by config.Validate; refused again here so that no path
+// around Validate serves without the trail.
+func benchAuditOff(cfg config.Config, logger *slog.Logger) (audit.Recorder, func(), error) {
+	if !cfg.BenchAuditOff {
+		return nil, nil, nil
+	}
+	if !cfg.DevMode {
+		return nil, nil, errors.New("bench_audit_off is refused outside dev mode")
+	}
+	rec := &countingAudit{}
+	logger.Error("AUDIT TRAIL OFF: bench_audit_off is set, audit events are counted and dropped; for measurement only, never in production")
+	return rec, func() {
+		logger.Error("AUDIT TRAIL WAS OFF: bench_audit_off dropped audit events", "events", rec.n.Load())
+	}, nil
 }
