@@ -1,15 +1,29 @@
 // Command loadbench measures the OpenID Connect provider under load.
 //
-// By default it starts the gateway's OIDC router in-process on a throwaway
-// PostgreSQL cluster (as testsupport/pgtest does), seeds one citizen and two
-// clients, and reports, at each concurrency, requests per second and p50/p99
-// latency for: code-for-token exchange, refresh, client credentials,
-// userinfo, introspection, discovery and JWKS; and the exchange, refresh
-// and userinfo again with DPoP-bound tokens (RFC 9449), next to bearer.
+// By default it starts, on a throwaway PostgreSQL cluster (as
+// testsupport/pgtest does), two gateways in-process:
 //
-// With -issuer it measures another provider instead (for peer comparison),
-// limited to the rows that need no citizen: discovery, JWKS and, given
-// -client-id/-client-secret, client credentials.
+//   - the whole gateway (package gateway, as `dinhdanh dev` serves it) with
+//     one level 2 citizen per virtual user, each signed in for real once
+//     through the sign-in pages (CSRF, password with argon2id,
+//     authenticator code, consent approved on the consent screen); the
+//     flow row then times GET /authorize with the session cookie (PKCE
+//     S256, state, nonce; consent given, so it redirects with a code) plus
+//     POST /token exchanging the code;
+//   - the OIDC router alone, with auto-consent and a stubbed sign-in, for
+//     the rows that time one endpoint: the code exchange on codes minted
+//     beforehand (only /token timed), refresh, client credentials,
+//     userinfo, introspection, discovery and JWKS; and the exchange,
+//     refresh and userinfo again with DPoP-bound tokens (RFC 9449).
+//
+// Every row prints requests per second, p50/p99 latency, errors, and the
+// CPU milliseconds per request of the gateway and of PostgreSQL, read from
+// /proc before and after the row (see cpuMeter).
+//
+// With -issuer it measures another provider instead (for peer comparison):
+// discovery and JWKS; client credentials and introspection of its tokens
+// given a client; and, against a dinhdanh gateway, the flow and userinfo
+// given a confidential client and a file of citizens with an authenticator.
 //
 // It prints figures; it never judges them.
 package main
@@ -35,7 +49,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -63,16 +76,27 @@ import (
 
 func main() {
 	var (
-		issuer       = flag.String("issuer", "", "measure this provider instead of an in-process one (no-citizen rows only)")
+		issuer       = flag.String("issuer", "", "measure this provider instead of an in-process one (see the peer flags below)")
 		clientID     = flag.String("client-id", "", "with -issuer: a client_credentials client")
 		clientSecret = flag.String("client-secret", "", "with -issuer: its secret")
 		scope        = flag.String("scope", "", "with -issuer: scope for client credentials")
-		levels       = flag.String("c", "16,64", "concurrency levels")
+		introID      = flag.String("introspect-client-id", "", "with -issuer: the client that introspects the client-credentials tokens (default -client-id)")
+		introSecret  = flag.String("introspect-client-secret", "", "with -issuer: its secret (default -client-secret)")
+		flowID       = flag.String("flow-client-id", "", "with -issuer (a dinhdanh gateway): a confidential client (client_secret_basic) for the flow and userinfo rows")
+		flowSecret   = flag.String("flow-client-secret", "", "with -issuer: its secret")
+		flowRedirect = flag.String("flow-redirect-uri", "", "with -issuer: one of its registered redirect URIs (never fetched)")
+		flowScope    = flag.String("flow-scope", "openid profile", "with -issuer: the scopes the flow asks for")
+		citizensFile = flag.String("citizens", "", `with -issuer: file of citizens to sign in, one "personal_id password totp_secret" a line`)
+		gatewayPID   = flag.Int("gateway-pid", 0, "with -issuer: the server's pid, for its CPU per request (read from /proc)")
+		pgPID        = flag.Int("pg-pid", 0, "with -issuer: the postmaster's pid, for PostgreSQL's CPU per request (its children are found by ppid)")
+		pgData       = flag.String("pg-data", "", "with -issuer: the PostgreSQL data directory, whose postmaster.pid names the postmaster (instead of -pg-pid)")
+		levels       = flag.String("c", "16,64,256", "concurrency levels")
 		duration     = flag.Duration("d", 3*time.Second, "duration of each timed row")
 		codes        = flag.Int("codes", 600, "authorization codes (and so refresh tokens) per concurrency level")
 		poolSize     = flag.Int("pool", 16, "PostgreSQL pool size: requests queue for a connection instead of thrashing the server")
 		withAudit    = flag.Bool("audit", true, "record every issuance in the real audit trail (batched hash chain); false: a counting no-op")
 		durable      = flag.Bool("durable", true, "PostgreSQL with fsync on, as in production (false: fsync off, as in tests)")
+		withFlow     = flag.Bool("flow", true, "run the flow row (whole gateway, citizens signed in for real, one per virtual user)")
 	)
 	flag.Parse()
 	var cs []int
@@ -86,14 +110,47 @@ func main() {
 	ctx := context.Background()
 	fmt.Printf("loadbench: %s/%s, %d CPUs, GOMAXPROCS %d, %s\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
 	if *issuer != "" {
-		peer(ctx, strings.TrimSuffix(*issuer, "/"), *clientID, *clientSecret, *scope, cs, *duration)
+		meter = cpuMeter{gateway: *gatewayPID, postmaster: *pgPID}
+		if *pgData != "" {
+			meter.postmaster = must(postmasterPID(*pgData))
+		}
+		p := peerConfig{issuer: strings.TrimSuffix(*issuer, "/"), clientID: *clientID, clientSecret: *clientSecret, scope: *scope,
+			introID: *introID, introSecret: *introSecret, flowID: *flowID, flowSecret: *flowSecret, flowRedirect: *flowRedirect, flowScope: *flowScope}
+		if p.introID == "" {
+			p.introID, p.introSecret = p.clientID, p.clientSecret
+		}
+		if *citizensFile != "" {
+			p.citizens = must(readCitizens(*citizensFile))
+		}
+		peer(p, cs, *duration)
 		return
 	}
-	g, stop := startGateway(ctx, int32(*poolSize), *withAudit, *durable)
+	dir := must(os.MkdirTemp("", "dinhdanh-bench-"))
+	defer os.RemoveAll(dir)
+	cluster := must(pg.StartCluster(ctx, pg.ClusterOptions{Dir: dir + "/data", Fast: !*durable}))
+	defer cluster.Stop()
+	meter = cpuMeter{gateway: os.Getpid(), postmaster: must(postmasterPID(cluster.Dir))}
+	g, stop := startGateway(ctx, cluster, int32(*poolSize), *withAudit)
 	defer stop()
-	fmt.Printf("in-process gateway on throwaway PostgreSQL (fsync %v), pool %d connections, audit trail %v\n\n", *durable, *poolSize, *withAudit)
+	var flow *flowTarget
+	if *withFlow {
+		var stopFlow func()
+		flow, stopFlow = startFlowGateway(ctx, cluster, int32(*poolSize), *withAudit, slicesMax(cs))
+		defer stopFlow()
+		t0 := time.Now()
+		if err := flow.signInAll(); err != nil {
+			log.Fatalf("flow: sign-in: %v", err)
+		}
+		fmt.Printf("flow: %d citizens signed in through the sign-in pages (password, authenticator code, consent) in %s\n",
+			len(flow.citizens), time.Since(t0).Round(time.Millisecond))
+	}
+	fmt.Printf("in-process gateways on throwaway PostgreSQL (fsync %v), pool %d connections each, audit trail %v\n", *durable, *poolSize, *withAudit)
+	fmt.Printf("gw ms/req: CPU of this process per request (the gateways and the load client, nothing subtracted); pg ms/req: the cluster's postmaster and its children\n\n")
 	var rows []row
 	for _, c := range cs {
+		if flow != nil {
+			rows = append(rows, flow.flow(client(c), c, *duration))
+		}
 		rows = append(rows, g.run(ctx, c, *duration, *codes)...)
 	}
 	print(rows)
@@ -106,11 +163,16 @@ type row struct {
 	errors      int64
 	elapsed     time.Duration
 	lat         []time.Duration
-	cpu         time.Duration // this process's CPU time (gateway and load client, not PostgreSQL)
+	// cpu is the gateway's and PostgreSQL's CPU time over the row (see
+	// cpuMeter); negative when not measured.
+	cpu cpuSample
 }
 
+// meter samples the gateway's and PostgreSQL's CPU time around each row.
+var meter cpuMeter
+
 func print(rows []row) {
-	fmt.Printf("%-26s %5s %8s %9s %9s %9s %11s %7s\n", "operation", "conc", "requests", "req/s", "p50 ms", "p99 ms", "cpu ms/req", "errors")
+	fmt.Printf("%-30s %5s %8s %9s %9s %9s %10s %10s %7s\n", "operation", "conc", "requests", "req/s", "p50 ms", "p99 ms", "gw ms/req", "pg ms/req", "errors")
 	for _, r := range rows {
 		sort.Slice(r.lat, func(i, j int) bool { return r.lat[i] < r.lat[j] })
 		q := func(p float64) float64 {
@@ -119,28 +181,37 @@ func print(rows []row) {
 			}
 			return float64(r.lat[min(len(r.lat)-1, int(p*float64(len(r.lat))))].Microseconds()) / 1000
 		}
-		cpu := 0.0
-		if r.n > 0 {
-			cpu = float64(r.cpu.Microseconds()) / 1000 / float64(r.n)
+		perReq := func(d time.Duration) string {
+			if d < 0 || r.n == 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.3f", float64(d.Microseconds())/1000/float64(r.n))
 		}
-		fmt.Printf("%-26s %5d %8d %9.0f %9.2f %9.2f %11.3f %7d\n", r.name, r.concurrency, r.n,
-			float64(r.n)/r.elapsed.Seconds(), q(0.50), q(0.99), cpu, r.errors)
+		fmt.Printf("%-30s %5d %8d %9.0f %9.2f %9.2f %10s %10s %7d\n", r.name, r.concurrency, r.n,
+			float64(r.n)/r.elapsed.Seconds(), q(0.50), q(0.99), perReq(r.cpu.gateway), perReq(r.cpu.postgres), r.errors)
 	}
 }
 
 // measure runs op from c workers, either n times in all (n > 0) or for d.
 func measure(name string, c, n int, d time.Duration, op func(i int) error) row {
+	return measureWorkers(name, c, n, d, func(_, i int) error { return op(i) })
+}
+
+// measureWorkers is measure with the worker's number (0 to c-1) passed to
+// op, for rows where each worker is one browser. The CPU times are read
+// before the first request and after the last, outside the timed requests.
+func measureWorkers(name string, c, n int, d time.Duration, op func(w, i int) error) row {
 	var (
-		mu     sync.Mutex
-		lat    = make([]time.Duration, 0, 4096)
-		next   atomic.Int64
-		errs   atomic.Int64
-		wg     sync.WaitGroup
-		start  = time.Now()
-		stopAt = start.Add(d)
-		cpu0   = processCPU()
+		mu   sync.Mutex
+		lat  = make([]time.Duration, 0, 4096)
+		next atomic.Int64
+		errs atomic.Int64
+		wg   sync.WaitGroup
 	)
-	for range c {
+	cpu0 := meter.sample()
+	start := time.Now()
+	stopAt := start.Add(d)
+	for w := range c {
 		wg.Go(func() {
 			local := make([]time.Duration, 0, 1024)
 			for {
@@ -149,7 +220,7 @@ func measure(name string, c, n int, d time.Duration, op func(i int) error) row {
 					break
 				}
 				t0 := time.Now()
-				if err := op(i); err != nil {
+				if err := op(w, i); err != nil {
 					if errs.Add(1) == 1 {
 						log.Printf("%s: %v", name, err)
 					}
@@ -163,16 +234,8 @@ func measure(name string, c, n int, d time.Duration, op func(i int) error) row {
 		})
 	}
 	wg.Wait()
-	return row{name: name, concurrency: c, n: len(lat), errors: errs.Load(), elapsed: time.Since(start), lat: lat, cpu: processCPU() - cpu0}
-}
-
-// processCPU is the user and system CPU time of this process so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	elapsed := time.Since(start)
+	return row{name: name, concurrency: c, n: len(lat), errors: errs.Load(), elapsed: elapsed, lat: lat, cpu: meter.sample().since(cpu0)}
 }
 
 func client(c int) *http.Client {
@@ -220,37 +283,6 @@ func postForm(hc *http.Client, u, user, pass string, form url.Values, header ...
 	return m, nil
 }
 
-func peer(ctx context.Context, issuer, id, secret, scope string, cs []int, d time.Duration) {
-	fmt.Printf("peer %s\n\n", issuer)
-	hc := client(slicesMax(cs))
-	var doc struct {
-		JWKS  string `json:"jwks_uri"`
-		Token string `json:"token_endpoint"`
-	}
-	resp, err := hc.Get(issuer + "/.well-known/openid-configuration")
-	if err != nil {
-		log.Fatal(err)
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&doc)
-	resp.Body.Close()
-	var rows []row
-	for _, c := range cs {
-		rows = append(rows, measure("discovery", c, 0, d, func(int) error { return get(hc, issuer+"/.well-known/openid-configuration") }))
-		rows = append(rows, measure("jwks", c, 0, d, func(int) error { return get(hc, doc.JWKS) }))
-		if id != "" {
-			form := url.Values{"grant_type": {"client_credentials"}}
-			if scope != "" {
-				form.Set("scope", scope)
-			}
-			rows = append(rows, measure("client_credentials", c, 0, d, func(int) error {
-				_, err := postForm(hc, doc.Token, id, secret, form)
-				return err
-			}))
-		}
-	}
-	print(rows)
-}
-
 type nopAudit struct{ n atomic.Int64 }
 
 func (a *nopAudit) Record(context.Context, audit.Event) error { a.n.Add(1); return nil }
@@ -280,9 +312,7 @@ func must[T any](v T, err error) T {
 	return v
 }
 
-func startGateway(ctx context.Context, poolSize int32, withAudit, durable bool) (*gateway, func()) {
-	dir := must(os.MkdirTemp("", "dinhdanh-bench-"))
-	cluster := must(pg.StartCluster(ctx, pg.ClusterOptions{Dir: dir + "/data", Fast: !durable}))
+func startGateway(ctx context.Context, cluster *pg.Cluster, poolSize int32, withAudit bool) (*gateway, func()) {
 	_, app := must2(pg.Provision(ctx, cluster.URL(cluster.Superuser, "postgres"), "dinhdanh_bench", "bench", schema.Sources()...))
 	pool := must(pg.Open(ctx, app, poolSize))
 
@@ -349,8 +379,6 @@ func startGateway(ctx context.Context, poolSize int32, withAudit, durable bool) 
 		srv.Close()
 		closeAudit()
 		pool.Close()
-		cluster.Stop()
-		_ = os.RemoveAll(dir)
 	}
 }
 
@@ -409,7 +437,7 @@ func (g *gateway) run(ctx context.Context, c int, d time.Duration, codes int) []
 	refresh := make([]string, codes)
 	access := make([]string, codes)
 	var rows []row
-	rows = append(rows, measure("code-for-token exchange", c, codes, 0, func(i int) error {
+	rows = append(rows, measure("token only: pre-minted code", c, codes, 0, func(i int) error {
 		m, err := postForm(hc, g.url+"/token", g.rp.ID, g.rpSecret, url.Values{"grant_type": {"authorization_code"},
 			"code": {grants[i].code}, "code_verifier": {grants[i].verifier}, "redirect_uri": {g.rp.RedirectURIs[0]}})
 		if err == nil {
@@ -465,7 +493,7 @@ func (g *gateway) runDPoP(c, codes int, hc *http.Client) []row {
 	access := make([]string, codes)
 	var rows []row
 	p := proofs(codes, http.MethodPost, "/token", nil)
-	rows = append(rows, measure("code exchange, DPoP", c, codes, 0, func(i int) error {
+	rows = append(rows, measure("token only: pre-minted, DPoP", c, codes, 0, func(i int) error {
 		m, err := postForm(hc, g.url+"/token", g.rp.ID, g.rpSecret, url.Values{"grant_type": {"authorization_code"},
 			"code": {grants[i].code}, "code_verifier": {grants[i].verifier}, "redirect_uri": {g.rp.RedirectURIs[0]}}, "DPoP", p[i])
 		if err == nil {
