@@ -73,6 +73,14 @@ const (
 	// ScopeAppAddress: failed app sign-ins (wrong signature, challenge or
 	// passcode), keyed by client address.
 	ScopeAppAddress Scope = "app_ip"
+	// ScopeRegistryAddress: failed pushes to the registries' endpoint (no
+	// credential, an unknown, revoked or other registry's one), keyed by
+	// client address; never by registry, so a stranger cannot lock a
+	// registry out (Limiter).
+	ScopeRegistryAddress Scope = "registry_ip"
+	// ScopeRegistryCredential: batches accepted from one registry push
+	// credential per hour, keyed by its id (Limiter).
+	ScopeRegistryCredential Scope = "registry_credential"
 )
 
 // LockoutError says that sign-in is refused for a while. Pages show

@@ -69,6 +69,11 @@ type LockoutPolicy struct {
 	// the request of one client address per hour. It is higher than
 	// SMSPerHour: many subscribers share a mobile carrier's address.
 	SMSPerAddressHour int
+	// RegistryBatchesPerHour caps the batches one registry push credential
+	// may push per hour (ScopeRegistryCredential): generous, a runaway
+	// sender's brake, not a quota. Failed pushes per client address
+	// (ScopeRegistryAddress) use IPFailures, Window and LockFor.
+	RegistryBatchesPerHour int
 }
 
 // DefaultLockoutPolicy: 5 wrong passwords per (account, address) or
@@ -96,6 +101,9 @@ var DefaultLockoutPolicy = LockoutPolicy{
 	StrikeMemory:      24 * time.Hour,
 	SMSPerHour:        5,
 	SMSPerAddressHour: 30,
+	// 3600 batches of up to attributes.MaxFeedEntries entries: 36 million
+	// entries an hour.
+	RegistryBatchesPerHour: 3600,
 }
 
 func (p LockoutPolicy) withDefaults() LockoutPolicy {
@@ -145,18 +153,21 @@ func (p LockoutPolicy) withDefaults() LockoutPolicy {
 	if p.SMSPerAddressHour > 0 {
 		d.SMSPerAddressHour = p.SMSPerAddressHour
 	}
+	if p.RegistryBatchesPerHour > 0 {
+		d.RegistryBatchesPerHour = p.RegistryBatchesPerHour
+	}
 	return d
 }
 
 func (p LockoutPolicy) limit(s Scope) int {
-	if s == ScopeIP || s == ScopeAppAddress {
+	if s == ScopeIP || s == ScopeAppAddress || s == ScopeRegistryAddress {
 		return p.IPFailures
 	}
 	return p.AccountFailures
 }
 
 func (p LockoutPolicy) window(s Scope) time.Duration {
-	if s == ScopeSMS || s == ScopeSMSAddress {
+	if s == ScopeSMS || s == ScopeSMSAddress || s == ScopeRegistryCredential {
 		return time.Hour
 	}
 	return p.Window
@@ -169,6 +180,8 @@ func (p LockoutPolicy) sends(s Scope) (int, bool) {
 		return p.SMSPerHour, true
 	case ScopeSMSAddress:
 		return p.SMSPerAddressHour, true
+	case ScopeRegistryCredential:
+		return p.RegistryBatchesPerHour, true
 	}
 	return 0, false
 }
@@ -228,48 +241,13 @@ func ipKey(ip string) string {
 // lockedOut returns a LockoutError for the longest running lock among
 // keys, and the throttles found.
 func (s *Service) lockedOut(ctx context.Context, now time.Time, keys ...ThrottleKey) (*LockoutError, []Throttle, error) {
-	ts, err := s.store.Throttles(ctx, keys...)
-	if err != nil {
-		return nil, nil, err
-	}
-	var worst *LockoutError
-	for _, t := range ts {
-		if now.Before(t.LockedUntil) {
-			d := t.LockedUntil.Sub(now)
-			if worst == nil || d > worst.RetryAfter {
-				worst = &LockoutError{Scope: t.Scope, RetryAfter: d}
-			}
-		}
-	}
-	return worst, ts, nil
+	return s.Limiter().lockedOut(ctx, now, keys...)
 }
 
 // countFailure records one failure against each key and returns the
 // longest lockout it caused or found, if any.
 func (s *Service) countFailure(ctx context.Context, now time.Time, keys ...ThrottleKey) (*LockoutError, error) {
-	var worst *LockoutError
-	for _, k := range keys {
-		if k.Key == "" {
-			continue
-		}
-		var until time.Time
-		var locked bool
-		_, err := s.store.UpdateThrottle(ctx, k, func(t *Throttle) error {
-			until, locked = s.lockout.fail(t, now)
-			t.UpdatedAt = now
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if locked {
-			d := until.Sub(now)
-			if worst == nil || d > worst.RetryAfter {
-				worst = &LockoutError{Scope: k.Scope, RetryAfter: d}
-			}
-		}
-	}
-	return worst, nil
+	return s.Limiter().count(ctx, now, keys...)
 }
 
 // failed counts a failed attempt against keys and records fail. When that

@@ -279,3 +279,19 @@ func RegistryTokenHash(key []byte, token string) []byte {
 	m.Write([]byte(token))
 	return m.Sum(nil)
 }
+
+// RegistryCredential is a registry's push credential as operators see it:
+// never its secret nor the secret's hash. A registry has at most one in
+// force; creating a new one revokes the one before.
+type RegistryCredential struct {
+	ID         int64        `json:"id"`
+	Kind       DocumentKind `json:"kind"`
+	CreatedAt  time.Time    `json:"created_at"`
+	CreatedBy  string       `json:"created_by"`
+	LastUsedAt *time.Time   `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time   `json:"revoked_at,omitempty"`
+	RevokedBy  string       `json:"revoked_by,omitempty"`
+}
+
+// ErrRevoked refuses to revoke a credential revoked already.
+var ErrRevoked = errors.New("attributes: registry credential already revoked")

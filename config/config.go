@@ -189,6 +189,10 @@ type Lockout struct {
 	// GlobalPerMinute failures from unknown devices per minute across the
 	// deployment count as spraying: unknown devices then wait before a try.
 	GlobalPerMinute int `yaml:"global_failures_per_minute"`
+	// RegistryBatchesPerHour caps the batches one registry push credential
+	// may push per hour (a runaway sender's brake). Failed pushes are
+	// limited per client address by MaxPerAddress within Window.
+	RegistryBatchesPerHour int `yaml:"registry_batches_per_hour"`
 }
 
 // Consent configures consent records.
@@ -285,6 +289,7 @@ func Default() Config {
 		Lockout: Lockout{
 			MaxPerAccount: 5, MaxPerAddress: 20, Window: Duration(15 * time.Minute),
 			AccountDelayAfter: 10, HardLockAfter: 100, GlobalPerMinute: 300,
+			RegistryBatchesPerHour: 3600,
 		},
 		Consent: Consent{TTL: Duration(365 * 24 * time.Hour)},
 		Audit:   Audit{RetentionYears: 5, CheckpointInterval: Duration(time.Minute)},
@@ -514,6 +519,9 @@ func (c Config) Validate(needs Needs) error {
 	}
 	if c.Lockout.GlobalPerMinute < 1 {
 		add("lockout.global_failures_per_minute", "must be at least 1")
+	}
+	if c.Lockout.RegistryBatchesPerHour < 1 {
+		add("lockout.registry_batches_per_hour", "must be at least 1")
 	}
 	if c.Audit.RetentionYears < 5 {
 		add("audit.retention_years", "must be at least 5 (the law keeps each use for 5 years)")

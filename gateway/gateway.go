@@ -205,7 +205,7 @@ func newAccounts(o Options, registry attributes.Registry, inbox *accountspg.Inbo
 		Lockout: accounts.LockoutPolicy{
 			AccountFailures: cfg.Lockout.MaxPerAccount, IPFailures: cfg.Lockout.MaxPerAddress, Window: cfg.Lockout.Window.D(),
 			AccountDelayAfter: cfg.Lockout.AccountDelayAfter, HardLockFailures: cfg.Lockout.HardLockAfter,
-			GlobalFailures: cfg.Lockout.GlobalPerMinute,
+			GlobalFailures: cfg.Lockout.GlobalPerMinute, RegistryBatchesPerHour: cfg.Lockout.RegistryBatchesPerHour,
 		},
 		Tokens: cascade.tokens, Logout: cascade.logout(), Hashing: hashing,
 		Passkeys: citizenPasskeys(cfg.Issuer),
@@ -444,11 +444,11 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	// audit key is set: every applied batch is audited in its transaction.
 	apiParts := []server.Mounter{proofingAPI, appAccounts}
 	if len(cfg.Secrets.AuditKey) > 0 {
-		registryFeeds, err := newRegistryFeeds(cfg, pool, o.Now, logger)
+		registryFeeds, registryAdmin, err := newRegistryFeeds(cfg, pool, o.Now, logger, g.Accounts.Limiter(), o.Audit)
 		if err != nil {
 			return fail(err)
 		}
-		apiParts = append(apiParts, registryFeeds)
+		apiParts = append(apiParts, registryFeeds, registryAdmin)
 	} else if logger != nil {
 		logger.Warn("no audit key: the registries' push endpoint is not served")
 	}

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"html"
 	"io"
@@ -43,7 +44,9 @@ func newGatewayWithParts(t *testing.T, adjust ...func(*config.Config)) (*httptes
 		*k = make([]byte, 32)
 		_, _ = rand.Read(*k)
 	}
-	key, err := audit.GenerateKey()
+	// The audit log seals with the configured audit key, as in production:
+	// the registry feeds' in-transaction audit rows join the same chain.
+	key, err := audit.NewKey(ed25519.NewKeyFromSeed(cfg.Secrets.AuditKey))
 	require.NoError(t, err)
 	log, err := audit.NewLog(auditpg.NewStore(db.App, nil), key, audit.Options{})
 	require.NoError(t, err)

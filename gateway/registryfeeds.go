@@ -5,11 +5,13 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/dinhdanh/dinhdanh/accounts"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	attributesweb "github.com/dinhdanh/dinhdanh/attributes/web"
 	"github.com/dinhdanh/dinhdanh/audit"
@@ -40,10 +42,53 @@ func NewFeedStore(cfg config.Config, pool *pgxpool.Pool, now func() time.Time) (
 	}), nil
 }
 
-func newRegistryFeeds(cfg config.Config, pool *pgxpool.Pool, now func() time.Time, logger *slog.Logger) (*attributesweb.FeedHandler, error) {
+// newRegistryFeeds builds the registries' push endpoint, throttled with
+// the sign-in throttles (limits), and the operators' API over the push
+// credentials.
+func newRegistryFeeds(cfg config.Config, pool *pgxpool.Pool, now func() time.Time, logger *slog.Logger,
+	limits *accounts.Limiter, rec audit.Recorder) (*attributesweb.FeedHandler, *attributesweb.CredentialAdmin, error) {
 	feeds, err := NewFeedStore(cfg, pool, now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &attributesweb.FeedHandler{Feeds: feeds, Credentials: feeds, Key: RegistryTokenKey(cfg), Logger: logger}, nil
+	push := &attributesweb.FeedHandler{Feeds: feeds, Credentials: feeds, Key: RegistryTokenKey(cfg), Logger: logger,
+		Limiter: registryLimiter{limits}, Audit: rec}
+	admin := &attributesweb.CredentialAdmin{Store: feeds, AdminToken: cfg.Secrets.AdminToken, Logger: logger}
+	return push, admin, nil
+}
+
+// registryLimiter is the push endpoint's throttle on the sign-in
+// throttles: failures per client address, batches per credential.
+type registryLimiter struct{ l *accounts.Limiter }
+
+var _ attributesweb.Limiter = registryLimiter{}
+
+func credentialKey(id int64) accounts.ThrottleKey {
+	return accounts.ThrottleKey{Scope: accounts.ScopeRegistryCredential, Key: strconv.FormatInt(id, 10)}
+}
+
+func (r registryLimiter) Locked(ctx context.Context, ip string, credential int64) (time.Duration, error) {
+	var keys []accounts.ThrottleKey
+	if ip != "" {
+		keys = append(keys, accounts.AddressKey(accounts.ScopeRegistryAddress, ip))
+	}
+	if credential != 0 {
+		keys = append(keys, credentialKey(credential))
+	}
+	return lockWait(r.l.Locked(ctx, keys...))
+}
+
+func (r registryLimiter) Failed(ctx context.Context, ip string) (time.Duration, error) {
+	return lockWait(r.l.Count(ctx, accounts.AddressKey(accounts.ScopeRegistryAddress, ip)))
+}
+
+func (r registryLimiter) Used(ctx context.Context, credential int64) (time.Duration, error) {
+	return lockWait(r.l.Count(ctx, credentialKey(credential)))
+}
+
+func lockWait(le *accounts.LockoutError, err error) (time.Duration, error) {
+	if err != nil || le == nil {
+		return 0, err
+	}
+	return max(le.RetryAfter, time.Second), nil
 }

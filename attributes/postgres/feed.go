@@ -189,41 +189,127 @@ func datePtr(t *time.Time) any {
 	return dateUTC(*t)
 }
 
-// SetCredential stores the push credential of kind's registry (its keyed
-// hash), replacing any earlier one, audited in the same transaction.
-func (s *FeedStore) SetCredential(ctx context.Context, kind attributes.DocumentKind, tokenHash []byte, actor string) error {
+// SetCredential stores a new push credential of kind's registry (its keyed
+// hash) and revokes the one in force before it, audited in the same
+// transaction. It returns the new credential's id.
+func (s *FeedStore) SetCredential(ctx context.Context, kind attributes.DocumentKind, tokenHash []byte, actor string) (int64, error) {
 	if !attributes.KnownDocumentKind(kind) {
-		return fmt.Errorf("attributes/postgres: registry credential: unknown document kind %q", kind)
+		return 0, fmt.Errorf("attributes/postgres: registry credential: unknown document kind %q", kind)
 	}
 	if s.audit == nil {
-		return errors.New("attributes/postgres: registry credential: no audit recorder")
+		return 0, errors.New("attributes/postgres: registry credential: no audit recorder")
 	}
 	now := s.now().UTC()
+	var id int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO registry_credentials (kind, token_hash, created_at, created_by) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (kind) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by`,
-			string(kind), tokenHash, now, actor); err != nil {
+		var old []int64
+		rows, err := tx.Query(ctx, `UPDATE registry_credentials SET revoked_at = $2, revoked_by = $3
+			WHERE kind = $1 AND revoked_at IS NULL RETURNING id`, string(kind), now, actor)
+		if err != nil {
 			return err
 		}
+		if old, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO registry_credentials (kind, token_hash, created_at, created_by) VALUES ($1, $2, $3, $4)
+			RETURNING id`, string(kind), tokenHash, now, actor).Scan(&id); err != nil {
+			return err
+		}
+		for _, o := range old {
+			if err := s.audit(ctx, tx, audit.Event{Time: now, Type: audit.OperatorAction, ActorKind: audit.Operator, ActorID: actor,
+				Outcome: audit.Success, Reason: "registry_credential_revoked",
+				Detail: map[string]string{"kind": string(kind), "credential": strconv.FormatInt(o, 10), "replaced_by": strconv.FormatInt(id, 10)}}); err != nil {
+				return err
+			}
+		}
 		return s.audit(ctx, tx, audit.Event{Time: now, Type: audit.OperatorAction, ActorKind: audit.Operator, ActorID: actor,
-			Outcome: audit.Success, Reason: "registry_credential_created", Detail: map[string]string{"kind": string(kind)}})
+			Outcome: audit.Success, Reason: "registry_credential_created",
+			Detail: map[string]string{"kind": string(kind), "credential": strconv.FormatInt(id, 10)}})
 	})
 	if err != nil {
-		return fmt.Errorf("attributes/postgres: registry credential: %w", err)
+		return 0, fmt.Errorf("attributes/postgres: registry credential: %w", err)
 	}
-	return nil
+	return id, nil
 }
 
-// KindOfToken returns the registry whose push credential has tokenHash, or
-// attributes.ErrNotFound.
-func (s *FeedStore) KindOfToken(ctx context.Context, tokenHash []byte) (attributes.DocumentKind, error) {
+const credentialColumns = `id, kind, created_at, created_by, last_used_at, revoked_at, coalesce(revoked_by, '')`
+
+func scanCredential(row pgx.Row) (attributes.RegistryCredential, error) {
+	var c attributes.RegistryCredential
 	var kind string
-	err := s.pool.QueryRow(ctx, `SELECT kind FROM registry_credentials WHERE token_hash = $1`, tokenHash).Scan(&kind)
+	if err := row.Scan(&c.ID, &kind, &c.CreatedAt, &c.CreatedBy, &c.LastUsedAt, &c.RevokedAt, &c.RevokedBy); err != nil {
+		return attributes.RegistryCredential{}, err
+	}
+	c.Kind = attributes.DocumentKind(kind)
+	c.CreatedAt = c.CreatedAt.UTC()
+	for _, t := range []*time.Time{c.LastUsedAt, c.RevokedAt} {
+		if t != nil {
+			*t = t.UTC()
+		}
+	}
+	return c, nil
+}
+
+// Credentials lists every push credential, revoked ones included, newest
+// first.
+func (s *FeedStore) Credentials(ctx context.Context) ([]attributes.RegistryCredential, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+credentialColumns+` FROM registry_credentials ORDER BY id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("attributes/postgres: registry credentials: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (attributes.RegistryCredential, error) { return scanCredential(r) })
+	if err != nil {
+		return nil, fmt.Errorf("attributes/postgres: registry credentials: %w", err)
+	}
+	return out, nil
+}
+
+// RevokeCredential revokes credential id at once (the next push with it is
+// refused), audited in the same transaction: attributes.ErrNotFound for an
+// unknown id, attributes.ErrRevoked for one revoked already.
+func (s *FeedStore) RevokeCredential(ctx context.Context, id int64, actor string) (attributes.RegistryCredential, error) {
+	if s.audit == nil {
+		return attributes.RegistryCredential{}, errors.New("attributes/postgres: revoke registry credential: no audit recorder")
+	}
+	now := s.now().UTC()
+	var c attributes.RegistryCredential
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		c, err = scanCredential(tx.QueryRow(ctx, `SELECT `+credentialColumns+` FROM registry_credentials WHERE id = $1 FOR UPDATE`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return attributes.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if c.RevokedAt != nil {
+			return attributes.ErrRevoked
+		}
+		if _, err := tx.Exec(ctx, `UPDATE registry_credentials SET revoked_at = $2, revoked_by = $3 WHERE id = $1`, id, now, actor); err != nil {
+			return err
+		}
+		c.RevokedAt, c.RevokedBy = &now, actor
+		return s.audit(ctx, tx, audit.Event{Time: now, Type: audit.OperatorAction, ActorKind: audit.Operator, ActorID: actor,
+			Outcome: audit.Success, Reason: "registry_credential_revoked",
+			Detail: map[string]string{"kind": string(c.Kind), "credential": strconv.FormatInt(id, 10)}})
+	})
+	if err != nil {
+		return attributes.RegistryCredential{}, fmt.Errorf("attributes/postgres: revoke registry credential %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// Authenticate returns the credential in force whose secret has tokenHash,
+// and records its use; attributes.ErrNotFound when none (unknown or
+// revoked).
+func (s *FeedStore) Authenticate(ctx context.Context, tokenHash []byte) (attributes.RegistryCredential, error) {
+	c, err := scanCredential(s.pool.QueryRow(ctx, `UPDATE registry_credentials SET last_used_at = $2
+		WHERE token_hash = $1 AND revoked_at IS NULL RETURNING `+credentialColumns, tokenHash, s.now().UTC()))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", attributes.ErrNotFound
+		return attributes.RegistryCredential{}, attributes.ErrNotFound
 	}
 	if err != nil {
-		return "", fmt.Errorf("attributes/postgres: registry credential: %w", err)
+		return attributes.RegistryCredential{}, fmt.Errorf("attributes/postgres: registry credential: %w", err)
 	}
-	return attributes.DocumentKind(kind), nil
+	return c, nil
 }

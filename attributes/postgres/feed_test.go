@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -243,3 +244,62 @@ func TestFeedConcurrentReplaysApplyOnce(t *testing.T) {
 	require.Equal(t, 1, applied)
 	require.Len(t, e.audit.events, 1)
 }
+
+func TestRegistryCredentials(t *testing.T) {
+	env := newFeedEnv(t)
+	ctx := t.Context()
+	first, err := env.feeds.SetCredential(ctx, attributes.DrivingLicence, []byte("hash-1"), "ops")
+	require.NoError(t, err)
+	_, err = env.feeds.Authenticate(ctx, []byte("nope"))
+	require.ErrorIs(t, err, attributes.ErrNotFound)
+
+	env.clock.Advance(time.Minute)
+	c, err := env.feeds.Authenticate(ctx, []byte("hash-1"))
+	require.NoError(t, err)
+	require.Equal(t, first, c.ID)
+	require.Equal(t, attributes.DrivingLicence, c.Kind)
+	require.Equal(t, env.clock.Now().UTC(), *c.LastUsedAt, "its use is recorded")
+
+	env.clock.Advance(time.Minute)
+	second, err := env.feeds.SetCredential(ctx, attributes.DrivingLicence, []byte("hash-2"), "ops")
+	require.NoError(t, err)
+	_, err = env.feeds.Authenticate(ctx, []byte("hash-1"))
+	require.ErrorIs(t, err, attributes.ErrNotFound, "a new credential revokes the one before")
+	other, err := env.feeds.SetCredential(ctx, attributes.HealthInsurance, []byte("hash-3"), "ops")
+	require.NoError(t, err)
+
+	list, err := env.feeds.Credentials(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 3)
+	require.Equal(t, []int64{other, second, first}, []int64{list[0].ID, list[1].ID, list[2].ID}, "newest first")
+	require.NotNil(t, list[2].RevokedAt)
+	require.Equal(t, "ops", list[2].RevokedBy)
+	require.NotNil(t, list[2].LastUsedAt)
+	require.Nil(t, list[1].RevokedAt)
+	require.Nil(t, list[1].LastUsedAt)
+
+	revoked, err := env.feeds.RevokeCredential(ctx, second, "alice")
+	require.NoError(t, err)
+	require.Equal(t, "alice", revoked.RevokedBy)
+	_, err = env.feeds.Authenticate(ctx, []byte("hash-2"))
+	require.ErrorIs(t, err, attributes.ErrNotFound, "revoked at once")
+	_, err = env.feeds.RevokeCredential(ctx, second, "alice")
+	require.ErrorIs(t, err, attributes.ErrRevoked)
+	_, err = env.feeds.RevokeCredential(ctx, 999999, "alice")
+	require.ErrorIs(t, err, attributes.ErrNotFound)
+	_, err = env.feeds.Authenticate(ctx, []byte("hash-3"))
+	require.NoError(t, err, "another registry's credential is untouched")
+
+	var reasons []string
+	for _, e := range env.audit.events {
+		reasons = append(reasons, e.Reason+" "+e.Detail["credential"])
+	}
+	require.Equal(t, []string{
+		"registry_credential_created " + itoa(first),
+		"registry_credential_revoked " + itoa(first), "registry_credential_created " + itoa(second),
+		"registry_credential_created " + itoa(other),
+		"registry_credential_revoked " + itoa(second),
+	}, reasons)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

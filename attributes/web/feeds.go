@@ -8,26 +8,53 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/dinhdanh/dinhdanh/attributes"
+	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/internal/httpx"
 )
 
 // PathBatches is where a registry pushes a batch ({kind} is its document
 // kind).
 const PathBatches = "/registry/v1/documents/{kind}/batches"
 
-// Credentials finds the registry a push credential belongs to.
+// Credentials finds the push credential in force with a secret's hash and
+// records its use (attributes/postgres FeedStore.Authenticate);
+// attributes.ErrNotFound for an unknown or revoked one.
 type Credentials interface {
-	KindOfToken(ctx context.Context, tokenHash []byte) (attributes.DocumentKind, error)
+	Authenticate(ctx context.Context, tokenHash []byte) (attributes.RegistryCredential, error)
+}
+
+// Limiter throttles the pushes (the sign-in throttles, accounts.Limiter,
+// wired by the gateway). Failures count per client address, never per
+// registry, so that a stranger's flood locks out only the stranger's
+// address; accepted batches count per credential, under a generous hourly
+// cap. Each method returns how long the caller must wait, 0 when it may go
+// on.
+type Limiter interface {
+	// Locked: the wait of ip (after too many failures) or, when credential
+	// is not 0, of the credential (over its hourly cap).
+	Locked(ctx context.Context, ip string, credential int64) (time.Duration, error)
+	// Failed counts a failed push from ip: non-zero when it locked ip.
+	Failed(ctx context.Context, ip string) (time.Duration, error)
+	// Used counts a batch pushed with credential: non-zero when over the
+	// cap (the batch is refused and not counted).
+	Used(ctx context.Context, credential int64) (time.Duration, error)
 }
 
 // FeedHandler serves PathBatches.
 type FeedHandler struct {
 	Feeds       attributes.FeedStore
 	Credentials Credentials
+	// Limiter throttles pushes; nil admits all (tests of the feed rules).
+	Limiter Limiter
+	// Audit records each lock the Limiter sets (required with Limiter).
+	Audit audit.Recorder
 	// Key keys the hash of push secrets (attributes.RegistryTokenHash).
 	Key    []byte
 	Logger *slog.Logger
@@ -53,24 +80,42 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // push: 200 with applied true (applied) or false (a replay: nothing
-// changed); 401 without a registry's credential or with another
-// registry's; 409 with expected_seq on a gap, or on a different batch
+// changed); 401 without a registry's credential (none, unknown, revoked)
+// or with another registry's; 429 with Retry-After when the client
+// address is locked by failures or the credential is over its hourly cap
+// (the request that sets a lock is audited); 409 with expected_seq on a gap, or on a different batch
 // reusing an applied number; 400 with the bad lines; 413 for a body over
 // attributes.MaxFeedBody.
 func (h *FeedHandler) push(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
 	kind := attributes.DocumentKind(mux.Vars(r)["kind"])
+	ip := httpx.ClientIP(r)
+	if h.Limiter != nil {
+		wait, err := h.Limiter.Locked(ctx, ip, 0)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if wait > 0 {
+			h.tooMany(w, wait)
+			return
+		}
+	}
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || token == "" || !attributes.KnownDocumentKind(kind) {
-		h.unauthorized(w)
+	var cred attributes.RegistryCredential
+	var err error
+	if ok && token != "" && attributes.KnownDocumentKind(kind) {
+		cred, err = h.Credentials.Authenticate(ctx, attributes.RegistryTokenHash(h.Key, token))
+		if err != nil && !errors.Is(err, attributes.ErrNotFound) {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if cred.ID == 0 || cred.Kind != kind {
+		h.unauthorized(w, r, kind, ip)
 		return
 	}
-	owner, err := h.Credentials.KindOfToken(r.Context(), attributes.RegistryTokenHash(h.Key, token))
-	if errors.Is(err, attributes.ErrNotFound) || (err == nil && owner != kind) {
-		h.unauthorized(w)
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
+	if h.Limiter != nil && !h.admitBatch(w, r, cred, ip) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, attributes.MaxFeedBody)
@@ -102,9 +147,59 @@ func (h *FeedHandler) push(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *FeedHandler) unauthorized(w http.ResponseWriter) {
+// admitBatch counts a batch against cred's hourly cap; when over it, it
+// answers 429 (audited when this batch reached the cap) and returns false.
+func (h *FeedHandler) admitBatch(w http.ResponseWriter, r *http.Request, cred attributes.RegistryCredential, ip string) bool {
+	ctx := r.Context()
+	wait, err := h.Limiter.Locked(ctx, "", cred.ID)
+	if err == nil && wait == 0 {
+		wait, err = h.Limiter.Used(ctx, cred.ID)
+		if err == nil && wait > 0 {
+			err = h.Audit.Record(ctx, audit.Event{Type: audit.SignInLockedOut, ActorKind: audit.Client, ActorID: "registry:" + string(cred.Kind),
+				Outcome: audit.Denied, Reason: "registry_credential_locked_out", IP: ip, RequestID: httpx.RequestIDFrom(ctx),
+				Detail: map[string]string{"kind": string(cred.Kind), "credential": strconv.FormatInt(cred.ID, 10)}})
+		}
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return false
+	}
+	if wait > 0 {
+		h.tooMany(w, wait)
+		return false
+	}
+	return true
+}
+
+// unauthorized answers 401, counting the failure against the client
+// address; the failure that locks the address is audited and answered 429.
+func (h *FeedHandler) unauthorized(w http.ResponseWriter, r *http.Request, kind attributes.DocumentKind, ip string) {
+	if h.Limiter != nil {
+		ctx := r.Context()
+		wait, err := h.Limiter.Failed(ctx, ip)
+		if err == nil && wait > 0 {
+			err = h.Audit.Record(ctx, audit.Event{Type: audit.SignInLockedOut, ActorKind: audit.Client,
+				Outcome: audit.Denied, Reason: "registry_ip_locked_out", IP: ip, RequestID: httpx.RequestIDFrom(ctx),
+				Detail: map[string]string{"endpoint": "registry_push", "kind": string(kind)}})
+		}
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if wait > 0 {
+			h.tooMany(w, wait)
+			return
+		}
+	}
 	w.Header().Set("WWW-Authenticate", `Bearer realm="registry"`)
 	writeJSON(w, http.StatusUnauthorized, problem{Error: "unauthorized"})
+}
+
+// tooMany answers 429 with Retry-After in whole seconds (RFC 6585 §4).
+func (h *FeedHandler) tooMany(w http.ResponseWriter, wait time.Duration) {
+	secs := int64((wait + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
+	writeJSON(w, http.StatusTooManyRequests, problem{Error: "slow_down", Message: "too many requests; retry after the Retry-After seconds"})
 }
 
 func (h *FeedHandler) fail(w http.ResponseWriter, r *http.Request, err error) {

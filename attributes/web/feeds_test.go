@@ -40,8 +40,10 @@ func TestRegistryPush(t *testing.T) {
 	})
 	key := []byte("0123456789abcdef0123456789abcdef")
 	licences, insurance := attributes.NewRegistryToken(), attributes.NewRegistryToken()
-	require.NoError(t, feeds.SetCredential(ctx, attributes.DrivingLicence, attributes.RegistryTokenHash(key, licences), "op"))
-	require.NoError(t, feeds.SetCredential(ctx, attributes.HealthInsurance, attributes.RegistryTokenHash(key, insurance), "op"))
+	_, err := feeds.SetCredential(ctx, attributes.DrivingLicence, attributes.RegistryTokenHash(key, licences), "op")
+	require.NoError(t, err)
+	_, err = feeds.SetCredential(ctx, attributes.HealthInsurance, attributes.RegistryTokenHash(key, insurance), "op")
+	require.NoError(t, err)
 
 	r := mux.NewRouter()
 	(&web.FeedHandler{Feeds: feeds, Credentials: feeds, Key: key}).Routes(r)

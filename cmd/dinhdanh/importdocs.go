@@ -8,7 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
+	"strconv"
 	"sync/atomic"
+	"text/tabwriter"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -135,29 +138,53 @@ func newFeedProgress(w io.Writer, size int64) func(records, read int64, elapsed 
 	}
 }
 
-const registryUsage = `usage: dinhdanh registry credential [-actor NAME] KIND
-  creates the push credential of a document registry (driving_licence,
-  vehicle_registration, health_insurance, social_insurance) and prints its
-  secret once; the registry sends it as "Authorization: Bearer SECRET" to
-  POST /registry/v1/documents/KIND/batches. It replaces the earlier one.`
+const registryUsage = `usage: dinhdanh registry credential|credentials|revoke [flags]
+  registry credential [-actor NAME] KIND
+      creates the push credential of a document registry (driving_licence,
+      vehicle_registration, health_insurance, social_insurance) and prints
+      its secret once; the registry sends it as "Authorization: Bearer
+      SECRET" to POST /registry/v1/documents/KIND/batches. The registry's
+      credential in force before it is revoked.
+  registry credentials [-json]
+      lists every credential: id, kind, created, last used, revoked (never
+      a secret).
+  registry revoke [-actor NAME] ID
+      revokes a credential; the next push with it is refused.`
 
 // cmdRegistry manages the document registries' push credentials.
 func cmdRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "credential" {
+	if len(args) == 0 || !slices.Contains([]string{"credential", "credentials", "revoke"}, args[0]) {
 		return errors.New(registryUsage)
 	}
-	fs := flag.NewFlagSet("registry credential", flag.ContinueOnError)
+	sub := args[0]
+	fs := flag.NewFlagSet("registry "+sub, flag.ContinueOnError)
 	dataDir := fs.String("data", ".data", "without DATABASE_URL: the `dinhdanh dev` folder whose database to use")
 	actor := fs.String("actor", os.Getenv("USER"), "operator name recorded in the audit log (default $USER)")
+	asJSON := fs.Bool("json", false, "credentials: print JSON")
 	cfg, rest, err := loadConfig(fs, args[1:], config.Needs{})
 	if err != nil {
 		return err
 	}
-	if *actor == "" {
-		return errors.New("registry credential: -actor NAME is required")
+	if *actor == "" && sub != "credentials" {
+		return fmt.Errorf("registry %s: -actor NAME is required", sub)
 	}
-	if len(rest) != 1 || !attributes.KnownDocumentKind(attributes.DocumentKind(rest[0])) {
-		return errors.New(registryUsage)
+	var id int64
+	switch sub {
+	case "credential":
+		if len(rest) != 1 || !attributes.KnownDocumentKind(attributes.DocumentKind(rest[0])) {
+			return errors.New(registryUsage)
+		}
+	case "credentials":
+		if len(rest) != 0 {
+			return errors.New(registryUsage)
+		}
+	case "revoke":
+		if len(rest) == 1 {
+			id, err = strconv.ParseInt(rest[0], 10, 64)
+		}
+		if len(rest) != 1 || err != nil || id <= 0 {
+			return errors.New(registryUsage)
+		}
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	pool, cleanup, err := openForTool(ctx, &cfg, *dataDir, logger)
@@ -172,10 +199,47 @@ func cmdRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	token := attributes.NewRegistryToken()
-	if err := feeds.SetCredential(ctx, attributes.DocumentKind(rest[0]), attributes.RegistryTokenHash(gateway.RegistryTokenKey(cfg), token), *actor); err != nil {
+	switch sub {
+	case "credential":
+		token := attributes.NewRegistryToken()
+		if _, err := feeds.SetCredential(ctx, attributes.DocumentKind(rest[0]), attributes.RegistryTokenHash(gateway.RegistryTokenKey(cfg), token), *actor); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, token)
+		return nil
+	case "revoke":
+		c, err := feeds.RevokeCredential(ctx, id, *actor)
+		switch {
+		case errors.Is(err, attributes.ErrNotFound):
+			return fmt.Errorf("registry revoke: no credential %d", id)
+		case errors.Is(err, attributes.ErrRevoked):
+			return fmt.Errorf("registry revoke: credential %d is revoked already", id)
+		case err != nil:
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked credential %d of the %s registry\n", c.ID, c.Kind)
+		return nil
+	}
+	list, err := feeds.Credentials(ctx)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, token)
-	return nil
+	if *asJSON {
+		if list == nil {
+			list = []attributes.RegistryCredential{}
+		}
+		return writeJSON(stdout, list)
+	}
+	stamp := func(t *time.Time) string {
+		if t == nil {
+			return "-"
+		}
+		return t.Format(time.RFC3339)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tKIND\tCREATED\tBY\tLAST USED\tREVOKED")
+	for _, c := range list {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Kind, c.CreatedAt.Format(time.RFC3339), c.CreatedBy, stamp(c.LastUsedAt), stamp(c.RevokedAt))
+	}
+	return tw.Flush()
 }

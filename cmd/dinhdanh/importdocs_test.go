@@ -1,12 +1,16 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/dinhdanh/dinhdanh/attributes"
 )
 
 func TestImportDocumentsFeed(t *testing.T) {
@@ -74,4 +78,26 @@ func TestRegistryCredential(t *testing.T) {
 	require.Equal(t, 1, countEvents(t, db, "reason = 'registry_credential_created'"))
 	_, _, err = ddErr(t, "registry", "credential", "passport")
 	require.ErrorContains(t, err, "usage: dinhdanh registry")
+
+	// A second credential revokes the first; the list shows both, never a
+	// secret; revoke works once.
+	again, _, err := ddErr(t, "registry", "credential", "-actor", "ops", "health_insurance")
+	require.NoError(t, err)
+	list := dd(t, "registry", "credentials")
+	require.Contains(t, list, "ID")
+	require.Contains(t, list, "LAST USED")
+	require.NotContains(t, list, token)
+	require.NotContains(t, list, strings.TrimSpace(again))
+	var creds []attributes.RegistryCredential
+	require.NoError(t, json.Unmarshal([]byte(dd(t, "registry", "credentials", "-json")), &creds))
+	require.Len(t, creds, 2)
+	require.Nil(t, creds[0].RevokedAt)
+	require.NotNil(t, creds[1].RevokedAt, "replaced")
+	id := strconv.FormatInt(creds[0].ID, 10)
+	require.Contains(t, dd(t, "registry", "revoke", "-actor", "ops", id), "revoked credential "+id+" of the health_insurance registry")
+	_, _, err = ddErr(t, "registry", "revoke", "-actor", "ops", id)
+	require.ErrorContains(t, err, "revoked already")
+	_, _, err = ddErr(t, "registry", "revoke", "-actor", "ops", "987654")
+	require.ErrorContains(t, err, "no credential 987654")
+	require.Equal(t, 2, countEvents(t, db, "reason = 'registry_credential_revoked'"))
 }

@@ -7,6 +7,7 @@
 //	dinhdanh import  foreigners FILE   load the foreigners' registry (CSV or JSON lines)
 //	dinhdanh import  documents KIND FILE  apply a document registry's update feed
 //	dinhdanh registry credential KIND  create a registry's push credential
+//	dinhdanh registry credentials|revoke ID  list or revoke registries' push credentials
 //	dinhdanh client  create|list|show|update|enable|disable|rotate-secret
 //	dinhdanh policy  show|allow|refuse KIND SCOPE
 //	dinhdanh keys    rotate|list
@@ -42,6 +43,8 @@ Usage:
   dinhdanh import  -config FILE foreigners FILE load the foreigners' registry (CSV or JSON lines)
   dinhdanh import  documents KIND FILE          apply a document registry's update feed (CSV or JSON lines)
   dinhdanh registry credential KIND             create a registry's push credential (prints its secret once)
+  dinhdanh registry credentials [-json]         list the push credentials (never a secret)
+  dinhdanh registry revoke ID                   revoke a push credential (refused from the next push)
 
 Operator commands (DATABASE_URL, or the dev database under ./.data):
   dinhdanh client create -name-vi NAME -redirect-uri URI [flags]
