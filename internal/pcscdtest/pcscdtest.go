@@ -276,9 +276,36 @@ func (d *Daemon) WaitCard(t testing.TB, reader string, present bool, timeout tim
 }
 
 // cardPresent reports the last card event pcscd logged for reader.
-func (d *Daemon) cardPresent(reader string) bool {
-	log := d.Log()
-	in := strings.LastIndex(log, "Card inserted into "+reader+"\n")
-	out := strings.LastIndex(log, "Card Removed From "+reader+"\n")
-	return in > out
+func (d *Daemon) cardPresent(reader string) bool { return cardPresent(d.Log(), reader) }
+
+// cardPresent reads pcscd's log: the last "Card inserted into" or "Card
+// Removed From" line naming reader decides. A card already in the slot
+// when pcscd's polling thread takes its first look (a busy machine can
+// start that thread after vpcd.Insert connected) is logged with its ATR
+// only, no "inserted" line and no reader name; such an ATR line counts
+// for ReaderName, the one slot Addr serves.
+func cardPresent(log, reader string) bool {
+	present := false
+	inserted := false // the previous card line was "Card inserted into"
+	for line := range strings.Lines(log) {
+		line = strings.TrimRight(line, "\n")
+		switch {
+		case strings.HasSuffix(line, "Card inserted into "+reader):
+			present, inserted = true, true
+			continue
+		case strings.HasSuffix(line, "Card Removed From "+reader):
+			present = false
+		case strings.Contains(line, "Card inserted into "):
+			inserted = true
+			continue
+		case strings.Contains(line, "Card ATR: "):
+			if !inserted && reader == ReaderName {
+				present = true
+			}
+		default:
+			continue
+		}
+		inserted = false
+	}
+	return present
 }
