@@ -258,6 +258,13 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 
 	// The OpenID Connect provider.
 	g.OIDCStore = oidcpg.NewStore(pool, oidc.NewFositeSession)
+	if _, ok := o.Audit.(*audit.Log); ok {
+		// Tokens and codes commit without their own WAL flush: the audit
+		// event each request waits for (same database, group commit)
+		// flushes them with it (oidc.LazyCommitter). Not with another
+		// recorder (bench_audit_off's no-op), which flushes nothing.
+		g.OIDCStore = g.OIDCStore.LazyCommits()
+	}
 	g.Keys, err = newKeys(ctx, o, g.OIDCStore)
 	if err != nil {
 		return fail(err)

@@ -643,7 +643,11 @@ func (p *Provider) issueCode(ctx context.Context, req *AuthorizeRequest, in Sign
 	}
 	session.CodeIssuedAt = p.now()
 
-	tctx, err := p.Store.BeginTX(ctx)
+	// The code's commit need not wait for the WAL flush: the code is
+	// worth nothing until the token request, whose audit event is flushed
+	// after it. A crash in between loses a code the client may have
+	// received; redeeming it then gets invalid_grant (LazyCommitter).
+	tctx, err := p.beginLazy(ctx)
 	if err != nil {
 		return nil, unavailable(err)
 	}

@@ -51,6 +51,19 @@ type Store interface {
 	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
 }
 
+// LazyCommitter is a Store that can commit without waiting for its write to
+// be durable. The provider uses it for the writes whose result it answers
+// only after a durable audit event on the same database (the tokens of a
+// token request, an authorization code): the audit event's flush makes the
+// earlier write durable too, so an acknowledged token always has its row and
+// its audit row, and the request waits for one flush instead of two. A crash
+// between the two can keep a token row without its audit row, but that
+// token never left the server; or lose an authorization code the client
+// never received (it then gets invalid_grant).
+type LazyCommitter interface {
+	BeginLazyTX(ctx context.Context) (context.Context, error)
+}
+
 // ClientStore keeps relying-party registrations.
 type ClientStore interface {
 	// CreateClient fails with ErrAlreadyExists when the id is taken.

@@ -134,8 +134,10 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 		}
 	}
 
-	// Phase 2: issue atomically.
-	tctx, err = p.Store.BeginTX(ctx)
+	// Phase 2: issue atomically. The commit need not wait for the WAL
+	// flush: the audit event below is waited for, and its flush makes the
+	// tokens durable too (LazyCommitter), one flush per request.
+	tctx, err = p.beginLazy(ctx)
 	if err != nil {
 		return ar, nil, unavailable(err)
 	}
@@ -180,6 +182,15 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 		p.ConsentUsed(ctx, sess.holderID(), client.ID)
 	}
 	return ar, resp, nil
+}
+
+// beginLazy begins a transaction whose commit need not wait for the WAL
+// flush when the store can (LazyCommitter); otherwise an ordinary one.
+func (p *Provider) beginLazy(ctx context.Context) (context.Context, error) {
+	if lc, ok := p.Store.(LazyCommitter); ok {
+		return lc.BeginLazyTX(ctx)
+	}
+	return p.Store.BeginTX(ctx)
 }
 
 // checkFAPI2Token applies the FAPI 2.0 rules fosite does not know to a

@@ -243,9 +243,15 @@ func (s *Store) AsOf(ctx context.Context, accountID, clientID string, t time.Tim
 
 // TouchLastUsed implements consent.Store.
 func (s *Store) TouchLastUsed(ctx context.Context, accountID, clientID string, t time.Time) error {
+	// A mark of use, not a record: its commit does not wait for the WAL
+	// flush (synchronous_commit off for this statement's own transaction,
+	// still one statement), so a token request does not wait for a second
+	// flush after its audit event's. A crash may lose the newest mark; the
+	// audit trail holds every use.
 	tag, err := s.pool.Exec(ctx, `
+		WITH lazy AS (SELECT set_config('synchronous_commit', 'off', true))
 		UPDATE consent_heads SET last_used_at = GREATEST(coalesce(last_used_at, $3), $3)
-		WHERE account_id = $1 AND client_id = $2`, accountID, clientID, t.UTC().Truncate(time.Microsecond))
+		FROM lazy WHERE account_id = $1 AND client_id = $2`, accountID, clientID, t.UTC().Truncate(time.Microsecond))
 	if err != nil {
 		return fmt.Errorf("consent/postgres: touch %s for %s: %w", clientID, accountID, err)
 	}

@@ -35,12 +35,15 @@ type Store struct {
 	pool       *pgxpool.Pool
 	newSession func() fosite.Session
 	now        func() time.Time
+	lazy       bool // BeginLazyTX and UseDPoPProof commit without waiting for the WAL flush
 }
 
 var (
 	_ oidc.Store       = (*Store)(nil)
 	_ oidc.ClientStore = (*Store)(nil)
 	_ oidc.KeyStore    = (*Store)(nil)
+
+	_ oidc.LazyCommitter = (*Store)(nil)
 )
 
 // NewStore returns a store on pool. newSession makes the empty sessions
@@ -51,6 +54,14 @@ func NewStore(pool *pgxpool.Pool, newSession func() fosite.Session) *Store {
 
 // WithClock sets the clock used for expiry checks (tests).
 func (s *Store) WithClock(now func() time.Time) *Store { s.now = now; return s }
+
+// LazyCommits makes BeginLazyTX and UseDPoPProof commit with
+// synchronous_commit off: the commit returns before its WAL record is
+// flushed, and the durable commit that follows on the same server (the
+// request's audit event, which the caller waits for) flushes it too, since
+// WAL is flushed in order. Only a gateway whose every such write is followed
+// by a waited-for durable audit event may turn it on (oidc.LazyCommitter).
+func (s *Store) LazyCommits() *Store { s.lazy = true; return s }
 
 type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
@@ -100,6 +111,32 @@ func (s *Store) BeginTX(ctx context.Context) (context.Context, error) {
 		tx, err = ctx.Value(connKey{}).(*pgxpool.Conn).Begin(ctx)
 	default:
 		tx, err = s.pool.Begin(ctx)
+	}
+	if err != nil {
+		return ctx, fmt.Errorf("oidc/postgres: begin: %w: %w", oidc.ErrUnavailable, err)
+	}
+	return context.WithValue(ctx, txKey{}, tx), nil
+}
+
+// lazyBegin starts a transaction whose commit does not wait for the WAL
+// flush, in one round trip; SET LOCAL ends with the transaction, so nothing
+// is left on the pooled connection (and PgBouncer's transaction mode is
+// safe).
+var lazyBegin = pgx.TxOptions{BeginQuery: "BEGIN; SET LOCAL synchronous_commit = off"}
+
+// BeginLazyTX implements oidc.LazyCommitter: BeginTX whose commit does not
+// wait for the WAL flush when the store was made with LazyCommits. Inside a
+// transaction it is a savepoint, as BeginTX: the outer commit decides.
+func (s *Store) BeginLazyTX(ctx context.Context) (context.Context, error) {
+	if !s.lazy || ctx.Value(txKey{}) != nil {
+		return s.BeginTX(ctx)
+	}
+	var tx pgx.Tx
+	var err error
+	if c, ok := ctx.Value(connKey{}).(*pgxpool.Conn); ok {
+		tx, err = c.BeginTx(ctx, lazyBegin)
+	} else {
+		tx, err = s.pool.BeginTx(ctx, lazyBegin)
 	}
 	if err != nil {
 		return ctx, fmt.Errorf("oidc/postgres: begin: %w: %w", oidc.ErrUnavailable, err)
@@ -593,9 +630,14 @@ func (s *Store) SetClientAssertionJWT(ctx context.Context, jti string, exp time.
 // concurrent uses of one (jkt, jti) only one inserts; an expired row not yet
 // pruned is taken over.
 func (s *Store) UseDPoPProof(ctx context.Context, jkt, jti string, expires time.Time) (bool, error) {
-	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO oidc_dpop_jtis (jkt, jti, expires_at) VALUES ($1, $2, $3)
+	// Outside a transaction, a lazy store turns synchronous_commit off for
+	// this statement's own implicit transaction (set_config's third argument
+	// is "local"): still one statement, one round trip.
+	lazy := s.lazy && ctx.Value(txKey{}) == nil
+	tag, err := s.q(ctx).Exec(ctx, `WITH lazy AS (SELECT CASE WHEN $5 THEN set_config('synchronous_commit', 'off', true) END)
+		INSERT INTO oidc_dpop_jtis (jkt, jti, expires_at) SELECT $1, $2, $3 FROM lazy
 		ON CONFLICT (jkt, jti) DO UPDATE SET expires_at = EXCLUDED.expires_at
-		WHERE oidc_dpop_jtis.expires_at <= $4`, jkt, jti, expires.UTC(), s.now().UTC())
+		WHERE oidc_dpop_jtis.expires_at <= $4`, jkt, jti, expires.UTC(), s.now().UTC(), lazy)
 	if err != nil {
 		return false, fmt.Errorf("oidc/postgres: record dpop jti: %w: %w", oidc.ErrUnavailable, err)
 	}

@@ -326,6 +326,9 @@ func startGateway(ctx context.Context, cluster *pg.Cluster, poolSize int32, with
 	}
 
 	store := oidcpg.NewStore(pool, oidc.NewFositeSession)
+	if withAudit {
+		store = store.LazyCommits() // as the gateway wires it: the audit event's flush makes tokens durable
+	}
 	keys := must(oidc.NewKeys(ctx, oidc.KeysConfig{Store: store, EncryptionKey: []byte("0123456789abcdef0123456789abcdef"),
 		SignDelay: time.Hour, Retention: 2 * time.Hour}))
 	hasher := must(oidc.NewSecretHasher([]byte("bench-pepper-bench-pepper-012345")))
