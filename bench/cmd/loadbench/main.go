@@ -44,6 +44,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -97,8 +98,27 @@ func main() {
 		withAudit    = flag.Bool("audit", true, "record every issuance in the real audit trail (batched hash chain); false: a counting no-op")
 		durable      = flag.Bool("durable", true, "PostgreSQL with fsync on, as in production (false: fsync off, as in tests)")
 		withFlow     = flag.Bool("flow", true, "run the flow row (whole gateway, citizens signed in for real, one per virtual user)")
+		cpuProfile   = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (gateways and load client share the process; go tool pprof)")
+		memProfile   = flag.String("memprofile", "", "write an allocation profile (every allocation since start) to this file at the end")
 	)
 	flag.Parse()
+	if *cpuProfile != "" {
+		f := must(os.Create(*cpuProfile))
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatalf("cpuprofile: %v", err)
+		}
+		defer func() { pprof.StopCPUProfile(); _ = f.Close() }()
+	}
+	if *memProfile != "" {
+		runtime.MemProfileRate = 4096 // finer than the default 512 KiB: the hot paths allocate small
+		defer func() {
+			f := must(os.Create(*memProfile))
+			defer f.Close()
+			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+				log.Printf("memprofile: %v", err)
+			}
+		}()
+	}
 	var cs []int
 	for _, s := range strings.Split(*levels, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
