@@ -372,7 +372,17 @@ func startGateway(ctx context.Context, cluster *pg.Cluster, poolSize int32, with
 	sm := scs.New()
 	sm.Cookie.Secure = false
 	r := mux.NewRouter()
-	srv := httptest.NewServer(sm.LoadAndSave(r))
+	// No session middleware on the API routes, as in gateway/server, which
+	// mounts it on browser routes only.
+	withSession := sm.LoadAndSave(r)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		switch req.URL.Path {
+		case oidc.PathDiscovery, oidc.PathJWKS, oidc.PathToken, oidc.PathUserinfo, oidc.PathIntrospect, oidc.PathRevoke, oidc.PathPAR:
+			r.ServeHTTP(w, req)
+		default:
+			withSession.ServeHTTP(w, req)
+		}
+	}))
 	p := must(oidc.NewProvider(oidc.Config{Issuer: srv.URL, Store: store, Keys: keys, Hasher: hasher,
 		TokenSecret: []byte("bench-token-secret-bench-0123456"), PairwiseKey: []byte("bench-pairwise-key-bench-0123456"),
 		Accounts: accountsAdapter{acc}, Registry: people, Documents: people, Audit: rec, Consent: oidc.AutoConsent{},
