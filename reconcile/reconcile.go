@@ -60,7 +60,18 @@ var (
 	ErrNotFound    = errors.New("reconcile: no such run or finding")
 	ErrUndone      = errors.New("reconcile: already undone")
 	ErrNotUndoable = errors.New("reconcile: only completed owner ID numbers change a record and can be undone")
+	// ErrRunning: another run has not finished (and made progress in the
+	// last RunStaleAfter); one runs at a time across replicas.
+	ErrRunning = errors.New("reconcile: a run is in progress")
+	// ErrPeriodClaimed: a run of this scheduled period was already started
+	// (by this replica or another).
+	ErrPeriodClaimed = errors.New("reconcile: this period's run was already claimed")
 )
+
+// RunStaleAfter is how long a run may go without progress (a batch done)
+// and still count as running: a run whose process ended without saying so
+// stops blocking new runs after it.
+const RunStaleAfter = 15 * time.Minute
 
 // Rules are the personal ID number rules the set-based comparison applies,
 // taken from personalid so that the SQL and the Go check cannot drift:
@@ -108,6 +119,28 @@ type Run struct {
 	FinishedAt time.Time // zero while running
 	Records    int64     // vehicle records read
 	UndoneAt   time.Time // zero unless the whole run was undone
+	// Period is the scheduled period the run claimed; "" for a run
+	// started by hand.
+	Period string
+	// StoppedAt is when the run ended with an error before finishing;
+	// zero otherwise.
+	StoppedAt time.Time
+	// ProgressAt is when the run started or last finished a batch.
+	ProgressAt time.Time
+}
+
+// Running reports whether the run is still going at now: not finished,
+// not stopped, and with progress within RunStaleAfter.
+func (r Run) Running(now time.Time) bool {
+	return r.FinishedAt.IsZero() && r.StoppedAt.IsZero() && now.Sub(r.ProgressAt) < RunStaleAfter
+}
+
+// Took is how long a finished run took; zero otherwise.
+func (r Run) Took() time.Duration {
+	if r.FinishedAt.IsZero() {
+		return 0
+	}
+	return r.FinishedAt.Sub(r.StartedAt)
 }
 
 // Finding is one finding of a run.
@@ -187,9 +220,15 @@ func (p Progress) String() string {
 
 // Store runs reconciliations and keeps their findings.
 type Store interface {
-	// Reconcile runs one reconciliation over every vehicle record in
-	// batches of batch records, calling progress after each.
-	Reconcile(ctx context.Context, actor string, rules Rules, batch int, progress func(Progress)) (Run, error)
+	// Start records a new run by actor, refused with ErrRunning while
+	// another runs and, for a scheduled period (period != ""), with
+	// ErrPeriodClaimed when that period has a run already: the check and
+	// the claim are one transaction, so of two replicas exactly one wins.
+	Start(ctx context.Context, actor, period string) (Run, error)
+	// Continue reconciles every vehicle record for run (from Start) in
+	// batches of batch records, calling progress after each. A run that
+	// fails is marked stopped.
+	Continue(ctx context.Context, run Run, rules Rules, batch int, progress func(Progress)) (Run, error)
 	// Figures counts a run's findings per province and kind (undone ones
 	// excluded).
 	Figures(ctx context.Context, runID int64) ([]Figure, error)
@@ -201,4 +240,8 @@ type Store interface {
 	Undo(ctx context.Context, runID int64, number, actor string) (int64, error)
 	// LatestRun returns the newest run.
 	LatestRun(ctx context.Context) (Run, error)
+	// Runs returns the newest runs, newest first, at most limit.
+	Runs(ctx context.Context, limit int) ([]Run, error)
+	// GetRun returns one run, or ErrNotFound.
+	GetRun(ctx context.Context, id int64) (Run, error)
 }

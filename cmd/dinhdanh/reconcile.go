@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
@@ -91,22 +89,9 @@ func cmdReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if err != nil {
 			return err
 		}
-		return writeFiguresCSV(stdout, figs)
+		return reconcile.WriteFiguresCSV(stdout, figs)
 	case "findings":
-		w := csv.NewWriter(stdout)
-		_ = w.Write([]string{"run", "vehicle", "kind", "reason", "province", "owner_id_before", "owner_id_after", "undone_at"})
-		err := store.Findings(ctx, runID, func(f reconcile.Finding) error {
-			undone := ""
-			if !f.UndoneAt.IsZero() {
-				undone = f.UndoneAt.Format(time.RFC3339)
-			}
-			return w.Write([]string{strconv.FormatInt(f.RunID, 10), f.Number, string(f.Kind), f.Reason, f.Province, f.Before, f.After, undone})
-		})
-		w.Flush()
-		if err != nil {
-			return err
-		}
-		return w.Error()
+		return reconcile.WriteFindingsCSV(ctx, stdout, store, runID)
 	}
 
 	rec, closeAudit, err := openAudit(ctx, cfg, pool, logger)
@@ -114,24 +99,16 @@ func cmdReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer closeAudit()
+	svc, err := reconcile.New(reconcile.Config{Store: store, Audit: rec, Batch: *batch})
+	if err != nil {
+		return err
+	}
 	if verb == "undo" {
 		id, err := strconv.ParseInt(runArg, 10, 64)
 		if err != nil || id <= 0 {
 			return fmt.Errorf("reconcile undo: RUN must be a run id, not %q", runArg)
 		}
-		n, err := store.Undo(ctx, id, *vehicle, actor)
-		outcome := audit.Success
-		if err != nil {
-			outcome = audit.Failure
-		}
-		detail := map[string]string{"run": runArg, "restored": strconv.FormatInt(n, 10)}
-		if *vehicle != "" {
-			detail["vehicle"] = *vehicle
-		}
-		if aerr := rec.Record(context.WithoutCancel(ctx), audit.Event{Type: audit.OperatorAction, ActorKind: audit.Operator, ActorID: actor,
-			Outcome: outcome, Reason: "reconcile.undo", Detail: detail}); aerr != nil {
-			return errors.Join(err, aerr)
-		}
+		n, err := svc.Undo(ctx, id, *vehicle, actor)
 		if err != nil {
 			return err
 		}
@@ -142,19 +119,8 @@ func cmdReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// vehicles
 	progress := newProgressPrinter(stderr)
 	start := time.Now()
-	run, err := store.Reconcile(ctx, actor, reconcile.DefaultRules(), *batch, progress)
+	run, err := svc.Reconcile(ctx, actor, progress)
 	took := time.Since(start)
-	detail := map[string]string{"run": strconv.FormatInt(run.ID, 10), "records": strconv.FormatInt(run.Records, 10), "took": took.Round(time.Millisecond).String()}
-	outcome := audit.Success
-	if err != nil {
-		outcome = audit.Failure
-	}
-	if run.ID != 0 {
-		if aerr := rec.Record(context.WithoutCancel(ctx), audit.Event{Type: audit.OperatorAction, ActorKind: audit.Operator, ActorID: actor,
-			Outcome: outcome, Reason: "reconcile.vehicles", Detail: detail}); aerr != nil {
-			return errors.Join(err, aerr)
-		}
-	}
 	if err != nil {
 		return err
 	}
@@ -173,24 +139,13 @@ func cmdReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if err != nil {
 			return err
 		}
-		if err := writeFiguresCSV(f, figs); err != nil {
+		if err := reconcile.WriteFiguresCSV(f, figs); err != nil {
 			f.Close()
 			return err
 		}
 		return f.Close()
 	}
 	return nil
-}
-
-// writeFiguresCSV writes the report per province and kind of finding.
-func writeFiguresCSV(w io.Writer, figs []reconcile.Figure) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"province", "kind", "count"})
-	for _, f := range figs {
-		_ = cw.Write([]string{f.Province, string(f.Kind), strconv.FormatInt(f.Count, 10)})
-	}
-	cw.Flush()
-	return cw.Error()
 }
 
 // newProgressPrinter reports progress on w: one line rewritten in place on

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/dinhdanh/dinhdanh/reconcile"
@@ -140,21 +141,92 @@ FROM vehicle_records v JOIN (
 ) s USING (owner_id)
 WHERE v.status = 'active'`
 
-// Reconcile runs one reconciliation: each batch of vehicle numbers is its
-// own transaction (a stopped run keeps the batches done, recorded under its
-// run id, and undo still works on them), then one set-based statement flags
-// shared numbers. Memory in this process is one batch's bounds.
+// Reconcile starts a run by hand (Start) and carries it through
+// (Continue): for the benchmark and tests; the reconcile.Service audits.
 func (s *Store) Reconcile(ctx context.Context, actor string, rules reconcile.Rules, batch int, progress func(reconcile.Progress)) (reconcile.Run, error) {
+	run, err := s.Start(ctx, actor, "")
+	if err != nil {
+		return run, err
+	}
+	return s.Continue(ctx, run, rules, batch, progress)
+}
+
+// runLock is the transaction-level advisory lock key that serialises
+// starting runs (pg_advisory_xact_lock: released at commit, no session
+// state, so it works through PgBouncer in transaction mode).
+const runLock = 0x7265636f6e63 // "reconc"
+
+// Start records a new run, unless one is running or, for a scheduled
+// period, that period was claimed: check and insert are one transaction
+// under runLock, and the unique index on period settles the rest.
+func (s *Store) Start(ctx context.Context, actor, period string) (reconcile.Run, error) {
+	var run reconcile.Run
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(runLock)); err != nil {
+			return err
+		}
+		if period != "" {
+			var claimed bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM reconcile_runs WHERE period = $1)`, period).Scan(&claimed); err != nil {
+				return err
+			}
+			if claimed {
+				return reconcile.ErrPeriodClaimed
+			}
+		}
+		var running bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM reconcile_runs
+			WHERE finished_at IS NULL AND stopped_at IS NULL AND progress_at > now() - make_interval(secs => $1))`,
+			reconcile.RunStaleAfter.Seconds()).Scan(&running); err != nil {
+			return err
+		}
+		if running {
+			return reconcile.ErrRunning
+		}
+		var p *string
+		if period != "" {
+			p = &period
+		}
+		err := tx.QueryRow(ctx, `INSERT INTO reconcile_runs (actor, period) VALUES ($1, $2) RETURNING id, started_at, progress_at`, actor, p).
+			Scan(&run.ID, &run.StartedAt, &run.ProgressAt)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "23505" {
+			return reconcile.ErrPeriodClaimed
+		}
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, reconcile.ErrRunning) || errors.Is(err, reconcile.ErrPeriodClaimed) {
+			return reconcile.Run{}, err
+		}
+		return reconcile.Run{}, fmt.Errorf("reconcile: start run: %w", err)
+	}
+	run.Actor, run.Period = actor, period
+	return run, nil
+}
+
+// Continue reconciles every vehicle record for run: each batch of vehicle
+// numbers is its own transaction, which also records the run's progress
+// (a stopped run keeps the batches done, recorded under its run id, and
+// undo still works on them), then one set-based statement flags shared
+// numbers. Memory in this process is one batch's bounds. A run that fails
+// is marked stopped, so that it does not block the next.
+func (s *Store) Continue(ctx context.Context, run reconcile.Run, rules reconcile.Rules, batch int, progress func(reconcile.Progress)) (reconcile.Run, error) {
+	run, err := s.cont(ctx, run, rules, batch, progress)
+	if err != nil {
+		if _, serr := s.pool.Exec(context.WithoutCancel(ctx), `UPDATE reconcile_runs SET stopped_at = now(), records = $2 WHERE id = $1 AND finished_at IS NULL`,
+			run.ID, run.Records); serr != nil {
+			err = errors.Join(err, serr)
+		}
+	}
+	return run, err
+}
+
+func (s *Store) cont(ctx context.Context, run reconcile.Run, rules reconcile.Rules, batch int, progress func(reconcile.Progress)) (reconcile.Run, error) {
 	if batch <= 0 {
 		batch = 20000
 	}
 	start := s.now()
-	var run reconcile.Run
-	if err := s.pool.QueryRow(ctx, `INSERT INTO reconcile_runs (actor) VALUES ($1) RETURNING id, started_at`, actor).
-		Scan(&run.ID, &run.StartedAt); err != nil {
-		return run, fmt.Errorf("reconcile: start run: %w", err)
-	}
-	run.Actor = actor
 	var total int64
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM vehicle_records`).Scan(&total); err != nil {
 		return run, err
@@ -177,10 +249,14 @@ func (s *Store) Reconcile(ctx context.Context, actor string, rules reconcile.Rul
 		}
 		var n, completed int64
 		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			return tx.QueryRow(ctx, batchSQL, run.ID, lo, *hi, rules.ProvinceCodes,
+			if err := tx.QueryRow(ctx, batchSQL, run.ID, lo, *hi, rules.ProvinceCodes,
 				reconcile.ReasonRetired, reconcile.ReasonLength, reconcile.ReasonProvince, reconcile.ReasonYear,
 				reconcile.ReasonNotInRegistry, reconcile.ReasonBothDiffer, reconcile.ReasonNameDiffers, reconcile.ReasonBirthDiffers,
-				reconcile.ReasonCompleted, reconcile.ReasonNoMatch, reconcile.ReasonSeveralMatch).Scan(&n, &completed)
+				reconcile.ReasonCompleted, reconcile.ReasonNoMatch, reconcile.ReasonSeveralMatch).Scan(&n, &completed); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `UPDATE reconcile_runs SET records = records + $2, progress_at = now() WHERE id = $1`, run.ID, n)
+			return err
 		})
 		if err != nil {
 			return run, fmt.Errorf("reconcile: batch after %q: %w", lo, err)
@@ -194,7 +270,7 @@ func (s *Store) Reconcile(ctx context.Context, actor string, rules reconcile.Rul
 	if _, err := s.pool.Exec(ctx, sharedSQL, run.ID, reconcile.ReasonShared); err != nil {
 		return run, fmt.Errorf("reconcile: shared numbers: %w", err)
 	}
-	if err := s.pool.QueryRow(ctx, `UPDATE reconcile_runs SET finished_at = now(), records = $2 WHERE id = $1 RETURNING finished_at`,
+	if err := s.pool.QueryRow(ctx, `UPDATE reconcile_runs SET finished_at = now(), progress_at = now(), records = $2 WHERE id = $1 RETURNING finished_at`,
 		run.ID, run.Records).Scan(&run.FinishedAt); err != nil {
 		return run, err
 	}
@@ -306,20 +382,53 @@ func (s *Store) Undo(ctx context.Context, runID int64, number, actor string) (in
 	return restored, err
 }
 
+const runColumns = `id, actor, started_at, finished_at, records, undone_at, coalesce(period, ''), stopped_at, progress_at`
+
+func scanRun(row pgx.Row) (reconcile.Run, error) {
+	var r reconcile.Run
+	var fin, undone, stopped *time.Time
+	if err := row.Scan(&r.ID, &r.Actor, &r.StartedAt, &fin, &r.Records, &undone, &r.Period, &stopped, &r.ProgressAt); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return r, reconcile.ErrNotFound
+		}
+		return r, err
+	}
+	for _, t := range []struct {
+		from *time.Time
+		to   *time.Time
+	}{{fin, &r.FinishedAt}, {undone, &r.UndoneAt}, {stopped, &r.StoppedAt}} {
+		if t.from != nil {
+			*t.to = t.from.UTC()
+		}
+	}
+	r.StartedAt, r.ProgressAt = r.StartedAt.UTC(), r.ProgressAt.UTC()
+	return r, nil
+}
+
 // LatestRun returns the newest run.
 func (s *Store) LatestRun(ctx context.Context) (reconcile.Run, error) {
-	var r reconcile.Run
-	var fin, undone *time.Time
-	err := s.pool.QueryRow(ctx, `SELECT id, actor, started_at, finished_at, records, undone_at FROM reconcile_runs ORDER BY id DESC LIMIT 1`).
-		Scan(&r.ID, &r.Actor, &r.StartedAt, &fin, &r.Records, &undone)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return r, reconcile.ErrNotFound
+	return scanRun(s.pool.QueryRow(ctx, `SELECT `+runColumns+` FROM reconcile_runs ORDER BY id DESC LIMIT 1`))
+}
+
+// GetRun returns run id.
+func (s *Store) GetRun(ctx context.Context, id int64) (reconcile.Run, error) {
+	return scanRun(s.pool.QueryRow(ctx, `SELECT `+runColumns+` FROM reconcile_runs WHERE id = $1`, id))
+}
+
+// Runs returns the newest runs, newest first.
+func (s *Store) Runs(ctx context.Context, limit int) ([]reconcile.Run, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+runColumns+` FROM reconcile_runs ORDER BY id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
 	}
-	if fin != nil {
-		r.FinishedAt = *fin
+	defer rows.Close()
+	var out []reconcile.Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
 	}
-	if undone != nil {
-		r.UndoneAt = *undone
-	}
-	return r, err
+	return out, rows.Err()
 }

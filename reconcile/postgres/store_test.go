@@ -1,12 +1,15 @@
 package postgres_test
 
 import (
+	"context"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/dinhdanh/dinhdanh/audit"
+	"github.com/dinhdanh/dinhdanh/audit/audittest"
 	"github.com/dinhdanh/dinhdanh/internal/testclock"
 	"github.com/dinhdanh/dinhdanh/reconcile"
 	"github.com/dinhdanh/dinhdanh/reconcile/postgres"
@@ -215,4 +218,106 @@ func TestReconcileUndo(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, run.ID, latest.ID)
 	require.False(t, latest.UndoneAt.IsZero())
+}
+
+// TestScheduleClaim: replicas that reach a scheduled period at once each
+// try to claim it; exactly one wins and runs, the others are told it was
+// claimed, and the period is never run twice, even after the run ended.
+func TestScheduleClaim(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	s := postgres.NewStore(db.App, nil)
+	ctx := t.Context()
+	seed(t, db, s)
+	audits := &audittest.Spy{}
+	svc, err := reconcile.New(reconcile.Config{Store: s, Audit: audits})
+	require.NoError(t, err)
+
+	const period = "2026-12-11T00:00:00Z"
+	const claimers = 4
+	type result struct {
+		run reconcile.Run
+		err error
+	}
+	results := make(chan result, claimers)
+	start := make(chan struct{})
+	for range claimers {
+		go func() {
+			<-start
+			run, err := svc.Scheduled(ctx, period)
+			results <- result{run, err}
+		}()
+	}
+	close(start)
+	var won []reconcile.Run
+	for range claimers {
+		r := <-results
+		if r.err == nil {
+			won = append(won, r.run)
+			continue
+		}
+		require.ErrorIs(t, r.err, reconcile.ErrPeriodClaimed)
+	}
+	require.Len(t, won, 1, "exactly one claimer runs the period")
+	require.EqualValues(t, len(vehicles), won[0].Records)
+	require.Equal(t, period, won[0].Period)
+	require.Equal(t, reconcile.ScheduleActor, won[0].Actor)
+
+	_, err = svc.Scheduled(ctx, period)
+	require.ErrorIs(t, err, reconcile.ErrPeriodClaimed, "a finished period is not run again")
+	next, err := svc.Scheduled(ctx, "2026-12-12T00:00:00Z")
+	require.NoError(t, err, "the next period runs")
+	require.Greater(t, next.ID, won[0].ID)
+
+	ev := audits.Of(audit.OperatorAction)
+	require.Len(t, ev, 2, "one audit event per run, none for a refused claim")
+	require.Equal(t, reconcile.ReasonAuditRun, ev[0].Reason)
+	require.Equal(t, period, ev[0].Detail["period"])
+	require.Equal(t, audit.Success, ev[0].Outcome)
+}
+
+// TestOneRunAtATime: a run not finished and making progress blocks a new
+// one (by hand or scheduled); a stopped or silent one does not.
+func TestOneRunAtATime(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	s := postgres.NewStore(db.App, nil)
+	ctx := t.Context()
+	seed(t, db, s)
+
+	run, err := s.Start(ctx, "op", "")
+	require.NoError(t, err)
+	got, err := s.GetRun(ctx, run.ID)
+	require.NoError(t, err)
+	require.True(t, got.Running(time.Now()))
+	_, err = s.Start(ctx, "op2", "")
+	require.ErrorIs(t, err, reconcile.ErrRunning)
+	_, err = s.Start(ctx, reconcile.ScheduleActor, "2026-12-11T00:00:00Z")
+	require.ErrorIs(t, err, reconcile.ErrRunning)
+
+	// Its process died: no progress for longer than RunStaleAfter.
+	_, err = db.App.Exec(ctx, `UPDATE reconcile_runs SET progress_at = now() - interval '16 minutes' WHERE id = $1`, run.ID)
+	require.NoError(t, err)
+	second, err := s.Start(ctx, "op2", "")
+	require.NoError(t, err)
+
+	// A run that fails is marked stopped and blocks nothing.
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = s.Continue(cancelled, second, reconcile.DefaultRules(), 0, nil)
+	require.Error(t, err)
+	got, err = s.GetRun(ctx, second.ID)
+	require.NoError(t, err)
+	require.False(t, got.StoppedAt.IsZero())
+	require.False(t, got.Running(time.Now()))
+	third, err := s.Reconcile(ctx, "op3", reconcile.DefaultRules(), 0, nil)
+	require.NoError(t, err)
+
+	runs, err := s.Runs(ctx, 2)
+	require.NoError(t, err)
+	require.Equal(t, []int64{third.ID, second.ID}, []int64{runs[0].ID, runs[1].ID})
+	require.EqualValues(t, len(vehicles), runs[0].Records)
+	require.Positive(t, runs[0].Took())
+	_, err = s.GetRun(ctx, third.ID+10)
+	require.ErrorIs(t, err, reconcile.ErrNotFound)
 }
