@@ -44,6 +44,8 @@ type Config struct {
 	Proofing Proofing `yaml:"proofing"`
 	// Email sends notifications by e-mail; off when smtp_host is empty.
 	Email Email `yaml:"email"`
+	// Reconcile schedules the vehicle-registry reconciliation.
+	Reconcile Reconcile `yaml:"reconcile"`
 	// BenchAuditOff replaces the audit recorder of the serving gateway
 	// with a counting no-op, to measure what the audit trail costs
 	// (bench/README.md). For measurement only: Validate refuses it
@@ -248,6 +250,17 @@ func (e Email) validate(devMode bool, add func(key, msg string, args ...any)) {
 type Log struct {
 	Level  string `yaml:"level"`  // debug, info, warn, error
 	Format string `yaml:"format"` // json or text
+}
+
+// Reconcile schedules the vehicle-registry reconciliation (README,
+// "Vehicle registry reconciliation").
+type Reconcile struct {
+	// VehiclesEvery runs `reconcile vehicles` from the serving gateway once
+	// per period of this length (periods start at multiples of it, UTC:
+	// 24h runs each day after midnight UTC); of several replicas one runs
+	// each period. 0 (the default) turns the schedule off; `dinhdanh dev`
+	// turns it on daily. At least 1h when on.
+	VehiclesEvery Duration `yaml:"vehicles_every"`
 }
 
 // Duration is a time.Duration written as "15m" in YAML.
@@ -480,6 +493,9 @@ func (c Config) Validate(needs Needs) error {
 	}
 	if c.Tokens.CodeTTL > Duration(10*time.Minute) {
 		add("tokens.code_ttl", "must be at most 10m (RFC 6749 §4.1.2)")
+	}
+	if e := c.Reconcile.VehiclesEvery; e != 0 && e < Duration(time.Hour) {
+		add("reconcile.vehicles_every", "must be 0 (off) or at least 1h, got %s", time.Duration(e))
 	}
 	if c.Keys.ActivationDelay < 0 {
 		add("keys.activation_delay", "must not be negative")

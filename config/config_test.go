@@ -42,12 +42,12 @@ func TestUnknownKeyIsAnError(t *testing.T) {
 }
 
 func TestValidateReportsEveryProblemTogether(t *testing.T) {
-	p := write(t, "issuer: http://id.example.vn\nlisten: \"\"\ntokens:\n  code_ttl: 1h\nargon2:\n  memory_kib: 10\nlog:\n  level: loud\n")
+	p := write(t, "issuer: http://id.example.vn\nlisten: \"\"\ntokens:\n  code_ttl: 1h\nargon2:\n  memory_kib: 10\nlog:\n  level: loud\nreconcile:\n  vehicles_every: 5m\n")
 	cfg, err := config.Load(p, env(map[string]string{}))
 	require.NoError(t, err)
 	err = cfg.Validate(config.Needs{DB: true, Secrets: true, SMS: true})
 	require.Error(t, err)
-	for _, want := range []string{"issuer: must use https", "listen:", "tokens.code_ttl", "argon2.memory_kib", "log.level", "DATABASE_URL", "DINHDANH_ENCRYPTION_KEY", "DINHDANH_AUDIT_KEY", "sms.webhook_url"} {
+	for _, want := range []string{"issuer: must use https", "listen:", "tokens.code_ttl", "argon2.memory_kib", "log.level", "reconcile.vehicles_every", "DATABASE_URL", "DINHDANH_ENCRYPTION_KEY", "DINHDANH_AUDIT_KEY", "sms.webhook_url"} {
 		require.Contains(t, err.Error(), want)
 	}
 }

@@ -54,6 +54,7 @@ import (
 	proofingapi "github.com/dinhdanh/dinhdanh/proofing/api"
 	proofingpg "github.com/dinhdanh/dinhdanh/proofing/postgres"
 	proofingweb "github.com/dinhdanh/dinhdanh/proofing/web"
+	"github.com/dinhdanh/dinhdanh/reconcile"
 	reconcilepg "github.com/dinhdanh/dinhdanh/reconcile/postgres"
 	"github.com/dinhdanh/dinhdanh/sharing"
 	sharingweb "github.com/dinhdanh/dinhdanh/sharing/web"
@@ -95,6 +96,9 @@ type Gateway struct {
 	// Guardianship is dependents under guardians' accounts and the
 	// guardianship records officers enter.
 	Guardianship *guardianship.Service
+	// Reconcile is the vehicle-registry reconciliation (runs on the
+	// schedule of reconcile.vehicles_every when set).
+	Reconcile *reconcile.Service
 
 	issuer  string
 	cancel  context.CancelFunc
@@ -487,6 +491,20 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	g.background(bg, "keys", func(ctx context.Context) { g.Keys.Run(ctx, 30*time.Second) })
 	g.background(bg, "backchannel-logout", func(ctx context.Context) { _ = logoutSender.Run(ctx) })
 	g.background(bg, "notifications", g.Notify.Run)
+	g.Reconcile, err = reconcile.New(reconcile.Config{
+		Store: reconcilepg.NewStore(pool, o.Now), Audit: o.Audit, Now: o.Now, Logger: logger,
+		Go: func(fn func(context.Context)) { g.background(bg, "reconcile", fn) },
+	})
+	if err != nil {
+		return fail(err)
+	}
+	if period := cfg.Reconcile.VehiclesEvery.D(); period > 0 {
+		// A claim a minute is one short transaction; the period's run
+		// starts within a minute of its beginning on one replica.
+		g.background(bg, "reconcile-schedule", func(ctx context.Context) {
+			every(ctx, time.Minute, func(ctx context.Context) { g.scheduledReconcile(ctx, period, logger, o.Now) })
+		})
+	}
 	g.background(bg, "maintenance", func(ctx context.Context) {
 		every(ctx, 10*time.Minute, func(ctx context.Context) {
 			g.maintain(ctx, pool, logger, o.Now)
@@ -532,6 +550,22 @@ func (g *Gateway) maintain(ctx context.Context, pool *pgxpool.Pool, logger *slog
 		if err := j.run(ctx); err != nil && ctx.Err() == nil {
 			logger.Warn("maintenance job failed", "job", j.name, "error", err)
 		}
+	}
+}
+
+// scheduledReconcile runs the vehicle reconciliation of the current period
+// unless it was claimed (by this replica or another) or a run is going on.
+func (g *Gateway) scheduledReconcile(ctx context.Context, period time.Duration, logger *slog.Logger, now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	run, err := g.Reconcile.Scheduled(ctx, reconcile.Period(now(), period))
+	switch {
+	case errors.Is(err, reconcile.ErrPeriodClaimed), errors.Is(err, reconcile.ErrRunning):
+	case err != nil && ctx.Err() == nil:
+		logger.Warn("scheduled vehicle reconciliation failed", "run", run.ID, "error", err)
+	case err == nil:
+		logger.Info("scheduled vehicle reconciliation", "run", run.ID, "records", run.Records, "period", run.Period)
 	}
 }
 

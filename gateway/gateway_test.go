@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -266,4 +267,23 @@ func TestReconcileMetrics(t *testing.T) {
 	require.Contains(t, out, `dinhdanh_vehicle_reconcile_findings{kind="wrong_id",province="Hà Nội"} 1`)
 	require.Contains(t, out, `dinhdanh_vehicle_reconcile_findings{kind="retired",province="Hà Nội"} 1`)
 	require.Contains(t, out, "dinhdanh_vehicle_reconcile_records 2")
+}
+
+// TestReconcileSchedule: with reconcile.vehicles_every set, the gateway
+// runs the vehicle reconciliation of the current period by itself, once
+// (the claim across replicas is reconcile/postgres's TestScheduleClaim).
+func TestReconcileSchedule(t *testing.T) {
+	_, g, db := newGatewayWithParts(t, func(c *config.Config) { c.Reconcile.VehiclesEvery = config.Duration(24 * time.Hour) })
+	ctx := t.Context()
+	var period string
+	var runs int
+	require.Eventually(t, func() bool {
+		err := db.App.QueryRow(ctx, `SELECT coalesce(max(period), ''), count(*) FROM reconcile_runs WHERE finished_at IS NOT NULL`).Scan(&period, &runs)
+		return err == nil && runs > 0
+	}, 20*time.Second, 50*time.Millisecond)
+	require.Equal(t, 1, runs)
+	require.Equal(t, reconcile.Period(time.Now(), 24*time.Hour), period)
+	latest, err := g.Reconcile.LatestRun(ctx)
+	require.NoError(t, err)
+	require.Equal(t, reconcile.ScheduleActor, latest.Actor)
 }

@@ -48,6 +48,10 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	cfg.DevMode = true
+	if cfg.Reconcile.VehiclesEvery == 0 {
+		// The demo reconciles its vehicle registry once a day.
+		cfg.Reconcile.VehiclesEvery = config.Duration(24 * time.Hour)
+	}
 	if *path == "" {
 		cfg.Log.Format = "text"
 	}
