@@ -81,6 +81,10 @@ const (
 	// ScopeRegistryCredential: batches accepted from one registry push
 	// credential per hour, keyed by its id (Limiter).
 	ScopeRegistryCredential Scope = "registry_credential"
+	// ScopeWallet: document numbers a signed-in citizen tried that matched
+	// none of their documents, keyed by account id (Limiter): only the
+	// citizen's own tries count, so nobody else can lock them out.
+	ScopeWallet Scope = "wallet"
 )
 
 // LockoutError says that sign-in is refused for a while. Pages show

@@ -72,7 +72,9 @@ type LockoutPolicy struct {
 	// RegistryBatchesPerHour caps the batches one registry push credential
 	// may push per hour (ScopeRegistryCredential): generous, a runaway
 	// sender's brake, not a quota. Failed pushes per client address
-	// (ScopeRegistryAddress) use IPFailures, Window and LockFor.
+	// (ScopeRegistryAddress) use IPFailures, Window and LockFor; unknown
+	// document numbers a citizen tries in the wallet (ScopeWallet) use
+	// AccountFailures, Window and LockFor.
 	RegistryBatchesPerHour int
 }
 

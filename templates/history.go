@@ -120,5 +120,7 @@ func init() {
 		"history.type.audit.retention_applied":        {"Xóa lịch sử quá hạn lưu trữ", "Expired history deleted"},
 		"history.type.client.changed":                 {"Thay đổi dịch vụ kết nối", "Connected service changed"},
 		"history.type.key.rotated":                    {"Thay khóa ký", "Signing key replaced"},
+		"history.type.document.integrated":            {"Tích hợp giấy tờ vào tài khoản", "Document integrated into your account"},
+		"history.type.document.removed":               {"Gỡ giấy tờ khỏi thông tin chia sẻ", "Document removed from what you share"},
 	})
 }

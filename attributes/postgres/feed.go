@@ -166,6 +166,9 @@ func applyEntries(ctx context.Context, tx pgx.Tx, b attributes.FeedBatch) error 
 	if err := attributes.NewFeedInvalid(bad); err != nil {
 		return err
 	}
+	// A document the feed creates is not in its holder's wallet (the
+	// column's default, 'none') until the holder integrates it; an update
+	// leaves the wallet state as it is.
 	if _, err := tx.Exec(ctx, `INSERT INTO documents (kind, number, holder_id, issued_on, expires_on, issuer, fields, status, updated_at)
 		SELECT $1, number, holder_id, issued_on, expires_on, issuer, fields, 'valid', now() FROM feed_in WHERE op = 'upsert'
 		ON CONFLICT (kind, number) DO UPDATE SET holder_id = EXCLUDED.holder_id, issued_on = EXCLUDED.issued_on,

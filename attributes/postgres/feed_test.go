@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/assurance"
@@ -37,6 +38,7 @@ func (a *auditSpy) record(ctx context.Context, tx pgx.Tx, e audit.Event) error {
 }
 
 type feedEnv struct {
+	pool  *pgxpool.Pool
 	docs  *postgres.Store
 	feeds *postgres.FeedStore
 	audit *auditSpy
@@ -54,7 +56,7 @@ func newFeedEnv(t *testing.T) feedEnv {
 		{PersonalID: "001090654321", FullName: "Trần Thị Bình", BirthDate: d(1991, 1, 2), Gender: attributes.Female, Nationality: "VN"},
 	}, nil))
 	spy := &auditSpy{}
-	return feedEnv{docs: docs, feeds: postgres.NewFeedStore(db.App, clock.Now, spy.record), audit: spy, clock: clock}
+	return feedEnv{pool: db.App, docs: docs, feeds: postgres.NewFeedStore(db.App, clock.Now, spy.record), audit: spy, clock: clock}
 }
 
 func ptr(t time.Time) *time.Time { return &t }
@@ -68,7 +70,17 @@ func (e feedEnv) apply(t *testing.T, seq int64, entries ...attributes.FeedEntry)
 	return attributes.ApplyFeed(t.Context(), e.feeds, attributes.FeedBatch{Kind: attributes.DrivingLicence, Seq: seq, Entries: entries}, "registry:driving_licence")
 }
 
+// claims are the holder's driving licence claims once the holder has
+// integrated every document a feed created (the wallet's rules are
+// wallet_test.go's; here only the feed's are tested).
 func (e feedEnv) claims(t *testing.T) []map[string]any {
+	_, err := e.pool.Exec(t.Context(), `UPDATE documents SET wallet = 'integrated' WHERE wallet = 'none'`)
+	require.NoError(t, err)
+	return e.released(t)
+}
+
+// released are the holder's driving licence claims as they stand.
+func (e feedEnv) released(t *testing.T) []map[string]any {
 	out, _, err := attributes.Release(t.Context(), e.docs, e.docs, holder, assurance.Level2, []string{attributes.ClaimDrivingLicence})
 	require.NoError(t, err)
 	return out[attributes.ClaimDrivingLicence].([]map[string]any)

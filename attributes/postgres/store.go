@@ -90,47 +90,58 @@ func (s *Store) Dependents(ctx context.Context, personalID string) ([]attributes
 }
 
 // Documents implements attributes.DocumentSource: holderID's documents of
-// the given kinds (all kinds when none given), by kind then number, each
-// with its status on today's date (attributes.EffectiveStatus).
+// the given kinds (all kinds when none given) that are in the holder's
+// wallet (integrated: never one a feed created and the holder has not
+// integrated, nor one the holder removed), by kind then number, each with
+// its status on today's date (attributes.EffectiveStatus).
 func (s *Store) Documents(ctx context.Context, holderID string, kinds ...attributes.DocumentKind) ([]attributes.Document, error) {
 	ks := make([]string, len(kinds))
 	for i, k := range kinds {
 		ks[i] = string(k)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT kind, number, holder_id, issued_on, expires_on, issuer, fields, status
-		FROM documents WHERE holder_id = $1 AND (cardinality($2::text[]) = 0 OR kind = ANY($2))
+	rows, err := s.pool.Query(ctx, `SELECT `+documentColumns+`
+		FROM documents WHERE holder_id = $1 AND wallet = 'integrated' AND (cardinality($2::text[]) = 0 OR kind = ANY($2))
 		ORDER BY kind, number`, holderID, ks)
 	if err != nil {
 		return nil, fmt.Errorf("attributes/postgres: documents: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (attributes.Document, error) {
-		var d attributes.Document
-		var kind string
-		var issued, expires *time.Time
-		var fields []byte
-		if err := row.Scan(&kind, &d.Number, &d.HolderID, &issued, &expires, &d.Issuer, &fields, &d.Status); err != nil {
-			return d, err
-		}
-		d.Kind = attributes.DocumentKind(kind)
-		if issued != nil {
-			d.IssuedOn = dateUTC(*issued)
-		}
-		if expires != nil {
-			t := dateUTC(*expires)
-			d.ExpiresOn = &t
-		}
-		if len(fields) > 0 && string(fields) != "{}" {
-			if err := json.Unmarshal(fields, &d.Fields); err != nil {
-				return d, err
-			}
-		}
+		d, err := scanDocument(row)
 		d.Status = attributes.EffectiveStatus(d, s.now())
-		return d, nil
+		return d, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("attributes/postgres: documents: %w", err)
 	}
 	return out, nil
+}
+
+const documentColumns = `kind, number, holder_id, issued_on, expires_on, issuer, fields, status`
+
+// scanDocument reads documentColumns (the status as recorded).
+func scanDocument(row pgx.Row, more ...any) (attributes.Document, error) {
+	var d attributes.Document
+	var kind string
+	var issued, expires *time.Time
+	var fields []byte
+	dest := append([]any{&kind, &d.Number, &d.HolderID, &issued, &expires, &d.Issuer, &fields, &d.Status}, more...)
+	if err := row.Scan(dest...); err != nil {
+		return d, err
+	}
+	d.Kind = attributes.DocumentKind(kind)
+	if issued != nil {
+		d.IssuedOn = dateUTC(*issued)
+	}
+	if expires != nil {
+		t := dateUTC(*expires)
+		d.ExpiresOn = &t
+	}
+	if len(fields) > 0 && string(fields) != "{}" {
+		if err := json.Unmarshal(fields, &d.Fields); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
 }
 
 // Write stores people and documents in one transaction (see WritePeople).
@@ -180,6 +191,9 @@ func WritePeople(ctx context.Context, tx pgx.Tx, people []attributes.Person) (in
 }
 
 // WriteDocuments inserts or replaces documents inside tx, like WritePeople.
+// A new document is integrated into its holder's wallet (the population
+// import brings documents already integrated); a replaced one keeps its
+// wallet state, so that a document its holder removed stays removed.
 func WriteDocuments(ctx context.Context, tx pgx.Tx, docs []attributes.Document) (int64, error) {
 	if len(docs) == 0 {
 		return 0, nil
@@ -207,8 +221,8 @@ func WriteDocuments(ctx context.Context, tx pgx.Tx, docs []attributes.Document) 
 	if err != nil {
 		return 0, fmt.Errorf("attributes/postgres: write documents: %w", err)
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO documents (`+joinCols(cols)+`, updated_at)
-		SELECT `+joinCols(cols)+`, now() FROM documents_in
+	tag, err := tx.Exec(ctx, `INSERT INTO documents (`+joinCols(cols)+`, wallet, updated_at)
+		SELECT `+joinCols(cols)+`, 'integrated', now() FROM documents_in
 		ON CONFLICT (kind, number) DO UPDATE SET holder_id = EXCLUDED.holder_id, issued_on = EXCLUDED.issued_on,
 			expires_on = EXCLUDED.expires_on, issuer = EXCLUDED.issuer, fields = EXCLUDED.fields,
 			status = EXCLUDED.status, updated_at = now()`)

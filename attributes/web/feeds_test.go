@@ -64,6 +64,9 @@ func TestRegistryPush(t *testing.T) {
 		return res.StatusCode, out
 	}
 	claims := func() []map[string]any {
+		// The holder integrated what the feed created (see the wallet's tests).
+		_, err := db.App.Exec(ctx, `UPDATE documents SET wallet = 'integrated' WHERE wallet = 'none'`)
+		require.NoError(t, err)
 		out, _, err := attributes.Release(ctx, docs, docs, holder, assurance.Level2, []string{attributes.ClaimDrivingLicence})
 		require.NoError(t, err)
 		return out[attributes.ClaimDrivingLicence].([]map[string]any)

@@ -21,6 +21,7 @@ var typeOrder = []audit.EventType{
 	audit.LockRequested, audit.LockApproved, audit.LockRefused, audit.LockWithdrawn, audit.UnlockedAtCounter,
 	audit.DependentRegistered, audit.DependentEnded, audit.DependentShareRevoked,
 	audit.GuardianshipRecordEntered, audit.GuardianshipRecordEnded,
+	audit.DocumentIntegrated, audit.DocumentRemoved,
 }
 
 var knownTypes = func() map[audit.EventType]bool {
