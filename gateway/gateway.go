@@ -350,7 +350,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	// /staff) with its own CSRF token, in the same sessions table.
 	staffSessions := staffweb.NewSessions(pgxstore.NewWithCleanupInterval(pool, 0), sessions.Cookie.Secure)
 	console := &staffweb.Handler{
-		Staff: g.Staff, Templates: tmpl, Sessions: staffSessions, Logger: logger, Now: o.Now,
+		Staff: g.Staff, Templates: tmpl, Sessions: staffSessions, Logger: logger, Now: o.Now, Policy: g.Clients,
 		CSRF: &httpx.CSRF{Sessions: staffSessions, Failed: server.CSRFFailed(tmpl)},
 	}
 

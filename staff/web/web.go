@@ -77,6 +77,9 @@ type Handler struct {
 	Logger   *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Policy is the kind policy (the operators' /staff/policy); the page
+	// is not served when nil.
+	Policy KindPolicy
 	// Links are the home page's sections beyond the members pages, each
 	// shown to the roles listed; DefaultLinks when nil.
 	Links []Link
@@ -97,6 +100,7 @@ var DefaultLinks = []Link{
 	{templates.StaffLink{Path: "/staff/guardianship", Label: "staff.link.guardianship", Hint: "staff.link.guardianship_hint"}, []staff.Role{staff.RoleOfficer}},
 	{templates.StaffLink{Path: PathMembers, Label: "staff.link.members", Hint: "staff.link.members_hint"}, []staff.Role{staff.RoleOperator}},
 	{templates.StaffLink{Path: PathUnits, Label: "staff.link.units", Hint: "staff.link.units_hint"}, []staff.Role{staff.RoleOperator}},
+	{templates.StaffLink{Path: PathPolicy, Label: "staff.link.policy", Hint: "staff.link.policy_hint"}, []staff.Role{staff.RoleOperator}},
 }
 
 // NewSessions is the staff session manager on store: its own cookie,
@@ -247,6 +251,10 @@ func (h *Handler) Routes(r *mux.Router) {
 	r.Handle(PathPassword, signedIn(h.changePassword)).Methods(http.MethodPost)
 	r.Handle(PathUnits, op(http.HandlerFunc(h.units))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle(PathUnits, op(http.HandlerFunc(h.saveUnit))).Methods(http.MethodPost)
+	if h.Policy != nil {
+		r.Handle(PathPolicy, op(http.HandlerFunc(h.showPolicy))).Methods(http.MethodGet, http.MethodHead)
+		r.Handle(PathPolicy, op(http.HandlerFunc(h.setPolicy))).Methods(http.MethodPost)
+	}
 }
 
 func (h *Handler) now() time.Time {

@@ -23,6 +23,8 @@ import (
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/audit/audittest"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
+	"github.com/dinhdanh/dinhdanh/oidc"
+	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 	"github.com/dinhdanh/dinhdanh/staff"
 	"github.com/dinhdanh/dinhdanh/staff/passkeytest"
 	staffpg "github.com/dinhdanh/dinhdanh/staff/postgres"
@@ -51,6 +53,8 @@ type site struct {
 	spy   *audittest.Spy
 	clock *clock
 	admin staff.Enrolment
+	// clients keeps the kind policy (the policy page's domain path).
+	clients *oidc.Clients
 }
 
 func newSite(t *testing.T) *site {
@@ -71,7 +75,8 @@ func newSite(t *testing.T) *site {
 	tmpl, err := templates.New()
 	require.NoError(t, err)
 	sm := web.NewSessions(pgxstore.NewWithCleanupInterval(db.App, 0), false)
-	h := &web.Handler{Staff: s.svc, Templates: tmpl, Sessions: sm, CSRF: &httpx.CSRF{Sessions: sm}, Now: s.clock.Now}
+	s.clients = &oidc.Clients{Store: oidcpg.NewStore(db.App, oidc.NewFositeSession), Audit: s.spy, Now: s.clock.Now}
+	h := &web.Handler{Staff: s.svc, Templates: tmpl, Sessions: sm, CSRF: &httpx.CSRF{Sessions: sm}, Now: s.clock.Now, Policy: s.clients}
 	r := mux.NewRouter()
 	r.Use(httpx.RequestID)
 	console := r.NewRoute().Subrouter()
@@ -442,4 +447,40 @@ func TestPasskeySignIn(t *testing.T) {
 		factors = append(factors, e.Detail["factor"])
 	}
 	assert.Equal(t, []string{"totp", "passkey"}, factors)
+}
+
+// TestOperatorSetsKindPolicy: an operator reads the kind policy and
+// toggles one entry through the same domain path as the admin API
+// (oidc.Clients.SetKindRule), audited with the operator's username; an
+// officer may not open the page.
+func TestOperatorSetsKindPolicy(t *testing.T) {
+	s := newSite(t)
+	op := s.browser(t)
+	op.signIn("admin", s.admin)
+	page := op.get("/staff/policy")
+	require.Equal(t, http.StatusOK, page.status)
+	assert.Contains(t, page.body, `data-kind="bank"`)
+	assert.Contains(t, page.body, `<td data-scope="documents.driving_licence" data-allowed="true">`)
+	assert.Contains(t, page.body, "Ngân hàng")
+
+	saved := op.post(page, "/staff/policy", url.Values{"kind": {"bank"}, "scope": {"documents.driving_licence"}, "allowed": {"false"}})
+	require.Equal(t, http.StatusOK, saved.status)
+	assert.Equal(t, "/staff/policy", saved.url.Path)
+	assert.Contains(t, saved.body, `id="policy-notice"`)
+	p, err := s.clients.KindPolicy(t.Context())
+	require.NoError(t, err)
+	assert.False(t, p.Allows(oidc.KindBank, "documents.driving_licence"))
+	ev := s.spy.Of(audit.ClientChanged)
+	require.Len(t, ev, 1)
+	assert.Equal(t, "kind_policy_refused", ev[0].Reason)
+	assert.Equal(t, "admin", ev[0].ActorID)
+
+	bad := op.post(saved, "/staff/policy", url.Values{"kind": {"pirate"}, "scope": {"documents.driving_licence"}, "allowed": {"true"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, bad.status)
+	noToken := op.post(saved, "/staff/policy", url.Values{"csrf_token": {"wrong"}, "kind": {"bank"}, "scope": {"documents.driving_licence"}, "allowed": {"true"}})
+	assert.Equal(t, http.StatusForbidden, noToken.status)
+	p, err = s.clients.KindPolicy(t.Context())
+	require.NoError(t, err)
+	assert.False(t, p.Allows(oidc.KindBank, "documents.driving_licence"), "nothing changed by refused posts")
+	assert.Len(t, s.spy.Of(audit.ClientChanged), 1)
 }
