@@ -138,6 +138,16 @@ func applyEntries(ctx context.Context, tx pgx.Tx, b attributes.FeedBatch) error 
 	if err != nil {
 		return err
 	}
+	// A batch names at most MaxFeedEntries of the registry's documents,
+	// which run to millions: each must be found through the primary key.
+	// The planner, which knows nothing of the fresh temporary table, would
+	// otherwise hash-join it with a scan of the whole documents table (of a
+	// kind), making every batch slower as the registry grows (feedbench:
+	// 0.4 s per batch at 100,000 documents, 1.3 s at 550,000, and 1.6 GiB
+	// of temporary files over a million entries).
+	if _, err := tx.Exec(ctx, `SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`); err != nil {
+		return err
+	}
 	// Every entry that cannot apply, in one query, so one refusal lists
 	// them all.
 	rows, err := tx.Query(ctx, `

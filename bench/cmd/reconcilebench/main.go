@@ -26,13 +26,11 @@ import (
 	"log"
 	"os"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/dinhdanh/dinhdanh/gateway/schema"
-	"github.com/dinhdanh/dinhdanh/internal/pg"
+	"github.com/dinhdanh/dinhdanh/bench/internal/benchenv"
 	"github.com/dinhdanh/dinhdanh/reconcile"
 	reconcilepg "github.com/dinhdanh/dinhdanh/reconcile/postgres"
 )
@@ -70,20 +68,10 @@ func main() {
 		log.Fatal("vehicles must be a multiple of 100 and at most (people - 2*twins) / 0.93")
 	}
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "dinhdanh-reconcilebench-")
+	db, err := benchenv.Start(ctx, "dinhdanh-reconcilebench-", *durable, 4)
 	check(err)
-	defer os.RemoveAll(dir)
-	cluster, err := pg.StartCluster(ctx, pg.ClusterOptions{Dir: dir + "/data", Fast: !*durable})
-	check(err)
-	defer cluster.Stop()
-	ownerURL, appURL, err := pg.Provision(ctx, cluster.URL(cluster.Superuser, "postgres"), "dinhdanh_bench", "bench", schema.Sources()...)
-	check(err)
-	owner, err := pg.Open(ctx, ownerURL, 2)
-	check(err)
-	defer owner.Close()
-	app, err := pg.Open(ctx, appURL, 4)
-	check(err)
-	defer app.Close()
+	defer db.Close()
+	app, owner := db.App, db.Owner
 
 	fmt.Printf("reconcilebench: %s/%s, %d CPUs, %s; %d persons, %d vehicle records, batch %d, fsync %v\n\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), *people, *records, *batch, *durable)
@@ -94,7 +82,8 @@ func main() {
 
 	var workMem string
 	check(app.QueryRow(ctx, `SHOW work_mem`).Scan(&workMem))
-	tempBefore := tempBytes(ctx, app)
+	tempBefore, err := benchenv.TempBytes(ctx, app)
+	check(err)
 	var ticks int
 	start := time.Now()
 	run, err := reconcilepg.NewStore(app, nil).Reconcile(ctx, "bench", reconcile.DefaultRules(), *batch, func(p reconcile.Progress) {
@@ -104,11 +93,13 @@ func main() {
 	})
 	check(err)
 	took := time.Since(start)
-	temp := tempBytes(ctx, app) - tempBefore
+	temp, err := benchenv.TempBytes(ctx, app)
+	check(err)
+	temp -= tempBefore
 
 	fmt.Printf("\nreconciled %d records in %s: %.0f records/s\n", run.Records, took.Round(time.Millisecond), float64(run.Records)/took.Seconds())
-	fmt.Printf("peak memory: this process (Go) VmHWM %s; PostgreSQL work_mem %s, temp files written %.1f MiB\n\n",
-		vmHWM(), workMem, float64(temp)/(1<<20))
+	fmt.Printf("peak memory: this process (Go) VmHWM %d kB; PostgreSQL work_mem %s, temp files written %.1f MiB\n\n",
+		benchenv.StatusKiB("VmHWM"), workMem, float64(temp)/(1<<20))
 
 	figs, err := reconcilepg.NewStore(app, nil).Figures(ctx, run.ID)
 	check(err)
@@ -186,26 +177,6 @@ func exec(ctx context.Context, pool *pgxpool.Pool, sql string, args ...any) {
 	if _, err := pool.Exec(ctx, sql, args...); err != nil {
 		log.Fatalf("%v\n%s", err, sql)
 	}
-}
-
-func tempBytes(ctx context.Context, pool *pgxpool.Pool) int64 {
-	var n int64
-	check(pool.QueryRow(ctx, `SELECT coalesce(temp_bytes, 0) FROM pg_stat_database WHERE datname = current_database()`).Scan(&n))
-	return n
-}
-
-// vmHWM is this process's peak resident memory.
-func vmHWM() string {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return "unknown"
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown"
 }
 
 func check(err error) {
