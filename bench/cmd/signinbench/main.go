@@ -40,6 +40,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/audit"
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
+	"github.com/dinhdanh/dinhdanh/bench/internal/benchenv"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/gateway"
 	"github.com/dinhdanh/dinhdanh/gateway/schema"
@@ -228,7 +229,7 @@ func runFlood(base string, ids []string, c int, d time.Duration, id, secret stri
 		v, _ := byStatus.LoadOrStore(code, new(atomic.Int64))
 		v.(*atomic.Int64).Add(1)
 	}
-	rssBefore := rssKiB("VmRSS")
+	rssBefore := benchenv.StatusKiB("VmRSS")
 	for w := 0; w < c; w++ {
 		wg.Add(1)
 		go func() {
@@ -298,7 +299,7 @@ func runFlood(base string, ids []string, c int, d time.Duration, id, secret stri
 			case <-done:
 				return
 			case <-time.After(100 * time.Millisecond):
-				if r := rssKiB("VmRSS"); r > peakRSS.Load() {
+				if r := benchenv.StatusKiB("VmRSS"); r > peakRSS.Load() {
 					peakRSS.Store(r)
 				}
 			}
@@ -319,24 +320,10 @@ func runFlood(base string, ids []string, c int, d time.Duration, id, secret stri
 		return true
 	})
 	fmt.Printf("\nresident memory: %d MiB before, %d MiB peak sampled, %d MiB high-water mark\n",
-		rssBefore/1024, peakRSS.Load()/1024, rssKiB("VmHWM")/1024)
+		rssBefore/1024, peakRSS.Load()/1024, benchenv.StatusKiB("VmHWM")/1024)
 }
 
 // rssKiB reads a field of /proc/self/status (Linux), in KiB; 0 elsewhere.
-func rssKiB(field string) int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, field+":"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
 func check(err error) {
 	if err != nil {
 		log.Fatal(err)
