@@ -78,6 +78,10 @@ func (s *Store) OwnerID(ctx context.Context, number string) (string, error) {
 // of the batch is one data-modifying CTE: the retired are recorded apart,
 // present numbers are checked against the rules and the population
 // registry, and missing ones are looked up by name, birth date and address.
+// Names and address parts are compared under reconcile_fold
+// (reconcile.Fold: NFC, white space, case, tone placement; diacritics
+// kept), the population registry through its index on
+// (reconcile_fold(full_name), birth_date).
 const batchSQL = `
 WITH b AS (
 	SELECT * FROM vehicle_records WHERE number > $2 AND number <= $3
@@ -87,31 +91,32 @@ WITH b AS (
 ), wrong AS (
 	INSERT INTO reconcile_findings (run_id, number, kind, reason, province, before_id, after_id)
 	SELECT $1, number, 'wrong_id', reason, owner_province, owner_id, owner_id FROM (
-		SELECT b.number, b.owner_province, b.owner_id,
+		SELECT c.number, c.owner_province, c.owner_id,
 			CASE
-			WHEN b.owner_id !~ '^[0-9]{12}$' THEN $6
-			WHEN NOT (substr(b.owner_id, 1, 3) = ANY ($4::text[])) THEN $7
-			WHEN b.owner_birth_date IS NOT NULL
-				AND 1900 + (substr(b.owner_id, 4, 1)::int / 2) * 100 + substr(b.owner_id, 5, 2)::int
-					<> extract(year FROM b.owner_birth_date)::int THEN $8
-			WHEN p.personal_id IS NULL THEN $9
-			WHEN lower(btrim(p.full_name)) <> lower(btrim(b.owner_name))
-				AND p.birth_date IS DISTINCT FROM b.owner_birth_date THEN $10
-			WHEN lower(btrim(p.full_name)) <> lower(btrim(b.owner_name)) THEN $11
-			WHEN p.birth_date IS DISTINCT FROM b.owner_birth_date THEN $12
+			WHEN c.owner_id !~ '^[0-9]{12}$' THEN $6
+			WHEN NOT (substr(c.owner_id, 1, 3) = ANY ($4::text[])) THEN $7
+			WHEN c.owner_birth_date IS NOT NULL
+				AND 1900 + (substr(c.owner_id, 4, 1)::int / 2) * 100 + substr(c.owner_id, 5, 2)::int
+					<> extract(year FROM c.owner_birth_date)::int THEN $8
+			WHEN c.person IS NULL THEN $9
+			WHEN c.name_differs AND c.birth_date IS DISTINCT FROM c.owner_birth_date THEN $10
+			WHEN c.name_differs THEN $11
+			WHEN c.birth_date IS DISTINCT FROM c.owner_birth_date THEN $12
 			END AS reason
-		FROM b LEFT JOIN population p ON p.personal_id = b.owner_id
-		WHERE b.status = 'active' AND b.owner_id <> ''
+		FROM (SELECT b.number, b.owner_province, b.owner_id, b.owner_birth_date, p.personal_id AS person, p.birth_date,
+				b.owner_name <> p.full_name AND reconcile_fold(b.owner_name) <> reconcile_fold(p.full_name) AS name_differs
+			FROM b LEFT JOIN population p ON p.personal_id = b.owner_id
+			WHERE b.status = 'active' AND b.owner_id <> '') c
 	) w WHERE reason IS NOT NULL
 ), cand AS (
 	SELECT b.number, b.owner_province, count(p.personal_id) AS n, min(p.personal_id) AS pid
 	FROM b LEFT JOIN population p
-		ON lower(btrim(p.full_name)) = lower(btrim(b.owner_name))
+		ON reconcile_fold(p.full_name) = reconcile_fold(b.owner_name)
 		AND p.birth_date = b.owner_birth_date
-		AND lower(btrim(p.street)) = lower(btrim(b.owner_street))
-		AND lower(btrim(p.ward)) = lower(btrim(b.owner_ward))
-		AND lower(btrim(p.district)) = lower(btrim(b.owner_district))
-		AND lower(btrim(p.province)) = lower(btrim(b.owner_province))
+		AND reconcile_fold(p.street) = reconcile_fold(b.owner_street)
+		AND reconcile_fold(p.ward) = reconcile_fold(b.owner_ward)
+		AND reconcile_fold(p.district) = reconcile_fold(b.owner_district)
+		AND reconcile_fold(p.province) = reconcile_fold(b.owner_province)
 	WHERE b.status = 'active' AND b.owner_id = ''
 	GROUP BY b.number, b.owner_province
 ), completed AS (
@@ -137,7 +142,7 @@ FROM vehicle_records v JOIN (
 	SELECT owner_id FROM vehicle_records
 	WHERE status = 'active' AND owner_id <> ''
 	GROUP BY owner_id
-	HAVING count(DISTINCT lower(btrim(owner_name)) || '|' || coalesce(owner_birth_date::text, '')) > 1
+	HAVING count(DISTINCT reconcile_fold(owner_name) || '|' || coalesce(owner_birth_date::text, '')) > 1
 ) s USING (owner_id)
 WHERE v.status = 'active'`
 
