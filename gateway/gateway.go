@@ -373,6 +373,13 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 			}
 		},
 	}
+	// The citizen's document wallet, mounted when the audit key is set (as
+	// the registries' pushes): every change is audited in its transaction.
+	if len(cfg.Secrets.AuditKey) > 0 {
+		if signin.Wallet, err = newWallet(cfg, pool, o.Now, g.Registry, g.Accounts, o.Audit); err != nil {
+			return fail(err)
+		}
+	}
 	provider := &oidcweb.Handler{
 		Provider: g.Provider, Clients: g.Clients, Sessions: sessions, Templates: tmpl, Logger: logger,
 		AdminToken: secrets.AdminToken, LoginPath: accountsweb.PathLogin, Now: o.Now, CSRF: csrf,

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
+	"github.com/dinhdanh/dinhdanh/attributes"
 	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
 	attributesweb "github.com/dinhdanh/dinhdanh/attributes/web"
 	"github.com/dinhdanh/dinhdanh/audit"
@@ -28,18 +29,40 @@ func RegistryTokenKey(cfg config.Config) []byte {
 // NewFeedStore is the registries' update feeds on pool, each applied batch
 // audited inside its transaction, chained and sealed with the audit key.
 func NewFeedStore(cfg config.Config, pool *pgxpool.Pool, now func() time.Time) (*attributespg.FeedStore, error) {
+	rec, err := documentsAuditTx(cfg, pool, now)
+	if err != nil {
+		return nil, err
+	}
+	return attributespg.NewFeedStore(pool, now, rec), nil
+}
+
+// documentsAuditTx records the documents' changes (feeds, the citizen's
+// wallet) inside their transaction, chained and sealed with the audit key.
+func documentsAuditTx(cfg config.Config, pool *pgxpool.Pool, now func() time.Time) (attributespg.AuditTx, error) {
 	if len(cfg.Secrets.AuditKey) != ed25519.SeedSize {
-		return nil, errors.New("gateway: registry feeds: the audit key must be 32 bytes")
+		return nil, errors.New("gateway: documents: the audit key must be 32 bytes")
 	}
 	key, err := audit.NewKey(ed25519.NewKeyFromSeed(cfg.Secrets.AuditKey))
 	if err != nil {
 		return nil, err
 	}
 	store := auditpg.NewStore(pool, now)
-	return attributespg.NewFeedStore(pool, now, func(ctx context.Context, tx pgx.Tx, e audit.Event) error {
+	return func(ctx context.Context, tx pgx.Tx, e audit.Event) error {
 		_, err := store.RecordTx(ctx, tx, key, e)
 		return err
-	}), nil
+	}, nil
+}
+
+// newWallet is the citizen's document wallet on the population registry's
+// documents, throttled with the sign-in throttles.
+func newWallet(cfg config.Config, pool *pgxpool.Pool, now func() time.Time, people *attributespg.Store,
+	accts *accounts.Service, rec audit.Recorder) (*attributes.Wallet, error) {
+	auditTx, err := documentsAuditTx(cfg, pool, now)
+	if err != nil {
+		return nil, err
+	}
+	return &attributes.Wallet{Store: attributespg.NewWalletStore(pool, auditTx), Documents: people, Holders: accts,
+		Limiter: accounts.WalletLimiter{Limiter: accts.Limiter()}, Audit: rec, Now: now}, nil
 }
 
 // newRegistryFeeds builds the registries' push endpoint, throttled with

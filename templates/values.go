@@ -211,6 +211,8 @@ func init() {
 		"value.doc.status.valid":                {"còn hiệu lực", "valid"},
 		"value.doc.status.expired":              {"hết hiệu lực", "expired"},
 		"value.doc.status.retired":              {"đã thu hồi", "retired"},
+		"value.doc.status.suspended":            {"đang bị đình chỉ", "suspended"},
+		"value.doc.status.withdrawn":            {"đã bị thu hồi", "withdrawn"},
 		"value.permit.visa":                     {"Thị thực", "Visa"},
 		"value.permit.temporary_residence_card": {"Thẻ tạm trú", "Temporary residence card"},
 		"value.permit.permanent_residence_card": {"Thẻ thường trú", "Permanent residence card"},

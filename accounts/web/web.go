@@ -17,6 +17,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/assurance"
+	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
@@ -68,6 +69,9 @@ type Handler struct {
 	// the service's name in lang and its logo; ok false when returnTo is no
 	// such request or names no known, enabled service.
 	Requester func(ctx context.Context, returnTo string, lang templates.Lang) (name, logo string, ok bool)
+	// Wallet, when set, mounts the citizen's document wallet at
+	// PathDocuments.
+	Wallet *attributes.Wallet
 }
 
 // Routes mounts the pages on r (a router that runs sessions and CSRF).
@@ -92,6 +96,9 @@ func (h *Handler) Routes(r *mux.Router) {
 	if h.LockAccount != nil {
 		r.Handle(PathLock, httpx.NoStore(http.HandlerFunc(h.showLock))).Methods(http.MethodGet, http.MethodHead)
 		r.Handle(PathLock, httpx.NoStore(http.HandlerFunc(h.postLock))).Methods(http.MethodPost)
+	}
+	if h.Wallet != nil {
+		h.walletRoutes(r)
 	}
 	if h.DevMode && h.Inbox != nil {
 		r.Handle(PathDevSMS, httpx.NoStore(http.HandlerFunc(h.devSMS))).Methods(http.MethodGet)

@@ -18,12 +18,16 @@ import (
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/gorilla/mux"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	"github.com/dinhdanh/dinhdanh/accounts/web"
 	"github.com/dinhdanh/dinhdanh/assurance"
+	"github.com/dinhdanh/dinhdanh/attributes"
+	attributespg "github.com/dinhdanh/dinhdanh/attributes/postgres"
+	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/internal/websession"
 	"github.com/dinhdanh/dinhdanh/templates"
@@ -70,6 +74,11 @@ func newSite(t *testing.T, devMode bool) *site {
 			_, err := env.Service.Lock(ctx, id, reason, by)
 			return err
 		}}
+	docs := attributespg.NewStore(db.App).WithClock(env.Clock.Now)
+	h.Wallet = &attributes.Wallet{
+		Store:     attributespg.NewWalletStore(db.App, func(ctx context.Context, _ pgx.Tx, e audit.Event) error { return env.Audit.Record(ctx, e) }),
+		Documents: docs, Holders: env.Service, Audit: env.Audit, Now: env.Clock.Now,
+		Limiter: accounts.WalletLimiter{Limiter: env.Service.Limiter()}}
 
 	r := mux.NewRouter()
 	r.Use(httpx.RequestID, testClientIP)
