@@ -114,6 +114,12 @@ func citizenPages(t *testing.T, e *env, b *browser, lang string, check func(page
 	b.follow(`a[href$="/receipt"]`, "main h1")
 	check("consent receipt")
 	visit("history", e.gatewayURL+"/account/history"+q, "main h1")
+	// The document wallet: the demo citizen's imported documents, then a
+	// number nobody holds refused.
+	visit("documents", e.gatewayURL+"/account/documents"+q, "#wallet-documents")
+	b.do("type a number nobody holds", chromedp.SendKeys(chromedp.CSS("#number"), "019999999999"))
+	b.follow("#wallet-submit", "#wallet-error")
+	check("documents (refused)")
 	visit("lock (signed in)", e.gatewayURL+"/lock"+q, "main h1")
 	visit("share", e.gatewayURL+"/account/share"+q, "#share-create")
 	// Nothing is ticked at first: pick the name and date of birth.
