@@ -462,6 +462,8 @@ func TestOperatorSetsKindPolicy(t *testing.T) {
 	assert.Contains(t, page.body, `data-kind="bank"`)
 	assert.Contains(t, page.body, `<td data-scope="documents.driving_licence" data-allowed="true">`)
 	assert.Contains(t, page.body, "Ngân hàng")
+	// Each button says what it changes to a screen reader, not only "Từ chối".
+	assert.Contains(t, page.body, `aria-label="Từ chối: Ngân hàng, documents.driving_licence"`)
 
 	saved := op.post(page, "/staff/policy", url.Values{"kind": {"bank"}, "scope": {"documents.driving_licence"}, "allowed": {"false"}})
 	require.Equal(t, http.StatusOK, saved.status)
