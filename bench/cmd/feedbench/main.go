@@ -66,22 +66,22 @@ func main() {
 	}
 	ctx := context.Background()
 	db, err := benchenv.Start(ctx, "dinhdanh-feedbench-", *durable, 4)
-	check(err)
+	benchenv.Check(err)
 	defer db.Close()
 
 	fmt.Printf("feedbench: %s/%s, %d CPUs, %s; %d persons, %d feed entries in batches of %d (%s), fsync %v\n\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), *people, *entries, *batch, *format, *durable)
 
 	t0 := time.Now()
-	exec(ctx, db.App, `INSERT INTO population (personal_id, full_name, birth_date, gender, nationality, province)
+	benchenv.MustExec(ctx, db.App, `INSERT INTO population (personal_id, full_name, birth_date, gender, nationality, province)
 		SELECT '0010' || lpad(x::text, 8, '0'), 'Người Số ' || x, make_date(1950 + x % 50, 1 + x % 12, 1 + x % 28),
 			CASE x % 2 WHEN 0 THEN 'male' ELSE 'female' END, 'VN', 'Hà Nội'
 		FROM generate_series(1, $1) x`, *people)
-	exec(ctx, db.Owner, `ANALYZE population`)
+	benchenv.MustExec(ctx, db.Owner, `ANALYZE population`)
 	fmt.Printf("population generated in %s\n", time.Since(t0).Round(time.Millisecond))
 
 	dir, err := os.MkdirTemp("", "dinhdanh-feedbench-file-")
-	check(err)
+	benchenv.Check(err)
 	defer os.RemoveAll(dir)
 	name := filepath.Join(dir, "driving_licence."+*format)
 	t0 = time.Now()
@@ -93,16 +93,16 @@ func main() {
 	secrets.AuditKey, secrets.SecretPepper = random(32), random(32)
 	cfg := config.Config{Secrets: secrets}
 	feeds, err := gateway.NewFeedStore(cfg, db.App, nil)
-	check(err)
+	benchenv.Check(err)
 
 	// The file, as `dinhdanh import documents driving_licence FILE` applies it.
 	runtime.GC()
 	resetOK := benchenv.ResetPeak()
 	rssBefore := benchenv.StatusKiB("VmRSS")
 	tempBefore, err := benchenv.TempBytes(ctx, db.App)
-	check(err)
+	benchenv.Check(err)
 	f, err := os.Open(name)
-	check(err)
+	benchenv.Check(err)
 	var done, batches int64
 	start := time.Now()
 	err = attributes.ReadFeedFile(bufio.NewReader(f), attributes.FeedFormat(*format), attributes.DrivingLicence, func(b attributes.FeedBatch) error {
@@ -122,10 +122,10 @@ func main() {
 	})
 	took := time.Since(start)
 	f.Close()
-	check(err)
+	benchenv.Check(err)
 	peak := benchenv.StatusKiB("VmHWM")
 	temp, err := benchenv.TempBytes(ctx, db.App)
-	check(err)
+	benchenv.Check(err)
 	fmt.Printf("\napplied %d entries in %d batches in %s: %.0f entries/s, %.2f batches/s\n",
 		done, batches, took.Round(time.Millisecond), float64(done)/took.Seconds(), float64(batches)/took.Seconds())
 	peakNote := "since the file was generated"
@@ -137,10 +137,10 @@ func main() {
 
 	// The same file once more: every batch is a replay and changes nothing.
 	f, err = os.Open(name)
-	check(err)
+	benchenv.Check(err)
 	var replays int64
 	start = time.Now()
-	check(attributes.ReadFeedFile(bufio.NewReader(f), attributes.FeedFormat(*format), attributes.DrivingLicence, func(b attributes.FeedBatch) error {
+	benchenv.Check(attributes.ReadFeedFile(bufio.NewReader(f), attributes.FeedFormat(*format), attributes.DrivingLicence, func(b attributes.FeedBatch) error {
 		res, err := attributes.ApplyFeed(ctx, feeds, b, "import:driving_licence")
 		if err == nil && res.Applied {
 			err = fmt.Errorf("replayed batch %d applied again", b.Seq)
@@ -158,7 +158,7 @@ func main() {
 		ok = verify(ctx, db.App, insurance) && ok
 	}
 	var audited int64
-	check(db.App.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE reason = 'document_feed_batch'`).Scan(&audited))
+	benchenv.Check(db.App.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE reason = 'document_feed_batch'`).Scan(&audited))
 	want := batches + int64(*pushBatches)
 	fmt.Printf("\naudit events of applied batches: %d (expected %d)\n", audited, want)
 	if audited != want {
@@ -269,31 +269,31 @@ func (g *feed) batch(seq int64, n int, emit func(wire)) {
 // the file's size.
 func writeFile(name string, format attributes.FeedFormat, g *feed, batches, n int) int64 {
 	f, err := os.Create(name)
-	check(err)
+	benchenv.Check(err)
 	bw := bufio.NewWriterSize(f, 1<<20)
 	var emit func(wire)
 	var cw *csv.Writer
 	if format == attributes.FeedCSV {
 		cw = csv.NewWriter(bw)
-		check(cw.Write(append(slices.Clone(attributes.FeedCSVColumns), "class")))
+		benchenv.Check(cw.Write(append(slices.Clone(attributes.FeedCSVColumns), "class")))
 		emit = func(w wire) {
-			check(cw.Write([]string{strconv.FormatInt(w.Seq, 10), string(w.Op), w.Number, w.HolderID, w.IssuedOn, w.ExpiresOn, w.Issuer, w.Fields["class"]}))
+			benchenv.Check(cw.Write([]string{strconv.FormatInt(w.Seq, 10), string(w.Op), w.Number, w.HolderID, w.IssuedOn, w.ExpiresOn, w.Issuer, w.Fields["class"]}))
 		}
 	} else {
 		enc := json.NewEncoder(bw)
-		emit = func(w wire) { check(enc.Encode(w)) }
+		emit = func(w wire) { benchenv.Check(enc.Encode(w)) }
 	}
 	for seq := 1; seq <= batches; seq++ {
 		g.batch(int64(seq), n, emit)
 	}
 	if cw != nil {
 		cw.Flush()
-		check(cw.Error())
+		benchenv.Check(cw.Error())
 	}
-	check(bw.Flush())
+	benchenv.Check(bw.Flush())
 	st, err := f.Stat()
-	check(err)
-	check(f.Close())
+	benchenv.Check(err)
+	benchenv.Check(f.Close())
 	return st.Size()
 }
 
@@ -306,7 +306,7 @@ func push(ctx context.Context, cfg config.Config, feeds *attributespg.FeedStore,
 	key := gateway.RegistryTokenKey(cfg)
 	token := attributes.NewRegistryToken()
 	_, err := feeds.SetCredential(ctx, g.kind, attributes.RegistryTokenHash(key, token), "feedbench")
-	check(err)
+	benchenv.Check(err)
 	r := mux.NewRouter()
 	(&attributesweb.FeedHandler{Feeds: feeds, Credentials: feeds, Key: key}).Routes(r)
 	srv := httptest.NewServer(r)
@@ -327,18 +327,18 @@ func push(ctx context.Context, cfg config.Config, feeds *attributespg.FeedStore,
 			}
 			first = false
 			b, err := json.Marshal(w)
-			check(err)
+			benchenv.Check(err)
 			body.Write(b)
 		})
 		body.WriteString("]}")
 		bytesSent += int64(body.Len())
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, &body)
-		check(err)
+		benchenv.Check(err)
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/json")
 		t := time.Now()
 		res, err := http.DefaultClient.Do(req)
-		check(err)
+		benchenv.Check(err)
 		out, _ := io.ReadAll(res.Body)
 		res.Body.Close()
 		times = append(times, time.Since(t))
@@ -369,17 +369,17 @@ func verify(ctx context.Context, pool *pgxpool.Pool, g *feed) bool {
 		fmt.Fprintf(h, "%s %s\n", g.number(i+1), statusName[st])
 	}
 	rows, err := pool.Query(ctx, `SELECT status, count(*) FROM documents WHERE kind = $1 GROUP BY status`, string(g.kind))
-	check(err)
+	benchenv.Check(err)
 	got := map[string]int64{}
 	for rows.Next() {
 		var s string
 		var c int64
-		check(rows.Scan(&s, &c))
+		benchenv.Check(rows.Scan(&s, &c))
 		got[s] = c
 	}
-	check(rows.Err())
+	benchenv.Check(rows.Err())
 	var digest string
-	check(pool.QueryRow(ctx, `SELECT md5(coalesce(string_agg(number || ' ' || status || E'\n', '' ORDER BY number COLLATE "C"), ''))
+	benchenv.Check(pool.QueryRow(ctx, `SELECT md5(coalesce(string_agg(number || ' ' || status || E'\n', '' ORDER BY number COLLATE "C"), ''))
 		FROM documents WHERE kind = $1`, string(g.kind)).Scan(&digest))
 	ok := true
 	fmt.Printf("\n%s: %-10s %10s %10s\n", g.kind, "status", "expected", "found")
@@ -404,16 +404,4 @@ func random(n int) []byte {
 	b := make([]byte, n)
 	_, _ = crand.Read(b)
 	return b
-}
-
-func exec(ctx context.Context, pool *pgxpool.Pool, sql string, args ...any) {
-	if _, err := pool.Exec(ctx, sql, args...); err != nil {
-		log.Fatalf("%v\n%s", err, sql)
-	}
-}
-
-func check(err error) {
-	if err != nil {
-		log.Fatal(err)
-	}
 }

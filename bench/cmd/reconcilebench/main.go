@@ -69,7 +69,7 @@ func main() {
 	}
 	ctx := context.Background()
 	db, err := benchenv.Start(ctx, "dinhdanh-reconcilebench-", *durable, 4)
-	check(err)
+	benchenv.Check(err)
 	defer db.Close()
 	app, owner := db.App, db.Owner
 
@@ -81,9 +81,9 @@ func main() {
 	fmt.Printf("generated in %s\n", time.Since(t0).Round(time.Millisecond))
 
 	var workMem string
-	check(app.QueryRow(ctx, `SHOW work_mem`).Scan(&workMem))
+	benchenv.Check(app.QueryRow(ctx, `SHOW work_mem`).Scan(&workMem))
 	tempBefore, err := benchenv.TempBytes(ctx, app)
-	check(err)
+	benchenv.Check(err)
 	var ticks int
 	start := time.Now()
 	run, err := reconcilepg.NewStore(app, nil).Reconcile(ctx, "bench", reconcile.DefaultRules(), *batch, func(p reconcile.Progress) {
@@ -91,10 +91,10 @@ func main() {
 			fmt.Printf("  %s\n", p)
 		}
 	})
-	check(err)
+	benchenv.Check(err)
 	took := time.Since(start)
 	temp, err := benchenv.TempBytes(ctx, app)
-	check(err)
+	benchenv.Check(err)
 	temp -= tempBefore
 
 	fmt.Printf("\nreconciled %d records in %s: %.0f records/s\n", run.Records, took.Round(time.Millisecond), float64(run.Records)/took.Seconds())
@@ -102,7 +102,7 @@ func main() {
 		benchenv.StatusKiB("VmHWM"), workMem, float64(temp)/(1<<20))
 
 	figs, err := reconcilepg.NewStore(app, nil).Figures(ctx, run.ID)
-	check(err)
+	benchenv.Check(err)
 	got := reconcile.Totals(figs)
 	n := int64(*records / 100)
 	truth := map[reconcile.Kind]int64{
@@ -122,15 +122,15 @@ func main() {
 		fmt.Printf("%-10s %10d %10d%s\n", k, truth[k], got[k], mark)
 	}
 	rows, err := app.Query(ctx, `SELECT kind, reason, count(*) FROM reconcile_findings WHERE run_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`, run.ID)
-	check(err)
+	benchenv.Check(err)
 	fmt.Println("\nby reason:")
 	for rows.Next() {
 		var k, r string
 		var c int64
-		check(rows.Scan(&k, &r, &c))
+		benchenv.Check(rows.Scan(&k, &r, &c))
 		fmt.Printf("  %-10s %-55s %d\n", k, r, c)
 	}
-	check(rows.Err())
+	benchenv.Check(rows.Err())
 	if !ok {
 		fmt.Println("\nfindings do NOT match the known truth")
 		os.Exit(1)
@@ -140,9 +140,9 @@ func main() {
 
 func generate(ctx context.Context, app, owner *pgxpool.Pool, people, records, twins int) {
 	base := people - twins
-	exec(ctx, app, fmt.Sprintf(`INSERT INTO population (personal_id, full_name, birth_date, gender, nationality, street, ward, district, province)
+	benchenv.MustExec(ctx, app, fmt.Sprintf(`INSERT INTO population (personal_id, full_name, birth_date, gender, nationality, street, ward, district, province)
 		SELECT %s, %s, %s, 'male', 'VN', %s FROM generate_series(1, $1) x`, pid("x", "0"), name("x"), birth("x"), addr("x")), base)
-	exec(ctx, app, fmt.Sprintf(`INSERT INTO population (personal_id, full_name, birth_date, gender, nationality, street, ward, district, province)
+	benchenv.MustExec(ctx, app, fmt.Sprintf(`INSERT INTO population (personal_id, full_name, birth_date, gender, nationality, street, ward, district, province)
 		SELECT %s, %s, %s, 'female', 'VN', %s FROM generate_series(1, $1) x`, pid("x", "1"), name("x"), birth("x"), addr("x")), twins)
 	// p: the person of vehicle k. Buckets that hold a real person's ID (or
 	// complete to one) get distinct persons above the twins; the others any.
@@ -168,19 +168,7 @@ func generate(ctx context.Context, app, owner *pgxpool.Pool, people, records, tw
 	) v`,
 		prov("p"), yy("p"), pid("p + 1", "0"), pid("p", "0"), name("CASE WHEN b = 11 THEN p + 1 ELSE p END"),
 		birth("CASE WHEN b = 11 THEN p + 1 ELSE p END"), addr("CASE WHEN b = 11 THEN p + 1 ELSE p END"), needs)
-	exec(ctx, app, q, records, twins, base)
-	exec(ctx, owner, `ANALYZE population`)
-	exec(ctx, owner, `ANALYZE vehicle_records`)
-}
-
-func exec(ctx context.Context, pool *pgxpool.Pool, sql string, args ...any) {
-	if _, err := pool.Exec(ctx, sql, args...); err != nil {
-		log.Fatalf("%v\n%s", err, sql)
-	}
-}
-
-func check(err error) {
-	if err != nil {
-		log.Fatal(err)
-	}
+	benchenv.MustExec(ctx, app, q, records, twins, base)
+	benchenv.MustExec(ctx, owner, `ANALYZE population`)
+	benchenv.MustExec(ctx, owner, `ANALYZE vehicle_records`)
 }

@@ -60,15 +60,15 @@ func main() {
 	ctx := context.Background()
 
 	dir, err := os.MkdirTemp("", "dinhdanh-signinbench-")
-	check(err)
+	benchenv.Check(err)
 	defer os.RemoveAll(dir)
 	cluster, err := pg.StartCluster(ctx, pg.ClusterOptions{Dir: dir + "/data"})
-	check(err)
+	benchenv.Check(err)
 	defer cluster.Stop()
 	_, appURL, err := pg.Provision(ctx, cluster.URL(cluster.Superuser, "postgres"), "dinhdanh", "", schema.Sources()...)
-	check(err)
+	benchenv.Check(err)
 	pool, err := pg.Open(ctx, appURL, 16)
-	check(err)
+	benchenv.Check(err)
 	defer pool.Close()
 
 	cfg := config.Default()
@@ -89,27 +89,27 @@ func main() {
 		_, _ = rand.Read(*k)
 	}
 	key, err := audit.GenerateKey()
-	check(err)
+	benchenv.Check(err)
 	rec, err := audit.NewLog(auditpg.NewStore(pool, nil), key, audit.Options{})
-	check(err)
+	benchenv.Check(err)
 	defer rec.Close(ctx)
 	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, Logger: slog.New(slog.DiscardHandler), Audit: rec})
-	check(err)
+	benchenv.Check(err)
 	defer g.Close()
 	generated := 500
 	if *flood > 0 {
 		generated = 50
 	}
-	check(population.LoadDemo(ctx, population.Target{Pool: pool, Accounts: g.Accounts, Audit: rec}, population.DemoOptions{Generated: generated}))
+	benchenv.Check(population.LoadDemo(ctx, population.Target{Pool: pool, Accounts: g.Accounts, Audit: rec}, population.DemoOptions{Generated: generated}))
 	var ids []string
 	rows, err := pool.Query(ctx, "SELECT personal_id FROM accounts WHERE status = 'active' AND password_hash <> '' ORDER BY personal_id LIMIT 400")
-	check(err)
+	benchenv.Check(err)
 	for rows.Next() {
 		var id string
-		check(rows.Scan(&id))
+		benchenv.Check(rows.Scan(&id))
 		ids = append(ids, id)
 	}
-	check(rows.Err())
+	benchenv.Check(rows.Err())
 	srv := httptest.NewServer(g.Handler)
 	defer srv.Close()
 
@@ -119,14 +119,14 @@ func main() {
 		fmt.Printf("admission control: %v (hashing slots %d, queue %d, wait %s)\n\n", *admission, g.Hashing.Slots(), cfg.Argon2.Queue, cfg.Argon2.QueueWait.D())
 		machine, secret, err := g.Clients.Create(ctx, "bench", oidc.Client{Name: oidc.Text{VI: "Bench machine"},
 			GrantTypes: []string{oidc.GrantClientCredentials}, Scopes: []string{"registry.read"}})
-		check(err)
+		benchenv.Check(err)
 		runFlood(srv.URL, ids, *flood, *d, machine.ID, secret)
 		return
 	}
 	fmt.Printf("%-28s %4s %8s %9s %9s %9s %7s\n", "operation", "conc", "requests", "req/s", "p50 ms", "p99 ms", "errors")
 	for _, s := range strings.Split(*levels, ",") {
 		c, err := strconv.Atoi(strings.TrimSpace(s))
-		check(err)
+		benchenv.Check(err)
 		run(srv.URL, ids, c, *d)
 	}
 }
@@ -321,11 +321,4 @@ func runFlood(base string, ids []string, c int, d time.Duration, id, secret stri
 	})
 	fmt.Printf("\nresident memory: %d MiB before, %d MiB peak sampled, %d MiB high-water mark\n",
 		rssBefore/1024, peakRSS.Load()/1024, benchenv.StatusKiB("VmHWM")/1024)
-}
-
-// rssKiB reads a field of /proc/self/status (Linux), in KiB; 0 elsewhere.
-func check(err error) {
-	if err != nil {
-		log.Fatal(err)
-	}
 }

@@ -5,6 +5,7 @@ package benchenv
 
 import (
 	"context"
+	"log"
 	"os"
 	"strconv"
 	"strings"
@@ -95,4 +96,19 @@ func StatusKiB(field string) int64 {
 // ran since; false when the kernel refused.
 func ResetPeak() bool {
 	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
+// MustExec runs sql on pool and ends the benchmark with the statement on
+// failure (benchmarks have no one to return an error to).
+func MustExec(ctx context.Context, pool *pgxpool.Pool, sql string, args ...any) {
+	if _, err := pool.Exec(ctx, sql, args...); err != nil {
+		log.Fatalf("%v\n%s", err, sql)
+	}
+}
+
+// Check ends the benchmark on err.
+func Check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
 }
