@@ -80,6 +80,9 @@ type Handler struct {
 	// Policy is the kind policy (the operators' /staff/policy); the page
 	// is not served when nil.
 	Policy KindPolicy
+	// Reconcile is the vehicle-registry reconciliation (the operators'
+	// /staff/reconcile); the pages are not served when nil.
+	Reconcile Reconciliation
 	// Links are the home page's sections beyond the members pages, each
 	// shown to the roles listed; DefaultLinks when nil.
 	Links []Link
@@ -93,7 +96,8 @@ type Link struct {
 }
 
 // DefaultLinks: the counter for officers, lock requests for officers and
-// supervisors, members for operators.
+// supervisors; members, units, the kind policy and the vehicle
+// reconciliation for operators.
 var DefaultLinks = []Link{
 	{templates.StaffLink{Path: PathCounter, Label: "staff.link.counter", Hint: "staff.link.counter_hint"}, []staff.Role{staff.RoleOfficer}},
 	{templates.StaffLink{Path: PathLocks, Label: "staff.link.locks", Hint: "staff.link.locks_hint"}, []staff.Role{staff.RoleOfficer, staff.RoleSupervisor}},
@@ -101,6 +105,7 @@ var DefaultLinks = []Link{
 	{templates.StaffLink{Path: PathMembers, Label: "staff.link.members", Hint: "staff.link.members_hint"}, []staff.Role{staff.RoleOperator}},
 	{templates.StaffLink{Path: PathUnits, Label: "staff.link.units", Hint: "staff.link.units_hint"}, []staff.Role{staff.RoleOperator}},
 	{templates.StaffLink{Path: PathPolicy, Label: "staff.link.policy", Hint: "staff.link.policy_hint"}, []staff.Role{staff.RoleOperator}},
+	{templates.StaffLink{Path: PathReconcile, Label: "staff.link.reconcile", Hint: "staff.link.reconcile_hint"}, []staff.Role{staff.RoleOperator}},
 }
 
 // NewSessions is the staff session manager on store: its own cookie,
@@ -254,6 +259,13 @@ func (h *Handler) Routes(r *mux.Router) {
 	if h.Policy != nil {
 		r.Handle(PathPolicy, op(http.HandlerFunc(h.showPolicy))).Methods(http.MethodGet, http.MethodHead)
 		r.Handle(PathPolicy, op(http.HandlerFunc(h.setPolicy))).Methods(http.MethodPost)
+	}
+	if h.Reconcile != nil {
+		r.Handle(PathReconcile, op(http.HandlerFunc(h.showReconcile))).Methods(http.MethodGet, http.MethodHead)
+		r.Handle(PathReconcileRun, op(http.HandlerFunc(h.startReconcile))).Methods(http.MethodPost)
+		r.Handle(PathReconcileUndo, op(http.HandlerFunc(h.undoReconcile))).Methods(http.MethodPost)
+		r.Handle(PathReconcileReport, op(h.reconcileCSV("report", Reconciliation.WriteReportCSV))).Methods(http.MethodGet, http.MethodHead)
+		r.Handle(PathReconcileFindings, op(h.reconcileCSV("findings", Reconciliation.WriteFindingsCSV))).Methods(http.MethodGet, http.MethodHead)
 	}
 }
 

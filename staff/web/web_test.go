@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"html"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +27,8 @@ import (
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
+	"github.com/dinhdanh/dinhdanh/reconcile"
+	reconcilepg "github.com/dinhdanh/dinhdanh/reconcile/postgres"
 	"github.com/dinhdanh/dinhdanh/staff"
 	"github.com/dinhdanh/dinhdanh/staff/passkeytest"
 	staffpg "github.com/dinhdanh/dinhdanh/staff/postgres"
@@ -55,12 +59,18 @@ type site struct {
 	admin staff.Enrolment
 	// clients keeps the kind policy (the policy page's domain path).
 	clients *oidc.Clients
+	// recon is the vehicle reconciliation (the reconciliation page's
+	// domain path); its background runs run at once, before
+	// StartBackground returns.
+	recon      *reconcile.Service
+	reconStore *reconcilepg.Store
+	db         *pgtest.DB
 }
 
 func newSite(t *testing.T) *site {
 	t.Helper()
 	db := pgtest.New(t)
-	s := &site{spy: &audittest.Spy{}, clock: &clock{t: time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)}}
+	s := &site{db: db, spy: &audittest.Spy{}, clock: &clock{t: time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)}}
 	var err error
 	s.svc, err = staff.New(staff.Config{Store: staffpg.NewStore(db.App), Key: []byte("staff-key-staff-key-staff-key-01"), Audit: s.spy,
 		Now: s.clock.Now, TOTPKey: []byte("totp-key-totp-key-totp-key-01234"),
@@ -76,7 +86,12 @@ func newSite(t *testing.T) *site {
 	require.NoError(t, err)
 	sm := web.NewSessions(pgxstore.NewWithCleanupInterval(db.App, 0), false)
 	s.clients = &oidc.Clients{Store: oidcpg.NewStore(db.App, oidc.NewFositeSession), Audit: s.spy, Now: s.clock.Now}
-	h := &web.Handler{Staff: s.svc, Templates: tmpl, Sessions: sm, CSRF: &httpx.CSRF{Sessions: sm}, Now: s.clock.Now, Policy: s.clients}
+	s.reconStore = reconcilepg.NewStore(db.App, nil)
+	s.recon, err = reconcile.New(reconcile.Config{Store: s.reconStore, Audit: s.spy,
+		Go: func(fn func(context.Context)) { fn(context.WithoutCancel(ctx)) }})
+	require.NoError(t, err)
+	h := &web.Handler{Staff: s.svc, Templates: tmpl, Sessions: sm, CSRF: &httpx.CSRF{Sessions: sm}, Now: s.clock.Now, Policy: s.clients,
+		Reconcile: s.recon}
 	r := mux.NewRouter()
 	r.Use(httpx.RequestID)
 	console := r.NewRoute().Subrouter()
@@ -485,4 +500,221 @@ func TestOperatorSetsKindPolicy(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, p.Allows(oidc.KindBank, "documents.driving_licence"), "nothing changed by refused posts")
 	assert.Len(t, s.spy.Of(audit.ClientChanged), 1)
+}
+
+// noFollow sends req without following a redirect.
+func (b *browser) noFollow(req *http.Request) *http.Response {
+	b.t.Helper()
+	c := *b.client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Do(req)
+	require.NoError(b.t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+// signedInOfficer creates an officer and signs them in, their own
+// password chosen.
+func (s *site) signedInOfficer(t *testing.T) *browser {
+	t.Helper()
+	admin, err := s.svc.FindMember(t.Context(), "admin")
+	require.NoError(t, err)
+	_, e, err := s.svc.CreateMember(t.Context(), staff.Actor{Principal: admin.Principal("t")},
+		staff.NewMember{Username: "canbo", Name: "Trần Cán Bộ", UnitCode: "79", Roles: []staff.Role{staff.RoleOfficer}})
+	require.NoError(t, err)
+	b := s.browser(t)
+	forced := b.signIn("canbo", e)
+	done := b.post(forced, "/staff/password", url.Values{"current": {e.Password}, "new": {"Mat-khau-rieng-1"}, "confirm": {"Mat-khau-rieng-1"}})
+	require.Equal(t, "/staff", done.url.Path, done.body)
+	return b
+}
+
+// seedVehicles writes a person and vehicle records with one completion,
+// wrong numbers in two provinces and a retired vehicle.
+func seedVehicles(t *testing.T, s *site) {
+	t.Helper()
+	ctx := t.Context()
+	_, err := s.db.App.Exec(ctx, `INSERT INTO population (personal_id, full_name, birth_date, gender, nationality, street, ward, district, province)
+		VALUES ('001190000002', 'Trần Thị Bình', '1990-05-06', 'female', 'VN', '5 Kim Mã', 'Kim Mã', 'Ba Đình', 'Hà Nội')`)
+	require.NoError(t, err)
+	_, err = s.db.App.Exec(ctx, `INSERT INTO vehicle_records (number, owner_id, owner_name, owner_birth_date, owner_street, owner_ward, owner_district, owner_province, status) VALUES
+		('29A-00002', '', 'Trần Thị Bình', '1990-05-06', '5 Kim Mã', 'Kim Mã', 'Ba Đình', 'Hà Nội', 'active'),
+		('29A-00005', '12345', 'Trần Thị Bình', '1990-05-06', '', '', '', 'Hà Nội', 'active'),
+		('51F-00006', '079999999999', 'Lê Văn Cường', '1999-03-04', '', '', '', 'Hồ Chí Minh', 'active'),
+		('29A-00013', 'bad', 'Trần Thị Bình', '1990-05-06', '', '', '', 'Hà Nội', 'retired')`)
+	require.NoError(t, err)
+}
+
+func reconcileActions(s *site, reason string) []string {
+	var out []string
+	for _, e := range s.spy.Of(audit.OperatorAction) {
+		if e.Reason == reason {
+			out = append(out, e.ActorID+":"+string(e.Outcome))
+		}
+	}
+	return out
+}
+
+// TestOperatorReconciles: an operator starts the vehicle reconciliation
+// from the console (audited with their username), reads the figures per
+// province and kind, downloads both CSVs and undoes one vehicle's
+// completion; refused input gets a 4xx and a notice, never a 500.
+func TestOperatorReconciles(t *testing.T) {
+	s := newSite(t)
+	seedVehicles(t, s)
+	ctx := t.Context()
+	op := s.browser(t)
+	home := op.signIn("admin", s.admin)
+	assert.Contains(t, home.body, `href="/staff/reconcile"`)
+
+	empty := op.get("/staff/reconcile")
+	require.Equal(t, http.StatusOK, empty.status)
+	assert.Contains(t, empty.body, `id="reconcile-none"`)
+	assert.Contains(t, empty.body, "Đối soát đăng ký xe với dữ liệu dân cư")
+
+	// Without the CSRF token nothing starts.
+	refused := op.post(empty, "/staff/reconcile/run", url.Values{"csrf_token": {"wrong"}})
+	assert.Equal(t, http.StatusForbidden, refused.status)
+	_, err := s.recon.GetRun(ctx, 1)
+	require.ErrorIs(t, err, reconcile.ErrNotFound)
+
+	// Run now: 303 back to the page with a notice.
+	req, err := http.NewRequest(http.MethodPost, s.srv.URL+"/staff/reconcile/run",
+		strings.NewReader(url.Values{"csrf_token": {csrfOf(t, empty)}, "ui_locales": {"vi"}}.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp := op.noFollow(req)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/staff/reconcile?done=started&run=1&ui_locales=vi", resp.Header.Get("Location"))
+	assert.Equal(t, []string{"admin:success"}, reconcileActions(s, reconcile.ReasonAuditRun))
+
+	page := op.get(resp.Header.Get("Location"))
+	require.Equal(t, http.StatusOK, page.status)
+	assert.Contains(t, page.body, `id="reconcile-notice"`)
+	assert.Contains(t, page.body, `<h2 id="reconcile-run" data-run="1" data-state="done">`)
+	assert.Contains(t, page.body, `<tr data-province="Hà Nội"><th scope="row">Hà Nội</th><td>1</td><td>0</td><td>1</td><td>0</td><td>1</td><td>3</td></tr>`)
+	assert.Contains(t, page.body, `<tr data-province="Hồ Chí Minh"><th scope="row">Hồ Chí Minh</th><td>0</td><td>0</td><td>1</td><td>0</td><td>0</td><td>1</td></tr>`)
+	assert.Regexp(t, `id="reconcile-totals"><th scope="row">Tổng</th><td>1</td><td>0</td><td>2</td><td>0</td><td>1</td><td>4</td>`, page.body)
+	assert.Contains(t, page.body, `<tr data-run="1" data-state="done">`)
+	assert.Contains(t, page.body, `href="/staff/reconcile/report.csv?run=1"`)
+	assert.Contains(t, page.body, `href="/staff/reconcile/findings.csv?run=1"`)
+	assert.Contains(t, page.body, ">admin<", "who started it")
+
+	// The CSVs.
+	for _, tc := range []struct{ path, header, row, file string }{
+		{"/staff/reconcile/report.csv?run=1", "province,kind,count", "Hà Nội,completed,1", "vehicle-reconciliation-1-report.csv"},
+		{"/staff/reconcile/findings.csv?run=1", "run,vehicle,kind,reason,province,owner_id_before,owner_id_after,undone_at", "1,29A-00002,completed,", "vehicle-reconciliation-1-findings.csv"},
+	} {
+		csv := op.get(tc.path)
+		require.Equal(t, http.StatusOK, csv.status, tc.path)
+		assert.Equal(t, "text/csv; charset=utf-8", csv.header.Get("Content-Type"))
+		assert.Equal(t, `attachment; filename="`+tc.file+`"`, csv.header.Get("Content-Disposition"))
+		assert.Equal(t, tc.header, strings.SplitN(csv.body, "\n", 2)[0])
+		assert.Contains(t, csv.body, tc.row)
+	}
+	assert.Equal(t, http.StatusBadRequest, op.get("/staff/reconcile/report.csv?run=x").status)
+	assert.Equal(t, http.StatusBadRequest, op.get("/staff/reconcile/findings.csv").status)
+	assert.Equal(t, http.StatusNotFound, op.get("/staff/reconcile/findings.csv?run=99").status)
+
+	// Undo: refusals first, each a 4xx with its notice and nothing undone.
+	tests := []struct {
+		name, run, vehicle string
+		status             int
+		notice             string
+	}{
+		{"no vehicle (would undo the whole run)", "1", " ", http.StatusUnprocessableEntity, "Hãy nhập biển số xe"},
+		{"not a run id", "x", "29A-00002", http.StatusBadRequest, "Mã lần chạy không hợp lệ"},
+		{"no such run", "99", "29A-00002", http.StatusNotFound, "không có phát hiện nào"},
+		{"no such vehicle", "1", "99Z-99999", http.StatusNotFound, "không có phát hiện nào"},
+		{"not a completion", "1", "29A-00005", http.StatusUnprocessableEntity, "Chỉ hoàn tác được"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := op.post(page, "/staff/reconcile/undo", url.Values{"run": {tc.run}, "vehicle": {tc.vehicle}})
+			assert.Equal(t, tc.status, p.status)
+			assert.Contains(t, p.body, `id="reconcile-error"`)
+			assert.Contains(t, p.body, tc.notice)
+		})
+	}
+	owner, err := s.reconStore.OwnerID(ctx, "29A-00002")
+	require.NoError(t, err)
+	assert.Equal(t, "001190000002", owner, "nothing undone by refused posts")
+	assert.Equal(t, http.StatusForbidden, op.post(page, "/staff/reconcile/undo", url.Values{"csrf_token": {"wrong"}, "run": {"1"}, "vehicle": {"29A-00002"}}).status)
+
+	undone := op.post(page, "/staff/reconcile/undo", url.Values{"run": {"1"}, "vehicle": {"29A-00002"}})
+	require.Equal(t, http.StatusOK, undone.status, undone.body)
+	assert.Equal(t, "done=undone&run=1&ui_locales=vi", undone.url.RawQuery)
+	assert.Contains(t, undone.body, "Đã khôi phục số định danh chủ xe")
+	owner, err = s.reconStore.OwnerID(ctx, "29A-00002")
+	require.NoError(t, err)
+	assert.Empty(t, owner)
+	// The refusals the domain saw are audited too (input the form refused
+	// never reached it).
+	assert.Equal(t, []string{"admin:failure", "admin:failure", "admin:failure", "admin:success"}, reconcileActions(s, reconcile.ReasonAuditUndo))
+	again := op.post(undone, "/staff/reconcile/undo", url.Values{"run": {"1"}, "vehicle": {"29A-00002"}})
+	assert.Equal(t, http.StatusConflict, again.status)
+	assert.Contains(t, again.body, "đã được hoàn tác trước đó")
+	// The completion left the figures.
+	assert.Contains(t, again.body, `<tr data-province="Hà Nội"><th scope="row">Hà Nội</th><td>0</td>`)
+
+	// A run in progress (another replica's): the page says so, and run
+	// now is refused with a notice.
+	running, err := s.reconStore.Start(ctx, reconcile.ScheduleActor, "")
+	require.NoError(t, err)
+	busyPage := op.get("/staff/reconcile")
+	assert.Contains(t, busyPage.body, `data-run="`+strconv.FormatInt(running.ID, 10)+`" data-state="running"`)
+	assert.Contains(t, busyPage.body, `id="reconcile-running"`)
+	assert.Contains(t, busyPage.body, "theo lịch")
+	assert.NotContains(t, busyPage.body, `id="reconcile-undo"`)
+	busy := op.post(busyPage, "/staff/reconcile/run", url.Values{})
+	assert.Equal(t, http.StatusConflict, busy.status)
+	assert.Contains(t, busy.body, "Đang có một lần đối soát chạy")
+	assert.Len(t, reconcileActions(s, reconcile.ReasonAuditRun), 1)
+
+	// Another run by its id, a bad one and an unknown one.
+	assert.Contains(t, op.get("/staff/reconcile?run=1").body, `<h2 id="reconcile-run" data-run="1" data-state="done">`)
+	bad := op.get("/staff/reconcile?run=abc")
+	assert.Equal(t, http.StatusBadRequest, bad.status)
+	assert.Contains(t, bad.body, "Mã lần chạy không hợp lệ")
+	unknown := op.get("/staff/reconcile?run=99")
+	assert.Equal(t, http.StatusNotFound, unknown.status)
+	assert.Contains(t, unknown.body, "Không có lần chạy này")
+
+	// English.
+	en := op.get("/staff/reconcile?run=1&ui_locales=en")
+	require.Equal(t, http.StatusOK, en.status)
+	assert.Contains(t, en.body, `<html lang="en">`)
+	assert.Contains(t, en.body, "Vehicle registry reconciliation")
+	assert.Contains(t, en.body, "Run the reconciliation now")
+	assert.Contains(t, en.body, "ID number completed")
+	assert.Contains(t, en.body, "scheduled")
+}
+
+// TestReconcileForOperatorsOnly: an officer gets the console's refusal on
+// every reconciliation page and action; signed out, the sign-in page.
+func TestReconcileForOperatorsOnly(t *testing.T) {
+	s := newSite(t)
+	seedVehicles(t, s)
+	officer := s.signedInOfficer(t)
+	home := officer.get("/staff")
+	assert.NotContains(t, home.body, `href="/staff/reconcile"`)
+	refusal := templates.T(templates.VI, "staff.forbidden")
+	policy := officer.get("/staff/policy")
+	require.Equal(t, http.StatusForbidden, policy.status)
+	require.Contains(t, policy.body, refusal)
+	for _, path := range []string{"/staff/reconcile", "/staff/reconcile/report.csv?run=1", "/staff/reconcile/findings.csv?run=1"} {
+		p := officer.get(path)
+		assert.Equal(t, http.StatusForbidden, p.status, path)
+		assert.Contains(t, p.body, refusal, "the same refusal as /staff/policy")
+	}
+	for _, path := range []string{"/staff/reconcile/run", "/staff/reconcile/undo"} {
+		p := officer.post(home, path, url.Values{"run": {"1"}, "vehicle": {"29A-00002"}})
+		assert.Equal(t, http.StatusForbidden, p.status, path)
+	}
+	_, err := s.recon.GetRun(t.Context(), 1)
+	require.ErrorIs(t, err, reconcile.ErrNotFound, "an officer started nothing")
+
+	out := s.browser(t).get("/staff/reconcile")
+	assert.Equal(t, "/staff/login", out.url.Path)
 }
