@@ -346,12 +346,23 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return fail(err)
 	}
+	// The vehicle reconciliation, before the console that serves its
+	// operators' page: runs started there (and on the schedule below) go
+	// on in the gateway's background work.
+	g.Reconcile, err = reconcile.New(reconcile.Config{
+		Store: reconcilepg.NewStore(pool, o.Now), Audit: o.Audit, Now: o.Now, Logger: logger,
+		Go: func(fn func(context.Context)) { g.background(bg, "reconcile", fn) },
+	})
+	if err != nil {
+		return fail(err)
+	}
 	// The staff console: a session of its own (cookie dinhdanh_staff on
 	// /staff) with its own CSRF token, in the same sessions table.
 	staffSessions := staffweb.NewSessions(pgxstore.NewWithCleanupInterval(pool, 0), sessions.Cookie.Secure)
 	console := &staffweb.Handler{
 		Staff: g.Staff, Templates: tmpl, Sessions: staffSessions, Logger: logger, Now: o.Now, Policy: g.Clients,
-		CSRF: &httpx.CSRF{Sessions: staffSessions, Failed: server.CSRFFailed(tmpl)},
+		Reconcile: g.Reconcile, // never nil here: reconcile.New either returned one or failed above
+		CSRF:      &httpx.CSRF{Sessions: staffSessions, Failed: server.CSRFFailed(tmpl)},
 	}
 
 	csrf := &httpx.CSRF{Sessions: sessions, Failed: server.CSRFFailed(tmpl), Skip: oidcweb.CSRFExempt}
@@ -498,13 +509,6 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	g.background(bg, "keys", func(ctx context.Context) { g.Keys.Run(ctx, 30*time.Second) })
 	g.background(bg, "backchannel-logout", func(ctx context.Context) { _ = logoutSender.Run(ctx) })
 	g.background(bg, "notifications", g.Notify.Run)
-	g.Reconcile, err = reconcile.New(reconcile.Config{
-		Store: reconcilepg.NewStore(pool, o.Now), Audit: o.Audit, Now: o.Now, Logger: logger,
-		Go: func(fn func(context.Context)) { g.background(bg, "reconcile", fn) },
-	})
-	if err != nil {
-		return fail(err)
-	}
 	if period := cfg.Reconcile.VehiclesEvery.D(); period > 0 {
 		// A claim a minute is one short transaction; the period's run
 		// starts within a minute of its beginning on one replica.
