@@ -46,8 +46,14 @@ type Store interface {
 	// when the pair is already recorded and not yet expired: a replay, on
 	// this replica or another. Of two concurrent uses only one gets true.
 	UseDPoPProof(ctx context.Context, jkt, jti string, expires time.Time) (bool, error)
+	// RevokeJTI puts the jti of a JWT access token that has no row (a
+	// client-credentials token) on the revocation list until expires, when
+	// the token dies anyway. Revoking it again is not an error.
+	RevokeJTI(ctx context.Context, jti string, expires time.Time) error
+	// JTIRevoked reports whether jti is on the revocation list.
+	JTIRevoked(ctx context.Context, jti string) (bool, error)
 	// DeleteExpired removes codes, tokens, PAR requests, assertion ids, DPoP
-	// proof ids and consent challenges that expired before t.
+	// proof ids, revoked jtis and consent challenges that expired before t.
 	DeleteExpired(ctx context.Context, t time.Time) (int64, error)
 }
 

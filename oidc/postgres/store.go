@@ -644,6 +644,27 @@ func (s *Store) UseDPoPProof(ctx context.Context, jkt, jti string, expires time.
 	return tag.RowsAffected() == 1, nil
 }
 
+// RevokeJTI implements oidc.Store.
+func (s *Store) RevokeJTI(ctx context.Context, jti string, expires time.Time) error {
+	_, err := s.q(ctx).Exec(ctx, `INSERT INTO oidc_revoked_jtis (jti, expires_at) VALUES ($1, $2)
+		ON CONFLICT (jti) DO UPDATE SET expires_at = GREATEST(oidc_revoked_jtis.expires_at, EXCLUDED.expires_at)`,
+		jti, expires.UTC())
+	if err != nil {
+		return fmt.Errorf("oidc/postgres: revoke jti: %w: %w", oidc.ErrUnavailable, err)
+	}
+	return nil
+}
+
+// JTIRevoked implements oidc.Store: one primary-key read.
+func (s *Store) JTIRevoked(ctx context.Context, jti string) (bool, error) {
+	var revoked bool
+	err := s.q(ctx).QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM oidc_revoked_jtis WHERE jti = $1)`, jti).Scan(&revoked)
+	if err != nil {
+		return false, fmt.Errorf("oidc/postgres: check revoked jti: %w: %w", oidc.ErrUnavailable, err)
+	}
+	return revoked, nil
+}
+
 // RevokeAccount implements oidc.Store.
 func (s *Store) RevokeAccount(ctx context.Context, accountID string) (int64, error) {
 	if accountID == "" {
@@ -671,6 +692,11 @@ func (s *Store) DeleteExpired(ctx context.Context, t time.Time) (int64, error) {
 		}
 		n += tag.RowsAffected()
 		tag, err = s.q(ctx).Exec(ctx, `DELETE FROM oidc_dpop_jtis WHERE expires_at < $1`, t.UTC())
+		if err != nil {
+			return err
+		}
+		n += tag.RowsAffected()
+		tag, err = s.q(ctx).Exec(ctx, `DELETE FROM oidc_revoked_jtis WHERE expires_at < $1`, t.UTC())
 		if err != nil {
 			return err
 		}

@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"PAR", testPAR},
 		{"ClientAssertionJTI", testJTI},
 		{"DPoPProofJTI", testDPoPJTI},
+		{"RevokedJTI", testRevokedJTI},
 		{"Transactions", testTransactions},
 		{"DisabledClientKillsTokens", testDisabledClient},
 		{"RevokeAccountAndExpiry", testRevokeAccount},
@@ -352,6 +353,32 @@ func testDPoPJTI(t *testing.T, s Store) {
 	}
 	wg.Wait()
 	require.EqualValues(t, 1, wins.Load(), "one use of a proof wins")
+}
+
+func testRevokedJTI(t *testing.T, s Store) {
+	ctx := t.Context()
+	revoked, err := s.JTIRevoked(ctx, "at-1")
+	require.NoError(t, err)
+	require.False(t, revoked)
+	require.NoError(t, s.RevokeJTI(ctx, "at-1", time.Now().Add(time.Minute)))
+	require.NoError(t, s.RevokeJTI(ctx, "at-1", time.Now().Add(-time.Minute)), "revoking again is no error")
+	revoked, err = s.JTIRevoked(ctx, "at-1")
+	require.NoError(t, err)
+	require.True(t, revoked)
+	revoked, err = s.JTIRevoked(ctx, "at-2")
+	require.NoError(t, err)
+	require.False(t, revoked, "another jti is not revoked")
+
+	// Pruned once the token would have expired anyway, not before.
+	require.NoError(t, s.RevokeJTI(ctx, "at-old", time.Now().Add(-time.Hour)))
+	_, err = s.DeleteExpired(ctx, time.Now())
+	require.NoError(t, err)
+	revoked, err = s.JTIRevoked(ctx, "at-old")
+	require.NoError(t, err)
+	require.False(t, revoked)
+	revoked, err = s.JTIRevoked(ctx, "at-1")
+	require.NoError(t, err)
+	require.True(t, revoked, "a second revocation never shortens the first")
 }
 
 func testTransactions(t *testing.T, s Store) {
