@@ -132,10 +132,24 @@ type Client struct {
 	// under 14 or a ward) at this client: it may ask for the
 	// act_for_dependent scope and use the token exchange grant. Off by
 	// default; a client not registered for it never shows the choice.
-	AcceptDependents bool      `json:"accept_dependents,omitempty"`
-	Disabled         bool      `json:"disabled"`
-	CreatedAt        time.Time `json:"created_at"`
-	UpdatedAt        time.Time `json:"updated_at"`
+	AcceptDependents bool `json:"accept_dependents,omitempty"`
+	// AccessTokenFormat is the format of its access tokens:
+	// AccessTokenOpaque ("" or "opaque", the default) or AccessTokenJWT
+	// (RFC 9068 JWTs a resource server validates on its own; see jwtat.go).
+	AccessTokenFormat string `json:"access_token_format,omitempty"`
+	// AccessTokenLifetime is the life of its JWT access tokens in seconds
+	// (0: DefaultJWTAccessTokenLifespan; at most MaxJWTAccessTokenLifespan):
+	// short, because a resource server that validates them on its own sees
+	// neither a revocation nor a locked account before they expire.
+	AccessTokenLifetime int `json:"access_token_lifetime,omitempty"`
+	// AccessTokenAudience are the resource servers its JWT access tokens
+	// may be for (RFC 8707 resource indicators, absolute https URIs): the
+	// aud of a token whose request names none of them; the client's id when
+	// empty.
+	AccessTokenAudience []string  `json:"access_token_audience,omitempty"`
+	Disabled            bool      `json:"disabled"`
+	CreatedAt           time.Time `json:"created_at"`
+	UpdatedAt           time.Time `json:"updated_at"`
 
 	// SecretHash is HMAC-SHA-256(pepper, secret); never serialised.
 	SecretHash []byte `json:"-"`
@@ -179,8 +193,15 @@ func (c *Client) GetScopes() fosite.Arguments {
 // IsPublic implements fosite.Client.
 func (c *Client) IsPublic() bool { return c.TokenEndpointAuthMethod == AuthNone }
 
-// GetAudience implements fosite.Client.
-func (c *Client) GetAudience() fosite.Arguments { return nil }
+// GetAudience implements fosite.Client: the resource servers a JWT
+// client's tokens may be for (fosite checks a refreshed grant's audience
+// against them); none for an opaque client.
+func (c *Client) GetAudience() fosite.Arguments {
+	if !c.JWTAccessTokens() {
+		return nil
+	}
+	return c.AccessTokenAudience
+}
 
 // GetRequestURIs implements fosite.OpenIDConnectClient: request objects by
 // reference are not supported (PAR is).
@@ -383,6 +404,7 @@ func (c *Client) Validate() error {
 	default:
 		bad("request_object_signing_alg %q is not one of ES256, PS256, RS256", c.RequestObjectSigningAlg)
 	}
+	errs = append(errs, c.validateAccessTokenFormat()...)
 	if c.AcceptDependents && machine {
 		bad("accept_dependents is for clients that sign citizens in; a client-credentials client cannot have it")
 	}

@@ -106,7 +106,7 @@ func (t *tokenExchange) HandleTokenEndpointRequest(ctx context.Context, ar fosit
 		ar.GrantScope(s)
 	}
 	now := t.p.now()
-	exp := now.Add(t.p.FositeConfig.GetAccessTokenLifespan(ctx))
+	exp := now.Add(fosite.GetEffectiveLifespan(client, GrantTokenExchange, fosite.AccessToken, t.p.FositeConfig.GetAccessTokenLifespan(ctx)))
 	if e := ss.GetExpiresAt(fosite.AccessToken); !e.IsZero() && e.Before(exp) {
 		exp = e
 	}

@@ -117,6 +117,8 @@ type Provider struct {
 	dependents  Dependents
 	// tokens issues the access tokens of the token exchange grant.
 	tokens oauth2.CoreStrategy
+	// jwtAT signs and checks JWT access tokens (RFC 9068).
+	jwtAT *jwtAccessTokens
 }
 
 func (p *Provider) now() time.Time { return p.clock().UTC() }
@@ -199,8 +201,9 @@ func NewProvider(cfg Config) (*Provider, error) {
 	}
 	fc.JWKSFetcherStrategy = fosite.NewDefaultJWKSFetcherStrategy(jwksOpts...)
 	signer := &Signer{Keys: cfg.Keys}
+	jwtAT := &jwtAccessTokens{issuer: cfg.Issuer, keys: cfg.Keys, now: cfg.Now}
 	strategy := &compose.CommonStrategy{
-		CoreStrategy:               compose.NewOAuth2HMACStrategy(fc),
+		CoreStrategy:               &accessTokenStrategy{CoreStrategy: compose.NewOAuth2HMACStrategy(fc), jwt: jwtAT},
 		OpenIDConnectTokenStrategy: &openid.DefaultStrategy{Signer: signer, Config: fc},
 		Signer:                     signer,
 	}
@@ -227,7 +230,7 @@ func NewProvider(cfg Config) (*Provider, error) {
 		Registry: cfg.Registry, Documents: cfg.Documents, Consent: cfg.Consent,
 		Audit: cfg.Audit, Logger: cfg.Logger, Issuer: cfg.Issuer, backchannel: cfg.BackchannelLogout,
 		challenges: cfg.Challenges, clock: cfg.Now, dpop: newDPoPVerifier(cfg.TokenSecret, cfg.Now),
-		dependents: cfg.Dependents, tokens: strategy.CoreStrategy,
+		dependents: cfg.Dependents, tokens: strategy.CoreStrategy, jwtAT: jwtAT,
 	}
 	// RFC 8693 token exchange: fosite has no handler for it.
 	fc.TokenEndpointHandlers = append(fc.TokenEndpointHandlers, &tokenExchange{p: p})

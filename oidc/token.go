@@ -97,6 +97,12 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 		p.recordBoundMisuse(ctx, err, ar, "token", meta)
 		return ar, nil, p.tokenError(ctx, ar, err, meta)
 	}
+	if grant != GrantTokenExchange {
+		// The exchange grant refuses resource itself (invalid_target).
+		if err := grantResources(ar, client); err != nil {
+			return ar, nil, p.tokenError(ctx, ar, err, meta)
+		}
+	}
 
 	sess, _ := ar.GetSession().(*Session)
 	var released []string
@@ -143,12 +149,56 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 		}
 	}
 
-	// Phase 2: issue atomically. The commit need not wait for the WAL
-	// flush: the audit event below is waited for, and its flush makes the
-	// tokens durable too (LazyCommitter), one flush per request.
+	resp, err := p.issue(ctx, ar, client, grant)
+	if err != nil {
+		return ar, nil, p.tokenError(ctx, ar, err, meta)
+	}
+	if jkt != "" {
+		resp.SetTokenType("DPoP") // RFC 9449 §5
+	}
+	e := audit.Event{Type: eventType, ActorKind: audit.Client, ActorID: client.ID, ClientID: client.ID,
+		Scopes: ar.GetGrantedScopes(), Claims: released, Outcome: audit.Success,
+		Detail: map[string]string{"grant_type": grant}}
+	if client.JWTAccessTokens() {
+		e.Detail["access_token_format"] = AccessTokenJWT
+	}
+	if sess != nil && sess.AccountID != "" {
+		e.AccountID = sess.AccountID
+		e.ACR = sess.ACR()
+	}
+	if err := p.recordActing(ctx, meta.stamp(e), sess); err != nil {
+		// Fail closed: nothing unaudited leaves; what was stored is revoked
+		// (a client-credentials JWT stored nothing).
+		p.Logger.ErrorContext(ctx, "audit token issuance", "error", err, "request_id", meta.RequestID)
+		if !stateless(grant, client) {
+			p.revokeGrant(ctx, ar.GetID())
+		}
+		return ar, nil, fosite.ErrServerError
+	}
+	if sess != nil {
+		p.ConsentUsed(ctx, sess.holderID(), client.ID)
+	}
+	return ar, resp, nil
+}
+
+// stateless reports a token request answered without any row: client
+// credentials for a client with JWT access tokens.
+func stateless(grant string, c *Client) bool {
+	return grant == GrantClientCredentials && c != nil && c.JWTAccessTokens()
+}
+
+// issue is the token request's second phase: the tokens are issued and
+// stored atomically. The commit need not wait for the WAL flush: the audit
+// event the caller records is waited for, and its flush makes the tokens
+// durable too (LazyCommitter), one flush per request. A client-credentials
+// JWT is stored nowhere: no transaction at all.
+func (p *Provider) issue(ctx context.Context, ar fosite.AccessRequester, client *Client, grant string) (fosite.AccessResponder, error) {
+	if stateless(grant, client) {
+		return p.statelessAccessResponse(ar, client)
+	}
 	tctx, err := p.beginLazy(ctx)
 	if err != nil {
-		return ar, nil, unavailable(err)
+		return nil, unavailable(err)
 	}
 	resp, err := p.OAuth2.NewAccessResponse(tctx, ar)
 	if err != nil {
@@ -166,31 +216,12 @@ func (p *Provider) Token(ctx context.Context, r *http.Request, meta Meta) (fosit
 				WithHint("The refresh token was already used.").
 				WithDebug("Concurrent refresh token reuse; all related tokens have been revoked.")
 		}
-		return ar, nil, p.tokenError(ctx, ar, err, meta)
+		return nil, err
 	}
 	if err := p.Store.Commit(tctx); err != nil {
-		return ar, nil, fosite.ErrServerError.WithWrap(err)
+		return nil, fosite.ErrServerError.WithWrap(err)
 	}
-	if jkt != "" {
-		resp.SetTokenType("DPoP") // RFC 9449 §5
-	}
-	e := audit.Event{Type: eventType, ActorKind: audit.Client, ActorID: client.ID, ClientID: client.ID,
-		Scopes: ar.GetGrantedScopes(), Claims: released, Outcome: audit.Success,
-		Detail: map[string]string{"grant_type": grant}}
-	if sess != nil && sess.AccountID != "" {
-		e.AccountID = sess.AccountID
-		e.ACR = sess.ACR()
-	}
-	if err := p.recordActing(ctx, meta.stamp(e), sess); err != nil {
-		// Fail closed: nothing unaudited leaves; what was stored is revoked.
-		p.Logger.ErrorContext(ctx, "audit token issuance", "error", err, "request_id", meta.RequestID)
-		p.revokeGrant(ctx, ar.GetID())
-		return ar, nil, fosite.ErrServerError
-	}
-	if sess != nil {
-		p.ConsentUsed(ctx, sess.holderID(), client.ID)
-	}
-	return ar, resp, nil
+	return resp, nil
 }
 
 // phase1Reads reports whether the token request's first phase only reads:
@@ -289,7 +320,7 @@ func (p *Provider) Userinfo(ctx context.Context, token string, meta Meta) (map[s
 	if err != nil {
 		return nil, err // wraps ErrUnavailable
 	}
-	_, ar, err := p.OAuth2.IntrospectToken(pctx, token, fosite.AccessToken, NewSession())
+	_, ar, _, err := p.introspectAccess(pctx, token, fosite.AccessToken, nil)
 	release()
 	if errors.Is(err, ErrUnavailable) {
 		return nil, err
@@ -358,7 +389,7 @@ func (p *Provider) Introspect(ctx context.Context, r *http.Request, meta Meta) (
 		release()
 		return nil, fosite.ErrInvalidRequest.WithHint("The token parameter is missing.")
 	}
-	use, ar, err := p.OAuth2.IntrospectToken(pctx, token, fosite.TokenUse(r.PostForm.Get("token_type_hint")), NewSession())
+	use, ar, jwtClaims, err := p.introspectAccess(pctx, token, fosite.TokenUse(r.PostForm.Get("token_type_hint")), caller)
 	release()
 	if errors.Is(err, ErrUnavailable) {
 		return nil, unavailable(err)
@@ -391,6 +422,16 @@ func (p *Provider) Introspect(ctx context.Context, r *http.Request, meta Meta) (
 	}
 	if use == fosite.RefreshToken {
 		out["token_type"] = "refresh_token"
+	}
+	if jwtClaims != nil {
+		// A JWT access token (RFC 9068): its own aud and jti, as the
+		// resource server reading it locally sees them.
+		out["aud"] = jwtClaims.Audience
+		out["jti"] = jwtClaims.JTI
+		out["iat"] = jwtClaims.IssuedAt
+		if !jwtClaims.citizen() {
+			out["sub"] = jwtClaims.Subject
+		}
 	}
 	if sess != nil && sess.JKT != "" {
 		// RFC 9449 §6.2: the key the token is bound to.
@@ -428,6 +469,9 @@ func (p *Provider) Revoke(ctx context.Context, r *http.Request, meta Meta) error
 		return unavailable(err)
 	}
 	err = p.OAuth2.NewRevocationRequest(tctx, r)
+	if err == nil {
+		err = p.revokeJWT(tctx, r)
+	}
 	if err != nil {
 		_ = p.Store.Rollback(tctx)
 		return unavailable(err)
@@ -439,6 +483,28 @@ func (p *Provider) Revoke(ctx context.Context, r *http.Request, meta Meta) error
 	if aerr := p.Record(ctx, meta.stamp(audit.Event{Type: audit.TokenRevoked, ActorKind: audit.Client,
 		ActorID: clientID, ClientID: clientID, Outcome: audit.Success})); aerr != nil {
 		p.Logger.ErrorContext(ctx, "audit revocation", "error", aerr)
+	}
+	return nil
+}
+
+// revokeJWT puts a client-credentials JWT access token, which has no row
+// for fosite to revoke, on the revocation list until it expires. fosite has
+// authenticated the caller; the token must be its own (RFC 7009 §2.1). An
+// invalid or expired token needs nothing (RFC 7009 §2.2).
+func (p *Provider) revokeJWT(ctx context.Context, r *http.Request) error {
+	token := r.PostForm.Get("token")
+	if !looksJWT(token) {
+		return nil
+	}
+	claims, err := p.jwtAT.verify(token)
+	if err != nil || claims.citizen() {
+		return nil // a citizen's JWT has a row: fosite revoked it
+	}
+	if claims.ClientID != authenticatedClientID(r) {
+		return fosite.ErrUnauthorizedClient.WithHint("The token was not issued to the client making the revocation request.")
+	}
+	if err := p.Store.RevokeJTI(ctx, claims.JTI, time.Unix(claims.Expiry, 0).UTC()); err != nil {
+		return fosite.ErrTemporarilyUnavailable.WithWrap(err)
 	}
 	return nil
 }

@@ -215,7 +215,9 @@ type clientFlags struct {
 	minLevel                                 int
 	requirePAR, requireSignedRequestObject   bool
 	acceptDependents                         bool
-	redirects, postLogout                    listFlag
+	accessTokenFormat                        string
+	accessTokenLifetime                      time.Duration
+	redirects, postLogout, atAudience        listFlag
 	responses                                responseFlags
 }
 
@@ -251,6 +253,9 @@ func (f *clientFlags) register(fs *flag.FlagSet, create bool) {
 	fs.StringVar(&f.requestObjectAlg, "request-object-alg", "", "request_object_signing_alg: ES256, PS256 or RS256 (default: any of them; ES256 or PS256 for fapi2)")
 	fs.BoolVar(&f.requireSignedRequestObject, "require-signed-request-object", false, "refuse authorization requests without a signed request object (RFC 9101)")
 	fs.BoolVar(&f.acceptDependents, "accept-dependents", false, "let a guardian sign in for a child under 14 or a ward (scope act_for_dependent, token exchange); off by default")
+	fs.StringVar(&f.accessTokenFormat, "access-token-format", "", "opaque (default) or jwt: RFC 9068 JWT access tokens its resource servers validate on their own (client-credentials tokens then have no row)")
+	fs.DurationVar(&f.accessTokenLifetime, "access-token-lifetime", 0, "life of its JWT access tokens, 1m to 15m (default 5m): a resource server validating them locally sees a lock or a revocation only at expiry")
+	fs.Var(&f.atAudience, "access-token-audience", "an https resource server its JWT access tokens may be for (repeatable; the aud, or the one named by the resource parameter; default the client_id)")
 }
 
 // apply copies the flags given on the command line into c, leaving the
@@ -321,6 +326,12 @@ func (f *clientFlags) apply(fs *flag.FlagSet, c *oidc.Client) error {
 			c.RequireSignedRequestObject = f.requireSignedRequestObject
 		case "accept-dependents":
 			c.AcceptDependents = f.acceptDependents
+		case "access-token-format":
+			c.AccessTokenFormat = f.accessTokenFormat
+		case "access-token-lifetime":
+			c.AccessTokenLifetime = int(f.accessTokenLifetime / time.Second)
+		case "access-token-audience":
+			c.AccessTokenAudience = f.atAudience.values()
 		default:
 			f.responses.apply(fl.Name, c)
 		}
@@ -447,6 +458,13 @@ func printClient(w io.Writer, c oidc.Client) {
 		row("require_signed_request_object", "true")
 	}
 	row("accept_dependents", fmt.Sprint(c.AcceptDependents))
+	if c.JWTAccessTokens() {
+		row("access_token_format", oidc.AccessTokenJWT)
+		row("access_token_lifetime", c.JWTAccessTokenLifespan().String())
+		row("access_token_audience", strings.Join(c.AccessTokenAudience, " "))
+	} else {
+		row("access_token_format", oidc.AccessTokenOpaque)
+	}
 	if !c.CreatedAt.IsZero() {
 		row("created_at", c.CreatedAt.UTC().Format(time.RFC3339))
 		row("updated_at", c.UpdatedAt.UTC().Format(time.RFC3339))

@@ -317,3 +317,29 @@ func TestClientAcceptDependents(t *testing.T) {
 	_, _, err = ddErr(t, "client", "update", "school", "-scopes", "openid act_for_dependent")
 	require.ErrorContains(t, err, `scope "act_for_dependent" is not registered: set accept_dependents`)
 }
+
+// access_token_format is opaque by default; jwt takes a lifetime and
+// resource servers, which an opaque client may not have.
+func TestClientAccessTokenFormat(t *testing.T) {
+	toolEnv(t)
+	out := dd(t, "client", "create", "-id", "batch", "-name-vi", "Máy đối soát", "-grant-types", "client_credentials")
+	require.Regexp(t, `access_token_format:\s+opaque`, out)
+	out = dd(t, "client", "update", "batch", "-access-token-format", "jwt", "-access-token-lifetime", "2m",
+		"-access-token-audience", "https://api.example/tax")
+	require.Regexp(t, `access_token_format:\s+jwt`, out)
+	require.Regexp(t, `access_token_lifetime:\s+2m0s`, out)
+	var c oidc.Client
+	require.NoError(t, json.Unmarshal([]byte(dd(t, "client", "show", "batch", "-json")), &c))
+	require.Equal(t, oidc.AccessTokenJWT, c.AccessTokenFormat)
+	require.Equal(t, 120, c.AccessTokenLifetime)
+	require.Equal(t, []string{"https://api.example/tax"}, c.AccessTokenAudience)
+
+	_, _, err := ddErr(t, "client", "update", "batch", "-access-token-lifetime", "1h")
+	require.ErrorContains(t, err, "access_token_lifetime must be between 60 and 900 seconds")
+	_, _, err = ddErr(t, "client", "update", "batch", "-access-token-format", "paseto")
+	require.ErrorContains(t, err, `access_token_format "paseto" is not one of opaque, jwt`)
+	_, _, err = ddErr(t, "client", "update", "batch", "-access-token-audience", "http://api.example/tax")
+	require.ErrorContains(t, err, "must be an absolute https URI")
+	_, _, err = ddErr(t, "client", "create", "-name-vi", "Máy", "-grant-types", "client_credentials", "-access-token-lifetime", "2m")
+	require.ErrorContains(t, err, "access_token_lifetime is for access_token_format jwt")
+}
