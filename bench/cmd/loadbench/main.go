@@ -13,8 +13,10 @@
 //   - the OIDC router alone, with auto-consent and a stubbed sign-in, for
 //     the rows that time one endpoint: the code exchange on codes minted
 //     beforehand (only /token timed), refresh, client credentials,
-//     userinfo, introspection, discovery and JWKS; and the exchange,
-//     refresh and userinfo again with DPoP-bound tokens (RFC 9449).
+//     userinfo, introspection, discovery and JWKS; client credentials and
+//     introspection with RFC 9068 JWT access tokens (no token row); and the
+//     exchange, refresh and userinfo again with DPoP-bound tokens (RFC
+//     9449).
 //
 // Every row prints requests per second, p50/p99 latency, errors, and the
 // CPU milliseconds per request of the gateway and of PostgreSQL, read from
@@ -319,7 +321,11 @@ type gateway struct {
 	rp, machine   oidc.Client
 	rpSecret      string
 	machineSecret string
-	accountID     string
+	// machineJWT is a client-credentials client with JWT access tokens
+	// (RFC 9068): no token row.
+	machineJWT       oidc.Client
+	machineJWTSecret string
+	accountID        string
 	// dpopNonce is the gateway's current DPoP-Nonce (read in-process, as
 	// a client would from its last answer).
 	dpopNonce func() string
@@ -408,6 +414,12 @@ func startGateway(ctx context.Context, cluster *pg.Cluster, poolSize int32, with
 	if err != nil {
 		log.Fatal(err)
 	}
+	g.machineJWT, g.machineJWTSecret, err = clients.Create(ctx, "bench", oidc.Client{Name: oidc.Text{VI: "Bench machine, JWT"},
+		GrantTypes: []string{oidc.GrantClientCredentials}, Scopes: []string{"registry.read"},
+		AccessTokenFormat: oidc.AccessTokenJWT, AccessTokenLifetime: int(oidc.MaxJWTAccessTokenLifespan / time.Second)})
+	if err != nil {
+		log.Fatal(err)
+	}
 	return g, func() {
 		srv.Close()
 		closeAudit()
@@ -487,6 +499,23 @@ func (g *gateway) run(ctx context.Context, c int, d time.Duration, codes int) []
 	}))
 	rows = append(rows, measure("client_credentials", c, 0, d, func(int) error {
 		_, err := postForm(hc, g.url+"/token", g.machine.ID, g.machineSecret, url.Values{"grant_type": {"client_credentials"}, "scope": {"registry.read"}})
+		return err
+	}))
+	ccForm := url.Values{"grant_type": {"client_credentials"}, "scope": {"registry.read"}}
+	rows = append(rows, measure("client_credentials, JWT", c, 0, d, func(int) error {
+		_, err := postForm(hc, g.url+"/token", g.machineJWT.ID, g.machineJWTSecret, ccForm)
+		return err
+	}))
+	m, err := postForm(hc, g.url+"/token", g.machineJWT.ID, g.machineJWTSecret, ccForm)
+	if err != nil {
+		log.Fatalf("client credentials, JWT: %v", err)
+	}
+	jwtAT, _ := m["access_token"].(string)
+	rows = append(rows, measure("introspection, JWT (cc)", c, 0, d, func(int) error {
+		m, err := postForm(hc, g.url+"/introspect", g.machineJWT.ID, g.machineJWTSecret, url.Values{"token": {jwtAT}})
+		if err == nil && m["active"] != true {
+			return fmt.Errorf("introspection: inactive")
+		}
 		return err
 	}))
 	rows = append(rows, measure("userinfo", c, 0, d, func(i int) error {
