@@ -29,7 +29,14 @@ var challengeField = regexp.MustCompile(`name="challenge" value="([^"]+)"`)
 // citizen's page, an officer, the CLI, later the app), ends the citizen's
 // browser sign-in, every token at the relying party and queues the
 // back-channel logout to it; an unlock does not revive the sign-in.
-func TestLockThroughAccountsEndsEverything(t *testing.T) {
+func TestLockThroughAccountsEndsEverything(t *testing.T) { lockEndsEverything(t, oidc.AccessTokenOpaque) }
+
+// TestLockEndsJWTAccessTokens: the same with RFC 9068 JWT access tokens,
+// which keep their row when issued with a citizen: the gateway refuses them
+// at once (a resource server validating locally sees the lock only at exp).
+func TestLockEndsJWTAccessTokens(t *testing.T) { lockEndsEverything(t, oidc.AccessTokenJWT) }
+
+func lockEndsEverything(t *testing.T, format string) {
 	srv, g, db := newGatewayWithParts(t)
 	ctx := t.Context()
 	require.NoError(t, population.LoadDemo(ctx, population.Target{Pool: db.App, Accounts: g.Accounts, Audit: g.Audit}, population.DemoOptions{Generated: -1}))
@@ -42,6 +49,7 @@ func TestLockThroughAccountsEndsEverything(t *testing.T) {
 		PurposeVersion: 1, Kind: oidc.KindPublicService, RedirectURIs: []string{redirect},
 		Scopes: []string{"openid", "profile", "offline_access"}, TokenEndpointAuthMethod: oidc.AuthClientSecretBasic,
 		SubjectType: oidc.SubjectPairwise, BackchannelLogoutURI: "https://rp.example/logout",
+		AccessTokenFormat: format,
 	})
 	require.NoError(t, err)
 	conf := &oauth2.Config{ClientID: client.ID, ClientSecret: secret, RedirectURL: redirect,
@@ -86,6 +94,9 @@ func TestLockThroughAccountsEndsEverything(t *testing.T) {
 	tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
 	require.NoError(t, err)
 	require.NotEmpty(t, tok.RefreshToken)
+	if format == oidc.AccessTokenJWT {
+		require.Equal(t, 2, strings.Count(tok.AccessToken, "."), "a JWT access token")
+	}
 	res, _ = get(srv.URL + "/account")
 	require.Equal(t, http.StatusOK, res.StatusCode, "signed in at the gateway")
 
@@ -120,6 +131,10 @@ func TestLockThroughAccountsEndsEverything(t *testing.T) {
 	require.NoError(t, err)
 	res, _ = get(srv.URL + "/account")
 	assert.True(t, strings.HasPrefix(res.Request.URL.Path, "/login"), "an unlock revives no sign-in: at %s", res.Request.URL)
+	ui, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	ui.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, ui.StatusCode, "an unlock revives no token")
 }
 
 func field(t *testing.T, re *regexp.Regexp, page string) string {
