@@ -29,7 +29,9 @@ var challengeField = regexp.MustCompile(`name="challenge" value="([^"]+)"`)
 // citizen's page, an officer, the CLI, later the app), ends the citizen's
 // browser sign-in, every token at the relying party and queues the
 // back-channel logout to it; an unlock does not revive the sign-in.
-func TestLockThroughAccountsEndsEverything(t *testing.T) { lockEndsEverything(t, oidc.AccessTokenOpaque) }
+func TestLockThroughAccountsEndsEverything(t *testing.T) {
+	lockEndsEverything(t, oidc.AccessTokenOpaque)
+}
 
 // TestLockEndsJWTAccessTokens: the same with RFC 9068 JWT access tokens,
 // which keep their row when issued with a citizen: the gateway refuses them
