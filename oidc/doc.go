@@ -11,6 +11,10 @@
 // its transactions and audit events and returns typed results or fosite
 // errors; oidc/web only decodes HTTP, calls them and encodes the answer.
 //
+// Access tokens are fosite's opaque HMAC tokens, or RFC 9068 JWTs for a
+// client registered with access_token_format jwt (jwtat.go: what is stored,
+// what a resource server validating locally cannot see).
+//
 // It declares the storage contracts it needs (Store, ClientStore, KeyStore,
 // ChallengeStore), implemented on PostgreSQL by oidc/postgres, and the
 // interfaces it consumes from the rest of the product (Accounts,

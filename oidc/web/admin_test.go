@@ -119,3 +119,37 @@ func TestAdminAPIFAPI2(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, st)
 	assert.Contains(t, m["error_description"], `not "client_secret_post"`)
 }
+
+// access_token_format, access_token_lifetime and access_token_audience go
+// through the admin API, validated as the CLI's.
+func TestAdminAPIAccessTokenFormat(t *testing.T) {
+	e := newEnv(t)
+	call := func(method, path string, body any) (int, map[string]any) {
+		var buf bytes.Buffer
+		require.NoError(t, json.NewEncoder(&buf).Encode(body))
+		req, _ := http.NewRequest(method, e.Server.URL+path, &buf)
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		resp := must(e.Server.Client().Do(req))
+		defer resp.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	st, created := call(http.MethodPost, "/admin/api/clients", map[string]any{"name": map[string]string{"vi": "Máy thuế"},
+		"grant_types": []string{"client_credentials"}, "scopes": []string{"tax.read"},
+		"access_token_format": "jwt", "access_token_lifetime": 180, "access_token_audience": []string{"https://api.example/tax"}})
+	require.Equal(t, http.StatusCreated, st, "%v", created)
+	assert.Equal(t, "jwt", created["access_token_format"])
+	assert.EqualValues(t, 180, created["access_token_lifetime"])
+	assert.Equal(t, []any{"https://api.example/tax"}, created["access_token_audience"])
+
+	id := created["client_id"].(string)
+	st, upd := call(http.MethodPatch, "/admin/api/clients/"+id, map[string]any{"access_token_lifetime": 3600})
+	assert.Equal(t, http.StatusBadRequest, st)
+	assert.Equal(t, "invalid_client_metadata", upd["error"])
+	st, upd = call(http.MethodPatch, "/admin/api/clients/"+id, map[string]any{"access_token_format": "opaque",
+		"access_token_lifetime": 0, "access_token_audience": nil})
+	require.Equal(t, http.StatusOK, st, "%v", upd)
+	assert.Equal(t, "opaque", upd["access_token_format"])
+	assert.Nil(t, upd["access_token_audience"])
+}
