@@ -232,8 +232,11 @@ type Store interface {
 	// Figures counts a run's findings per province and kind (undone ones
 	// excluded).
 	Figures(ctx context.Context, runID int64) ([]Figure, error)
-	// Findings streams a run's findings in vehicle number order.
-	Findings(ctx context.Context, runID int64, each func(Finding) error) error
+	// Findings streams a run's findings in vehicle number order, from one
+	// snapshot: first count (unless nil) with how many findings follow
+	// (an error from it ends Findings before the first), then each.
+	// ErrNotFound for an unknown run.
+	Findings(ctx context.Context, runID int64, count func(int64) error, each func(Finding) error) error
 	// Undo restores the owner ID numbers a run completed (number "" for the
 	// whole run, else only that vehicle's), where the record still holds the
 	// completed value. It returns how many records were restored.

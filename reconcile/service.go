@@ -3,9 +3,11 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/audit"
@@ -176,7 +178,23 @@ func (s *Service) WriteReportCSV(ctx context.Context, w io.Writer, runID int64) 
 	return WriteFiguresCSV(w, figs)
 }
 
-// WriteFindingsCSV writes every finding of run as CSV.
-func (s *Service) WriteFindingsCSV(ctx context.Context, w io.Writer, runID int64) error {
-	return WriteFindingsCSV(ctx, w, s.cfg.Store, runID)
+// WriteFindingsCSV writes every finding of run as CSV for actor (an
+// operator's username, or the command line's actor). The findings hold
+// vehicle numbers and owners' ID numbers, so the export is audited
+// (audit.ReconcileFindingsExported, with the run and the number of rows)
+// before the first byte reaches w: when the audit log refuses the event,
+// WriteFindingsCSV fails having written nothing. ErrNotFound for an
+// unknown run (nothing written, nothing audited).
+func (s *Service) WriteFindingsCSV(ctx context.Context, w io.Writer, runID int64, actor string) error {
+	if strings.TrimSpace(actor) == "" {
+		return errors.New("reconcile: a findings export needs the operator's name, for the audit log")
+	}
+	return writeFindingsCSV(ctx, w, s.cfg.Store, runID, func(rows int64) error {
+		err := s.cfg.Audit.Record(ctx, audit.Event{Type: audit.ReconcileFindingsExported, ActorKind: audit.Operator, ActorID: actor,
+			Outcome: audit.Success, Detail: map[string]string{"run": strconv.FormatInt(runID, 10), "rows": strconv.FormatInt(rows, 10)}})
+		if err != nil {
+			return fmt.Errorf("reconcile: audit the findings export: %w", err)
+		}
+		return nil
+	})
 }

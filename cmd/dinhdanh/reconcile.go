@@ -24,7 +24,7 @@ const reconcileUsage = `usage:
         prints the run id, progress on stderr and the report per province
         and kind of finding (also written as CSV to FILE)
   dinhdanh reconcile report [-run ID]     the report of a run (default the latest) as CSV
-  dinhdanh reconcile findings [-run ID]   every finding of a run as CSV
+  dinhdanh reconcile findings [-run ID]   every finding of a run as CSV (audited with -actor)
   dinhdanh reconcile undo RUN [-vehicle NUMBER]
         restore the owner ID numbers the run completed (all, or one vehicle's)`
 
@@ -61,7 +61,8 @@ func cmdReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	default:
 		return errors.New(reconcileUsage)
 	}
-	actor, err := tf.needActor(verb == "vehicles" || verb == "undo")
+	// findings: every export of owners' ID numbers is audited with its actor.
+	actor, err := tf.needActor(verb != "report")
 	if err != nil {
 		return err
 	}
@@ -90,8 +91,6 @@ func cmdReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 		return reconcile.WriteFiguresCSV(stdout, figs)
-	case "findings":
-		return reconcile.WriteFindingsCSV(ctx, stdout, store, runID)
 	}
 
 	rec, closeAudit, err := openAudit(ctx, cfg, pool, logger)
@@ -102,6 +101,9 @@ func cmdReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	svc, err := reconcile.New(reconcile.Config{Store: store, Audit: rec, Batch: *batch})
 	if err != nil {
 		return err
+	}
+	if verb == "findings" {
+		return svc.WriteFindingsCSV(ctx, stdout, runID, actor)
 	}
 	if verb == "undo" {
 		id, err := strconv.ParseInt(runArg, 10, 64)

@@ -83,7 +83,7 @@ func TestReconcileNormalisedNames(t *testing.T) {
 	require.NoError(t, err)
 
 	var got []want
-	require.NoError(t, s.Findings(ctx, run.ID, func(f reconcile.Finding) error {
+	require.NoError(t, s.Findings(ctx, run.ID, nil, func(f reconcile.Finding) error {
 		got = append(got, want{f.Number, f.Kind, f.Reason, f.Before, f.After})
 		return nil
 	}))

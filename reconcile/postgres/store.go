@@ -303,29 +303,48 @@ func (s *Store) Figures(ctx context.Context, runID int64) ([]reconcile.Figure, e
 	return figs, nil
 }
 
-// Findings streams a run's findings in number then kind order.
-func (s *Store) Findings(ctx context.Context, runID int64, each func(reconcile.Finding) error) error {
-	rows, err := s.pool.Query(ctx, `
-		SELECT run_id, number, kind, reason, province, before_id, after_id, undone_at
-		FROM reconcile_findings WHERE run_id = $1 ORDER BY number, kind`, runID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var f reconcile.Finding
-		var undone *time.Time
-		if err := rows.Scan(&f.RunID, &f.Number, &f.Kind, &f.Reason, &f.Province, &f.Before, &f.After, &undone); err != nil {
+// Findings streams a run's findings in number then kind order, counted
+// and read in one snapshot (a repeatable-read, read-only transaction), so
+// that count, called before the first finding, is exactly how many follow
+// even while the run is still adding findings.
+func (s *Store) Findings(ctx context.Context, runID int64, count func(int64) error, each func(reconcile.Finding) error) error {
+	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var exists bool
+		var n int64
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM reconcile_runs WHERE id = $1),
+			(SELECT count(*) FROM reconcile_findings WHERE run_id = $1)`, runID).Scan(&exists, &n); err != nil {
 			return err
 		}
-		if undone != nil {
-			f.UndoneAt = undone.UTC()
+		if !exists {
+			return reconcile.ErrNotFound
 		}
-		if err := each(f); err != nil {
+		if count != nil {
+			if err := count(n); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.Query(ctx, `
+			SELECT run_id, number, kind, reason, province, before_id, after_id, undone_at
+			FROM reconcile_findings WHERE run_id = $1 ORDER BY number, kind`, runID)
+		if err != nil {
 			return err
 		}
-	}
-	return rows.Err()
+		defer rows.Close()
+		for rows.Next() {
+			var f reconcile.Finding
+			var undone *time.Time
+			if err := rows.Scan(&f.RunID, &f.Number, &f.Kind, &f.Reason, &f.Province, &f.Before, &f.After, &undone); err != nil {
+				return err
+			}
+			if undone != nil {
+				f.UndoneAt = undone.UTC()
+			}
+			if err := each(f); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
 }
 
 // Undo restores the before value of a run's completions (all of them, or

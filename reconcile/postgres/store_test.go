@@ -1,8 +1,12 @@
 package postgres_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,7 +133,7 @@ func TestReconcileFindings(t *testing.T) {
 	}
 	var got []want
 	provinces := map[string]string{}
-	require.NoError(t, s.Findings(ctx, run.ID, func(f reconcile.Finding) error {
+	require.NoError(t, s.Findings(ctx, run.ID, nil, func(f reconcile.Finding) error {
 		require.Equal(t, run.ID, f.RunID)
 		got = append(got, want{f.Number, f.Kind, f.Reason, f.Before, f.After})
 		provinces[f.Number] = f.Province
@@ -321,3 +325,70 @@ func TestOneRunAtATime(t *testing.T) {
 	_, err = s.GetRun(ctx, third.ID+10)
 	require.ErrorIs(t, err, reconcile.ErrNotFound)
 }
+
+// TestFindingsExportAudited: a run's findings (vehicle numbers and owners'
+// ID numbers) are exported only once the export is in the audit log, with
+// the actor, the run and the number of rows; when the audit log refuses
+// the event, nothing is written.
+func TestFindingsExportAudited(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	s := postgres.NewStore(db.App, nil)
+	ctx := t.Context()
+	seed(t, db, s)
+	audits := &audittest.Spy{}
+	svc, err := reconcile.New(reconcile.Config{Store: s, Audit: audits})
+	require.NoError(t, err)
+	run, err := svc.Reconcile(ctx, "op", nil)
+	require.NoError(t, err)
+
+	var out bytes.Buffer
+	require.NoError(t, svc.WriteFindingsCSV(ctx, writeFunc(func(b []byte) (int, error) {
+		if out.Len() == 0 {
+			require.Len(t, audits.Of(audit.ReconcileFindingsExported), 1, "audited before the first byte")
+		}
+		return out.Write(b)
+	}), run.ID, "op2"))
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	require.Equal(t, "run,vehicle,kind,reason,province,owner_id_before,owner_id_after,undone_at", lines[0])
+	ev := audits.Of(audit.ReconcileFindingsExported)
+	require.Len(t, ev, 1)
+	require.Equal(t, audit.Operator, ev[0].ActorKind)
+	require.Equal(t, "op2", ev[0].ActorID)
+	require.Equal(t, audit.Success, ev[0].Outcome)
+	require.Equal(t, map[string]string{"run": strconv.FormatInt(run.ID, 10), "rows": strconv.Itoa(len(lines) - 1)}, ev[0].Detail)
+	require.Greater(t, len(lines), 10)
+
+	tests := []struct {
+		name  string
+		run   int64
+		actor string
+		fail  error
+		err   error
+	}{
+		{"the audit log refuses", run.ID, "op2", errors.New("audit store down"), nil},
+		{"unknown run", run.ID + 1, "op2", nil, reconcile.ErrNotFound},
+		{"no actor", run.ID, " ", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			audits.SetFail(tt.fail)
+			defer audits.SetFail(nil)
+			var w bytes.Buffer
+			err := svc.WriteFindingsCSV(ctx, &w, tt.run, tt.actor)
+			require.Error(t, err)
+			if tt.err != nil {
+				require.ErrorIs(t, err, tt.err)
+			}
+			if tt.fail != nil {
+				require.ErrorIs(t, err, tt.fail)
+			}
+			require.Zero(t, w.Len(), "nothing written")
+		})
+	}
+	require.Len(t, audits.Of(audit.ReconcileFindingsExported), 1, "only the export that was written is recorded")
+}
+
+type writeFunc func([]byte) (int, error)
+
+func (f writeFunc) Write(b []byte) (int, error) { return f(b) }

@@ -40,8 +40,13 @@ type Reconciliation interface {
 	Runs(ctx context.Context, limit int) ([]reconcile.Run, error)
 	GetRun(ctx context.Context, id int64) (reconcile.Run, error)
 	Figures(ctx context.Context, runID int64) ([]reconcile.Figure, error)
+	// WriteReportCSV writes the figures per province and kind (no
+	// personal data).
 	WriteReportCSV(ctx context.Context, w io.Writer, runID int64) error
-	WriteFindingsCSV(ctx context.Context, w io.Writer, runID int64) error
+	// WriteFindingsCSV writes every finding (vehicle numbers and owners'
+	// ID numbers) for actor, audited before the first byte reaches w: an
+	// error with nothing written when the audit log refuses the event.
+	WriteFindingsCSV(ctx context.Context, w io.Writer, runID int64, actor string) error
 	// Undo restores one vehicle's completed owner ID number (vehicle is
 	// never "" here: that would undo the whole run).
 	Undo(ctx context.Context, runID int64, vehicle, actor string) (int64, error)
@@ -250,11 +255,13 @@ func (h *Handler) undoReconcile(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// reconcileCSV downloads one CSV of the run named by ?run: name is the
-// file name's last part, write the Reconciliation's writer.
-func (h *Handler) reconcileCSV(name string, write func(Reconciliation, context.Context, io.Writer, int64) error) http.HandlerFunc {
+// reconcileCSV downloads one CSV of the run named by ?run for the
+// operator: name is the file name's last part, write the Reconciliation's
+// writer.
+func (h *Handler) reconcileCSV(name string, write func(rc Reconciliation, ctx context.Context, w io.Writer, runID int64, actor string) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		p, _ := Principal(r)
 		id, ok := runParam(r.URL.Query().Get("run"))
 		if !ok {
 			h.render(r, h.Templates.StaffError(w, http.StatusBadRequest, h.Base(r), "staff.reconcile.bad_run"))
@@ -269,11 +276,41 @@ func (h *Handler) reconcileCSV(name string, write func(Reconciliation, context.C
 			h.serverError(w, r, "read reconciliation run", err)
 			return
 		}
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="vehicle-reconciliation-%d-%s.csv"`, id, name))
-		if err := write(h.Reconcile, ctx, w, id); err != nil {
+		d := &csvDownload{w: w, file: fmt.Sprintf("vehicle-reconciliation-%d-%s.csv", id, name)}
+		err := write(h.Reconcile, ctx, d, id, p.Username)
+		switch {
+		case err == nil:
+		case !d.started && errors.Is(err, reconcile.ErrNotFound):
+			h.render(r, h.Templates.StaffError(w, http.StatusNotFound, h.Base(r), "staff.reconcile.no_run"))
+		case !d.started:
+			// Nothing sent yet (the findings export could not be
+			// audited, say): an error page, not a CSV.
+			h.serverError(w, r, "reconciliation CSV "+name, err)
+		default:
 			// Headers are gone; the truncated download is the signal.
 			h.logger().ErrorContext(ctx, "reconciliation CSV", "csv", name, "run", id, "error", err, "request_id", httpx.RequestIDFrom(ctx))
 		}
 	}
+}
+
+// csvDownload sets a CSV download's headers at its first byte, so that a
+// writer that fails before writing anything still leaves the response free
+// for an error page with its status.
+type csvDownload struct {
+	w       http.ResponseWriter
+	file    string
+	started bool
+}
+
+func (d *csvDownload) Write(b []byte) (int, error) {
+	if !d.started {
+		d.started = true
+		d.w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		d.w.Header().Set("Content-Disposition", `attachment; filename="`+d.file+`"`)
+	}
+	return d.w.Write(b)
+}
+
+func writeReportCSV(rc Reconciliation, ctx context.Context, w io.Writer, runID int64, _ string) error {
+	return rc.WriteReportCSV(ctx, w, runID)
 }

@@ -264,8 +264,9 @@ func (h *Handler) Routes(r *mux.Router) {
 		r.Handle(PathReconcile, op(http.HandlerFunc(h.showReconcile))).Methods(http.MethodGet, http.MethodHead)
 		r.Handle(PathReconcileRun, op(http.HandlerFunc(h.startReconcile))).Methods(http.MethodPost)
 		r.Handle(PathReconcileUndo, op(http.HandlerFunc(h.undoReconcile))).Methods(http.MethodPost)
-		r.Handle(PathReconcileReport, op(h.reconcileCSV("report", Reconciliation.WriteReportCSV))).Methods(http.MethodGet, http.MethodHead)
-		r.Handle(PathReconcileFindings, op(h.reconcileCSV("findings", Reconciliation.WriteFindingsCSV))).Methods(http.MethodGet, http.MethodHead)
+		r.Handle(PathReconcileReport, op(h.reconcileCSV("report", writeReportCSV))).Methods(http.MethodGet, http.MethodHead)
+		// GET only: every findings export is audited as sent.
+		r.Handle(PathReconcileFindings, op(h.reconcileCSV("findings", Reconciliation.WriteFindingsCSV))).Methods(http.MethodGet)
 	}
 }
 

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"html"
 	"io"
 	"net/http"
@@ -689,6 +690,48 @@ func TestOperatorReconciles(t *testing.T) {
 	assert.Contains(t, en.body, "Run the reconciliation now")
 	assert.Contains(t, en.body, "ID number completed")
 	assert.Contains(t, en.body, "scheduled")
+}
+
+// TestFindingsExportAudited: the findings CSV holds vehicle numbers and
+// owners' ID numbers, so each download is in the audit log (the operator,
+// the run, the rows sent) before its first byte; when the audit log
+// refuses the event the download is refused with a 500 and no CSV, while
+// the report (figures, no personal data) still downloads unaudited.
+func TestFindingsExportAudited(t *testing.T) {
+	s := newSite(t)
+	seedVehicles(t, s)
+	op := s.browser(t)
+	op.signIn("admin", s.admin)
+	_, err := s.recon.Reconcile(t.Context(), "admin", nil)
+	require.NoError(t, err)
+	require.Empty(t, s.spy.Of(audit.ReconcileFindingsExported))
+
+	csv := op.get("/staff/reconcile/findings.csv?run=1")
+	require.Equal(t, http.StatusOK, csv.status)
+	rows := strings.Count(csv.body, "\n") - 1
+	require.Equal(t, 4, rows)
+	ev := s.spy.Of(audit.ReconcileFindingsExported)
+	require.Len(t, ev, 1)
+	assert.Equal(t, audit.Operator, ev[0].ActorKind)
+	assert.Equal(t, "admin", ev[0].ActorID)
+	assert.Equal(t, audit.Success, ev[0].Outcome)
+	assert.Equal(t, map[string]string{"run": "1", "rows": strconv.Itoa(rows)}, ev[0].Detail)
+
+	assert.Equal(t, http.StatusOK, op.get("/staff/reconcile/report.csv?run=1").status)
+	assert.Len(t, s.spy.Of(audit.ReconcileFindingsExported), 1, "the report is not a findings export")
+	head, err := http.NewRequest(http.MethodHead, s.srv.URL+"/staff/reconcile/findings.csv?run=1", nil)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusMethodNotAllowed, op.do(head).status)
+
+	s.spy.SetFail(errors.New("audit store down"))
+	refused := op.get("/staff/reconcile/findings.csv?run=1")
+	s.spy.SetFail(nil)
+	assert.Equal(t, http.StatusInternalServerError, refused.status)
+	assert.Empty(t, refused.header.Get("Content-Disposition"), "no download")
+	assert.NotContains(t, refused.body, "29A-00002")
+	assert.NotContains(t, refused.body, "owner_id_before")
+	assert.Contains(t, refused.body, templates.T(templates.VI, "error.generic"))
+	assert.Len(t, s.spy.Of(audit.ReconcileFindingsExported), 1, "the refused download recorded nothing")
 }
 
 // TestReconcileForOperatorsOnly: an officer gets the console's refusal on
