@@ -1,16 +1,64 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dinhdanh/dinhdanh/oidc"
 )
+
+// decodedClients keeps each client as last decoded, keyed by its id, with
+// the stored JSON it came from: the token, introspection and userinfo paths
+// read the client with every request, and decoding its JSON was the largest
+// allocation of a token read (bench/README.md, profiles). A row that changed
+// in any way decodes again; nothing is ever served from a stale row, since
+// the row is still read with every request (the same round trip as the
+// token's) and only its decoding is saved. Callers get a Clone.
+type decodedClients struct {
+	mu sync.Mutex
+	m  map[string]decodedClient
+}
+
+type decodedClient struct {
+	data   []byte
+	client oidc.Client
+}
+
+// maxDecodedClients bounds the cache: past it, it starts again empty (a
+// country has thousands of relying parties, not millions).
+const maxDecodedClients = 20000
+
+// decode is decodeClient for the client stored as id, whose row holds
+// data: from the cache when data is what was decoded last time.
+func (d *decodedClients) decode(id string, data, secretHash []byte, disabled bool) (oidc.Client, error) {
+	d.mu.Lock()
+	e, ok := d.m[id]
+	d.mu.Unlock()
+	if !ok || !bytes.Equal(e.data, data) {
+		c, err := decodeClient(data, nil, false)
+		if err != nil {
+			return oidc.Client{}, err
+		}
+		e = decodedClient{data: data, client: c}
+		d.mu.Lock()
+		if d.m == nil || len(d.m) >= maxDecodedClients {
+			d.m = make(map[string]decodedClient)
+		}
+		d.m[id] = e
+		d.mu.Unlock()
+	}
+	c := e.client.Clone()
+	c.SecretHash = secretHash
+	c.Disabled = disabled
+	return c, nil
+}
 
 func decodeClient(data, secretHash []byte, disabled bool) (oidc.Client, error) {
 	var c oidc.Client
@@ -65,7 +113,7 @@ func (s *Store) loadClientWithPolicy(ctx context.Context, id string) (oidc.Clien
 	for _, r := range raw {
 		rules = append(rules, oidc.KindRule{Kind: oidc.Kind(r.Kind), Scope: r.Scope, Allowed: r.Allowed})
 	}
-	c, err := decodeClient(data, hash, disabled)
+	c, err := s.clients.decode(id, data, hash, disabled)
 	return c, rules, err
 }
 

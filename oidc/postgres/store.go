@@ -36,6 +36,7 @@ type Store struct {
 	newSession func() fosite.Session
 	now        func() time.Time
 	lazy       bool // BeginLazyTX and UseDPoPProof commit without waiting for the WAL flush
+	clients    *decodedClients
 }
 
 var (
@@ -49,7 +50,7 @@ var (
 // NewStore returns a store on pool. newSession makes the empty sessions
 // stored requests are decoded into (oidc.NewFositeSession in the product).
 func NewStore(pool *pgxpool.Pool, newSession func() fosite.Session) *Store {
-	return &Store{pool: pool, newSession: newSession, now: time.Now}
+	return &Store{pool: pool, newSession: newSession, now: time.Now, clients: &decodedClients{}}
 }
 
 // WithClock sets the clock used for expiry checks (tests).
@@ -322,14 +323,15 @@ func (s *Store) get(ctx context.Context, kind, signature string, session fosite.
 		active     bool
 		data       []byte
 		expires    *time.Time
+		clientID   string
 		clientData []byte
 		secretHash []byte
 		disabled   bool
 	)
-	err := s.q(ctx).QueryRow(ctx, `SELECT r.active, r.data, r.expires_at, c.data, c.secret_hash, c.disabled
+	err := s.q(ctx).QueryRow(ctx, `SELECT r.active, r.data, r.expires_at, c.id, c.data, c.secret_hash, c.disabled
 		FROM oidc_requests r JOIN oidc_clients c ON c.id = r.client_id
 		WHERE r.signature = $1 AND r.kind = $2`, signature, kind).
-		Scan(&active, &data, &expires, &clientData, &secretHash, &disabled)
+		Scan(&active, &data, &expires, &clientID, &clientData, &secretHash, &disabled)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, nil, fosite.ErrNotFound
 	}
@@ -340,7 +342,7 @@ func (s *Store) get(ctx context.Context, kind, signature string, session fosite.
 		// A disabled relying party's grants and tokens are dead.
 		return nil, false, nil, fosite.ErrNotFound
 	}
-	client, err := decodeClient(clientData, secretHash, disabled)
+	client, err := s.clients.decode(clientID, clientData, secretHash, disabled)
 	if err != nil {
 		return nil, false, nil, err
 	}

@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"AuthorizeCode", testAuthorizeCode},
 		{"AuthorizeCodeRedeemedOnceConcurrently", testCodeConcurrent},
 		{"AccessToken", testAccessToken},
+		{"ClientChangesSeenAtOnce", testClientChanges},
 		{"RefreshRotationAndReuse", testRefresh},
 		{"PKCEAndOpenIDSessions", testPKCEAndOIDC},
 		{"PAR", testPAR},
@@ -211,6 +212,43 @@ func testAccessToken(t *testing.T, s Store) {
 	require.NoError(t, s.RevokeAccessToken(ctx, ar.ID))
 	_, err = s.GetAccessTokenSession(ctx, "at-2", oidc.NewSession())
 	require.ErrorIs(t, err, fosite.ErrNotFound)
+}
+
+// A store may keep decoded clients (oidc/postgres does): a changed client
+// is still seen by the next read, through GetClient and through a token,
+// and what one caller does to the client it got never reaches another.
+func testClientChanges(t *testing.T, s Store) {
+	ctx := t.Context()
+	c := newClient(t, s, "rp-change")
+	ar := newRequest(c, "acct")
+	require.NoError(t, s.CreateAccessTokenSession(ctx, "at-change", ar))
+	for range 2 { // the second read may come from a cache
+		got, err := s.GetClient(ctx, "rp-change")
+		require.NoError(t, err)
+		got.(*oidc.Client).RedirectURIs[0] = "https://evil.example/cb"
+		got.(*oidc.Client).Scopes = append(got.(*oidc.Client).Scopes[:0], "changed-by-a-caller")
+		tok, err := s.GetAccessTokenSession(ctx, "at-change", oidc.NewSession())
+		require.NoError(t, err)
+		tok.GetClient().(*oidc.Client).RedirectURIs[0] = "https://evil.example/cb"
+	}
+	got, err := s.GetClient(ctx, "rp-change")
+	require.NoError(t, err)
+	require.Equal(t, []string{"https://rp.example/cb"}, got.GetRedirectURIs())
+	require.Equal(t, []string{"openid", "profile"}, []string(got.GetScopes()))
+
+	_, err = s.UpdateClient(ctx, "rp-change", func(c *oidc.Client) error {
+		c.RedirectURIs = []string{"https://rp.example/new"}
+		c.SecretHash = []byte("new-hash")
+		return nil
+	})
+	require.NoError(t, err)
+	got, err = s.GetClient(ctx, "rp-change")
+	require.NoError(t, err)
+	require.Equal(t, []string{"https://rp.example/new"}, got.GetRedirectURIs())
+	require.Equal(t, []byte("new-hash"), got.GetHashedSecret())
+	tok, err := s.GetAccessTokenSession(ctx, "at-change", oidc.NewSession())
+	require.NoError(t, err)
+	require.Equal(t, []string{"https://rp.example/new"}, tok.GetClient().GetRedirectURIs())
 }
 
 func testRefresh(t *testing.T, s Store) {
