@@ -9,7 +9,7 @@ import (
 // TokenHolders returns the relying parties holding a live access or
 // refresh token for the account, each with the time of its oldest such
 // token (the account's sessions page: "services with access"). One
-// indexed read (oidc_requests_account_idx).
+// indexed read (oidc_requests_account_client_idx, by its first column).
 func (s *Store) TokenHolders(ctx context.Context, accountID string, now time.Time) (map[string]time.Time, error) {
 	out := map[string]time.Time{}
 	if accountID == "" {
