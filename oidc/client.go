@@ -167,6 +167,7 @@ func (c Client) Clone() Client {
 	c.PostLogoutRedirectURIs = slices.Clone(c.PostLogoutRedirectURIs)
 	c.GrantTypes = slices.Clone(c.GrantTypes)
 	c.Scopes = slices.Clone(c.Scopes)
+	c.AccessTokenAudience = slices.Clone(c.AccessTokenAudience)
 	c.JWKS = slices.Clone(c.JWKS)
 	c.SecretHash = slices.Clone(c.SecretHash)
 	c.PolicyRefused = slices.Clone(c.PolicyRefused)
