@@ -18,6 +18,9 @@ import (
 const (
 	ReasonAuditRun  = "reconcile.vehicles"
 	ReasonAuditUndo = "reconcile.undo"
+	// ReasonAuditFindings: a run's findings exported (they hold vehicle
+	// numbers and owners' ID numbers; the event's detail never does).
+	ReasonAuditFindings = "reconcile.findings_exported"
 )
 
 // ScheduleActor is the actor of scheduled runs.
@@ -181,7 +184,8 @@ func (s *Service) WriteReportCSV(ctx context.Context, w io.Writer, runID int64) 
 // WriteFindingsCSV writes every finding of run as CSV for actor (an
 // operator's username, or the command line's actor). The findings hold
 // vehicle numbers and owners' ID numbers, so the export is audited
-// (audit.ReconcileFindingsExported, with the run and the number of rows)
+// (audit.OperatorAction, reason ReasonAuditFindings, with the run and the
+// number of rows)
 // before the first byte reaches w: when the audit log refuses the event,
 // WriteFindingsCSV fails having written nothing. ErrNotFound for an
 // unknown run (nothing written, nothing audited).
@@ -190,8 +194,8 @@ func (s *Service) WriteFindingsCSV(ctx context.Context, w io.Writer, runID int64
 		return errors.New("reconcile: a findings export needs the operator's name, for the audit log")
 	}
 	return writeFindingsCSV(ctx, w, s.cfg.Store, runID, func(rows int64) error {
-		err := s.cfg.Audit.Record(ctx, audit.Event{Type: audit.ReconcileFindingsExported, ActorKind: audit.Operator, ActorID: actor,
-			Outcome: audit.Success, Detail: map[string]string{"run": strconv.FormatInt(runID, 10), "rows": strconv.FormatInt(rows, 10)}})
+		err := s.cfg.Audit.Record(ctx, audit.Event{Type: audit.OperatorAction, ActorKind: audit.Operator, ActorID: actor,
+			Outcome: audit.Success, Reason: ReasonAuditFindings, Detail: map[string]string{"run": strconv.FormatInt(runID, 10), "rows": strconv.FormatInt(rows, 10)}})
 		if err != nil {
 			return fmt.Errorf("reconcile: audit the findings export: %w", err)
 		}

@@ -100,6 +100,17 @@ func (s *Spy) Types() []audit.EventType {
 	return out
 }
 
+// OfReason returns the recorded events of type t with the given reason.
+func (s *Spy) OfReason(t audit.EventType, reason string) []audit.Event {
+	var out []audit.Event
+	for _, e := range s.Of(t) {
+		if e.Reason == reason {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // Of returns the recorded events of type t.
 func (s *Spy) Of(t audit.EventType) []audit.Event {
 	var out []audit.Event

@@ -30,7 +30,7 @@ func TestReconcileCommand(t *testing.T) {
 	require.Contains(t, dd(t, "reconcile", "findings", "-run", "1", "-actor", "bob"), "29A-00005,wrong_id,not 12 digits,Hà Nội,12345,12345,")
 	// The findings hold owners' ID numbers: the export is audited (the
 	// report, figures only, is not).
-	require.Equal(t, 1, countEvents(t, db, `type = 'reconcile.findings_exported' AND actor_kind = 'operator' AND actor_id = 'bob'
+	require.Equal(t, 1, countEvents(t, db, `type = 'operator.action' AND reason = 'reconcile.findings_exported' AND actor_kind = 'operator' AND actor_id = 'bob'
 		AND detail->>'run' = '1' AND detail->>'rows' = '3'`))
 
 	require.Contains(t, dd(t, "reconcile", "undo", "1", "-vehicle", "29A-00002"), "1 owner ID number(s) restored")

@@ -345,13 +345,13 @@ func TestFindingsExportAudited(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, svc.WriteFindingsCSV(ctx, writeFunc(func(b []byte) (int, error) {
 		if out.Len() == 0 {
-			require.Len(t, audits.Of(audit.ReconcileFindingsExported), 1, "audited before the first byte")
+			require.Len(t, audits.OfReason(audit.OperatorAction, reconcile.ReasonAuditFindings), 1, "audited before the first byte")
 		}
 		return out.Write(b)
 	}), run.ID, "op2"))
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	require.Equal(t, "run,vehicle,kind,reason,province,owner_id_before,owner_id_after,undone_at", lines[0])
-	ev := audits.Of(audit.ReconcileFindingsExported)
+	ev := audits.OfReason(audit.OperatorAction, reconcile.ReasonAuditFindings)
 	require.Len(t, ev, 1)
 	require.Equal(t, audit.Operator, ev[0].ActorKind)
 	require.Equal(t, "op2", ev[0].ActorID)
@@ -386,7 +386,7 @@ func TestFindingsExportAudited(t *testing.T) {
 			require.Zero(t, w.Len(), "nothing written")
 		})
 	}
-	require.Len(t, audits.Of(audit.ReconcileFindingsExported), 1, "only the export that was written is recorded")
+	require.Len(t, audits.OfReason(audit.OperatorAction, reconcile.ReasonAuditFindings), 1, "only the export that was written is recorded")
 }
 
 type writeFunc func([]byte) (int, error)

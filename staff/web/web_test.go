@@ -704,13 +704,13 @@ func TestFindingsExportAudited(t *testing.T) {
 	op.signIn("admin", s.admin)
 	_, err := s.recon.Reconcile(t.Context(), "admin", nil)
 	require.NoError(t, err)
-	require.Empty(t, s.spy.Of(audit.ReconcileFindingsExported))
+	require.Empty(t, s.spy.OfReason(audit.OperatorAction, reconcile.ReasonAuditFindings))
 
 	csv := op.get("/staff/reconcile/findings.csv?run=1")
 	require.Equal(t, http.StatusOK, csv.status)
 	rows := strings.Count(csv.body, "\n") - 1
 	require.Equal(t, 4, rows)
-	ev := s.spy.Of(audit.ReconcileFindingsExported)
+	ev := s.spy.OfReason(audit.OperatorAction, reconcile.ReasonAuditFindings)
 	require.Len(t, ev, 1)
 	assert.Equal(t, audit.Operator, ev[0].ActorKind)
 	assert.Equal(t, "admin", ev[0].ActorID)
@@ -718,7 +718,7 @@ func TestFindingsExportAudited(t *testing.T) {
 	assert.Equal(t, map[string]string{"run": "1", "rows": strconv.Itoa(rows)}, ev[0].Detail)
 
 	assert.Equal(t, http.StatusOK, op.get("/staff/reconcile/report.csv?run=1").status)
-	assert.Len(t, s.spy.Of(audit.ReconcileFindingsExported), 1, "the report is not a findings export")
+	assert.Len(t, s.spy.OfReason(audit.OperatorAction, reconcile.ReasonAuditFindings), 1, "the report is not a findings export")
 	head, err := http.NewRequest(http.MethodHead, s.srv.URL+"/staff/reconcile/findings.csv?run=1", nil)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusMethodNotAllowed, op.do(head).status)
@@ -731,7 +731,7 @@ func TestFindingsExportAudited(t *testing.T) {
 	assert.NotContains(t, refused.body, "29A-00002")
 	assert.NotContains(t, refused.body, "owner_id_before")
 	assert.Contains(t, refused.body, templates.T(templates.VI, "error.generic"))
-	assert.Len(t, s.spy.Of(audit.ReconcileFindingsExported), 1, "the refused download recorded nothing")
+	assert.Len(t, s.spy.OfReason(audit.OperatorAction, reconcile.ReasonAuditFindings), 1, "the refused download recorded nothing")
 }
 
 // TestReconcileForOperatorsOnly: an officer gets the console's refusal on
