@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -120,5 +121,65 @@ func TestUseDPoPProofLazy(t *testing.T) {
 		var got string
 		require.NoError(t, pool.QueryRow(t.Context(), "SHOW synchronous_commit").Scan(&got))
 		require.Equal(t, "on", got, "lazy=%v: the connection's setting is untouched", lazy)
+	}
+}
+
+// TestLazyTXNestsFlat: what fosite nests in a lazy transaction (a code's
+// exchange, a refresh token's rotation) opens no savepoint: its commit
+// leaves the decision to the outer transaction, and its rollback undoes
+// the whole at once, so that nothing of the request can commit after it.
+// The store's own multi-statement operations keep their savepoint.
+func TestLazyTXNestsFlat(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name          string
+		nestedCommit  bool // else the nested transaction rolls back
+		outerCommit   bool // else the outer rolls back
+		wantCommitErr bool
+		wantStored    []string
+	}{
+		{"nested commits, outer commits", true, true, false, []string{"outer", "inner"}},
+		{"nested commits, outer rolls back: nothing", true, false, false, nil},
+		{"nested rolls back: the whole is gone, the outer cannot commit", false, true, true, nil},
+		{"nested rolls back, outer rolls back", false, false, false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := postgres.NewStore(pgtest.New(t).App, oidc.NewFositeSession).LazyCommits()
+			ctx := t.Context()
+			exp := time.Now().Add(time.Minute)
+			tctx, err := s.BeginLazyTX(ctx)
+			require.NoError(t, err)
+			ok, err := s.UseDPoPProof(tctx, "outer", "jti", exp)
+			require.NoError(t, err)
+			require.True(t, ok)
+
+			nctx, err := s.BeginTX(tctx)
+			require.NoError(t, err)
+			require.Same(t, postgres.TxOf(tctx), postgres.TxOf(nctx), "no savepoint")
+			ok, err = s.UseDPoPProof(nctx, "inner", "jti", exp)
+			require.NoError(t, err)
+			require.True(t, ok)
+			if tc.nestedCommit {
+				require.NoError(t, s.Commit(nctx))
+			} else {
+				require.NoError(t, s.Rollback(nctx))
+			}
+			if tc.outerCommit {
+				err = s.Commit(tctx)
+				if tc.wantCommitErr {
+					require.Error(t, err)
+				} else {
+					require.NoError(t, err)
+				}
+			} else {
+				require.NoError(t, s.Rollback(tctx))
+			}
+			for _, jkt := range []string{"outer", "inner"} {
+				fresh, err := s.UseDPoPProof(ctx, jkt, "jti", exp)
+				require.NoError(t, err)
+				require.Equal(t, !slices.Contains(tc.wantStored, jkt), fresh, "%s stored", jkt)
+			}
+		})
 	}
 }

@@ -100,9 +100,30 @@ func (s *Store) Acquire(ctx context.Context) (context.Context, func(), error) {
 	return context.WithValue(ctx, connKey{}, c), c.Release, nil
 }
 
+// flatKey marks a lazy transaction (BeginLazyTX) whose nested
+// transactions are flat; nestedKey marks the context of one such nested
+// transaction.
+type flatKey struct{}
+type nestedKey struct{}
+
 // BeginTX implements storage.Transactional. Inside a transaction it opens a
-// savepoint, so fosite's transactions nest in the request's.
+// savepoint, so fosite's transactions nest in the request's; inside a lazy
+// transaction (BeginLazyTX) it opens nothing: the nested transaction is the
+// outer one, its commit does nothing and its rollback rolls back the whole
+// (see BeginLazyTX).
 func (s *Store) BeginTX(ctx context.Context) (context.Context, error) {
+	if outer, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
+		if flat, ok := ctx.Value(flatKey{}).(pgx.Tx); ok && flat == outer {
+			return context.WithValue(ctx, nestedKey{}, outer), nil
+		}
+	}
+	return s.begin(ctx)
+}
+
+// begin is BeginTX with a savepoint inside a transaction, always: the
+// store's own multi-statement operations (inTx) use it, whose failure
+// must undo only their own work.
+func (s *Store) begin(ctx context.Context) (context.Context, error) {
 	var tx pgx.Tx
 	var err error
 	switch {
@@ -142,7 +163,14 @@ func (s *Store) BeginLazyTX(ctx context.Context) (context.Context, error) {
 	if err != nil {
 		return ctx, fmt.Errorf("oidc/postgres: begin: %w: %w", oidc.ErrUnavailable, err)
 	}
-	return context.WithValue(ctx, txKey{}, tx), nil
+	// The transactions fosite nests in this one (a code's exchange, a
+	// refresh token's rotation) are flat: two statements fewer (SAVEPOINT
+	// and RELEASE) per token request. That is safe because every caller
+	// of BeginLazyTX (the token endpoint's second phase, a code's issuance)
+	// rolls the whole back when fosite fails, and a nested rollback rolls
+	// the whole back at once, after which nothing more can commit.
+	ctx = context.WithValue(ctx, txKey{}, tx)
+	return context.WithValue(ctx, flatKey{}, tx), nil
 }
 
 // Commit implements storage.Transactional.
@@ -150,6 +178,9 @@ func (s *Store) Commit(ctx context.Context) error {
 	tx, ok := ctx.Value(txKey{}).(pgx.Tx)
 	if !ok {
 		return errors.New("oidc/postgres: commit without transaction")
+	}
+	if nested, ok := ctx.Value(nestedKey{}).(pgx.Tx); ok && nested == tx {
+		return nil // the outer transaction commits
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("oidc/postgres: commit: %w", err)
@@ -172,7 +203,7 @@ func (s *Store) Rollback(ctx context.Context) error {
 
 // inTx runs fn in a transaction (a savepoint inside the request's).
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	tctx, err := s.BeginTX(ctx)
+	tctx, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
