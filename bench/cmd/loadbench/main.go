@@ -85,6 +85,7 @@ func main() {
 		scope        = flag.String("scope", "", "with -issuer: scope for client credentials")
 		introID      = flag.String("introspect-client-id", "", "with -issuer: the client that introspects the client-credentials tokens (default -client-id)")
 		introSecret  = flag.String("introspect-client-secret", "", "with -issuer: its secret (default -client-secret)")
+		introURL     = flag.String("introspection-url", "", "with -issuer: the introspection endpoint, when the discovery document does not name one (Ory Hydra's is on its admin port: http://127.0.0.1:4445/admin/oauth2/introspect)")
 		flowID       = flag.String("flow-client-id", "", "with -issuer (a dinhdanh gateway): a confidential client (client_secret_basic) for the flow and userinfo rows")
 		flowSecret   = flag.String("flow-client-secret", "", "with -issuer: its secret")
 		flowRedirect = flag.String("flow-redirect-uri", "", "with -issuer: one of its registered redirect URIs (never fetched)")
@@ -137,7 +138,7 @@ func main() {
 			meter.postmaster = must(postmasterPID(*pgData))
 		}
 		p := peerConfig{issuer: strings.TrimSuffix(*issuer, "/"), clientID: *clientID, clientSecret: *clientSecret, scope: *scope,
-			introID: *introID, introSecret: *introSecret, flowID: *flowID, flowSecret: *flowSecret, flowRedirect: *flowRedirect, flowScope: *flowScope}
+			introID: *introID, introSecret: *introSecret, introURL: *introURL, flowID: *flowID, flowSecret: *flowSecret, flowRedirect: *flowRedirect, flowScope: *flowScope}
 		if p.introID == "" {
 			p.introID, p.introSecret = p.clientID, p.clientSecret
 		}

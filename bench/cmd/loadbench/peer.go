@@ -16,6 +16,7 @@ type peerConfig struct {
 	// tokens are also what the introspection row asks about, as introID.
 	clientID, clientSecret, scope string
 	introID, introSecret          string
+	introURL                      string // the introspection endpoint when discovery names none
 	// The flow and userinfo rows need a dinhdanh gateway (its sign-in and
 	// consent pages), a confidential client and citizens with an
 	// authenticator.
@@ -80,6 +81,9 @@ func peer(p peerConfig, cs []int, d time.Duration) {
 			}
 			return err
 		}))
+		if p.introURL != "" {
+			doc.Introspection = p.introURL
+		}
 		if len(tokens) > 0 && doc.Introspection != "" && p.introID != "" {
 			rows = append(rows, measure("introspection", c, 0, d, func(i int) error {
 				m, err := postForm(hc, doc.Introspection, p.introID, p.introSecret, url.Values{"token": {tokens[i%len(tokens)]}})
