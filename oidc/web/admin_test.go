@@ -78,17 +78,7 @@ func TestAdminAPI(t *testing.T) {
 // fields, and refuses a secret for a fapi2 bank with the reason.
 func TestAdminAPIFAPI2(t *testing.T) {
 	e := newEnv(t)
-	call := func(method, path string, body any) (int, map[string]any) {
-		var buf bytes.Buffer
-		require.NoError(t, json.NewEncoder(&buf).Encode(body))
-		req, _ := http.NewRequest(method, e.Server.URL+path, &buf)
-		req.Header.Set("Authorization", "Bearer "+adminToken)
-		resp := must(e.Server.Client().Do(req))
-		defer resp.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&m)
-		return resp.StatusCode, m
-	}
+	call := adminCaller(t, e)
 	key := newBankKey(t, "PS256")
 	var jwks map[string]any
 	require.NoError(t, json.Unmarshal(key.jwks(), &jwks))
@@ -124,17 +114,7 @@ func TestAdminAPIFAPI2(t *testing.T) {
 // through the admin API, validated as the CLI's.
 func TestAdminAPIAccessTokenFormat(t *testing.T) {
 	e := newEnv(t)
-	call := func(method, path string, body any) (int, map[string]any) {
-		var buf bytes.Buffer
-		require.NoError(t, json.NewEncoder(&buf).Encode(body))
-		req, _ := http.NewRequest(method, e.Server.URL+path, &buf)
-		req.Header.Set("Authorization", "Bearer "+adminToken)
-		resp := must(e.Server.Client().Do(req))
-		defer resp.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&m)
-		return resp.StatusCode, m
-	}
+	call := adminCaller(t, e)
 	st, created := call(http.MethodPost, "/admin/api/clients", map[string]any{"name": map[string]string{"vi": "Máy thuế"},
 		"grant_types": []string{"client_credentials"}, "scopes": []string{"tax.read"},
 		"access_token_format": "jwt", "access_token_lifetime": 180, "access_token_audience": []string{"https://api.example/tax"}})
@@ -152,4 +132,21 @@ func TestAdminAPIAccessTokenFormat(t *testing.T) {
 	require.Equal(t, http.StatusOK, st, "%v", upd)
 	assert.Equal(t, "opaque", upd["access_token_format"])
 	assert.Nil(t, upd["access_token_audience"])
+}
+
+// adminCaller sends JSON to the admin API with the admin token and returns
+// the status and the decoded JSON answer.
+func adminCaller(t *testing.T, e *env) func(method, path string, body any) (int, map[string]any) {
+	return func(method, path string, body any) (int, map[string]any) {
+		t.Helper()
+		var buf bytes.Buffer
+		require.NoError(t, json.NewEncoder(&buf).Encode(body))
+		req, _ := http.NewRequest(method, e.Server.URL+path, &buf)
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		resp := must(e.Server.Client().Do(req))
+		defer resp.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
 }
