@@ -96,7 +96,7 @@ func formatTime(t time.Time, l templates.Lang) string {
 	if l == templates.EN {
 		return t.In(webpage.Vietnam).Format("2 Jan 2006, 15:04")
 	}
-	return t.In(webpage.Vietnam).Format("02/01/2006 15:04")
+	return webpage.Minute(t)
 }
 
 // boundDevice is the sessions page's app device: the phone the account is
@@ -116,7 +116,7 @@ func (g *Gateway) boundDevice(ctx context.Context, accountID string, lang templa
 		if lang == templates.EN {
 			return t.In(webpage.Vietnam).Format("2 Jan 2006, 15:04")
 		}
-		return t.In(webpage.Vietnam).Format("02/01/2006 15:04")
+		return webpage.Minute(t)
 	}
 	name := d.Name
 	switch {

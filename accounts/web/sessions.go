@@ -229,5 +229,5 @@ func formatWhen(t time.Time, l templates.Lang) string {
 	if l == templates.EN {
 		return t.In(webpage.Vietnam).Format("2 Jan 2006, 15:04")
 	}
-	return t.In(webpage.Vietnam).Format("02/01/2006 15:04")
+	return webpage.Minute(t)
 }

@@ -130,7 +130,7 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 // attributes and never their values.
 func (h *Handler) entry(lang templates.Lang, e audit.Entry, names map[string]string, keepLang string) templates.HistoryEntry {
 	row := templates.HistoryEntry{
-		Time:     e.Time.In(webpage.Vietnam).Format("02/01/2006 15:04:05"),
+		Time:     webpage.Second(e.Time),
 		DateTime: e.Time.UTC().Format(time.RFC3339),
 		Type:     typeLabel(lang, e.Type), TypeCode: string(e.Type),
 		Outcome: outcomeLabel(lang, e.Outcome), OutcomeCode: string(e.Outcome),

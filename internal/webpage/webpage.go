@@ -22,6 +22,12 @@ import (
 // time shown to people; everything is stored in UTC.
 var Vietnam = time.FixedZone("ICT", 7*3600)
 
+// Minute is t as pages show it: Vietnam time, day first, to the minute.
+func Minute(t time.Time) string { return t.In(Vietnam).Format("02/01/2006 15:04") }
+
+// Second is Minute to the second (history and audit-like lists).
+func Second(t time.Time) string { return t.In(Vietnam).Format("02/01/2006 15:04:05") }
+
 // DefaultLoginPath is the sign-in page when a handler sets none.
 const DefaultLoginPath = "/login"
 

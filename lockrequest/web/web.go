@@ -149,7 +149,7 @@ func (h *Handler) render(r *http.Request, err error) {
 }
 
 // Vietnam time, as every page shows it.
-func when(t time.Time) string { return t.In(webpage.Vietnam).Format("02/01/2006 15:04") }
+func when(t time.Time) string { return webpage.Minute(t) }
 
 func who(s lockrequest.Staff) string {
 	if s.Username == "" {

@@ -59,9 +59,9 @@ func (h *Handler) passkeys(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, k := range keys {
-			row := templates.StaffPasskeyRow{Name: k.Name, CreatedAt: k.CreatedAt.In(webpage.Vietnam).Format("02/01/2006 15:04")}
+			row := templates.StaffPasskeyRow{Name: k.Name, CreatedAt: webpage.Minute(k.CreatedAt)}
 			if k.LastUsedAt != nil {
-				row.LastUsedAt = k.LastUsedAt.In(webpage.Vietnam).Format("02/01/2006 15:04")
+				row.LastUsedAt = webpage.Minute(*k.LastUsedAt)
 			}
 			page.Passkeys = append(page.Passkeys, row)
 		}

@@ -82,12 +82,12 @@ func reconcileURL(lang templates.Lang, runID int64, done string) string {
 
 func (h *Handler) reconcileRun(lang templates.Lang, run reconcile.Run, selected bool) templates.StaffReconcileRun {
 	out := templates.StaffReconcileRun{ID: run.ID, Actor: run.Actor, Scheduled: run.Actor == reconcile.ScheduleActor,
-		Started: stamp(run.StartedAt), StartedISO: run.StartedAt.UTC().Format(time.RFC3339),
+		Started: webpage.Second(run.StartedAt), StartedISO: run.StartedAt.UTC().Format(time.RFC3339),
 		Records: run.Records, Undone: !run.UndoneAt.IsZero(), Selected: selected, URL: reconcileURL(lang, run.ID, "")}
 	switch {
 	case !run.FinishedAt.IsZero():
 		out.State = "done"
-		out.Finished, out.FinishedISO = stamp(run.FinishedAt), run.FinishedAt.UTC().Format(time.RFC3339)
+		out.Finished, out.FinishedISO = webpage.Second(run.FinishedAt), run.FinishedAt.UTC().Format(time.RFC3339)
 		out.Took = took(run.Took())
 	case run.Running(h.now()):
 		out.State = "running"
@@ -96,8 +96,6 @@ func (h *Handler) reconcileRun(lang templates.Lang, run reconcile.Run, selected 
 	}
 	return out
 }
-
-func stamp(t time.Time) string { return t.In(webpage.Vietnam).Format("02/01/2006 15:04:05") }
 
 // took is a run's duration to the millisecond under a second, else to the
 // second.
