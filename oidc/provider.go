@@ -234,10 +234,29 @@ func NewProvider(cfg Config) (*Provider, error) {
 	}
 	// RFC 8693 token exchange: fosite has no handler for it.
 	fc.TokenEndpointHandlers = append(fc.TokenEndpointHandlers, &tokenExchange{p: p})
+	for i, h := range fc.TokenEndpointHandlers {
+		fc.TokenEndpointHandlers[i] = grantGate{h}
+	}
 	fc.ResponseModeHandlerExtension = jarmModes{fosite.NewDefaultResponseModeHandler()}
 	p.requests = &RequestObjects{Issuer: cfg.Issuer, Now: p.now, Keys: p.clientKeys}
 	p.discovery = p.renderDiscovery()
 	return p, nil
+}
+
+// grantGate asks a token endpoint handler to build the response only for a
+// grant it handles. fosite asks every handler, and each of the others
+// answers with an error that captures a stack trace: four per
+// client-credentials token, about 7% of the gateway's CPU for it (measured
+// with pprof on dinhdanh dev at c64). fosite's request phase already skips
+// handlers this way.
+type grantGate struct{ fosite.TokenEndpointHandler }
+
+// PopulateTokenEndpointResponse implements fosite.TokenEndpointHandler.
+func (g grantGate) PopulateTokenEndpointResponse(ctx context.Context, ar fosite.AccessRequester, resp fosite.AccessResponder) error {
+	if !g.CanHandleTokenEndpointRequest(ctx, ar) {
+		return fosite.ErrUnknownRequest
+	}
+	return g.TokenEndpointHandler.PopulateTokenEndpointResponse(ctx, ar, resp)
 }
 
 // jwksFetchTimeout bounds one fetch of a client's jwks_uri.
