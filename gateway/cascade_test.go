@@ -126,6 +126,15 @@ func lockEndsEverything(t *testing.T, format string) {
 	require.NoError(t, db.App.QueryRow(ctx, `SELECT count(*) FROM backchannel_deliveries WHERE client_id = $1`, client.ID).Scan(&deliveries))
 	assert.Equal(t, 1, deliveries, "the relying party is told")
 
+	// The endpoints relying parties call from their servers read no browser
+	// session: with the ended sign-in's cookie, discovery answers as it
+	// would without it, instead of ending the sign-in and redirecting to
+	// the sign-in page.
+	res, doc := get(srv.URL + oidc.PathDiscovery)
+	assert.Equal(t, oidc.PathDiscovery, res.Request.URL.Path, "not redirected")
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, doc, `"issuer"`)
+
 	// The browser's sign-in ended, and stays ended after an unlock.
 	res, _ = get(srv.URL + "/account")
 	assert.True(t, strings.HasPrefix(res.Request.URL.Path, "/login"), "signed out: at %s", res.Request.URL)

@@ -471,7 +471,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 
 	// The document registries' pushes (attributes/web), mounted when the
 	// audit key is set: every applied batch is audited in its transaction.
-	apiParts := []server.Mounter{proofingAPI, appAccounts}
+	apiParts := []server.Mounter{oidcweb.API{H: provider}, proofingAPI, appAccounts}
 	if len(cfg.Secrets.AuditKey) > 0 {
 		registryFeeds, registryAdmin, err := newRegistryFeeds(cfg, pool, o.Now, logger, g.Accounts.Limiter(), o.Audit)
 		if err != nil {

@@ -400,7 +400,7 @@ func TestDPoPReplicas(t *testing.T) {
 		Registry: e.People, Documents: e.People, Consent: oidc.AutoConsent{}, Audit: e.Audit})
 	require.NoError(t, err)
 	router := mux.NewRouter()
-	(&web.Handler{Provider: p2}).Routes(router)
+	(&web.Handler{Provider: p2}).MountAll(router)
 	replica := httptest.NewServer(router)
 	t.Cleanup(replica.Close)
 	assert.Equal(t, e.Provider.DPoPNonce(), p2.DPoPNonce(), "one nonce for all replicas")

@@ -59,8 +59,23 @@ func (h *Handler) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// Routes mounts the endpoints. The router must run inside the session
-// manager's LoadAndSave (for /authorize and /logout).
+// Routes mounts the browser endpoints: /authorize with its resume and
+// account choice, and /logout. The router must run inside the session
+// manager's LoadAndSave. The endpoints that relying parties and resource
+// servers call from their servers are mounted by API, outside it.
+func (h *Handler) Routes(r *mux.Router) {
+	r.Handle(oidc.PathAuthorize, httpx.NoStore(http.HandlerFunc(h.authorize))).Methods(http.MethodGet, http.MethodPost)
+	r.Handle(oidc.PathAuthorizeResume, httpx.NoStore(http.HandlerFunc(h.resume))).Methods(http.MethodGet)
+	r.Handle(PathChoose, httpx.NoStore(http.HandlerFunc(h.choose))).Methods(http.MethodGet, http.MethodPost)
+	r.Handle(oidc.PathLogout, httpx.NoStore(http.HandlerFunc(h.logout))).Methods(http.MethodGet, http.MethodPost)
+}
+
+// API mounts what relying parties and resource servers call from their
+// servers: discovery, the JWKS, /token, /userinfo, /introspect, /revoke,
+// /par and the bearer-authenticated admin API. None of them reads the
+// browser session, so they are mounted outside the session manager and the
+// browser middlewares: a stray session cookie on a back-channel call costs
+// no session read and cannot turn it into a redirect to the sign-in page.
 //
 // CORS: only discovery and the JWKS (public, no credentials) allow any
 // origin. /token, /userinfo, /introspect, /revoke and /par send no CORS
@@ -70,27 +85,36 @@ func (h *Handler) logger() *slog.Logger {
 // that release a citizen's personal identification number in JavaScript.
 // Public clients (token_endpoint_auth_method none, PKCE) are native apps,
 // which need no CORS.
-func (h *Handler) Routes(r *mux.Router) {
+type API struct{ H *Handler }
+
+// Routes mounts the endpoints.
+func (a API) Routes(r *mux.Router) {
+	h := a.H
 	r.HandleFunc(oidc.PathDiscovery, h.discovery).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc(oidc.PathJWKS, h.jwks).Methods(http.MethodGet, http.MethodHead)
-	r.Handle(oidc.PathAuthorize, httpx.NoStore(http.HandlerFunc(h.authorize))).Methods(http.MethodGet, http.MethodPost)
-	r.Handle(oidc.PathAuthorizeResume, httpx.NoStore(http.HandlerFunc(h.resume))).Methods(http.MethodGet)
-	r.Handle(PathChoose, httpx.NoStore(http.HandlerFunc(h.choose))).Methods(http.MethodGet, http.MethodPost)
 	r.Handle(oidc.PathToken, httpx.NoStore(http.HandlerFunc(h.token))).Methods(http.MethodPost)
 	r.Handle(oidc.PathUserinfo, httpx.NoStore(http.HandlerFunc(h.userinfo))).Methods(http.MethodGet, http.MethodPost)
 	r.Handle(oidc.PathIntrospect, httpx.NoStore(http.HandlerFunc(h.introspect))).Methods(http.MethodPost)
 	r.Handle(oidc.PathRevoke, httpx.NoStore(http.HandlerFunc(h.revoke))).Methods(http.MethodPost)
 	r.Handle(oidc.PathPAR, httpx.NoStore(http.HandlerFunc(h.par))).Methods(http.MethodPost)
-	r.Handle(oidc.PathLogout, httpx.NoStore(http.HandlerFunc(h.logout))).Methods(http.MethodGet, http.MethodPost)
 	if h.AdminToken != "" && h.Clients != nil {
 		h.adminRoutes(r)
 	}
 }
 
-// CSRFExempt reports the requests that httpx.CSRF must skip: the OAuth 2.0
-// endpoints, which relying parties call cross-site or authenticate
-// otherwise, and the bearer-authenticated admin API. /logout checks its own
-// confirmation nonce.
+// MountAll mounts both parts on one router, for tests and tools that serve
+// everything inside the session manager.
+func (h *Handler) MountAll(r *mux.Router) {
+	h.Routes(r)
+	API{h}.Routes(r)
+}
+
+// CSRFExempt reports the requests that httpx.CSRF must skip: /authorize,
+// which relying parties reach cross-site (a form post with PAR or a request
+// object), /logout, which checks its own confirmation nonce, and, where a
+// router mounts everything inside the browser middlewares (MountAll), the
+// endpoints of API, which relying parties call cross-site or authenticate
+// otherwise (the gateway mounts those outside).
 func CSRFExempt(r *http.Request) bool {
 	switch r.URL.Path {
 	case oidc.PathAuthorize, oidc.PathToken, oidc.PathUserinfo, oidc.PathIntrospect,

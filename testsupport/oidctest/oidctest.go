@@ -226,7 +226,7 @@ func New(t testing.TB, db *pgxpool.Pool, o Options) *Env {
 	e.Clients = &oidc.Clients{Store: e.Store, Hasher: e.Hasher, Audit: e.Audit}
 	e.Handler = &web.Handler{Provider: e.Provider, Clients: e.Clients, Sessions: e.Sessions,
 		Templates: e.Templates, AdminToken: o.AdminToken}
-	e.Handler.Routes(e.Router)
+	e.Handler.MountAll(e.Router)
 	e.Router.HandleFunc("/login", e.login)
 	if o.Routes != nil {
 		o.Routes(e)

@@ -396,7 +396,7 @@ func startGateway(ctx context.Context, cluster *pg.Cluster, poolSize int32, with
 		AuthorizeCodeLifespan: 30 * time.Minute, AccessTokenLifespan: time.Hour}))
 	clients := &oidc.Clients{Store: store, Hasher: hasher}
 	h := &web.Handler{Provider: p, Clients: clients, Sessions: sm, Templates: must(templates.New())}
-	h.Routes(r)
+	h.MountAll(r)
 	r.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
 		_ = sm.RenewToken(r.Context())
 		websession.PutLogin(r.Context(), sm, websession.Login{AccountID: accountID, Level: 2, Strength: 2,
