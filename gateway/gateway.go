@@ -497,6 +497,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Ready: func(ctx context.Context) error {
 			return pg.CheckCurrent(ctx, pool, schema.Sources()...)
 		},
+		Outage:            outageOf(pool),
 		Browser:           []server.Mounter{signin, provider, consentPages, history, sharePages, dependentPages},
 		API:               apiParts,
 		BrowserMiddleware: []mux.MiddlewareFunc{signin.EndSignIns},
@@ -523,6 +524,29 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	})
 	return g, nil
 }
+
+// outageOf tells the server when a 500 was the database's outage (a
+// primary changing over): the request's own statements failed with one,
+// or the pool saw one in the last outageWindow (the audit writer's batch
+// the request waited for runs on its own context).
+func outageOf(pool *pgxpool.Pool) server.Outage {
+	seen := pg.OutagesOf(pool)
+	if seen == nil {
+		return server.Outage{}
+	}
+	return server.Outage{
+		Watch: func(r *http.Request) (*http.Request, func() bool) {
+			ctx, saw := pg.WatchOutage(r.Context())
+			return r.WithContext(ctx), saw
+		},
+		Recent: func() bool { return seen.Since(outageWindow) },
+	}
+}
+
+// outageWindow is how long after the pool saw the database unavailable a
+// server error is still answered as 503: a little more than a Patroni
+// leader-key TTL (docs/operations.md).
+const outageWindow = 15 * time.Second
 
 func (g *Gateway) background(ctx context.Context, name string, fn func(context.Context)) {
 	g.wg.Add(1)

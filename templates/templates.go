@@ -139,5 +139,7 @@ func init() {
 		"error.not_found": {"Không tìm thấy trang.", "Page not found."},
 		"error.csrf":      {"Phiên biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.", "The form has expired or is invalid. Please reload the page and try again."},
 		"error.back":      {"Quay lại", "Go back"},
+		// 503 while the database changes over (gateway/server outage).
+		"error.unavailable": {"Hệ thống đang tạm thời gián đoạn. Vui lòng thử lại sau ít giây.", "The service is briefly unavailable. Please try again in a few seconds."},
 	})
 }

@@ -61,6 +61,9 @@ type Options struct {
 	// API handlers (OAuth 2.0 endpoints authenticated by client credentials
 	// or bearer tokens, discovery, JWKS) get neither.
 	API []Mounter
+	// Outage turns a handler's 500 into 503 with Retry-After when the
+	// database was unavailable (see outage); off when Watch is nil.
+	Outage Outage
 }
 
 // New builds the handler.
@@ -73,7 +76,8 @@ func New(o Options) http.Handler {
 			r.Handle("/metrics", bearer(o.MetricsToken, promhttp.HandlerFor(o.Metrics, promhttp.HandlerOpts{}))).Methods(http.MethodGet)
 		}
 	}
-	r.Use(httpx.RequestID, httpx.Observe(o.Logger, httpMetrics), httpx.SecurityHeaders(o.TLS), rememberLanguage(o.SecureCookies))
+	r.Use(httpx.RequestID, httpx.Observe(o.Logger, httpMetrics), httpx.SecurityHeaders(o.TLS), rememberLanguage(o.SecureCookies),
+		outage(o.Outage, o.Templates))
 
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
