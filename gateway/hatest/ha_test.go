@@ -1,0 +1,426 @@
+package hatest_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dinhdanh/dinhdanh/audit"
+	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
+	"github.com/dinhdanh/dinhdanh/config"
+	"github.com/dinhdanh/dinhdanh/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway/schema"
+	"github.com/dinhdanh/dinhdanh/internal/pg"
+	"github.com/dinhdanh/dinhdanh/oidc"
+	"github.com/dinhdanh/dinhdanh/population"
+)
+
+// replica is one gateway replica: its own pool and audit writer, in this
+// process, served over loopback.
+type replica struct {
+	pool *pgxpool.Pool
+	log  *audit.Log
+	g    *gateway.Gateway
+	srv  *httptest.Server
+}
+
+func (r *replica) close() {
+	r.srv.Close()
+	r.g.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	_ = r.log.Close(ctx)
+	r.pool.Close()
+}
+
+func testConfig(auditSeed []byte) config.Config {
+	cfg := config.Default()
+	cfg.DevMode = true
+	// Cheap hashing and no throttling: the load measures the database's
+	// failure, not argon2id or lockouts (all requests come from 127.0.0.1).
+	cfg.Argon2.MemoryKiB, cfg.Argon2.Iterations, cfg.Argon2.Parallelism = 1024, 1, 1
+	cfg.Lockout.MaxPerAddress, cfg.Lockout.MaxPerAccount = 1<<30, 1<<30
+	cfg.Lockout.AccountDelayAfter, cfg.Lockout.HardLockAfter, cfg.Lockout.GlobalPerMinute = 1<<30, 1<<30, 1<<30
+	seed := func(b byte) []byte {
+		k := make([]byte, 32)
+		for i := range k {
+			k[i] = b + byte(i)
+		}
+		return k
+	}
+	cfg.Secrets.EncryptionKey, cfg.Secrets.PairwiseKey, cfg.Secrets.SecretPepper, cfg.Secrets.SessionKey = seed(1), seed(2), seed(3), seed(4)
+	cfg.Secrets.AuditKey = auditSeed
+	return cfg
+}
+
+func newReplica(t *testing.T, dsn string, cfg config.Config, key *audit.Key) *replica {
+	t.Helper()
+	ctx := t.Context()
+	pool, err := pg.Open(ctx, dsn, 16)
+	require.NoError(t, err)
+	log, err := audit.NewLog(auditpg.NewStore(pool, nil), key, audit.Options{})
+	require.NoError(t, err)
+	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, Logger: slog.New(slog.DiscardHandler), Audit: log})
+	require.NoError(t, err)
+	return &replica{pool: pool, log: log, g: g, srv: httptest.NewServer(g.Handler)}
+}
+
+// outcome is one answered request of the load.
+type outcome struct {
+	kind      string // "token", "login page", "sign-in"
+	replica   int
+	requestID string
+	status    int // 0: transport error
+	err       string
+	sent, at  time.Time // when the request was sent, when answered
+}
+
+var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// load runs client-credentials token requests and password sign-ins
+// against both replicas until stop is closed.
+type load struct {
+	bases          []string
+	client, secret string
+	ids            []string
+	seq            atomic.Int64
+	mu             sync.Mutex
+	out            []outcome
+}
+
+func (l *load) record(o outcome) {
+	l.mu.Lock()
+	l.out = append(l.out, o)
+	l.mu.Unlock()
+}
+
+func (l *load) requestID(kind string) string {
+	return fmt.Sprintf("ha-%s-%d", kind, l.seq.Add(1))
+}
+
+func (l *load) token(hc *http.Client, rep int) {
+	id := l.requestID("token")
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"tax.read"}}
+	req, _ := http.NewRequest(http.MethodPost, l.bases[rep]+oidc.PathToken, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Request-ID", id)
+	req.SetBasicAuth(l.client, l.secret)
+	o := outcome{kind: "token", replica: rep, requestID: id, sent: time.Now()}
+	resp, err := hc.Do(req)
+	o.at = time.Now()
+	if err != nil {
+		o.err = err.Error()
+		l.record(o)
+		return
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	o.status = resp.StatusCode
+	if resp.StatusCode == http.StatusOK && !strings.Contains(string(body), "access_token") {
+		o.err = "200 without a token"
+	}
+	if resp.StatusCode == http.StatusServiceUnavailable && (resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "temporarily_unavailable")) {
+		o.err = "503 without Retry-After or temporarily_unavailable: " + string(body)
+	}
+	l.record(o)
+}
+
+func (l *load) signIn(rep int, n int) {
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	id := l.requestID("login")
+	req, _ := http.NewRequest(http.MethodGet, l.bases[rep]+"/login", nil)
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("X-Request-ID", id)
+	o := outcome{kind: "login page", replica: rep, requestID: id, sent: time.Now()}
+	resp, err := hc.Do(req)
+	o.at = time.Now()
+	if err != nil {
+		o.err = err.Error()
+		l.record(o)
+		return
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	o.status = resp.StatusCode
+	l.record(o)
+	m := csrfField.FindSubmatch(body)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		return
+	}
+	id = l.requestID("signin")
+	form := url.Values{"csrf_token": {string(m[1])}, "personal_id": {l.ids[n%len(l.ids)]}, "password": {population.DemoPassword}}
+	req, _ = http.NewRequest(http.MethodPost, l.bases[rep]+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("X-Request-ID", id)
+	o = outcome{kind: "sign-in", replica: rep, requestID: id, sent: time.Now()}
+	resp, err = hc.Do(req)
+	o.at = time.Now()
+	if err != nil {
+		o.err = err.Error()
+		l.record(o)
+		return
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	o.status = resp.StatusCode
+	l.record(o)
+}
+
+// run starts tokenWorkers and signInWorkers, spread over the replicas,
+// until stop is closed; the returned function waits for them.
+func (l *load) run(tokenWorkers, signInWorkers int, stop <-chan struct{}) func() {
+	var wg sync.WaitGroup
+	for w := 0; w < tokenWorkers+signInWorkers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hc := &http.Client{Timeout: 30 * time.Second}
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				rep := (w + i) % len(l.bases)
+				if w < tokenWorkers {
+					l.token(hc, rep)
+				} else {
+					l.signIn(rep, w*1000+i)
+				}
+			}
+		}()
+	}
+	return wg.Wait
+}
+
+func (l *load) take() []outcome {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.out
+	l.out = nil
+	sort.Slice(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
+	return out
+}
+
+// tally counts outcomes by kind and status.
+func tally(out []outcome) map[string]int {
+	m := map[string]int{}
+	for _, o := range out {
+		m[fmt.Sprintf("%s %d", o.kind, o.status)]++
+	}
+	return m
+}
+
+func summary(m map[string]int) string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s: %d; ", k, m[k])
+	}
+	return strings.TrimSuffix(b.String(), "; ")
+}
+
+// checkAnswers asserts what every request of the load may be answered:
+// tokens 200 (or 503 while the database is unavailable), pages 200, a
+// sign-in 303 to the second factor; never 500, never a transport error.
+func checkAnswers(t *testing.T, out []outcome, allow503 bool) {
+	t.Helper()
+	for _, o := range out {
+		ok := map[string]int{"token": 200, "login page": 200, "sign-in": 303}[o.kind]
+		if o.err != "" || (o.status != ok && !(allow503 && o.status == http.StatusServiceUnavailable)) {
+			t.Errorf("%s on replica %d (request %s): status %d %s", o.kind, o.replica, o.requestID, o.status, o.err)
+		}
+	}
+}
+
+// checkAudited asserts that every acknowledged token has its audit event
+// (matched by the request id the load sent), reading the primary.
+func checkAudited(t *testing.T, owner *pgxpool.Pool, out []outcome) int {
+	t.Helper()
+	var ids []string
+	for _, o := range out {
+		if o.kind == "token" && o.status == http.StatusOK {
+			ids = append(ids, o.requestID)
+		}
+	}
+	rows, err := owner.Query(t.Context(), `SELECT request_id FROM audit_events WHERE type = 'token.issued' AND request_id = ANY($1)`, ids)
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	for rows.Next() {
+		var id string
+		require.NoError(t, rows.Scan(&id))
+		seen[id] = true
+	}
+	require.NoError(t, rows.Err())
+	var missing []string
+	for _, id := range ids {
+		if !seen[id] {
+			missing = append(missing, id)
+		}
+	}
+	assert.Empty(t, missing, "acknowledged tokens without their audit event")
+	return len(ids)
+}
+
+// checkChain verifies the audit chain as `dinhdanh audit verify` does, and
+// that it is one chain: every sequence number from the first to the last
+// once.
+func checkChain(t *testing.T, owner *pgxpool.Pool, key *audit.Key) {
+	t.Helper()
+	ctx := t.Context()
+	rep, err := audit.Verify(ctx, auditpg.NewStore(owner, nil), audit.VerifyOptions{Keys: audit.NewKeySet(key.Public())})
+	require.NoError(t, err)
+	assert.True(t, rep.OK(), "audit verify: %s", rep.String())
+	var n, distinct, lo, hi int64
+	require.NoError(t, owner.QueryRow(ctx, `SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM audit_events`).Scan(&n, &distinct, &lo, &hi))
+	assert.Equal(t, n, distinct, "no sequence number twice (no fork)")
+	assert.Equal(t, hi-lo+1, n, "no sequence number missing (no gap)")
+	t.Logf("audit chain: %d events, %d..%d, verified: %s", n, lo, hi, rep.String())
+}
+
+// TestFailoverUnderLoad is the issue's proof of high availability (see
+// the package comment).
+func TestFailoverUnderLoad(t *testing.T) {
+	tl := requireTools(t)
+	ctx := t.Context()
+	c := startCluster(t, tl)
+	n0, n1 := c.nodes[0], c.nodes[1]
+
+	// The schema, through the primary as the migration job does (never
+	// through PgBouncer: the migration runner holds a session advisory
+	// lock).
+	superDSN := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", n0.pgPort)
+	_, _, err := pg.Provision(ctx, superDSN, "dinhdanh", password, schema.Sources()...)
+	require.NoError(t, err)
+	owner, err := pg.Open(ctx, c.dsn(pg.OwnerRole, "dinhdanh", false, ""), 4)
+	require.NoError(t, err)
+	t.Cleanup(owner.Close)
+
+	auditSeed := make([]byte, 32)
+	_, _ = rand.Read(auditSeed)
+	key, err := audit.NewKey(ed25519.NewKeyFromSeed(auditSeed))
+	require.NoError(t, err)
+	cfg := testConfig(auditSeed)
+
+	// Phase 1: through a PgBouncer beside each node, in transaction
+	// pooling mode (1.18: no prepared statements there, so pgx runs each
+	// statement unnamed in one round trip: default_query_exec_mode=cache_describe).
+	bouncerDSN := c.dsn(pg.AppRole, "dinhdanh", true, "default_query_exec_mode=cache_describe")
+	a, b := newReplica(t, bouncerDSN, cfg, key), newReplica(t, bouncerDSN, cfg, key)
+	reg, secret, err := a.g.Clients.Create(ctx, "hatest", oidc.Client{ID: "tax-sync", Name: oidc.Text{VI: "Đồng bộ thuế"},
+		GrantTypes: []string{oidc.GrantClientCredentials}, Scopes: []string{"tax.read"}})
+	require.NoError(t, err)
+	require.NoError(t, population.LoadDemo(ctx, population.Target{Pool: a.pool, Accounts: a.g.Accounts, Audit: a.log}, population.DemoOptions{Generated: 20}))
+	var ids []string
+	rows, err := a.pool.Query(ctx, "SELECT personal_id FROM accounts WHERE status = 'active' AND password_hash <> '' ORDER BY personal_id LIMIT 20")
+	require.NoError(t, err)
+	for rows.Next() {
+		var id string
+		require.NoError(t, rows.Scan(&id))
+		ids = append(ids, id)
+	}
+	require.NoError(t, rows.Err())
+	require.NotEmpty(t, ids)
+
+	l := &load{bases: []string{a.srv.URL, b.srv.URL}, client: reg.ID, secret: secret, ids: ids}
+	stop := make(chan struct{})
+	wait := l.run(6, 2, stop)
+	time.Sleep(6 * time.Second)
+	close(stop)
+	wait()
+	out := l.take()
+	checkAnswers(t, out, false)
+	tokens := checkAudited(t, owner, out)
+	t.Logf("through PgBouncer (transaction mode): %d requests, %d tokens: %s", len(out), tokens, summary(tally(out)))
+	require.Positive(t, tokens)
+	a.close()
+	b.close()
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	// Phase 2: straight to the nodes; the primary dies under load.
+	direct := c.dsn(pg.AppRole, "dinhdanh", false, "")
+	a, b = newReplica(t, direct, cfg, key), newReplica(t, direct, cfg, key)
+	defer func() { a.close(); b.close() }()
+	l = &load{bases: []string{a.srv.URL, b.srv.URL}, client: reg.ID, secret: secret, ids: ids}
+	stop = make(chan struct{})
+	wait = l.run(6, 2, stop)
+	time.Sleep(4 * time.Second)
+
+	killed := time.Now()
+	n0.killHard()
+	promoted := waitFor(t, "n1 promoted", 60*time.Second, func() bool { return n1.is("primary") }, n1.patroni)
+	// Keep the load on until both replicas have answered tokens for a
+	// while after the promotion.
+	recovered := waitFor(t, "both replicas answer tokens again", 60*time.Second, func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		var ok [2]int
+		for _, o := range l.out {
+			if o.kind == "token" && o.status == http.StatusOK && o.at.After(killed.Add(promoted)) {
+				ok[o.replica]++
+			}
+		}
+		return ok[0] >= 20 && ok[1] >= 20
+	}, n1.patroni)
+	time.Sleep(2 * time.Second)
+	close(stop)
+	wait()
+	out = l.take()
+
+	// What clients saw: the last answer of a request sent before the kill,
+	// the first success of a token request sent after it (the outage as a
+	// client sees it), and what was answered in between.
+	var lastBefore, firstAfter time.Time
+	for _, o := range out {
+		if o.sent.Before(killed) && o.at.After(lastBefore) {
+			lastBefore = o.at
+		}
+		if o.kind == "token" && o.status == http.StatusOK && !o.sent.Before(killed) && (firstAfter.IsZero() || o.at.Before(firstAfter)) {
+			firstAfter = o.at
+		}
+	}
+	var during []outcome
+	for _, o := range out {
+		if !o.sent.Before(killed) && o.at.Before(firstAfter) || o.status == http.StatusServiceUnavailable {
+			during = append(during, o)
+		}
+	}
+	checkAnswers(t, out, true)
+	tokens = checkAudited(t, owner, out)
+	assert.Empty(t, a.log.Stats().Alarm)
+	assert.Empty(t, b.log.Stats().Alarm)
+	p, err := c.primary()
+	require.NoError(t, err)
+	assert.Equal(t, "n1", p.name, "the replica was promoted")
+	checkChain(t, owner, key)
+	t.Logf("failover: primary killed; n1 promoted (Patroni) after %.1f s; first token to a request sent after the kill answered %.1f s after it; requests sent before the kill answered until %.1f s after it; both replicas at 20 tokens each after the promotion %.1f s after the kill",
+		promoted.Seconds(), firstAfter.Sub(killed).Seconds(), lastBefore.Sub(killed).Seconds(), (promoted + recovered).Seconds())
+	t.Logf("failover: %d requests, %d tokens acknowledged (each with its audit event): %s", len(out), tokens, summary(tally(out)))
+	t.Logf("failover: answers between the kill and the first token after it, and every 503: %s", summary(tally(during)))
+}
