@@ -102,11 +102,24 @@ type TLS struct {
 func (t TLS) Enabled() bool { return t.CertFile != "" && t.KeyFile != "" }
 
 // Database holds connection settings. URLs come from the environment
-// (DATABASE_URL, DATABASE_MIGRATE_URL) because they carry passwords.
+// (DATABASE_URL, DATABASE_MIGRATE_URL, DATABASE_READ_URL) because they
+// carry passwords.
+//
+// With Patroni, URL lists every node and asks for the primary, e.g.
+// postgres://dinhdanh_app:…@pg-0:5432,pg-1:5432/dinhdanh?target_session_attrs=read-write
+// (pgx tries the hosts in order and keeps the one that takes writes; while
+// the primary changes, the gateway answers 503 with Retry-After). Through
+// PgBouncer in transaction pooling mode (1.18 keeps no prepared statements
+// there), add default_query_exec_mode=cache_describe.
 type Database struct {
 	URL        string `yaml:"-"`
 	MigrateURL string `yaml:"-"`
-	MaxConns   int32  `yaml:"max_conns"`
+	// ReadURL (DATABASE_READ_URL, optional) is a streaming replica for
+	// reads that tolerate lag: history pages and the signing keys' reload,
+	// e.g. the same hosts with target_session_attrs=prefer-standby. The
+	// application role; the pool is a quarter of max_conns (at least 2).
+	ReadURL  string `yaml:"-"`
+	MaxConns int32  `yaml:"max_conns"`
 }
 
 // Secrets are 32-byte keys, base64-encoded in the environment.
@@ -327,6 +340,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	var errs []error
 	cfg.DB.URL = readEnv(getenv, "DATABASE_URL", &errs)
 	cfg.DB.MigrateURL = readEnv(getenv, "DATABASE_MIGRATE_URL", &errs)
+	cfg.DB.ReadURL = readEnv(getenv, "DATABASE_READ_URL", &errs)
 	if v := getenv("DINHDANH_ISSUER"); v != "" {
 		cfg.Issuer = v
 	}

@@ -119,8 +119,13 @@ func (g *Gateway) Close() {
 type Options struct {
 	Config config.Config
 	// Pool connects as the application role.
-	Pool   *pgxpool.Pool
-	Logger *slog.Logger
+	Pool *pgxpool.Pool
+	// ReadPool, when set, serves the reads that tolerate replication lag:
+	// the citizen's history pages and the periodic reload of signing keys
+	// (JWKS). It connects as the application role to a streaming replica
+	// (database.read_url: DATABASE_READ_URL). Nil: Pool serves them.
+	ReadPool *pgxpool.Pool
+	Logger   *slog.Logger
 	// Audit records every use of an account; required.
 	Audit audit.Recorder
 	// Now is the clock; time.Now when nil.
@@ -128,6 +133,14 @@ type Options struct {
 	// SMS sends one-time codes; in dev mode (and when nil) codes go to the
 	// log and the developer inbox.
 	SMS accounts.Sender
+}
+
+// reads is the pool for reads that tolerate lag.
+func (o Options) reads() *pgxpool.Pool {
+	if o.ReadPool != nil {
+		return o.ReadPool
+	}
+	return o.Pool
 }
 
 // noSMS refuses to send: no SMS gateway is configured.
@@ -396,7 +409,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		AdminToken: secrets.AdminToken, LoginPath: accountsweb.PathLogin, Now: o.Now, CSRF: csrf,
 	}
 	history := &auditweb.Handler{
-		History: auditpg.NewStore(pool, nil), SignInURL: accountsweb.PathLogin, Logger: logger,
+		History: auditpg.NewStore(o.reads(), nil), SignInURL: accountsweb.PathLogin, Logger: logger,
 		AccountID: func(r *http.Request) (string, bool) {
 			l, ok := websession.GetLogin(r.Context(), sessions)
 			return l.AccountID, ok

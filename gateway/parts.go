@@ -43,8 +43,14 @@ func (o *Options) check() error {
 // empty database) without starting their refresh loop.
 func newKeys(ctx context.Context, o Options, store *oidcpg.Store) (*oidc.Keys, error) {
 	cfg := o.Config
+	var reads oidc.KeyStore
+	if o.ReadPool != nil {
+		// The 30-second reload of keys other replicas rotated; rotation
+		// and the first load read the primary.
+		reads = oidcpg.NewStore(o.ReadPool, oidc.NewFositeSession)
+	}
 	return oidc.NewKeys(ctx, oidc.KeysConfig{
-		Store: store, EncryptionKey: keyderive.Key(cfg.Secrets.EncryptionKey, "signing-keys"),
+		Store: store, Reads: reads, EncryptionKey: keyderive.Key(cfg.Secrets.EncryptionKey, "signing-keys"),
 		SignDelay: cfg.Keys.ActivationDelay.D(), Retention: cfg.Tokens.IDTokenTTL.D() + time.Hour,
 		RSABits: 3072, Now: o.Now, Logger: o.Logger,
 	})

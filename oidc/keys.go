@@ -28,6 +28,11 @@ import (
 // KeysConfig configures the signing keys.
 type KeysConfig struct {
 	Store KeyStore
+	// Reads is where Refresh (the periodic reload of keys other replicas
+	// rotated) reads: a streaming replica that may lag (Store when nil).
+	// A replica behind this gateway's own writes never takes a key back:
+	// only a newer version is loaded.
+	Reads KeyStore
 	// EncryptionKey (32 bytes) seals private keys at rest with AES-256-GCM.
 	EncryptionKey []byte
 	// SignDelay is how long a rotated-in key is published in the JWKS before
@@ -175,7 +180,13 @@ func (k *Keys) open(s StoredKey) (*signingKey, error) {
 }
 
 func (k *Keys) load(ctx context.Context) error {
-	stored, version, err := k.cfg.Store.ListKeys(ctx)
+	return k.loadFrom(ctx, k.cfg.Store, false)
+}
+
+// loadFrom loads the keys from store; newer keeps the keys in memory when
+// store holds no newer version than theirs (a lagging replica).
+func (k *Keys) loadFrom(ctx context.Context, store KeyStore, newer bool) error {
+	stored, version, err := store.ListKeys(ctx)
 	if err != nil {
 		return fmt.Errorf("oidc: load keys: %w", err)
 	}
@@ -189,25 +200,35 @@ func (k *Keys) load(ctx context.Context) error {
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i].signFrom.After(keys[j].signFrom) })
 	k.mu.Lock()
+	if newer && version <= k.version {
+		k.mu.Unlock()
+		return nil
+	}
 	k.keys, k.version = keys, version
 	k.jwks = k.renderLocked()
 	k.mu.Unlock()
 	return nil
 }
 
-// Refresh reloads the keys when another replica changed them.
+// Refresh reloads the keys when another replica changed them (from
+// KeysConfig.Reads when set). Versions only grow: an older one than the
+// keys in memory is a lagging replica's, and ignored.
 func (k *Keys) Refresh(ctx context.Context) (bool, error) {
-	v, err := k.cfg.Store.KeysVersion(ctx)
+	store := k.cfg.Store
+	if k.cfg.Reads != nil {
+		store = k.cfg.Reads
+	}
+	v, err := store.KeysVersion(ctx)
 	if err != nil {
 		return false, err
 	}
 	k.mu.RLock()
-	same := v == k.version
+	same := v <= k.version
 	k.mu.RUnlock()
 	if same {
 		return false, nil
 	}
-	return true, k.load(ctx)
+	return true, k.loadFrom(ctx, store, true)
 }
 
 // Run polls the key version every interval until ctx ends.

@@ -51,7 +51,7 @@ func openAudit(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logge
 // the gateway, then flushes and closes the audit writer. With
 // bench_audit_off (dev mode only, see config.Validate) the writer is a
 // counting no-op instead, announced at error level on start and stop.
-func startGateway(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, logger *slog.Logger) (*gateway.Gateway, func(), error) {
+func startGateway(ctx context.Context, cfg config.Config, pool, readPool *pgxpool.Pool, logger *slog.Logger) (*gateway.Gateway, func(), error) {
 	rec, closeAudit, err := benchAuditOff(cfg, logger)
 	if !cfg.BenchAuditOff {
 		rec, closeAudit, err = openAudit(ctx, cfg, pool, logger)
@@ -59,7 +59,7 @@ func startGateway(ctx context.Context, cfg config.Config, pool *pgxpool.Pool, lo
 	if err != nil {
 		return nil, nil, err
 	}
-	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, Logger: logger, Audit: rec})
+	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, ReadPool: readPool, Logger: logger, Audit: rec})
 	if err != nil {
 		closeAudit()
 		return nil, nil, err

@@ -124,7 +124,7 @@ func cmdDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer pool.Close()
-	a, stopGateway, err := startGateway(ctx, cfg, pool, logger)
+	a, stopGateway, err := startGateway(ctx, cfg, pool, nil, logger)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/gateway/schema"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
@@ -42,7 +44,16 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := pg.CheckCurrent(ctx, pool, schema.Sources()...); err != nil {
 		return err
 	}
-	a, done, err := startGateway(ctx, cfg, pool, logger)
+	// Reads that tolerate lag (history pages, the signing keys' reload)
+	// from a streaming replica, when one is configured.
+	var reads *pgxpool.Pool
+	if cfg.DB.ReadURL != "" {
+		if reads, err = pg.Open(ctx, cfg.DB.ReadURL, max(2, cfg.DB.MaxConns/4)); err != nil {
+			return fmt.Errorf("DATABASE_READ_URL: %w", err)
+		}
+		defer reads.Close()
+	}
+	a, done, err := startGateway(ctx, cfg, pool, reads, logger)
 	if err != nil {
 		return err
 	}
