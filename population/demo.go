@@ -124,7 +124,7 @@ func LoadDemo(ctx context.Context, dst Target, opts DemoOptions) error {
 			next++
 			lines = append(lines, line{next, r})
 		}
-		if _, err := importLines(ctx, dst, lines, nil); err != nil {
+		if _, err := importLines(ctx, dst, lines, nil, nil); err != nil {
 			return fmt.Errorf("population: demo: %w", err)
 		}
 		if err := demoAnswers(ctx, dst.Accounts); err != nil {

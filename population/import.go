@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"sort"
 	"strconv"
 	"time"
@@ -73,7 +74,7 @@ func Import(ctx context.Context, dst Target, r io.Reader, format Format) (Report
 	default:
 		return Report{}, fmt.Errorf("population: unknown format %q", format)
 	}
-	return importLines(ctx, dst, lines, bad)
+	return importLines(ctx, dst, lines, bad, nil)
 }
 
 // ImportRecords imports records as if they were the lines of a file.
@@ -82,10 +83,19 @@ func ImportRecords(ctx context.Context, dst Target, recs []Record) (Report, erro
 	for i, r := range recs {
 		lines[i] = line{i + 1, r}
 	}
-	return importLines(ctx, dst, lines, nil)
+	return importLines(ctx, dst, lines, nil, nil)
 }
 
-func importLines(ctx context.Context, dst Target, lines []line, bad []LineError) (Report, error) {
+// batchState is what one batched import carries from batch to batch.
+type batchState struct {
+	// hashes are the password hashes computed so far (generated citizens
+	// share one password: argon2id once per import, not once per batch).
+	hashes map[string]string
+	// detail is added to the batch's audit event.
+	detail map[string]string
+}
+
+func importLines(ctx context.Context, dst Target, lines []line, bad []LineError, st *batchState) (Report, error) {
 	start := time.Now()
 	now := dst.now()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
@@ -129,7 +139,11 @@ func importLines(ctx context.Context, dst Target, lines []line, bad []LineError)
 		if len(bad) > 0 {
 			return validationError(bad)
 		}
-		recs, err := accountRecords(dst.Accounts, items, now)
+		var hashes map[string]string
+		if st != nil {
+			hashes = st.hashes
+		}
+		recs, err := accountRecords(dst.Accounts, items, now, hashes)
 		if err != nil {
 			return err
 		}
@@ -152,6 +166,9 @@ func importLines(ctx context.Context, dst Target, lines []line, bad []LineError)
 					"people": strconv.Itoa(rep.People), "documents": strconv.Itoa(rep.Documents),
 					"accounts_created": strconv.Itoa(rep.Accounts), "accounts_skipped": strconv.Itoa(rep.AccountsSkipped),
 				}}
+			if st != nil {
+				maps.Copy(e.Detail, st.detail)
+			}
 			if err := dst.Audit.Record(ctx, e); err != nil {
 				return fmt.Errorf("audit: %w", err)
 			}
@@ -165,7 +182,7 @@ func importLines(ctx context.Context, dst Target, lines []line, bad []LineError)
 		}
 		return Report{}, fmt.Errorf("population: nothing imported: %w", err)
 	}
-	if dst.Logger != nil {
+	if dst.Logger != nil && st == nil {
 		dst.Logger.InfoContext(ctx, "population imported", "people", rep.People, "documents", rep.Documents,
 			"accounts_created", rep.Accounts, "accounts_skipped", rep.AccountsSkipped, "took", time.Since(start).String())
 	}
@@ -186,10 +203,18 @@ func validationError(bad []LineError) error {
 	return &ValidationError{Lines: out}
 }
 
+// maxCachedHashes bounds the password hashes a batched import keeps: demo
+// and test files share a few passwords; a file with one per account gets
+// no help from a cache and must not grow one.
+const maxCachedHashes = 16
+
 // accountRecords builds the account rows, hashing each distinct password
-// once (generated citizens share one).
-func accountRecords(svc *accounts.Service, items []item, now time.Time) ([]accounts.Record, error) {
-	hashes := map[string]string{}
+// once (generated citizens share one); hashes, when given, carries the
+// hashes over from earlier batches.
+func accountRecords(svc *accounts.Service, items []item, now time.Time, hashes map[string]string) ([]accounts.Record, error) {
+	if hashes == nil {
+		hashes = map[string]string{}
+	}
 	var out []accounts.Record
 	for _, it := range items {
 		if it.account == nil {
@@ -205,7 +230,9 @@ func accountRecords(svc *accounts.Service, items []item, now time.Time) ([]accou
 				if h, err = svc.HashPassword(pw); err != nil {
 					return nil, fmt.Errorf("population: line %d: %w", it.line, err)
 				}
-				hashes[pw] = h
+				if len(hashes) < maxCachedHashes {
+					hashes[pw] = h
+				}
 			}
 			rec.PasswordHash = h
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -142,34 +143,63 @@ func readJSONLines(r io.Reader) ([]line, []LineError) { return readJSONLinesOf[R
 // readJSONLinesOf reads one JSON object of type T per line (unknown fields
 // refused), reporting every bad line with its number.
 func readJSONLinesOf[T any](r io.Reader) ([]numbered[T], []LineError) {
+	return collect(jsonLinesStream[T](r))
+}
+
+// stream yields the records of a file one at a time: a record, or a bad
+// line, until ok is false.
+type stream[T any] func() (rec numbered[T], bad *LineError, ok bool)
+
+// collect reads a whole stream.
+func collect[T any](next stream[T]) ([]numbered[T], []LineError) {
 	var out []numbered[T]
 	var bad []LineError
+	for {
+		rec, b, ok := next()
+		if !ok {
+			return out, bad
+		}
+		if b != nil {
+			bad = append(bad, *b)
+			continue
+		}
+		out = append(out, rec)
+	}
+}
+
+// jsonLinesStream reads one JSON object of type T per line (unknown fields
+// refused); blank lines are skipped.
+func jsonLinesStream[T any](r io.Reader) stream[T] {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), maxLine)
 	n := 0
-	for sc.Scan() {
-		n++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
+	done := false
+	return func() (numbered[T], *LineError, bool) {
+		for !done && sc.Scan() {
+			n++
+			b := bytes.TrimSpace(sc.Bytes())
+			if len(b) == 0 {
+				continue
+			}
+			dec := json.NewDecoder(bytes.NewReader(b))
+			dec.DisallowUnknownFields()
+			var rec T
+			if err := dec.Decode(&rec); err != nil {
+				return numbered[T]{}, &LineError{n, fmt.Errorf("not a valid record: %w", err)}, true
+			}
+			if dec.More() {
+				return numbered[T]{}, &LineError{n, errors.New("more than one JSON value on the line")}, true
+			}
+			return numbered[T]{n, rec}, nil, true
 		}
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		var rec T
-		if err := dec.Decode(&rec); err != nil {
-			bad = append(bad, LineError{n, fmt.Errorf("not a valid record: %w", err)})
-			continue
+		if !done {
+			done = true
+			if err := sc.Err(); err != nil {
+				return numbered[T]{}, &LineError{n + 1, fmt.Errorf("read: %w", err)}, true
+			}
 		}
-		if dec.More() {
-			bad = append(bad, LineError{n, errors.New("more than one JSON value on the line")})
-			continue
-		}
-		out = append(out, numbered[T]{n, rec})
+		return numbered[T]{}, nil, false
 	}
-	if err := sc.Err(); err != nil {
-		bad = append(bad, LineError{n + 1, fmt.Errorf("read: %w", err)})
-	}
-	return out, bad
 }
 
 // CSVColumns are the columns a CSV file may have, in any order. The first
@@ -181,8 +211,10 @@ var CSVColumns = []string{
 	"account_level", "account_status", "account_lock_reason", "account_password", "account_phone", "account_totp_secret",
 }
 
-func readCSV(r io.Reader) ([]line, []LineError) {
-	return readCSVOf(r, CSVColumns, 4, func(get func(string) string) (Record, error) {
+func readCSV(r io.Reader) ([]line, []LineError) { return collect(csvStream(r)) }
+
+func csvStream(r io.Reader) stream[Record] {
+	return csvStreamOf(r, CSVColumns, 4, func(get func(string) string) (Record, error) {
 		rec := Record{
 			PersonalID: get("personal_id"), FullName: get("full_name"), BirthDate: get("birth_date"), Gender: get("gender"),
 			OldID: get("old_id"), Nationality: get("nationality"),
@@ -206,52 +238,69 @@ func readCSV(r io.Reader) ([]line, []LineError) {
 // first required of them mandatory) and builds a T from each row; every bad
 // header, row or value is reported with its line number.
 func readCSVOf[T any](r io.Reader, columns []string, required int, build func(get func(string) string) (T, error)) ([]numbered[T], []LineError) {
+	return collect(csvStreamOf(r, columns, required, build))
+}
+
+// csvStreamOf is readCSVOf one row at a time. A bad header is every
+// problem of line 1 and ends the stream.
+func csvStreamOf[T any](r io.Reader, columns []string, required int, build func(get func(string) string) (T, error)) stream[T] {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = 0 // every row as long as the header
+	cr.ReuseRecord = true
+	var pending []LineError // header problems, handed out one by one
+	done := false
+	col := map[string]int{}
 	header, err := cr.Read()
 	if err != nil {
-		return nil, []LineError{{1, fmt.Errorf("header row: %w", err)}}
-	}
-	col := map[string]int{}
-	known := map[string]bool{}
-	for _, c := range columns {
-		known[c] = true
-	}
-	var bad []LineError
-	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		if !known[h] {
-			bad = append(bad, LineError{1, fmt.Errorf("unknown column %q", h)})
-			continue
+		pending = []LineError{{1, fmt.Errorf("header row: %w", err)}}
+	} else {
+		header = slices.Clone(header)
+		known := map[string]bool{}
+		for _, c := range columns {
+			known[c] = true
 		}
-		if _, dup := col[h]; dup {
-			bad = append(bad, LineError{1, fmt.Errorf("column %q twice", h)})
+		for i, h := range header {
+			h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+			if !known[h] {
+				pending = append(pending, LineError{1, fmt.Errorf("unknown column %q", h)})
+				continue
+			}
+			if _, dup := col[h]; dup {
+				pending = append(pending, LineError{1, fmt.Errorf("column %q twice", h)})
+			}
+			col[h] = i
 		}
-		col[h] = i
-	}
-	for _, req := range columns[:required] {
-		if _, ok := col[req]; !ok {
-			bad = append(bad, LineError{1, fmt.Errorf("missing column %q", req)})
+		for _, req := range columns[:required] {
+			if _, ok := col[req]; !ok {
+				pending = append(pending, LineError{1, fmt.Errorf("missing column %q", req)})
+			}
 		}
 	}
-	if len(bad) > 0 {
-		return nil, bad
+	if len(pending) > 0 {
+		done = true
 	}
-	var out []numbered[T]
-	for {
+	return func() (numbered[T], *LineError, bool) {
+		if len(pending) > 0 {
+			b := pending[0]
+			pending = pending[1:]
+			return numbered[T]{}, &b, true
+		}
+		if done {
+			return numbered[T]{}, nil, false
+		}
 		row, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			break
+			done = true
+			return numbered[T]{}, nil, false
 		}
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
-				bad = append(bad, LineError{0, fmt.Errorf("read: %w", err)})
-				break
+				done = true
+				return numbered[T]{}, &LineError{0, fmt.Errorf("read: %w", err)}, true
 			}
 			// The reader carries on with the next row after a parse error.
-			bad = append(bad, LineError{pe.StartLine, pe.Err})
-			continue
+			return numbered[T]{}, &LineError{pe.StartLine, pe.Err}, true
 		}
 		n, _ := cr.FieldPos(0)
 		rec, err := build(func(name string) string {
@@ -261,10 +310,8 @@ func readCSVOf[T any](r io.Reader, columns []string, required int, build func(ge
 			return ""
 		})
 		if err != nil {
-			bad = append(bad, LineError{n, err})
-			continue
+			return numbered[T]{}, &LineError{n, err}, true
 		}
-		out = append(out, numbered[T]{n, rec})
+		return numbered[T]{n, rec}, nil, true
 	}
-	return out, bad
 }
