@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -172,7 +171,8 @@ func TestImportBatchesRefusals(t *testing.T) {
 		var be *population.BatchError
 		require.ErrorAs(t, err, &be)
 		require.Equal(t, 1, be.FirstLine)
-		require.True(t, strings.Contains(err.Error(), "lines 1-10 refused"), err.Error())
+		require.ErrorContains(t, err, "lines 1-10 refused")
+		require.Regexp(t, `line \d+: account: phone \+8498\d+ is held by another citizen's account`, err.Error())
 		require.Equal(t, 40, f.count(t, "population"), "nothing of the second file")
 	})
 	t.Run("cancelled", func(t *testing.T) {

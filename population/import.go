@@ -136,6 +136,26 @@ func importLines(ctx context.Context, dst Target, lines []line, bad []LineError,
 				}
 			}
 		}
+		// An account phone another citizen's account holds (one phone per
+		// account) is named with its line, not left to the constraint.
+		var phones []string
+		for _, it := range items {
+			if it.account != nil && it.account.in.Phone != "" {
+				phones = append(phones, it.account.in.Phone)
+			}
+		}
+		holders, err := accountspg.PhoneHolders(ctx, tx, phones)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if it.account == nil {
+				continue
+			}
+			if pid, ok := holders[it.account.in.Phone]; ok && pid != it.person.PersonalID {
+				bad = append(bad, LineError{it.line, fmt.Errorf("account: phone %s is held by another citizen's account", it.account.in.Phone)})
+			}
+		}
 		if len(bad) > 0 {
 			return validationError(bad)
 		}

@@ -65,3 +65,27 @@ func WriteAccounts(ctx context.Context, tx pgx.Tx, recs []accounts.Record) (int6
 	}
 	return int64(len(created)), nil
 }
+
+// PhoneHolders returns, of phones, those an account holds, with the
+// account's personal id number, inside tx (the importer names the line of
+// a phone another citizen's account holds instead of failing its batch
+// with a constraint name).
+func PhoneHolders(ctx context.Context, tx pgx.Tx, phones []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(phones) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT phone, personal_id FROM accounts WHERE phone = ANY($1)`, phones)
+	if err != nil {
+		return nil, fmt.Errorf("accounts/postgres: phone holders: %w", err)
+	}
+	var phone, pid string
+	_, err = pgx.ForEachRow(rows, []any{&phone, &pid}, func() error {
+		out[phone] = pid
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("accounts/postgres: phone holders: %w", err)
+	}
+	return out, nil
+}

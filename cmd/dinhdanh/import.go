@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -19,15 +20,38 @@ import (
 	"github.com/dinhdanh/dinhdanh/population"
 )
 
-// cmdImport loads population records (and any documents and account parts),
-// or the foreigners' registry's residents, from a CSV or JSON-lines file.
-// Every bad line is reported with its number and then nothing is written.
+const importUsage = `usage: dinhdanh import [-config FILE] population [-batch N] [-resume-at LINE] FILE.csv|FILE.jsonl
+       dinhdanh import [-config FILE] population -generate N [-seed S] [-documents=false] [-batch N] [-resume-at N]
+       dinhdanh import [-config FILE] foreigners FILE.csv|FILE.jsonl
+       dinhdanh import [-config FILE] documents KIND FILE.csv|FILE.jsonl`
+
+// cmdImport loads population records (and any documents and account parts)
+// batch by batch, or the foreigners' registry's residents from a CSV or
+// JSON-lines file (every bad line reported with its number, then nothing
+// written), or a registry's feed file.
 func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	dataDir := fs.String("data", ".data", "without DATABASE_URL: the `dinhdanh dev` folder whose database to use")
+	var po popOptions
+	fs.IntVar(&po.batch, "batch", population.DefaultBatchLines, "population: lines per batch (each batch one transaction)")
+	fs.IntVar(&po.resumeAt, "resume-at", 0, "population: skip the lines before LINE (where a stopped import said to resume)")
+	fs.IntVar(&po.generate, "generate", 0, "population: import N generated citizens (the demo's generator) instead of a file")
+	fs.Uint64Var(&po.seed, "seed", 1, "population -generate: the generator's seed")
+	fs.BoolVar(&po.documents, "documents", true, "population -generate: give a share of the adults a driving licence and a vehicle registration")
 	cfg, rest, err := loadConfig(fs, args, config.Needs{})
 	if err != nil {
 		return err
+	}
+	// The population flags may also follow the word population.
+	if len(rest) > 0 && rest[0] == "population" {
+		if err := fs.Parse(rest[1:]); err != nil {
+			return err
+		}
+		rest = append([]string{"population"}, fs.Args()...)
+	}
+	if po.generate > 0 && len(rest) <= 1 {
+		return importPopulation(ctx, cfg, *dataDir, "", po, stdout, stderr)
 	}
 	if len(rest) == 3 && rest[0] == "documents" {
 		logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -41,9 +65,11 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return importDocuments(ctx, cfg, pool, rest[1], rest[2], stdout, stderr)
 	}
-	if len(rest) != 2 || (rest[0] != "population" && rest[0] != "foreigners") {
-		return errors.New("usage: dinhdanh import [-config FILE] population|foreigners FILE.csv|FILE.jsonl\n" +
-			"       dinhdanh import [-config FILE] documents KIND FILE.csv|FILE.jsonl")
+	if len(rest) != 2 || (rest[0] != "population" && rest[0] != "foreigners") || (po.generate > 0 && rest[0] == "population") {
+		return errors.New(importUsage)
+	}
+	if rest[0] == "population" {
+		return importPopulation(ctx, cfg, *dataDir, rest[1], po, stdout, stderr)
 	}
 	format, err := population.FormatOf(rest[1])
 	if err != nil {
@@ -69,14 +95,60 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer closeAudit()
-	if rest[0] == "foreigners" {
-		rep, err := population.ImportForeigners(ctx, population.Target{Pool: pool, Audit: rec, Logger: logger}, f, format)
+	rep, err := population.ImportForeigners(ctx, population.Target{Pool: pool, Audit: rec, Logger: logger}, f, format)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %d foreign residents\n", rep.Residents)
+	return nil
+}
+
+// popOptions are the flags of `dinhdanh import population`.
+type popOptions struct {
+	batch, resumeAt, generate int
+	seed                      uint64
+	documents                 bool
+}
+
+// importPopulation loads a population file (name), or po.generate
+// generated citizens, batch by batch: progress on stderr, a summary with
+// the rate and the peak memory on stdout, and on a refused batch the lines
+// to fix and the line to resume at.
+func importPopulation(ctx context.Context, cfg config.Config, dataDir, name string, po popOptions, stdout, stderr io.Writer) error {
+	var in *countingReader
+	var format population.Format
+	var total int64
+	if name != "" {
+		var err error
+		if format, err = population.FormatOf(name); err != nil {
+			return err
+		}
+		f, err := os.Open(name)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "imported %d foreign residents\n", rep.Residents)
-		return nil
+		defer f.Close()
+		if st, err := f.Stat(); err == nil {
+			total = st.Size()
+		}
+		in = &countingReader{r: f}
+	} else if po.generate > population.MaxGenerated {
+		return fmt.Errorf("import population -generate %d: at most %d", po.generate, population.MaxGenerated)
 	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	pool, cleanup, err := openForTool(ctx, &cfg, dataDir, logger)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if err := pg.CheckCurrent(ctx, pool, schema.Sources()...); err != nil {
+		return err
+	}
+	rec, closeAudit, err := openAudit(ctx, cfg, pool, logger)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
 	// Only the account service: the import hashes passwords and seals TOTP
 	// secrets as the gateway would, without starting key rotation or the
 	// other background work of a running gateway.
@@ -88,12 +160,45 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	rep, err := population.Import(ctx, population.Target{Pool: pool, Accounts: acc, Audit: rec, Logger: logger}, f, format)
-	if err != nil {
-		return err
+	dst := population.Target{Pool: pool, Accounts: acc, Audit: rec, Logger: logger}
+
+	var prog func(n, at int64, elapsed time.Duration, end bool)
+	if name != "" {
+		prog = newProgress(stderr, "import population", "rows", "of the file", total)
+	} else {
+		total = int64(po.generate)
+		prog = newProgress(stderr, "import population", "rows", fmt.Sprintf("of %d citizens", po.generate), total)
 	}
-	fmt.Fprintf(stdout, "imported %d people, %d documents, %d accounts\n", rep.People, rep.Documents, rep.Accounts)
-	return nil
+	start := time.Now()
+	var rows, at int64
+	opts := population.BatchOptions{Lines: po.batch, ResumeAt: po.resumeAt, Progress: func(p population.BatchProgress) {
+		rows = int64(p.Rows)
+		if in != nil {
+			at = in.n.Load()
+		} else {
+			at = int64(p.Line)
+		}
+		prog(rows, at, time.Since(start), false)
+	}}
+	var rep population.Report
+	if name != "" {
+		rep, err = population.ImportBatches(ctx, dst, in, format, opts)
+	} else {
+		rep, err = population.ImportGenerated(ctx, dst, po.generate, po.seed, population.GenerateOptions{Documents: po.documents}, opts)
+	}
+	took := time.Since(start)
+	if rows > 0 {
+		prog(rows, at, took, true)
+	}
+	all := rep.People + rep.Documents + rep.Accounts + rep.AccountsSkipped
+	rate := 0.0
+	if took > 0 {
+		rate = float64(all) / took.Seconds()
+	}
+	fmt.Fprintf(stdout, "imported %d people, %d documents, %d accounts (%d already there) in %s: %.0f rows/s, %.0f people/s; peak memory %d MB\n",
+		rep.People, rep.Documents, rep.Accounts, rep.AccountsSkipped, took.Round(time.Millisecond), rate,
+		float64(rep.People)/max(took.Seconds(), 1e-9), peakRSS()>>20)
+	return err
 }
 
 // openForTool connects an operator command: DATABASE_URL when set,

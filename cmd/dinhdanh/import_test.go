@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -75,4 +76,57 @@ func TestImportForeigners(t *testing.T) {
 	require.Contains(t, out, fmt.Sprintf("imported %d foreign residents", lines))
 	require.Equal(t, lines, count())
 	require.Equal(t, 1, countEvents(t, db, "reason = 'foreigners_import'"))
+}
+
+// TestImportPopulationBatches: generated citizens straight into the
+// database with progress as log lines (stderr is not a terminal) and the
+// rate at the end; a file refused at its second batch keeps the first,
+// names the bad line and the line to resume at, and resuming finishes it.
+func TestImportPopulationBatches(t *testing.T) {
+	db := toolEnv(t)
+	count := func(table string) int {
+		var n int
+		require.NoError(t, db.Owner.QueryRow(t.Context(), "SELECT count(*) FROM "+table).Scan(&n))
+		return n
+	}
+	out, errOut, err := ddErr(t, "import", "population", "-generate", "300", "-seed", "4", "-batch", "100")
+	require.NoError(t, err)
+	require.Regexp(t, `imported 300 people, \d+ documents, \d+ accounts \(0 already there\) in .*: \d+ rows/s, \d+ people/s; peak memory \d+ MB`, out)
+	require.Regexp(t, `import population: \d+ rows \(100\.0% of 300 citizens\), \d+ rows/s`, errOut)
+	require.Equal(t, 300, count("population"))
+	require.Equal(t, 3, countEvents(t, db, "reason = 'population_import'"), "one event per batch")
+
+	// A file of other citizens with a bad line 7 in the second batch of 5.
+	var b bytes.Buffer
+	recs := population.Generate(12, 9)
+	for i := range recs {
+		recs[i].Account = nil // the generated phones of seed 4 again
+	}
+	for i, r := range recs {
+		line, err := json.Marshal(r)
+		require.NoError(t, err)
+		if i == 6 {
+			line = []byte(`{"personal_id":"12","full_name":""}`)
+		}
+		b.Write(append(line, '\n'))
+	}
+	p := filepath.Join(t.TempDir(), "people.jsonl")
+	require.NoError(t, os.WriteFile(p, b.Bytes(), 0o600))
+	_, _, err = ddErr(t, "import", "-batch", "5", "population", p)
+	require.ErrorContains(t, err, "lines 6-10 refused")
+	require.ErrorContains(t, err, "line 7: ")
+	require.ErrorContains(t, err, "resume with -resume-at 6")
+	require.Equal(t, 305, count("population"), "the first batch stays")
+
+	b.Reset()
+	for _, r := range recs {
+		line, err := json.Marshal(r)
+		require.NoError(t, err)
+		b.Write(append(line, '\n'))
+	}
+	require.NoError(t, os.WriteFile(p, b.Bytes(), 0o600))
+	out, _, err = ddErr(t, "import", "population", "-batch", "5", "-resume-at", "6", p)
+	require.NoError(t, err)
+	require.Contains(t, out, "imported 7 people")
+	require.Equal(t, 312, count("population"))
 }

@@ -49,7 +49,7 @@ func importDocuments(ctx context.Context, cfg config.Config, pool *pgxpool.Pool,
 		return err
 	}
 	cr := &countingReader{r: f}
-	prog := newFeedProgress(stderr, size)
+	prog := newProgress(stderr, "import documents", "records", "of the file", size)
 	start := time.Now()
 	var records, applied, replayed int64
 	err = attributes.ReadFeedFile(cr, format, k, func(b attributes.FeedBatch) error {
@@ -96,46 +96,6 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n.Add(int64(n))
 	return n, err
-}
-
-// newFeedProgress reports records done, the rate and the time left (from
-// the share of the file read): one line rewritten in place on a terminal,
-// a plain log line at most every 5 seconds otherwise.
-func newFeedProgress(w io.Writer, size int64) func(records, read int64, elapsed time.Duration, end bool) {
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			tty = true
-		}
-	}
-	var last time.Time
-	return func(records, read int64, elapsed time.Duration, end bool) {
-		rate := 0.0
-		if elapsed > 0 {
-			rate = float64(records) / elapsed.Seconds()
-		}
-		var left time.Duration
-		if read > 0 && size > read {
-			left = time.Duration(float64(elapsed) * float64(size-read) / float64(read))
-		}
-		pct := 100.0
-		if size > 0 {
-			pct = 100 * float64(read) / float64(size)
-		}
-		line := fmt.Sprintf("%d records (%.1f%% of the file), %.0f records/s, %s elapsed, about %s left",
-			records, pct, rate, elapsed.Round(time.Second), left.Round(time.Second))
-		if tty {
-			fmt.Fprintf(w, "\r\033[K%s", line)
-			if end {
-				fmt.Fprintln(w)
-			}
-			return
-		}
-		if end || time.Since(last) >= 5*time.Second {
-			last = time.Now()
-			fmt.Fprintf(w, "%s import documents: %s\n", time.Now().UTC().Format(time.RFC3339), line)
-		}
-	}
 }
 
 const registryUsage = `usage: dinhdanh registry credential|credentials|revoke [flags]
