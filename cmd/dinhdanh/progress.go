@@ -21,7 +21,11 @@ func newProgress(w io.Writer, label, unit, share string, total int64) func(n, at
 		}
 	}
 	var last time.Time
+	lastN, lastAt := int64(-1), int64(-1)
 	return func(n, at int64, elapsed time.Duration, end bool) {
+		if end && !tty && n == lastN && at == lastAt {
+			return // the last line said it already
+		}
 		rate := 0.0
 		if elapsed > 0 {
 			rate = float64(n) / elapsed.Seconds()
@@ -44,7 +48,7 @@ func newProgress(w io.Writer, label, unit, share string, total int64) func(n, at
 			return
 		}
 		if end || time.Since(last) >= 5*time.Second {
-			last = time.Now()
+			last, lastN, lastAt = time.Now(), n, at
 			fmt.Fprintf(w, "%s %s: %s\n", time.Now().UTC().Format(time.RFC3339), label, line)
 		}
 	}

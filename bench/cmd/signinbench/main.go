@@ -14,6 +14,11 @@
 //
 //	go run ./bench/cmd/signinbench -flood 145 -d 10s
 //	go run ./bench/cmd/signinbench -flood 145 -d 10s -admission=false
+//
+// With -issuer URL -citizens FILE it signs in at a running gateway instead
+// (such as `dinhdanh dev` after `dinhdanh import population -generate N`):
+// the citizens of FILE, one personal id number a line (the first field;
+// blank lines and # comments skipped), each with password Demo@12345.
 package main
 
 import (
@@ -56,8 +61,23 @@ func main() {
 	d := flag.Duration("d", 5*time.Second, "duration per level")
 	flood := flag.Int("flood", 0, "flood the sign-in with this many concurrent wrong passwords while probing discovery (0: throughput mode)")
 	admission := flag.Bool("admission", true, "bound concurrent argon2id (the default configuration); false: unbounded")
+	issuer := flag.String("issuer", "", "sign in at this running gateway instead of an in-process one (with -citizens)")
+	citizens := flag.String("citizens", "", "with -issuer: file of personal id numbers, one a line, password Demo@12345")
 	flag.Parse()
 	ctx := context.Background()
+	if *issuer != "" {
+		ids, err := readIDs(*citizens)
+		benchenv.Check(err)
+		fmt.Printf("signinbench: %s/%s, %d CPUs, %s; gateway %s; %d citizens\n\n",
+			runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), *issuer, len(ids))
+		fmt.Printf("%-28s %4s %8s %9s %9s %9s %7s\n", "operation", "conc", "requests", "req/s", "p50 ms", "p99 ms", "errors")
+		for _, s := range strings.Split(*levels, ",") {
+			c, err := strconv.Atoi(strings.TrimSpace(s))
+			benchenv.Check(err)
+			run(strings.TrimSuffix(*issuer, "/"), ids, c, *d)
+		}
+		return
+	}
 
 	dir, err := os.MkdirTemp("", "dinhdanh-signinbench-")
 	benchenv.Check(err)
@@ -321,4 +341,28 @@ func runFlood(base string, ids []string, c int, d time.Duration, id, secret stri
 	})
 	fmt.Printf("\nresident memory: %d MiB before, %d MiB peak sampled, %d MiB high-water mark\n",
 		rssBefore/1024, peakRSS.Load()/1024, benchenv.StatusKiB("VmHWM")/1024)
+}
+
+// readIDs reads the first field of each line of name, skipping blank lines
+// and # comments.
+func readIDs(name string) ([]string, error) {
+	if name == "" {
+		return nil, fmt.Errorf("-issuer needs -citizens FILE")
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		ids = append(ids, f[0])
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("%s: no citizens", name)
+	}
+	return ids, nil
 }
