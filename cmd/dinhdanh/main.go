@@ -39,7 +39,9 @@ Usage:
   dinhdanh dev     [-config FILE] [-data DIR]   run with its own PostgreSQL and demo data
   dinhdanh serve   -config FILE                 run the gateway
   dinhdanh migrate -config FILE up|status       apply or list database migrations
-  dinhdanh import  -config FILE population FILE load population records (CSV or JSON lines)
+  dinhdanh import  -config FILE population FILE load population records (CSV or JSON lines), batch by batch
+                   [-batch N] [-resume-at LINE]
+  dinhdanh import  population -generate N       load N generated citizens (load tests; -seed S, -documents=false)
   dinhdanh import  -config FILE foreigners FILE load the foreigners' registry (CSV or JSON lines)
   dinhdanh import  documents KIND FILE          apply a document registry's update feed (CSV or JSON lines)
   dinhdanh registry credential KIND             create a registry's push credential (prints its secret once)
