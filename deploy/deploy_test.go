@@ -653,6 +653,7 @@ func TestManifestsAreWellFormed(t *testing.T) {
 		"PodDisruptionBudget": "policy/v1", "NetworkPolicy": "networking.k8s.io/v1",
 		"Cluster": "postgresql.cnpg.io/v1", "Pooler": "postgresql.cnpg.io/v1",
 		"ScheduledBackup": "postgresql.cnpg.io/v1", "ObjectStore": "barmancloud.cnpg.io/v1",
+		"PodMonitor": "monitoring.coreos.com/v1",
 	}
 	seen := map[string]string{}
 	for _, m := range k8s(t) {
