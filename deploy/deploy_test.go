@@ -956,3 +956,88 @@ func TestCompose(t *testing.T) {
 	}
 	require.True(t, gateway, "no compose service runs serve")
 }
+
+// --- who may reach PostgreSQL ----------------------------------------------
+
+// admits reports whether a NetworkPolicy lets pods with labels, in its own
+// namespace, in on port.
+func admits(np manifest, labels obj, port int) bool {
+	for _, r := range list(dig(np.obj, "spec", "ingress")) {
+		portOK := len(list(dig(r, "ports"))) == 0
+		for _, p := range list(dig(r, "ports")) {
+			if dig(p, "port") == port {
+				portOK = true
+			}
+		}
+		if !portOK {
+			continue
+		}
+		for _, peer := range list(dig(r, "from")) {
+			sel, ok := dig(peer, "podSelector").(obj)
+			if ok && dig(peer, "namespaceSelector") == nil && selects(sel, labels) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestDatabaseNetworkPolicies: the PostgreSQL instances and the pooler are
+// each selected by a NetworkPolicy, which lets in every dinhdanh workload
+// that connects to them (the gateway through the pooler and to the
+// standbys, the jobs to the primary) and whose every rule names its peers
+// and ports. The pods' labels are CloudNativePG's (cnpg.io/cluster,
+// cnpg.io/podRole, cnpg.io/poolerName).
+func TestDatabaseNetworkPolicies(t *testing.T) {
+	ms := k8s(t)
+	clusters, poolers := ofKind(ms, "Cluster"), ofKind(ms, "Pooler")
+	require.Len(t, clusters, 1)
+	require.NotEmpty(t, poolers)
+	cluster := clusters[0].name()
+	instance := obj{"cnpg.io/cluster": cluster, "cnpg.io/podRole": "instance"}
+
+	var clients []obj // the dinhdanh workloads' pod labels
+	for _, m := range ms {
+		if spec := podSpec(m); spec != nil && len(containers(spec)) > 0 {
+			clients = append(clients, podLabels(m))
+		}
+	}
+	require.GreaterOrEqual(t, len(clients), 3, "the gateway, the migration and the retention job")
+
+	policies := ofKind(ms, "NetworkPolicy")
+	for _, np := range policies {
+		for _, r := range list(dig(np.obj, "spec", "ingress")) {
+			require.NotEmpty(t, list(dig(r, "from")), "%s: an ingress rule without from admits everyone", np)
+			require.NotEmpty(t, list(dig(r, "ports")), "%s: an ingress rule without ports opens every port", np)
+		}
+	}
+	guarding := func(labels obj) []manifest {
+		var out []manifest
+		for _, np := range policies {
+			if sel, ok := dig(np.obj, "spec", "podSelector").(obj); ok && selects(sel, labels) {
+				out = append(out, np)
+			}
+		}
+		return out
+	}
+	nps := guarding(instance)
+	require.NotEmpty(t, nps, "no NetworkPolicy selects the PostgreSQL instances")
+	for _, np := range nps {
+		require.True(t, admits(np, obj{"cnpg.io/cluster": cluster, "cnpg.io/podRole": "instance"}, 5432), "%s: replication between instances", np)
+		for _, c := range clients {
+			require.True(t, admits(np, c, 5432), "%s does not let %v reach PostgreSQL", np, c)
+		}
+		require.False(t, admits(np, obj{"app": "anything-else"}, 5432), "%s lets any pod in", np)
+	}
+	for _, p := range poolers {
+		pooler := obj{"cnpg.io/cluster": cluster, "cnpg.io/podRole": "pooler", "cnpg.io/poolerName": p.name()}
+		nps := guarding(pooler)
+		require.NotEmpty(t, nps, "no NetworkPolicy selects the pooler %s", p.name())
+		for _, np := range nps {
+			for _, g := range gateways(t, ms) {
+				require.True(t, admits(np, podLabels(g), 5432), "%s does not let the gateway reach PgBouncer", np)
+			}
+			require.False(t, admits(np, obj{"app": "anything-else"}, 5432), "%s lets any pod in", np)
+		}
+	}
+}
