@@ -238,6 +238,10 @@ postgresql:
   connect_address: 127.0.0.1:%[5]d
   data_dir: %[6]s
   bin_dir: %[7]s
+  # A killed primary may hold WAL its standby never got: rewound when it
+  # comes back, or cloned afresh when that fails.
+  remove_data_directory_on_rewind_failure: true
+  remove_data_directory_on_diverged_timelines: true
   pgpass: %[8]s/pgpass
   authentication:
     replication:

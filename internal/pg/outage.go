@@ -88,6 +88,12 @@ func (o *Outages) saw(ctx context.Context, conn *pgx.Conn, err error) {
 		return
 	}
 	o.last.Store(o.now().UnixNano())
+	if conn != nil {
+		// Never pooled again (Open's AfterRelease): through PgBouncer the
+		// client connection outlives the server behind it, and a node that
+		// came back as a standby would refuse every write on it.
+		conn.PgConn().CustomData()[outageMark] = true
+	}
 	if m, ok := ctx.Value(outageKey{}).(*atomic.Bool); ok {
 		m.Store(true)
 	}
@@ -167,6 +173,16 @@ func OutagesOf(pool *pgxpool.Pool) *Outages {
 }
 
 type outageKey struct{}
+
+// outageMark marks a connection that saw an outage (pgconn.CustomData).
+const outageMark = "dinhdanh.pg.outage"
+
+// healthy reports whether a released connection may return to the pool:
+// not after an outage, so that the next one is made anew and lands on the
+// primary (target_session_attrs) again.
+func healthy(c *pgx.Conn) bool {
+	return c.PgConn().CustomData()[outageMark] != true
+}
 
 // WatchOutage returns a context that records whether a statement run with
 // it (on a pool opened by Open) failed because the database was

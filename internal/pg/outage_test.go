@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dinhdanh/dinhdanh/internal/pg"
@@ -78,4 +80,39 @@ func TestOutagesSeeATerminatedConnection(t *testing.T) {
 	require.True(t, pg.Unavailable(err) || conn.Conn().IsClosed(), "error: %v", err)
 	require.True(t, saw(), "the request's statement failed on a lost connection")
 	require.True(t, seen.Since(time.Minute))
+}
+
+// TestOutageConnectionIsNotPooledAgain: a connection that met a read-only
+// server (a demoted primary, or a standby behind PgBouncer) is closed on
+// release, so the next one is made anew, where target_session_attrs finds
+// the primary, instead of failing every write from then on.
+func TestOutageConnectionIsNotPooledAgain(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := t.Context()
+	pool, err := pg.Open(ctx, db.AppURL, 1)
+	require.NoError(t, err)
+	defer pool.Close()
+	pid := func(c interface {
+		QueryRow(context.Context, string, ...any) pgx.Row
+	}) uint32 {
+		var p uint32
+		require.NoError(t, c.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&p))
+		return p
+	}
+	conn, err := pool.Acquire(ctx)
+	require.NoError(t, err)
+	first := pid(conn)
+	conn.Release()
+	require.Equal(t, first, pid(pool), "a healthy connection is pooled again")
+
+	conn, err = pool.Acquire(ctx)
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, "SET default_transaction_read_only = on")
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, "CREATE TABLE read_only_probe (n int)")
+	var pgErr *pgconn.PgError
+	require.ErrorAs(t, err, &pgErr)
+	require.Equal(t, "25006", pgErr.Code)
+	conn.Release()
+	assert.NotEqual(t, first, pid(pool), "the connection that met a read-only server was closed")
 }

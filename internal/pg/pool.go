@@ -32,6 +32,7 @@ func Open(ctx context.Context, dsn string, maxConns int32) (*pgxpool.Pool, error
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	// Outages: what the gateway answers 503 for while the primary changes.
 	cfg.ConnConfig.Tracer = &Outages{now: time.Now}
+	cfg.AfterRelease = healthy
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
