@@ -59,8 +59,8 @@ func dig(v any, keys ...string) any {
 }
 
 func list(v any) []any { l, _ := v.([]any); return l }
-func asObj(v any) obj   { o, _ := v.(obj); return o }
-func str(v any) string  { s, _ := v.(string); return s }
+func asObj(v any) obj  { o, _ := v.(obj); return o }
+func str(v any) string { s, _ := v.(string); return s }
 
 func decodeAll(t *testing.T, file string) []obj {
 	t.Helper()
@@ -708,8 +708,9 @@ func TestManifestsAreWellFormed(t *testing.T) {
 
 // --- every container's configuration --------------------------------------
 
-// fakeValue is a value config.Load accepts for name: 32 bytes for keys, a
-// distinct long token otherwise.
+// fakeValue is a value config.Load accepts for name: 32 bytes for keys
+// (whatever the example's placeholder), else the example's value, else a
+// distinct long token.
 func fakeValue(known map[string]envKind, name, example string) string {
 	if known[name] == envKey {
 		return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{byte(len(name))}, 32))
@@ -815,7 +816,7 @@ func TestEveryContainerAcceptsItsConfiguration(t *testing.T) {
 					content, ok := files[path.Base(value)]
 					require.True(t, ok, "%s=%s: the mount has no %s", name, value, path.Base(value))
 					f := filepath.Join(dir, base)
-					require.NoError(t, os.WriteFile(f, []byte(fakeValue(known, base, keepExample(known, base, content))), 0o600))
+					require.NoError(t, os.WriteFile(f, []byte(fakeValue(known, base, content)), 0o600))
 					env[name] = f
 				}
 				require.Empty(t, c["envFrom"], "envFrom would hand over a whole Secret; name each variable")
@@ -845,15 +846,6 @@ func TestEveryContainerAcceptsItsConfiguration(t *testing.T) {
 		}
 	}
 	require.GreaterOrEqual(t, checked, 3, "the gateway, the migration and the retention containers")
-}
-
-// keepExample keeps an example Secret's value unless it is a placeholder for
-// a key (which must decode to 32 bytes).
-func keepExample(known map[string]envKind, name, example string) string {
-	if known[name] == envKey {
-		return ""
-	}
-	return example
 }
 
 // --- compose ---------------------------------------------------------------
