@@ -653,7 +653,7 @@ func TestManifestsAreWellFormed(t *testing.T) {
 		"PodDisruptionBudget": "policy/v1", "NetworkPolicy": "networking.k8s.io/v1",
 		"Cluster": "postgresql.cnpg.io/v1", "Pooler": "postgresql.cnpg.io/v1",
 		"ScheduledBackup": "postgresql.cnpg.io/v1", "ObjectStore": "barmancloud.cnpg.io/v1",
-		"PodMonitor": "monitoring.coreos.com/v1",
+		"PodMonitor": "monitoring.coreos.com/v1", "PrometheusRule": "monitoring.coreos.com/v1",
 	}
 	seen := map[string]string{}
 	for _, m := range k8s(t) {
@@ -1032,4 +1032,49 @@ func TestDatabaseNetworkPolicies(t *testing.T) {
 			require.False(t, admits(np, obj{"app": "anything-else"}, 5432), "%s lets any pod in", np)
 		}
 	}
+}
+
+// TestAlertsNameRegisteredMetrics: every dinhdanh_* metric an alert rule
+// names is registered by the code (its name appears as a string literal in
+// a non-test Go file), so a renamed metric cannot leave an alert that never
+// fires.
+func TestAlertsNameRegisteredMetrics(t *testing.T) {
+	var exprs []string
+	for _, m := range ofKind(k8s(t), "PrometheusRule") {
+		for _, g := range list(dig(m.obj, "spec", "groups")) {
+			for _, r := range list(dig(g, "rules")) {
+				require.NotEmpty(t, str(dig(r, "alert")), "%s: a rule without alert", m)
+				exprs = append(exprs, str(dig(r, "expr")))
+			}
+		}
+	}
+	require.NotEmpty(t, exprs, "no alert rules")
+	var source bytes.Buffer
+	err := filepath.WalkDir("..", func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && p != "..") || d.IsDir() && d.Name() == "node_modules" {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			source.Write(b)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	metricRE := regexp.MustCompile(`\bdinhdanh_[a-z0-9_]+`)
+	src := source.String()
+	var named int
+	for _, e := range exprs {
+		for _, name := range metricRE.FindAllString(e, -1) {
+			named++
+			require.True(t, strings.Contains(src, `"`+name+`"`), "alert expression %q names %s, which no code registers", e, name)
+		}
+	}
+	require.GreaterOrEqual(t, named, 5)
 }
