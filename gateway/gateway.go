@@ -372,6 +372,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	// The staff console: a session of its own (cookie dinhdanh_staff on
 	// /staff) with its own CSRF token, in the same sessions table.
 	staffSessions := staffweb.NewSessions(pgxstore.NewWithCleanupInterval(pool, 0), sessions.Cookie.Secure)
+	sessions.ErrorFunc, staffSessions.ErrorFunc = sessionError(logger), sessionError(logger)
 	console := &staffweb.Handler{
 		Staff: g.Staff, Templates: tmpl, Sessions: staffSessions, Logger: logger, Now: o.Now, Policy: g.Clients,
 		Reconcile: g.Reconcile, // never nil here: reconcile.New either returned one or failed above
@@ -536,6 +537,21 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		})
 	})
 	return g, nil
+}
+
+// sessionError answers a session store failure (loading or saving the
+// session row) with a 500 that the server turns into 503 when the database
+// was unavailable, logged as JSON with its request id: scs's default goes
+// to Go's standard logger, one unstructured line per request during a
+// failover.
+func sessionError(logger *slog.Logger) func(http.ResponseWriter, *http.Request, error) {
+	return func(w http.ResponseWriter, r *http.Request, err error) {
+		id := httpx.RequestIDFrom(r.Context())
+		if logger != nil {
+			logger.ErrorContext(r.Context(), "session store", "error", err, "request_id", id)
+		}
+		http.Error(w, "internal error, request id "+id, http.StatusInternalServerError)
+	}
 }
 
 // outageOf tells the server when a 500 was the database's outage (a
