@@ -70,6 +70,16 @@ const sealColumns = `seq, prev_seq, hash, logged_at, sealed_at, key_id, sig`
 // readHead reads the newest seal and the newest event, in one statement so
 // that both come from one snapshot.
 func readHead(ctx context.Context, q querier) (audit.StoredHead, error) {
+	return scanHead(q.QueryRow(ctx, headSQL))
+}
+
+const headSQL = `SELECT s.seq, s.prev_seq, s.hash, s.logged_at, s.sealed_at, s.key_id, s.sig,
+		e.seq, e.hash, e.logged_at
+	FROM (SELECT) AS one
+	LEFT JOIN LATERAL (SELECT ` + sealColumns + ` FROM audit_seals ORDER BY seq DESC LIMIT 1) s ON true
+	LEFT JOIN LATERAL (SELECT seq, hash, logged_at FROM audit_events ORDER BY seq DESC LIMIT 1) e ON true`
+
+func scanHead(row pgx.Row) (audit.StoredHead, error) {
 	var sh audit.StoredHead
 	var (
 		seq, prevSeq, endSeq      *int64
@@ -77,12 +87,7 @@ func readHead(ctx context.Context, q querier) (audit.StoredHead, error) {
 		loggedAt, sealedAt, endAt *time.Time
 		keyID                     *string
 	)
-	err := q.QueryRow(ctx, `SELECT s.seq, s.prev_seq, s.hash, s.logged_at, s.sealed_at, s.key_id, s.sig,
-		e.seq, e.hash, e.logged_at
-	FROM (SELECT) AS one
-	LEFT JOIN LATERAL (SELECT `+sealColumns+` FROM audit_seals ORDER BY seq DESC LIMIT 1) s ON true
-	LEFT JOIN LATERAL (SELECT seq, hash, logged_at FROM audit_events ORDER BY seq DESC LIMIT 1) e ON true`).
-		Scan(&seq, &prevSeq, &hash, &loggedAt, &sealedAt, &keyID, &sig, &endSeq, &endHash, &endAt)
+	err := row.Scan(&seq, &prevSeq, &hash, &loggedAt, &sealedAt, &keyID, &sig, &endSeq, &endHash, &endAt)
 	if err != nil {
 		return sh, fmt.Errorf("audit: read head: %w", err)
 	}
@@ -216,34 +221,127 @@ func (s *Store) Append(ctx context.Context, prev audit.Head, entries []audit.Ent
 // stored head back, chain, seal, insert. Partitions are created outside the
 // transaction: creating one waits for every writer, and writers may be
 // waiting for the lock held here.
+//
+// Every writer of the chain (every replica's Log) queues for this lock, so
+// it is held as briefly as the chain allows: two round trips in all, each
+// a pipeline (BEGIN, the lock and the head read; then the insert and
+// COMMIT), so the lock is held for one round trip, the chaining and the
+// signature, and the insert. The commit does not wait for the disk under
+// the lock: the transaction commits with synchronous_commit off, which
+// releases the lock as soon as the commit record is in the WAL buffers.
+// Then a second transaction on the same connection, which takes a
+// transaction id so that its commit is flushed (and replicated, when
+// replication is synchronous), waits until the WAL is durable up to its own
+// commit record, which lies after the append's: AppendLocked returns only
+// once the append is as durable as a synchronous commit makes it, while the
+// next writer's append already runs. WAL is flushed in order, so a crash in
+// between loses this append together with every append chained after it,
+// never one in the middle: no gap, and none of them was acknowledged.
 func (s *Store) AppendLocked(ctx context.Context, chain func(audit.StoredHead) ([]audit.Entry, audit.Seal, error)) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("audit: append: %w", err)
+	}
+	defer conn.Release()
 	for range 3 {
-		var missing []audit.Entry
-		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			if err := lockHead(ctx, tx, false); err != nil {
-				return err
-			}
-			head, err := readHead(ctx, tx)
-			if err != nil {
-				return err
-			}
-			entries, seal, err := chain(head)
-			if err != nil || len(entries) == 0 {
-				return err
-			}
-			if missing = s.unknownMonths(entries); len(missing) > 0 {
-				return nil // roll back, create them, come again
-			}
-			return appendEntries(ctx, tx, head.Seal.Head(), entries, seal)
-		})
-		if err != nil || len(missing) == 0 {
+		missing, wrote, err := s.appendLocked(ctx, conn.Conn(), chain)
+		if err != nil {
 			return err
 		}
-		if err := s.ensureMonths(ctx, s.pool, missing, true); err != nil {
-			return err
+		if len(missing) > 0 {
+			if err := s.ensureMonths(ctx, s.pool, missing, true); err != nil {
+				return err
+			}
+			continue
 		}
+		if !wrote {
+			return nil
+		}
+		// The flush (see above): txid_current makes the transaction take
+		// an id, so that its commit is written and waited for.
+		if _, err := conn.Exec(ctx, "SELECT txid_current()"); err != nil {
+			return fmt.Errorf("audit: append: wait for the append to be durable: %w", err)
+		}
+		return nil
 	}
 	return errors.New("audit: append: partitions keep disappearing")
+}
+
+// appendLocked is one try of AppendLocked on conn: it reports the entries
+// whose month has no partition yet (nothing written), or whether it wrote.
+// The transaction is always ended: committed, or rolled back on a context
+// of its own, so that a cancelled request cannot leave it open.
+func (s *Store) appendLocked(ctx context.Context, conn *pgx.Conn, chain func(audit.StoredHead) ([]audit.Entry, audit.Seal, error)) (missing []audit.Entry, wrote bool, err error) {
+	open := false
+	defer func() {
+		if open {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if _, rerr := conn.Exec(rctx, "ROLLBACK"); rerr != nil {
+				// The pool drops a connection left in a transaction.
+				err = errors.Join(err, fmt.Errorf("audit: append: roll back: %w", rerr))
+			}
+		}
+	}()
+
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue("SET LOCAL synchronous_commit = off")
+	b.Queue("SELECT audit_lock_head()")
+	b.Queue(headSQL)
+	br := conn.SendBatch(ctx, b)
+	_, err = br.Exec()
+	open = err == nil
+	if err == nil {
+		_, err = br.Exec()
+	}
+	if err == nil {
+		if _, err = br.Exec(); err != nil {
+			err = fmt.Errorf("audit: lock head: %w", err)
+		}
+	}
+	var head audit.StoredHead
+	if err == nil {
+		head, err = scanHead(br.QueryRow())
+	}
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("audit: append: %w", cerr)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+
+	entries, seal, err := chain(head)
+	if err != nil || len(entries) == 0 {
+		return nil, false, err
+	}
+	if missing = s.unknownMonths(entries); len(missing) > 0 {
+		return missing, false, nil // rolled back; create them, come again
+	}
+	args, err := appendArgs(head.Seal.Head(), entries, seal)
+	if err != nil {
+		return nil, false, err
+	}
+	b = &pgx.Batch{}
+	b.Queue(appendSQL, args...)
+	b.Queue("COMMIT")
+	br = conn.SendBatch(ctx, b)
+	tag, err := br.Exec()
+	err = appendResult(tag, err, head.Seal.Head(), len(entries))
+	if err == nil {
+		if _, err = br.Exec(); err != nil {
+			err = fmt.Errorf("audit: append: commit: %w", err)
+		} else {
+			open = false
+		}
+	}
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("audit: append: %w", cerr)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return nil, true, nil
 }
 
 func (s *Store) unknownMonths(entries []audit.Entry) []audit.Entry {
@@ -259,6 +357,17 @@ func (s *Store) unknownMonths(entries []audit.Entry) []audit.Entry {
 }
 
 func appendEntries(ctx context.Context, q querier, prev audit.Head, entries []audit.Entry, seal audit.Seal) error {
+	args, err := appendArgs(prev, entries, seal)
+	if err != nil {
+		return err
+	}
+	tag, err := q.Exec(ctx, appendSQL, args...)
+	return appendResult(tag, err, prev, len(entries))
+}
+
+// appendArgs are appendSQL's arguments for entries chained after prev and
+// sealed by seal.
+func appendArgs(prev audit.Head, entries []audit.Entry, seal audit.Seal) ([]any, error) {
 	n := len(entries)
 	seqs := make([]int64, n)
 	logged := make([]time.Time, n)
@@ -272,7 +381,7 @@ func appendEntries(ctx context.Context, q querier, prev audit.Head, entries []au
 		seqs[i], logged[i], at[i], hashes[i] = e.Seq, e.LoggedAt, e.Time, e.Hash[:]
 		scopes, claims, detail, err := encodeLists(e.Event)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for j, v := range [14]string{string(e.Type), string(e.ActorKind), e.ActorID, e.AccountID, e.ClientID,
 			scopes, claims, e.ACR, string(e.Outcome), e.Reason, e.IP, e.UserAgent, e.RequestID, detail} {
@@ -285,11 +394,15 @@ func appendEntries(ctx context.Context, q querier, prev audit.Head, entries []au
 		args = append(args, col)
 	}
 	if seal.Seq != last.Seq || seal.Hash != last.Hash || seal.PrevSeq != prev.Seq {
-		return fmt.Errorf("audit: append: the seal (%d after %d) is not the batch's head (%d after %d)",
+		return nil, fmt.Errorf("audit: append: the seal (%d after %d) is not the batch's head (%d after %d)",
 			seal.Seq, seal.PrevSeq, last.Seq, prev.Seq)
 	}
-	args = append(args, hashes, seal.SealedAt, seal.KeyID, seal.Sig)
-	tag, err := q.Exec(ctx, appendSQL, args...)
+	return append(args, hashes, seal.SealedAt, seal.KeyID, seal.Sig), nil
+}
+
+// appendResult turns appendSQL's outcome for n entries after prev into
+// the error to return (audit.ErrHeadMoved when another writer sealed first).
+func appendResult(tag pgconn.CommandTag, err error, prev audit.Head, n int) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.TableName == "audit_seals" {
 		// Another writer sealed a successor of prev first.

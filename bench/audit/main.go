@@ -22,6 +22,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,8 @@ import (
 
 type config struct {
 	events, citizens, sample, concurrency, queries, chunk int
+	writers                                               string
+	appURL                                                string // set by run
 	fast, keep                                            bool
 	dir, cpuprofile                                       string
 }
@@ -49,6 +52,7 @@ func main() {
 	flag.IntVar(&c.citizens, "citizens", 2_000, "citizens the events belong to")
 	flag.IntVar(&c.sample, "sample", 20_000, "events recorded through the Log per throughput run")
 	flag.IntVar(&c.concurrency, "concurrency", 64, "goroutines recording at once")
+	flag.StringVar(&c.writers, "writers", "", "also record through this many Logs at once on the one chain, as that many gateway replicas do (comma-separated list, e.g. 1,2,4,8,16; the goroutines are shared out among them)")
 	flag.IntVar(&c.queries, "queries", 2_000, "history pages fetched for the latency figures")
 	flag.IntVar(&c.chunk, "chunk", 5_000, "events per statement while loading")
 	flag.BoolVar(&c.fast, "fast", false, "throwaway cluster with fsync off (commit cost understated)")
@@ -102,6 +106,7 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 	defer owner.Close()
+	c.appURL = appURL
 	app, err := pg.Open(ctx, appURL, int32(min(c.concurrency, 32)))
 	if err != nil {
 		return err
@@ -147,6 +152,19 @@ func run(ctx context.Context, c config) error {
 	}{{"without batching (1 event per commit)", 1}, {"with batching (group commit)", 512}} {
 		if err := throughput(ctx, c, store, key, mode.name, mode.maxBatch); err != nil {
 			return err
+		}
+	}
+
+	// 2b. One chain fed by several writers (replicas).
+	if c.writers != "" {
+		for _, f := range strings.Split(c.writers, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return fmt.Errorf("-writers: want positive numbers, got %q", f)
+			}
+			if err := replicas(ctx, c, store, key, n); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -294,6 +312,78 @@ func throughput(ctx context.Context, c config, store *postgres.Store, key *audit
 	fmt.Printf("record %s, %d goroutines: %.0f events/s, %.1f events per commit, latency p50 %s p99 %s\n",
 		name, c.concurrency, float64(st.Events)/took.Seconds(), float64(st.Events)/float64(max(st.Batches, 1)),
 		percentile(latencies, 50), percentile(latencies, 99))
+	return nil
+}
+
+// replicas records c.sample events through n Logs on the one chain, each
+// with its own connection pool as a gateway replica has, c.concurrency
+// goroutines shared out among them: what the single chain costs when several
+// replicas extend it (a writer whose head moved appends again under the head
+// lock).
+func replicas(ctx context.Context, c config, store *postgres.Store, key *audit.Key, n int) error {
+	logs := make([]*audit.Log, n)
+	for i := range logs {
+		pool, err := pg.Open(ctx, c.appURL, int32(max(2, min(c.concurrency/n, 32))))
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		if logs[i], err = audit.NewLog(postgres.NewStore(pool, nil), key, audit.Options{}); err != nil {
+			return err
+		}
+	}
+	var (
+		next      atomic.Int64
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		latencies []time.Duration
+		firstErr  error
+	)
+	start := time.Now()
+	for w := range max(c.concurrency, n) {
+		log := logs[w%n]
+		wg.Go(func() {
+			var mine []time.Duration
+			for {
+				i := next.Add(1)
+				if i > int64(c.sample) {
+					break
+				}
+				citizen := fmt.Sprintf("acc-%07d", (int(i)*7919+w)%c.citizens)
+				t0 := time.Now()
+				err := log.Record(ctx, audit.Event{
+					Type: audit.SignInSucceeded, ActorKind: audit.Citizen, ActorID: citizen, AccountID: citizen,
+					ClientID: "dichvucong", Outcome: audit.Success, IP: "203.0.113.7", RequestID: fmt.Sprintf("replica-%d", i),
+				})
+				mine = append(mine, time.Since(t0))
+				if err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+					return
+				}
+			}
+			mu.Lock()
+			latencies = append(latencies, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	took := time.Since(start)
+	var events, batches, retries int64
+	for _, l := range logs {
+		if err := l.Close(ctx); err != nil {
+			return err
+		}
+		st := l.Stats()
+		events, batches, retries = events+st.Events, batches+st.Batches, retries+st.Retries
+	}
+	if firstErr != nil {
+		return firstErr
+	}
+	fmt.Printf("one chain, %2d writers, %d goroutines: %.0f events/s, %.1f events per commit, %.0f%% of batches appended again under the head lock, latency p50 %s p99 %s\n",
+		n, max(c.concurrency, n), float64(events)/took.Seconds(), float64(events)/float64(max(batches, 1)),
+		100*float64(retries)/float64(max(batches, 1)), percentile(latencies, 50), percentile(latencies, 99))
 	return nil
 }
 
