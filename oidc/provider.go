@@ -171,6 +171,11 @@ func NewProvider(cfg Config) (*Provider, error) {
 		AccessTokenIssuer:     cfg.Issuer,
 		TokenURL:              cfg.Issuer + PathToken,
 		ScopeStrategy:         fosite.ExactScopeStrategy,
+		// Set here, not left to fosite's getter, which writes its default
+		// into the shared Config on first use: a data race between the
+		// first concurrent token requests (seen by gateway/hatest under
+		// -race).
+		AudienceMatchingStrategy: fosite.DefaultAudienceMatchingStrategy,
 		// RFC 9700 §2.1.1 and the issue: S256 for every client, never plain.
 		EnforcePKCE:                     true,
 		EnablePKCEPlainChallengeMethod:  false,
