@@ -100,3 +100,38 @@ func TestNewProviderRequiresAConsentDecider(t *testing.T) {
 	_, err := oidc.NewProvider(oidc.Config{Issuer: "https://id.example.gov.vn"})
 	require.ErrorContains(t, err, "consent decider is required")
 }
+
+// TestKeysReloadFromALaggingReplica: with Reads (a streaming replica), the
+// periodic reload never takes keys back to an older version than the ones
+// in memory, and takes a newer one. The "replica" here is a second
+// database whose keys version first lags the primary's, then passes it.
+func TestKeysReloadFromALaggingReplica(t *testing.T) {
+	ctx := t.Context()
+	kek := []byte("0123456789abcdef0123456789abcdef")
+	primary := oidcpg.NewStore(pgtest.New(t).App, oidc.NewFositeSession)
+	replica := oidcpg.NewStore(pgtest.New(t).App, oidc.NewFositeSession)
+	keys, err := oidc.NewKeys(ctx, oidc.KeysConfig{Store: primary, Reads: replica, EncryptionKey: kek})
+	require.NoError(t, err)
+	require.NoError(t, keys.Rotate(ctx))
+	jwks, version := string(keys.JWKS()), keys.Version()
+
+	// The replica has not seen the primary's writes yet.
+	elsewhere, err := oidc.NewKeys(ctx, oidc.KeysConfig{Store: replica, EncryptionKey: kek})
+	require.NoError(t, err)
+	require.Less(t, elsewhere.Version(), version)
+	changed, err := keys.Refresh(ctx)
+	require.NoError(t, err)
+	assert.False(t, changed)
+	assert.Equal(t, jwks, string(keys.JWKS()), "a lagging replica takes no key back")
+	assert.Equal(t, version, keys.Version())
+
+	// Newer keys on the replica are taken.
+	for elsewhere.Version() <= version {
+		require.NoError(t, elsewhere.Rotate(ctx))
+	}
+	changed, err = keys.Refresh(ctx)
+	require.NoError(t, err)
+	assert.True(t, changed)
+	assert.Equal(t, elsewhere.Version(), keys.Version())
+	assert.Equal(t, string(elsewhere.JWKS()), string(keys.JWKS()))
+}
