@@ -6,15 +6,17 @@ import "time"
 // five years from that use (Decree 59/2022/ND-CP, kept by Decree 69/2024).
 const RetentionYears = 5
 
-// RetentionCutoff is the instant before which events may be dropped at now:
-// exactly RetentionYears earlier, in UTC.
-func RetentionCutoff(now time.Time) time.Time {
-	return now.UTC().AddDate(-RetentionYears, 0, 0)
+// RetentionCutoff is the instant before which events may be dropped at now
+// when they are kept for years: exactly that many years earlier, in UTC.
+// Fewer than RetentionYears counts as RetentionYears: the law's five years
+// are a floor that no setting lowers.
+func RetentionCutoff(now time.Time, years int) time.Time {
+	return now.UTC().AddDate(-max(years, RetentionYears), 0, 0)
 }
 
 // RetentionReport says what a retention run did.
 type RetentionReport struct {
-	// Cutoff is RetentionCutoff(now); only partitions ending at or before
+	// Cutoff is RetentionCutoff(now, years); only partitions ending at or before
 	// it were dropped.
 	Cutoff time.Time
 	// Dropped names the partitions dropped, oldest first.

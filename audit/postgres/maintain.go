@@ -20,6 +20,11 @@ import (
 // partitions ahead and dropping those past retention. Dropping needs the
 // owner (the application role cannot), so it takes an owner-role pool.
 type Maintainer struct {
+	// Years is how long events are kept (the configuration's
+	// audit.retention_years); below audit.RetentionYears, or unset, the
+	// law's five years.
+	Years int
+
 	owner *pgxpool.Pool
 	store *Store
 	key   *audit.Key
@@ -106,7 +111,7 @@ func partitionMonth(name string) (time.Time, bool) {
 // records an audit.RetentionApplied event.
 func (m *Maintainer) Retain(ctx context.Context, now time.Time) (audit.RetentionReport, error) {
 	now = now.UTC()
-	rep := audit.RetentionReport{Cutoff: audit.RetentionCutoff(now)}
+	rep := audit.RetentionReport{Cutoff: audit.RetentionCutoff(now, m.Years)}
 	var owner bool
 	if err := m.owner.QueryRow(ctx, `SELECT pg_has_role(relowner, 'USAGE') FROM pg_class
 		WHERE oid = 'audit_events'::regclass`).Scan(&owner); err != nil {

@@ -37,6 +37,7 @@ func TestRetainAroundTheFiveYearBoundary(t *testing.T) {
 	cases := []struct {
 		name    string
 		now     time.Time
+		years   int // the configured retention; 0: unset
 		dropped []string
 		anchor  int64 // sequence number of the last dropped event
 		kept    int   // events of the five left
@@ -57,6 +58,18 @@ func TestRetainAroundTheFiveYearBoundary(t *testing.T) {
 			name: "a month later its partition goes too",
 			now:  day(2025, 3, 1, 0, 0, 0), dropped: []string{"audit_events_y2020m01", "audit_events_y2020m02"}, anchor: 3, kept: 2,
 		},
+		{
+			name: "a setting below the law's five years counts as five",
+			now:  day(2025, 2, 1, 0, 0, 0), years: 2, dropped: []string{"audit_events_y2020m01"}, anchor: 2, kept: 3,
+		},
+		{
+			name: "a longer retention keeps what five years would drop",
+			now:  day(2025, 3, 1, 0, 0, 0), years: 6, kept: 5,
+		},
+		{
+			name: "until its own years have passed",
+			now:  day(2026, 2, 1, 0, 0, 0), years: 6, dropped: []string{"audit_events_y2020m01"}, anchor: 2, kept: 3,
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,11 +77,12 @@ func TestRetainAroundTheFiveYearBoundary(t *testing.T) {
 			e := retentionEnv(t)
 			ctx := t.Context()
 			m := postgres.NewMaintainer(e.db.Owner, e.key, nil)
+			m.Years = tc.years
 			e.clock.Set(tc.now)
 
 			rep, err := m.Retain(ctx, tc.now)
 			require.NoError(t, err)
-			require.Equal(t, audit.RetentionCutoff(tc.now), rep.Cutoff)
+			require.Equal(t, tc.now.AddDate(-max(tc.years, 5), 0, 0), rep.Cutoff)
 			require.Equal(t, tc.dropped, rep.Dropped)
 			require.Equal(t, tc.kept, count(t, e.db.App, "SELECT count(*) FROM audit_events WHERE type = 'signin.succeeded'"))
 			for _, at := range retentionTimes {

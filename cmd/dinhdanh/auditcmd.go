@@ -29,8 +29,9 @@ const auditUsage = `usage: dinhdanh audit verify|export-checkpoints|retain|publi
   audit export-checkpoints [-from SEQ] [-to SEQ] [-o FILE]
         signed checkpoints as JSON lines, for a third party to keep
   audit retain [-months-ahead N] [-public-keys FILE]
-        create the coming monthly partitions and drop those past the 5-year
-        retention (owner role: DATABASE_MIGRATE_URL); serve does this daily
+        create the coming monthly partitions and drop those past the retention
+        (audit.retention_years, at least 5; owner role: DATABASE_MIGRATE_URL);
+        run it daily (deploy/k8s/migrate-job.yaml has the CronJob)
   audit public-key
         the audit key's public half (PEM), for third parties who verify`
 
@@ -235,7 +236,9 @@ func newMaintainer(cfg config.Config, owner *pgxpool.Pool, pubKeyFiles []string)
 	if err != nil {
 		return nil, err
 	}
-	return auditpg.NewMaintainer(owner, key, ks), nil
+	m := auditpg.NewMaintainer(owner, key, ks)
+	m.Years = cfg.Audit.RetentionYears
+	return m, nil
 }
 
 // retentionRun is what one maintenance run did.

@@ -58,7 +58,7 @@ Operator commands (DATABASE_URL, or the dev database under ./.data):
   dinhdanh audit verify [-from SEQ] [-to SEQ] [-checkpoints FILE]
                                                 check the usage history's hash chain
   dinhdanh audit export-checkpoints [-o FILE]   signed checkpoints for third parties
-  dinhdanh audit retain                         partitions ahead, drop events past 5 years
+  dinhdanh audit retain                         partitions ahead, drop events past audit.retention_years (≥ 5)
                                                 (DATABASE_MIGRATE_URL; a daily job, never serve)
   dinhdanh audit public-key                     the audit key's public half (PEM)
   dinhdanh account lock PERSONAL_ID -reason TEXT | unlock PERSONAL_ID | show PERSONAL_ID
