@@ -233,7 +233,7 @@ type AuditWitness struct {
 	URL string `yaml:"url"`
 }
 
-func (e Email) validate(devMode bool, add func(key, msg string, args ...any)) {
+func (e Email) validate(devMode, sending bool, add func(key, msg string, args ...any)) {
 	if !e.Enabled() {
 		return
 	}
@@ -254,7 +254,7 @@ func (e Email) validate(devMode bool, add func(key, msg string, args ...any)) {
 	default:
 		add("email.tls", "must be starttls, tls or none, got %q", e.TLS)
 	}
-	if e.Username != "" && e.Password == "" {
+	if sending && e.Username != "" && e.Password == "" {
 		add("DINHDANH_SMTP_PASSWORD", "is required when email.username is set")
 	}
 }
@@ -418,6 +418,10 @@ type Needs struct {
 	Secrets bool
 	// SMS: an SMS gateway must be configured (serving outside dev mode).
 	SMS bool
+	// Mail: the SMTP password must be set when the relay takes a username
+	// (serving: the commands that send no mail, such as the migration and
+	// the retention jobs, need not hold that credential).
+	Mail bool
 }
 
 // Validate reports every invalid or missing value together, naming the key.
@@ -487,7 +491,7 @@ func (c Config) Validate(needs Needs) error {
 			add("sms.webhook_url", "must be the https URL of the SMS gateway outside dev mode (one-time codes must reach citizens)")
 		}
 	}
-	c.Email.validate(c.DevMode, add)
+	c.Email.validate(c.DevMode, needs.Mail, add)
 	positive := map[string]Duration{
 		"session.lifetime": c.Session.Lifetime, "session.idle_timeout": c.Session.IdleTimeout,
 		"tokens.access_ttl": c.Tokens.AccessTTL, "tokens.refresh_ttl": c.Tokens.RefreshTTL,

@@ -167,10 +167,15 @@ func TestEmail(t *testing.T) {
 	p := write(t, "issuer: https://id.example.vn\nlisten: :1\nemail:\n  smtp_host: mail.example.vn\n  from: nobody\n  username: u\n  tls: none\n  smtp_port: 70000\n")
 	cfg, err = config.Load(p, env(e))
 	require.NoError(t, err)
-	err = cfg.Validate(config.Needs{DB: true, Secrets: true})
+	err = cfg.Validate(config.Needs{DB: true, Secrets: true, Mail: true})
 	for _, want := range []string{"email.from", "email.smtp_port", "email.tls: none is allowed only", "DINHDANH_SMTP_PASSWORD"} {
 		require.ErrorContains(t, err, want)
 	}
+	// A command that sends no mail (the migration, retention) need not
+	// hold the SMTP password.
+	err = cfg.Validate(config.Needs{DB: true, Secrets: true})
+	require.ErrorContains(t, err, "email.from")
+	require.NotContains(t, err.Error(), "DINHDANH_SMTP_PASSWORD")
 	p = write(t, "issuer: https://id.example.vn\nlisten: :1\nemail:\n  smtp_host: localhost\n  from: no-reply@id.example.vn\n  tls: none\n")
 	cfg, err = config.Load(p, env(e))
 	require.NoError(t, err)

@@ -724,7 +724,7 @@ func fakeValue(known map[string]envKind, name, example string) string {
 // needsFor is what each command asks of the configuration (cmd/dinhdanh).
 func needsFor(argv []string) config.Needs {
 	if len(argv) > 0 && argv[0] == "serve" {
-		return config.Needs{DB: true, Secrets: true, SMS: true}
+		return config.Needs{DB: true, Secrets: true, SMS: true, Mail: true}
 	}
 	return config.Needs{}
 }

@@ -22,7 +22,7 @@ import (
 func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg, _, err := loadConfig(fs, args, config.Needs{DB: true, Secrets: true, SMS: true})
+	cfg, _, err := loadConfig(fs, args, config.Needs{DB: true, Secrets: true, SMS: true, Mail: true})
 	if err != nil {
 		return err
 	}
