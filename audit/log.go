@@ -123,8 +123,11 @@ type Log struct {
 	// locked counts the next batches that go straight to the head lock:
 	// after another writer moved the head, trying the unlocked append
 	// first mostly fails again and costs a round trip (see write).
-	locked    int
-	wrote     Head // the newest head this writer sealed or accepted
+	locked int
+	// wrote is the newest head this writer sealed in a commit that was
+	// acknowledged: durable. A stored head behind it was moved back
+	// (CheckHead).
+	wrote     Head
 	sealed    Head
 	sealedAt  time.Time
 	sealKnown bool
@@ -510,7 +513,13 @@ func (l *Log) seal(force, refresh bool) (Checkpoint, error) {
 		if err := CheckHead(h, l.keys, l.wrote); err != nil {
 			return Checkpoint{}, fmt.Errorf("audit: checkpoint: %w", err)
 		}
-		l.head, l.headKnown, l.wrote = h.Seal.Head(), true, h.Seal.Head()
+		// Not wrote: another writer's batch is visible on the primary as
+		// soon as it commits there, before its synchronous standby has
+		// it, and a failover can take it back unacknowledged. Taken as
+		// wrote, it made this writer see the promoted standby's head as
+		// moved back and stop (gateway/hatest found it). Only this
+		// writer's own acknowledged batches advance wrote.
+		l.head, l.headKnown = h.Seal.Head(), true
 	}
 	if !l.sealKnown {
 		cp, err := l.store.LastCheckpoint(ctx, "", math.MaxInt64)

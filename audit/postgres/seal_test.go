@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -268,4 +269,34 @@ func TestWriterExtendsHeadsSealedByOthers(t *testing.T) {
 	rep := e.requireIntact(t)
 	require.Equal(t, int64(5), rep.Sealed.Seq)
 	require.Equal(t, 5, count(t, e.db.App, "SELECT count(*) FROM audit_seals"), "one seal per batch")
+}
+
+// A failover can take back another writer's batch that this writer only
+// read (visible on the primary before its synchronous standby had it, never
+// acknowledged): this writer goes on from the promoted node's head, while
+// the writer whose acknowledged batch is gone raises the alarm.
+func TestWriterGoesOnWhenAHeadItOnlyReadIsTakenBack(t *testing.T) {
+	e := newEnv(t, time.Now(), defaultOpts())
+	ctx := t.Context()
+	e.recordN(t, 3)
+	other, err := audit.NewLog(e.store, e.key, defaultOpts())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = other.Close(context.Background()) })
+	for i := 4; i <= 5; i++ {
+		require.NoError(t, other.Record(ctx, signIn("acc-other", "portal", i)))
+	}
+	// This writer reads the head (5) and seals it.
+	cp, err := e.log.Checkpoint(ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, 5, cp.Seq)
+
+	// The promoted standby never got events 4 and 5, nor that checkpoint.
+	tamper(t, e.db, "DELETE FROM audit_events WHERE seq > 3", "DELETE FROM audit_seals WHERE seq > 3", "DELETE FROM audit_checkpoints WHERE seq > 3")
+
+	require.NoError(t, e.log.Record(ctx, signIn("acc", "portal", 6)), "a head only read is not this writer's to defend")
+	require.Empty(t, e.log.Stats().Alarm)
+	require.ErrorIs(t, other.Record(ctx, signIn("acc-other", "portal", 7)), audit.ErrHeadTampered,
+		"the writer whose acknowledged events are gone raises the alarm")
+	rep := e.requireIntact(t)
+	require.EqualValues(t, 4, rep.Head.Seq)
 }
