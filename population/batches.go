@@ -50,11 +50,15 @@ type BatchError struct {
 
 func (e *BatchError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "population: lines %d-%d refused, nothing of them or after them written", e.FirstLine, e.LastLine)
+	what, fix := "refused", "fix the file and resume"
+	if errors.Is(e.Err, context.Canceled) || errors.Is(e.Err, context.DeadlineExceeded) {
+		what, fix = "interrupted", "resume"
+	}
+	fmt.Fprintf(&b, "population: lines %d-%d %s, nothing of them or after them written", e.FirstLine, e.LastLine, what)
 	if e.DoneLine > 0 {
 		fmt.Fprintf(&b, "; lines up to %d imported (%d people, %d documents, %d accounts)", e.DoneLine, e.Done.People, e.Done.Documents, e.Done.Accounts)
 	}
-	fmt.Fprintf(&b, "; fix the file and resume with -resume-at %d", e.ResumeAt)
+	fmt.Fprintf(&b, "; %s with -resume-at %d", fix, e.ResumeAt)
 	var ve *ValidationError
 	if errors.As(e.Err, &ve) {
 		for _, l := range ve.Lines {

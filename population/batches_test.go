@@ -183,6 +183,7 @@ func TestImportBatchesRefusals(t *testing.T) {
 		_, err := population.ImportBatches(ctx, f.dst, bytes.NewReader(jsonl(t, recs)), population.JSONLines, population.BatchOptions{Lines: 10})
 		require.Error(t, err)
 		require.ErrorIs(t, err, context.Canceled)
+		require.ErrorContains(t, err, "lines 1-10 interrupted, nothing of them or after them written; resume with -resume-at 1")
 		require.Zero(t, f.count(t, "population"))
 	})
 }

@@ -166,8 +166,10 @@ func importPopulation(ctx context.Context, cfg config.Config, dataDir, name stri
 	if name != "" {
 		prog = newProgress(stderr, "import population", "rows", "of the file", total)
 	} else {
-		total = int64(po.generate)
-		prog = newProgress(stderr, "import population", "rows", fmt.Sprintf("of %d citizens", po.generate), total)
+		// A resumed run's share and time left count from where it resumed.
+		skipped := int64(max(po.resumeAt-1, 0))
+		total = int64(po.generate) - skipped
+		prog = newProgress(stderr, "import population", "rows", fmt.Sprintf("of %d citizens", total), total)
 	}
 	start := time.Now()
 	var rows, at int64
@@ -176,7 +178,7 @@ func importPopulation(ctx context.Context, cfg config.Config, dataDir, name stri
 		if in != nil {
 			at = in.n.Load()
 		} else {
-			at = int64(p.Line)
+			at = int64(p.Line - max(po.resumeAt-1, 0))
 		}
 		prog(rows, at, time.Since(start), false)
 	}}
