@@ -222,21 +222,16 @@ func (s *Store) Append(ctx context.Context, prev audit.Head, entries []audit.Ent
 // transaction: creating one waits for every writer, and writers may be
 // waiting for the lock held here.
 //
-// Every writer of the chain (every replica's Log) queues for this lock, so
-// it is held as briefly as the chain allows: two round trips in all, each
-// a pipeline (BEGIN, the lock and the head read; then the insert and
-// COMMIT), so the lock is held for one round trip, the chaining and the
-// signature, and the insert. The commit does not wait for the disk under
-// the lock: the transaction commits with synchronous_commit off, which
-// releases the lock as soon as the commit record is in the WAL buffers.
-// Then a second transaction on the same connection, which takes a
-// transaction id so that its commit is flushed (and replicated, when
-// replication is synchronous), waits until the WAL is durable up to its own
-// commit record, which lies after the append's: AppendLocked returns only
-// once the append is as durable as a synchronous commit makes it, while the
-// next writer's append already runs. WAL is flushed in order, so a crash in
-// between loses this append together with every append chained after it,
-// never one in the middle: no gap, and none of them was acknowledged.
+// Every writer of the chain (every replica's Log) queues for this lock:
+// two round trips in all, each a pipeline (BEGIN, the lock and the head
+// read; then the insert and COMMIT). The commit is synchronous, under the
+// lock: it returns once the WAL is flushed, and replicated when replication
+// is synchronous. (It used to commit with synchronous_commit off and wait
+// afterwards in a second transaction, SELECT txid_current(); but a
+// transaction that writes no WAL before its commit record is committed
+// asynchronously and never waits for the standby, so appends were
+// acknowledged that a failover then lost: gateway/hatest found it, a writer
+// raising the alarm on the promoted node.)
 func (s *Store) AppendLocked(ctx context.Context, chain func(audit.StoredHead) ([]audit.Entry, audit.Seal, error)) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
@@ -254,14 +249,7 @@ func (s *Store) AppendLocked(ctx context.Context, chain func(audit.StoredHead) (
 			}
 			continue
 		}
-		if !wrote {
-			return nil
-		}
-		// The flush (see above): txid_current makes the transaction take
-		// an id, so that its commit is written and waited for.
-		if _, err := conn.Exec(ctx, "SELECT txid_current()"); err != nil {
-			return fmt.Errorf("audit: append: wait for the append to be durable: %w", err)
-		}
+		_ = wrote // committed synchronously: durable
 		return nil
 	}
 	return errors.New("audit: append: partitions keep disappearing")
@@ -286,7 +274,7 @@ func (s *Store) appendLocked(ctx context.Context, conn *pgx.Conn, chain func(aud
 
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
-	b.Queue("SET LOCAL synchronous_commit = off")
+	b.Queue("SET LOCAL synchronous_commit = on") // whatever the role's default: see AppendLocked
 	b.Queue("SELECT audit_lock_head()")
 	b.Queue(headSQL)
 	br := conn.SendBatch(ctx, b)
