@@ -317,7 +317,13 @@ func startCluster(t *testing.T, tl tools) *cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	t.Cleanup(func() {
+		if t.Failed() && os.Getenv("HATEST_KEEP") != "" {
+			t.Logf("hatest: logs kept in %s", dir)
+			return
+		}
+		_ = os.RemoveAll(dir)
+	})
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -37,10 +37,11 @@ import (
 // replica is one gateway replica: its own pool and audit writer, in this
 // process, served over loopback.
 type replica struct {
-	pool *pgxpool.Pool
-	log  *audit.Log
-	g    *gateway.Gateway
-	srv  *httptest.Server
+	pool  *pgxpool.Pool
+	reads *pgxpool.Pool // nil: none
+	log   *audit.Log
+	g     *gateway.Gateway
+	srv   *httptest.Server
 }
 
 func (r *replica) close() {
@@ -50,6 +51,9 @@ func (r *replica) close() {
 	defer cancel()
 	_ = r.log.Close(ctx)
 	r.pool.Close()
+	if r.reads != nil {
+		r.reads.Close()
+	}
 }
 
 func testConfig(auditSeed []byte) config.Config {
@@ -72,16 +76,24 @@ func testConfig(auditSeed []byte) config.Config {
 	return cfg
 }
 
-func newReplica(t *testing.T, dsn string, cfg config.Config, key *audit.Key) *replica {
+// newReplica starts a gateway replica on dsn; readDSN, when set, is its
+// read pool (database.read_url).
+func newReplica(t *testing.T, dsn, readDSN string, cfg config.Config, key *audit.Key) *replica {
 	t.Helper()
 	ctx := t.Context()
 	pool, err := pg.Open(ctx, dsn, 16)
 	require.NoError(t, err)
-	log, err := audit.NewLog(auditpg.NewStore(pool, nil), key, audit.Options{})
+	r := &replica{pool: pool}
+	if readDSN != "" {
+		r.reads, err = pg.Open(ctx, readDSN, 2)
+		require.NoError(t, err)
+	}
+	r.log, err = audit.NewLog(auditpg.NewStore(pool, nil), key, audit.Options{})
 	require.NoError(t, err)
-	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, Logger: slog.New(slog.DiscardHandler), Audit: log})
+	r.g, err = gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, ReadPool: r.reads, Logger: slog.New(slog.DiscardHandler), Audit: r.log})
 	require.NoError(t, err)
-	return &replica{pool: pool, log: log, g: g, srv: httptest.NewServer(g.Handler)}
+	r.srv = httptest.NewServer(r.g.Handler)
+	return r
 }
 
 // outcome is one answered request of the load.
@@ -337,7 +349,7 @@ func TestFailoverUnderLoad(t *testing.T) {
 	// in one round trip. (exec guesses types from Go values and sends
 	// []byte to a jsonb column as bytea: refused, SQLSTATE 22P02.)
 	bouncerDSN := c.dsn(pg.AppRole, "dinhdanh", true, "default_query_exec_mode=cache_describe")
-	a := newReplica(t, bouncerDSN, cfg, key)
+	a := newReplica(t, bouncerDSN, "", cfg, key)
 	reg, secret, err := a.g.Clients.Create(ctx, "hatest", oidc.Client{ID: "tax-sync", Name: oidc.Text{VI: "Đồng bộ thuế"},
 		GrantTypes: []string{oidc.GrantClientCredentials}, Scopes: []string{"tax.read"}})
 	require.NoError(t, err)
@@ -354,8 +366,8 @@ func TestFailoverUnderLoad(t *testing.T) {
 	require.NotEmpty(t, ids)
 	a.close()
 
-	run := func(label, dsn string, victim, survivor *node) {
-		a, b := newReplica(t, dsn, cfg, key), newReplica(t, dsn, cfg, key)
+	run := func(label, dsn, readDSN string, victim, survivor *node) {
+		a, b := newReplica(t, dsn, readDSN, cfg, key), newReplica(t, dsn, readDSN, cfg, key)
 		defer func() { a.close(); b.close() }()
 		l := &load{bases: []string{a.srv.URL, b.srv.URL}, client: reg.ID, secret: secret, ids: ids}
 		stop := make(chan struct{})
@@ -363,23 +375,49 @@ func TestFailoverUnderLoad(t *testing.T) {
 		time.Sleep(4 * time.Second)
 		steady := l.take()
 		checkAnswers(t, steady, false)
+		if a.reads != nil {
+			// The read pool reads the standby: the keys' reload works there.
+			var standby bool
+			require.NoError(t, a.reads.QueryRow(ctx, "SELECT pg_is_in_recovery()").Scan(&standby))
+			assert.True(t, standby, "the read pool (prefer-standby) is on the standby")
+			_, err := a.g.Keys.Refresh(ctx)
+			require.NoError(t, err)
+		}
 
 		killed := time.Now()
 		victim.killHard()
 		promoted := waitFor(t, survivor.name+" promoted", 60*time.Second, func() bool { return survivor.is("primary") }, survivor.patroni)
 		// Keep the load on until both replicas have answered tokens for a
 		// while after the promotion.
-		recovered := waitFor(t, "both gateway replicas answer tokens again", 60*time.Second, func() bool {
+		recoveredBy := time.Now().Add(60 * time.Second)
+		for {
 			l.mu.Lock()
-			defer l.mu.Unlock()
 			var ok [2]int
 			for _, o := range l.out {
 				if o.kind == "token" && o.status == http.StatusOK && o.sent.After(killed.Add(promoted)) {
 					ok[o.replica]++
 				}
 			}
-			return ok[0] >= 20 && ok[1] >= 20
-		}, survivor.patroni)
+			l.mu.Unlock()
+			if ok[0] >= 20 && ok[1] >= 20 {
+				break
+			}
+			if time.Now().After(recoveredBy) {
+				close(stop)
+				wait()
+				out := l.take()
+				var errs []string
+				for _, o := range out {
+					if o.status != http.StatusOK && o.status != http.StatusSeeOther && len(errs) < 10 {
+						errs = append(errs, fmt.Sprintf("%s %d %s (replica %d, %.1f s)", o.kind, o.status, o.err, o.replica, o.at.Sub(killed).Seconds()))
+					}
+				}
+				t.Fatalf("%s: the gateway replicas did not recover within 60 s of the promotion (%v tokens each): %s; first failures: %s; audit writers: %+v, %+v\n%s",
+					label, ok, summary(tally(out)), strings.Join(errs, "; "), a.log.Stats(), b.log.Stats(), survivor.patroni.tail())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		recovered := time.Since(killed.Add(promoted))
 		time.Sleep(2 * time.Second)
 		close(stop)
 		wait()
@@ -422,6 +460,11 @@ func TestFailoverUnderLoad(t *testing.T) {
 			return at.Sub(killed).Seconds()
 		}
 		checkAnswers(t, out, true)
+		if a.reads != nil {
+			// The standby it read was promoted: it reads on there.
+			_, err := a.g.Keys.Refresh(ctx)
+			require.NoError(t, err, "the keys' reload after the failover")
+		}
 		tokens := checkAudited(t, owner, append(steady, out...))
 		assert.Empty(t, a.log.Stats().Alarm)
 		assert.Empty(t, b.log.Stats().Alarm)
@@ -437,7 +480,7 @@ func TestFailoverUnderLoad(t *testing.T) {
 
 	// 1. Through PgBouncer; n0 dies (its PgBouncer stays, with no server
 	// behind it).
-	run("through PgBouncer", bouncerDSN, n0, n1)
+	run("through PgBouncer", bouncerDSN, "", n0, n1)
 	checkChain(t, owner, key)
 	if t.Failed() {
 		t.FailNow()
@@ -449,7 +492,9 @@ func TestFailoverUnderLoad(t *testing.T) {
 	rejoined := waitFor(t, "n0 rejoins as the synchronous standby", 120*time.Second, func() bool { return n0.is("sync") }, n0.patroni, n1.patroni)
 	t.Logf("n0 rejoined as the synchronous standby %.1f s after its Patroni started", rejoined.Seconds())
 
-	// 2. Straight to the nodes; n1 dies.
-	run("direct", c.dsn(pg.AppRole, "dinhdanh", false, ""), n1, n0)
+	// 2. Straight to the nodes, with a read pool on the standby
+	// (database.read_url, target_session_attrs=prefer-standby); n1 dies.
+	readDSN := strings.Replace(c.dsn(pg.AppRole, "dinhdanh", false, ""), "target_session_attrs=read-write", "target_session_attrs=prefer-standby", 1)
+	run("direct", c.dsn(pg.AppRole, "dinhdanh", false, ""), readDSN, n1, n0)
 	checkChain(t, owner, key)
 }
