@@ -11,10 +11,13 @@ import (
 )
 
 // TestAppendLocked: the locked append (the path every replica's writer
-// takes once another moved the head) pipelines its statements and commits
-// without waiting for the disk under the lock. Whatever happens, it leaves
-// no transaction open and no lock held, and what it acknowledges is chained
-// and verifies.
+// takes once another moved the head) pipelines its statements, commits
+// without waiting for the disk under the lock and then waits for
+// durability on the same connection. Whatever happens, it leaves no
+// transaction open and no lock held, and what it acknowledges is chained
+// and verifies. (That the wait really waits for a synchronous standby is
+// gateway/hatest's: the primary killed under load loses no acknowledged
+// event.)
 func TestAppendLocked(t *testing.T) {
 	refused := errors.New("refused by the chain function")
 	cases := []struct {

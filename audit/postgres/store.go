@@ -222,16 +222,27 @@ func (s *Store) Append(ctx context.Context, prev audit.Head, entries []audit.Ent
 // transaction: creating one waits for every writer, and writers may be
 // waiting for the lock held here.
 //
-// Every writer of the chain (every replica's Log) queues for this lock:
-// two round trips in all, each a pipeline (BEGIN, the lock and the head
-// read; then the insert and COMMIT). The commit is synchronous, under the
-// lock: it returns once the WAL is flushed, and replicated when replication
-// is synchronous. (It used to commit with synchronous_commit off and wait
-// afterwards in a second transaction, SELECT txid_current(); but a
-// transaction that writes no WAL before its commit record is committed
-// asynchronously and never waits for the standby, so appends were
-// acknowledged that a failover then lost: gateway/hatest found it, a writer
-// raising the alarm on the promoted node.)
+// Every writer of the chain (every replica's Log) queues for this lock, so
+// it is held as briefly as the chain allows: two round trips, each a
+// pipeline (BEGIN, the lock and the head read; then the insert and
+// COMMIT), and the commit does not wait for the disk under the lock: it
+// commits with synchronous_commit off, which releases the lock once the
+// commit record is in the WAL buffers. Then, on the same connection, a
+// transaction that writes a WAL record of its own (a transactional logical
+// message, which any role may emit, at any wal_level) commits with
+// synchronous_commit on: it waits until the WAL is flushed up to its commit
+// record, and replicated when replication is synchronous, and that record
+// lies after the append's. AppendLocked returns only then, while the next
+// writer's append already runs. WAL is flushed in order, so a crash or a
+// failover in between loses this append together with every append chained
+// after it, never one in the middle, and none of them was acknowledged.
+//
+// The wait must write WAL: a transaction that only takes an id (SELECT
+// txid_current()) writes its commit record asynchronously and waits for
+// nothing; a writer acknowledged appends that a failover then lost
+// (gateway/hatest found it, with a writer's alarm on the promoted node).
+// Checked by hand with synchronous_standby_names naming an absent standby:
+// txid_current() returns at once, the logical message waits.
 func (s *Store) AppendLocked(ctx context.Context, chain func(audit.StoredHead) ([]audit.Entry, audit.Seal, error)) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
@@ -249,10 +260,34 @@ func (s *Store) AppendLocked(ctx context.Context, chain func(audit.StoredHead) (
 			}
 			continue
 		}
-		_ = wrote // committed synchronously: durable
+		if !wrote {
+			return nil
+		}
+		if err := s.awaitDurable(ctx, conn.Conn()); err != nil {
+			return err
+		}
 		return nil
 	}
 	return errors.New("audit: append: partitions keep disappearing")
+}
+
+// awaitDurable returns once everything conn committed is durable (and on
+// the synchronous standby): see AppendLocked.
+func (s *Store) awaitDurable(ctx context.Context, conn *pgx.Conn) error {
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue("SET LOCAL synchronous_commit = on") // whatever the role's default
+	b.Queue("SELECT pg_logical_emit_message(true, 'dinhdanh.audit.durable', '')")
+	b.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		if conn.PgConn().TxStatus() != 'I' {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			_, _ = conn.Exec(rctx, "ROLLBACK") // else the pool drops the connection
+		}
+		return fmt.Errorf("audit: append: wait for the append to be durable: %w", err)
+	}
+	return nil
 }
 
 // appendLocked is one try of AppendLocked on conn: it reports the entries
@@ -274,7 +309,7 @@ func (s *Store) appendLocked(ctx context.Context, conn *pgx.Conn, chain func(aud
 
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
-	b.Queue("SET LOCAL synchronous_commit = on") // whatever the role's default: see AppendLocked
+	b.Queue("SET LOCAL synchronous_commit = off") // awaitDurable waits, outside the lock
 	b.Queue("SELECT audit_lock_head()")
 	b.Queue(headSQL)
 	br := conn.SendBatch(ctx, b)
