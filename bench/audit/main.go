@@ -265,6 +265,21 @@ func throughput(ctx context.Context, c config, store *postgres.Store, key *audit
 	if err != nil {
 		return err
 	}
+	latencies, took, err := record(ctx, c, []*audit.Log{log}, c.concurrency, "live")
+	if err != nil {
+		return err
+	}
+	st := log.Stats()
+	fmt.Printf("record %s, %d goroutines: %.0f events/s, %.1f events per commit, latency p50 %s p99 %s\n",
+		name, c.concurrency, float64(st.Events)/took.Seconds(), float64(st.Events)/float64(max(st.Batches, 1)),
+		percentile(latencies, 50), percentile(latencies, 99))
+	return nil
+}
+
+// record sends c.sample sign-in events from goroutines goroutines, shared
+// out among logs, then closes the logs; it returns every Record's latency
+// and the time until the last one returned.
+func record(ctx context.Context, c config, logs []*audit.Log, goroutines int, tag string) ([]time.Duration, time.Duration, error) {
 	var (
 		next      atomic.Int64
 		wg        sync.WaitGroup
@@ -273,7 +288,8 @@ func throughput(ctx context.Context, c config, store *postgres.Store, key *audit
 		firstErr  error
 	)
 	start := time.Now()
-	for w := range c.concurrency {
+	for w := range goroutines {
+		log := logs[w%len(logs)]
 		wg.Go(func() {
 			var mine []time.Duration
 			for {
@@ -285,7 +301,7 @@ func throughput(ctx context.Context, c config, store *postgres.Store, key *audit
 				t0 := time.Now()
 				err := log.Record(ctx, audit.Event{
 					Type: audit.SignInSucceeded, ActorKind: audit.Citizen, ActorID: citizen, AccountID: citizen,
-					ClientID: "dichvucong", Outcome: audit.Success, IP: "203.0.113.7", RequestID: fmt.Sprintf("live-%d", i),
+					ClientID: "dichvucong", Outcome: audit.Success, IP: "203.0.113.7", RequestID: fmt.Sprintf("%s-%d", tag, i),
 				})
 				mine = append(mine, time.Since(t0))
 				if err != nil {
@@ -302,17 +318,12 @@ func throughput(ctx context.Context, c config, store *postgres.Store, key *audit
 	}
 	wg.Wait()
 	took := time.Since(start)
-	if err := log.Close(ctx); err != nil {
-		return err
+	for _, l := range logs {
+		if err := l.Close(ctx); err != nil {
+			return nil, 0, err
+		}
 	}
-	if firstErr != nil {
-		return firstErr
-	}
-	st := log.Stats()
-	fmt.Printf("record %s, %d goroutines: %.0f events/s, %.1f events per commit, latency p50 %s p99 %s\n",
-		name, c.concurrency, float64(st.Events)/took.Seconds(), float64(st.Events)/float64(max(st.Batches, 1)),
-		percentile(latencies, 50), percentile(latencies, 99))
-	return nil
+	return latencies, took, firstErr
 }
 
 // replicas records c.sample events through n Logs on the one chain, each
@@ -332,54 +343,14 @@ func replicas(ctx context.Context, c config, store *postgres.Store, key *audit.K
 			return err
 		}
 	}
-	var (
-		next      atomic.Int64
-		wg        sync.WaitGroup
-		mu        sync.Mutex
-		latencies []time.Duration
-		firstErr  error
-	)
-	start := time.Now()
-	for w := range max(c.concurrency, n) {
-		log := logs[w%n]
-		wg.Go(func() {
-			var mine []time.Duration
-			for {
-				i := next.Add(1)
-				if i > int64(c.sample) {
-					break
-				}
-				citizen := fmt.Sprintf("acc-%07d", (int(i)*7919+w)%c.citizens)
-				t0 := time.Now()
-				err := log.Record(ctx, audit.Event{
-					Type: audit.SignInSucceeded, ActorKind: audit.Citizen, ActorID: citizen, AccountID: citizen,
-					ClientID: "dichvucong", Outcome: audit.Success, IP: "203.0.113.7", RequestID: fmt.Sprintf("replica-%d", i),
-				})
-				mine = append(mine, time.Since(t0))
-				if err != nil {
-					mu.Lock()
-					firstErr = err
-					mu.Unlock()
-					return
-				}
-			}
-			mu.Lock()
-			latencies = append(latencies, mine...)
-			mu.Unlock()
-		})
+	latencies, took, err := record(ctx, c, logs, max(c.concurrency, n), "replica")
+	if err != nil {
+		return err
 	}
-	wg.Wait()
-	took := time.Since(start)
 	var events, batches, retries int64
 	for _, l := range logs {
-		if err := l.Close(ctx); err != nil {
-			return err
-		}
 		st := l.Stats()
 		events, batches, retries = events+st.Events, batches+st.Batches, retries+st.Retries
-	}
-	if firstErr != nil {
-		return firstErr
 	}
 	fmt.Printf("one chain, %2d writers, %d goroutines: %.0f events/s, %.1f events per commit, %.0f%% of batches appended again under the head lock, latency p50 %s p99 %s\n",
 		n, max(c.concurrency, n), float64(events)/took.Seconds(), float64(events)/float64(max(batches, 1)),
