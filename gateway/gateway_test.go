@@ -36,6 +36,14 @@ func newGateway(t *testing.T) *httptest.Server {
 func newGatewayWithParts(t *testing.T, adjust ...func(*config.Config)) (*httptest.Server, *gateway.Gateway, *pgtest.DB) {
 	t.Helper()
 	db := pgtest.New(t)
+	srv, g := serveGateway(t, db, nil, adjust...)
+	return srv, g, db
+}
+
+// serveGateway serves a dev-mode gateway with random keys on db; options,
+// when set, adjusts the gateway's options (a read pool, say).
+func serveGateway(t *testing.T, db *pgtest.DB, options func(*gateway.Options), adjust ...func(*config.Config)) (*httptest.Server, *gateway.Gateway) {
+	t.Helper()
 	cfg := config.Default()
 	cfg.DevMode = true
 	for _, f := range adjust {
@@ -52,12 +60,16 @@ func newGatewayWithParts(t *testing.T, adjust ...func(*config.Config)) (*httptes
 	log, err := audit.NewLog(auditpg.NewStore(db.App, nil), key, audit.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = log.Close(context.Background()) })
-	g, err := gateway.New(t.Context(), gateway.Options{Config: cfg, Pool: db.App, Logger: slog.New(slog.DiscardHandler), Audit: log})
+	opts := gateway.Options{Config: cfg, Pool: db.App, Logger: slog.New(slog.DiscardHandler), Audit: log}
+	if options != nil {
+		options(&opts)
+	}
+	g, err := gateway.New(t.Context(), opts)
 	require.NoError(t, err)
 	t.Cleanup(g.Close)
 	srv := httptest.NewServer(g.Handler)
 	t.Cleanup(srv.Close)
-	return srv, g, db
+	return srv, g
 }
 
 func TestShellEndpointsAndHeaders(t *testing.T) {

@@ -2,11 +2,7 @@ package gateway_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -15,9 +11,6 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
-	"github.com/dinhdanh/dinhdanh/audit"
-	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
-	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/gateway"
 	"github.com/dinhdanh/dinhdanh/internal/pg"
 	"github.com/dinhdanh/dinhdanh/oidc"
@@ -41,22 +34,7 @@ func TestReadPoolServesLagTolerantReads(t *testing.T) {
 	_, err = reads.Exec(ctx, "CREATE TEMP TABLE probe (n int)")
 	require.Error(t, err, "the read pool is read-only, as a standby")
 
-	cfg := config.Default()
-	cfg.DevMode = true
-	for _, k := range []*[]byte{&cfg.Secrets.EncryptionKey, &cfg.Secrets.PairwiseKey, &cfg.Secrets.SecretPepper, &cfg.Secrets.AuditKey, &cfg.Secrets.SessionKey} {
-		*k = make([]byte, 32)
-		_, _ = rand.Read(*k)
-	}
-	key, err := audit.NewKey(ed25519.NewKeyFromSeed(cfg.Secrets.AuditKey))
-	require.NoError(t, err)
-	log, err := audit.NewLog(auditpg.NewStore(db.App, nil), key, audit.Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = log.Close(context.Background()) })
-	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: db.App, ReadPool: reads, Logger: slog.New(slog.DiscardHandler), Audit: log})
-	require.NoError(t, err)
-	t.Cleanup(g.Close)
-	srv := httptest.NewServer(g.Handler)
-	t.Cleanup(srv.Close)
+	srv, g := serveGateway(t, db, func(o *gateway.Options) { o.ReadPool = reads })
 
 	before := reads.Stat().AcquireCount()
 	changed, err := g.Keys.Refresh(ctx)

@@ -14,6 +14,8 @@ import (
 	auditpg "github.com/dinhdanh/dinhdanh/audit/postgres"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/gateway"
+	"github.com/dinhdanh/dinhdanh/gateway/schema"
+	"github.com/dinhdanh/dinhdanh/internal/pg"
 )
 
 // auditKey is the checkpoint signing key, derived from DINHDANH_AUDIT_KEY.
@@ -89,4 +91,24 @@ func benchAuditOff(cfg config.Config, logger *slog.Logger) (audit.Recorder, func
 	return rec, func() {
 		logger.Error("AUDIT TRAIL WAS OFF: bench_audit_off dropped audit events", "events", rec.n.Load())
 	}, nil
+}
+
+// openTool connects like openForTool, refuses an outdated schema and
+// starts the audit writer: what every command that changes data needs.
+// done flushes the audit log and closes the pool.
+func openTool(ctx context.Context, cfg *config.Config, dataDir string, logger *slog.Logger) (*pgxpool.Pool, audit.Recorder, func(), error) {
+	pool, cleanup, err := openForTool(ctx, cfg, dataDir, logger)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := pg.CheckCurrent(ctx, pool, schema.Sources()...); err != nil {
+		cleanup()
+		return nil, nil, nil, err
+	}
+	rec, closeAudit, err := openAudit(ctx, *cfg, pool, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, nil, err
+	}
+	return pool, rec, func() { closeAudit(); cleanup() }, nil
 }

@@ -17,8 +17,6 @@ import (
 	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/gateway"
-	"github.com/dinhdanh/dinhdanh/gateway/schema"
-	"github.com/dinhdanh/dinhdanh/internal/pg"
 	"github.com/dinhdanh/dinhdanh/oidc"
 )
 
@@ -498,33 +496,22 @@ func (f commonFlags) needActor(changes bool) (string, error) {
 	return a, nil
 }
 
-// openOps connects like openForTool, refuses an outdated schema and
-// returns the gateway's operations set with its audit writer: the services
-// a command uses are built when it first asks for them, and no background
+// openOps is openTool with the gateway's operations set: the services a
+// command uses are built when it first asks for them, and no background
 // work of a serving gateway starts. done flushes the audit log and closes
 // everything.
 func openOps(ctx context.Context, cfg *config.Config, dataDir string, stderr io.Writer) (*gateway.Ops, func(), error) {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	pool, cleanup, err := openForTool(ctx, cfg, dataDir, logger)
+	pool, rec, done, err := openTool(ctx, cfg, dataDir, logger)
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := pg.CheckCurrent(ctx, pool, schema.Sources()...); err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	rec, closeAudit, err := openAudit(ctx, *cfg, pool, logger)
-	if err != nil {
-		cleanup()
 		return nil, nil, err
 	}
 	ops, err := gateway.NewOps(gateway.Options{Config: *cfg, Pool: pool, Logger: logger, Audit: rec})
 	if err != nil {
-		closeAudit()
-		cleanup()
+		done()
 		return nil, nil, err
 	}
-	return ops, func() { closeAudit(); cleanup() }, nil
+	return ops, done, nil
 }
 
 // leadingArg takes a positional argument written before the flags

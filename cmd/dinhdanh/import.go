@@ -82,19 +82,11 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer f.Close()
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	pool, cleanup, err := openForTool(ctx, &cfg, *dataDir, logger)
+	pool, rec, done, err := openTool(ctx, &cfg, *dataDir, logger)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	if err := pg.CheckCurrent(ctx, pool, schema.Sources()...); err != nil {
-		return err
-	}
-	rec, closeAudit, err := openAudit(ctx, cfg, pool, logger)
-	if err != nil {
-		return err
-	}
-	defer closeAudit()
+	defer done()
 	rep, err := population.ImportForeigners(ctx, population.Target{Pool: pool, Audit: rec, Logger: logger}, f, format)
 	if err != nil {
 		return err
@@ -136,19 +128,11 @@ func importPopulation(ctx context.Context, cfg config.Config, dataDir, name stri
 		return fmt.Errorf("import population -generate %d: at most %d", po.generate, population.MaxGenerated)
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	pool, cleanup, err := openForTool(ctx, &cfg, dataDir, logger)
+	pool, rec, done, err := openTool(ctx, &cfg, dataDir, logger)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	if err := pg.CheckCurrent(ctx, pool, schema.Sources()...); err != nil {
-		return err
-	}
-	rec, closeAudit, err := openAudit(ctx, cfg, pool, logger)
-	if err != nil {
-		return err
-	}
-	defer closeAudit()
+	defer done()
 	// Only the account service: the import hashes passwords and seals TOTP
 	// secrets as the gateway would, without starting key rotation or the
 	// other background work of a running gateway.

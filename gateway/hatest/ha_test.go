@@ -129,28 +129,35 @@ func (l *load) requestID(kind string) string {
 	return fmt.Sprintf("ha-%s-%d", kind, l.seq.Add(1))
 }
 
-func (l *load) token(hc *http.Client, rep int) {
-	id := l.requestID("token")
-	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"tax.read"}}
-	req, _ := http.NewRequest(http.MethodPost, l.bases[rep]+oidc.PathToken, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+// send sends req as the kind of request kind to replica rep, with a fresh
+// request id, and returns what it answered with the outcome filled in;
+// resp is nil (and o.err set) when nothing came back. The caller records o.
+func (l *load) send(hc *http.Client, req *http.Request, kind, idKind string, rep int) (o outcome, resp *http.Response, body []byte) {
+	id := l.requestID(idKind)
 	req.Header.Set("X-Request-ID", id)
-	req.SetBasicAuth(l.client, l.secret)
-	o := outcome{kind: "token", replica: rep, requestID: id, sent: time.Now()}
+	o = outcome{kind: kind, replica: rep, requestID: id, sent: time.Now()}
 	resp, err := hc.Do(req)
 	o.at = time.Now()
 	if err != nil {
 		o.err = err.Error()
-		l.record(o)
-		return
+		return o, nil, nil
 	}
-	body, _ := io.ReadAll(resp.Body)
+	body, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	o.status = resp.StatusCode
-	if resp.StatusCode == http.StatusOK && !strings.Contains(string(body), "access_token") {
+	return o, resp, body
+}
+
+func (l *load) token(hc *http.Client, rep int) {
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"tax.read"}}
+	req, _ := http.NewRequest(http.MethodPost, l.bases[rep]+oidc.PathToken, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(l.client, l.secret)
+	o, resp, body := l.send(hc, req, "token", "token", rep)
+	if resp != nil && resp.StatusCode == http.StatusOK && !strings.Contains(string(body), "access_token") {
 		o.err = "200 without a token"
 	}
-	if resp.StatusCode == http.StatusServiceUnavailable && (resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "temporarily_unavailable")) {
+	if resp != nil && resp.StatusCode == http.StatusServiceUnavailable && (resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "temporarily_unavailable")) {
 		o.err = "503 without Retry-After or temporarily_unavailable: " + string(body)
 	}
 	l.record(o)
@@ -159,43 +166,22 @@ func (l *load) token(hc *http.Client, rep int) {
 func (l *load) signIn(rep int, n int) {
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	id := l.requestID("login")
 	req, _ := http.NewRequest(http.MethodGet, l.bases[rep]+"/login", nil)
 	req.Header.Set("Accept", "text/html")
-	req.Header.Set("X-Request-ID", id)
-	o := outcome{kind: "login page", replica: rep, requestID: id, sent: time.Now()}
-	resp, err := hc.Do(req)
-	o.at = time.Now()
-	if err != nil {
-		o.err = err.Error()
-		l.record(o)
+	o, resp, body := l.send(hc, req, "login page", "login", rep)
+	l.record(o)
+	if resp == nil {
 		return
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	o.status = resp.StatusCode
-	l.record(o)
 	m := csrfField.FindSubmatch(body)
 	if resp.StatusCode != http.StatusOK || m == nil {
 		return
 	}
-	id = l.requestID("signin")
 	form := url.Values{"csrf_token": {string(m[1])}, "personal_id": {l.ids[n%len(l.ids)]}, "password": {population.DemoPassword}}
 	req, _ = http.NewRequest(http.MethodPost, l.bases[rep]+"/login", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "text/html")
-	req.Header.Set("X-Request-ID", id)
-	o = outcome{kind: "sign-in", replica: rep, requestID: id, sent: time.Now()}
-	resp, err = hc.Do(req)
-	o.at = time.Now()
-	if err != nil {
-		o.err = err.Error()
-		l.record(o)
-		return
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	o.status = resp.StatusCode
+	o, _, _ = l.send(hc, req, "sign-in", "signin", rep)
 	l.record(o)
 }
 
