@@ -205,8 +205,66 @@ func okString(r audit.Report) string {
 
 // load writes c.events events with log times spread evenly over the last
 // five years (so every monthly partition is filled), c.chunk per statement,
-// sealing a checkpoint every 10,000 events.
+// sealing a checkpoint every 10,000 events. One goroutine builds and chains
+// the next chunks while this one appends the current chunk, so hashing in Go
+// overlaps PostgreSQL's insert (the box has two CPUs).
 func load(ctx context.Context, c config, store *postgres.Store, key *audit.Key) error {
+	type chunk struct {
+		prev, head audit.Head
+		entries    []audit.Entry
+		seal       audit.Seal
+		cps        []audit.Checkpoint
+		upTo       int
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan chunk, 2)
+	built := make(chan error, 1)
+	go func() {
+		defer close(chunks)
+		built <- build(ctx, c, key, func(prev, head audit.Head, entries []audit.Entry, upTo int) error {
+			ch := chunk{prev: prev, head: head, entries: entries, seal: key.Seal(prev.Seq, head, time.Now()), upTo: upTo}
+			// Seal the checkpoints this chunk crosses.
+			for _, e := range entries {
+				if e.Seq%loadSealEvery == 0 {
+					cp, err := key.Sign(audit.PeriodicCheckpoint, e.Head(), e.LoggedAt)
+					if err != nil {
+						return err
+					}
+					ch.cps = append(ch.cps, cp)
+				}
+			}
+			select {
+			case chunks <- ch:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	progress := time.Now()
+	for ch := range chunks {
+		if err := store.Append(ctx, ch.prev, ch.entries, ch.seal); err != nil {
+			return err
+		}
+		for _, cp := range ch.cps {
+			if err := store.AddCheckpoint(ctx, cp); err != nil {
+				return err
+			}
+		}
+		if time.Since(progress) > 10*time.Second {
+			fmt.Fprintf(os.Stderr, "  loaded %d/%d\n", ch.upTo, c.events)
+			progress = time.Now()
+		}
+	}
+	return <-built
+}
+
+const loadSealEvery = 10_000
+
+// build makes the events load writes, chained, c.chunk at a time, and hands
+// each chunk (a fresh slice) to emit.
+func build(ctx context.Context, c config, key *audit.Key, emit func(prev, head audit.Head, entries []audit.Entry, upTo int) error) error {
 	rng := rand.New(rand.NewPCG(1, 2))
 	end := time.Now().UTC().Add(-time.Hour)
 	begin := end.AddDate(-audit.RetentionYears, 0, 1)
@@ -214,12 +272,9 @@ func load(ctx context.Context, c config, store *postgres.Store, key *audit.Key) 
 	head := audit.Genesis
 	types := []audit.EventType{audit.SignInSucceeded, audit.TokenIssued, audit.UserinfoRead, audit.ConsentGranted, audit.SignInFailed, audit.TokenRefreshed}
 	clients := []string{"dichvucong", "bank-a", "bank-b", "insurance", "telco"}
-	const sealEvery = 10_000
-	batch := make([]audit.Entry, 0, c.chunk)
-	progress := time.Now()
 	for i := 0; i < c.events; {
 		prev := head
-		batch = batch[:0]
+		batch := make([]audit.Entry, 0, c.chunk)
 		for ; i < c.events && len(batch) < c.chunk; i++ {
 			at := begin.Add(time.Duration(i) * step)
 			citizen := fmt.Sprintf("acc-%07d", rng.IntN(c.citizens))
@@ -236,24 +291,8 @@ func load(ctx context.Context, c config, store *postgres.Store, key *audit.Key) 
 			batch = append(batch, e)
 			head = e.Head()
 		}
-		if err := store.Append(ctx, prev, batch, key.Seal(prev.Seq, head, time.Now())); err != nil {
+		if err := emit(prev, head, batch, i); err != nil {
 			return err
-		}
-		// Seal the checkpoints this chunk crossed.
-		for _, e := range batch {
-			if e.Seq%sealEvery == 0 {
-				cp, err := key.Sign(audit.PeriodicCheckpoint, e.Head(), e.LoggedAt)
-				if err != nil {
-					return err
-				}
-				if err := store.AddCheckpoint(ctx, cp); err != nil {
-					return err
-				}
-			}
-		}
-		if time.Since(progress) > 10*time.Second {
-			fmt.Fprintf(os.Stderr, "  loaded %d/%d\n", i, c.events)
-			progress = time.Now()
 		}
 	}
 	return nil
