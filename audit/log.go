@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -88,6 +89,31 @@ type Stats struct {
 	// Alarm is set once the writer found the stored head tampered with
 	// (ErrHeadTampered): it has stopped, and every Record fails.
 	Alarm string
+	// BatchLatency counts committed and failed batch writes by how long
+	// the write took (retries under the head lock included): Counts[i]
+	// are the writes that took at most LatencyBounds[i] and more than the
+	// bound before it; the last count, the writes above every bound.
+	BatchLatency Latency
+	// SealedAt is when the newest checkpoint this writer knows of was
+	// signed (by it, or found stored when it started sealing); zero until
+	// it first sealed or read one. Head and Sealed are the sequence
+	// numbers of the chain head this writer last wrote or read and of
+	// that checkpoint: Head > Sealed means events wait for a checkpoint.
+	SealedAt     time.Time
+	Head, Sealed int64
+}
+
+// LatencyBounds are the upper bounds, in seconds, of Stats.BatchLatency's
+// buckets: from a group commit on a local disk (about a millisecond) to a
+// write that retried until WriteTimeout.
+var LatencyBounds = latencyBounds[:]
+
+var latencyBounds = [...]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+
+// Latency is a histogram over LatencyBounds.
+type Latency struct {
+	Counts []int64 // len(LatencyBounds)+1; the last counts writes above every bound
+	Sum    time.Duration
 }
 
 // Log is the Recorder: one writer goroutine owns the chain head. Record
@@ -133,6 +159,11 @@ type Log struct {
 	sealKnown bool
 
 	batches, events, failed, retries, lockedBatches, checkpoints, published, unpublished atomic.Int64
+	// Read by Stats; written by the writer goroutine after each batch
+	// and seal (a few atomic stores per batch, none per event).
+	latency                          [len(latencyBounds) + 1]atomic.Int64
+	latencySum                       atomic.Int64 // nanoseconds
+	sealedAtNano, headSeq, sealedSeq atomic.Int64
 }
 
 type batch struct {
@@ -342,11 +373,38 @@ func (l *Log) publishLoop() {
 
 // Stats returns counters since start.
 func (l *Log) Stats() Stats {
-	return Stats{
+	st := Stats{
 		Batches: l.batches.Load(), Events: l.events.Load(), Failed: l.failed.Load(),
 		Retries: l.retries.Load(), Locked: l.lockedBatches.Load(), Checkpoints: l.checkpoints.Load(),
 		Published: l.published.Load(), Unpublished: l.unpublished.Load(),
 		Alarm: errString(l.Alarm()),
+		Head:  l.headSeq.Load(), Sealed: l.sealedSeq.Load(),
+	}
+	if ns := l.sealedAtNano.Load(); ns != 0 {
+		st.SealedAt = time.Unix(0, ns).UTC()
+	}
+	st.BatchLatency.Counts = make([]int64, len(l.latency))
+	for i := range l.latency {
+		st.BatchLatency.Counts[i] = l.latency[i].Load()
+	}
+	st.BatchLatency.Sum = time.Duration(l.latencySum.Load())
+	return st
+}
+
+// observe counts one batch write that took d.
+func (l *Log) observe(d time.Duration) {
+	i, _ := slices.BinarySearch(latencyBounds[:], d.Seconds())
+	l.latency[i].Add(1)
+	l.latencySum.Add(int64(d))
+}
+
+// note stores what Stats reports of the head and the newest
+// checkpoint; the writer goroutine calls it after it changed either.
+func (l *Log) note() {
+	l.headSeq.Store(l.head.Seq)
+	if l.sealKnown {
+		l.sealedSeq.Store(l.sealed.Seq)
+		l.sealedAtNano.Store(l.sealedAt.UnixNano())
 	}
 }
 
@@ -419,7 +477,10 @@ func (l *Log) pop() *batch {
 func (l *Log) drain() {
 	for b := l.pop(); b != nil; b = l.pop() {
 		if b.err = l.Alarm(); b.err == nil {
+			start := time.Now()
 			b.err = l.write(b.events)
+			l.observe(time.Since(start))
+			l.note()
 			l.raise(b.err)
 		}
 		if b.err != nil {
@@ -521,6 +582,7 @@ func (l *Log) seal(force, refresh bool) (Checkpoint, error) {
 		// writer's own acknowledged batches advance wrote.
 		l.head, l.headKnown = h.Seal.Head(), true
 	}
+	defer l.note()
 	if !l.sealKnown {
 		cp, err := l.store.LastCheckpoint(ctx, "", math.MaxInt64)
 		switch {

@@ -17,7 +17,6 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	accountsapi "github.com/dinhdanh/dinhdanh/accounts/api"
@@ -133,6 +132,12 @@ type Options struct {
 	// SMS sends one-time codes; in dev mode (and when nil) codes go to the
 	// log and the developer inbox.
 	SMS accounts.Sender
+	// Version is the release dinhdanh_build_info names ("dev" when empty).
+	Version string
+
+	// metrics counts what New's services do (nil: operator commands,
+	// which serve no /metrics).
+	metrics *domainMetrics
 }
 
 // reads is the pool for reads that tolerate lag.
@@ -212,7 +217,7 @@ func newAccounts(o Options, registry attributes.Registry, inbox *accountspg.Inbo
 	notices accounts.Notifier, email accounts.EmailSender) (*accounts.Service, error) {
 	cfg, secrets := o.Config, o.Config.Secrets
 	return accounts.New(accounts.Config{
-		Store: accountspg.NewStore(o.Pool), Registry: registry, Foreigners: foreignerspg.NewStore(o.Pool), Audit: o.Audit, Sender: newSender(o, inbox),
+		Store: accountspg.NewStore(o.Pool), Registry: registry, Foreigners: foreignerspg.NewStore(o.Pool), Audit: o.Audit, Sender: o.metrics.smsCodes(newSender(o, inbox)),
 		Logger: o.Logger, Now: o.Now,
 		Argon2Params: accounts.Argon2Params{Memory: cfg.Argon2.MemoryKiB, Time: cfg.Argon2.Iterations, Threads: cfg.Argon2.Parallelism, SaltLen: 16, KeyLen: 32},
 		TOTPKey:      keyderive.Key(secrets.EncryptionKey, "totp"),
@@ -241,6 +246,11 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	}
 	cfg, pool, logger := o.Config, o.Pool, o.Logger
 	secrets := cfg.Secrets
+	// Every service records through the counting recorder (domainMetrics):
+	// what the audit trail holds is what /metrics counts.
+	auditLog := o.Audit
+	o.metrics = newDomainMetrics()
+	o.Audit = o.metrics.recorder(auditLog)
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	g := &Gateway{cancel: cancel, Audit: o.Audit, issuer: cfg.Issuer}
 	fail := func(err error) (*Gateway, error) {
@@ -275,7 +285,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 
 	// The OpenID Connect provider.
 	g.OIDCStore = oidcpg.NewStore(pool, oidc.NewFositeSession)
-	if _, ok := o.Audit.(*audit.Log); ok {
+	if _, ok := auditLog.(*audit.Log); ok {
 		// Tokens and codes commit without their own WAL flush: the audit
 		// event each request waits for (same database, group commit)
 		// flushes them with it (oidc.LazyCommitter). Not with another
@@ -381,9 +391,10 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 
 	csrf := &httpx.CSRF{Sessions: sessions, Failed: server.CSRFFailed(tmpl), Skip: oidcweb.CSRFExempt}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	registerMetrics(reg, pool, o.Audit, g.Notify)
-	reg.MustRegister(reconcileCollector{store: reconcilepg.NewStore(pool, nil)})
+	registerMetrics(reg, metricSources{
+		pool: pool, audit: auditLog, notices: g.Notify, domain: o.metrics, reconcile: reconcilepg.NewStore(pool, nil),
+		version: o.Version, now: o.Now,
+	}, false)
 
 	signin := &accountsweb.Handler{
 		Accounts: g.Accounts, Templates: tmpl, Sessions: sessions, CSRF: csrf, Logger: logger, Now: o.Now,

@@ -75,15 +75,15 @@ func emailChannel(o Options, dev *accounts.LogSender) (notify.Channel, error) {
 // It also returns the e-mail sender of one-time codes (registration by
 // e-mail), straight through the same e-mail channel, or nil without one.
 func newNotify(o Options, sms accounts.Sender, dev *accounts.LogSender) (*notify.Service, accounts.EmailSender, error) {
-	channels := map[notify.ChannelName]notify.Channel{notify.SMS: smsChannel{sender: sms}}
+	channels := map[notify.ChannelName]notify.Channel{notify.SMS: o.metrics.channel(smsChannel{sender: sms}, notify.SMS, "notice")}
 	email, err := emailChannel(o, dev)
 	if err != nil {
 		return nil, nil, err
 	}
 	var codes accounts.EmailSender
 	if email != nil {
-		channels[notify.Email] = email
-		codes = emailCodes{ch: email}
+		channels[notify.Email] = o.metrics.channel(email, notify.Email, "notice")
+		codes = emailCodes{ch: o.metrics.channel(email, notify.Email, "code")}
 	}
 	svc, err := notify.New(notify.Config{
 		Store: notifypg.NewStore(o.Pool), Channels: channels, Logger: o.Logger, Now: o.Now,

@@ -144,7 +144,7 @@ func newConsent(o Options, p consentParts) (*consentlink.Provider, *backchannel.
 		return nil, nil, nil, err
 	}
 	logoutSender, err := backchannel.New(backchannel.Config{
-		HTTP: p.Outbound, Queue: consentpg.NewDeliveries(pool), Clients: forConsent, Subjects: forConsent,
+		HTTP: p.Outbound, Queue: o.metrics.deliveries(consentpg.NewDeliveries(pool)), Clients: forConsent, Subjects: forConsent,
 		Signer: forConsent, Issuer: cfg.Issuer, Logger: logger, Now: o.Now,
 	})
 	if err != nil {

@@ -61,7 +61,7 @@ func startGateway(ctx context.Context, cfg config.Config, pool, readPool *pgxpoo
 	if err != nil {
 		return nil, nil, err
 	}
-	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, ReadPool: readPool, Logger: logger, Audit: rec})
+	g, err := gateway.New(ctx, gateway.Options{Config: cfg, Pool: pool, ReadPool: readPool, Logger: logger, Audit: rec, Version: version})
 	if err != nil {
 		closeAudit()
 		return nil, nil, err
