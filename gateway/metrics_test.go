@@ -243,6 +243,15 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 	require.Contains(t, build, `version="v-test"`)
 	require.Contains(t, build, `goversion="go`)
 
+	// The routes the alert rules on sign-ins select (deploy/k8s/monitoring.yaml).
+	for _, route := range []string{"/authorize", "/login", "/login/verify", "/token"} {
+		var seen bool
+		for s := range after {
+			seen = seen || family(s) == "dinhdanh_http_requests_total" && strings.Contains(s, `route="`+route+`"`)
+		}
+		require.True(t, seen, "no requests counted on route %s", route)
+	}
+
 	// Every family served is one MetricNames lists (what deploy's tests
 	// hold the alert rules and the dashboard to).
 	names := map[string]bool{}
