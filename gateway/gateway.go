@@ -386,6 +386,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	console := &staffweb.Handler{
 		Staff: g.Staff, Templates: tmpl, Sessions: staffSessions, Logger: logger, Now: o.Now, Policy: g.Clients,
 		Reconcile: g.Reconcile, // never nil here: reconcile.New either returned one or failed above
+		Keys:      g.Keys,
 		CSRF:      &httpx.CSRF{Sessions: staffSessions, Failed: server.CSRFFailed(tmpl)},
 	}
 

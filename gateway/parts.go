@@ -52,7 +52,7 @@ func newKeys(ctx context.Context, o Options, store *oidcpg.Store) (*oidc.Keys, e
 	return oidc.NewKeys(ctx, oidc.KeysConfig{
 		Store: store, Reads: reads, EncryptionKey: keyderive.Key(cfg.Secrets.EncryptionKey, "signing-keys"),
 		SignDelay: cfg.Keys.ActivationDelay.D(), Retention: cfg.Tokens.IDTokenTTL.D() + time.Hour,
-		RSABits: 3072, Now: o.Now, Logger: o.Logger,
+		RSABits: 3072, Now: o.Now, Logger: o.Logger, Audit: o.Audit,
 	})
 }
 

@@ -23,6 +23,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/ory/fosite/token/jwt"
+
+	"github.com/dinhdanh/dinhdanh/audit"
 )
 
 // KeysConfig configures the signing keys.
@@ -45,6 +47,9 @@ type KeysConfig struct {
 	RSABits int
 	Now     func() time.Time
 	Logger  *slog.Logger
+	// Audit records rotations by operators (RotateBy); RotateBy refuses
+	// without it.
+	Audit audit.Recorder
 }
 
 type signingKey struct {

@@ -1,18 +1,14 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/dinhdanh/dinhdanh/audit"
 	"github.com/dinhdanh/dinhdanh/config"
 	"github.com/dinhdanh/dinhdanh/oidc"
 )
@@ -24,14 +20,8 @@ const keysUsage = `usage: dinhdanh keys rotate|list [flags]
   keys list     every stored signing key and its state [-json]`
 
 // keyInfo is a signing key's public metadata.
-type keyInfo struct {
-	KID       string     `json:"kid"`
-	Alg       string     `json:"alg"`
-	State     string     `json:"state"`
-	CreatedAt time.Time  `json:"created_at"`
-	SignFrom  time.Time  `json:"sign_from"`
-	RetireAt  *time.Time `json:"retire_at,omitempty"`
-}
+// keyInfo is one key as `keys list` and `keys rotate` print it.
+type keyInfo = oidc.KeyState
 
 // cmdKeys rotates and lists the ID token signing keys.
 func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -68,51 +58,23 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 
-	list := func() ([]keyInfo, error) {
-		stored, _, err := ops.OIDCStore().ListKeys(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return keyInfos(stored, time.Now()), nil
-	}
-	before, err := list()
-	if err != nil {
-		return err
-	}
 	if sub == "list" {
-		if *tf.json {
-			return writeJSON(stdout, before)
+		states, err := keys.States(ctx)
+		if err != nil {
+			return err
 		}
-		printKeys(stdout, before)
+		if *tf.json {
+			return writeJSON(stdout, states)
+		}
+		printKeys(stdout, states)
 		return nil
 	}
 
-	if err := keys.Rotate(ctx); err != nil {
-		return err
-	}
-	after, err := list()
+	// The domain path the operators' console takes too: rotate, then
+	// record the rotation.
+	added, err := keys.RotateBy(ctx, actor)
 	if err != nil {
-		return err
-	}
-	var added []keyInfo
-	for _, k := range after {
-		if !slices.ContainsFunc(before, func(b keyInfo) bool { return b.KID == k.KID }) {
-			added = append(added, k)
-		}
-	}
-	if len(added) == 0 {
-		return errors.New("keys rotate: no new key is stored")
-	}
-	kids := make([]string, len(added))
-	for i, k := range added {
-		kids[i] = k.KID
-	}
-	err = ops.Audit().Record(ctx, audit.Event{
-		Type: audit.KeyRotated, ActorKind: audit.Operator, ActorID: actor, Outcome: audit.Success,
-		Detail: map[string]string{"kids": strings.Join(kids, " "), "sign_from": added[0].SignFrom.Format(time.RFC3339)},
-	})
-	if err != nil {
-		return fmt.Errorf("keys rotate: the keys were added but the audit log failed: %w", err)
+		return fmt.Errorf("keys rotate: %w", err)
 	}
 	if *tf.json {
 		return writeJSON(stdout, added)
@@ -125,31 +87,6 @@ func cmdKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintln(stdout, "The keys they replace sign until then and stay in the JWKS until no token they signed can still be valid.")
 	fmt.Fprintln(stdout, "Every replica picks the new keys up within a minute.")
 	return nil
-}
-
-// keyInfos describes stored keys at now, newest first per algorithm.
-func keyInfos(stored []oidc.StoredKey, now time.Time) []keyInfo {
-	out := make([]keyInfo, 0, len(stored))
-	for _, s := range stored {
-		k := keyInfo{KID: s.KID, Alg: s.Alg, CreatedAt: s.CreatedAt.UTC(), SignFrom: s.SignFrom.UTC(), RetireAt: s.RetireAt}
-		switch {
-		case s.SignFrom.After(now):
-			k.State = "next"
-		case s.RetireAt != nil && !s.RetireAt.After(now):
-			k.State = "retired"
-		default:
-			k.State = "signing"
-		}
-		if k.RetireAt != nil {
-			t := k.RetireAt.UTC()
-			k.RetireAt = &t
-		}
-		out = append(out, k)
-	}
-	slices.SortFunc(out, func(a, b keyInfo) int {
-		return cmp.Or(cmp.Compare(a.Alg, b.Alg), b.SignFrom.Compare(a.SignFrom), cmp.Compare(a.KID, b.KID))
-	})
-	return out
 }
 
 func printKeys(w io.Writer, keys []keyInfo) {

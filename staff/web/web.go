@@ -83,6 +83,9 @@ type Handler struct {
 	// Reconcile is the vehicle-registry reconciliation (the operators'
 	// /staff/reconcile); the pages are not served when nil.
 	Reconcile Reconciliation
+	// Keys are the ID-token signing keys (the operators' /staff/keys);
+	// the page is not served when nil.
+	Keys SigningKeys
 	// Links are the home page's sections beyond the members pages, each
 	// shown to the roles listed; DefaultLinks when nil.
 	Links []Link
@@ -106,6 +109,7 @@ var DefaultLinks = []Link{
 	{templates.StaffLink{Path: PathUnits, Label: "staff.link.units", Hint: "staff.link.units_hint"}, []staff.Role{staff.RoleOperator}},
 	{templates.StaffLink{Path: PathPolicy, Label: "staff.link.policy", Hint: "staff.link.policy_hint"}, []staff.Role{staff.RoleOperator}},
 	{templates.StaffLink{Path: PathReconcile, Label: "staff.link.reconcile", Hint: "staff.link.reconcile_hint"}, []staff.Role{staff.RoleOperator}},
+	{templates.StaffLink{Path: PathKeys, Label: "staff.link.keys", Hint: "staff.link.keys_hint"}, []staff.Role{staff.RoleOperator}},
 }
 
 // NewSessions is the staff session manager on store: its own cookie,
@@ -267,6 +271,10 @@ func (h *Handler) Routes(r *mux.Router) {
 		r.Handle(PathReconcileReport, op(h.reconcileCSV("report", writeReportCSV))).Methods(http.MethodGet, http.MethodHead)
 		// GET only: every findings export is audited as sent.
 		r.Handle(PathReconcileFindings, op(h.reconcileCSV("findings", Reconciliation.WriteFindingsCSV))).Methods(http.MethodGet)
+	}
+	if h.Keys != nil {
+		r.Handle(PathKeys, op(http.HandlerFunc(h.showKeys))).Methods(http.MethodGet, http.MethodHead)
+		r.Handle(PathKeysRotate, op(http.HandlerFunc(h.rotateKeys))).Methods(http.MethodPost)
 	}
 }
 
