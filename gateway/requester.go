@@ -27,7 +27,7 @@ func (g *Gateway) requester(ctx context.Context, returnTo string, lang templates
 		return "", "", false
 	}
 	c, err := g.Clients.Get(ctx, id)
-	if err != nil || c.Disabled {
+	if err != nil || !c.Usable() {
 		return "", "", false
 	}
 	if q.Get("request_uri") == "" && !slices.Contains(c.RedirectURIs, q.Get("redirect_uri")) {

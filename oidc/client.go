@@ -146,10 +146,21 @@ type Client struct {
 	// may be for (RFC 8707 resource indicators, absolute https URIs): the
 	// aud of a token whose request names none of them; the client's id when
 	// empty.
-	AccessTokenAudience []string  `json:"access_token_audience,omitempty"`
-	Disabled            bool      `json:"disabled"`
-	CreatedAt           time.Time `json:"created_at"`
-	UpdatedAt           time.Time `json:"updated_at"`
+	AccessTokenAudience []string `json:"access_token_audience,omitempty"`
+	// Organisation owns the relying party (its name and registration or
+	// tax code); LegalBasis is the text (decree, contract) its use of
+	// citizens' data rests on. Required for a client proposed from the
+	// operators' console (Clients.Propose); optional from the CLI and the
+	// admin API.
+	Organisation Organisation `json:"organisation,omitzero"`
+	LegalBasis   string       `json:"legal_basis,omitempty"`
+	// Approval is the second operator's decision on a client proposed from
+	// the console; zero for a client registered by the CLI or the admin
+	// API, which needs none (see Clients.Create).
+	Approval  Approval  `json:"approval,omitzero"`
+	Disabled  bool      `json:"disabled"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 
 	// SecretHash is HMAC-SHA-256(pepper, secret); never serialised.
 	SecretHash []byte `json:"-"`

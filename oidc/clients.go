@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dinhdanh/dinhdanh/audit"
@@ -37,18 +39,41 @@ func (s *Clients) record(ctx context.Context, actor, clientID, reason string) er
 	})
 }
 
-// Create registers c. An empty ID gets a random one. Confidential clients
-// (client_secret_basic/post) get a secret, returned once and stored only
-// as its keyed hash.
+// Create registers c from the CLI or the admin API. An empty ID gets a
+// random one. Confidential clients (client_secret_basic/post) get a
+// secret, returned once and stored only as its keyed hash.
+//
+// A client registered here is usable at once, with no second operator's
+// approval (Approval is cleared): the CLI and the admin API are the
+// deployment's own tools, reached with the database's credentials or the
+// admin token, whose holder can change any client directly, so a
+// four-eyes rule there would be a formality; the operators' console, where
+// staff members act under their own names, is where a relying party is
+// proposed (Propose) and approved by another operator (Approve).
 func (s *Clients) Create(ctx context.Context, actor string, c Client) (Client, string, error) {
+	c.Approval = Approval{}
+	c.Organisation.Name, c.Organisation.Code = strings.TrimSpace(c.Organisation.Name), strings.TrimSpace(c.Organisation.Code)
+	var orgErr error
+	if c.Organisation.Code != "" && !validOrgCode(c.Organisation.Code) {
+		orgErr = &OnboardingError{Fields: []string{"organisation_code"}}
+	}
+	return s.create(ctx, c, orgErr, func(ctx context.Context, c Client) error {
+		return s.record(ctx, actor, c.ID, "created")
+	})
+}
+
+// create validates and stores c; pre is an error found before (joined to
+// Validate's, so that every problem is told at once); record audits the
+// creation in its transaction.
+func (s *Clients) create(ctx context.Context, c Client, pre error, record func(ctx context.Context, c Client) error) (Client, string, error) {
 	if c.ID == "" {
 		var b [12]byte
 		_, _ = rand.Read(b[:])
 		c.ID = hex.EncodeToString(b[:])
 	}
 	c.Normalize()
-	if err := c.Validate(); err != nil {
-		return Client{}, "", err
+	if err := c.Validate(); err != nil || pre != nil {
+		return Client{}, "", errors.Join(pre, err)
 	}
 	policy, err := s.KindPolicy(ctx)
 	if err != nil {
@@ -72,7 +97,7 @@ func (s *Clients) Create(ctx context.Context, actor string, c Client) (Client, s
 		if err := s.Store.CreateClient(ctx, c); err != nil {
 			return fmt.Errorf("oidc: create client %q: %w", c.ID, err)
 		}
-		return s.record(ctx, actor, c.ID, "created")
+		return record(ctx, c)
 	})
 	if err != nil {
 		return Client{}, "", err
@@ -144,7 +169,13 @@ func (s *Clients) Update(ctx context.Context, actor, id string, fn func(*Client)
 		if err := fn(c); err != nil {
 			return err
 		}
-		c.ID, c.SecretHash, c.CreatedAt = before.ID, before.SecretHash, before.CreatedAt
+		// The approval is the console's: no update (the admin API's JSON
+		// merge included) approves a client or forges who did.
+		c.ID, c.SecretHash, c.CreatedAt, c.Approval = before.ID, before.SecretHash, before.CreatedAt, before.Approval
+		c.Organisation.Name, c.Organisation.Code = strings.TrimSpace(c.Organisation.Name), strings.TrimSpace(c.Organisation.Code)
+		if c.Organisation.Code != "" && !validOrgCode(c.Organisation.Code) {
+			return &OnboardingError{Fields: []string{"organisation_code"}}
+		}
 		if before.Profile == ProfileDefault && c.Profile == ProfileDefault {
 			// Registered before profiles existed: an update does not move
 			// a bank to fapi2 behind its back (its secret would stop
@@ -189,6 +220,10 @@ func (s *Clients) Disable(ctx context.Context, actor, id string) (Client, error)
 // RotateSecret replaces a confidential client's secret and returns the new
 // one, once.
 func (s *Clients) RotateSecret(ctx context.Context, actor, id string) (string, error) {
+	return s.rotateSecret(ctx, id, func(ctx context.Context) error { return s.record(ctx, actor, id, "secret_rotated") })
+}
+
+func (s *Clients) rotateSecret(ctx context.Context, id string, record func(ctx context.Context) error) (string, error) {
 	secret := NewSecret()
 	_, err := s.Store.UpdateClient(ctx, id, func(c *Client) error {
 		if c.TokenEndpointAuthMethod != AuthClientSecretBasic && c.TokenEndpointAuthMethod != AuthClientSecretPost {
@@ -199,7 +234,7 @@ func (s *Clients) RotateSecret(ctx context.Context, actor, id string) (string, e
 		// Audited before the new secret commits: if the audit fails the old
 		// secret keeps working, rather than being replaced by one nobody
 		// was shown.
-		return s.record(ctx, actor, id, "secret_rotated")
+		return record(ctx)
 	})
 	if err != nil {
 		return "", err

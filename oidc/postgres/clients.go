@@ -123,8 +123,8 @@ func (s *Store) CreateClient(ctx context.Context, c oidc.Client) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.q(ctx).Exec(ctx, `INSERT INTO oidc_clients (id, data, secret_hash, disabled, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, c.ID, data, c.SecretHash, c.Disabled, c.CreatedAt.UTC(), c.UpdatedAt.UTC())
+	_, err = s.q(ctx).Exec(ctx, `INSERT INTO oidc_clients (id, data, secret_hash, disabled, created_at, updated_at, org_code)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.ID, data, c.SecretHash, c.Disabled, c.CreatedAt.UTC(), c.UpdatedAt.UTC(), c.Organisation.Code)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		return oidc.ErrAlreadyExists
@@ -142,7 +142,20 @@ func (s *Store) LoadClient(ctx context.Context, id string) (oidc.Client, error) 
 
 // ListClients implements oidc.ClientStore.
 func (s *Store) ListClients(ctx context.Context) ([]oidc.Client, error) {
-	rows, err := s.q(ctx).Query(ctx, `SELECT data, secret_hash, disabled FROM oidc_clients ORDER BY id`)
+	return s.listClients(ctx, `SELECT data, secret_hash, disabled FROM oidc_clients ORDER BY id`)
+}
+
+// ClientsByOrganisation implements oidc.OrganisationStore: the clients
+// whose owner has the registration or tax code code (oidc_clients_org_code_idx).
+func (s *Store) ClientsByOrganisation(ctx context.Context, code string) ([]oidc.Client, error) {
+	if code == "" {
+		return []oidc.Client{}, nil
+	}
+	return s.listClients(ctx, `SELECT data, secret_hash, disabled FROM oidc_clients WHERE org_code = $1 ORDER BY id`, code)
+}
+
+func (s *Store) listClients(ctx context.Context, query string, args ...any) ([]oidc.Client, error) {
+	rows, err := s.q(ctx).Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("oidc/postgres: list clients: %w", err)
 	}
@@ -190,8 +203,8 @@ func (s *Store) UpdateClient(ctx context.Context, id string, fn func(*oidc.Clien
 		if err != nil {
 			return err
 		}
-		_, err = s.q(ctx).Exec(ctx, `UPDATE oidc_clients SET data = $2, secret_hash = $3, disabled = $4, updated_at = $5 WHERE id = $1`,
-			id, data, c.SecretHash, c.Disabled, c.UpdatedAt.UTC())
+		_, err = s.q(ctx).Exec(ctx, `UPDATE oidc_clients SET data = $2, secret_hash = $3, disabled = $4, updated_at = $5, org_code = $6 WHERE id = $1`,
+			id, data, c.SecretHash, c.Disabled, c.UpdatedAt.UTC(), c.Organisation.Code)
 		out = c
 		return err
 	})

@@ -377,6 +377,11 @@ func (s *Store) get(ctx context.Context, kind, signature string, session fosite.
 	if err != nil {
 		return nil, false, nil, err
 	}
+	if !client.Usable() {
+		// Nor has one waiting for approval (it can have none; checked all
+		// the same).
+		return nil, false, nil, fosite.ErrNotFound
+	}
 	var rec record
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return nil, false, nil, fmt.Errorf("oidc/postgres: decode %s: %w", kind, err)
@@ -614,13 +619,15 @@ func (s *Store) DeletePARSession(ctx context.Context, requestURI string) error {
 	return s.remove(ctx, kindPAR, requestURI)
 }
 
-// GetClient implements fosite.ClientManager; disabled clients are not found.
+// GetClient implements fosite.ClientManager; disabled clients, and clients
+// proposed from the console and not (yet) approved, are not found: fosite
+// answers invalid_client at every endpoint, before anyone signs in.
 // The client's scopes are those the kind policy in force allows its kind:
 // fosite then refuses any other with invalid_scope, at the authorization
 // and PAR endpoints and on refresh, from the request after a change.
 func (s *Store) GetClient(ctx context.Context, id string) (fosite.Client, error) {
 	c, rules, err := s.loadClientWithPolicy(ctx, id)
-	if errors.Is(err, oidc.ErrNotFound) || (err == nil && c.Disabled) {
+	if errors.Is(err, oidc.ErrNotFound) || (err == nil && !c.Usable()) {
 		return nil, fosite.ErrNotFound
 	}
 	if err != nil {
