@@ -98,6 +98,9 @@ type Gateway struct {
 	// Reconcile is the vehicle-registry reconciliation (runs on the
 	// schedule of reconcile.vehicles_every when set).
 	Reconcile *reconcile.Service
+	// ClientUsage rolls the audit log up into each relying party's daily
+	// use (the console's figures).
+	ClientUsage *oidc.Usage
 
 	issuer  string
 	cancel  context.CancelFunc
@@ -349,6 +352,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		return fail(err)
 	}
 	g.Clients = newClients(o, g.OIDCStore, hasher)
+	g.ClientUsage = newClientUsage(o, pool, g.OIDCStore)
 	g.Staff, err = newStaff(o, g.Hashing)
 	if err != nil {
 		return fail(err)
@@ -529,11 +533,12 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		BrowserMiddleware: []mux.MiddlewareFunc{signin.EndSignIns},
 		// Console pages of other packages mount here too, given
 		// staffweb.Principal and staffweb.Require as functions.
-		Staff:           []server.Mounter{console, counter, lockPages, guardianshipRecords},
+		Staff:           []server.Mounter{console, counter, lockPages, guardianshipRecords, clientPages(g, tmpl, console.CSRF, logger)},
 		StaffMiddleware: []mux.MiddlewareFunc{console.Middleware},
 	})
 
 	g.background(bg, "keys", func(ctx context.Context) { g.Keys.Run(ctx, 30*time.Second) })
+	g.background(bg, "client-usage", func(ctx context.Context) { g.rollUpClientUsage(ctx, logger) })
 	g.background(bg, "backchannel-logout", func(ctx context.Context) { _ = logoutSender.Run(ctx) })
 	g.background(bg, "notifications", g.Notify.Run)
 	if period := cfg.Reconcile.VehiclesEvery.D(); period > 0 {

@@ -108,6 +108,7 @@ var DefaultLinks = []Link{
 	{templates.StaffLink{Path: PathMembers, Label: "staff.link.members", Hint: "staff.link.members_hint"}, []staff.Role{staff.RoleOperator}},
 	{templates.StaffLink{Path: PathUnits, Label: "staff.link.units", Hint: "staff.link.units_hint"}, []staff.Role{staff.RoleOperator}},
 	{templates.StaffLink{Path: PathPolicy, Label: "staff.link.policy", Hint: "staff.link.policy_hint"}, []staff.Role{staff.RoleOperator}},
+	{templates.StaffLink{Path: "/staff/clients", Label: "staff.link.clients", Hint: "staff.link.clients_hint"}, []staff.Role{staff.RoleOperator}},
 	{templates.StaffLink{Path: PathReconcile, Label: "staff.link.reconcile", Hint: "staff.link.reconcile_hint"}, []staff.Role{staff.RoleOperator}},
 	{templates.StaffLink{Path: PathKeys, Label: "staff.link.keys", Hint: "staff.link.keys_hint"}, []staff.Role{staff.RoleOperator}},
 }
