@@ -214,6 +214,7 @@ type clientFlags struct {
 	requirePAR, requireSignedRequestObject   bool
 	acceptDependents                         bool
 	accessTokenFormat                        string
+	orgName, orgCode, legalBasis             string
 	accessTokenLifetime                      time.Duration
 	redirects, postLogout, atAudience        listFlag
 	responses                                responseFlags
@@ -230,6 +231,9 @@ func (f *clientFlags) register(fs *flag.FlagSet, create bool) {
 	fs.StringVar(&f.nameEN, "name-en", "", "name in English")
 	fs.StringVar(&f.purposeVI, "purpose-vi", "", "why it asks for data, in Vietnamese (shown on the consent screen)")
 	fs.StringVar(&f.purposeEN, "purpose-en", "", "purpose in English")
+	fs.StringVar(&f.orgName, "org-name", "", "the organisation that owns it")
+	fs.StringVar(&f.orgCode, "org-code", "", "the organisation's registration or tax code (digits, at most one hyphen)")
+	fs.StringVar(&f.legalBasis, "legal-basis", "", "the decree or contract its use of citizens' data rests on")
 	fs.StringVar(&f.logoURI, "logo-uri", "", "its logo: an https URL, or a data:image/(png|jpeg|gif|webp|svg+xml);base64 URL of at most 16 KiB")
 	fs.StringVar(&f.kind, "kind", "", "public_service, bank, insurer or other (default other); its document scopes must be allowed by the kind policy (dinhdanh policy show)")
 	fs.Var(&f.redirects, "redirect-uri", "redirect_uri, exact match (repeatable; https, or http only for loopback)")
@@ -272,6 +276,12 @@ func (f *clientFlags) apply(fs *flag.FlagSet, c *oidc.Client) error {
 			c.Purpose.VI = f.purposeVI
 		case "purpose-en":
 			c.Purpose.EN = f.purposeEN
+		case "org-name":
+			c.Organisation.Name = f.orgName
+		case "org-code":
+			c.Organisation.Code = f.orgCode
+		case "legal-basis":
+			c.LegalBasis = f.legalBasis
 		case "logo-uri":
 			c.LogoURL = f.logoURI
 		case "kind":
@@ -397,12 +407,7 @@ func usesSecret(c oidc.Client) bool {
 	return c.TokenEndpointAuthMethod == oidc.AuthClientSecretBasic || c.TokenEndpointAuthMethod == oidc.AuthClientSecretPost
 }
 
-func clientStatus(c oidc.Client) string {
-	if c.Disabled {
-		return "disabled"
-	}
-	return "active"
-}
+func clientStatus(c oidc.Client) string { return string(c.Status()) }
 
 // printClient writes a registration for an operator to read.
 func printClient(w io.Writer, c oidc.Client) {
@@ -421,6 +426,15 @@ func printClient(w io.Writer, c oidc.Client) {
 	row("purpose (vi)", c.Purpose.VI)
 	row("purpose (en)", c.Purpose.EN)
 	row("purpose_version", fmt.Sprint(c.PurposeVersion))
+	row("organisation", c.Organisation.Name)
+	row("organisation_code", c.Organisation.Code)
+	row("legal_basis", c.LegalBasis)
+	if a := c.Approval; a.State != oidc.ApprovalNone {
+		row("proposed_by", a.ProposedBy+" "+a.ProposedAt.Format(time.RFC3339))
+		if a.DecidedBy != "" {
+			row(string(a.State)+"_by", a.DecidedBy+" "+a.DecidedAt.Format(time.RFC3339))
+		}
+	}
 	row("logo_uri", c.LogoURL)
 	row("redirect_uris", strings.Join(c.RedirectURIs, " "))
 	row("post_logout_redirect_uris", strings.Join(c.PostLogoutRedirectURIs, " "))

@@ -343,3 +343,23 @@ func TestClientAccessTokenFormat(t *testing.T) {
 	_, _, err = ddErr(t, "client", "create", "-name-vi", "Máy", "-grant-types", "client_credentials", "-access-token-lifetime", "2m")
 	require.ErrorContains(t, err, "access_token_lifetime is for access_token_format jwt")
 }
+
+// TestClientOrganisation: the CLI registers a client with its organisation
+// and legal basis, usable at once (no second operator: see
+// oidc.Clients.Create), and refuses a tax code that is not one.
+func TestClientOrganisation(t *testing.T) {
+	toolEnv(t)
+	out := dd(t, "client", "create", "-id", "dvc", "-name-vi", "Cổng A", "-redirect-uri", "https://a.example/cb",
+		"-org-name", "Sở Tư pháp", "-org-code", "0301234567-001", "-legal-basis", "Nghị định 42/2022/NĐ-CP")
+	require.Contains(t, out, "status:")
+	show := dd(t, "client", "show", "dvc")
+	require.Regexp(t, `status:\s+active`, show)
+	require.Regexp(t, `organisation:\s+Sở Tư pháp`, show)
+	require.Regexp(t, `organisation_code:\s+0301234567-001`, show)
+	require.Regexp(t, `legal_basis:\s+Nghị định 42/2022/NĐ-CP`, show)
+
+	_, _, err := ddErr(t, "client", "create", "-id", "bad", "-name-vi", "Cổng B", "-redirect-uri", "https://b.example/cb", "-org-code", "MST 12")
+	require.ErrorContains(t, err, "organisation_code")
+	_, _, err = ddErr(t, "client", "show", "bad")
+	require.ErrorContains(t, err, "no client")
+}
