@@ -35,6 +35,10 @@ type Account struct {
 	// SignInsEndedAt: browser sign-ins that started before it have ended
 	// (set by Lock); nil when none was ever ended.
 	SignInsEndedAt *time.Time
+	// FirstSignInAt is the account's first completed sign-in (web or app):
+	// activated and signed in once is what the figures call "issued". Nil
+	// when it never signed in since it was recorded (2026-12-13).
+	FirstSignInAt *time.Time
 	// EvidenceID names the enrolment evidence the level rests on; empty at
 	// level 0.
 	EvidenceID string

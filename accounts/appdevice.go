@@ -622,6 +622,7 @@ func (s *Service) AppSignIn(ctx context.Context, req AppSignInRequest) (AppSigne
 	if err := s.record(ctx, e); err != nil {
 		return AppSignedIn{}, err
 	}
+	s.firstSignIn(ctx, &rec, now)
 	d.LastSignInAt = &now
 	return AppSignedIn{Token: tok, ExpiresAt: sess.ExpiresAt, Account: rec.Account, Device: d}, nil
 }

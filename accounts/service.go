@@ -830,6 +830,7 @@ func (s *Service) VerifySecondFactor(ctx context.Context, req SecondFactorReques
 	if err := s.record(ctx, e); err != nil {
 		return Account{}, err
 	}
+	s.firstSignIn(ctx, &rec, now)
 	return rec.Account, nil
 }
 

@@ -24,6 +24,9 @@ type Store interface {
 	// transaction. An error from fn rolls back and is returned (wrapped, so
 	// errors.Is finds it).
 	Update(ctx context.Context, id string, fn func(*Record) error) (Record, error)
+	// MarkFirstSignIn sets the account's FirstSignInAt to at unless it is
+	// set already (then it writes nothing).
+	MarkFirstSignIn(ctx context.Context, id string, at time.Time) error
 
 	// EvidenceOf returns the account's enrolment evidence, newest first,
 	// revoked or not.

@@ -47,7 +47,7 @@ func translate(err error) error {
 
 const accountColumns = `id::text, personal_id, level, status, coalesce(phone, ''), email, lock_reason,
 	password_hash, totp_secret, totp_confirmed, totp_last_step, created_at, activated_at, updated_at,
-	passcode_hash, security_answers, sign_ins_ended_at, coalesce(evidence_id::text, ''), lang`
+	passcode_hash, security_answers, sign_ins_ended_at, coalesce(evidence_id::text, ''), lang, first_sign_in_at`
 
 func scanRecord(row pgx.Row) (accounts.Record, error) {
 	var r accounts.Record
@@ -55,7 +55,7 @@ func scanRecord(row pgx.Row) (accounts.Record, error) {
 	var answers []byte
 	err := row.Scan(&r.ID, &r.PersonalID, &r.Level, &status, &r.Phone, &r.Email, &r.LockReason,
 		&r.PasswordHash, &r.TOTP.Secret, &r.TOTP.Confirmed, &r.TOTP.LastStep, &r.CreatedAt, &r.ActivatedAt, &r.UpdatedAt,
-		&r.PasscodeHash, &answers, &r.SignInsEndedAt, &r.EvidenceID, &r.Lang)
+		&r.PasscodeHash, &answers, &r.SignInsEndedAt, &r.EvidenceID, &r.Lang, &r.FirstSignInAt)
 	if err != nil {
 		return accounts.Record{}, translate(err)
 	}
@@ -71,10 +71,7 @@ func scanRecord(row pgx.Row) (accounts.Record, error) {
 		t := r.ActivatedAt.UTC()
 		r.ActivatedAt = &t
 	}
-	if r.SignInsEndedAt != nil {
-		t := r.SignInsEndedAt.UTC()
-		r.SignInsEndedAt = &t
-	}
+	r.SignInsEndedAt, r.FirstSignInAt = utcPtr(r.SignInsEndedAt), utcPtr(r.FirstSignInAt)
 	return r, nil
 }
 
@@ -194,6 +191,19 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*accounts.Record)
 		return accounts.Record{}, fmt.Errorf("accounts/postgres: update: %w", err)
 	}
 	return out, nil
+}
+
+// MarkFirstSignIn implements accounts.Store: one UPDATE by primary key
+// that changes no row once the first sign-in is recorded.
+func (s *Store) MarkFirstSignIn(ctx context.Context, id string, at time.Time) error {
+	if !validUUID(id) {
+		return accounts.ErrNotFound
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE accounts SET first_sign_in_at = $2 WHERE id = $1 AND first_sign_in_at IS NULL`, id, at.UTC())
+	if err != nil {
+		return fmt.Errorf("accounts/postgres: first sign-in: %w", err)
+	}
+	return nil
 }
 
 // CreateSMSCode implements accounts.Store.

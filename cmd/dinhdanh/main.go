@@ -69,7 +69,7 @@ Operator commands (DATABASE_URL, or the dev database under ./.data):
   dinhdanh staff list                           staff members (more are created in the console at /staff)
   dinhdanh guardianship add|end|list|sweep     guardianship records officers enter (wards
                                                 registered under a guardian's account)
-  dinhdanh report activation                    registered vs activated accounts per province
+  dinhdanh report activation [-by district|month] registered, activated, issued accounts per province
   dinhdanh reconcile vehicles|report|findings|undo RUN
                                                 vehicle registry owners vs the population registry
   dinhdanh share verify -jwks FILE|URL TEXT     check a QR credential offline, as a verifier would
