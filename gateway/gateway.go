@@ -20,6 +20,7 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	accountsapi "github.com/dinhdanh/dinhdanh/accounts/api"
+	figuresweb "github.com/dinhdanh/dinhdanh/accounts/figures/web"
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	"github.com/dinhdanh/dinhdanh/accounts/smsgateway"
 	accountsweb "github.com/dinhdanh/dinhdanh/accounts/web"
@@ -490,6 +491,13 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		SignInPath: staffweb.PathLogin,
 	}
 
+	// The operators' figures, read on the read pool (aggregates tolerate
+	// a replica's lag).
+	figurePages := &figuresweb.Handler{
+		Reports: accountspg.NewStore(o.reads()), Principal: staffweb.Principal, Require: staffweb.Require,
+		Templates: tmpl, CSRF: console.CSRF, Logger: logger, Now: o.Now,
+	}
+
 	dependentPages := &guardianshipweb.Handler{
 		Guardianship: g.Guardianship, Templates: tmpl, Sessions: sessions, CSRF: csrf, Logger: logger,
 		LoginPath: accountsweb.PathLogin, ClientNames: history.ClientNames,
@@ -533,7 +541,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		BrowserMiddleware: []mux.MiddlewareFunc{signin.EndSignIns},
 		// Console pages of other packages mount here too, given
 		// staffweb.Principal and staffweb.Require as functions.
-		Staff:           []server.Mounter{console, counter, lockPages, guardianshipRecords, clientPages(g, tmpl, console.CSRF, logger)},
+		Staff:           []server.Mounter{console, counter, lockPages, guardianshipRecords, clientPages(g, tmpl, console.CSRF, logger), figurePages},
 		StaffMiddleware: []mux.MiddlewareFunc{console.Middleware},
 	})
 
