@@ -34,6 +34,7 @@ import (
 	consentweb "github.com/dinhdanh/dinhdanh/consent/web"
 	"github.com/dinhdanh/dinhdanh/foreigners"
 	foreignerspg "github.com/dinhdanh/dinhdanh/foreigners/postgres"
+	"github.com/dinhdanh/dinhdanh/gateway/apidoc"
 	"github.com/dinhdanh/dinhdanh/gateway/consentlink"
 	"github.com/dinhdanh/dinhdanh/gateway/demorp"
 	"github.com/dinhdanh/dinhdanh/gateway/schema"
@@ -509,7 +510,12 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 
 	// The document registries' pushes (attributes/web), mounted when the
 	// audit key is set: every applied batch is audited in its transaction.
-	apiParts := []server.Mounter{oidcweb.API{H: provider}, proofingAPI, appAccounts}
+	// The OpenAPI document of every JSON API (gateway/apidoc).
+	apiDoc, err := apidoc.New()
+	if err != nil {
+		return fail(err)
+	}
+	apiParts := []server.Mounter{oidcweb.API{H: provider}, proofingAPI, appAccounts, apiDoc}
 	if len(cfg.Secrets.AuditKey) > 0 {
 		registryFeeds, registryAdmin, err := newRegistryFeeds(cfg, pool, o.Now, logger, g.Accounts.Limiter(), o.Audit)
 		if err != nil {
@@ -575,7 +581,7 @@ func sessionError(logger *slog.Logger) func(http.ResponseWriter, *http.Request, 
 		if logger != nil {
 			logger.ErrorContext(r.Context(), "session store", "error", err, "request_id", id)
 		}
-		http.Error(w, "internal error, request id "+id, http.StatusInternalServerError)
+		httpx.WriteServerError(w, r)
 	}
 }
 

@@ -66,9 +66,9 @@ func (h *Handler) log() *slog.Logger {
 	return slog.Default()
 }
 
-// Problem is an error answer: a stable code, its sentence in the request's
-// language (ui_locales, then Accept-Language, then Vietnamese), and both
-// sentences.
+// Problem is an error answer: the gateway's JSON error (httpx.Error: a
+// stable code, its sentence in the request's language: ui_locales, then
+// Accept-Language, then Vietnamese) with both sentences.
 type Problem struct {
 	Error       string            `json:"error"`
 	Description string            `json:"error_description"`
@@ -77,11 +77,8 @@ type Problem struct {
 	RetryAfterMinutes int `json:"retry_after_minutes,omitempty"`
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+// writeJSON is the gateway's one JSON writer (httpx.WriteJSON).
+func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, status, v) }
 
 func problem(r *http.Request, code string, args ...any) Problem {
 	key := "appapi.error." + code

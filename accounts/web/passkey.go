@@ -47,15 +47,11 @@ func (h *Handler) passkeyRoutes(r *mux.Router) {
 	r.Handle(PathAccountPasskeyRemove, httpx.NoStore(http.HandlerFunc(h.passkeyRemove))).Methods(http.MethodPost)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+// writeJSON is the gateway's one JSON writer (httpx.WriteJSON).
+func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, status, v) }
 
-func jsonError(w http.ResponseWriter, status int, code string) {
-	writeJSON(w, status, map[string]string{"error": code})
-}
+// jsonError answers the gateway's JSON error (httpx.Error) for code.
+func jsonError(w http.ResponseWriter, status int, code string) { httpx.WriteError(w, status, code, "") }
 
 func (h *Handler) jsonServerError(w http.ResponseWriter, r *http.Request, msg string, err error) {
 	h.logger().ErrorContext(r.Context(), msg, "error", err, "request_id", httpx.RequestIDFrom(r.Context()))

@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/dinhdanh/dinhdanh/attributes"
+	"github.com/dinhdanh/dinhdanh/internal/httpx"
 )
 
 // Paths of the operators' API over the registries' push credentials. They
@@ -59,7 +60,7 @@ func (h *CredentialAdmin) auth(next http.Handler) http.Handler {
 		got := sha256.Sum256([]byte(tok))
 		if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="admin"`)
-			writeJSON(w, http.StatusUnauthorized, problem{Error: "unauthorized"})
+			writeJSON(w, http.StatusUnauthorized, fault("unauthorized", "the admin token is required"))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -84,15 +85,15 @@ func (h *CredentialAdmin) list(w http.ResponseWriter, r *http.Request) {
 func (h *CredentialAdmin) revoke(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
 	if err != nil || id <= 0 {
-		writeJSON(w, http.StatusNotFound, problem{Error: "not_found"})
+		writeJSON(w, http.StatusNotFound, fault("not_found", "no such credential"))
 		return
 	}
 	c, err := h.Store.RevokeCredential(r.Context(), id, adminActor)
 	switch {
 	case errors.Is(err, attributes.ErrNotFound):
-		writeJSON(w, http.StatusNotFound, problem{Error: "not_found"})
+		writeJSON(w, http.StatusNotFound, fault("not_found", "no such credential"))
 	case errors.Is(err, attributes.ErrRevoked):
-		writeJSON(w, http.StatusConflict, problem{Error: "already_revoked"})
+		writeJSON(w, http.StatusConflict, fault("already_revoked", "the credential was revoked already"))
 	case err != nil:
 		h.fail(w, r, err)
 	default:
@@ -104,5 +105,6 @@ func (h *CredentialAdmin) fail(w http.ResponseWriter, r *http.Request, err error
 	if h.Logger != nil {
 		h.Logger.ErrorContext(r.Context(), "registry credentials admin", "error", err)
 	}
-	writeJSON(w, http.StatusInternalServerError, problem{Error: "server_error"})
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteServerError(w, r)
 }

@@ -4,7 +4,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -65,18 +64,21 @@ func (h *FeedHandler) Routes(r *mux.Router) {
 	r.HandleFunc(PathBatches, h.push).Methods(http.MethodPost)
 }
 
+// problem is the gateway's JSON error (httpx.Error) with, for a refused
+// batch, the sequence number expected or the bad lines.
 type problem struct {
-	Error    string                 `json:"error"`
-	Message  string                 `json:"message,omitempty"`
+	httpx.Error
 	Expected int64                  `json:"expected_seq,omitempty"`
 	Lines    []attributes.LineError `json:"lines,omitempty"`
 }
 
+// fault is a problem with only a code and a sentence (empty: the code's
+// usual one).
+func fault(code, description string) problem { return problem{Error: httpx.NewError(code, description)} }
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	httpx.WriteJSON(w, status, v)
 }
 
 // push: 200 with applied true (applied) or false (a replay: nothing
@@ -133,15 +135,15 @@ func (h *FeedHandler) push(w http.ResponseWriter, r *http.Request) {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		writeJSON(w, http.StatusRequestEntityTooLarge, problem{Error: "too_large", Message: "the batch is over the size limit"})
+		writeJSON(w, http.StatusRequestEntityTooLarge, fault("too_large", "the batch is over the size limit"))
 	case errors.As(err, &gap):
-		writeJSON(w, http.StatusConflict, problem{Error: "sequence_gap", Message: gap.Error(), Expected: gap.Expected})
+		writeJSON(w, http.StatusConflict, problem{Error: httpx.NewError("sequence_gap", gap.Error()), Expected: gap.Expected})
 	case errors.Is(err, attributes.ErrFeedReplayMismatch):
-		writeJSON(w, http.StatusConflict, problem{Error: "sequence_reused", Message: err.Error()})
+		writeJSON(w, http.StatusConflict, fault("sequence_reused", err.Error()))
 	case errors.As(err, &bad):
-		writeJSON(w, http.StatusBadRequest, problem{Error: "invalid_entries", Message: "nothing applied", Lines: bad.Lines})
+		writeJSON(w, http.StatusBadRequest, problem{Error: httpx.NewError("invalid_entries", "nothing applied"), Lines: bad.Lines})
 	case errors.Is(err, attributes.ErrBadBatch):
-		writeJSON(w, http.StatusBadRequest, problem{Error: "invalid_batch", Message: err.Error()})
+		writeJSON(w, http.StatusBadRequest, fault("invalid_batch", err.Error()))
 	default:
 		h.fail(w, r, err)
 	}
@@ -192,19 +194,20 @@ func (h *FeedHandler) unauthorized(w http.ResponseWriter, r *http.Request, kind 
 		}
 	}
 	w.Header().Set("WWW-Authenticate", `Bearer realm="registry"`)
-	writeJSON(w, http.StatusUnauthorized, problem{Error: "unauthorized"})
+	writeJSON(w, http.StatusUnauthorized, fault("unauthorized", "a registry's push credential for this document kind is required"))
 }
 
 // tooMany answers 429 with Retry-After in whole seconds (RFC 6585 §4).
 func (h *FeedHandler) tooMany(w http.ResponseWriter, wait time.Duration) {
 	secs := int64((wait + time.Second - 1) / time.Second)
 	w.Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
-	writeJSON(w, http.StatusTooManyRequests, problem{Error: "slow_down", Message: "too many requests; retry after the Retry-After seconds"})
+	writeJSON(w, http.StatusTooManyRequests, fault("slow_down", "too many requests; retry after the Retry-After seconds"))
 }
 
 func (h *FeedHandler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if h.Logger != nil {
 		h.Logger.ErrorContext(r.Context(), "registry push failed", "error", err)
 	}
-	writeJSON(w, http.StatusInternalServerError, problem{Error: "server_error"})
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteServerError(w, r)
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -65,12 +64,12 @@ func (h *Handler) officerAuth(next http.Handler) http.Handler {
 		switch {
 		case errors.Is(err, ErrNotOfficer):
 			w.Header().Set("WWW-Authenticate", `Bearer realm="officer", error="invalid_token"`)
-			writeJSON(w, http.StatusUnauthorized, apiError{Error: "unauthorized"})
+			httpx.WriteError(w, http.StatusUnauthorized, "unauthorized", "an officer's credential is required")
 			return
 		case err != nil:
 			w.Header().Set("Retry-After", "5")
 			h.log().ErrorContext(r.Context(), "authenticate officer", "error", err, "request_id", httpx.RequestIDFrom(r.Context()))
-			writeJSON(w, http.StatusServiceUnavailable, apiError{Error: "temporarily_unavailable"})
+			httpx.WriteError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "")
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), officerKey{}, o)))
@@ -90,7 +89,7 @@ func (h *Handler) officerLookup(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	pid := strings.TrimSpace(q.Get("personal_id"))
 	if _, err := personalid.Parse(pid); err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{"invalid_request", "personal_id must be a 12-digit personal identification number"})
+		httpx.WriteError(w, http.StatusBadRequest, "invalid_request", "personal_id must be a 12-digit personal identification number")
 		return
 	}
 	format := q.Get("format")
@@ -99,31 +98,31 @@ func (h *Handler) officerLookup(w http.ResponseWriter, r *http.Request) {
 		format = "json"
 	case "json", "csv":
 	default:
-		writeJSON(w, http.StatusBadRequest, apiError{"invalid_request", "format must be json or csv"})
+		httpx.WriteError(w, http.StatusBadRequest, "invalid_request", "format must be json or csv")
 		return
 	}
 	f, err := filterFrom(r)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{"invalid_request", "unknown type or malformed before"})
+		httpx.WriteError(w, http.StatusBadRequest, "invalid_request", "unknown type or malformed before")
 		return
 	}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > audit.MaxPageSize {
-			writeJSON(w, http.StatusBadRequest, apiError{"invalid_request", "limit must be 1 to " + strconv.Itoa(audit.MaxPageSize)})
+			httpx.WriteError(w, http.StatusBadRequest, "invalid_request", "limit must be 1 to " + strconv.Itoa(audit.MaxPageSize))
 			return
 		}
 		f.Limit = n
 	}
 	if h.Accounts == nil || h.Audit == nil {
 		h.log().ErrorContext(ctx, "officer history lookup: Accounts and Audit are required")
-		writeJSON(w, http.StatusInternalServerError, apiError{Error: "server_error"})
+		httpx.WriteServerError(w, r)
 		return
 	}
 
 	accountID, err := h.Accounts.AccountID(ctx, pid)
 	if errors.Is(err, ErrNoAccount) {
-		writeJSON(w, http.StatusNotFound, apiError{Error: "not_found"})
+		httpx.WriteError(w, http.StatusNotFound, "not_found", "no account has that personal identification number")
 		return
 	}
 	if err != nil {
@@ -167,21 +166,10 @@ func (h *Handler) officerLookup(w http.ResponseWriter, r *http.Request) {
 	if out.Entries == nil {
 		out.Entries = []audit.Entry{}
 	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-type apiError struct {
-	Error       string `json:"error"`
-	Description string `json:"error_description,omitempty"`
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (h *Handler) apiFail(w http.ResponseWriter, r *http.Request, what string, err error) {
 	h.log().ErrorContext(r.Context(), what, "err", err, "request_id", httpx.RequestIDFrom(r.Context()))
-	writeJSON(w, http.StatusInternalServerError, apiError{Error: "server_error"})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	httpx.WriteServerError(w, r)
 }

@@ -281,7 +281,7 @@ func TestOfficerLookup(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, officer(r, q+"&limit=0").Code)
 	w := officer(r, "personal_id=001090009999")
 	require.Equal(t, http.StatusNotFound, w.Code)
-	require.JSONEq(t, `{"error":"not_found"}`, w.Body.String())
+	require.JSONEq(t, `{"error":"not_found","error_description":"no account has that personal identification number"}`, w.Body.String())
 	p, err := e.store.History(t.Context(), "acc-1", audit.Filter{Types: []audit.EventType{audit.HistoryViewed}})
 	require.NoError(t, err)
 	require.Empty(t, p.Entries, "refused lookups read nothing and record nothing")
@@ -348,7 +348,7 @@ func TestOfficerLookupFailsWithoutAudit(t *testing.T) {
 	for _, format := range []string{"json", "csv"} {
 		w := officer(e.router, "personal_id="+citizenPID+"&format="+format)
 		require.Equal(t, http.StatusInternalServerError, w.Code)
-		require.JSONEq(t, `{"error":"server_error"}`, w.Body.String(), "no data without an audit record")
+		require.JSONEq(t, `{"error":"server_error","error_description":"internal error"}`, w.Body.String(), "no data without an audit record")
 		require.Empty(t, w.Header().Get("Content-Disposition"))
 	}
 	p, err := e.store.History(t.Context(), "acc-1", audit.Filter{Types: []audit.EventType{audit.HistoryViewed}})

@@ -70,7 +70,7 @@ func (w *outageWriter) WriteHeader(code int) {
 	}
 	w.dropped = true
 	h := w.Header()
-	wantsJSON := strings.Contains(h.Get("Content-Type"), "json") || !strings.Contains(w.r.Header.Get("Accept"), "text/html") && !strings.HasPrefix(h.Get("Content-Type"), "text/html")
+	wantsJSON := httpx.IsAPI(w.r.URL.Path) || strings.Contains(h.Get("Content-Type"), "json") || !strings.Contains(w.r.Header.Get("Accept"), "text/html") && !strings.HasPrefix(h.Get("Content-Type"), "text/html")
 	h.Del("Content-Length")
 	h.Del("WWW-Authenticate")
 	h.Set("Retry-After", RetryAfter)

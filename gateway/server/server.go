@@ -133,16 +133,56 @@ func New(o Options) http.Handler {
 	}
 
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if httpx.IsAPI(req.URL.Path) {
+			apiNotFound(r, w, req)
+			return
+		}
 		lang := templates.Negotiate(req.URL.Query().Get("ui_locales"), req.Header.Get("Accept-Language"))
 		_ = o.Templates.Error(w, http.StatusNotFound, templates.ErrorPage{
 			Base:    templates.Base{Lang: lang, RequestID: httpx.RequestIDFrom(req.Context())},
 			Message: "error.not_found", LinkURL: "/", LinkText: "error.back",
 		})
 	})
-	// The NotFound handler bypasses mux middleware; wrap it so it still gets
-	// a request id and strict headers.
+	// A known path asked with another method: JSON under the APIs, the
+	// bare 405 elsewhere, as before.
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if httpx.IsAPI(req.URL.Path) {
+			apiNotFound(r, w, req)
+			return
+		}
+		w.WriteHeader(http.StatusMethodNotAllowed)
+	})
+	// The NotFound and MethodNotAllowed handlers bypass mux middleware;
+	// wrap them so they still get a request id and strict headers.
 	r.NotFoundHandler = httpx.RequestID(httpx.SecurityHeaders(o.TLS)(rememberLanguage(o.SecureCookies)(r.NotFoundHandler)))
+	r.MethodNotAllowedHandler = httpx.RequestID(httpx.SecurityHeaders(o.TLS)(r.MethodNotAllowedHandler))
 	return r
+}
+
+// apiNotFound answers a request under the JSON APIs that no route took:
+// 405 method_not_allowed with Allow when the path is served with other
+// methods, 404 not_found otherwise. gorilla/mux cannot tell the two apart
+// itself here: a method mismatch in the API routes is forgotten when the
+// browser routes, tried after them, match nothing.
+func apiNotFound(r *mux.Router, w http.ResponseWriter, req *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == req.Method {
+			continue
+		}
+		probe := req.Clone(req.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if r.Match(probe, &match) && match.MatchErr == nil {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		httpx.WriteError(w, http.StatusNotFound, "not_found", "no such path: "+req.URL.Path)
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	httpx.WriteError(w, http.StatusMethodNotAllowed, "method_not_allowed", req.Method+" is not allowed on "+req.URL.Path+"; use "+strings.Join(allow, ", "))
 }
 
 // CSRFFailed renders the CSRF rejection page.

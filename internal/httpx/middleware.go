@@ -99,7 +99,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 }
 
 // Observe logs each request as JSON with its request id, counts it, and turns
-// a panic into a 500 without leaking details.
+// a panic into a 500 without leaking details (JSON under APIPrefixes).
 func Observe(logger *slog.Logger, m *Metrics) mux.MiddlewareFunc {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -109,7 +109,7 @@ func Observe(logger *slog.Logger, m *Metrics) mux.MiddlewareFunc {
 				if rec := recover(); rec != nil {
 					logger.ErrorContext(r.Context(), "panic", "request_id", RequestIDFrom(r.Context()), "panic", rec, "stack", string(debug.Stack()))
 					if sw.status == 0 {
-						http.Error(sw, "internal error, request id "+RequestIDFrom(r.Context()), http.StatusInternalServerError)
+						WriteServerError(sw, r)
 					}
 				}
 				route := "unmatched"

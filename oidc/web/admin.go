@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/dinhdanh/dinhdanh/internal/httpx"
 	"github.com/dinhdanh/dinhdanh/oidc"
 )
 
@@ -51,14 +52,14 @@ func (h *Handler) adminSetPolicy(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil || in.Allowed == nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": `the body must be {"allowed": true} or {"allowed": false}`})
+		httpx.WriteError(w, http.StatusBadRequest, "invalid_request", `the body must be {"allowed": true} or {"allowed": false}`)
 		return
 	}
 	v := mux.Vars(r)
 	rule := oidc.KindRule{Kind: oidc.Kind(v["kind"]), Scope: v["scope"], Allowed: *in.Allowed}
 	if err := h.Clients.SetKindRule(r.Context(), adminActor, rule); err != nil {
 		if errors.Is(err, oidc.ErrInvalidRule) {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": err.Error()})
+			httpx.WriteError(w, http.StatusBadRequest, "invalid_request", err.Error())
 			return
 		}
 		h.adminError(w, r, err)
@@ -74,7 +75,7 @@ func (h *Handler) adminAuth(next http.Handler) http.Handler {
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || !equalSecret(tok, h.AdminToken) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="admin"`)
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized"})
+			httpx.WriteError(w, http.StatusUnauthorized, "unauthorized", "the admin token is required")
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
@@ -82,23 +83,20 @@ func (h *Handler) adminAuth(next http.Handler) http.Handler {
 	})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+// writeJSON is the one JSON writer of the API (httpx.WriteJSON).
+func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, status, v) }
 
 func (h *Handler) adminError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, oidc.ErrNotFound):
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found"})
+		httpx.WriteError(w, http.StatusNotFound, "not_found", "no such client")
 	case errors.Is(err, oidc.ErrAlreadyExists):
-		writeJSON(w, http.StatusConflict, map[string]string{"error": "already_exists"})
+		httpx.WriteError(w, http.StatusConflict, "already_exists", "a client with that client_id exists already")
 	case errors.Is(err, oidc.ErrInvalidClient):
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_client_metadata", "error_description": err.Error()})
+		httpx.WriteError(w, http.StatusBadRequest, "invalid_client_metadata", err.Error())
 	default:
 		h.logger().ErrorContext(r.Context(), "admin api", "error", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
+		httpx.WriteServerError(w, r)
 	}
 }
 

@@ -1,14 +1,14 @@
 // Package api serves identity proofing over JSON: the counter's API, used
 // by cmd/cardreader at a police counter with an officer's credential
 // (/counter/api/v1), and the app's API, used by the citizen's phone
-// (/api/app/v1, described by openapi.yaml). It decodes, calls package
+// (/api/app/v1). Both are described by the gateway's OpenAPI document
+// (gateway/apidoc). It decodes, calls package
 // proofing and encodes; it never returns a biometric, except the portraits
 // of pending submissions to the officer who decides them.
 package api
 
 import (
 	"context"
-	_ "embed"
 	"encoding/json"
 	"errors"
 	"io"
@@ -26,11 +26,6 @@ import (
 	"github.com/dinhdanh/dinhdanh/proofing"
 	"github.com/dinhdanh/dinhdanh/staff"
 )
-
-// OpenAPI is the app API's description, served at /api/app/v1/openapi.yaml.
-//
-//go:embed openapi.yaml
-var OpenAPI []byte
 
 // ErrUnauthenticated is what Officers returns for a credential that is not
 // an officer's.
@@ -64,10 +59,6 @@ func (h *Handler) Routes(r *mux.Router) {
 
 	a := r.PathPrefix("/api/app/v1").Subrouter()
 	a.Use(httpx.NoStore)
-	a.HandleFunc("/openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/yaml")
-		_, _ = w.Write(OpenAPI)
-	}).Methods(http.MethodGet)
 	a.Handle("/challenges", h.limited(http.HandlerFunc(h.appChallenge))).Methods(http.MethodPost)
 	a.Handle("/enrolments", h.limited(http.HandlerFunc(h.appSubmit))).Methods(http.MethodPost)
 	a.HandleFunc("/enrolments/{id}", h.appSubmission).Methods(http.MethodGet)
@@ -82,17 +73,15 @@ func (h *Handler) log() *slog.Logger {
 
 // Problem is an error answer: an error code, a sentence, and (for a chip
 // that failed verification) the read with every check.
+// It is the gateway's JSON error (httpx.Error) with the read beside it.
 type Problem struct {
 	Error       string `json:"error"`
-	Description string `json:"error_description,omitempty"`
+	Description string `json:"error_description"`
 	Read        *Read  `json:"read,omitempty"`
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+// writeJSON is the gateway's one JSON writer (httpx.WriteJSON).
+func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, status, v) }
 
 // fail maps a domain error to its status and code; an unknown error is
 // logged and answered 500 without its text.
@@ -120,7 +109,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error, read *
 		status, code = http.StatusConflict, "level"
 	default:
 		h.log().ErrorContext(r.Context(), "proofing api", "error", err, "request_id", httpx.RequestIDFrom(r.Context()))
-		writeJSON(w, http.StatusInternalServerError, Problem{Error: "server_error"})
+		httpx.WriteServerError(w, r)
 		return
 	}
 	writeJSON(w, status, Problem{Error: code, Description: describe(err), Read: read})

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -183,12 +182,4 @@ func TestAppAPI(t *testing.T) {
 	code, body = s.do(t, http.MethodPost, "/api/app/v1/challenges", "", `{"personal_id":"001090012345"}`)
 	require.Equal(t, http.StatusTooManyRequests, code)
 	require.Equal(t, "slow_down", body["error"])
-
-	resp, err := http.Get(s.URL + "/api/app/v1/openapi.yaml")
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	_, _ = b.ReadFrom(resp.Body)
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.Contains(t, b.String(), "openapi: 3.1.0")
 }

@@ -34,7 +34,7 @@ func (h *Handler) officerAuth(next http.Handler) http.Handler {
 		case err != nil:
 			h.log().ErrorContext(r.Context(), "authenticate officer", "error", err, "request_id", httpx.RequestIDFrom(r.Context()))
 			w.Header().Set("Retry-After", "5")
-			writeJSON(w, http.StatusServiceUnavailable, Problem{Error: "temporarily_unavailable"})
+			httpx.WriteError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "")
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))

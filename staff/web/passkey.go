@@ -36,15 +36,11 @@ func (h *Handler) passkeyRoutes(r *mux.Router, signedIn func(http.HandlerFunc) h
 	r.HandleFunc(PathPasskeyLoginFinish, h.passkeyLoginFinish).Methods(http.MethodPost)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+// writeJSON is the gateway's one JSON writer (httpx.WriteJSON).
+func writeJSON(w http.ResponseWriter, status int, v any) { httpx.WriteJSON(w, status, v) }
 
-func jsonError(w http.ResponseWriter, status int, code string) {
-	writeJSON(w, status, map[string]string{"error": code})
-}
+// jsonError answers the gateway's JSON error (httpx.Error) for code.
+func jsonError(w http.ResponseWriter, status int, code string) { httpx.WriteError(w, status, code, "") }
 
 func (h *Handler) passkeys(w http.ResponseWriter, r *http.Request) {
 	p, _ := Principal(r)
