@@ -157,8 +157,9 @@ func TestOpenAPIDescribesEveryJSONRoute(t *testing.T) {
 // TestOpenAPIAnswersValidate sends real requests, good and bad, to a real
 // gateway on PostgreSQL for each API family and validates every answer
 // (status, content type, headers, body) against the document with
-// kin-openapi's response validator; an unknown path or a wrong method
-// under a JSON prefix must answer the document's Error as JSON.
+// kin-openapi's response validator, and every request the gateway accepted
+// with its request validator; an unknown path or a wrong method under a
+// JSON prefix must answer the document's Error as JSON.
 func TestOpenAPIAnswersValidate(t *testing.T) {
 	var cfg *config.Config
 	srv, g, db := newGatewayWithParts(t, func(c *config.Config) {
@@ -332,6 +333,9 @@ func TestOpenAPIAnswersValidate(t *testing.T) {
 			resp.Body.Close()
 			require.NoError(t, err)
 			require.Equal(t, tc.status, resp.StatusCode, "%s", raw)
+			if tc.family == "meta" {
+				require.Equal(t, "public, max-age=3600", resp.Header.Get("Cache-Control"), "the document is cacheable")
+			}
 			if tc.status == http.StatusMethodNotAllowed {
 				require.NotEmpty(t, resp.Header.Get("Allow"), "405 names the methods allowed")
 			}
@@ -365,6 +369,11 @@ func TestOpenAPIAnswersValidate(t *testing.T) {
 			require.NoError(t, err, "%s %s is not in the document", tc.method, path)
 			in := &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route,
 				Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+			if resp.StatusCode < 300 {
+				// What the gateway accepted, the document accepts too.
+				require.NoError(t, openapi3filter.ValidateRequest(ctx, in), "%s %s %s", tc.method, path, body)
+				vreq.Body = io.NopCloser(strings.NewReader(body))
+			}
 			require.NoError(t, openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
 				RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
 				Body:    io.NopCloser(bytes.NewReader(raw)),

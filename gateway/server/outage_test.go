@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -31,6 +32,7 @@ func TestOutageTurnsOnlyDatabaseServerErrorsInto503(t *testing.T) {
 		{"plain text to a program", 500, "text/plain", "", true, 503, "temporarily_unavailable", "application/json", true},
 		{"a 400 is left alone", 400, "application/json", "", true, 400, "server_error", "application/json", false},
 		{"a success is left alone", 200, "application/json", "", true, 200, "server_error", "application/json", false},
+		{"plain text under an API to a browser", 500, "text/plain", "text/html,*/*", true, 503, "temporarily_unavailable", "application/json", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -43,7 +45,11 @@ func TestOutageTurnsOnlyDatabaseServerErrorsInto503(t *testing.T) {
 				_, _ = w.Write([]byte(`{"error":"server_error"}`))
 			}))
 			rec := httptest.NewRecorder()
-			req := httptest.NewRequest(http.MethodGet, "/x", nil)
+			path := "/x"
+			if strings.Contains(tc.name, "under an API") {
+				path = "/admin/api/clients"
+			}
+			req := httptest.NewRequest(http.MethodGet, path, nil)
 			req.Header.Set("Accept", tc.accept)
 			h.ServeHTTP(rec, req)
 			assert.Equal(t, tc.wantStatus, rec.Code)
