@@ -78,6 +78,17 @@ type StaffUsageRow struct {
 	ErrorRate                 string
 }
 
+// StaffUsageBar is one day of the usage chart (an SVG drawn on the
+// server): the tokens' and the failures' bars, in the chart's units.
+type StaffUsageBar struct {
+	Label                string
+	X, LabelX            int
+	TokensY, TokensH     int
+	FailuresX            int
+	FailuresY, FailuresH int
+	Tokens, Failures     int64
+}
+
 // StaffClientPage is one relying party (operators): its registration, the
 // approval and the actions open to the viewer, and its use over the last
 // days.
@@ -104,6 +115,9 @@ type StaffClientPage struct {
 	Usage  []StaffUsageRow
 	// UsageTotal sums the week.
 	UsageTotal StaffUsageRow
+	// Chart is the week as bars; ChartMax the largest day's count.
+	Chart    []StaffUsageBar
+	ChartMax int64
 }
 
 // StaffClient renders one relying party.
@@ -202,5 +216,6 @@ func init() {
 		"staff.clients.usage.failures": {"Lỗi", "Failures"},
 		"staff.clients.usage.rate":     {"Tỷ lệ lỗi", "Error rate"},
 		"staff.clients.usage.total":    {"Cộng", "Total"},
+		"staff.clients.usage.chart":    {"Biểu đồ token đã cấp và lỗi theo ngày, 7 ngày qua", "Chart of tokens issued and failures per day, last 7 days"},
 	})
 }

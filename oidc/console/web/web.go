@@ -469,7 +469,41 @@ func (h *Handler) showClient(w http.ResponseWriter, r *http.Request, status int,
 		total.SignIns, total.Tokens, total.Failures = total.SignIns+d.SignIns, total.Tokens+d.Tokens, total.Failures+d.Failures
 	}
 	page.UsageTotal = usageRow(total, "")
+	page.Chart, page.ChartMax = chart(days)
 	h.render(r, h.Templates.StaffClient(w, status, page))
+}
+
+// Chart geometry (viewBox 700 × 220): bars stand on y = chartBase, at most
+// chartHeight tall, one group of two bars per day.
+const (
+	chartBase   = 190
+	chartHeight = 170
+	chartStep   = 100
+)
+
+// chart draws the week as bars, scaled to its largest count.
+func chart(days []oidc.UsageDay) ([]templates.StaffUsageBar, int64) {
+	var most int64
+	for _, d := range days {
+		most = max(most, d.Tokens, d.Failures)
+	}
+	h := func(n int64) int {
+		if most == 0 {
+			return 0
+		}
+		return int(n * chartHeight / most)
+	}
+	out := make([]templates.StaffUsageBar, len(days))
+	for i, d := range days {
+		x := i*chartStep + 12
+		out[i] = templates.StaffUsageBar{
+			Label: d.Day.Format("02/01"), X: x, LabelX: x + 38, FailuresX: x + 40,
+			TokensH: h(d.Tokens), TokensY: chartBase - h(d.Tokens),
+			FailuresH: h(d.Failures), FailuresY: chartBase - h(d.Failures),
+			Tokens: d.Tokens, Failures: d.Failures,
+		}
+	}
+	return out, most
 }
 
 func usageRow(d oidc.UsageDay, label string) templates.StaffUsageRow {

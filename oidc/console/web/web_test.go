@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/gorilla/mux"
@@ -30,18 +31,21 @@ type nopAudit struct{}
 
 func (nopAudit) Record(context.Context, audit.Event) error { return nil }
 
-// noUsage is a usage source with nothing rolled up.
-type noUsage struct{}
+// fixedUsage is a usage source that always shows the same week.
+type fixedUsage []oidc.UsageDay
 
-func (noUsage) CatchUp(context.Context, int) (int64, error) { return 0, nil }
-func (noUsage) Last7Days(context.Context, string) ([]oidc.UsageDay, error) {
-	return make([]oidc.UsageDay, oidc.UsageDays), nil
+func (fixedUsage) CatchUp(context.Context, int) (int64, error) { return 0, nil }
+func (u fixedUsage) Last7Days(context.Context, string) ([]oidc.UsageDay, error) {
+	if u == nil {
+		return make([]oidc.UsageDay, oidc.UsageDays), nil
+	}
+	return u, nil
 }
 
 // server serves the pages with the member named by the X-Member header
 // signed in (the staff console's session stands behind Principal in the
 // product; CSRF is its middleware's, tested there).
-func server(t *testing.T) (*httptest.Server, *oidc.Clients) {
+func server(t *testing.T, usage ...oidc.UsageDay) (*httptest.Server, *oidc.Clients) {
 	t.Helper()
 	db := pgtest.New(t)
 	hasher, err := oidc.NewSecretHasher([]byte("pepper-pepper-pepper-pepper-0123"))
@@ -60,7 +64,7 @@ func server(t *testing.T) (*httptest.Server, *oidc.Clients) {
 		return p, ok
 	}
 	h := &consoleweb.Handler{
-		Clients: clients, Usage: noUsage{}, Templates: tmpl, CSRF: &httpx.CSRF{Sessions: sessions},
+		Clients: clients, Usage: fixedUsage(usage), Templates: tmpl, CSRF: &httpx.CSRF{Sessions: sessions},
 		Principal: principal,
 		Require: func(role staff.Role) func(http.Handler) http.Handler {
 			return func(next http.Handler) http.Handler {
@@ -204,4 +208,32 @@ func TestApprovalNeedsAnotherOperator(t *testing.T) {
 	c, err = clients.Get(t.Context(), id)
 	require.NoError(t, err)
 	assert.Equal(t, oidc.StatusDisabled, c.Status())
+}
+
+// TestUsageFigures: the week is shown as a table and as bars scaled to its
+// largest day, with the error rate.
+func TestUsageFigures(t *testing.T) {
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	days := make([]oidc.UsageDay, oidc.UsageDays)
+	for i := range days {
+		days[i].Day = start.AddDate(0, 0, i)
+	}
+	days[5] = oidc.UsageDay{Day: days[5].Day, SignIns: 1, Tokens: 2}
+	days[6] = oidc.UsageDay{Day: days[6].Day, SignIns: 3, Tokens: 4, Failures: 1}
+	srv, clients := server(t, days...)
+	c, _, err := clients.Propose(t.Context(), oidc.Operator{MemberID: "m-a"}, oidc.Client{
+		Name: oidc.Text{VI: "Cổng"}, Kind: oidc.KindPublicService, Purpose: oidc.Text{VI: "Thủ tục"},
+		Organisation: oidc.Organisation{Name: "Sở", Code: "0301234567"}, LegalBasis: "Nghị định 42/2022/NĐ-CP",
+		RedirectURIs: []string{"https://dvc.example/cb"}})
+	require.NoError(t, err)
+	status, page := send(t, srv, "b", http.MethodGet, "/staff/clients/"+c.ID+"?ui_locales=en", nil)
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, page, `data-max="4"`)
+	assert.Contains(t, page, `<g data-day="07/12">`)
+	assert.Contains(t, page, `y="20" width="36" height="170"`, "the largest day is the full height")
+	assert.Contains(t, page, `y="148" width="36" height="42"`, "one failure: a quarter of it")
+	assert.Contains(t, page, `y="105" width="36" height="85"`, "two tokens: half")
+	assert.Contains(t, page, `<td data-metric="sign_ins">4</td>`)
+	assert.Contains(t, page, "20.0 %", "one failure in five events on the last day")
+	assert.Contains(t, page, "Tokens issued: 4")
 }
