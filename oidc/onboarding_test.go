@@ -278,6 +278,8 @@ func TestUsageRollsUpTheAuditLog(t *testing.T) {
 	yesterday := now.Add(-24 * time.Hour)
 	code := map[string]string{"grant_type": oidc.GrantAuthorizationCode}
 	record(yesterday, audit.Event{Type: audit.TokenIssued, ClientID: "bank", Outcome: audit.Success, Detail: code})
+	// 18:30 UTC is 01:30 the next day in Vietnam: today's.
+	record(time.Date(2026, 12, 9, 18, 30, 0, 0, time.UTC), audit.Event{Type: audit.TokenIssued, ClientID: "bank", Outcome: audit.Success, Detail: code})
 	record(now, audit.Event{Type: audit.TokenIssued, ClientID: "bank", Outcome: audit.Success, Detail: code})
 	record(now, audit.Event{Type: audit.TokenRefreshed, ClientID: "bank", Outcome: audit.Success, Detail: map[string]string{"grant_type": oidc.GrantRefreshToken}})
 	record(now, audit.Event{Type: audit.AuthorizeDenied, ClientID: "bank", Outcome: audit.Denied})
@@ -287,14 +289,14 @@ func TestUsageRollsUpTheAuditLog(t *testing.T) {
 
 	n, err := u.CatchUp(ctx, 0)
 	require.NoError(t, err)
-	assert.EqualValues(t, 7, n, "every entry read once, in ranges of 2")
+	assert.EqualValues(t, 8, n, "every entry read once, in ranges of 2")
 	days, err := u.Last7Days(ctx, "bank")
 	require.NoError(t, err)
 	require.Len(t, days, oidc.UsageDays)
 	assert.Equal(t, now.Truncate(24*time.Hour), days[6].Day)
 	assert.Equal(t, oidc.UsageDay{Day: days[5].Day, SignIns: 1, Tokens: 1}, days[5])
-	assert.Equal(t, oidc.UsageDay{Day: days[6].Day, SignIns: 1, Tokens: 2, Failures: 1}, days[6])
-	assert.InDelta(t, 1.0/3, days[6].ErrorRate(), 1e-9)
+	assert.Equal(t, oidc.UsageDay{Day: days[6].Day, SignIns: 2, Tokens: 3, Failures: 1}, days[6])
+	assert.InDelta(t, 1.0/4, days[6].ErrorRate(), 1e-9)
 
 	n, err = u.CatchUp(ctx, 0)
 	require.NoError(t, err)
@@ -304,7 +306,7 @@ func TestUsageRollsUpTheAuditLog(t *testing.T) {
 	require.NoError(t, err)
 	days, err = u.Last7Days(ctx, "bank")
 	require.NoError(t, err)
-	assert.EqualValues(t, 2, days[6].SignIns)
+	assert.EqualValues(t, 3, days[6].SignIns)
 
 	// A replica that read the cursor before another moved it adds nothing.
 	cur, ok, err := store.UsageCursor(ctx)
@@ -314,7 +316,7 @@ func TestUsageRollsUpTheAuditLog(t *testing.T) {
 	require.ErrorIs(t, err, oidc.ErrUsageMoved)
 	days, err = u.Last7Days(ctx, "bank")
 	require.NoError(t, err)
-	assert.EqualValues(t, 3, days[6].Tokens)
+	assert.EqualValues(t, 4, days[6].Tokens)
 }
 
 // TestUsageStartsAtTheHeadOfALongLog: installed on a log longer than

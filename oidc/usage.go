@@ -23,10 +23,11 @@ const (
 	MetricFailures = "failures"
 )
 
-// UsageCount is one relying party's count of one metric on one day (UTC).
+// UsageCount is one relying party's count of one metric on one day (a
+// calendar day in Vietnam).
 type UsageCount struct {
 	ClientID string
-	Day      time.Time // midnight UTC
+	Day      time.Time // the date, as midnight UTC
 	Metric   string
 	N        int64
 }
@@ -212,8 +213,15 @@ func usageMetrics(e audit.Event) []string {
 	return nil
 }
 
+// usageZone is where the days of the figures begin and end: Vietnam
+// (UTC+7 all year, no daylight saving), the operators' and the ministry's
+// day rather than UTC's, which ends at 07:00 there.
+var usageZone = time.FixedZone("ICT", 7*60*60)
+
+// day is the calendar day of t in Vietnam, as a date (midnight UTC of that
+// date, as PostgreSQL's date reads back).
 func day(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
+	y, m, d := t.In(usageZone).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
