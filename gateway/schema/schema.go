@@ -18,6 +18,7 @@ import (
 	lockrequestpg "github.com/dinhdanh/dinhdanh/lockrequest/postgres"
 	notifypg "github.com/dinhdanh/dinhdanh/notify/postgres"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
+	orgspg "github.com/dinhdanh/dinhdanh/orgs/postgres"
 	proofingpg "github.com/dinhdanh/dinhdanh/proofing/postgres"
 	reconcilepg "github.com/dinhdanh/dinhdanh/reconcile/postgres"
 	staffpg "github.com/dinhdanh/dinhdanh/staff/postgres"
@@ -51,5 +52,6 @@ func Sources() []pg.Source {
 		{Domain: "foreigners", FS: sub(foreignerspg.Migrations, "migrations")},
 		{Domain: "guardianship", FS: sub(guardianshippg.Migrations, "migrations")},
 		{Domain: "reconcile", FS: sub(reconcilepg.Migrations, "migrations")},
+		{Domain: "orgs", FS: sub(orgspg.Migrations, "migrations")},
 	}
 }
