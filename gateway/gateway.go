@@ -51,6 +51,8 @@ import (
 	"github.com/dinhdanh/dinhdanh/oidc"
 	oidcpg "github.com/dinhdanh/dinhdanh/oidc/postgres"
 	oidcweb "github.com/dinhdanh/dinhdanh/oidc/web"
+	"github.com/dinhdanh/dinhdanh/orgs"
+	orgsweb "github.com/dinhdanh/dinhdanh/orgs/web"
 	"github.com/dinhdanh/dinhdanh/proofing"
 	proofingapi "github.com/dinhdanh/dinhdanh/proofing/api"
 	proofingpg "github.com/dinhdanh/dinhdanh/proofing/postgres"
@@ -86,6 +88,8 @@ type Gateway struct {
 	Staff      *staff.Service
 	// Locks are locks by authorities (officers file, supervisors decide).
 	Locks *lockrequest.Service
+	// Orgs are the organisations operators follow and their staff checks.
+	Orgs  *orgs.Service
 	Audit audit.Recorder
 	// Proofing earns assurance levels (counter and app); ProofingStore
 	// also holds the fingerprint references the demo loads.
@@ -375,6 +379,10 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return fail(err)
 	}
+	g.Orgs, err = newOrgs(o, nil)
+	if err != nil {
+		return fail(err)
+	}
 	// The vehicle reconciliation, before the console that serves its
 	// operators' page: runs started there (and on the schedule below) go
 	// on in the gateway's background work.
@@ -393,7 +401,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Staff: g.Staff, Templates: tmpl, Sessions: staffSessions, Logger: logger, Now: o.Now, Policy: g.Clients,
 		Reconcile: g.Reconcile, // never nil here: reconcile.New either returned one or failed above
 		Keys:      g.Keys,
-		CSRF:      &httpx.CSRF{Sessions: staffSessions, Failed: server.CSRFFailed(tmpl)},
+		CSRF:      &httpx.CSRF{Sessions: staffSessions, Failed: server.CSRFFailed(tmpl), Skip: orgsweb.ChecksOwnCSRF},
 	}
 
 	csrf := &httpx.CSRF{Sessions: sessions, Failed: server.CSRFFailed(tmpl), Skip: oidcweb.CSRFExempt}
@@ -498,6 +506,10 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Reports: accountspg.NewStore(o.reads()), Principal: staffweb.Principal, Require: staffweb.Require,
 		Templates: tmpl, CSRF: console.CSRF, Logger: logger, Now: o.Now,
 	}
+	orgPages := &orgsweb.Handler{
+		Orgs: g.Orgs, Principal: staffweb.Principal, Templates: tmpl, CSRF: console.CSRF, Logger: logger,
+		SignInPath: staffweb.PathLogin,
+	}
 
 	dependentPages := &guardianshipweb.Handler{
 		Guardianship: g.Guardianship, Templates: tmpl, Sessions: sessions, CSRF: csrf, Logger: logger,
@@ -547,7 +559,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		BrowserMiddleware: []mux.MiddlewareFunc{signin.EndSignIns},
 		// Console pages of other packages mount here too, given
 		// staffweb.Principal and staffweb.Require as functions.
-		Staff:           []server.Mounter{console, counter, lockPages, guardianshipRecords, clientPages(g, tmpl, console.CSRF, logger), figurePages},
+		Staff:           []server.Mounter{console, counter, lockPages, guardianshipRecords, clientPages(g, tmpl, console.CSRF, logger), figurePages, orgPages},
 		StaffMiddleware: []mux.MiddlewareFunc{console.Middleware},
 	})
 

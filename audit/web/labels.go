@@ -22,6 +22,7 @@ var typeOrder = []audit.EventType{
 	audit.DependentRegistered, audit.DependentEnded, audit.DependentShareRevoked,
 	audit.GuardianshipRecordEntered, audit.GuardianshipRecordEnded,
 	audit.DocumentIntegrated, audit.DocumentRemoved,
+	audit.OrganisationCreated, audit.StaffListChecked, audit.StaffLevelChecked,
 }
 
 var knownTypes = func() map[audit.EventType]bool {

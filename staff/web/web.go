@@ -112,6 +112,7 @@ var DefaultLinks = []Link{
 	{templates.StaffLink{Path: PathReconcile, Label: "staff.link.reconcile", Hint: "staff.link.reconcile_hint"}, []staff.Role{staff.RoleOperator}},
 	{templates.StaffLink{Path: PathKeys, Label: "staff.link.keys", Hint: "staff.link.keys_hint"}, []staff.Role{staff.RoleOperator}},
 	{templates.StaffLink{Path: "/staff/figures", Label: "staff.link.figures", Hint: "staff.link.figures_hint"}, []staff.Role{staff.RoleOperator}},
+	{templates.StaffLink{Path: "/staff/organisations", Label: "staff.link.orgs", Hint: "staff.link.orgs_hint"}, []staff.Role{staff.RoleOperator}},
 }
 
 // NewSessions is the staff session manager on store: its own cookie,
