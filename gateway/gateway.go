@@ -379,7 +379,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 	if err != nil {
 		return fail(err)
 	}
-	g.Orgs, err = newOrgs(o, nil)
+	g.Orgs, err = newOrgs(o, g.Clients)
 	if err != nil {
 		return fail(err)
 	}

@@ -43,7 +43,13 @@ type Organisation struct {
 	RelyingParties []string
 }
 
-var codeRE = regexp.MustCompile(`^(?:[0-9]{7}|[0-9]{10}(?:-[0-9]{3})?)$`)
+// codeRE is the code of an organisation an operator creates; anyCodeRE
+// any code a relying party's owner may have (the relying parties' rule:
+// digits with at most one hyphen, up to 32 characters).
+var (
+	codeRE    = regexp.MustCompile(`^(?:[0-9]{7}|[0-9]{10}(?:-[0-9]{3})?)$`)
+	anyCodeRE = regexp.MustCompile(`^[0-9]+(?:-[0-9]+)?$`)
+)
 
 // MaxNameLength is the longest name, in characters.
 const MaxNameLength = 200
@@ -208,7 +214,7 @@ func (s *Service) List(ctx context.Context) ([]Organisation, error) {
 // Get returns one organisation, created by an operator or owning a
 // relying party.
 func (s *Service) Get(ctx context.Context, code string) (Organisation, error) {
-	if !codeRE.MatchString(code) {
+	if len(code) > 32 || !anyCodeRE.MatchString(code) {
 		return Organisation{}, ErrNotFound
 	}
 	list, err := s.List(ctx)

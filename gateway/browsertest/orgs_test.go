@@ -10,19 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dinhdanh/dinhdanh/oidc"
 	"github.com/dinhdanh/dinhdanh/population"
 	"github.com/dinhdanh/dinhdanh/staff"
 )
-
-// desktopWidth is the wide screen the console's tests also check (the
-// phone is phoneWidth).
-const desktopWidth, desktopHeight = 1280, 900
-
-// desktop turns the browser's tab into a 1280 px wide screen.
-func (b *browser) desktop() {
-	b.t.Helper()
-	b.do("emulate a 1280 px screen", chromedp.EmulateViewport(desktopWidth, desktopHeight))
-}
 
 // TestOperatorChecksStaffList is issue 17's staff-list test: at 1280 and
 // 390 px, in Vietnamese and English, an operator adds an organisation from
@@ -54,6 +45,13 @@ func TestOperatorChecksStaffList(t *testing.T) {
 		{"vi", "1234567", "Sở Y tế Hà Nội", true},
 		{"en", "0101234567-001", "Ministry of Finance, Đà Nẵng branch", true},
 	}
+	// A relying party's owner is an organisation too.
+	rp, err := e.g.Clients.Get(ctx, demoClientID)
+	require.NoError(t, err)
+	rp.ID, rp.Organisation = "bank-orgs", oidc.Organisation{Code: "0100112437", Name: "Ngân hàng Thử nghiệm"}
+	_, _, err = e.g.Clients.Create(ctx, "test", rp)
+	require.NoError(t, err)
+
 	// One sign-in (an authenticator code is good once), then each run in
 	// its language and width.
 	b := newBrowser(t, "vi")
@@ -72,6 +70,7 @@ func TestOperatorChecksStaffList(t *testing.T) {
 			}
 			b.open(e.gatewayURL+"/staff?ui_locales="+run.lang, "#staff-who")
 			b.follow(`a[href="/staff/organisations"]`, "#code")
+			assert.Contains(t, b.text(`tr[data-code="0100112437"]`), "bank-orgs", "the relying party's owner is listed with it")
 			b.axe()
 
 			// A wrong code is refused on the form, nothing created.
@@ -125,7 +124,8 @@ func TestOperatorChecksStaffList(t *testing.T) {
 			}
 		})
 	}
-	// The organisations list shows all four, by code.
+	// The four created are stored; the owner is not (it lives on its
+	// relying party).
 	var n int
 	require.NoError(t, e.db.Owner.QueryRow(ctx, `SELECT count(*) FROM organisations`).Scan(&n))
 	assert.Equal(t, len(runs), n)

@@ -31,7 +31,7 @@ const (
 	PathOrgs = "/staff/organisations"
 	// DefaultSignInPath is the staff console's sign-in page.
 	DefaultSignInPath = "/staff/login"
-	codePattern       = "{code:[0-9]{7}|[0-9]{10}(?:-[0-9]{3})?}"
+	codePattern       = "{code:[0-9]+(?:-[0-9]+)?}"
 	staffSuffix       = "/staff"
 )
 
