@@ -52,8 +52,8 @@ type Handler struct {
 func (h *Handler) Routes(r *mux.Router) {
 	op := func(f http.HandlerFunc) http.Handler { return httpx.NoStore(h.Require(staff.RoleOperator)(f)) }
 	r.Handle(PathFigures, op(h.show)).Methods(http.MethodGet, http.MethodHead)
-	r.Handle(PathProvincesCSV, op(h.csv(provincesChart))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle(PathMonthsCSV, op(h.csv(monthsChart))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(PathProvincesCSV, op(h.csv(provincesChart, true, false))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle(PathMonthsCSV, op(h.csv(monthsChart, false, true))).Methods(http.MethodGet, http.MethodHead)
 }
 
 func (h *Handler) logger() *slog.Logger {
@@ -92,20 +92,29 @@ type figures struct {
 	months     []accounts.MonthFigures
 }
 
-func (h *Handler) load(ctx context.Context) (figures, error) {
-	locs, err := h.Reports.ActivationByDistrict(ctx)
-	if err != nil {
-		return figures{}, err
+// load reads the localities (in Vietnamese order) when places, and the
+// latest MonthsShown months when months: a CSV reads only its own.
+func (h *Handler) load(ctx context.Context, places, months bool) (figures, error) {
+	var f figures
+	if places {
+		locs, err := h.Reports.ActivationByDistrict(ctx)
+		if err != nil {
+			return figures{}, err
+		}
+		accounts.SortLocalities(locs)
+		f.localities = locs
 	}
-	accounts.SortLocalities(locs)
-	months, err := h.Reports.ActivationByMonth(ctx, h.now())
-	if err != nil {
-		return figures{}, err
+	if months {
+		ms, err := h.Reports.ActivationByMonth(ctx, h.now())
+		if err != nil {
+			return figures{}, err
+		}
+		if len(ms) > MonthsShown {
+			ms = ms[len(ms)-MonthsShown:]
+		}
+		f.months = ms
 	}
-	if len(months) > MonthsShown {
-		months = months[len(months)-MonthsShown:]
-	}
-	return figures{localities: locs, months: months}, nil
+	return f, nil
 }
 
 // provinces are the provinces' rows of locs.
@@ -188,7 +197,7 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		page.Error, status = "staff.figures.bad_sort", http.StatusBadRequest
 	}
-	f, err := h.load(r.Context())
+	f, err := h.load(r.Context(), true, true)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
@@ -216,9 +225,9 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 
 // csv downloads the numbers one chart draws: the category (province, or
 // month as YYYY-MM), then one column per series, in the chart's order.
-func (h *Handler) csv(chart func(templates.Lang, figures) svgchart.Bars) http.HandlerFunc {
+func (h *Handler) csv(chart func(templates.Lang, figures) svgchart.Bars, places, months bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		f, err := h.load(r.Context())
+		f, err := h.load(r.Context(), places, months)
 		if err != nil {
 			h.serverError(w, r, err)
 			return
