@@ -40,6 +40,9 @@ type StaffFiguresPage struct {
 	Columns     []StaffFiguresColumn
 	Rows        []StaffFiguresRow
 	Total       StaffFiguresRow
+	// AsOf is when the figures were read (Vietnam's time; AsOfISO for
+	// <time datetime>).
+	AsOf, AsOfISO string
 	// Error is a message key (a sort the page does not know).
 	Error string
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -46,6 +47,22 @@ type Handler struct {
 	Logger    *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// CacheFor keeps each query's answer this long in this process, so
+	// that views and downloads within it cost nothing (every query reads
+	// all accounts); 0 asks the database every time.
+	CacheFor time.Duration
+
+	places cached[[]accounts.LocalityFigures]
+	months cached[[]accounts.MonthFigures]
+}
+
+// cached is one query's last answer and when it was read; mu is held
+// while it is read, so that concurrent views wait for one query instead
+// of each running it.
+type cached[T any] struct {
+	mu sync.Mutex
+	at time.Time
+	v  T
 }
 
 // Routes mounts the page and the CSVs, for operators only.
@@ -93,28 +110,47 @@ type figures struct {
 }
 
 // load reads the localities (in Vietnamese order) when places, and the
-// latest MonthsShown months when months: a CSV reads only its own.
-func (h *Handler) load(ctx context.Context, places, months bool) (figures, error) {
-	var f figures
+// latest MonthsShown months when months (a CSV reads only its own), from
+// the cache while it is fresh; asOf is when the oldest part was read.
+func (h *Handler) load(ctx context.Context, places, months bool) (f figures, asOf time.Time, err error) {
+	now := h.now()
+	asOf = now
+	fresh := func(at time.Time) bool { return h.CacheFor > 0 && !at.IsZero() && now.Sub(at) < h.CacheFor }
 	if places {
-		locs, err := h.Reports.ActivationByDistrict(ctx)
-		if err != nil {
-			return figures{}, err
+		c := &h.places
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if !fresh(c.at) {
+			locs, err := h.Reports.ActivationByDistrict(ctx)
+			if err != nil {
+				return figures{}, time.Time{}, err
+			}
+			accounts.SortLocalities(locs)
+			c.v, c.at = locs, now
 		}
-		accounts.SortLocalities(locs)
-		f.localities = locs
+		f.localities = c.v
+		asOf = c.at
 	}
 	if months {
-		ms, err := h.Reports.ActivationByMonth(ctx, h.now())
-		if err != nil {
-			return figures{}, err
+		c := &h.months
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if !fresh(c.at) {
+			ms, err := h.Reports.ActivationByMonth(ctx, now)
+			if err != nil {
+				return figures{}, time.Time{}, err
+			}
+			if len(ms) > MonthsShown {
+				ms = ms[len(ms)-MonthsShown:]
+			}
+			c.v, c.at = ms, now
 		}
-		if len(ms) > MonthsShown {
-			ms = ms[len(ms)-MonthsShown:]
+		f.months = c.v
+		if c.at.Before(asOf) {
+			asOf = c.at
 		}
-		f.months = ms
 	}
-	return f, nil
+	return f, asOf, nil
 }
 
 // provinces are the provinces' rows of locs.
@@ -197,11 +233,12 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		page.Error, status = "staff.figures.bad_sort", http.StatusBadRequest
 	}
-	f, err := h.load(r.Context(), true, true)
+	f, asOf, err := h.load(r.Context(), true, true)
 	if err != nil {
 		h.serverError(w, r, err)
 		return
 	}
+	page.AsOf, page.AsOfISO = webpage.Second(asOf), asOf.UTC().Format(time.RFC3339)
 	if len(f.localities) > 0 {
 		pc, err := provincesChart(lang, f).SVG()
 		if err != nil {
@@ -227,7 +264,7 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request) {
 // month as YYYY-MM), then one column per series, in the chart's order.
 func (h *Handler) csv(chart func(templates.Lang, figures) svgchart.Bars, places, months bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		f, err := h.load(r.Context(), places, months)
+		f, _, err := h.load(r.Context(), places, months)
 		if err != nil {
 			h.serverError(w, r, err)
 			return

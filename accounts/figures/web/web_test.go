@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/csv"
 	"io"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"golang.org/x/text/collate"
 	"golang.org/x/text/language"
 
+	"github.com/dinhdanh/dinhdanh/accounts"
 	"github.com/dinhdanh/dinhdanh/accounts/figures/web"
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
@@ -287,4 +289,65 @@ func TestFiguresForOperatorsOnly(t *testing.T) {
 		status, _, _ = s.get(t, "", path)
 		assert.Equal(t, http.StatusSeeOther, status, path)
 	}
+}
+
+// countingReports counts the queries that reach the store.
+type countingReports struct {
+	*accountspg.Store
+	places, months int
+}
+
+func (c *countingReports) ActivationByDistrict(ctx context.Context) ([]accounts.LocalityFigures, error) {
+	c.places++
+	return c.Store.ActivationByDistrict(ctx)
+}
+
+func (c *countingReports) ActivationByMonth(ctx context.Context, until time.Time) ([]accounts.MonthFigures, error) {
+	c.months++
+	return c.Store.ActivationByMonth(ctx, until)
+}
+
+// TestFiguresCached: within CacheFor views and downloads share one query
+// each (and show the time they were read); after it the page reads again
+// and shows what changed.
+func TestFiguresCached(t *testing.T) {
+	db := pgtest.New(t)
+	acc := accountstest.New(t, db.App, nil)
+	require.NoError(t, population.LoadDemo(t.Context(), population.Target{Pool: db.App, Accounts: acc.Service}, population.DemoOptions{Generated: -1}))
+	tmpl, err := templates.New()
+	require.NoError(t, err)
+	sm := scs.New()
+	csrf := &httpx.CSRF{Sessions: sm}
+	reports := &countingReports{Store: accountspg.NewStore(db.App)}
+	now := time.Date(2026, 12, 13, 3, 0, 0, 0, time.UTC)
+	h := &web.Handler{Reports: reports, Principal: testStaff, Require: testRequire, Templates: tmpl, CSRF: csrf,
+		Now: func() time.Time { return now }, CacheFor: 5 * time.Minute}
+	r := mux.NewRouter()
+	sub := r.NewRoute().Subrouter()
+	sub.Use(sm.LoadAndSave, csrf.Middleware)
+	h.Routes(sub)
+	s := &site{srv: httptest.NewServer(r), db: db}
+	t.Cleanup(s.srv.Close)
+
+	hanoi := func(page string) int64 {
+		got, _ := chartNumbers(t, page, "chart-provinces")
+		return got["Hà Nội"]["registered"]
+	}
+	_, _, page := s.get(t, "operator", web.PathFigures)
+	before := hanoi(page)
+	assert.Contains(t, page, `<time datetime="2026-12-13T03:00:00Z">13/12/2026 10:00:00</time>`)
+	_, _, _ = s.get(t, "operator", web.PathProvincesCSV)
+	_, _, _ = s.get(t, "operator", web.PathMonthsCSV)
+	assert.Equal(t, [2]int{1, 1}, [2]int{reports.places, reports.months}, "one query each for the page and both CSVs")
+
+	// A new account in Hà Nội: not seen until the cache runs out.
+	acc.Citizen(t, "001090123456", "mật khẩu đúng", "+84901234567", 1)
+	now = now.Add(4 * time.Minute)
+	_, _, page = s.get(t, "operator", web.PathFigures)
+	assert.Equal(t, before, hanoi(page))
+	now = now.Add(2 * time.Minute)
+	_, _, page = s.get(t, "operator", web.PathFigures)
+	assert.Equal(t, before+1, hanoi(page), "read again after CacheFor")
+	assert.Equal(t, [2]int{2, 2}, [2]int{reports.places, reports.months})
+	assert.Contains(t, page, `datetime="2026-12-13T03:06:00Z"`)
 }
