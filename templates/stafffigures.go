@@ -60,6 +60,7 @@ func init() {
 			"Accounts by permanent residence and by month, drawn from the current data. Each chart has a CSV with exactly the numbers it draws; dinhdanh report activation gives the same numbers."},
 		"staff.figures.definitions": {"Đã kích hoạt: tài khoản đã được kích hoạt. Đã cấp: đã kích hoạt và đã đăng nhập ít nhất một lần (ghi nhận từ ngày 13/12/2026). Mức 1, mức 2 và bị khóa: theo trạng thái hiện tại.",
 			"Activated: the account was activated. Issued: activated and signed in at least once (recorded since 13 December 2026). Level 1, level 2 and locked: as the accounts are now."},
+		"staff.figures.as_of":       {"Số liệu lúc", "Figures as of"},
 		"staff.figures.by_province": {"Theo tỉnh/thành phố", "By province"},
 		"staff.figures.by_province_desc": {"Biểu đồ thanh: số tài khoản đã đăng ký, đã kích hoạt và đã cấp ở %d tỉnh/thành phố; tổng cộng %s đã đăng ký, %s đã kích hoạt, %s đã cấp.",
 			"Bar chart: accounts registered, activated and issued in %d provinces; in all %s registered, %s activated, %s issued."},

@@ -158,6 +158,8 @@ func TestFiguresPage(t *testing.T) {
 			status, _, page := s.get(t, "operator", web.PathFigures+"?ui_locales="+lang)
 			require.Equal(t, http.StatusOK, status)
 			assert.Contains(t, page, map[string]string{"vi": "Số liệu tài khoản định danh điện tử", "en": "Electronic identity account figures"}[lang])
+			assert.Contains(t, page, map[string]string{"vi": "Số liệu lúc <time", "en": "Figures as of <time"}[lang])
+			assert.NotContains(t, page, "staff.figures.", "every message is translated")
 			got, order := chartNumbers(t, page, "chart-provinces")
 			assert.Equal(t, want, got, "the chart draws the database's numbers")
 			vietnameseOrder(t, order)
