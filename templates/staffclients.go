@@ -1,6 +1,9 @@
 package templates
 
-import "net/http"
+import (
+	"html/template"
+	"net/http"
+)
 
 // StaffClientRow is one relying party in the operators' list.
 type StaffClientRow struct {
@@ -78,17 +81,6 @@ type StaffUsageRow struct {
 	ErrorRate                 string
 }
 
-// StaffUsageBar is one day of the usage chart (an SVG drawn on the
-// server): the tokens' and the failures' bars, in the chart's units.
-type StaffUsageBar struct {
-	Label                string
-	X, LabelX            int
-	TokensY, TokensH     int
-	FailuresX            int
-	FailuresY, FailuresH int
-	Tokens, Failures     int64
-}
-
 // StaffClientPage is one relying party (operators): its registration, the
 // approval and the actions open to the viewer, and its use over the last
 // days.
@@ -115,9 +107,8 @@ type StaffClientPage struct {
 	Usage  []StaffUsageRow
 	// UsageTotal sums the week.
 	UsageTotal StaffUsageRow
-	// Chart is the week as bars; ChartMax the largest day's count.
-	Chart    []StaffUsageBar
-	ChartMax int64
+	// Chart is the week as bars (internal/svgchart's SVG).
+	Chart template.HTML
 }
 
 // StaffClient renders one relying party.
@@ -208,14 +199,15 @@ func init() {
 		"staff.clients.scopes":        {"Phạm vi dữ liệu", "Data scopes"},
 		"staff.clients.actions":       {"Thao tác", "Actions"},
 
-		"staff.clients.usage":          {"Mức sử dụng 7 ngày qua", "Use over the last 7 days"},
-		"staff.clients.usage_note":     {"Tổng hợp từ nhật ký kiểm toán theo số thứ tự, vài phút một lần.", "Rolled up from the audit log by sequence number every few minutes."},
-		"staff.clients.usage.day":      {"Ngày", "Day"},
-		"staff.clients.usage.sign_ins": {"Lượt đăng nhập", "Sign-ins"},
-		"staff.clients.usage.tokens":   {"Token đã cấp", "Tokens issued"},
-		"staff.clients.usage.failures": {"Lỗi", "Failures"},
-		"staff.clients.usage.rate":     {"Tỷ lệ lỗi", "Error rate"},
-		"staff.clients.usage.total":    {"Cộng", "Total"},
-		"staff.clients.usage.chart":    {"Biểu đồ token đã cấp và lỗi theo ngày, 7 ngày qua", "Chart of tokens issued and failures per day, last 7 days"},
+		"staff.clients.usage":            {"Mức sử dụng 7 ngày qua", "Use over the last 7 days"},
+		"staff.clients.usage_note":       {"Tổng hợp từ nhật ký kiểm toán theo số thứ tự, vài phút một lần.", "Rolled up from the audit log by sequence number every few minutes."},
+		"staff.clients.usage.day":        {"Ngày", "Day"},
+		"staff.clients.usage.sign_ins":   {"Lượt đăng nhập", "Sign-ins"},
+		"staff.clients.usage.tokens":     {"Token đã cấp", "Tokens issued"},
+		"staff.clients.usage.failures":   {"Lỗi", "Failures"},
+		"staff.clients.usage.rate":       {"Tỷ lệ lỗi", "Error rate"},
+		"staff.clients.usage.total":      {"Cộng", "Total"},
+		"staff.clients.usage.chart":      {"Lượt đăng nhập, token đã cấp và lỗi theo ngày, 7 ngày qua", "Sign-ins, tokens issued and failures per day, last 7 days"},
+		"staff.clients.usage.chart_desc": {"Mỗi ngày ba thanh: lượt đăng nhập, token đã cấp, lỗi; số liệu như trong bảng dưới.", "Three bars a day: sign-ins, tokens issued, failures; the numbers are those of the table below."},
 	})
 }

@@ -185,6 +185,7 @@ func TestOperatorsOnboardABank(t *testing.T) {
 			assert.Equal(t, "1", b.text(`#usage-total td[data-metric="tokens"]`))
 			a.open(e.gatewayURL+"/staff/clients/"+clientID+q, "#usage")
 			assert.Equal(t, "1", a.text(`#usage-total td[data-metric="sign_ins"]`))
+			assert.Contains(t, a.html(), `<g class="bar" data-series="sign_ins" data-value="1">`, "and in the chart")
 			assert.Contains(t, a.html(), `data-status="active"`)
 			checkConsolePage(t, a, "client-active-"+lang)
 		})

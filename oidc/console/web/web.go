@@ -17,18 +17,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/dinhdanh/dinhdanh/assurance"
 	"github.com/dinhdanh/dinhdanh/attributes"
 	"github.com/dinhdanh/dinhdanh/internal/httpx"
+	"github.com/dinhdanh/dinhdanh/internal/svgchart"
 	"github.com/dinhdanh/dinhdanh/internal/webpage"
 	"github.com/dinhdanh/dinhdanh/oidc"
 	"github.com/dinhdanh/dinhdanh/staff"
@@ -469,41 +472,26 @@ func (h *Handler) showClient(w http.ResponseWriter, r *http.Request, status int,
 		total.SignIns, total.Tokens, total.Failures = total.SignIns+d.SignIns, total.Tokens+d.Tokens, total.Failures+d.Failures
 	}
 	page.UsageTotal = usageRow(total, "")
-	page.Chart, page.ChartMax = chart(days)
+	if page.Chart, err = chart(l, days); err != nil {
+		h.serverError(w, r, "usage chart", err)
+		return
+	}
 	h.render(r, h.Templates.StaffClient(w, status, page))
 }
 
-// Chart geometry (viewBox 700 × 220): bars stand on y = chartBase, at most
-// chartHeight tall, one group of two bars per day.
-const (
-	chartBase   = 190
-	chartHeight = 170
-	chartStep   = 100
-)
-
-// chart draws the week as bars, scaled to its largest count.
-func chart(days []oidc.UsageDay) ([]templates.StaffUsageBar, int64) {
-	var most int64
+// chart draws the week as bars: per day, sign-ins, tokens and failures.
+func chart(l templates.Lang, days []oidc.UsageDay) (template.HTML, error) {
+	c := svgchart.Bars{ID: "usage-chart", Title: templates.T(l, "staff.clients.usage.chart"), Desc: templates.T(l, "staff.clients.usage.chart_desc"),
+		Series: []svgchart.Series{
+			{Key: oidc.MetricSignIns, Label: templates.T(l, "staff.clients.usage.sign_ins")},
+			{Key: oidc.MetricTokens, Label: templates.T(l, "staff.clients.usage.tokens")},
+			{Key: oidc.MetricFailures, Label: templates.T(l, "staff.clients.usage.failures")},
+		}}
 	for _, d := range days {
-		most = max(most, d.Tokens, d.Failures)
+		c.Groups = append(c.Groups, svgchart.Group{Key: d.Day.Format(time.DateOnly), Label: d.Day.Format("02/01"),
+			Values: []int64{d.SignIns, d.Tokens, d.Failures}})
 	}
-	h := func(n int64) int {
-		if most == 0 {
-			return 0
-		}
-		return int(n * chartHeight / most)
-	}
-	out := make([]templates.StaffUsageBar, len(days))
-	for i, d := range days {
-		x := i*chartStep + 12
-		out[i] = templates.StaffUsageBar{
-			Label: d.Day.Format("02/01"), X: x, LabelX: x + 38, FailuresX: x + 40,
-			TokensH: h(d.Tokens), TokensY: chartBase - h(d.Tokens),
-			FailuresH: h(d.Failures), FailuresY: chartBase - h(d.Failures),
-			Tokens: d.Tokens, Failures: d.Failures,
-		}
-	}
-	return out, most
+	return c.SVG()
 }
 
 func usageRow(d oidc.UsageDay, label string) templates.StaffUsageRow {
