@@ -327,6 +327,16 @@ func (l *Log) Close(ctx context.Context) error {
 	}
 }
 
+// Keys returns the public keys whose seals and checkpoints the writer
+// accepts: its own and the retired ones of Options.Keys (a copy).
+func (l *Log) Keys() KeySet {
+	ks := make(KeySet, len(l.keys))
+	for id, k := range l.keys {
+		ks[id] = k
+	}
+	return ks
+}
+
 // Alarm returns the error that stopped the writer (wrapping
 // ErrHeadTampered), or nil.
 func (l *Log) Alarm() error {

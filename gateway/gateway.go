@@ -401,6 +401,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Staff: g.Staff, Templates: tmpl, Sessions: staffSessions, Logger: logger, Now: o.Now, Policy: g.Clients,
 		Reconcile: g.Reconcile, // never nil here: reconcile.New either returned one or failed above
 		Keys:      g.Keys,
+		Audit:     newAuditConsole(o, auditLog), // nil (no page) without an audit key
 		CSRF:      &httpx.CSRF{Sessions: staffSessions, Failed: server.CSRFFailed(tmpl), Skip: orgsweb.ChecksOwnCSRF},
 	}
 

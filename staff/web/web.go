@@ -86,6 +86,9 @@ type Handler struct {
 	// Keys are the ID-token signing keys (the operators' /staff/keys);
 	// the page is not served when nil.
 	Keys SigningKeys
+	// Audit is the audit trail (the operators' /staff/audit); the page
+	// is not served when nil.
+	Audit AuditTrail
 	// Links are the home page's sections beyond the members pages, each
 	// shown to the roles listed; DefaultLinks when nil.
 	Links []Link
@@ -113,6 +116,7 @@ var DefaultLinks = []Link{
 	{templates.StaffLink{Path: PathKeys, Label: "staff.link.keys", Hint: "staff.link.keys_hint"}, []staff.Role{staff.RoleOperator}},
 	{templates.StaffLink{Path: "/staff/figures", Label: "staff.link.figures", Hint: "staff.link.figures_hint"}, []staff.Role{staff.RoleOperator}},
 	{templates.StaffLink{Path: "/staff/organisations", Label: "staff.link.orgs", Hint: "staff.link.orgs_hint"}, []staff.Role{staff.RoleOperator}},
+	{templates.StaffLink{Path: PathAudit, Label: "staff.link.audit", Hint: "staff.link.audit_hint"}, []staff.Role{staff.RoleOperator}},
 }
 
 // NewSessions is the staff session manager on store: its own cookie,
@@ -278,6 +282,11 @@ func (h *Handler) Routes(r *mux.Router) {
 	if h.Keys != nil {
 		r.Handle(PathKeys, op(http.HandlerFunc(h.showKeys))).Methods(http.MethodGet, http.MethodHead)
 		r.Handle(PathKeysRotate, op(http.HandlerFunc(h.rotateKeys))).Methods(http.MethodPost)
+	}
+	if h.Audit != nil {
+		r.Handle(PathAudit, op(http.HandlerFunc(h.showAudit))).Methods(http.MethodGet, http.MethodHead)
+		r.Handle(PathAuditVerify, op(http.HandlerFunc(h.verifyAudit))).Methods(http.MethodPost)
+		r.Handle(PathAuditCheckpoints, op(http.HandlerFunc(h.auditCheckpoints))).Methods(http.MethodGet)
 	}
 }
 
