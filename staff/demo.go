@@ -29,12 +29,15 @@ var DemoUnits = []Unit{
 }
 
 // DemoMembers are the demo staff: the first (bootstrap) operator, a
-// supervisor and two officers.
+// supervisor, two officers and a second operator (who approves the
+// relying parties the first registers in the console, and the other way
+// round).
 var DemoMembers = []DemoMember{
 	{"vanhanh", "Lê Văn Hành", "79", []Role{RoleOperator}, "MRUW42DEMFXGQLLWMFXGQYLONAWTAMBR"},
 	{"lanhdao", "Phạm Thị Đạo", "79.760", []Role{RoleSupervisor}, "MRUW42DEMFXGQLLMMFXGQZDBN4WTAMBR"},
 	{"canbo1", "Nguyễn Văn Bộ", "79.760.26734", []Role{RoleOfficer}, "MRUW42DEMFXGQLLDMFXGE3ZRFUYDAMBR"},
 	{"canbo2", "Trần Thị Cán", "01.001.00001", []Role{RoleOfficer}, "MRUW42DEMFXGQLLDMFXGE3ZSFUYDAMBR"},
+	{"vanhanh2", "Hoàng Thị Hai", "79", []Role{RoleOperator}, "MRUW42DEMFXGQLLWMFXGQYLONAWTAMBS"},
 }
 
 // LoadDemo creates the demo units and staff unless staff members exist

@@ -231,7 +231,7 @@ dinhdanh is running (development mode)
   account page:   %[1]s/account
   discovery:      %[1]s/.well-known/openid-configuration
   SMS inbox:      %[1]s/dev/sms
-  staff console:  %[1]s/staff   (vanhanh, lanhdao, canbo1, canbo2; password CanBo@12345; TOTP in README)
+  staff console:  %[1]s/staff   (vanhanh, lanhdao, canbo1, canbo2, vanhanh2; password CanBo@12345; TOTP in README)
   health:         %[1]s/healthz   metrics: %[1]s/metrics
 %[2]s%[5]s
 Press Ctrl-C to stop (the database stops with it; data stays in %[4]s).
