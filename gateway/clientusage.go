@@ -48,10 +48,15 @@ func clientPages(g *Gateway, tmpl *templates.Set, csrf *httpx.CSRF, logger *slog
 
 // rollUpClientUsage keeps the usage roll-up near the audit log's head: a
 // run a minute, each reading what was added since (ranges of
-// oidc.DefaultUsageBatch entries).
+// oidc.DefaultUsageBatch entries), then dropping the days past
+// oidc.UsageKeptDays.
 func (g *Gateway) rollUpClientUsage(ctx context.Context, logger *slog.Logger) {
 	every(ctx, time.Minute, func(ctx context.Context) {
-		if _, err := g.ClientUsage.CatchUp(ctx, 0); err != nil && ctx.Err() == nil && logger != nil {
+		_, err := g.ClientUsage.CatchUp(ctx, 0)
+		if err == nil {
+			_, err = g.ClientUsage.Prune(ctx)
+		}
+		if err != nil && ctx.Err() == nil && logger != nil {
 			logger.WarnContext(ctx, "client usage roll-up", "error", err)
 		}
 	})

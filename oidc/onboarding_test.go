@@ -345,3 +345,27 @@ func TestUsageStartsAtTheHeadOfALongLog(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, days[6].Tokens)
 }
+
+// TestUsagePrune: counts older than UsageKeptDays go, the rest stay.
+func TestUsagePrune(t *testing.T) {
+	ctx := t.Context()
+	db := pgtest.New(t)
+	now := time.Date(2026, 12, 10, 9, 0, 0, 0, time.UTC)
+	store := oidcpg.NewStore(db.App, oidc.NewFositeSession)
+	u := &oidc.Usage{Store: store, Now: func() time.Time { return now }}
+	today := time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC)
+	require.NoError(t, store.AddUsage(ctx, -1, 0, nil))
+	require.NoError(t, store.AddUsage(ctx, 0, 1, []oidc.UsageCount{
+		{ClientID: "bank", Day: today.AddDate(0, 0, -oidc.UsageKeptDays-1), Metric: oidc.MetricTokens, N: 5},
+		{ClientID: "bank", Day: today.AddDate(0, 0, -oidc.UsageKeptDays), Metric: oidc.MetricTokens, N: 6},
+		{ClientID: "bank", Day: today, Metric: oidc.MetricTokens, N: 7},
+	}))
+	n, err := u.Prune(ctx)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, n)
+	left, err := store.ClientUsage(ctx, "bank", today.AddDate(-2, 0, 0), today.AddDate(0, 0, 1))
+	require.NoError(t, err)
+	require.Len(t, left, 2)
+	assert.EqualValues(t, 6, left[0].N)
+	assert.EqualValues(t, 7, left[1].N)
+}

@@ -61,6 +61,9 @@ type UsageStore interface {
 	AddUsage(ctx context.Context, from, to int64, counts []UsageCount) error
 	// ClientUsage returns a client's counts for days in [from, to).
 	ClientUsage(ctx context.Context, clientID string, from, to time.Time) ([]UsageCount, error)
+	// PruneUsage deletes the counts of days before before, and says how
+	// many rows went.
+	PruneUsage(ctx context.Context, before time.Time) (int64, error)
 }
 
 // ErrUsageMoved: the usage cursor moved under a roll-up.
@@ -101,6 +104,9 @@ const (
 	DefaultUsageBackfill = 1_000_000
 	// UsageDays is how many days the console shows.
 	UsageDays = 7
+	// UsageKeptDays is how long the daily counts are kept: a year and a
+	// month, for a year's comparison (a few rows per client and day).
+	UsageKeptDays = 400
 )
 
 func (u *Usage) now() time.Time {
@@ -253,4 +259,14 @@ func (u *Usage) Last7Days(ctx context.Context, clientID string) ([]UsageDay, err
 		}
 	}
 	return days, nil
+}
+
+// Prune deletes the daily counts older than UsageKeptDays (an index range
+// on day; nothing most days).
+func (u *Usage) Prune(ctx context.Context) (int64, error) {
+	n, err := u.Store.PruneUsage(ctx, day(u.now()).AddDate(0, 0, -UsageKeptDays))
+	if err != nil {
+		return 0, fmt.Errorf("oidc: prune usage: %w", err)
+	}
+	return n, nil
 }

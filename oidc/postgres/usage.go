@@ -85,3 +85,12 @@ func (s *Store) ClientUsage(ctx context.Context, clientID string, from, to time.
 	}
 	return out, rows.Err()
 }
+
+// PruneUsage implements oidc.UsageStore (oidc_client_usage_day_idx).
+func (s *Store) PruneUsage(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.q(ctx).Exec(ctx, `DELETE FROM oidc_client_usage WHERE day < $1::date`, before.UTC().Format(time.DateOnly))
+	if err != nil {
+		return 0, fmt.Errorf("oidc/postgres: prune usage: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
