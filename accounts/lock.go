@@ -55,6 +55,12 @@ const cascadeTimeout = 30 * time.Second
 // citizen is told (NoticeLocked; NoticeUnlocked by Unlock) once the lock
 // committed, whoever locked.
 func (s *Service) Lock(ctx context.Context, id, reason string, by Actor) (Account, error) {
+	return s.LockBecause(ctx, id, reason, "", by)
+}
+
+// LockBecause is Lock with the staff member's note recorded in the lock's
+// audit event (never in the citizen's notice).
+func (s *Service) LockBecause(ctx context.Context, id, reason, note string, by Actor) (Account, error) {
 	if s.tokens == nil || s.logout == nil {
 		return Account{}, ErrNoLockCascade
 	}
@@ -64,6 +70,9 @@ func (s *Service) Lock(ctx context.Context, id, reason string, by Actor) (Accoun
 		r.SignInsEndedAt = &now
 		e := by.event(audit.AccountLocked, r.ID, audit.Success)
 		e.Reason = reason
+		if note != "" {
+			e.Detail = map[string]string{"note": note}
+		}
 		return e, nil
 	})
 	if err != nil {
@@ -84,6 +93,13 @@ func (s *Service) Lock(ctx context.Context, id, reason string, by Actor) (Accoun
 // Unlock returns a locked account to active (or pending, if it was never
 // activated). Sign-ins ended by the lock stay ended.
 func (s *Service) Unlock(ctx context.Context, id string, by Actor) (Account, error) {
+	return s.UnlockBecause(ctx, id, "", "", by)
+}
+
+// UnlockBecause is Unlock with the reason (a short code, e.g.
+// "identity_verified") and the staff member's note recorded in the
+// unlock's audit event: an operator's unlock from the console says why.
+func (s *Service) UnlockBecause(ctx context.Context, id, reason, note string, by Actor) (Account, error) {
 	a, err := s.update(ctx, id, func(r *Record) (audit.Event, error) {
 		if r.Status != Locked {
 			return audit.Event{}, fmt.Errorf("%w: account is not locked", ErrInvalid)
@@ -92,7 +108,12 @@ func (s *Service) Unlock(ctx context.Context, id string, by Actor) (Account, err
 		if r.ActivatedAt != nil {
 			r.Status = Active
 		}
-		return by.event(audit.AccountUnlocked, r.ID, audit.Success), nil
+		e := by.event(audit.AccountUnlocked, r.ID, audit.Success)
+		e.Reason = reason
+		if note != "" {
+			e.Detail = map[string]string{"note": note}
+		}
+		return e, nil
 	})
 	if err != nil {
 		return Account{}, fmt.Errorf("accounts: unlock: %w", err)

@@ -21,6 +21,7 @@ import (
 	"github.com/dinhdanh/dinhdanh/accounts"
 	accountsapi "github.com/dinhdanh/dinhdanh/accounts/api"
 	figuresweb "github.com/dinhdanh/dinhdanh/accounts/figures/web"
+	"github.com/dinhdanh/dinhdanh/accounts/operatorweb"
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	"github.com/dinhdanh/dinhdanh/accounts/smsgateway"
 	accountsweb "github.com/dinhdanh/dinhdanh/accounts/web"
@@ -507,6 +508,10 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Reports: accountspg.NewStore(o.reads()), Principal: staffweb.Principal, Require: staffweb.Require,
 		Templates: tmpl, CSRF: console.CSRF, Logger: logger, Now: o.Now, CacheFor: 5 * time.Minute,
 	}
+	accountPages := &operatorweb.Handler{
+		Accounts: g.Accounts, Audit: o.Audit, Principal: staffweb.Principal, Require: staffweb.Require,
+		Templates: tmpl, CSRF: console.CSRF, Logger: logger,
+	}
 	orgPages := &orgsweb.Handler{
 		Orgs: g.Orgs, Principal: staffweb.Principal, Templates: tmpl, CSRF: console.CSRF, Logger: logger,
 		SignInPath: staffweb.PathLogin,
@@ -560,7 +565,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		BrowserMiddleware: []mux.MiddlewareFunc{signin.EndSignIns},
 		// Console pages of other packages mount here too, given
 		// staffweb.Principal and staffweb.Require as functions.
-		Staff:           []server.Mounter{console, counter, lockPages, guardianshipRecords, clientPages(g, tmpl, console.CSRF, logger), figurePages, orgPages},
+		Staff:           []server.Mounter{console, counter, lockPages, guardianshipRecords, clientPages(g, tmpl, console.CSRF, logger), figurePages, orgPages, accountPages},
 		StaffMiddleware: []mux.MiddlewareFunc{console.Middleware},
 	})
 

@@ -1,6 +1,7 @@
 package browsertest_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,6 +64,10 @@ func TestOperatorChecksStaffList(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			b := b.on(t)
+			// Each run has the browser budget of a whole test.
+			rctx, cancel := context.WithTimeout(b.tab, testTimeout)
+			t.Cleanup(cancel)
+			b.ctx = rctx
 			if run.phone {
 				b.phone()
 			} else {

@@ -117,6 +117,7 @@ var DefaultLinks = []Link{
 	{templates.StaffLink{Path: "/staff/figures", Label: "staff.link.figures", Hint: "staff.link.figures_hint"}, []staff.Role{staff.RoleOperator}},
 	{templates.StaffLink{Path: "/staff/organisations", Label: "staff.link.orgs", Hint: "staff.link.orgs_hint"}, []staff.Role{staff.RoleOperator}},
 	{templates.StaffLink{Path: PathAudit, Label: "staff.link.audit", Hint: "staff.link.audit_hint"}, []staff.Role{staff.RoleOperator}},
+	{templates.StaffLink{Path: "/staff/accounts", Label: "staff.link.accounts", Hint: "staff.link.accounts_hint"}, []staff.Role{staff.RoleOperator}},
 }
 
 // NewSessions is the staff session manager on store: its own cookie,
