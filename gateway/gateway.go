@@ -20,8 +20,8 @@ import (
 
 	"github.com/dinhdanh/dinhdanh/accounts"
 	accountsapi "github.com/dinhdanh/dinhdanh/accounts/api"
+	accountsconsole "github.com/dinhdanh/dinhdanh/accounts/console/web"
 	figuresweb "github.com/dinhdanh/dinhdanh/accounts/figures/web"
-	"github.com/dinhdanh/dinhdanh/accounts/operatorweb"
 	accountspg "github.com/dinhdanh/dinhdanh/accounts/postgres"
 	"github.com/dinhdanh/dinhdanh/accounts/smsgateway"
 	accountsweb "github.com/dinhdanh/dinhdanh/accounts/web"
@@ -508,7 +508,7 @@ func New(ctx context.Context, o Options) (*Gateway, error) {
 		Reports: accountspg.NewStore(o.reads()), Principal: staffweb.Principal, Require: staffweb.Require,
 		Templates: tmpl, CSRF: console.CSRF, Logger: logger, Now: o.Now, CacheFor: 5 * time.Minute,
 	}
-	accountPages := &operatorweb.Handler{
+	accountPages := &accountsconsole.Handler{
 		Accounts: g.Accounts, Audit: o.Audit, Principal: staffweb.Principal, Require: staffweb.Require,
 		Templates: tmpl, CSRF: console.CSRF, Logger: logger,
 	}

@@ -3,7 +3,7 @@ package templates
 import "net/http"
 
 // StaffAccountPage is the operators' accounts page (/staff/accounts,
-// package accounts/operatorweb): the search form, and the account found
+// package accounts/console/web): the search form, and the account found
 // with its lock or unlock form.
 type StaffAccountPage struct {
 	StaffBase

@@ -1,4 +1,4 @@
-// Package operatorweb serves the operators' accounts page of the staff
+// Package web serves the operators' accounts page of the staff
 // console (/staff/accounts, issue 17): find an account by personal
 // identification number, see its status, level and lock reason, and lock or
 // unlock it with a reason, through the accounts domain's own Lock and Unlock
@@ -9,7 +9,7 @@
 //
 // The top floor hands it the signed-in member and the role check as
 // functions (staffweb.Principal, staffweb.Require).
-package operatorweb
+package web
 
 import (
 	"context"
