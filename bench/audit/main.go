@@ -42,7 +42,7 @@ type config struct {
 	events, citizens, sample, concurrency, queries, chunk int
 	writers                                               string
 	appURL                                                string // set by run
-	fast, keep                                            bool
+	fast, keep, retain, verify                            bool
 	dir, cpuprofile                                       string
 }
 
@@ -59,6 +59,8 @@ func main() {
 	flag.BoolVar(&c.keep, "keep", false, "keep the database (and cluster directory) afterwards")
 	flag.StringVar(&c.dir, "dir", "", "cluster directory (default: a temporary one)")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of verification to this file")
+	flag.BoolVar(&c.retain, "retain", false, "after the history pages, run retention with the clock a month ahead, so the oldest monthly partition is past 5 years, and time it")
+	flag.BoolVar(&c.verify, "verify", true, "verify the whole chain at the end")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -173,7 +175,17 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 
+	// 3b. Retention of the oldest month, as `dinhdanh audit retain` runs it.
+	if c.retain {
+		if err := retain(ctx, owner, key, keys); err != nil {
+			return err
+		}
+	}
+
 	// 4. Verification of the whole chain.
+	if !c.verify {
+		return nil
+	}
 	if c.cpuprofile != "" {
 		f, err := os.Create(c.cpuprofile)
 		if err != nil {
@@ -193,6 +205,37 @@ func run(ctx context.Context, c config) error {
 	took = time.Since(start)
 	fmt.Printf("verify: %d events, %d checkpoints in %s (%.0f events/s): %s\n",
 		rep.Events, rep.Checkpoints, took.Round(time.Millisecond), float64(rep.Events)/took.Seconds(), okString(rep))
+	return nil
+}
+
+// retain runs the maintainer's retention (what `dinhdanh audit retain` and
+// the serving replicas' maintenance call) with the clock a month ahead:
+// the oldest monthly partition is then wholly older than 5 years. It
+// verifies the chain up to the last event it drops, stores the signed
+// anchor and drops the partition; the time includes all of it.
+func retain(ctx context.Context, owner *pgxpool.Pool, key *audit.Key, keys audit.KeySet) error {
+	m := postgres.NewMaintainer(owner, key, keys)
+	at := time.Now().AddDate(0, 1, 0)
+	var before int64
+	if err := owner.QueryRow(ctx, `SELECT count(*) FROM audit_events`).Scan(&before); err != nil {
+		return err
+	}
+	start := time.Now()
+	rep, err := m.Retain(ctx, at)
+	if err != nil {
+		return fmt.Errorf("retain: %w", err)
+	}
+	took := time.Since(start)
+	var after int64
+	if err := owner.QueryRow(ctx, `SELECT count(*) FROM audit_events`).Scan(&after); err != nil {
+		return err
+	}
+	anchor := int64(0)
+	if rep.Anchor != nil {
+		anchor = rep.Anchor.Head().Seq
+	}
+	fmt.Printf("retention (clock at %s, cutoff %s): dropped %v (%d events), anchor at seq %d, in %s (verification of the dropped prefix included)\n",
+		at.UTC().Format(time.DateOnly), rep.Cutoff.Format(time.DateOnly), rep.Dropped, before-after+1, anchor, took.Round(time.Millisecond))
 	return nil
 }
 
