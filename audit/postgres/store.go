@@ -655,27 +655,72 @@ func collectCheckpoints(rows pgx.Rows) ([]audit.Checkpoint, error) {
 	return out, nil
 }
 
+// EntriesChunk is how many sequence numbers one statement of Entries
+// reads. One statement for a whole chain of 100 million events made
+// PostgreSQL sort the whole table on disk (it chose a sequential scan and a
+// sort over 63 partitions' index scans) and run out of space; a bounded
+// range is read through each partition's (seq, logged_at) key instead.
+var EntriesChunk int64 = 50_000
+
 // Entries yields the stored entries with from <= seq <= to in sequence
-// order. It holds one connection while the caller iterates.
+// order, EntriesChunk sequence numbers per statement; a range with no
+// entries (a gap, which verification reports) is skipped by asking for the
+// next stored sequence number. It holds a connection only while a chunk is
+// read.
 func (s *Store) Entries(ctx context.Context, from, to int64) iter.Seq2[audit.Entry, error] {
 	return func(yield func(audit.Entry, error) bool) {
-		rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM audit_events
-			WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, from, to)
-		if err != nil {
-			yield(audit.Entry{}, fmt.Errorf("audit: read events: %w", err))
-			return
-		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := scanEntry(rows)
-			if !yield(e, err) || err != nil {
+		for lo := from; lo <= to; {
+			hi := to
+			if lo <= to-EntriesChunk {
+				hi = lo + EntriesChunk - 1
+			}
+			n, ok := s.entryChunk(ctx, lo, hi, yield)
+			if !ok {
 				return
 			}
-		}
-		if err := rows.Err(); err != nil {
-			yield(audit.Entry{}, fmt.Errorf("audit: read events: %w", err))
+			if hi == to {
+				return
+			}
+			lo = hi + 1
+			if n > 0 {
+				continue
+			}
+			var next *int64
+			if err := s.pool.QueryRow(ctx, `SELECT min(seq) FROM audit_events WHERE seq BETWEEN $1 AND $2`, lo, to).Scan(&next); err != nil {
+				yield(audit.Entry{}, fmt.Errorf("audit: read events: %w", err))
+				return
+			}
+			if next == nil {
+				return
+			}
+			lo = *next
 		}
 	}
+}
+
+// entryChunk yields the entries with lo <= seq <= hi and says how many
+// there were, and false when the iteration must stop.
+func (s *Store) entryChunk(ctx context.Context, lo, hi int64, yield func(audit.Entry, error) bool) (int, bool) {
+	rows, err := s.pool.Query(ctx, `SELECT `+columns+` FROM audit_events
+		WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, lo, hi)
+	if err != nil {
+		yield(audit.Entry{}, fmt.Errorf("audit: read events: %w", err))
+		return 0, false
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		n++
+		if !yield(e, err) || err != nil {
+			return n, false
+		}
+	}
+	if err := rows.Err(); err != nil {
+		yield(audit.Entry{}, fmt.Errorf("audit: read events: %w", err))
+		return n, false
+	}
+	return n, true
 }
 
 func scanEntry(rows pgx.Rows) (audit.Entry, error) {
