@@ -15,7 +15,8 @@ import (
 
 // Limits of a staff list.
 const (
-	// MaxStaff is the most distinct numbers one upload may hold.
+	// MaxStaff is the most distinct numbers one upload may hold (the
+	// console's messages say 20,000 in words: orgs.upload.limit).
 	MaxStaff = 20_000
 	// MaxListBytes is the largest upload: 20,000 numbers with a name
 	// column beside each still fit.

@@ -43,7 +43,6 @@ type OrgPage struct {
 	Total     int
 	Groups    []OrgGroup
 	CheckedAt string
-	MaxStaff  int
 }
 
 // StaffOrgs renders the organisations list.
@@ -79,7 +78,7 @@ func init() {
 		"orgs.upload.intro":     {"Mỗi dòng một số định danh cá nhân (12 số), hoặc tệp CSV có số định danh ở cột đầu. Trang chỉ cho biết mỗi số thuộc nhóm nào, không hiển thị thông tin nào khác. Danh sách không được lưu; mỗi lần kiểm tra được ghi nhật ký, và công dân thấy việc kiểm tra trong lịch sử của mình.", "One personal identification number (12 digits) per line, or a CSV file with the numbers in the first column. The page says only which group each number is in, nothing else. The list is not stored; every check is recorded in the audit trail, and citizens see it in their history."},
 		"orgs.upload.file":      {"Tệp danh sách (CSV hoặc văn bản)", "List file (CSV or text)"},
 		"orgs.upload.text":      {"Hoặc dán danh sách", "Or paste the list"},
-		"orgs.upload.limit":     {"Tối đa %d số mỗi lần.", "At most %d numbers at a time."},
+		"orgs.upload.limit":     {"Tối đa 20.000 số mỗi lần.", "At most 20,000 numbers at a time."},
 		"orgs.upload.submit":    {"Kiểm tra", "Check"},
 		"orgs.error.list":       {"Danh sách có %d dòng không phải số định danh cá nhân 12 chữ số (dòng %s). Chưa kiểm tra số nào: hãy sửa rồi tải lại.", "%d lines of the list are not 12-digit personal identification numbers (lines %s). Nothing was checked: correct them and upload again."},
 		"orgs.error.empty":      {"Danh sách không có số định danh nào.", "The list holds no personal identification number."},

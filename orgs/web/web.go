@@ -197,7 +197,6 @@ func (h *Handler) orgPage(w http.ResponseWriter, r *http.Request, status int, pa
 	page.StaffBase = h.base(r)
 	page.Org = row(page.Lang, o)
 	page.Action = PathOrgs + "/" + o.Code + staffSuffix
-	page.MaxStaff = orgs.MaxStaff
 	h.render(r, h.Templates.StaffOrg(w, status, page))
 }
 
