@@ -74,7 +74,9 @@ type problem struct {
 
 // fault is a problem with only a code and a sentence (empty: the code's
 // usual one).
-func fault(code, description string) problem { return problem{Error: httpx.NewError(code, description)} }
+func fault(code, description string) problem {
+	return problem{Error: httpx.NewError(code, description)}
+}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")

@@ -109,7 +109,7 @@ func (h *Handler) officerLookup(w http.ResponseWriter, r *http.Request) {
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > audit.MaxPageSize {
-			httpx.WriteError(w, http.StatusBadRequest, "invalid_request", "limit must be 1 to " + strconv.Itoa(audit.MaxPageSize))
+			httpx.WriteError(w, http.StatusBadRequest, "invalid_request", "limit must be 1 to "+strconv.Itoa(audit.MaxPageSize))
 			return
 		}
 		f.Limit = n
