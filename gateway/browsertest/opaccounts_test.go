@@ -1,7 +1,6 @@
 package browsertest_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -43,64 +42,44 @@ func TestOperatorLocksAndUnlocksAccount(t *testing.T) {
 
 	b := newBrowser(t, "vi")
 	staffSignIn(t, b, e.gatewayURL, operator)
-	runs := []struct {
-		lang  string
-		phone bool
-	}{{"vi", false}, {"en", false}, {"vi", true}, {"en", true}}
-	for i, run := range runs {
-		name := run.lang + "-1280"
-		if run.phone {
-			name = run.lang + "-390"
-		}
-		t.Run(name, func(t *testing.T) {
-			b := b.on(t)
-			// Each run has the browser budget of a whole test.
-			rctx, cancel := context.WithTimeout(b.tab, testTimeout)
-			t.Cleanup(cancel)
-			b.ctx = rctx
-			if run.phone {
-				b.phone()
-			} else {
-				b.desktop()
-			}
-			b.open(e.gatewayURL+"/staff?ui_locales="+run.lang, "#staff-who")
-			b.follow(`a[href="/staff/accounts"]`, "#find-personal-id")
-			b.axe()
+	eachConsoleView(t, b, func(t *testing.T, b *browser, run consoleView, i int) {
+		b.open(e.gatewayURL+"/staff?ui_locales="+run.Lang, "#staff-who")
+		b.follow(`a[href="/staff/accounts"]`, "#find-personal-id")
+		b.axe()
 
-			b.do("type a wrong number", chromedp.SendKeys(chromedp.CSS("#find-personal-id"), "12345"))
-			b.follow("#account-find", "#error")
-			b.do("type the citizen's number", chromedp.SetValue(chromedp.CSS("#find-personal-id"), pid))
-			b.follow("#account-find", "#account-status")
-			assert.Equal(t, "active", accountStatus(b))
-			assert.Equal(t, "2", b.text("#account-level"))
+		b.do("type a wrong number", chromedp.SendKeys(chromedp.CSS("#find-personal-id"), "12345"))
+		b.follow("#account-find", "#error")
+		b.do("type the citizen's number", chromedp.SetValue(chromedp.CSS("#find-personal-id"), pid))
+		b.follow("#account-find", "#account-status")
+		assert.Equal(t, "active", accountStatus(b))
+		assert.Equal(t, "2", b.text("#account-level"))
 
-			// No note (past the browser's own check): refused on the
-			// page, nothing changed.
-			b.do("drop the browser's check of the note", chromedp.Evaluate[chromedp.Void](`document.querySelector("#note").removeAttribute("required")`))
-			b.follow("#account-change", "#error")
-			assert.Equal(t, "active", status())
-			b.do("choose a reason and write a note", chromedp.SetValue(chromedp.CSS("#reason"), "lost_phone"),
-				chromedp.SendKeys(chromedp.CSS("#note"), "Công dân báo mất điện thoại qua tổng đài"))
-			b.follow("#account-change", "#notice")
-			assert.Equal(t, "locked", accountStatus(b))
-			assert.Equal(t, "locked", status())
-			got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](overflowJS))
-			require.NoError(t, err)
-			assert.Empty(t, got, "the page sticks out")
-			b.screenshot("staff-accounts-" + name)
-			b.axe()
+		// No note (past the browser's own check): refused on the
+		// page, nothing changed.
+		b.do("drop the browser's check of the note", chromedp.Evaluate[chromedp.Void](`document.querySelector("#note").removeAttribute("required")`))
+		b.follow("#account-change", "#error")
+		assert.Equal(t, "active", status())
+		b.do("choose a reason and write a note", chromedp.SetValue(chromedp.CSS("#reason"), "lost_phone"),
+			chromedp.SendKeys(chromedp.CSS("#note"), "Công dân báo mất điện thoại qua tổng đài"))
+		b.follow("#account-change", "#notice")
+		assert.Equal(t, "locked", accountStatus(b))
+		assert.Equal(t, "locked", status())
+		got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](overflowJS))
+		require.NoError(t, err)
+		assert.Empty(t, got, "the page sticks out")
+		b.screenshot("staff-accounts-" + run.Name())
+		b.axe()
 
-			b.do("choose why and write a note", chromedp.SetValue(chromedp.CSS("#reason"), "identity_verified"),
-				chromedp.SendKeys(chromedp.CSS("#note"), "Đã xác minh tại quầy"))
-			b.follow("#account-change", "#notice")
-			assert.Equal(t, "active", accountStatus(b))
-			assert.Equal(t, "active", status())
+		b.do("choose why and write a note", chromedp.SetValue(chromedp.CSS("#reason"), "identity_verified"),
+			chromedp.SendKeys(chromedp.CSS("#note"), "Đã xác minh tại quầy"))
+		b.follow("#account-change", "#notice")
+		assert.Equal(t, "active", accountStatus(b))
+		assert.Equal(t, "active", status())
 
-			assert.Equal(t, i+1, events("account.locked", "lost_phone"))
-			assert.Equal(t, i+1, events("account.unlocked", "identity_verified"))
-			assert.Equal(t, 3*(i+1), events("operator.action", "account_viewed"), "the look-up and the two pages after each change")
-		})
-	}
+		assert.Equal(t, i+1, events("account.locked", "lost_phone"))
+		assert.Equal(t, i+1, events("account.unlocked", "identity_verified"))
+		assert.Equal(t, 3*(i+1), events("operator.action", "account_viewed"), "the look-up and the two pages after each change")
+	})
 	var note string
 	require.NoError(t, e.db.Owner.QueryRow(ctx, `SELECT detail->>'note' FROM audit_events WHERE type = 'account.locked' ORDER BY seq DESC LIMIT 1`).Scan(&note))
 	assert.Equal(t, "Công dân báo mất điện thoại qua tổng đài", note)

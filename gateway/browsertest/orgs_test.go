@@ -1,7 +1,6 @@
 package browsertest_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,14 +36,12 @@ func TestOperatorChecksStaffList(t *testing.T) {
 			WHERE type = 'organisation.staff_level_checked' AND account_id = (SELECT id::text FROM accounts WHERE personal_id = $1)`, pid).Scan(&n))
 		return n
 	}
-	runs := []struct {
-		lang, code, name string
-		phone            bool
-	}{
-		{"vi", "0100109106", "Bộ Y tế", false},
-		{"en", "0101234567", "Ministry of Finance", false},
-		{"vi", "1234567", "Sở Y tế Hà Nội", true},
-		{"en", "0101234567-001", "Ministry of Finance, Đà Nẵng branch", true},
+	// An organisation per view (consoleViews' order).
+	orgsAdded := []struct{ code, name string }{
+		{"0100109106", "Bộ Y tế"},
+		{"0101234567", "Ministry of Finance"},
+		{"1234567", "Sở Y tế Hà Nội"},
+		{"0101234567-001", "Ministry of Finance, Đà Nẵng branch"},
 	}
 	// A relying party's owner is an organisation too.
 	rp, err := e.g.Clients.Get(ctx, demoClientID)
@@ -53,85 +50,68 @@ func TestOperatorChecksStaffList(t *testing.T) {
 	_, _, err = e.g.Clients.Create(ctx, "test", rp)
 	require.NoError(t, err)
 
-	// One sign-in (an authenticator code is good once), then each run in
-	// its language and width.
 	b := newBrowser(t, "vi")
 	staffSignIn(t, b, e.gatewayURL, operator)
-	for i, run := range runs {
-		name := run.lang + "-1280"
-		if run.phone {
-			name = run.lang + "-390"
+	eachConsoleView(t, b, func(t *testing.T, b *browser, v consoleView, i int) {
+		org := orgsAdded[i]
+		b.open(e.gatewayURL+"/staff?ui_locales="+v.Lang, "#staff-who")
+		b.follow(`a[href="/staff/organisations"]`, "#code")
+		assert.Contains(t, b.text(`tr[data-code="0100112437"]`), "bank-orgs", "the relying party's owner is listed with it")
+		b.axe()
+
+		// A wrong code is refused on the form, nothing created.
+		b.do("type a wrong code", chromedp.SendKeys(chromedp.CSS("#code"), "12345"), chromedp.SendKeys(chromedp.CSS("#name"), org.name))
+		b.follow("#org-create", "#error")
+		assert.Contains(t, b.text("#error"), map[string]string{"vi": "không hợp lệ", "en": "Invalid code"}[v.Lang])
+		b.do("correct the code", chromedp.SetValue(chromedp.CSS("#code"), org.code))
+		b.follow("#org-create", "#org-code")
+		assert.Equal(t, org.code, b.text("#org-code"))
+		assert.Equal(t, org.name, b.text("main h1"))
+
+		// A bad line refuses the whole list.
+		b.do("paste a list with a bad line", chromedp.SendKeys(chromedp.CSS("#list-text"), population.DemoLevel2ID+"\n12345\n"))
+		b.follow("#org-check", "#error")
+		assert.Contains(t, b.text("#error"), map[string]string{"vi": "(dòng 2)", "en": "(lines 2)"}[v.Lang])
+		assert.False(t, b.present("#result-total"), "nothing checked")
+
+		list := "so_dinh_danh;ho_ten\n" + population.DemoLevel2ID + ";A\n" + population.DemoLevel1ID + ";B\n" +
+			population.DemoPendingID + ";C\n" + unknown + ";D\n" + strings.TrimPrefix(population.DemoLevel1ID, "0") + ";B again\n"
+		if v.Phone {
+			b.do("paste the list", chromedp.SetValue(chromedp.CSS("#list-text"), list))
+		} else {
+			file := filepath.Join(t.TempDir(), "can-bo.csv")
+			require.NoError(t, os.WriteFile(file, []byte("\ufeff"+list), 0o600))
+			b.do("choose the file", chromedp.SetUploadFiles(chromedp.CSS("#list-file"), []string{file}))
 		}
-		t.Run(name, func(t *testing.T) {
-			b := b.on(t)
-			// Each run has the browser budget of a whole test.
-			rctx, cancel := context.WithTimeout(b.tab, testTimeout)
-			t.Cleanup(cancel)
-			b.ctx = rctx
-			if run.phone {
-				b.phone()
-			} else {
-				b.desktop()
-			}
-			b.open(e.gatewayURL+"/staff?ui_locales="+run.lang, "#staff-who")
-			b.follow(`a[href="/staff/organisations"]`, "#code")
-			assert.Contains(t, b.text(`tr[data-code="0100112437"]`), "bank-orgs", "the relying party's owner is listed with it")
-			b.axe()
-
-			// A wrong code is refused on the form, nothing created.
-			b.do("type a wrong code", chromedp.SendKeys(chromedp.CSS("#code"), "12345"), chromedp.SendKeys(chromedp.CSS("#name"), run.name))
-			b.follow("#org-create", "#error")
-			assert.Contains(t, b.text("#error"), map[string]string{"vi": "không hợp lệ", "en": "Invalid code"}[run.lang])
-			b.do("correct the code", chromedp.SetValue(chromedp.CSS("#code"), run.code))
-			b.follow("#org-create", "#org-code")
-			assert.Equal(t, run.code, b.text("#org-code"))
-			assert.Equal(t, run.name, b.text("main h1"))
-
-			// A bad line refuses the whole list.
-			b.do("paste a list with a bad line", chromedp.SendKeys(chromedp.CSS("#list-text"), population.DemoLevel2ID+"\n12345\n"))
-			b.follow("#org-check", "#error")
-			assert.Contains(t, b.text("#error"), map[string]string{"vi": "(dòng 2)", "en": "(lines 2)"}[run.lang])
-			assert.False(t, b.present("#result-total"), "nothing checked")
-
-			list := "so_dinh_danh;ho_ten\n" + population.DemoLevel2ID + ";A\n" + population.DemoLevel1ID + ";B\n" +
-				population.DemoPendingID + ";C\n" + unknown + ";D\n" + strings.TrimPrefix(population.DemoLevel1ID, "0") + ";B again\n"
-			if run.phone {
-				b.do("paste the list", chromedp.SetValue(chromedp.CSS("#list-text"), list))
-			} else {
-				file := filepath.Join(t.TempDir(), "can-bo.csv")
-				require.NoError(t, os.WriteFile(file, []byte("\ufeff"+list), 0o600))
-				b.do("choose the file", chromedp.SetUploadFiles(chromedp.CSS("#list-file"), []string{file}))
-			}
-			b.follow("#org-check", "#result-total")
-			assert.Contains(t, b.text("#result-total"), "4 ", "four distinct numbers (one listed twice, once without its zero)")
-			groups := map[string][]string{
-				"no_account": {population.DemoPendingID, unknown},
-				"level1":     {population.DemoLevel1ID},
-				"level2":     {population.DemoLevel2ID},
-			}
-			for g, want := range groups {
-				got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#group-`+g+` .org-numbers li")].map(li => li.textContent)`))
-				require.NoError(t, err)
-				assert.ElementsMatch(t, want, got, g)
-			}
-			html := b.html()
-			for _, leak := range []string{"Nguyễn", "Trần", "+8490", "locked", "khóa"} {
-				assert.NotContains(t, html, leak, "the result names nothing but the numbers and their groups")
-			}
-			got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](overflowJS))
+		b.follow("#org-check", "#result-total")
+		assert.Contains(t, b.text("#result-total"), "4 ", "four distinct numbers (one listed twice, once without its zero)")
+		groups := map[string][]string{
+			"no_account": {population.DemoPendingID, unknown},
+			"level1":     {population.DemoLevel1ID},
+			"level2":     {population.DemoLevel2ID},
+		}
+		for g, want := range groups {
+			got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#group-`+g+` .org-numbers li")].map(li => li.textContent)`))
 			require.NoError(t, err)
-			assert.Empty(t, got, "the page sticks out")
-			b.screenshot("staff-orgs-" + name)
-			b.axe()
+			assert.ElementsMatch(t, want, got, g)
+		}
+		html := b.html()
+		for _, leak := range []string{"Nguyễn", "Trần", "+8490", "locked", "khóa"} {
+			assert.NotContains(t, html, leak, "the result names nothing but the numbers and their groups")
+		}
+		got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](overflowJS))
+		require.NoError(t, err)
+		assert.Empty(t, got, "the page sticks out")
+		b.screenshot("staff-orgs-" + v.Name())
+		b.axe()
 
-			for _, pid := range []string{population.DemoLevel2ID, population.DemoLevel1ID, population.DemoPendingID} {
-				assert.Equal(t, i+1, history(pid), "the check is in %s's history once per upload", pid)
-			}
-		})
-	}
+		for _, pid := range []string{population.DemoLevel2ID, population.DemoLevel1ID, population.DemoPendingID} {
+			assert.Equal(t, i+1, history(pid), "the check is in %s's history once per upload", pid)
+		}
+	})
 	// The four created are stored; the owner is not (it lives on its
 	// relying party).
 	var n int
 	require.NoError(t, e.db.Owner.QueryRow(ctx, `SELECT count(*) FROM organisations`).Scan(&n))
-	assert.Equal(t, len(runs), n)
+	assert.Equal(t, len(orgsAdded), n)
 }
