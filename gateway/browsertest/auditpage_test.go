@@ -29,7 +29,7 @@ func TestOperatorChecksAuditTrail(t *testing.T) {
 			require.NoError(t, e.g.Staff.LoadDemo(ctx))
 
 			b := newBrowser(t, lang)
-			b.do("a 1280 px window", chromedp.EmulateViewport(1280, 900))
+			b.desktop()
 			staffSignIn(t, b, e.gatewayURL, staff.DemoMembers[0])
 			cp, err := log.Checkpoint(ctx)
 			require.NoError(t, err)

@@ -28,7 +28,7 @@ func TestOperatorRotatesSigningKeys(t *testing.T) {
 			op := staff.DemoMembers[0]
 
 			b := newBrowser(t, lang)
-			b.do("a 1280 px window", chromedp.EmulateViewport(1280, 900))
+			b.desktop()
 			staffSignIn(t, b, e.gatewayURL, op)
 			b.open(e.gatewayURL+"/staff?ui_locales="+lang, "#staff-who")
 			b.follow(`a[href="/staff/keys"]`, "#keys")
